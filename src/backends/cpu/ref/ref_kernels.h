@@ -1,0 +1,49 @@
+// Reference kernels: the simple CPU implementation of every op, against which
+// every other tactic is checked. One file per op family under ref/. Each
+// function handles the dtypes its Supports twin accepts and returns an error
+// naming the dtype for anything else.
+#pragma once
+#include "../kernel.h"
+
+namespace kiln::cpu::ref {
+
+#define KILN_REF_OP(Name)                                                               \
+    Status Name(KernelArgs& args);                                                      \
+    bool Name##Supports(const ir::Node& node, const std::vector<ir::TensorDesc>& in,   \
+                        const std::vector<ir::TensorDesc>& out);
+
+// convolution.cpp
+KILN_REF_OP(convolution)
+KILN_REF_OP(deconvolution)
+// pooling.cpp
+KILN_REF_OP(pooling)
+KILN_REF_OP(lrn)
+// matmul.cpp
+KILN_REF_OP(matmul)
+KILN_REF_OP(fullyConnected)
+// pointwise files
+KILN_REF_OP(elementwise)
+KILN_REF_OP(unary)
+KILN_REF_OP(activation)
+KILN_REF_OP(prelu)
+KILN_REF_OP(select)
+KILN_REF_OP(cast)
+KILN_REF_OP(scale)
+// reduction files
+KILN_REF_OP(softmax)
+KILN_REF_OP(reduce)
+KILN_REF_OP(normalization)
+KILN_REF_OP(topk)
+// data movement files
+KILN_REF_OP(concat)
+KILN_REF_OP(shuffle)
+KILN_REF_OP(gather)
+KILN_REF_OP(slice)
+KILN_REF_OP(pad)
+KILN_REF_OP(resize)
+KILN_REF_OP(shape)
+KILN_REF_OP(identity)
+
+#undef KILN_REF_OP
+
+}  // namespace kiln::cpu::ref

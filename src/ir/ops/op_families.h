@@ -1,0 +1,17 @@
+// Each op family registers its schemas here; the list of families is in
+// op_schema.cpp. Ops and their attributes are specified in docs/ops.md.
+#pragma once
+#include <vector>
+
+#include "../op_schema.h"
+
+namespace kiln::ir {
+
+void registerConvolutionOps(std::vector<OpSchema>& t);   // Convolution, Deconvolution
+void registerPoolingOps(std::vector<OpSchema>& t);       // Pooling, LRN
+void registerMatMulOps(std::vector<OpSchema>& t);        // MatMul, FullyConnected
+void registerPointwiseOps(std::vector<OpSchema>& t);     // ElementWise, Unary, Activation, PRelu, Select, Cast, Scale
+void registerReductionOps(std::vector<OpSchema>& t);     // Softmax, Reduce, Normalization, TopK
+void registerDataMovementOps(std::vector<OpSchema>& t);  // Concat, Shuffle, Gather, Slice, Pad, Resize, Shape, Identity
+
+}  // namespace kiln::ir
