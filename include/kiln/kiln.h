@@ -1,0 +1,7 @@
+// kiln: the whole public API. `#include <kiln/kiln.h>` replaces TensorRT's
+// `#include "NvInfer.h"`; see docs/porting.md for the renames.
+#pragma once
+#include "builder.h"   // IBuilder, IBuilderConfig, IOptimizationProfile
+#include "network.h"   // INetworkDefinition, ITensor, layers
+#include "runtime.h"   // IRuntime, ICudaEngine/IEngine, IExecutionContext
+#include "types.h"     // DataType, Dims, Weights, ILogger, IHostMemory

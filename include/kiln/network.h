@@ -1,0 +1,497 @@
+// kiln public API: the network definition (tensors and layers).
+//
+// Layers and tensors are owned by the network that created them; the pointers
+// stay valid as long as the network lives. Every method that can fail reports
+// through the builder's ILogger and returns nullptr / false; nothing throws.
+// Axes given as bitmasks (`axes`) count non-batch dimensions in a network
+// created with createNetwork() (implicit batch), all dimensions otherwise.
+#pragma once
+#include <cstdint>
+
+#include "types.h"
+
+namespace kiln {
+
+enum class LayerType : int32_t {
+    kCONVOLUTION,
+    kFULLY_CONNECTED,
+    kACTIVATION,
+    kPOOLING,
+    kLRN,
+    kSCALE,
+    kSOFTMAX,
+    kDECONVOLUTION,
+    kCONCATENATION,
+    kELEMENTWISE,
+    kPLUGIN,
+    kUNARY,
+    kPADDING,
+    kSHUFFLE,
+    kREDUCE,
+    kTOPK,
+    kGATHER,
+    kMATRIX_MULTIPLY,
+    kRAGGED_SOFTMAX,
+    kCONSTANT,
+    kIDENTITY,
+    kSLICE,
+    kSHAPE,
+    kPARAMETRIC_RELU,
+    kRESIZE,
+    kSELECT,
+    kCAST,
+    kNORMALIZATION,
+};
+
+enum class ActivationType : int32_t {
+    kRELU,              //!< max(x, 0)
+    kSIGMOID,           //!< 1 / (1 + e^-x)
+    kTANH,              //!< tanh(x)
+    kLEAKY_RELU,        //!< x >= 0 ? x : alpha * x
+    kELU,               //!< x >= 0 ? x : alpha * (e^x - 1)
+    kSELU,              //!< beta * (x > 0 ? x : alpha * (e^x - 1))
+    kSOFTSIGN,          //!< x / (1 + |x|)
+    kSOFTPLUS,          //!< log(1 + e^x) (alpha, beta ignored)
+    kCLIP,              //!< min(max(x, alpha), beta)
+    kHARD_SIGMOID,      //!< max(0, min(1, alpha * x + beta))
+    kSCALED_TANH,       //!< alpha * tanh(beta * x)
+    kTHRESHOLDED_RELU,  //!< x > alpha ? x : 0
+    kGELU_ERF,          //!< 0.5 x (1 + erf(x / sqrt 2))
+    kGELU_TANH,         //!< tanh approximation of GELU
+    kSILU,              //!< x * sigmoid(x)
+};
+
+enum class PoolingType : int32_t { kMAX, kAVERAGE };
+
+//! How padding and output size are computed for convolution/pooling.
+enum class PaddingMode : int32_t {
+    kEXPLICIT_ROUND_DOWN,  //!< explicit pre/post padding, floor of the output size
+    kEXPLICIT_ROUND_UP,    //!< explicit pre/post padding, ceil of the output size
+    kSAME_UPPER,           //!< output = ceil(in / stride); odd padding at the end
+    kSAME_LOWER,           //!< output = ceil(in / stride); odd padding at the start
+};
+
+enum class ElementWiseOperation : int32_t {
+    kSUM, kPROD, kMAX, kMIN, kSUB, kDIV, kPOW, kFLOOR_DIV, kAND, kOR, kXOR, kEQUAL, kGREATER, kLESS,
+};
+
+enum class UnaryOperation : int32_t {
+    kEXP, kLOG, kSQRT, kRECIP, kABS, kNEG, kSIN, kCOS, kTAN, kSINH, kCOSH, kASIN, kACOS, kATAN,
+    kASINH, kACOSH, kATANH, kCEIL, kFLOOR, kERF, kNOT, kSIGN, kROUND, kISINF, kISNAN,
+};
+
+enum class ScaleMode : int32_t {
+    kUNIFORM,      //!< one coefficient for the whole tensor
+    kCHANNEL,      //!< one coefficient per channel
+    kELEMENTWISE,  //!< one coefficient per element (of one batch item)
+};
+
+enum class ReduceOperation : int32_t { kSUM, kPROD, kMAX, kMIN, kAVG };
+
+enum class MatrixOperation : int32_t {
+    kNONE,       //!< use the operand as is
+    kTRANSPOSE,  //!< transpose the last two dimensions
+    kVECTOR,     //!< treat the last dimension as a vector (no matrix dims)
+};
+
+enum class TopKOperation : int32_t { kMAX, kMIN };
+
+enum class GatherMode : int32_t {
+    kDEFAULT,  //!< ONNX Gather
+    kELEMENT,  //!< ONNX GatherElements
+    kND,       //!< ONNX GatherND
+};
+
+//! What a slice does with coordinates outside the input.
+enum class SampleMode : int32_t {
+    kSTRICT_BOUNDS,  //!< error
+    kWRAP,           //!< wrap around
+    kCLAMP,          //!< clamp to the edge
+    kFILL,           //!< use the fill value (input 4, default 0)
+    kREFLECT,        //!< reflect at the edges
+};
+constexpr SampleMode kSAMPLE_DEFAULT = SampleMode::kSTRICT_BOUNDS;
+
+enum class InterpolationMode : int32_t { kNEAREST, kLINEAR, kCUBIC };
+using ResizeMode = InterpolationMode;
+
+enum class ResizeCoordinateTransformation : int32_t { kALIGN_CORNERS, kASYMMETRIC, kHALF_PIXEL };
+
+enum class ResizeRoundMode : int32_t { kHALF_UP, kHALF_DOWN, kFLOOR, kCEIL };
+
+//! A tensor of the network: a network input or a layer output.
+class ITensor {
+public:
+    virtual void setName(const char* name) noexcept = 0;
+    virtual const char* getName() const noexcept = 0;
+    //! Dimensions; for a network input these may be set again before the build.
+    virtual void setDimensions(const Dims& dims) noexcept = 0;
+    virtual Dims getDimensions() const noexcept = 0;
+    virtual void setType(DataType type) noexcept = 0;
+    virtual DataType getType() const noexcept = 0;
+    //! INT8 range of the values; false if min > max or the range is not finite.
+    virtual bool setDynamicRange(float min, float max) noexcept = 0;
+    virtual bool dynamicRangeIsSet() const noexcept = 0;
+    virtual float getDynamicRangeMin() const noexcept = 0;
+    virtual float getDynamicRangeMax() const noexcept = 0;
+    virtual bool isNetworkInput() const noexcept = 0;
+    virtual bool isNetworkOutput() const noexcept = 0;
+
+protected:
+    virtual ~ITensor() = default;
+};
+
+//! Common interface of every layer.
+class ILayer {
+public:
+    virtual LayerType getType() const noexcept = 0;
+    virtual void setName(const char* name) noexcept = 0;
+    virtual const char* getName() const noexcept = 0;
+    virtual int32_t getNbInputs() const noexcept = 0;
+    virtual ITensor* getInput(int32_t index) const noexcept = 0;
+    virtual int32_t getNbOutputs() const noexcept = 0;
+    virtual ITensor* getOutput(int32_t index) const noexcept = 0;
+    //! Replaces input `index` (or sets an optional input).
+    virtual void setInput(int32_t index, ITensor& tensor) noexcept = 0;
+    //! Pins the precision the layer computes in (honoured with kOBEY_PRECISION_CONSTRAINTS).
+    virtual void setPrecision(DataType type) noexcept = 0;
+    virtual DataType getPrecision() const noexcept = 0;
+    virtual bool precisionIsSet() const noexcept = 0;
+    virtual void resetPrecision() noexcept = 0;
+    virtual void setOutputType(int32_t index, DataType type) noexcept = 0;
+    virtual DataType getOutputType(int32_t index) const noexcept = 0;
+    virtual bool outputTypeIsSet(int32_t index) const noexcept = 0;
+    virtual void resetOutputType(int32_t index) noexcept = 0;
+
+protected:
+    virtual ~ILayer() = default;
+};
+
+class IConvolutionLayer : public ILayer {
+public:
+    virtual void setKernelSizeNd(const Dims& size) noexcept = 0;
+    virtual Dims getKernelSizeNd() const noexcept = 0;
+    virtual void setNbOutputMaps(int64_t n) noexcept = 0;
+    virtual int64_t getNbOutputMaps() const noexcept = 0;
+    virtual void setStride(const DimsHW& stride) noexcept = 0;  //!< 2-D shorthand for setStrideNd
+    virtual void setStrideNd(const Dims& stride) noexcept = 0;
+    virtual Dims getStrideNd() const noexcept = 0;
+    virtual void setPadding(const DimsHW& padding) noexcept = 0;  //!< symmetric, 2-D
+    virtual void setPaddingNd(const Dims& padding) noexcept = 0;  //!< symmetric
+    virtual Dims getPaddingNd() const noexcept = 0;
+    virtual void setPrePadding(const Dims& padding) noexcept = 0;
+    virtual Dims getPrePadding() const noexcept = 0;
+    virtual void setPostPadding(const Dims& padding) noexcept = 0;
+    virtual Dims getPostPadding() const noexcept = 0;
+    virtual void setPaddingMode(PaddingMode mode) noexcept = 0;
+    virtual PaddingMode getPaddingMode() const noexcept = 0;
+    virtual void setNbGroups(int64_t groups) noexcept = 0;
+    virtual int64_t getNbGroups() const noexcept = 0;
+    virtual void setDilation(const DimsHW& dilation) noexcept = 0;
+    virtual void setDilationNd(const Dims& dilation) noexcept = 0;
+    virtual Dims getDilationNd() const noexcept = 0;
+    virtual void setKernelWeights(Weights weights) noexcept = 0;
+    virtual Weights getKernelWeights() const noexcept = 0;
+    virtual void setBiasWeights(Weights weights) noexcept = 0;
+    virtual Weights getBiasWeights() const noexcept = 0;
+};
+
+//! Transposed convolution; same parameters as convolution.
+class IDeconvolutionLayer : public IConvolutionLayer {};
+
+class IFullyConnectedLayer : public ILayer {
+public:
+    virtual void setNbOutputChannels(int64_t n) noexcept = 0;
+    virtual int64_t getNbOutputChannels() const noexcept = 0;
+    virtual void setKernelWeights(Weights weights) noexcept = 0;
+    virtual Weights getKernelWeights() const noexcept = 0;
+    virtual void setBiasWeights(Weights weights) noexcept = 0;
+    virtual Weights getBiasWeights() const noexcept = 0;
+};
+
+class IActivationLayer : public ILayer {
+public:
+    virtual void setActivationType(ActivationType type) noexcept = 0;
+    virtual ActivationType getActivationType() const noexcept = 0;
+    virtual void setAlpha(float alpha) noexcept = 0;
+    virtual float getAlpha() const noexcept = 0;
+    virtual void setBeta(float beta) noexcept = 0;
+    virtual float getBeta() const noexcept = 0;
+};
+
+class IPoolingLayer : public ILayer {
+public:
+    virtual void setPoolingType(PoolingType type) noexcept = 0;
+    virtual PoolingType getPoolingType() const noexcept = 0;
+    virtual void setWindowSize(const DimsHW& size) noexcept = 0;
+    virtual void setWindowSizeNd(const Dims& size) noexcept = 0;
+    virtual Dims getWindowSizeNd() const noexcept = 0;
+    virtual void setStride(const DimsHW& stride) noexcept = 0;
+    virtual void setStrideNd(const Dims& stride) noexcept = 0;
+    virtual Dims getStrideNd() const noexcept = 0;
+    virtual void setPadding(const DimsHW& padding) noexcept = 0;
+    virtual void setPaddingNd(const Dims& padding) noexcept = 0;
+    virtual Dims getPaddingNd() const noexcept = 0;
+    virtual void setPrePadding(const Dims& padding) noexcept = 0;
+    virtual Dims getPrePadding() const noexcept = 0;
+    virtual void setPostPadding(const Dims& padding) noexcept = 0;
+    virtual Dims getPostPadding() const noexcept = 0;
+    virtual void setPaddingMode(PaddingMode mode) noexcept = 0;
+    virtual PaddingMode getPaddingMode() const noexcept = 0;
+    //! Average pooling: divide by the real elements only (default true).
+    virtual void setAverageCountExcludesPadding(bool exclusive) noexcept = 0;
+    virtual bool getAverageCountExcludesPadding() const noexcept = 0;
+};
+
+class ILRNLayer : public ILayer {
+public:
+    virtual void setWindowSize(int64_t size) noexcept = 0;
+    virtual int64_t getWindowSize() const noexcept = 0;
+    virtual void setAlpha(float alpha) noexcept = 0;
+    virtual float getAlpha() const noexcept = 0;
+    virtual void setBeta(float beta) noexcept = 0;
+    virtual float getBeta() const noexcept = 0;
+    virtual void setK(float k) noexcept = 0;
+    virtual float getK() const noexcept = 0;
+};
+
+class IScaleLayer : public ILayer {
+public:
+    virtual void setMode(ScaleMode mode) noexcept = 0;
+    virtual ScaleMode getMode() const noexcept = 0;
+    virtual void setShift(Weights shift) noexcept = 0;
+    virtual Weights getShift() const noexcept = 0;
+    virtual void setScale(Weights scale) noexcept = 0;
+    virtual Weights getScale() const noexcept = 0;
+    virtual void setPower(Weights power) noexcept = 0;
+    virtual Weights getPower() const noexcept = 0;
+    virtual void setChannelAxis(int32_t axis) noexcept = 0;
+    virtual int32_t getChannelAxis() const noexcept = 0;
+};
+
+class ISoftMaxLayer : public ILayer {
+public:
+    //! Bitmask with exactly one bit: the axis softmax runs along.
+    virtual void setAxes(uint32_t axes) noexcept = 0;
+    virtual uint32_t getAxes() const noexcept = 0;
+};
+
+class IConcatenationLayer : public ILayer {
+public:
+    virtual void setAxis(int32_t axis) noexcept = 0;
+    virtual int32_t getAxis() const noexcept = 0;
+};
+
+class IElementWiseLayer : public ILayer {
+public:
+    virtual void setOperation(ElementWiseOperation op) noexcept = 0;
+    virtual ElementWiseOperation getOperation() const noexcept = 0;
+};
+
+class IUnaryLayer : public ILayer {
+public:
+    virtual void setOperation(UnaryOperation op) noexcept = 0;
+    virtual UnaryOperation getOperation() const noexcept = 0;
+};
+
+class IPaddingLayer : public ILayer {
+public:
+    //! Padding of the innermost dimensions (negative values crop).
+    virtual void setPrePaddingNd(const Dims& padding) noexcept = 0;
+    virtual Dims getPrePaddingNd() const noexcept = 0;
+    virtual void setPostPaddingNd(const Dims& padding) noexcept = 0;
+    virtual Dims getPostPaddingNd() const noexcept = 0;
+};
+
+//! Permutation of up to MAX_DIMS axes.
+struct Permutation {
+    int32_t order[Dims::MAX_DIMS] = {0, 1, 2, 3, 4, 5, 6, 7};
+};
+
+//! transpose -> reshape -> transpose. A second input (setInput(1, shape)) gives
+//! the reshape dimensions as a tensor.
+class IShuffleLayer : public ILayer {
+public:
+    virtual void setFirstTranspose(Permutation permutation) noexcept = 0;
+    virtual Permutation getFirstTranspose() const noexcept = 0;
+    //! 0 copies the input extent at that index (see setZeroIsPlaceholder); one -1 is inferred.
+    virtual void setReshapeDimensions(const Dims& dims) noexcept = 0;
+    virtual Dims getReshapeDimensions() const noexcept = 0;
+    virtual void setSecondTranspose(Permutation permutation) noexcept = 0;
+    virtual Permutation getSecondTranspose() const noexcept = 0;
+    virtual void setZeroIsPlaceholder(bool zeroIsPlaceholder) noexcept = 0;
+    virtual bool getZeroIsPlaceholder() const noexcept = 0;
+};
+
+class IReduceLayer : public ILayer {
+public:
+    virtual void setOperation(ReduceOperation op) noexcept = 0;
+    virtual ReduceOperation getOperation() const noexcept = 0;
+    virtual void setReduceAxes(uint32_t axes) noexcept = 0;
+    virtual uint32_t getReduceAxes() const noexcept = 0;
+    virtual void setKeepDimensions(bool keep) noexcept = 0;
+    virtual bool getKeepDimensions() const noexcept = 0;
+};
+
+class ITopKLayer : public ILayer {
+public:
+    virtual void setOperation(TopKOperation op) noexcept = 0;
+    virtual TopKOperation getOperation() const noexcept = 0;
+    virtual void setK(int32_t k) noexcept = 0;
+    virtual int32_t getK() const noexcept = 0;
+    virtual void setReduceAxes(uint32_t axes) noexcept = 0;
+    virtual uint32_t getReduceAxes() const noexcept = 0;
+};
+
+class IGatherLayer : public ILayer {
+public:
+    virtual void setGatherAxis(int32_t axis) noexcept = 0;
+    virtual int32_t getGatherAxis() const noexcept = 0;
+    virtual void setNbElementWiseDims(int32_t elementWiseDims) noexcept = 0;  //!< batch dims of kND
+    virtual int32_t getNbElementWiseDims() const noexcept = 0;
+    virtual void setMode(GatherMode mode) noexcept = 0;
+    virtual GatherMode getMode() const noexcept = 0;
+};
+
+class IMatrixMultiplyLayer : public ILayer {
+public:
+    virtual void setOperation(int32_t index, MatrixOperation op) noexcept = 0;
+    virtual MatrixOperation getOperation(int32_t index) const noexcept = 0;
+};
+
+class IConstantLayer : public ILayer {
+public:
+    virtual void setWeights(Weights weights) noexcept = 0;
+    virtual Weights getWeights() const noexcept = 0;
+    virtual void setDimensions(const Dims& dims) noexcept = 0;
+    virtual Dims getDimensions() const noexcept = 0;
+};
+
+class IIdentityLayer : public ILayer {};
+
+class ICastLayer : public ILayer {
+public:
+    virtual void setToType(DataType type) noexcept = 0;
+    virtual DataType getToType() const noexcept = 0;
+};
+
+//! out[i] = in[start + i * stride] per dimension; size is the output shape.
+class ISliceLayer : public ILayer {
+public:
+    virtual void setStart(const Dims& start) noexcept = 0;
+    virtual Dims getStart() const noexcept = 0;
+    virtual void setSize(const Dims& size) noexcept = 0;
+    virtual Dims getSize() const noexcept = 0;
+    virtual void setStride(const Dims& stride) noexcept = 0;
+    virtual Dims getStride() const noexcept = 0;
+    virtual void setMode(SampleMode mode) noexcept = 0;
+    virtual SampleMode getMode() const noexcept = 0;
+};
+
+class IShapeLayer : public ILayer {};
+
+class IParametricReLULayer : public ILayer {};
+
+class IResizeLayer : public ILayer {
+public:
+    virtual void setOutputDimensions(const Dims& dims) noexcept = 0;
+    virtual Dims getOutputDimensions() const noexcept = 0;
+    virtual void setScales(const float* scales, int32_t nbScales) noexcept = 0;
+    virtual int32_t getScales(int32_t size, float* scales) const noexcept = 0;
+    virtual void setResizeMode(InterpolationMode mode) noexcept = 0;
+    virtual InterpolationMode getResizeMode() const noexcept = 0;
+    virtual void setCoordinateTransformation(ResizeCoordinateTransformation t) noexcept = 0;
+    virtual ResizeCoordinateTransformation getCoordinateTransformation() const noexcept = 0;
+    virtual void setNearestRounding(ResizeRoundMode mode) noexcept = 0;
+    virtual ResizeRoundMode getNearestRounding() const noexcept = 0;
+};
+
+class ISelectLayer : public ILayer {};
+
+//! Layer, instance or group normalization: (x - mean) / sqrt(var + eps) * scale + bias,
+//! statistics over `axes` (bitmask). With setNbGroups(g > 1) the channel
+//! dimension is split into g groups (group normalization).
+class INormalizationLayer : public ILayer {
+public:
+    virtual void setEpsilon(float eps) noexcept = 0;
+    virtual float getEpsilon() const noexcept = 0;
+    virtual void setAxes(uint32_t axesMask) noexcept = 0;
+    virtual uint32_t getAxes() const noexcept = 0;
+    virtual void setNbGroups(int64_t nbGroups) noexcept = 0;
+    virtual int64_t getNbGroups() const noexcept = 0;
+};
+
+//! The network: created by IBuilder, filled by the add* calls or a parser.
+class INetworkDefinition {
+public:
+    virtual ~INetworkDefinition() = default;
+
+    //! Adds a network input. In an implicit-batch network (createNetwork())
+    //! `dims` excludes the batch dimension.
+    virtual ITensor* addInput(const char* name, DataType type, const Dims& dims) noexcept = 0;
+    virtual void markOutput(ITensor& tensor) noexcept = 0;
+    virtual void unmarkOutput(ITensor& tensor) noexcept = 0;
+
+    virtual IConvolutionLayer* addConvolution(ITensor& input, int32_t nbOutputMaps, DimsHW kernelSize,
+                                              Weights kernelWeights, Weights biasWeights) noexcept = 0;
+    virtual IConvolutionLayer* addConvolutionNd(ITensor& input, int64_t nbOutputMaps, const Dims& kernelSize,
+                                                Weights kernelWeights, Weights biasWeights) noexcept = 0;
+    virtual IDeconvolutionLayer* addDeconvolution(ITensor& input, int32_t nbOutputMaps, DimsHW kernelSize,
+                                                  Weights kernelWeights, Weights biasWeights) noexcept = 0;
+    virtual IDeconvolutionLayer* addDeconvolutionNd(ITensor& input, int64_t nbOutputMaps, const Dims& kernelSize,
+                                                    Weights kernelWeights, Weights biasWeights) noexcept = 0;
+    //! TensorRT's FC layer: flattens the last three dimensions (C, H, W) and
+    //! produces [..., nbOutputs, 1, 1]. Kernel weights are [nbOutputs, C*H*W].
+    virtual IFullyConnectedLayer* addFullyConnected(ITensor& input, int32_t nbOutputs, Weights kernelWeights,
+                                                    Weights biasWeights) noexcept = 0;
+    virtual IActivationLayer* addActivation(ITensor& input, ActivationType type) noexcept = 0;
+    virtual IPoolingLayer* addPooling(ITensor& input, PoolingType type, DimsHW windowSize) noexcept = 0;
+    virtual IPoolingLayer* addPoolingNd(ITensor& input, PoolingType type, const Dims& windowSize) noexcept = 0;
+    virtual ILRNLayer* addLRN(ITensor& input, int64_t window, float alpha, float beta, float k) noexcept = 0;
+    virtual IScaleLayer* addScale(ITensor& input, ScaleMode mode, Weights shift, Weights scale,
+                                  Weights power) noexcept = 0;
+    virtual IScaleLayer* addScaleNd(ITensor& input, ScaleMode mode, Weights shift, Weights scale, Weights power,
+                                    int32_t channelAxis) noexcept = 0;
+    //! Softmax along the channel axis by default (see ISoftMaxLayer::setAxes).
+    virtual ISoftMaxLayer* addSoftMax(ITensor& input) noexcept = 0;
+    virtual IConcatenationLayer* addConcatenation(ITensor* const* inputs, int32_t nbInputs) noexcept = 0;
+    virtual IElementWiseLayer* addElementWise(ITensor& input1, ITensor& input2,
+                                              ElementWiseOperation op) noexcept = 0;
+    virtual IUnaryLayer* addUnary(ITensor& input, UnaryOperation operation) noexcept = 0;
+    virtual IPaddingLayer* addPaddingNd(ITensor& input, const Dims& prePadding, const Dims& postPadding) noexcept = 0;
+    virtual IShuffleLayer* addShuffle(ITensor& input) noexcept = 0;
+    virtual IReduceLayer* addReduce(ITensor& input, ReduceOperation operation, uint32_t reduceAxes,
+                                    bool keepDimensions) noexcept = 0;
+    virtual ITopKLayer* addTopK(ITensor& input, TopKOperation op, int32_t k, uint32_t reduceAxes) noexcept = 0;
+    virtual IGatherLayer* addGather(ITensor& data, ITensor& indices, int32_t axis) noexcept = 0;
+    virtual IGatherLayer* addGatherV2(ITensor& data, ITensor& indices, GatherMode mode) noexcept = 0;
+    virtual IMatrixMultiplyLayer* addMatrixMultiply(ITensor& input0, MatrixOperation op0, ITensor& input1,
+                                                    MatrixOperation op1) noexcept = 0;
+    virtual IConstantLayer* addConstant(const Dims& dimensions, Weights weights) noexcept = 0;
+    virtual IIdentityLayer* addIdentity(ITensor& input) noexcept = 0;
+    virtual ICastLayer* addCast(ITensor& input, DataType toType) noexcept = 0;
+    virtual ISliceLayer* addSlice(ITensor& input, const Dims& start, const Dims& size,
+                                  const Dims& stride) noexcept = 0;
+    virtual IShapeLayer* addShape(ITensor& input) noexcept = 0;
+    virtual IParametricReLULayer* addParametricReLU(ITensor& input, ITensor& slope) noexcept = 0;
+    virtual IResizeLayer* addResize(ITensor& input) noexcept = 0;
+    virtual ISelectLayer* addSelect(ITensor& condition, ITensor& thenInput, ITensor& elseInput) noexcept = 0;
+    //! Normalization over `axesMask`. Layer norm: the last axes with scale/bias
+    //! broadcastable to them; instance norm: the spatial axes, scale/bias [C]
+    //! (or [1, C, 1, ...]); group norm: also setNbGroups().
+    virtual INormalizationLayer* addNormalization(ITensor& input, ITensor& scale, ITensor& bias,
+                                                  uint32_t axesMask) noexcept = 0;
+
+    virtual int32_t getNbLayers() const noexcept = 0;
+    virtual ILayer* getLayer(int32_t index) const noexcept = 0;
+    virtual int32_t getNbInputs() const noexcept = 0;
+    virtual ITensor* getInput(int32_t index) const noexcept = 0;
+    virtual int32_t getNbOutputs() const noexcept = 0;
+    virtual ITensor* getOutput(int32_t index) const noexcept = 0;
+    //! True for networks from createNetwork() (the classic implicit-batch mode).
+    virtual bool hasImplicitBatchDimension() const noexcept = 0;
+    virtual void setName(const char* name) noexcept = 0;
+    virtual const char* getName() const noexcept = 0;
+};
+
+}  // namespace kiln

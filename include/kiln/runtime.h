@@ -1,0 +1,106 @@
+// kiln public API: engines, execution contexts and the runtime.
+#pragma once
+#include <cstdint>
+#include <memory>
+
+#include "types.h"
+
+namespace kiln {
+
+enum class TensorIOMode : int32_t { kNONE = 0, kINPUT = 1, kOUTPUT = 2 };
+
+class IExecutionContext;
+
+//! An optimized network, ready to run. Immutable and safe to share between
+//! threads; each thread runs it through its own IExecutionContext.
+class IEngine {
+public:
+    virtual ~IEngine() = default;
+
+    // ---- classic bindings: inputs first, then outputs, in network order ----
+    virtual int32_t getNbBindings() const noexcept = 0;
+    //! Index of the binding named `name`, or -1 (reported to the logger).
+    virtual int32_t getBindingIndex(const char* name) const noexcept = 0;
+    virtual const char* getBindingName(int32_t bindingIndex) const noexcept = 0;
+    virtual bool bindingIsInput(int32_t bindingIndex) const noexcept = 0;
+    //! Dimensions of the binding; excludes the batch in implicit-batch engines.
+    virtual Dims getBindingDimensions(int32_t bindingIndex) const noexcept = 0;
+    virtual DataType getBindingDataType(int32_t bindingIndex) const noexcept = 0;
+    virtual int32_t getMaxBatchSize() const noexcept = 0;
+    virtual bool hasImplicitBatchDimension() const noexcept = 0;
+
+    // ---- named I/O tensors ----
+    virtual int32_t getNbIOTensors() const noexcept = 0;
+    virtual const char* getIOTensorName(int32_t index) const noexcept = 0;
+    virtual TensorIOMode getTensorIOMode(const char* tensorName) const noexcept = 0;
+    //! Full shape (with the batch dimension; -1 where dynamic).
+    virtual Dims getTensorShape(const char* tensorName) const noexcept = 0;
+    virtual DataType getTensorDataType(const char* tensorName) const noexcept = 0;
+
+    virtual int32_t getNbLayers() const noexcept = 0;
+    virtual int32_t getNbOptimizationProfiles() const noexcept = 0;
+    //! Scratch + activation memory one execution context needs, in bytes.
+    virtual size_t getDeviceMemorySize() const noexcept = 0;
+    virtual BackendKind getBackend() const noexcept = 0;
+
+    virtual std::unique_ptr<IExecutionContext> createExecutionContext() noexcept = 0;
+    virtual std::unique_ptr<IHostMemory> serialize() const noexcept = 0;
+    //! kiln: the layers after optimization, their precisions, tactics and the
+    //! memory plan, as text or JSON.
+    virtual std::unique_ptr<IHostMemory> getEngineInformation(bool json) const noexcept = 0;
+};
+
+//! TensorRT's name for an engine.
+using ICudaEngine = IEngine;
+
+//! Runs an engine. Not thread-safe: one context per thread.
+class IExecutionContext {
+public:
+    virtual ~IExecutionContext() = default;
+    virtual const IEngine& getEngine() const noexcept = 0;
+
+    // ---- classic, binding indices ----
+    //! Runs `batchSize` items (<= the engine's max batch) with buffers[i] for
+    //! binding i. On the CPU backend the call completes before it returns.
+    virtual bool enqueue(int32_t batchSize, void* const* bindings, cudaStream_t stream,
+                         cudaEvent_t* inputConsumed) noexcept = 0;
+    //! Synchronous form of enqueue().
+    virtual bool execute(int32_t batchSize, void* const* bindings) noexcept = 0;
+    //! Explicit-batch forms: shapes come from setInputShape().
+    virtual bool enqueueV2(void* const* bindings, cudaStream_t stream, cudaEvent_t* inputConsumed) noexcept = 0;
+    virtual bool executeV2(void* const* bindings) noexcept = 0;
+
+    // ---- named tensors ----
+    virtual bool setTensorAddress(const char* tensorName, void* data) noexcept = 0;
+    virtual void* getTensorAddress(const char* tensorName) const noexcept = 0;
+    //! Shape of a dynamic input for the next run; must lie in the active profile.
+    virtual bool setInputShape(const char* tensorName, const Dims& dims) noexcept = 0;
+    //! Current shape of an input or output (outputs follow the input shapes).
+    virtual Dims getTensorShape(const char* tensorName) const noexcept = 0;
+    //! Runs with the addresses set by setTensorAddress(); asynchronous on CUDA.
+    virtual bool enqueueV3(cudaStream_t stream) noexcept = 0;
+    bool enqueue(cudaStream_t stream) noexcept { return enqueueV3(stream); }
+    //! Runs with the addresses set by setTensorAddress() and waits for the result.
+    virtual bool execute() noexcept = 0;
+
+    virtual bool setOptimizationProfile(int32_t profileIndex) noexcept = 0;
+    virtual int32_t getOptimizationProfile() const noexcept = 0;
+    virtual void setName(const char* name) noexcept = 0;
+    virtual const char* getName() const noexcept = 0;
+};
+
+class IRuntime {
+public:
+    virtual ~IRuntime() = default;
+    //! Verifies and loads a serialized engine; nullptr (with the reason logged)
+    //! for a truncated, corrupted, wrong-version or wrong-backend file.
+    virtual std::unique_ptr<ICudaEngine> deserializeCudaEngine(const void* blob, size_t size,
+                                                               void* pluginFactory = nullptr) noexcept = 0;
+    virtual std::unique_ptr<ICudaEngine> deserializeEngine(const void* blob, size_t size) noexcept = 0;
+    virtual ILogger* getLogger() const noexcept = 0;
+};
+
+//! Creates a runtime that reports to `logger` (which must outlive it).
+std::unique_ptr<IRuntime> createInferRuntime(ILogger& logger) noexcept;
+
+}  // namespace kiln

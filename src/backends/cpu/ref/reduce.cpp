@@ -1,0 +1,177 @@
+// Reference Reduce (docs/ops.md): sum, prod, max, min, mean, l1, l2,
+// sum_square, log_sum, log_sum_exp over any set of axes. Float types are
+// computed in double; int32/int64 (sum, prod, max, min, mean) in int64 with
+// two's-complement wrap-around, so int64 stays exact beyond 2^53.
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <limits>
+#include <string>
+#include <utility>
+
+#include "reduce_layout.h"
+#include "ref_kernels.h"
+
+namespace kiln::cpu::ref {
+
+namespace {
+
+enum class ReduceOp { kSum, kProd, kMax, kMin, kMean, kL1, kL2, kSumSquare, kLogSum, kLogSumExp };
+
+bool parseReduceOp(const std::string& s, ReduceOp& op) {
+    static const std::pair<const char*, ReduceOp> kOps[] = {
+        {"sum", ReduceOp::kSum},       {"prod", ReduceOp::kProd}, {"max", ReduceOp::kMax},
+        {"min", ReduceOp::kMin},       {"mean", ReduceOp::kMean}, {"l1", ReduceOp::kL1},
+        {"l2", ReduceOp::kL2},         {"sum_square", ReduceOp::kSumSquare},
+        {"log_sum", ReduceOp::kLogSum}, {"log_sum_exp", ReduceOp::kLogSumExp}};
+    for (const auto& [name, o] : kOps)
+        if (s == name) {
+            op = o;
+            return true;
+        }
+    return false;
+}
+
+bool intCapable(ReduceOp op) {
+    return op == ReduceOp::kSum || op == ReduceOp::kProd || op == ReduceOp::kMax || op == ReduceOp::kMin ||
+           op == ReduceOp::kMean;
+}
+
+bool isIntType(ir::DType t) { return t == ir::DType::kI32 || t == ir::DType::kI64; }
+
+// One row of a float reduction; an empty row yields the op's identity.
+double reduceFloatRow(ReduceOp op, const HostTensor& x, int64_t base, const std::vector<int64_t>& offs) {
+    constexpr double kInf = std::numeric_limits<double>::infinity();
+    auto at = [&](size_t j) { return ir::loadAsDouble(x.data, x.dtype, base + offs[j]); };
+    const size_t n = offs.size();
+    double acc = 0.0;
+    switch (op) {
+        case ReduceOp::kSum:
+        case ReduceOp::kMean:
+            for (size_t j = 0; j < n; ++j) acc += at(j);
+            return op == ReduceOp::kMean ? acc / double(n) : acc;  // 0/0 = NaN for an empty mean
+        case ReduceOp::kProd:
+            acc = 1.0;
+            for (size_t j = 0; j < n; ++j) acc *= at(j);
+            return acc;
+        case ReduceOp::kMax:
+        case ReduceOp::kMin: {
+            const bool isMax = op == ReduceOp::kMax;
+            acc = isMax ? -kInf : kInf;
+            for (size_t j = 0; j < n; ++j) {
+                const double v = at(j);
+                if (std::isnan(v)) return v;  // NaN propagates, like numpy
+                acc = isMax ? std::max(acc, v) : std::min(acc, v);
+            }
+            return acc;
+        }
+        case ReduceOp::kL1:
+            for (size_t j = 0; j < n; ++j) acc += std::fabs(at(j));
+            return acc;
+        case ReduceOp::kL2:
+        case ReduceOp::kSumSquare:
+            for (size_t j = 0; j < n; ++j) acc += at(j) * at(j);
+            return op == ReduceOp::kL2 ? std::sqrt(acc) : acc;
+        case ReduceOp::kLogSum:
+            for (size_t j = 0; j < n; ++j) acc += at(j);
+            return std::log(acc);  // log(0) = -inf for an empty row
+        case ReduceOp::kLogSumExp: {
+            double mx = -kInf;
+            for (size_t j = 0; j < n; ++j) {
+                const double v = at(j);
+                if (std::isnan(v)) return v;
+                mx = std::max(mx, v);
+            }
+            // All -inf (or empty) gives -inf; any +inf gives +inf; both would
+            // otherwise produce inf - inf = NaN below.
+            if (std::isinf(mx)) return mx;
+            for (size_t j = 0; j < n; ++j) acc += std::exp(at(j) - mx);
+            return mx + std::log(acc);
+        }
+    }
+    return 0.0;
+}
+
+int64_t loadInt(const HostTensor& t, int64_t i) {
+    return t.dtype == ir::DType::kI64 ? t.as<const int64_t>()[i] : int64_t(t.as<const int32_t>()[i]);
+}
+
+// One row of an integer reduction. Sum/prod wrap (computed in uint64, which is
+// well defined); the empty mean, which has no integer NaN, gives 0.
+int64_t reduceIntRow(ReduceOp op, const HostTensor& x, int64_t base, const std::vector<int64_t>& offs) {
+    const bool is64 = x.dtype == ir::DType::kI64;
+    const int64_t lowest = is64 ? std::numeric_limits<int64_t>::lowest() : std::numeric_limits<int32_t>::lowest();
+    const int64_t highest = is64 ? std::numeric_limits<int64_t>::max() : std::numeric_limits<int32_t>::max();
+    const size_t n = offs.size();
+    uint64_t acc = 0;
+    switch (op) {
+        case ReduceOp::kSum:
+        case ReduceOp::kMean:
+            for (size_t j = 0; j < n; ++j) acc += uint64_t(loadInt(x, base + offs[j]));
+            if (op == ReduceOp::kSum) return int64_t(acc);
+            return n == 0 ? 0 : int64_t(acc) / int64_t(n);  // truncates toward zero
+        case ReduceOp::kProd:
+            acc = 1;
+            for (size_t j = 0; j < n; ++j) acc *= uint64_t(loadInt(x, base + offs[j]));
+            return int64_t(acc);
+        case ReduceOp::kMax: {
+            int64_t m = lowest;
+            for (size_t j = 0; j < n; ++j) m = std::max(m, loadInt(x, base + offs[j]));
+            return m;
+        }
+        case ReduceOp::kMin: {
+            int64_t m = highest;
+            for (size_t j = 0; j < n; ++j) m = std::min(m, loadInt(x, base + offs[j]));
+            return m;
+        }
+        default:
+            return 0;  // unreachable: rejected by intCapable()
+    }
+}
+
+}  // namespace
+
+bool reduceSupports(const ir::Node& node, const std::vector<ir::TensorDesc>& in,
+                    const std::vector<ir::TensorDesc>& out) {
+    ReduceOp op;
+    if (in.size() != 1 || out.size() != 1 || out[0].dtype != in[0].dtype) return false;
+    if (!parseReduceOp(node.attrs.getString("op", "sum"), op)) return false;
+    return detail::isFloatType(in[0].dtype) || (isIntType(in[0].dtype) && intCapable(op));
+}
+
+Status reduce(KernelArgs& args) {
+    const HostTensor& x = args.inputs[0];
+    HostTensor& y = args.outputs[0];
+    ReduceOp op;
+    const std::string opName = args.node.attrs.getString("op", "sum");
+    if (!parseReduceOp(opName, op)) return Status::Error("reduce: unknown op '" + opName + "'");
+    const bool isInt = isIntType(x.dtype) && intCapable(op);
+    if (!detail::isFloatType(x.dtype) && !isInt) return detail::unsupportedDType("reduce", x.dtype);
+    if (y.dtype != x.dtype) return Status::Error("reduce: output dtype differs from input");
+
+    std::vector<bool> mask;
+    KILN_RETURN_IF_ERROR(detail::reducedMask(args.node.attrs.getInts("axes"), x.shape.size(), true, mask));
+    const detail::RowLayout L = detail::makeRowLayout(x.shape, mask);
+    // rowBase enumerates the kept axes, i.e. exactly the output elements (its
+    // offsets stay in range even when a reduced extent is 0: nothing is read).
+    const int64_t outRows = int64_t(L.rowBase.size());
+    if (outRows != y.numel())
+        return Status::Error("reduce: output shape " + ir::shapeToString(y.shape) + " does not match input " +
+                             ir::shapeToString(x.shape));
+
+    args.pool.parallelFor(outRows, [&](int64_t r0, int64_t r1) {
+        for (int64_t r = r0; r < r1; ++r) {
+            const int64_t base = L.rowBase[size_t(r)];
+            if (isInt) {
+                const int64_t v = reduceIntRow(op, x, base, L.inRow);
+                if (y.dtype == ir::DType::kI64) y.as<int64_t>()[r] = v;
+                else y.as<int32_t>()[r] = int32_t(v);  // modular, like int32 arithmetic
+            } else {
+                ir::storeFromDouble(y.data, y.dtype, r, reduceFloatRow(op, x, base, L.inRow));
+            }
+        }
+    });
+    return Status::Ok();
+}
+
+}  // namespace kiln::cpu::ref

@@ -1,0 +1,123 @@
+#include "plan.h"
+
+#include <string>
+
+#include "format.h"
+
+namespace kiln::engine {
+
+const char* backendName(Backend b) {
+    switch (b) {
+        case Backend::kCPU: return "cpu";
+        case Backend::kCUDA: return "cuda";
+    }
+    return "unknown";
+}
+
+namespace {
+
+Status checkShape(const ir::Shape& s, const std::string& what) {
+    if (s.size() > size_t(ir::kMaxRank))
+        return Status::Error(what + " has rank " + std::to_string(s.size()) + " (at most " +
+                             std::to_string(ir::kMaxRank) + ")");
+    for (int64_t d : s)
+        if (d < -1) return Status::Error(what + " has dimension " + std::to_string(d) + " (must be >= -1)");
+    return Status::Ok();
+}
+
+// dtype size x volume, refusing unknown dims and overflow (hostile shapes).
+Status constantBytes(const ir::Value& v, uint64_t& bytes) {
+    uint64_t n = ir::dtypeSize(v.dtype);
+    for (int64_t d : v.shape) {
+        if (d < 0) return Status::Error("constant '" + v.name + "' has an unknown dimension");
+        if (__builtin_mul_overflow(n, uint64_t(d), &n))
+            return Status::Error("constant '" + v.name + "' is too large");
+    }
+    bytes = n;
+    return Status::Ok();
+}
+
+Status checkValues(const ir::Graph& g) {
+    for (const auto& v : g.values) {
+        const std::string what = "tensor '" + v.name + "'";
+        if (!ir::dtypeValid(int(v.dtype)))
+            return Status::Error(what + " has invalid dtype " + std::to_string(int(v.dtype)));
+        KILN_RETURN_IF_ERROR(checkShape(v.shape, what));
+        if (!v.isConstant()) continue;
+        uint64_t bytes = 0;
+        KILN_RETURN_IF_ERROR(constantBytes(v, bytes));
+        if (bytes != v.data->size())
+            return Status::Error("constant '" + v.name + "' holds " + std::to_string(v.data->size()) +
+                                 " bytes but its dtype and shape " + ir::shapeToString(v.shape) + " need " +
+                                 std::to_string(bytes));
+    }
+    return Status::Ok();
+}
+
+// Graph::validate tolerates ids below -1 in node inputs; the runtime does not.
+Status checkNodes(const ir::Graph& g) {
+    const int nv = int(g.values.size());
+    for (const auto& n : g.nodes) {
+        for (int v : n.inputs)
+            if (v < -1 || v >= nv) return Status::Error("node '" + n.name + "' has an input id out of range");
+        for (int v : n.outputs)
+            if (v < 0 || v >= nv) return Status::Error("node '" + n.name + "' has an output id out of range");
+        if (n.precision != -1 && !ir::dtypeValid(n.precision))
+            return Status::Error("node '" + n.name + "' has invalid precision " + std::to_string(n.precision));
+    }
+    return g.validate();
+}
+
+Status checkProfiles(const Plan& plan) {
+    const size_t numInputs = plan.graph.inputs.size();
+    for (size_t p = 0; p < plan.profiles.size(); ++p) {
+        const Profile& prof = plan.profiles[p];
+        const std::string what = "profile " + std::to_string(p);
+        if (prof.min.size() != numInputs || prof.opt.size() != numInputs || prof.max.size() != numInputs)
+            return Status::Error(what + " does not have one shape per network input");
+        for (size_t i = 0; i < numInputs; ++i) {
+            const std::string in = what + " input " + std::to_string(i);
+            KILN_RETURN_IF_ERROR(checkShape(prof.min[i], in + " min"));
+            KILN_RETURN_IF_ERROR(checkShape(prof.opt[i], in + " opt"));
+            KILN_RETURN_IF_ERROR(checkShape(prof.max[i], in + " max"));
+            if (prof.min[i].size() != prof.opt[i].size() || prof.opt[i].size() != prof.max[i].size())
+                return Status::Error(in + " has min/opt/max of different ranks");
+            for (size_t d = 0; d < prof.min[i].size(); ++d) {
+                const int64_t lo = prof.min[i][d], mid = prof.opt[i][d], hi = prof.max[i][d];
+                if (lo >= 0 && mid >= 0 && hi >= 0 && !(lo <= mid && mid <= hi))
+                    return Status::Error(in + " does not satisfy min <= opt <= max");
+            }
+        }
+    }
+    return Status::Ok();
+}
+
+Status checkMemory(const Plan& plan) {
+    const MemoryPlan& m = plan.memory;
+    if (m.offsets.size() != plan.graph.values.size())
+        return Status::Error("the memory plan has " + std::to_string(m.offsets.size()) + " offsets for " +
+                             std::to_string(plan.graph.values.size()) + " tensors");
+    for (size_t i = 0; i < m.offsets.size(); ++i) {
+        const int64_t o = m.offsets[i];
+        if (o < -1 || (o >= 0 && uint64_t(o) > m.arenaBytes))
+            return Status::Error("the memory plan puts tensor '" + plan.graph.values[i].name + "' at offset " +
+                                 std::to_string(o) + ", outside the " + std::to_string(m.arenaBytes) +
+                                 "-byte arena");
+    }
+    return Status::Ok();
+}
+
+}  // namespace
+
+Status validatePlan(const Plan& plan) {
+    if (plan.backend != Backend::kCPU && plan.backend != Backend::kCUDA)
+        return Status::Error("unknown backend " + std::to_string(uint32_t(plan.backend)));
+    if (plan.maxBatchSize < 1)
+        return Status::Error("maxBatchSize is " + std::to_string(plan.maxBatchSize) + " (must be >= 1)");
+    KILN_RETURN_IF_ERROR(checkValues(plan.graph));
+    KILN_RETURN_IF_ERROR(checkNodes(plan.graph));
+    KILN_RETURN_IF_ERROR(checkProfiles(plan));
+    return checkMemory(plan);
+}
+
+}  // namespace kiln::engine

@@ -1,0 +1,139 @@
+#include "runtime_objects.h"
+
+namespace kiln::runtime {
+
+ContextImpl::ContextImpl(const EngineImpl& engine) : engine_(engine), exec_(engine.corePtr()) {
+    const auto& core = engine.core();
+    addresses_.assign(core.bindings().size(), nullptr);
+    // Inputs start at the profile's opt shape (the only shape for static engines).
+    for (int i = 0; i < core.nbInputs(); ++i) inputShapes_.push_back(core.plan().profiles[0].opt[size_t(i)]);
+}
+
+void ContextImpl::error(const std::string& msg) const {
+    if (engine_.logger()) engine_.logger()->log(ILogger::Severity::kERROR, msg.c_str());
+}
+
+bool ContextImpl::runWith(const std::vector<void*>& io, const char* call) {
+    for (size_t i = 0; i < io.size(); ++i) {
+        if (!io[i]) {
+            error(std::string(call) + ": no buffer for " + (engine_.core().bindings()[i].isInput ? "input" : "output") +
+                  " '" + engine_.core().bindings()[i].name + "'");
+            return false;
+        }
+    }
+    Status st;
+    try {
+        st = exec_.run(io, inputShapes_);
+    } catch (const std::bad_alloc&) {
+        st = Status::Error("out of host memory");
+    }
+    if (!st.ok()) error(std::string(call) + ": " + st.message());
+    return st.ok();
+}
+
+bool ContextImpl::enqueue(int32_t batchSize, void* const* bindings, cudaStream_t, cudaEvent_t*) noexcept {
+    return execute(batchSize, bindings);
+}
+
+bool ContextImpl::execute(int32_t batchSize, void* const* bindings) noexcept {
+    const auto& plan = engine_.core().plan();
+    if (!bindings) {
+        error("enqueue: null bindings array");
+        return false;
+    }
+    if (!plan.implicitBatch) {
+        error("enqueue(batchSize, ...): the engine has an explicit batch dimension; use enqueueV2/executeV2 "
+              "or setTensorAddress + enqueueV3");
+        return false;
+    }
+    if (batchSize < 1 || batchSize > plan.maxBatchSize) {
+        error("enqueue: batch size " + std::to_string(batchSize) + " is outside [1, " + std::to_string(plan.maxBatchSize) +
+              "], the engine's maximum batch size");
+        return false;
+    }
+    for (auto& s : inputShapes_)
+        if (!s.empty()) s[0] = batchSize;
+    std::vector<void*> io(bindings, bindings + engine_.core().bindings().size());
+    return runWith(io, "enqueue");
+}
+
+bool ContextImpl::enqueueV2(void* const* bindings, cudaStream_t, cudaEvent_t*) noexcept { return executeV2(bindings); }
+
+bool ContextImpl::executeV2(void* const* bindings) noexcept {
+    if (!bindings) {
+        error("executeV2: null bindings array");
+        return false;
+    }
+    std::vector<void*> io(bindings, bindings + engine_.core().bindings().size());
+    return runWith(io, "executeV2");
+}
+
+bool ContextImpl::setTensorAddress(const char* name, void* data) noexcept {
+    const int i = engine_.findBinding(name, "setTensorAddress");
+    if (i < 0) return false;
+    if (!data) {
+        error(std::string("setTensorAddress: null address for '") + name + "'");
+        return false;
+    }
+    addresses_[size_t(i)] = data;
+    return true;
+}
+
+void* ContextImpl::getTensorAddress(const char* name) const noexcept {
+    const int i = name ? engine_.core().bindingIndex(name) : -1;
+    return i < 0 ? nullptr : addresses_[size_t(i)];
+}
+
+bool ContextImpl::setInputShape(const char* name, const Dims& dims) noexcept {
+    const int i = engine_.findBinding(name, "setInputShape");
+    if (i < 0) return false;
+    if (!engine_.core().bindings()[size_t(i)].isInput) {
+        error(std::string("setInputShape: '") + name + "' is an output");
+        return false;
+    }
+    if (dims.nbDims < 0 || dims.nbDims > Dims::MAX_DIMS) {
+        error(std::string("setInputShape: invalid rank for '") + name + "'");
+        return false;
+    }
+    ir::Shape s(dims.d, dims.d + dims.nbDims);
+    Status st = exec_.checkInputShape(i, s);
+    if (!st.ok()) {
+        error("setInputShape: " + st.message());
+        return false;
+    }
+    inputShapes_[size_t(i)] = s;
+    return true;
+}
+
+Dims ContextImpl::getTensorShape(const char* name) const noexcept {
+    Dims d;
+    d.nbDims = -1;
+    const int i = engine_.findBinding(name, "getTensorShape");
+    if (i < 0) return d;
+    ir::Shape s;
+    if (i < int(inputShapes_.size())) {
+        s = inputShapes_[size_t(i)];
+    } else {
+        std::vector<ir::Shape> outs;
+        if (!const_cast<Executor&>(exec_).inferOutputShapes(inputShapes_, outs).ok()) return d;
+        s = outs[size_t(i) - inputShapes_.size()];
+    }
+    d.nbDims = int32_t(s.size());
+    for (size_t k = 0; k < s.size(); ++k) d.d[k] = s[k];
+    return d;
+}
+
+bool ContextImpl::enqueueV3(cudaStream_t) noexcept { return execute(); }
+
+bool ContextImpl::execute() noexcept { return runWith(addresses_, "enqueueV3"); }
+
+bool ContextImpl::setOptimizationProfile(int32_t index) noexcept {
+    if (index != 0) {
+        error("setOptimizationProfile: the engine has " + std::to_string(engine_.getNbOptimizationProfiles()) +
+              " profile(s); index " + std::to_string(index) + " is out of range");
+        return false;
+    }
+    return true;
+}
+
+}  // namespace kiln::runtime

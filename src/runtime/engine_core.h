@@ -1,0 +1,38 @@
+// The immutable part of a loaded engine, shared by all its contexts: the
+// plan, the prepared kernels and the binding table.
+#pragma once
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "backends/cpu/kernel.h"
+#include "engine/plan.h"
+
+namespace kiln::runtime {
+
+struct Binding {
+    std::string name;
+    int value;     // IR value id
+    bool isInput;
+};
+
+class EngineCore {
+public:
+    // Prepares kernels for every node; fails if a tactic is unknown here.
+    static Status create(engine::Plan plan, std::shared_ptr<const EngineCore>& out);
+
+    const engine::Plan& plan() const { return plan_; }
+    const std::vector<Binding>& bindings() const { return bindings_; }
+    int bindingIndex(const std::string& name) const;  // -1 if absent
+    const cpu::Kernel& kernel(size_t node) const { return *kernels_[node]; }
+    // Declared shape of a binding (full rank): -1 where the profile lets it vary.
+    ir::Shape declaredShape(int binding) const;
+    int nbInputs() const { return int(plan_.graph.inputs.size()); }
+
+private:
+    engine::Plan plan_;
+    std::vector<Binding> bindings_;
+    std::vector<std::unique_ptr<cpu::Kernel>> kernels_;
+};
+
+}  // namespace kiln::runtime

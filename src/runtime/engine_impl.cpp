@@ -1,0 +1,172 @@
+#include <sstream>
+
+#include "engine/format.h"
+#include "runtime_objects.h"
+
+namespace kiln::runtime {
+
+namespace {
+void logError(ILogger* l, const std::string& m) {
+    if (l) l->log(ILogger::Severity::kERROR, m.c_str());
+}
+Dims toDims(const ir::Shape& s) {
+    Dims d;
+    d.nbDims = int32_t(s.size());
+    for (size_t i = 0; i < s.size() && i < size_t(Dims::MAX_DIMS); ++i) d.d[i] = s[i];
+    return d;
+}
+Dims badDims() {
+    Dims d;
+    d.nbDims = -1;
+    return d;
+}
+}  // namespace
+
+std::unique_ptr<EngineImpl> EngineImpl::fromPlan(engine::Plan plan, ILogger* logger) {
+    std::shared_ptr<const EngineCore> core;
+    Status st = EngineCore::create(std::move(plan), core);
+    if (!st.ok()) {
+        logError(logger, st.message());
+        return nullptr;
+    }
+    return std::make_unique<EngineImpl>(std::move(core), logger);
+}
+
+int EngineImpl::findBinding(const char* name, const char* call) const {
+    if (!name) {
+        logError(logger_, std::string(call) + ": null tensor name");
+        return -1;
+    }
+    const int i = core_->bindingIndex(name);
+    if (i < 0) logError(logger_, std::string(call) + ": the engine has no input or output named '" + name + "'");
+    return i;
+}
+
+int32_t EngineImpl::getBindingIndex(const char* name) const noexcept { return findBinding(name, "getBindingIndex"); }
+
+const char* EngineImpl::getBindingName(int32_t i) const noexcept {
+    if (i < 0 || i >= getNbBindings()) {
+        logError(logger_, "getBindingName: binding index " + std::to_string(i) + " is out of range");
+        return nullptr;
+    }
+    return core_->bindings()[size_t(i)].name.c_str();
+}
+
+bool EngineImpl::bindingIsInput(int32_t i) const noexcept {
+    return i >= 0 && i < getNbBindings() && core_->bindings()[size_t(i)].isInput;
+}
+
+Dims EngineImpl::getBindingDimensions(int32_t i) const noexcept {
+    if (i < 0 || i >= getNbBindings()) {
+        logError(logger_, "getBindingDimensions: binding index " + std::to_string(i) + " is out of range");
+        return badDims();
+    }
+    ir::Shape s = core_->declaredShape(i);
+    if (core_->plan().implicitBatch && !s.empty()) s.erase(s.begin());
+    return toDims(s);
+}
+
+DataType EngineImpl::getBindingDataType(int32_t i) const noexcept {
+    if (i < 0 || i >= getNbBindings()) return DataType::kFLOAT;
+    return DataType(int(core_->plan().graph.values[size_t(core_->bindings()[size_t(i)].value)].dtype));
+}
+
+TensorIOMode EngineImpl::getTensorIOMode(const char* name) const noexcept {
+    const int i = name ? core_->bindingIndex(name) : -1;
+    if (i < 0) return TensorIOMode::kNONE;
+    return core_->bindings()[size_t(i)].isInput ? TensorIOMode::kINPUT : TensorIOMode::kOUTPUT;
+}
+
+Dims EngineImpl::getTensorShape(const char* name) const noexcept {
+    const int i = findBinding(name, "getTensorShape");
+    return i < 0 ? badDims() : toDims(core_->declaredShape(i));
+}
+
+DataType EngineImpl::getTensorDataType(const char* name) const noexcept {
+    const int i = findBinding(name, "getTensorDataType");
+    return i < 0 ? DataType::kFLOAT : getBindingDataType(i);
+}
+
+size_t EngineImpl::getDeviceMemorySize() const noexcept {
+    return size_t(core_->plan().memory.arenaBytes + core_->plan().memory.workspaceBytes);
+}
+
+std::unique_ptr<IExecutionContext> EngineImpl::createExecutionContext() noexcept {
+    try {
+        return std::make_unique<ContextImpl>(*this);
+    } catch (const std::bad_alloc&) {
+        logError(logger_, "createExecutionContext: out of memory allocating " + std::to_string(getDeviceMemorySize()) +
+                              " bytes of activations");
+        return nullptr;
+    }
+}
+
+std::unique_ptr<IHostMemory> EngineImpl::serialize() const noexcept {
+    std::vector<uint8_t> bytes;
+    Status st = engine::writeEngine(core_->plan(), bytes);
+    if (!st.ok()) {
+        logError(logger_, "serialize: " + st.message());
+        return nullptr;
+    }
+    return std::make_unique<HostMemory>(std::move(bytes));
+}
+
+namespace {
+std::string jsonEscape(const std::string& s) {
+    std::string r;
+    for (char c : s) {
+        if (c == '"' || c == '\\') r += '\\';
+        if (static_cast<unsigned char>(c) < 0x20) continue;
+        r += c;
+    }
+    return r;
+}
+}  // namespace
+
+std::unique_ptr<IHostMemory> EngineImpl::getEngineInformation(bool json) const noexcept {
+    const engine::Plan& p = core_->plan();
+    const ir::Graph& g = p.graph;
+    std::ostringstream os;
+    auto tensorText = [&](int v) {
+        if (v < 0) return std::string("-");
+        const auto& val = g.values[size_t(v)];
+        return val.name + ":" + std::string(ir::dtypeName(val.dtype)) + ir::shapeToString(val.shape) +
+               (val.isConstant() ? "(const)" : "");
+    };
+    if (json) {
+        os << "{\"producer\":\"" << jsonEscape(p.producer) << "\",\"backend\":\"" << engine::backendName(p.backend)
+           << "\",\"device\":\"" << jsonEscape(p.deviceFingerprint) << "\",\"implicit_batch\":"
+           << (p.implicitBatch ? "true" : "false") << ",\"max_batch_size\":" << p.maxBatchSize
+           << ",\"arena_bytes\":" << p.memory.arenaBytes << ",\"workspace_bytes\":" << p.memory.workspaceBytes
+           << ",\"layers\":[";
+        for (size_t i = 0; i < g.nodes.size(); ++i) {
+            const auto& n = g.nodes[i];
+            os << (i ? "," : "") << "{\"name\":\"" << jsonEscape(n.name) << "\",\"op\":\"" << n.op << "\",\"tactic\":\""
+               << n.tactic << "\",\"precision\":\""
+               << ir::dtypeName(n.outputs.empty() ? ir::DType::kF32 : g.values[size_t(n.outputs[0])].dtype)
+               << "\",\"inputs\":[";
+            for (size_t j = 0; j < n.inputs.size(); ++j) os << (j ? "," : "") << "\"" << jsonEscape(tensorText(n.inputs[j])) << "\"";
+            os << "],\"outputs\":[";
+            for (size_t j = 0; j < n.outputs.size(); ++j)
+                os << (j ? "," : "") << "\"" << jsonEscape(tensorText(n.outputs[j])) << "\"";
+            os << "]}";
+        }
+        os << "]}\n";
+    } else {
+        os << "engine: " << p.producer << ", backend " << engine::backendName(p.backend) << " (" << p.deviceFingerprint
+           << ")\n";
+        os << (p.implicitBatch ? "implicit batch, max batch " + std::to_string(p.maxBatchSize) : std::string("explicit batch"))
+           << "\n";
+        os << "memory: arena " << p.memory.arenaBytes << " bytes, workspace " << p.memory.workspaceBytes << " bytes\n";
+        os << "layers (" << g.nodes.size() << "):\n";
+        for (const auto& n : g.nodes) {
+            os << "  " << n.name << "  [" << n.op << ", tactic " << n.tactic << "]\n";
+            for (int v : n.inputs) os << "      in  " << tensorText(v) << "\n";
+            for (int v : n.outputs) os << "      out " << tensorText(v) << "\n";
+        }
+    }
+    const std::string s = os.str();
+    return std::make_unique<HostMemory>(std::vector<uint8_t>(s.begin(), s.end()));
+}
+
+}  // namespace kiln::runtime

@@ -1,0 +1,93 @@
+// Implementations of IEngine, IExecutionContext and IRuntime.
+#pragma once
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "engine_core.h"
+#include "executor.h"
+#include "kiln/runtime.h"
+
+namespace kiln::runtime {
+
+// Host memory owned by kiln (serialized engines, engine information).
+class HostMemory final : public IHostMemory {
+public:
+    explicit HostMemory(std::vector<uint8_t> bytes) : bytes_(std::move(bytes)) {}
+    void* data() const noexcept override { return const_cast<uint8_t*>(bytes_.data()); }
+    size_t size() const noexcept override { return bytes_.size(); }
+    DataType type() const noexcept override { return DataType::kUINT8; }
+
+private:
+    std::vector<uint8_t> bytes_;
+};
+
+class EngineImpl final : public IEngine {
+public:
+    EngineImpl(std::shared_ptr<const EngineCore> core, ILogger* logger) : core_(std::move(core)), logger_(logger) {}
+    // Loads a verified plan into an engine; nullptr after logging on failure.
+    static std::unique_ptr<EngineImpl> fromPlan(engine::Plan plan, ILogger* logger);
+
+    int32_t getNbBindings() const noexcept override { return int32_t(core_->bindings().size()); }
+    int32_t getBindingIndex(const char* name) const noexcept override;
+    const char* getBindingName(int32_t i) const noexcept override;
+    bool bindingIsInput(int32_t i) const noexcept override;
+    Dims getBindingDimensions(int32_t i) const noexcept override;
+    DataType getBindingDataType(int32_t i) const noexcept override;
+    int32_t getMaxBatchSize() const noexcept override { return core_->plan().maxBatchSize; }
+    bool hasImplicitBatchDimension() const noexcept override { return core_->plan().implicitBatch; }
+    int32_t getNbIOTensors() const noexcept override { return getNbBindings(); }
+    const char* getIOTensorName(int32_t i) const noexcept override { return getBindingName(i); }
+    TensorIOMode getTensorIOMode(const char* name) const noexcept override;
+    Dims getTensorShape(const char* name) const noexcept override;
+    DataType getTensorDataType(const char* name) const noexcept override;
+    int32_t getNbLayers() const noexcept override { return int32_t(core_->plan().graph.nodes.size()); }
+    int32_t getNbOptimizationProfiles() const noexcept override { return int32_t(core_->plan().profiles.size()); }
+    size_t getDeviceMemorySize() const noexcept override;
+    BackendKind getBackend() const noexcept override { return BackendKind(int(core_->plan().backend)); }
+    std::unique_ptr<IExecutionContext> createExecutionContext() noexcept override;
+    std::unique_ptr<IHostMemory> serialize() const noexcept override;
+    std::unique_ptr<IHostMemory> getEngineInformation(bool json) const noexcept override;
+
+    const EngineCore& core() const { return *core_; }
+    const std::shared_ptr<const EngineCore>& corePtr() const { return core_; }
+    ILogger* logger() const { return logger_; }
+    // Binding index for a tensor name; logs an error naming `call` if absent.
+    int findBinding(const char* name, const char* call) const;
+
+private:
+    std::shared_ptr<const EngineCore> core_;
+    ILogger* logger_;
+};
+
+class ContextImpl final : public IExecutionContext {
+public:
+    explicit ContextImpl(const EngineImpl& engine);
+    const IEngine& getEngine() const noexcept override { return engine_; }
+    bool enqueue(int32_t batchSize, void* const* bindings, cudaStream_t stream, cudaEvent_t* ev) noexcept override;
+    bool execute(int32_t batchSize, void* const* bindings) noexcept override;
+    bool enqueueV2(void* const* bindings, cudaStream_t stream, cudaEvent_t* ev) noexcept override;
+    bool executeV2(void* const* bindings) noexcept override;
+    bool setTensorAddress(const char* name, void* data) noexcept override;
+    void* getTensorAddress(const char* name) const noexcept override;
+    bool setInputShape(const char* name, const Dims& dims) noexcept override;
+    Dims getTensorShape(const char* name) const noexcept override;
+    bool enqueueV3(cudaStream_t stream) noexcept override;
+    bool execute() noexcept override;
+    bool setOptimizationProfile(int32_t index) noexcept override;
+    int32_t getOptimizationProfile() const noexcept override { return 0; }
+    void setName(const char* name) noexcept override { name_ = name ? name : ""; }
+    const char* getName() const noexcept override { return name_.c_str(); }
+
+private:
+    bool runWith(const std::vector<void*>& io, const char* call);
+    void error(const std::string& msg) const;
+
+    const EngineImpl& engine_;
+    Executor exec_;
+    std::vector<ir::Shape> inputShapes_;
+    std::vector<void*> addresses_;
+    std::string name_;
+};
+
+}  // namespace kiln::runtime
