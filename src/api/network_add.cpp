@@ -340,7 +340,10 @@ IResizeLayer* NetworkImpl::addResize(ITensor& input) noexcept {
     if (!checkInput(&input, "addResize", 0)) return nullptr;
     const int n = newNode("Resize", "Resize", {valueOf(input)}, 1);
     auto* l = adopt(std::make_unique<ResizeLayer>(*this, n));
+    // TensorRT's defaults (the IR's own are ONNX's half_pixel / round_prefer_floor).
     l->setResizeMode(InterpolationMode::kNEAREST);
+    l->setCoordinateTransformation(ResizeCoordinateTransformation::kASYMMETRIC);
+    l->setNearestRounding(ResizeRoundMode::kFLOOR);
     return l;
 }
 

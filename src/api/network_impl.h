@@ -235,7 +235,8 @@ int32_t LayerBase<I>::getNbInputs() const noexcept {
 
 template <class I>
 ITensor* LayerBase<I>::getInput(int32_t index) const noexcept {
-    if (node_ < 0 || index < 0 || index >= int32_t(node().inputs.size())) return nullptr;
+    // Weights slots past the visible inputs are not layer inputs (as in TensorRT).
+    if (node_ < 0 || index < 0 || index >= visibleInputs_ || index >= int32_t(node().inputs.size())) return nullptr;
     const int v = node().inputs[index];
     return v < 0 ? nullptr : net_.tensor(v);
 }

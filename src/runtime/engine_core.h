@@ -33,6 +33,9 @@ private:
     engine::Plan plan_;
     std::vector<Binding> bindings_;
     std::vector<std::unique_ptr<cpu::Kernel>> kernels_;
+    // Declared output shapes: the max shape with -1 where the dimension follows
+    // the input shapes (found by shape inference at the profile's min/opt/max).
+    std::vector<ir::Shape> outputShapes_;
 };
 
 }  // namespace kiln::runtime

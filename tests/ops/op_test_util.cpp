@@ -31,7 +31,7 @@ TestTensor TestTensor::i64(ir::Shape s, const std::vector<int64_t>& v) {
     t.dtype = ir::DType::kI64;
     t.shape = std::move(s);
     t.bytes.resize(v.size() * 8);
-    std::memcpy(t.bytes.data(), v.data(), t.bytes.size());
+    if (!v.empty()) std::memcpy(t.bytes.data(), v.data(), t.bytes.size());
     return t;
 }
 TestTensor TestTensor::boolean(ir::Shape s, const std::vector<bool>& v) {

@@ -10,6 +10,16 @@ using kiln::test::TestTensor;
 
 namespace {
 
+// A bare node for calling shape inference directly (values unknown).
+ir::Node nodeOf(std::string op, std::vector<int> inputs, std::vector<int> outputs) {
+    ir::Node n;
+    n.op = std::move(op);
+    n.name = n.op;
+    n.inputs = std::move(inputs);
+    n.outputs = std::move(outputs);
+    return n;
+}
+
 ir::Attrs padAttrs(std::vector<int64_t> begin, std::vector<int64_t> end, const char* mode = "constant",
                    double value = 0) {
     ir::Attrs a;
@@ -91,7 +101,7 @@ TEST(PadOp, PadsAndValueInputs) {
 }
 
 TEST(PadOp, PadsInputNeedsValuesAtBuildTime) {
-    ir::Node n{.op = "Pad", .name = "p", .inputs = {0, 1}, .outputs = {2}};
+    ir::Node n = nodeOf("Pad", {0, 1}, {2});
     std::vector<ir::TensorDesc> in = {{ir::DType::kF32, {2, 2}, nullptr}, {ir::DType::kI64, {4}, nullptr}};
     std::vector<ir::TensorDesc> out;
     auto st = ir::inferNode(n, in, out);

@@ -156,7 +156,7 @@ TEST(ReduceTest, EmptyExtentGivesIdentity) {
         ASSERT_TRUE(r.status.ok()) << r.status.message();
         EXPECT_EQ(r.outputs[0].toInts(), std::vector<int64_t>(2, id));
     }
-    const OpResult r = runOp("Reduce", reduceAttrs("max", {}, 0), {TestTensor::i64({0}, {})});
+    const OpResult r = runOp("Reduce", reduceAttrs("max", {}, 0), {TestTensor::fromDoubles(DType::kI64, {0}, {})});
     ASSERT_TRUE(r.status.ok());
     EXPECT_EQ(r.outputs[0].toInts(), std::vector<int64_t>{INT64_MIN});
 }

@@ -14,6 +14,16 @@ using kiln::test::TestTensor;
 
 namespace {
 
+// A bare node for calling shape inference directly (values unknown).
+ir::Node nodeOf(std::string op, std::vector<int> inputs, std::vector<int> outputs) {
+    ir::Node n;
+    n.op = std::move(op);
+    n.name = n.op;
+    n.inputs = std::move(inputs);
+    n.outputs = std::move(outputs);
+    return n;
+}
+
 ir::Attrs resizeAttrs(const char* mode, const char* coord, const char* nearest = "round_prefer_floor") {
     ir::Attrs a;
     a.set("mode", mode);
@@ -274,7 +284,7 @@ TEST(ResizeOp, SizesInput) {
     EXPECT_EQ(r.outputs[0].shape, (ir::Shape{2, 4}));
     EXPECT_CLOSE(r.outputs[0].toDoubles(), (std::vector<double>{5, 5, 6, 6, 5, 5, 6, 6}), 0, 0);
 
-    ir::Node n{.op = "Resize", .name = "r", .inputs = {0, 1}, .outputs = {2}};
+    ir::Node n = nodeOf("Resize", {0, 1}, {2});
     std::vector<ir::TensorDesc> in = {{ir::DType::kF32, {1, 2}, nullptr}, {ir::DType::kI64, {2}, nullptr}};
     std::vector<ir::TensorDesc> out;
     auto st = ir::inferNode(n, in, out);
@@ -300,7 +310,7 @@ TEST(ResizeOp, Errors) {
     EXPECT_FALSE(runOp("Resize", resizeAttrs("nearest", "half_pixel"), {x}).status.ok());
     EXPECT_FALSE(runOp("Resize", withScales(resizeAttrs("nearest", "half_pixel"), {-2}), {x}).status.ok());
     EXPECT_FALSE(runOp("Resize", withScales(resizeAttrs("nearest", "half_pixel"), {2, 2}), {x}).status.ok());
-    EXPECT_FALSE(runOp("Resize", withSizes(resizeAttrs("nearest", "half_pixel"), {-1}), {x}).status.ok());
+    EXPECT_FALSE(runOp("Resize", withSizes(resizeAttrs("nearest", "half_pixel"), {-2}), {x}).status.ok());
     EXPECT_FALSE(runOp("Resize", withSizes(resizeAttrs("area", "half_pixel"), {4}), {x}).status.ok());
     EXPECT_FALSE(runOp("Resize", withSizes(resizeAttrs("nearest", "corners"), {4}), {x}).status.ok());
     EXPECT_FALSE(runOp("Resize", withSizes(resizeAttrs("nearest", "half_pixel", "nearest"), {4}), {x}).status.ok());
@@ -311,4 +321,13 @@ TEST(ResizeOp, Errors) {
     ir::Attrs roi = withSizes(resizeAttrs("linear", "tf_crop_and_resize"), {4});
     roi.set("roi", std::vector<double>{0, 1, 2});
     EXPECT_FALSE(runOp("Resize", roi, {x}).status.ok());
+}
+
+TEST(ResizeOp, SizeMinusOneKeepsExtent) {
+    // [2, 2] -> sizes {-1, 4}: rows kept, columns doubled (nearest, asymmetric, floor).
+    ir::Attrs a = withSizes(resizeAttrs("nearest", "asymmetric", "floor"), {-1, 4});
+    auto r = runOp("Resize", a, {TestTensor::f32({2, 2}, {1, 2, 3, 4})});
+    ASSERT_TRUE(r.status.ok()) << r.status.message();
+    EXPECT_EQ(r.outputs[0].shape, (ir::Shape{2, 4}));
+    EXPECT_CLOSE(r.outputs[0].toDoubles(), (std::vector<double>{1, 1, 2, 2, 3, 3, 4, 4}), 0, 0);
 }

@@ -10,6 +10,16 @@ using kiln::test::TestTensor;
 
 namespace {
 
+// A bare node for calling shape inference directly (values unknown).
+ir::Node nodeOf(std::string op, std::vector<int> inputs, std::vector<int> outputs) {
+    ir::Node n;
+    n.op = std::move(op);
+    n.name = n.op;
+    n.inputs = std::move(inputs);
+    n.outputs = std::move(outputs);
+    return n;
+}
+
 std::vector<double> iota(int64_t n) {
     std::vector<double> v(static_cast<size_t>(n));
     for (int64_t i = 0; i < n; ++i) v[size_t(i)] = double(i);
@@ -106,7 +116,7 @@ TEST(ShuffleOp, ShapeInputOverridesReshape) {
 }
 
 TEST(ShuffleOp, ShapeInputNeedsValuesAtBuildTime) {
-    ir::Node n{.op = "Shuffle", .name = "s", .inputs = {0, 1}, .outputs = {2}};
+    ir::Node n = nodeOf("Shuffle", {0, 1}, {2});
     std::vector<ir::TensorDesc> in = {{ir::DType::kF32, {2, 3}, nullptr}, {ir::DType::kI64, {2}, nullptr}};
     std::vector<ir::TensorDesc> out;
     auto st = ir::inferNode(n, in, out);
@@ -212,7 +222,7 @@ TEST(ShuffleOp, Errors) {
 }
 
 TEST(ShuffleOp, DynamicDimsStayUnknown) {
-    ir::Node n{.op = "Shuffle", .name = "s", .inputs = {0}, .outputs = {1}};
+    ir::Node n = nodeOf("Shuffle", {0}, {1});
     n.attrs.set("reshape", std::vector<int64_t>{0, -1});
     std::vector<ir::TensorDesc> in = {{ir::DType::kF32, {-1, 3, 4}, nullptr}};
     std::vector<ir::TensorDesc> out;

@@ -10,6 +10,16 @@ using kiln::test::TestTensor;
 
 namespace {
 
+// A bare node for calling shape inference directly (values unknown).
+ir::Node nodeOf(std::string op, std::vector<int> inputs, std::vector<int> outputs) {
+    ir::Node n;
+    n.op = std::move(op);
+    n.name = n.op;
+    n.inputs = std::move(inputs);
+    n.outputs = std::move(outputs);
+    return n;
+}
+
 ir::Attrs sliceAttrs(std::vector<int64_t> start, std::vector<int64_t> size, std::vector<int64_t> stride,
                      const char* mode = "strict") {
     ir::Attrs a;
@@ -112,7 +122,7 @@ TEST(SliceOp, TensorInputsOverrideAttributes) {
 }
 
 TEST(SliceOp, SizeInputNeedsValuesStartDoesNot) {
-    ir::Node n{.op = "Slice", .name = "s", .inputs = {0, 1, 2}, .outputs = {3}};
+    ir::Node n = nodeOf("Slice", {0, 1, 2}, {3});
     std::vector<ir::TensorDesc> in = {{ir::DType::kF32, {4, 4}, nullptr},
                                       {ir::DType::kI64, {2}, nullptr},
                                       {ir::DType::kI64, {2}, nullptr}};
@@ -175,7 +185,7 @@ TEST(SliceOp, ScalarInput) {
 
 TEST(SliceOp, Errors) {
     EXPECT_FALSE(runOp("Slice", sliceAttrs({0, 0}, {1}, {1}), {kRow}).status.ok());  // start length
-    auto st = runOp("Slice", sliceAttrs({0}, {-1}, {1}), {kRow}).status;
+    auto st = runOp("Slice", sliceAttrs({0}, {-2}, {1}), {kRow}).status;
     EXPECT_FALSE(st.ok());
     EXPECT_NE(st.message().find("negative"), std::string::npos) << st.message();
     EXPECT_FALSE(runOp("Slice", sliceAttrs({0}, {1}, {1}, "mirror"), {kRow}).status.ok());
@@ -188,4 +198,16 @@ TEST(SliceOp, Errors) {
     // Overflowing coordinates are rejected rather than wrapped.
     EXPECT_FALSE(
         runOp("Slice", sliceAttrs({0}, {3}, {int64_t(1) << 62}, "wrap"), {kRow}).status.ok());
+}
+
+TEST(SliceOp, SizeMinusOneTakesWholeExtent) {
+    // [2,3] sliced with size {-1, 2}, stride {1, 1}, start {0, 1}: all rows, last two columns.
+    kiln::ir::Attrs a;
+    a.set("start", std::vector<int64_t>{0, 1});
+    a.set("size", std::vector<int64_t>{-1, 2});
+    a.set("stride", std::vector<int64_t>{1, 1});
+    auto r = kiln::test::runOp("Slice", a, {kiln::test::TestTensor::f32({2, 3}, {1, 2, 3, 4, 5, 6})});
+    ASSERT_TRUE(r.status.ok()) << r.status.message();
+    EXPECT_EQ(r.outputs[0].shape, (kiln::ir::Shape{2, 2}));
+    EXPECT_EQ(r.outputs[0].toFloats(), (std::vector<float>{2, 3, 5, 6}));
 }

@@ -228,6 +228,35 @@ void NormalizationLayer::setNbGroups(int64_t g) noexcept {
     touch();
 }
 
+Status NormalizationLayer::finalize() {
+    // Without groups the IR's layer kind covers layer and instance norm when
+    // scale/bias broadcast to X ([1, C, 1, ...]). A 1-D [C] scale/bias over
+    // exactly the spatial axes is instance norm (per channel), which layer
+    // broadcasting would misalign with the last axis.
+    if (getNbGroups() > 1) return Status::Ok();
+    const auto& g = net().graph();
+    const ir::Node& n = node();
+    const ir::Shape& x = g.values[size_t(n.inputs[0])].shape;
+    const int64_t rank = int64_t(x.size());
+    bool instance = rank >= 3 && n.inputs.size() >= 3 && n.inputs[1] >= 0 && n.inputs[2] >= 0;
+    if (instance) {
+        std::vector<int64_t> axes = n.attrs.getInts("axes");
+        for (auto& a : axes) instance = instance && ir::normalizeAxis(a, rank);
+        std::sort(axes.begin(), axes.end());
+        std::vector<int64_t> spatial(size_t(rank - 2));
+        std::iota(spatial.begin(), spatial.end(), int64_t(2));
+        instance = instance && axes == spatial;
+        for (int slot = 1; instance && slot <= 2; ++slot) {
+            const ir::Shape& p = g.values[size_t(n.inputs[size_t(slot)])].shape;
+            instance = p.size() == 1 && p[0] == x[1];
+        }
+        // [N, C, L] with C == L and axes {2} stays layer norm (TensorRT's reading).
+        if (instance && rank == 3 && x[1] == x[2]) instance = false;
+    }
+    node().attrs.set("kind", instance ? "instance" : "layer");
+    return Status::Ok();
+}
+
 // ---- MatrixMultiply ----
 
 void MatrixMultiplyLayer::setOperation(int32_t index, MatrixOperation op) noexcept {

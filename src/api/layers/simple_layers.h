@@ -262,6 +262,8 @@ public:
     uint32_t getAxes() const noexcept override;
     void setNbGroups(int64_t g) noexcept override;
     int64_t getNbGroups() const noexcept override { return node().attrs.getInt("num_groups", 1); }
+    // Instance norm with per-channel [C] scale/bias needs the IR's "instance" kind.
+    Status finalize() override;
 };
 
 class FullyConnectedLayer final : public LayerBase<IFullyConnectedLayer> {

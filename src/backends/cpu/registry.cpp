@@ -1,5 +1,8 @@
 #include "kernel.h"
 #include "ref/ref_kernels.h"
+#ifdef KILN_HAVE_ONEDNN
+#include "onednn/onednn_tactics.h"
+#endif
 
 namespace kiln::cpu {
 
@@ -55,6 +58,15 @@ const std::vector<Tactic>& cpuTactics() {
         REF("Resize", resize),
         REF("Shape", shape),
         REF("Identity", identity),
+#ifdef KILN_HAVE_ONEDNN
+        // After every reference entry: optimization level 0 (no timing) takes
+        // the first supported tactic, which keeps it on the reference kernels.
+        KILN_ONEDNN_TACTIC("Convolution", convolution),
+        KILN_ONEDNN_TACTIC("Deconvolution", deconvolution),
+        KILN_ONEDNN_TACTIC("Pooling", pooling),
+        KILN_ONEDNN_TACTIC("MatMul", matmul),
+        KILN_ONEDNN_TACTIC("FullyConnected", fullyConnected),
+#endif
     };
     return table;
 }

@@ -105,7 +105,12 @@ Status checkBroadcastsTo(const TensorDesc& p, const Shape& x, const char* what) 
 
 Status checkPerChannel(const TensorDesc& p, int64_t c, const char* what) {
     if (p.shape.size() == 1 && (p.shape[0] == c || p.shape[0] < 0 || c < 0)) return Status::Ok();
-    return Status::Error(std::string(what) + " must have shape [C] = [" + std::to_string(c) + "], got " +
+    // [1, C, 1, ...]: the broadcastable form TensorRT users pass; same values in the same order.
+    bool channelOnly = p.shape.size() >= 2 && (p.shape[1] == c || p.shape[1] < 0 || c < 0);
+    for (size_t d = 0; d < p.shape.size(); ++d)
+        if (d != 1 && p.shape[d] != 1) channelOnly = false;
+    if (channelOnly) return Status::Ok();
+    return Status::Error(std::string(what) + " must have shape [C] or [1, C, 1, ...] with C = " + std::to_string(c) + ", got " +
                          shapeToString(p.shape));
 }
 

@@ -99,6 +99,12 @@ Status resolveResize(const Node& node, const std::vector<TensorDesc>& in, Resize
             return Status::Error("sizes " + shapeToString(sizes) + " must have one entry per dim (" +
                                  std::to_string(rank) + ")");
         for (size_t d = 0; d < rank; ++d) {
+            // -1 keeps the input extent (the hidden batch of implicit-batch networks).
+            if (sizes[d] == -1 && !sizesInput) {
+                p.outShape[d] = x.shape[d];
+                p.scales[d] = 1.0;
+                continue;
+            }
             if (sizes[d] < 0)
                 return Status::Error("size " + std::to_string(sizes[d]) + " of dim " + std::to_string(d) +
                                      " is negative");

@@ -52,6 +52,7 @@ Status readSliceParam(const Node& node, const std::vector<TensorDesc>& in, size_
 Status checkSliceBounds(const Shape& xs, const SliceParams& p) {
     for (size_t d = 0; d < xs.size(); ++d) {
         const int64_t n = p.size[d], dim = xs[d];
+        if (n == -1) continue;  // the whole extent, known at run time only
         if (n < 0)
             return Status::Error("size " + std::to_string(n) + " of dim " + std::to_string(d) + " is negative");
         if (n == 0 || !p.startKnown || !p.strideKnown) continue;
@@ -84,6 +85,10 @@ Status resolveSlice(const Node& node, const std::vector<TensorDesc>& in, SlicePa
     KILN_RETURN_IF_ERROR(readSliceParam(node, in, 1, "start", rank, true, false, p.start, p.startKnown));
     KILN_RETURN_IF_ERROR(readSliceParam(node, in, 2, "size", rank, true, true, p.size, sizeKnown));
     KILN_RETURN_IF_ERROR(readSliceParam(node, in, 3, "stride", rank, false, false, p.stride, p.strideKnown));
+    // A size of -1 takes the input's whole extent: how an implicit-batch
+    // network slices every item of a batch whose size is known only at run time.
+    for (size_t d = 0; d < rank; ++d)
+        if (p.size[d] == -1) p.size[d] = xs[d];
     return checkSliceBounds(xs, p);
 }
 

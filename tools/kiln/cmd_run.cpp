@@ -1,0 +1,169 @@
+// `kiln run`: one inference with inputs from files (or random), outputs to
+// files, and comparisons against expected outputs.
+#include <CLI/CLI.hpp>
+
+#include <chrono>
+#include <cstdio>
+#include <map>
+
+#include "common.h"
+#include "compare.h"
+#include "io_tensors.h"
+
+namespace kiln::cli {
+
+namespace {
+
+struct RunArgs {
+    std::string engine;
+    std::vector<std::string> inputs, expects, outputs;
+    double rtol = 1e-5, atol = 1e-6;
+    int32_t batch = 1;
+    uint32_t seed = 1234;
+    CLI::Option* batchOpt = nullptr;
+};
+
+// Parses NAME=FILE arguments of one flag; false on a malformed pair, or on a
+// repeated name unless `repeatable` (one output may go to several files).
+bool parsePairs(const std::vector<std::string>& args, const char* flag, std::multimap<std::string, std::string>& out,
+                std::string& error, bool repeatable = false) {
+    for (const auto& arg : args) {
+        std::string name, file;
+        if (!splitNameFile(arg, name, file)) {
+            error = std::string(flag) + " '" + arg + "': expected NAME=FILE";
+            return false;
+        }
+        if (out.count(name) && !repeatable) {
+            error = std::string(flag) + ": '" + name + "' is given twice";
+            return false;
+        }
+        out.emplace(name, file);
+    }
+    return true;
+}
+
+const IoTensor* findOutput(const IoSet& io, const std::string& name) {
+    for (const auto& t : io.tensors)
+        if (!t.isInput && t.name == name) return &t;
+    return nullptr;
+}
+
+std::string outputNames(const IEngine& engine) {
+    std::string s;
+    for (int32_t i = 0; i < engine.getNbIOTensors(); ++i) {
+        const char* n = engine.getIOTensorName(i);
+        if (n && engine.getTensorIOMode(n) == TensorIOMode::kOUTPUT) s += std::string(s.empty() ? "" : ", ") + n;
+    }
+    return s;
+}
+
+// A few leading values, so a run without --output/--expect still shows something.
+void printPreview(const IoTensor& t) {
+    tool::TensorData d;
+    std::string error;
+    std::printf("output '%s': %s %s", t.name.c_str(), dataTypeName(t.type), shapeString(t.shape).c_str());
+    if (toTensorData(t, d, error)) {
+        const auto v = tool::toDoubles(d);
+        std::printf(" =");
+        for (size_t i = 0; i < v.size() && i < 8; ++i) std::printf(" %.6g", v[i]);
+        if (v.size() > 8) std::printf(" ...");
+    }
+    std::printf("\n");
+}
+
+// Compares one output with its expected file; prints the verdict line.
+bool checkExpect(const IoTensor& out, const tool::TensorData& want, double rtol, double atol) {
+    tool::TensorData got;
+    std::string error;
+    if (!toTensorData(out, got, error)) {
+        std::printf("%s: %s -> MISMATCH\n", out.name.c_str(), error.c_str());
+        return false;
+    }
+    const auto g = tool::toDoubles(got), w = tool::toDoubles(want);
+    if (g.size() != w.size()) {
+        std::printf("%s: the expected tensor has %zu elements %s, the output %zu %s -> MISMATCH\n", out.name.c_str(),
+                    w.size(), shapeString(want.shape).c_str(), g.size(), shapeString(out.shape).c_str());
+        return false;
+    }
+    if (want.shape != out.shape)
+        std::printf("note: %s: expected shape %s differs from the output's %s; comparing element by element\n",
+                    out.name.c_str(), shapeString(want.shape).c_str(), shapeString(out.shape).c_str());
+    const CompareResult r = compareTensors(g, w, rtol, atol);
+    std::printf("%s\n", formatCompare(out.name, r).c_str());
+    return r.ok();
+}
+
+int runRun(const RunArgs& a) {
+    std::multimap<std::string, std::string> inputFiles, expectFiles, outputFiles;
+    std::string error;
+    if (!parsePairs(a.inputs, "--input", inputFiles, error) || !parsePairs(a.expects, "--expect", expectFiles, error) ||
+        !parsePairs(a.outputs, "--output", outputFiles, error, true))
+        return fail(error);
+    for (const auto& [name, file] : outputFiles)
+        if (!isTensorFileExtension(file)) return fail("--output " + name + "=" + file + ": use a .npy or .pb file name");
+
+    ConsoleLogger logger;
+    LoadedEngine loaded;
+    if (!loadEngine(a.engine, logger, loaded, error)) return fail(error);
+    const IEngine& engine = *loaded.engine;
+
+    // Every name is checked before anything runs, so a typo costs no inference.
+    for (const auto* files : {&expectFiles, &outputFiles})
+        for (const auto& [name, file] : *files)
+            if (engine.getTensorIOMode(name.c_str()) != TensorIOMode::kOUTPUT)
+                return fail("the engine has no output named '" + name + "' (outputs: " + outputNames(engine) + ")");
+    InputSpec spec;
+    spec.seed = a.seed;
+    if (*a.batchOpt) spec.batch = a.batch;
+    for (const auto& [name, file] : inputFiles)
+        if (!tool::readTensorFile(file, spec.files[name], error)) return fail(error);
+    std::map<std::string, tool::TensorData> expected;
+    for (const auto& [name, file] : expectFiles)
+        if (!tool::readTensorFile(file, expected[name], error)) return fail(error);
+
+    auto ctx = loaded.engine->createExecutionContext();
+    if (!ctx) return fail("could not create an execution context (see above)");
+    IoSet io;
+    std::vector<std::string> notices;
+    if (!prepareIo(engine, *ctx, spec, io, notices, error)) return fail(error);
+    for (const auto& n : notices) std::printf("note: %s\n", n.c_str());
+    for (const auto& t : io.tensors)
+        if (t.isInput && !spec.files.count(t.name))
+            std::printf("input '%s': random %s %s (seed %u)\n", t.name.c_str(), dataTypeName(t.type),
+                        shapeString(t.shape).c_str(), a.seed + uint32_t(t.bindingIndex));
+
+    const auto start = std::chrono::steady_clock::now();
+    if (!runInference(*ctx, io)) return fail("inference failed (see above)");
+    const double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
+    std::printf("ran batch %d in %.3f ms\n", io.batch, ms);
+
+    for (const auto& t : io.tensors)
+        if (!t.isInput) printPreview(t);
+    for (const auto& [name, file] : outputFiles) {
+        tool::TensorData d;
+        if (!toTensorData(*findOutput(io, name), d, error) || !writeTensorFile(file, d, error)) return fail(error);
+        std::printf("wrote '%s' to %s\n", name.c_str(), file.c_str());
+    }
+    bool allMatch = true;
+    for (const auto& [name, want] : expected) allMatch &= checkExpect(*findOutput(io, name), want, a.rtol, a.atol);
+    return allMatch ? kExitOk : kExitMismatch;
+}
+
+}  // namespace
+
+Command addRunCommand(CLI::App& parent) {
+    auto a = std::make_shared<RunArgs>();
+    CLI::App* app = parent.add_subcommand("run", "Run an engine once; save and/or check its outputs");
+    app->add_option("--engine", a->engine, "Engine file")->required();
+    app->add_option("--input", a->inputs, "NAME=FILE (.npy or .pb); other inputs get random data")->allow_extra_args(false);
+    app->add_option("--expect", a->expects, "NAME=FILE: compare output NAME with FILE")->allow_extra_args(false);
+    app->add_option("--output", a->outputs, "NAME=FILE: write output NAME (.npy or .pb)")->allow_extra_args(false);
+    app->add_option("--rtol", a->rtol, "Relative tolerance")->capture_default_str()->check(CLI::NonNegativeNumber);
+    app->add_option("--atol", a->atol, "Absolute tolerance")->capture_default_str()->check(CLI::NonNegativeNumber);
+    a->batchOpt = app->add_option("--batch", a->batch, "Batch size (default: the input files', else 1)")
+                      ->check(CLI::Range(1, 1 << 30));
+    app->add_option("--seed", a->seed, "Seed of the random inputs (input i uses seed + i)")->capture_default_str();
+    return {app, [a] { return runRun(*a); }};
+}
+
+}  // namespace kiln::cli

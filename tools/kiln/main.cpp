@@ -1,0 +1,36 @@
+// `kiln`: build, run, benchmark and inspect kiln engines (TensorRT's trtexec
+// role). Each subcommand lives in its own cmd_*.cpp; this file only picks one.
+#include <CLI/CLI.hpp>
+
+#include <cstdio>
+#include <exception>
+
+#include "common.h"
+
+int main(int argc, char** argv) {
+    using namespace kiln::cli;
+    CLI::App app{"kiln: build, run, benchmark and inspect kiln inference engines"};
+    app.require_subcommand(1);
+    app.set_version_flag("--version", [] {
+        const int v = kiln::getKilnVersion();
+        return "kiln " + std::to_string(v / 10000) + "." + std::to_string(v / 100 % 100) + "." + std::to_string(v % 100);
+    });
+
+    const Command commands[] = {addBuildCommand(app), addRunCommand(app), addBenchCommand(app), addInspectCommand(app)};
+
+    try {
+        app.parse(argc, argv);
+    } catch (const CLI::ParseError& e) {
+        // Help and --version are "errors" that exit 0; the rest are usage errors.
+        const int code = app.exit(e);
+        return code == 0 ? kExitOk : kExitError;
+    }
+    try {
+        for (const Command& c : commands)
+            if (c.app->parsed()) return c.run();
+    } catch (const std::exception& e) {
+        // Commands report their own errors; this only keeps a bug from aborting.
+        return fail(std::string("unexpected failure: ") + e.what());
+    }
+    return fail("no subcommand given (see kiln --help)");
+}
