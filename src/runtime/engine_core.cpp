@@ -1,5 +1,7 @@
 #include "engine_core.h"
 
+#include <algorithm>
+
 #include "ir/op_schema.h"
 
 namespace kiln::runtime {
@@ -32,6 +34,69 @@ bool inferOutputShapes(const ir::Graph& g, const std::vector<ir::Shape>& inputs,
     return true;
 }
 
+// A plan read from a file has passed the format's checks, but its tensor shapes
+// and memory plan are taken from the file; the kernels and the arena are sized
+// from them. Check they agree with the ops before preparing anything, so that a
+// corrupted file (with a forged checksum) cannot make us allocate or write out
+// of bounds.
+Status checkConsistency(const engine::Plan& plan) {
+    const ir::Graph& g = plan.graph;
+    const auto& maxShapes = plan.profiles[0].max;
+    for (size_t i = 0; i < g.inputs.size(); ++i) {
+        const ir::Value& v = g.values[size_t(g.inputs[i])];
+        if (v.shape != maxShapes[i])
+            return Status::Error("input '" + v.name + "' has shape " + ir::shapeToString(v.shape) +
+                                 " but its profile maximum is " + ir::shapeToString(maxShapes[i]));
+    }
+    std::vector<ir::TensorDesc> in, out;
+    for (const auto& n : g.nodes) {
+        in.clear();
+        for (int v : n.inputs) {
+            if (v < 0) {
+                in.push_back({});
+                continue;
+            }
+            const auto& val = g.values[size_t(v)];
+            in.push_back({val.dtype, val.shape, val.data ? val.data->data() : nullptr});
+        }
+        if (!ir::inferNode(n, in, out).ok()) continue;  // shapes that depend on computed values
+        for (size_t i = 0; i < n.outputs.size(); ++i) {
+            const ir::Value& val = g.values[size_t(n.outputs[i])];
+            if (out[i].shape != val.shape || out[i].dtype != val.dtype)
+                return Status::Error("layer '" + n.name + "' output '" + val.name + "' is recorded as " +
+                                     std::string(ir::dtypeName(val.dtype)) + ir::shapeToString(val.shape) +
+                                     " but the layer computes " + std::string(ir::dtypeName(out[i].dtype)) +
+                                     ir::shapeToString(out[i].shape));
+        }
+    }
+    // Every intermediate tensor has an arena slot that holds it; the arena is no
+    // larger than all its tensors side by side (what the planner can need at most).
+    uint64_t total = 0;
+    const auto& offsets = plan.memory.offsets;
+    for (const auto& n : g.nodes) {
+        for (int v : n.outputs) {
+            const ir::Value& val = g.values[size_t(v)];
+            if (g.isGraphOutput(v) || val.isConstant()) continue;
+            const int64_t off = offsets[size_t(v)];
+            uint64_t bytes = ir::dtypeSize(val.dtype);
+            bool ok = off >= 0;
+            for (int64_t d : val.shape) ok = ok && d >= 0 && !__builtin_mul_overflow(bytes, uint64_t(d), &bytes);
+            bytes = std::max<uint64_t>(bytes, 1);
+            ok = ok && !__builtin_add_overflow(bytes, uint64_t(63), &bytes);
+            bytes = bytes / 64 * 64;
+            ok = ok && uint64_t(off) <= plan.memory.arenaBytes && bytes <= plan.memory.arenaBytes - uint64_t(off) &&
+                 !__builtin_add_overflow(total, bytes, &total);
+            if (!ok)
+                return Status::Error("the memory plan gives tensor '" + val.name + "' " + ir::shapeToString(val.shape) +
+                                     " no room in the " + std::to_string(plan.memory.arenaBytes) + "-byte arena");
+        }
+    }
+    if (plan.memory.arenaBytes > total)
+        return Status::Error("the memory plan's arena (" + std::to_string(plan.memory.arenaBytes) +
+                             " bytes) is larger than all its tensors together (" + std::to_string(total) + " bytes)");
+    return Status::Ok();
+}
+
 }  // namespace
 
 Status EngineCore::create(engine::Plan plan, std::shared_ptr<const EngineCore>& out) {
@@ -47,6 +112,8 @@ Status EngineCore::create(engine::Plan plan, std::shared_ptr<const EngineCore>& 
         return Status::Error("the engine's memory plan does not match its graph");
     if (core->plan_.profiles.empty() || core->plan_.profiles[0].max.size() != g.inputs.size())
         return Status::Error("the engine's optimization profile does not match its inputs");
+    KILN_RETURN_IF_ERROR(checkConsistency(core->plan_).withContext("the engine is inconsistent: "));
+    size_t workspace = 0;
     for (const auto& n : g.nodes) {
         const cpu::Tactic* t = cpu::findCpuTactic(n.op, n.tactic);
         if (!t)
@@ -62,10 +129,15 @@ Status EngineCore::create(engine::Plan plan, std::shared_ptr<const EngineCore>& 
             in.push_back({val.dtype, val.shape, val.data ? val.data->data() : nullptr});
         }
         for (int v : n.outputs) outs.push_back({g.values[size_t(v)].dtype, g.values[size_t(v)].shape, nullptr});
+        if (t->workspace) workspace = std::max(workspace, t->workspace(n, in, outs));
         std::unique_ptr<cpu::Kernel> k;
         KILN_RETURN_IF_ERROR(t->create(n, in, outs, k).withContext("layer '" + n.name + "': "));
         core->kernels_.push_back(std::move(k));
     }
+    if (core->plan_.memory.workspaceBytes < workspace)
+        return Status::Error("the engine's workspace (" + std::to_string(core->plan_.memory.workspaceBytes) +
+                             " bytes) is smaller than its kernels need here (" + std::to_string(workspace) +
+                             " bytes); rebuild the engine");
     // An output dimension is dynamic (-1) when it differs across the profile.
     const auto& prof = core->plan_.profiles[0];
     for (int v : g.outputs) core->outputShapes_.push_back(g.values[size_t(v)].shape);

@@ -210,11 +210,6 @@ std::vector<double> detValues(size_t n, uint32_t seed, double lo, double hi) {
     return ::testing::AssertionSuccess();
 }
 
-bool runKnownBugs() {
-    const char* e = std::getenv("KILN_RUN_KNOWN_BUGS");
-    return e && std::string(e) == "1";
-}
-
 const char* modeName(Mode m) { return m == Mode::kExplicit ? "Explicit" : "Implicit"; }
 std::string modeParamName(const ::testing::TestParamInfo<Mode>& info) { return modeName(info.param); }
 

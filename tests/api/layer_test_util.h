@@ -136,14 +136,6 @@ protected:
                              ::testing::Values(::layertest::Mode::kExplicit, ::layertest::Mode::kImplicit), \
                              ::layertest::modeParamName)
 
-// True when the environment sets KILN_RUN_KNOWN_BUGS=1.
-bool runKnownBugs();
-
-// Skips the rest of a test that hits a known, reported library bug (the
-// message names it) unless KILN_RUN_KNOWN_BUGS=1; remove once fixed.
-#define LAYER_KNOWN_BUG(cond, what) \
-    if ((cond) && !::layertest::runKnownBugs()) GTEST_SKIP() << "known bug: " << what
-
 // Fails the current test (and returns) when the run did not build or run.
 #define ASSERT_RAN(r) ASSERT_TRUE((r).built && (r).ran) << (r).errorText()
 

@@ -195,8 +195,6 @@ TEST(LayerShuffleExplicit, ZeroIsARealExtentWhenNotAPlaceholder) {
 class LayerGather : public LayerModeTest {};
 
 TEST_P(LayerGather, DefaultModeConstantIndicesWithNegatives) {
-    LAYER_KNOWN_BUG(h.implicit(), "implicit-batch gather: constant indices get the batch-broadcast leading 1 of "
-                                  "addConstant, so the output item is [1, 3, 3] instead of TensorRT's [3, 3]");
     // Data item [4, 3]; int32 indices {-1, 1, 0} (a constant, no batch) along item axis 0:
     // output item [3, 3] as in TensorRT.
     const auto dv = detValues(kBatch * 12, 321);

@@ -211,6 +211,19 @@ GatherMode GatherLayer::getMode() const noexcept {
     return m == "default" ? GatherMode::kDEFAULT : m == "elements" ? GatherMode::kELEMENT : GatherMode::kND;
 }
 
+Status GatherLayer::finalize() {
+    if (!net().batchOffset() || node().inputs.size() < 2) return Status::Ok();
+    const int iv = node().inputs[1];
+    if (iv < 0 || iv == indicesTwin_) return Status::Ok();
+    ir::Graph& g = net().graph();
+    const ir::Value& v = g.values[size_t(iv)];
+    if (!v.isConstant() || v.shape.empty() || v.shape[0] != 1) return Status::Ok();
+    const ir::Shape unbatched(v.shape.begin() + 1, v.shape.end());
+    indicesTwin_ = g.addConstant(g.uniqueName(v.name + "_indices"), v.dtype, unbatched, v.data);
+    node().inputs[1] = indicesTwin_;
+    return Status::Ok();
+}
+
 void NormalizationLayer::setAxes(uint32_t mask) noexcept {
     node().attrs.set("axes", maskToAxes(mask, net().batchOffset()));
     touch();

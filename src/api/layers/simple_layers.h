@@ -161,6 +161,13 @@ public:
     int32_t getNbElementWiseDims() const noexcept override { return int32_t(node().attrs.getInt("batch_dims")); }
     void setMode(GatherMode m) noexcept override;
     GatherMode getMode() const noexcept override;
+    // Constant indices of an implicit-batch network carry the broadcast batch
+    // dimension (1) every constant gets; indices are not batched, so use a
+    // twin without it.
+    Status finalize() override;
+
+private:
+    int indicesTwin_ = -1;
 };
 
 class MatrixMultiplyLayer final : public LayerBase<IMatrixMultiplyLayer> {
