@@ -1,3 +1,4 @@
+#include <new>
 #include <sstream>
 
 #include "engine/format.h"
@@ -24,7 +25,12 @@ Dims badDims() {
 
 std::unique_ptr<EngineImpl> EngineImpl::fromPlan(engine::Plan plan, ILogger* logger) {
     std::shared_ptr<const EngineCore> core;
-    Status st = EngineCore::create(std::move(plan), core);
+    Status st;
+    try {  // preparing kernels allocates (packed weights); callers are noexcept
+        st = EngineCore::create(std::move(plan), core);
+    } catch (const std::bad_alloc&) {
+        st = Status::Error("out of memory while preparing the engine's kernels");
+    }
     if (!st.ok()) {
         logError(logger, st.message());
         return nullptr;

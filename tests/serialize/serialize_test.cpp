@@ -615,8 +615,10 @@ TEST_F(Corruption, SingleBitFlipsAnywhereAreRefused) {
 }
 
 TEST_F(Corruption, FlipsWithARecomputedChecksumNeverCrash) {
-    // A forged checksum gets past the integrity check; the metadata parser and the
-    // plan validation must then refuse (or accept a harmless change) without crashing.
+    // A forged checksum gets past the integrity check; the metadata parser, the
+    // plan validation and the runtime's consistency checks must then refuse (or
+    // accept a harmless change, such as an activation's alpha) without crashing,
+    // hanging or allocating without bound.
     namespace ho = engine::header_offset;
     const size_t metaEnd = size_t(u64(ho::kMetadataOffset) + u64(ho::kMetadataSize));
     int refused = 0, accepted = 0;
@@ -629,7 +631,13 @@ TEST_F(Corruption, FlipsWithARecomputedChecksumNeverCrash) {
         auto runtime = createInferRuntime(log);
         auto engine = runtime->deserializeCudaEngine(b.data(), b.size(), nullptr);
         if (engine) {
+            // What loads must also run (or refuse to run) within its buffers:
+            // shapes and the memory plan are checked against the ops on loading.
             ++accepted;
+            const RunResult r = run(*engine, 1, makeInputs(*engine, 1, 4));
+            if (!r.ok) {
+                EXPECT_FALSE(log.errors.empty()) << "byte " << off << ": a run failed silently";
+            }
         } else {
             ++refused;
             EXPECT_FALSE(log.errors.empty()) << "byte " << off << " refused silently";

@@ -1,8 +1,6 @@
 // `kiln bench`: latency and throughput of an engine, optionally with several
 // threads, each running its own execution context at the same time.
 #include <CLI/CLI.hpp>
-#include <nlohmann/json.hpp>
-
 #include <algorithm>
 #include <atomic>
 #include <chrono>
@@ -10,6 +8,7 @@
 #include <cstdio>
 #include <fstream>
 #include <latch>
+#include <nlohmann/json.hpp>
 #include <thread>
 
 #include "common.h"
@@ -74,7 +73,8 @@ bool writeJson(const std::string& path, const BenchArgs& a, int32_t batch, const
         {"batch", batch},
         {"iterations", a.iterations},
         {"warmup", a.warmup},
-        {"latency_ms", {{"min", s.min}, {"median", s.median}, {"p90", s.p90}, {"p99", s.p99}, {"max", s.max}, {"mean", s.mean}}},
+        {"latency_ms",
+         {{"min", s.min}, {"median", s.median}, {"p90", s.p90}, {"p99", s.p99}, {"max", s.max}, {"mean", s.mean}}},
         {"throughput", {{"inferences_per_s", s.inferencesPerS}, {"items_per_s", s.itemsPerS}}},
         {"wall_s", s.wallS},
     };
@@ -133,15 +133,16 @@ int runBench(const BenchArgs& a) {
     for (auto& t : threads) t.join();
     if (failed) return fail("inference failed (see above)");
 
-    const double wallS = std::chrono::duration<double>(Clock::duration(lastEndNs.load()) - start.time_since_epoch()).count();
+    const double wallS =
+        std::chrono::duration<double>(Clock::duration(lastEndNs.load()) - start.time_since_epoch()).count();
     std::vector<double> all;
     for (const auto& w : workers) all.insert(all.end(), w.latencies.begin(), w.latencies.end());
     const Stats s = summarize(std::move(all), wallS, batch);
 
     std::printf("engine: %s, %d thread(s), batch %d, %d iterations per thread after %d warm-up\n", a.engine.c_str(),
                 a.threads, batch, a.iterations, a.warmup);
-    std::printf("latency (ms): min %.4f, median %.4f, p90 %.4f, p99 %.4f, max %.4f (mean %.4f)\n", s.min, s.median, s.p90,
-                s.p99, s.max, s.mean);
+    std::printf("latency (ms): min %.4f, median %.4f, p90 %.4f, p99 %.4f, max %.4f (mean %.4f)\n", s.min, s.median,
+                s.p90, s.p99, s.max, s.mean);
     std::printf("throughput: %.1f inferences/s, %.1f items/s (wall %.3f s)\n", s.inferencesPerS, s.itemsPerS, s.wallS);
     if (!a.json.empty()) {
         if (!writeJson(a.json, a, batch, s, error)) return fail(error);
@@ -156,12 +157,18 @@ Command addBenchCommand(CLI::App& parent) {
     auto a = std::make_shared<BenchArgs>();
     CLI::App* app = parent.add_subcommand("bench", "Measure latency and throughput (random inputs)");
     app->add_option("--engine", a->engine, "Engine file")->required();
-    app->add_option("--iterations", a->iterations, "Timed runs per thread")->capture_default_str()->check(CLI::Range(1, 10000000));
-    app->add_option("--warmup", a->warmup, "Untimed runs per thread first")->capture_default_str()->check(CLI::Range(0, 10000000));
+    app->add_option("--iterations", a->iterations, "Timed runs per thread")
+        ->capture_default_str()
+        ->check(CLI::Range(1, 10000000));
+    app->add_option("--warmup", a->warmup, "Untimed runs per thread first")
+        ->capture_default_str()
+        ->check(CLI::Range(0, 10000000));
     app->add_option("--threads", a->threads, "Threads, each with its own context, running concurrently")
         ->capture_default_str()
         ->check(CLI::Range(1, 1024));
-    a->batchOpt = app->add_option("--batch", a->batch, "Batch size (default 1)")->check(CLI::Range(1, 1 << 30));
+    a->batchOpt =
+        app->add_option("--batch", a->batch, "Batch size (default 1; a dynamic explicit batch: the profile's opt)")
+            ->check(CLI::Range(1, 1 << 30));
     app->add_option("--json", a->json, "Also write the results as JSON to this file");
     return {app, [a] { return runBench(*a); }};
 }

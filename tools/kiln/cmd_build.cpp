@@ -1,6 +1,5 @@
 // `kiln build`: define a network, build an engine, save it.
 #include <CLI/CLI.hpp>
-
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -145,7 +144,8 @@ int runBuild(const BuildArgs& a) {
     if (!writeFileBytes(a.save, blob->data(), blob->size(), error)) return fail(error);
 
     std::printf("model:       LeNet-5 (--sample mnist, weights %s)\n", weightsPath.c_str());
-    std::printf("backend:     %s, %s batch, max batch %d\n", engine->getBackend() == BackendKind::kCUDA ? "cuda" : "cpu",
+    std::printf("backend:     %s, %s batch, max batch %d\n",
+                engine->getBackend() == BackendKind::kCUDA ? "cuda" : "cpu",
                 engine->hasImplicitBatchDimension() ? "implicit" : "explicit", a.maxBatch);
     std::printf("build time:  %.1f ms\n", ms);
     std::printf("layers:      %d (network had %d)\n", engine->getNbLayers(), network->getNbLayers());
@@ -160,16 +160,23 @@ Command addBuildCommand(CLI::App& parent) {
     auto a = std::make_shared<BuildArgs>();
     CLI::App* app = parent.add_subcommand("build", "Build an engine from a model and save it");
     auto* model = app->add_option("model", a->model, "Model file (ONNX/Caffe: not supported yet)");
-    app->add_option("--sample", a->sample, "Built-in model definition")->check(CLI::IsMember({"mnist"}))->excludes(model);
+    app->add_option("--sample", a->sample, "Built-in model definition")
+        ->check(CLI::IsMember({"mnist"}))
+        ->excludes(model);
     app->add_option("--weights", a->weights, "Weights (.wts) for --sample (default: the bundled lenet5_fashion.wts)");
     app->add_flag("--fp16", a->fp16, "Allow float16 kernels");
     app->add_flag("--int8", a->int8, "Allow int8 kernels");
-    app->add_option("--backend", a->backend, "Target device (default: the library's)")->check(CLI::IsMember({"cpu", "cuda"}));
-    app->add_option("--max-batch", a->maxBatch, "Largest batch the engine runs")->capture_default_str()->check(CLI::Range(1, 1 << 20));
-    a->workspaceOpt = app->add_option("--workspace", a->workspaceMb, "Workspace limit in MiB")->check(CLI::Range(0, 1 << 20));
+    app->add_option("--backend", a->backend, "Target device (default: the library's)")
+        ->check(CLI::IsMember({"cpu", "cuda"}));
+    app->add_option("--max-batch", a->maxBatch, "Largest batch the engine runs")
+        ->capture_default_str()
+        ->check(CLI::Range(1, 1 << 20));
+    a->workspaceOpt =
+        app->add_option("--workspace", a->workspaceMb, "Workspace limit in MiB")->check(CLI::Range(0, 1 << 20));
     a->optLevelOpt = app->add_option("--opt-level", a->optLevel, "0: no tactic timing; 1+: time every candidate")
                          ->check(CLI::Range(0, 100));
-    app->add_option("--disable-pass", a->disabledPasses, "Turn a builder pass off (repeatable)")->allow_extra_args(false);
+    app->add_option("--disable-pass", a->disabledPasses, "Turn a builder pass off (repeatable)")
+        ->allow_extra_args(false);
     app->add_flag("--list-passes", a->listPasses, "Print the builder pass names and exit");
     app->add_flag("--explicit-batch", a->explicitBatch, "Build an explicit-batch network (dynamic batch 1..max)");
     app->add_flag("--verbose", a->verbose, "Print kiln's info and verbose messages");

@@ -1,9 +1,8 @@
 // `kiln inspect`: what an engine file holds — layers, tactics, memory plan,
 // bindings — as text or JSON.
 #include <CLI/CLI.hpp>
-#include <nlohmann/json.hpp>
-
 #include <cstdio>
+#include <nlohmann/json.hpp>
 #include <string>
 
 #include "common.h"

@@ -1,7 +1,6 @@
 // `kiln run`: one inference with inputs from files (or random), outputs to
 // files, and comparisons against expected outputs.
 #include <CLI/CLI.hpp>
-
 #include <chrono>
 #include <cstdio>
 #include <map>
@@ -100,7 +99,8 @@ int runRun(const RunArgs& a) {
         !parsePairs(a.outputs, "--output", outputFiles, error, true))
         return fail(error);
     for (const auto& [name, file] : outputFiles)
-        if (!isTensorFileExtension(file)) return fail("--output " + name + "=" + file + ": use a .npy or .pb file name");
+        if (!isTensorFileExtension(file))
+            return fail("--output " + name + "=" + file + ": use a .npy or .pb file name");
 
     ConsoleLogger logger;
     LoadedEngine loaded;
@@ -155,13 +155,15 @@ Command addRunCommand(CLI::App& parent) {
     auto a = std::make_shared<RunArgs>();
     CLI::App* app = parent.add_subcommand("run", "Run an engine once; save and/or check its outputs");
     app->add_option("--engine", a->engine, "Engine file")->required();
-    app->add_option("--input", a->inputs, "NAME=FILE (.npy or .pb); other inputs get random data")->allow_extra_args(false);
+    app->add_option("--input", a->inputs, "NAME=FILE (.npy or .pb); other inputs get random data")
+        ->allow_extra_args(false);
     app->add_option("--expect", a->expects, "NAME=FILE: compare output NAME with FILE")->allow_extra_args(false);
     app->add_option("--output", a->outputs, "NAME=FILE: write output NAME (.npy or .pb)")->allow_extra_args(false);
     app->add_option("--rtol", a->rtol, "Relative tolerance")->capture_default_str()->check(CLI::NonNegativeNumber);
     app->add_option("--atol", a->atol, "Absolute tolerance")->capture_default_str()->check(CLI::NonNegativeNumber);
-    a->batchOpt = app->add_option("--batch", a->batch, "Batch size (default: the input files', else 1)")
-                      ->check(CLI::Range(1, 1 << 30));
+    a->batchOpt =
+        app->add_option("--batch", a->batch, "Batch size (default: the input files', else 1 or the profile's opt)")
+            ->check(CLI::Range(1, 1 << 30));
     app->add_option("--seed", a->seed, "Seed of the random inputs (input i uses seed + i)")->capture_default_str();
     return {app, [a] { return runRun(*a); }};
 }

@@ -13,11 +13,16 @@ namespace kiln::cli {
 namespace {
 const char* severityLabel(ILogger::Severity s) {
     switch (s) {
-        case ILogger::Severity::kINTERNAL_ERROR: return "internal error";
-        case ILogger::Severity::kERROR: return "error";
-        case ILogger::Severity::kWARNING: return "warning";
-        case ILogger::Severity::kINFO: return "info";
-        case ILogger::Severity::kVERBOSE: return "verbose";
+        case ILogger::Severity::kINTERNAL_ERROR:
+            return "internal error";
+        case ILogger::Severity::kERROR:
+            return "error";
+        case ILogger::Severity::kWARNING:
+            return "warning";
+        case ILogger::Severity::kINFO:
+            return "info";
+        case ILogger::Severity::kVERBOSE:
+            return "verbose";
     }
     return "log";
 }
@@ -155,15 +160,24 @@ Dims shapeToDims(const std::vector<int64_t>& shape) {
 
 std::optional<tool::ElemType> elemTypeOf(DataType t) {
     switch (t) {
-        case DataType::kFLOAT: return tool::ElemType::kF32;
-        case DataType::kHALF: return tool::ElemType::kF16;
-        case DataType::kINT8: return tool::ElemType::kI8;
-        case DataType::kINT32: return tool::ElemType::kI32;
-        case DataType::kBOOL: return tool::ElemType::kBool;
-        case DataType::kUINT8: return tool::ElemType::kU8;
-        case DataType::kBF16: return tool::ElemType::kBF16;
-        case DataType::kINT64: return tool::ElemType::kI64;
-        case DataType::kFP8: return std::nullopt;
+        case DataType::kFLOAT:
+            return tool::ElemType::kF32;
+        case DataType::kHALF:
+            return tool::ElemType::kF16;
+        case DataType::kINT8:
+            return tool::ElemType::kI8;
+        case DataType::kINT32:
+            return tool::ElemType::kI32;
+        case DataType::kBOOL:
+            return tool::ElemType::kBool;
+        case DataType::kUINT8:
+            return tool::ElemType::kU8;
+        case DataType::kBF16:
+            return tool::ElemType::kBF16;
+        case DataType::kINT64:
+            return tool::ElemType::kI64;
+        case DataType::kFP8:
+            return std::nullopt;
     }
     return std::nullopt;
 }

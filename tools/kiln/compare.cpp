@@ -8,7 +8,8 @@
 
 namespace kiln::cli {
 
-CompareResult compareTensors(const std::vector<double>& got, const std::vector<double>& want, double rtol, double atol) {
+CompareResult compareTensors(const std::vector<double>& got, const std::vector<double>& want, double rtol,
+                             double atol) {
     CompareResult r;
     r.count = std::min(got.size(), want.size());
     // "Worst" = largest error / tolerance; a mismatch of any kind ranks as infinity.
@@ -48,12 +49,12 @@ CompareResult compareTensors(const std::vector<double>& got, const std::vector<d
 
 std::string formatCompare(const std::string& name, const CompareResult& r) {
     char buf[256];
-    std::snprintf(buf, sizeof buf, ": max abs err %.6g, max rel err %.6g (at index %zu) -> %s", r.maxAbsErr, r.maxRelErr,
-                  r.worstIndex, r.ok() ? "OK" : "MISMATCH");
+    std::snprintf(buf, sizeof buf, ": max abs err %.6g, max rel err %.6g (at index %zu) -> %s", r.maxAbsErr,
+                  r.maxRelErr, r.worstIndex, r.ok() ? "OK" : "MISMATCH");
     std::string s = name + buf;
     if (!r.ok()) {
-        std::snprintf(buf, sizeof buf, "\n  %zu of %zu elements differ; at index %zu got %.9g, expected %.9g", r.mismatches,
-                      r.count, r.worstIndex, r.worstGot, r.worstWant);
+        std::snprintf(buf, sizeof buf, "\n  %zu of %zu elements differ; at index %zu got %.9g, expected %.9g",
+                      r.mismatches, r.count, r.worstIndex, r.worstGot, r.worstWant);
         s += buf;
     }
     return s;

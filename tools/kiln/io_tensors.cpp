@@ -41,8 +41,8 @@ bool loadFileInput(const tool::TensorData& file, IoTensor& t, std::vector<std::s
         return false;
     }
     if (file.bytes.size() != count * tool::elemSize(file.type)) {
-        error = "input '" + t.name + "': the file holds " + std::to_string(file.bytes.size()) + " bytes, its header implies " +
-                std::to_string(count * tool::elemSize(file.type));
+        error = "input '" + t.name + "': the file holds " + std::to_string(file.bytes.size()) +
+                " bytes, its header implies " + std::to_string(count * tool::elemSize(file.type));
         return false;
     }
     t.buffer.resize(count * dataTypeSize(t.type));
@@ -69,7 +69,8 @@ bool checkInputNames(const IEngine& engine, const InputSpec& spec, std::string& 
     std::string inputs;
     for (int32_t i = 0; i < engine.getNbIOTensors(); ++i) {
         const char* n = engine.getIOTensorName(i);
-        if (n && engine.getTensorIOMode(n) == TensorIOMode::kINPUT) inputs += std::string(inputs.empty() ? "" : ", ") + n;
+        if (n && engine.getTensorIOMode(n) == TensorIOMode::kINPUT)
+            inputs += std::string(inputs.empty() ? "" : ", ") + n;
     }
     for (const auto& [name, file] : spec.files) {
         const TensorIOMode mode = engine.getTensorIOMode(name.c_str());
@@ -87,8 +88,8 @@ bool resolveImplicitBatch(const IEngine& engine, const InputSpec& spec, int32_t&
     std::optional<int64_t> fromFiles;
     for (const auto& [name, file] : spec.files) {
         const auto dims = dimsToShape(engine.getBindingDimensions(engine.getBindingIndex(name.c_str())));
-        const bool fits = file.shape.size() == dims.size() + 1 &&
-                          std::equal(dims.begin(), dims.end(), file.shape.begin() + 1);
+        const bool fits =
+            file.shape.size() == dims.size() + 1 && std::equal(dims.begin(), dims.end(), file.shape.begin() + 1);
         if (!fits) {
             error = "input '" + name + "': the file has shape " + shapeString(file.shape) + ", the engine expects [N" +
                     (dims.empty() ? "" : ",") + shapeString(dims).substr(1) + " with the batch N first";
@@ -102,7 +103,8 @@ bool resolveImplicitBatch(const IEngine& engine, const InputSpec& spec, int32_t&
         fromFiles = file.shape[0];
     }
     if (spec.batch && fromFiles && *spec.batch != *fromFiles) {
-        error = "--batch " + std::to_string(*spec.batch) + " differs from the input files' batch " + std::to_string(*fromFiles);
+        error = "--batch " + std::to_string(*spec.batch) + " differs from the input files' batch " +
+                std::to_string(*fromFiles);
         return false;
     }
     const int64_t b = spec.batch ? *spec.batch : fromFiles ? *fromFiles : 1;

@@ -46,7 +46,7 @@ struct InputSpec {
 
 struct IoSet {
     bool implicitBatch = false;
-    int32_t batch = 1;  // items per inference (implicit batch, or the leading dim)
+    int32_t batch = 1;              // items per inference (implicit batch, or the leading dim)
     std::vector<IoTensor> tensors;  // inputs first, then outputs
     std::vector<void*> bindings;    // by binding index, for enqueue(batch, ...)
 };

@@ -1,7 +1,6 @@
 // `kiln`: build, run, benchmark and inspect kiln engines (TensorRT's trtexec
 // role). Each subcommand lives in its own cmd_*.cpp; this file only picks one.
 #include <CLI/CLI.hpp>
-
 #include <cstdio>
 #include <exception>
 
@@ -13,7 +12,8 @@ int main(int argc, char** argv) {
     app.require_subcommand(1);
     app.set_version_flag("--version", [] {
         const int v = kiln::getKilnVersion();
-        return "kiln " + std::to_string(v / 10000) + "." + std::to_string(v / 100 % 100) + "." + std::to_string(v % 100);
+        return "kiln " + std::to_string(v / 10000) + "." + std::to_string(v / 100 % 100) + "." +
+               std::to_string(v % 100);
     });
 
     const Command commands[] = {addBuildCommand(app), addRunCommand(app), addBenchCommand(app), addInspectCommand(app)};

@@ -66,11 +66,21 @@ bool fillRandom(DataType type, void* dst, size_t count, uint32_t seed) {
             // E4M3 with exponent field <= 7: magnitudes below 2, never NaN.
             for (size_t i = 0; i < count; ++i) bytes[i] = uint8_t((rng() & 0x80u) | (rng() % 0x40u));
             return true;
-        case DataType::kINT8: fillInts<int8_t>(dst, count, rng, 10); return true;
-        case DataType::kUINT8: fillInts<uint8_t>(dst, count, rng, 10); return true;
-        case DataType::kINT32: fillInts<int32_t>(dst, count, rng, 10); return true;
-        case DataType::kINT64: fillInts<int64_t>(dst, count, rng, 10); return true;
-        case DataType::kBOOL: fillInts<uint8_t>(dst, count, rng, 2); return true;
+        case DataType::kINT8:
+            fillInts<int8_t>(dst, count, rng, 10);
+            return true;
+        case DataType::kUINT8:
+            fillInts<uint8_t>(dst, count, rng, 10);
+            return true;
+        case DataType::kINT32:
+            fillInts<int32_t>(dst, count, rng, 10);
+            return true;
+        case DataType::kINT64:
+            fillInts<int64_t>(dst, count, rng, 10);
+            return true;
+        case DataType::kBOOL:
+            fillInts<uint8_t>(dst, count, rng, 2);
+            return true;
     }
     return false;
 }
