@@ -118,6 +118,10 @@ public:
     virtual ILogger* getLogger() const noexcept = 0;
 };
 
+//! kiln: name of builder pass `index` (for IBuilderConfig::setPassEnabled), or
+//! nullptr past the last one.
+const char* getBuilderPassName(int32_t index) noexcept;
+
 //! Creates a builder that reports to `logger` (which must outlive it).
 std::unique_ptr<IBuilder> createInferBuilder(ILogger& logger) noexcept;
 

@@ -5,6 +5,7 @@
 #include <set>
 
 #include "builder/build.h"
+#include "builder/pass.h"
 #include "engine/format.h"
 #include "kiln/builder.h"
 #include "network_impl.h"
@@ -215,6 +216,10 @@ private:
         opt.optimizationLevel = cfg.getBuilderOptimizationLevel();
         opt.timingIterations = cfg.getAvgTimingIterations();
         opt.disabledPasses = cfg.disabledPasses();
+        for (auto [on, what] : {std::pair{opt.fp16, "FP16"}, {opt.bf16, "BF16"}, {opt.int8, "INT8"}, {opt.fp8, "FP8"}})
+            if (on)
+                logWarning(log_, std::string(what) + " was allowed, but the CPU backend computes every layer in "
+                                 "float32; the engine keeps float32 precision");
         if (opt.backend != engine::Backend::kCPU) {
             logError(log_, "build failed: the CUDA backend is not available in this kiln build");
             return false;
@@ -258,6 +263,11 @@ private:
 
 }  // namespace
 }  // namespace api
+
+const char* getBuilderPassName(int32_t index) noexcept {
+    static const std::vector<std::string> names = builder::allPassNames();
+    return index >= 0 && index < int32_t(names.size()) ? names[size_t(index)].c_str() : nullptr;
+}
 
 std::unique_ptr<IBuilder> createInferBuilder(ILogger& logger) noexcept {
     return std::make_unique<api::BuilderImpl>(logger);

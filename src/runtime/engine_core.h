@@ -28,6 +28,8 @@ public:
     // Declared shape of a binding (full rank): -1 where the profile lets it vary.
     ir::Shape declaredShape(int binding) const;
     int nbInputs() const { return int(plan_.graph.inputs.size()); }
+    // Scratch the prepared kernels need (max over nodes), computed when loading.
+    size_t workspaceBytes() const { return workspaceBytes_; }
 
 private:
     engine::Plan plan_;
@@ -36,6 +38,7 @@ private:
     // Declared output shapes: the max shape with -1 where the dimension follows
     // the input shapes (found by shape inference at the profile's min/opt/max).
     std::vector<ir::Shape> outputShapes_;
+    size_t workspaceBytes_ = 0;
 };
 
 }  // namespace kiln::runtime

@@ -94,7 +94,7 @@ DataType EngineImpl::getTensorDataType(const char* name) const noexcept {
 }
 
 size_t EngineImpl::getDeviceMemorySize() const noexcept {
-    return size_t(core_->plan().memory.arenaBytes + core_->plan().memory.workspaceBytes);
+    return size_t(core_->plan().memory.arenaBytes) + core_->workspaceBytes();
 }
 
 std::unique_ptr<IExecutionContext> EngineImpl::createExecutionContext() noexcept {

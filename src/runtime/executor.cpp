@@ -9,7 +9,7 @@ namespace kiln::runtime {
 Executor::Executor(std::shared_ptr<const EngineCore> core, int threads) : core_(std::move(core)), pool_(threads) {
     // 64 bytes of slack keep every arena offset 64-byte aligned below.
     arena_.resize(size_t(core_->plan().memory.arenaBytes) + 64);
-    workspace_.resize(size_t(core_->plan().memory.workspaceBytes) + 64);
+    workspace_.resize(core_->workspaceBytes() + 64);
 }
 
 Status Executor::checkInputShape(int i, const ir::Shape& s) const {
@@ -92,7 +92,7 @@ Status Executor::run(const std::vector<void*>& io, const std::vector<ir::Shape>&
             shapes_[size_t(v)] = out[i].shape;
             hout.push_back({ptrs_[size_t(v)], out[i].dtype, out[i].shape});
         }
-        cpu::KernelArgs args{n, hin, hout, pool_, ws, plan.memory.workspaceBytes};
+        cpu::KernelArgs args{n, hin, hout, pool_, ws, core_->workspaceBytes()};
         KILN_RETURN_IF_ERROR(core_->kernel(ni).run(args).withContext("layer '" + n.name + "' (" + n.op + "): "));
     }
     // Outputs that no layer produces (an input or a constant marked as output).

@@ -117,6 +117,8 @@ expect 0 "layers: " "build explicit-batch LeNet-5" -- \
 expect 0 "saved" "build --opt-level 0 --disable-pass scale-folding" -- \
     "$KILN" build --sample mnist --weights "$T/lenet.wts" --opt-level 0 --disable-pass scale-folding \
     --max-batch 8 --workspace 16 --save "$T/lenet_o0.engine"
+expect 2 "not a builder pass" "build refuses an unknown --disable-pass" -- \
+    "$KILN" build --sample mnist --weights "$T/lenet.wts" --disable-pass no-such-pass --save "$T/x.engine"
 
 echo "== run"
 expect 0 "random float32 \[1,1,28,28\] \(seed" "run with random input, write .npy and .pb" -- \

@@ -12,11 +12,6 @@ namespace kiln::cli {
 
 namespace {
 
-// The builder's pass names. The public API can switch a pass off by name but
-// cannot list them yet, so this mirrors src/builder/pipeline.cpp; an unknown
-// --disable-pass is only warned about in case this list falls behind.
-const char* const kKnownPasses[] = {"dead-layer-elimination", "identity-removal", "constant-folding", "scale-folding"};
-
 struct BuildArgs {
     std::string sample, weights, model, save, backend;
     bool fp16 = false, int8 = false, listPasses = false, verbose = false, explicitBatch = false;
@@ -82,8 +77,14 @@ bool addBatchProfile(IBuilder& builder, INetworkDefinition& net, IBuilderConfig&
     return true;
 }
 
+bool isKnownPass(const std::string& name) {
+    for (int32_t i = 0; const char* p = kiln::getBuilderPassName(i); ++i)
+        if (name == p) return true;
+    return false;
+}
+
 int listPasses() {
-    for (const char* p : kKnownPasses) std::printf("%s\n", p);
+    for (int32_t i = 0; const char* p = kiln::getBuilderPassName(i); ++i) std::printf("%s\n", p);
     return kExitOk;
 }
 
@@ -94,8 +95,7 @@ int runBuild(const BuildArgs& a) {
     if (a.sample.empty()) return fail("no model given: use --sample mnist (model file parsers come later)");
     if (a.save.empty()) return fail("--save FILE is required");
     for (const auto& p : a.disabledPasses)
-        if (std::none_of(std::begin(kKnownPasses), std::end(kKnownPasses), [&](const char* k) { return p == k; }))
-            std::fprintf(stderr, "warning: --disable-pass '%s' is not a known pass (see --list-passes)\n", p.c_str());
+        if (!isKnownPass(p)) return fail("--disable-pass '" + p + "' is not a builder pass (see --list-passes)");
 
     std::string weightsPath = a.weights, error;
     if (weightsPath.empty()) {

@@ -20,7 +20,7 @@ int main(int argc, char** argv) {
 
     try {
         app.parse(argc, argv);
-    } catch (const CLI::ParseError& e) {
+    } catch (const CLI::Error& e) {
         // Help and --version are "errors" that exit 0; the rest are usage errors.
         const int code = app.exit(e);
         return code == 0 ? kExitOk : kExitError;
