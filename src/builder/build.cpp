@@ -1,0 +1,124 @@
+#include "build.h"
+
+#include <algorithm>
+
+#include "ir/op_schema.h"
+#include "pass.h"
+
+namespace kiln::builder {
+
+std::string cpuFingerprint() {
+    std::string s = "x86_64";
+#if defined(__x86_64__)
+    if (__builtin_cpu_supports("avx2")) s += " avx2";
+    if (__builtin_cpu_supports("fma")) s += " fma";
+    if (__builtin_cpu_supports("avx512f")) s += " avx512f";
+    if (__builtin_cpu_supports("avx512bw")) s += " avx512bw";
+    if (__builtin_cpu_supports("avx512vnni")) s += " avx512vnni";
+#endif
+    return s;
+}
+
+namespace {
+
+// Gives every dynamic input dimension its maximum: from the profile, or the
+// max batch size for the leading dimension of an implicit-batch network.
+Status resolveInputShapes(ir::Graph& g, const BuildOptions& opt, std::vector<engine::Profile>& profiles) {
+    engine::Profile p;
+    for (size_t i = 0; i < g.inputs.size(); ++i) {
+        ir::Value& v = g.values[size_t(g.inputs[i])];
+        ir::Shape mn = v.shape, op = v.shape, mx = v.shape;
+        if (!opt.profiles.empty() && i < opt.profiles[0].max.size() && !opt.profiles[0].max[i].empty()) {
+            mn = opt.profiles[0].min[i];
+            op = opt.profiles[0].opt[i];
+            mx = opt.profiles[0].max[i];
+            if (mx.size() != v.shape.size())
+                return Status::Error("the profile for input '" + v.name + "' has rank " + std::to_string(mx.size()) +
+                                     " but the input has rank " + std::to_string(v.shape.size()));
+        } else if (opt.implicitBatch && !v.shape.empty()) {
+            mn[0] = 1;
+            op[0] = mx[0] = opt.maxBatchSize;
+        }
+        for (size_t d = 0; d < mx.size(); ++d) {
+            if (mx[d] < 0)
+                return Status::Error("input '" + v.name + "' has a dynamic dimension " + std::to_string(d) +
+                                     " but no optimization profile gives its range");
+            if (mn[d] < 0 || mn[d] > op[d] || op[d] > mx[d])
+                return Status::Error("input '" + v.name + "': profile min/opt/max of dimension " + std::to_string(d) +
+                                     " are not ordered");
+            if (v.shape[d] >= 0 && (mn[d] != v.shape[d] || mx[d] != v.shape[d]))
+                return Status::Error("input '" + v.name + "': the profile changes static dimension " + std::to_string(d));
+        }
+        v.shape = mx;
+        p.min.push_back(mn);
+        p.opt.push_back(op);
+        p.max.push_back(mx);
+    }
+    profiles = {p};
+    return Status::Ok();
+}
+
+Status checkNames(const ir::Graph& g) {
+    std::vector<std::string> io;
+    for (int v : g.inputs) io.push_back(g.values[size_t(v)].name);
+    for (int v : g.outputs) io.push_back(g.values[size_t(v)].name);
+    for (size_t i = 0; i < io.size(); ++i)
+        for (size_t j = i + 1; j < io.size(); ++j)
+            if (io[i] == io[j]) return Status::Error("two network inputs/outputs are both named '" + io[i] + "'");
+    return Status::Ok();
+}
+
+}  // namespace
+
+Status buildPlan(ir::Graph g, const BuildOptions& opt, const LogFn& log, engine::Plan& plan) {
+    if (g.outputs.empty()) return Status::Error("the network has no outputs: mark at least one with markOutput()");
+    if (g.inputs.empty()) log(kLogWarning, "the network has no inputs");
+    if (opt.implicitBatch && opt.maxBatchSize < 1)
+        return Status::Error("the max batch size must be at least 1, got " + std::to_string(opt.maxBatchSize));
+    KILN_RETURN_IF_ERROR(checkNames(g));
+    for (int v : g.outputs)
+        if (g.values[size_t(v)].isConstant() && g.values[size_t(v)].producer < 0)
+            log(kLogVerbose, "output '" + g.values[size_t(v)].name + "' is a constant");
+    std::vector<engine::Profile> profiles;
+    KILN_RETURN_IF_ERROR(resolveInputShapes(g, opt, profiles));
+    KILN_RETURN_IF_ERROR(g.topoSort());
+    KILN_RETURN_IF_ERROR(g.validate());
+    KILN_RETURN_IF_ERROR(ir::inferGraph(g));
+
+    for (auto& pass : passPipeline(opt.optimizationLevel)) {
+        if (opt.disabledPasses.count(pass->name())) continue;
+        bool changed = false;
+        KILN_RETURN_IF_ERROR(pass->run(g, changed).withContext(std::string("pass ") + pass->name() + ": "));
+        if (changed) {
+            KILN_RETURN_IF_ERROR(g.topoSort());
+            KILN_RETURN_IF_ERROR(ir::inferGraph(g).withContext(std::string("after pass ") + pass->name() + ": "));
+            log(kLogVerbose, std::string("pass ") + pass->name() + ": " + std::to_string(g.nodes.size()) + " layers left");
+        }
+    }
+    KILN_RETURN_IF_ERROR(g.validate());
+
+    size_t workspace = 0;
+    KILN_RETURN_IF_ERROR(chooseTactics(g, opt, log, workspace));
+    plan.memory = {};
+    KILN_RETURN_IF_ERROR(planMemory(g, plan.memory));
+    plan.memory.workspaceBytes = workspace;
+
+    plan.backend = opt.backend;
+    plan.deviceFingerprint = cpuFingerprint();
+    plan.producer = "kiln " + std::to_string(KILN_VERSION_MAJOR) + "." + std::to_string(KILN_VERSION_MINOR) + "." +
+                    std::to_string(KILN_VERSION_PATCH);
+    plan.implicitBatch = opt.implicitBatch;
+    plan.maxBatchSize = opt.maxBatchSize;
+    plan.profiles = std::move(profiles);
+    plan.buildInfo = {{"fp16", opt.fp16 ? "1" : "0"},
+                      {"int8", opt.int8 ? "1" : "0"},
+                      {"optimization_level", std::to_string(opt.optimizationLevel)},
+                      {"workspace_limit", std::to_string(opt.workspaceLimit)}};
+    plan.graph = std::move(g);
+    log(kLogInfo, "built engine: " + std::to_string(plan.graph.nodes.size()) + " layers, arena " +
+                      std::to_string(plan.memory.arenaBytes) + " bytes, workspace " +
+                      std::to_string(plan.memory.workspaceBytes) + " bytes");
+    return Status::Ok();
+}
+
+}  // namespace kiln::builder

@@ -1,0 +1,46 @@
+// The builder: network graph -> optimized, tuned, memory-planned engine plan.
+#pragma once
+#include <functional>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "engine/plan.h"
+
+namespace kiln::builder {
+
+// Severity numbers follow kiln::ILogger::Severity.
+using LogFn = std::function<void(int severity, const std::string& msg)>;
+constexpr int kLogError = 1, kLogWarning = 2, kLogInfo = 3, kLogVerbose = 4;
+
+struct BuildOptions {
+    engine::Backend backend = engine::Backend::kCPU;
+    bool implicitBatch = false;
+    int32_t maxBatchSize = 1;
+    bool fp16 = false, bf16 = false, int8 = false, fp8 = false, tf32 = false;
+    bool obeyPrecision = false;
+    bool refit = false;
+    size_t workspaceLimit = size_t(1) << 30;
+    int optimizationLevel = 3;  // 0: no timing, take the first supported tactic
+    int timingIterations = 4;
+    std::set<std::string> disabledPasses;
+    // Shape ranges per network input (indexed like Graph::inputs); empty when
+    // every input is static.
+    std::vector<engine::Profile> profiles;
+};
+
+// Builds a plan from a network graph (explicit-batch form; dynamic dims -1 are
+// resolved from the profiles or the max batch size).
+Status buildPlan(ir::Graph network, const BuildOptions& options, const LogFn& log, engine::Plan& plan);
+
+// Chooses a tactic for every node (sets Node::tactic); returns the largest
+// workspace among the chosen tactics.
+Status chooseTactics(ir::Graph& g, const BuildOptions& options, const LogFn& log, size_t& workspaceBytes);
+
+// Lifetime-based arena planning: offsets for every intermediate value.
+Status planMemory(const ir::Graph& g, engine::MemoryPlan& plan);
+
+// A short description of this machine for the engine header.
+std::string cpuFingerprint();
+
+}  // namespace kiln::builder

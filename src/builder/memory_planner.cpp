@@ -1,0 +1,60 @@
+// Assigns arena offsets to intermediate tensors so that tensors whose
+// lifetimes do not overlap share memory. Greedy by size (largest first), each
+// placed at the lowest offset that fits beside the tensors it overlaps with.
+#include <algorithm>
+
+#include "build.h"
+
+namespace kiln::builder {
+
+namespace {
+constexpr int64_t kAlign = 64;
+int64_t alignUp(int64_t x) { return (x + kAlign - 1) / kAlign * kAlign; }
+
+struct Interval {
+    int value;
+    int first, last;  // node indices of definition and last use
+    int64_t bytes;
+};
+}  // namespace
+
+Status planMemory(const ir::Graph& g, engine::MemoryPlan& plan) {
+    const int nv = int(g.values.size());
+    plan.offsets.assign(size_t(nv), -1);
+    std::vector<Interval> live;
+    std::vector<int> lastUse(size_t(nv), -1);
+    for (int i = 0; i < int(g.nodes.size()); ++i)
+        for (int v : g.nodes[size_t(i)].inputs)
+            if (v >= 0) lastUse[size_t(v)] = i;
+    for (int i = 0; i < int(g.nodes.size()); ++i) {
+        for (int v : g.nodes[size_t(i)].outputs) {
+            const ir::Value& val = g.values[size_t(v)];
+            if (g.isGraphOutput(v)) continue;  // written to the caller's buffer
+            const int64_t n = ir::volume(val.shape);
+            if (n < 0)
+                return Status::Error("tensor '" + val.name + "' has no known maximum shape " + ir::shapeToString(val.shape));
+            live.push_back({v, i, std::max(i, lastUse[size_t(v)]), alignUp(std::max<int64_t>(n, 1) * int64_t(ir::dtypeSize(val.dtype)))});
+        }
+    }
+    std::stable_sort(live.begin(), live.end(), [](const Interval& a, const Interval& b) { return a.bytes > b.bytes; });
+    std::vector<std::pair<const Interval*, int64_t>> placed;
+    int64_t total = 0;
+    for (const Interval& iv : live) {
+        std::vector<std::pair<int64_t, int64_t>> busy;  // [offset, end) of overlapping placed tensors
+        for (const auto& [p, off] : placed)
+            if (p->first <= iv.last && iv.first <= p->last) busy.push_back({off, off + p->bytes});
+        std::sort(busy.begin(), busy.end());
+        int64_t off = 0;
+        for (const auto& [b, e] : busy) {
+            if (off + iv.bytes <= b) break;
+            off = std::max(off, e);
+        }
+        placed.push_back({&iv, off});
+        plan.offsets[size_t(iv.value)] = off;
+        total = std::max(total, off + iv.bytes);
+    }
+    plan.arenaBytes = uint64_t(total);
+    return Status::Ok();
+}
+
+}  // namespace kiln::builder

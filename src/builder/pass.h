@@ -1,0 +1,30 @@
+// A builder pass: a named graph rewrite. Passes are listed in one place
+// (pipeline.cpp) and each can be switched off by name.
+#pragma once
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "ir/graph.h"
+
+namespace kiln::builder {
+
+class Pass {
+public:
+    virtual ~Pass() = default;
+    virtual const char* name() const = 0;
+    // Rewrites the graph; sets `changed` when it did anything. The graph is
+    // topologically sorted with inferred shapes before and after.
+    virtual Status run(ir::Graph& g, bool& changed) = 0;
+};
+
+std::unique_ptr<Pass> makeDeadLayerElimination();
+std::unique_ptr<Pass> makeConstantFolding();
+std::unique_ptr<Pass> makeIdentityRemoval();
+std::unique_ptr<Pass> makeScaleFolding();  // batch-norm (Scale) into Convolution / FullyConnected
+
+// The pass list for an optimization level.
+std::vector<std::unique_ptr<Pass>> passPipeline(int level);
+std::vector<std::string> allPassNames();
+
+}  // namespace kiln::builder

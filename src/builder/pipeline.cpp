@@ -1,0 +1,26 @@
+#include "pass.h"
+
+namespace kiln::builder {
+
+std::vector<std::unique_ptr<Pass>> passPipeline(int level) {
+    std::vector<std::unique_ptr<Pass>> p;
+    p.push_back(makeDeadLayerElimination());
+    if (level <= 0) return p;
+    p.push_back(makeIdentityRemoval());
+    p.push_back(makeConstantFolding());
+    p.push_back(makeScaleFolding());
+    p.push_back(makeDeadLayerElimination());  // folding leaves unused producers behind
+    return p;
+}
+
+std::vector<std::string> allPassNames() {
+    std::vector<std::string> names;
+    for (const auto& p : passPipeline(99)) {
+        bool seen = false;
+        for (const auto& n : names) seen |= n == p->name();
+        if (!seen) names.push_back(p->name());
+    }
+    return names;
+}
+
+}  // namespace kiln::builder

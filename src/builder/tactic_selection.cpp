@@ -1,0 +1,154 @@
+// Chooses a CPU tactic per node: every tactic that supports the node on its
+// real (max) shapes is timed on random inputs and the fastest kept. Results
+// are cached per problem signature within a build.
+#include <algorithm>
+#include <chrono>
+#include <map>
+#include <random>
+
+#include "backends/cpu/kernel.h"
+#include "build.h"
+
+namespace kiln::builder {
+namespace {
+
+std::string signature(const ir::Graph& g, const ir::Node& n) {
+    std::string s = n.op + "|";
+    for (const auto& [k, v] : n.attrs.all()) {
+        s += k + "=";
+        std::visit(
+            [&](const auto& x) {
+                using T = std::decay_t<decltype(x)>;
+                if constexpr (std::is_same_v<T, std::string>) s += x;
+                else if constexpr (std::is_arithmetic_v<T>) s += std::to_string(x);
+                else
+                    for (auto e : x) s += std::to_string(e) + ",";
+            },
+            v);
+        s += ";";
+    }
+    for (int v : n.inputs) {
+        if (v < 0) {
+            s += "|-";
+            continue;
+        }
+        const auto& val = g.values[size_t(v)];
+        s += "|" + std::string(ir::dtypeName(val.dtype)) + ir::shapeToString(val.shape) + (val.isConstant() ? "c" : "");
+    }
+    return s;
+}
+
+struct Buffers {
+    std::vector<std::vector<uint8_t>> storage;
+    std::vector<cpu::HostTensor> in, out;
+};
+
+// Random inputs for timing: floats in [-1, 1]; constants use their data.
+Buffers makeBuffers(const ir::Graph& g, const ir::Node& n, const std::vector<ir::TensorDesc>& outDescs) {
+    Buffers b;
+    std::mt19937 rng(1234);
+    std::uniform_real_distribution<double> dist(-1.0, 1.0);
+    for (int v : n.inputs) {
+        if (v < 0) {
+            b.in.push_back({});
+            continue;
+        }
+        const auto& val = g.values[size_t(v)];
+        if (val.isConstant()) {
+            b.in.push_back({const_cast<uint8_t*>(val.data->data()), val.dtype, val.shape});
+            continue;
+        }
+        const int64_t count = std::max<int64_t>(ir::volume(val.shape), 0);
+        b.storage.emplace_back(size_t(count) * ir::dtypeSize(val.dtype));
+        for (int64_t i = 0; i < count; ++i) ir::storeFromDouble(b.storage.back().data(), val.dtype, i, dist(rng));
+        b.in.push_back({b.storage.back().data(), val.dtype, val.shape});
+    }
+    for (const auto& d : outDescs) {
+        b.storage.emplace_back(size_t(std::max<int64_t>(ir::volume(d.shape), 0)) * ir::dtypeSize(d.dtype));
+        b.out.push_back({b.storage.back().data(), d.dtype, d.shape});
+    }
+    return b;
+}
+
+// Median time of one run of the kernel, or a negative value if it failed.
+double timeTactic(const cpu::Tactic& t, const ir::Graph& g, const ir::Node& n, const std::vector<ir::TensorDesc>& in,
+                  const std::vector<ir::TensorDesc>& out, int iterations, cpu::ThreadPool& pool) {
+    std::unique_ptr<cpu::Kernel> k;
+    if (!t.create(n, in, out, k).ok()) return -1.0;
+    Buffers b = makeBuffers(g, n, out);
+    std::vector<uint8_t> ws(t.workspace ? t.workspace(n, in, out) : 0);
+    cpu::KernelArgs args{n, b.in, b.out, pool, ws.data(), ws.size()};
+    if (!k->run(args).ok()) return -1.0;  // warm-up, and proof it runs
+    std::vector<double> times;
+    for (int i = 0; i < std::max(iterations, 1); ++i) {
+        const auto t0 = std::chrono::steady_clock::now();
+        if (!k->run(args).ok()) return -1.0;
+        times.push_back(std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
+    }
+    std::sort(times.begin(), times.end());
+    return times[times.size() / 2];
+}
+
+}  // namespace
+
+Status chooseTactics(ir::Graph& g, const BuildOptions& opt, const LogFn& log, size_t& workspaceBytes) {
+    workspaceBytes = 0;
+    std::map<std::string, std::string> cache;
+    cpu::ThreadPool pool(0);
+    for (auto& n : g.nodes) {
+        std::vector<ir::TensorDesc> in, out;
+        for (int v : n.inputs) {
+            if (v < 0) {
+                in.push_back({});
+                continue;
+            }
+            const auto& val = g.values[size_t(v)];
+            in.push_back({val.dtype, val.shape, val.data ? val.data->data() : nullptr});
+        }
+        for (int v : n.outputs) out.push_back({g.values[size_t(v)].dtype, g.values[size_t(v)].shape, nullptr});
+
+        std::vector<const cpu::Tactic*> candidates;
+        for (const auto& t : cpu::cpuTactics()) {
+            if (t.op != n.op || !t.supports(n, in, out)) continue;
+            const size_t ws = t.workspace ? t.workspace(n, in, out) : 0;
+            if (ws > opt.workspaceLimit) {
+                log(kLogVerbose, "layer '" + n.name + "': tactic '" + std::string(t.name) + "' needs " +
+                                     std::to_string(ws) + " bytes of workspace, over the limit");
+                continue;
+            }
+            candidates.push_back(&t);
+        }
+        if (candidates.empty()) {
+            std::string types;
+            for (const auto& d : in) types += std::string(types.empty() ? "" : ", ") + std::string(ir::dtypeName(d.dtype));
+            return Status::Error("layer '" + n.name + "' (" + n.op + "): no CPU kernel supports it with inputs (" + types +
+                                 ") within the workspace limit");
+        }
+        const cpu::Tactic* best = candidates.front();
+        if (candidates.size() > 1 && opt.optimizationLevel > 0) {
+            const std::string key = signature(g, n);
+            auto hit = cache.find(key);
+            if (hit != cache.end()) {
+                for (const auto* c : candidates)
+                    if (c->name == hit->second) best = c;
+            } else {
+                double bestTime = -1.0;
+                for (const auto* c : candidates) {
+                    const double t = timeTactic(*c, g, n, in, out, opt.timingIterations, pool);
+                    log(kLogVerbose, "layer '" + n.name + "': tactic '" + std::string(c->name) + "' " +
+                                         (t < 0 ? std::string("failed") : std::to_string(t * 1e3) + " ms"));
+                    if (t >= 0 && (bestTime < 0 || t < bestTime)) {
+                        bestTime = t;
+                        best = c;
+                    }
+                }
+                cache[key] = std::string(best->name);
+            }
+        }
+        n.tactic = std::string(best->name);
+        workspaceBytes = std::max(workspaceBytes, best->workspace ? best->workspace(n, in, out) : size_t(0));
+    }
+    return Status::Ok();
+}
+
+}  // namespace kiln::builder
