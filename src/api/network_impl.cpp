@@ -219,16 +219,69 @@ void NetworkImpl::unmarkOutput(ITensor& t) noexcept {
     o.erase(std::remove(o.begin(), o.end(), valueOf(t)), o.end());
 }
 
+Status NetworkImpl::sortLayers() {
+    // Kahn's algorithm over layers, lowest index first, so an acyclic network
+    // keeps its insertion order wherever it can.
+    const int n = int(layers_.size());
+    std::vector<std::vector<int>> next(static_cast<size_t>(n));
+    std::vector<int> indeg(static_cast<size_t>(n), 0);
+    for (int li = 0; li < n; ++li) {
+        if (layers_[size_t(li)]->nodeIndex() < 0) continue;
+        for (int v : layers_[size_t(li)]->node().inputs) {
+            const int p = v >= 0 ? graph_.values[size_t(v)].producer : -1;
+            const int lp = p >= 0 ? layerOfNode(p) : -1;
+            if (lp < 0) continue;
+            next[size_t(lp)].push_back(li);
+            ++indeg[size_t(li)];
+        }
+    }
+    std::vector<int> ready, order;
+    for (int li = 0; li < n; ++li)
+        if (indeg[size_t(li)] == 0) ready.push_back(li);
+    std::make_heap(ready.begin(), ready.end(), std::greater<>());
+    while (!ready.empty()) {
+        std::pop_heap(ready.begin(), ready.end(), std::greater<>());
+        const int li = ready.back();
+        ready.pop_back();
+        order.push_back(li);
+        for (int s : next[size_t(li)])
+            if (--indeg[size_t(s)] == 0) {
+                ready.push_back(s);
+                std::push_heap(ready.begin(), ready.end(), std::greater<>());
+            }
+    }
+    if (int(order.size()) != n) {
+        for (int li = 0; li < n; ++li)
+            if (indeg[size_t(li)] > 0)
+                return Status::Error("the network has a cycle through layer '" +
+                                     std::string(layers_[size_t(li)]->asLayer()->getName()) + "'");
+    }
+    order_ = std::move(order);
+    for (int pos = 0; pos < n; ++pos) posOf_[size_t(order_[size_t(pos)])] = pos;
+    orderDirty_ = false;
+    return Status::Ok();
+}
+
 Status NetworkImpl::inferShapes(int value) {
-    const int stopLayer = [&] {
+    if (orderDirty_) {
+        Status st = sortLayers();
+        if (!st.ok()) {
+            if (st.message() != lastInferError_) logError(logger_, st.message());
+            lastInferError_ = st.message();
+            return st;
+        }
+    }
+    const int stopPos = [&] {
         if (value < 0) return int(layers_.size()) - 1;
         const int p = graph_.values[size_t(value)].producer;
-        return p < 0 ? -1 : layerOfNode(p);
+        const int layer = p < 0 ? -1 : layerOfNode(p);
+        return layer < 0 ? -1 : posOf_[size_t(layer)];
     }();
-    for (int li = inferredUpTo_; li <= stopLayer; ++li) {
+    for (int pos = inferredUpTo_; pos <= stopPos; ++pos) {
+        const int li = order_[size_t(pos)];
         LayerCore& layer = *layers_[size_t(li)];
         if (layer.nodeIndex() < 0) {
-            inferredUpTo_ = li + 1;
+            inferredUpTo_ = pos + 1;
             continue;
         }
         Status st = layer.finalize();
@@ -259,7 +312,7 @@ Status NetworkImpl::inferShapes(int value) {
             v.dtype = out[i].dtype;
             v.shape = out[i].shape;
         }
-        inferredUpTo_ = li + 1;
+        inferredUpTo_ = pos + 1;
     }
     return Status::Ok();
 }

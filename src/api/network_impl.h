@@ -175,8 +175,15 @@ public:
     // Adds an empty optional input slot (-1) or the weights when count > 0.
     int addOptionalWeights(const std::string& name, const Weights& w, const char* layerWhat);
     // Re-runs shape inference for the layers from `layer` on.
-    void invalidateFrom(int layer) { inferredUpTo_ = std::min(inferredUpTo_, layer); }
+    void invalidateFrom(int layer) {
+        if (layer >= 0 && layer < int(posOf_.size())) inferredUpTo_ = std::min(inferredUpTo_, posOf_[size_t(layer)]);
+    }
     void invalidateAll() { inferredUpTo_ = 0; }
+    // A layer input was rewired: it may now read a layer added after it.
+    void inputsRewired() {
+        orderDirty_ = true;
+        invalidateAll();
+    }
     // Infers shapes of every layer up to and including the one producing
     // `value` (all layers when -1). Errors are logged once per change.
     Status inferShapes(int value = -1);
@@ -197,6 +204,8 @@ private:
             nodeLayer_[size_t(layer->nodeIndex())] = layer->index_;
         }
         L* raw = layer.get();
+        posOf_.push_back(int(order_.size()));
+        order_.push_back(raw->index_);
         layers_.push_back(std::move(layer));
         return raw;
     }
@@ -210,7 +219,13 @@ private:
     std::vector<std::unique_ptr<LayerCore>> layers_;
     mutable std::vector<std::unique_ptr<TensorImpl>> tensors_;  // by value id, created on demand
     std::vector<int> nodeLayer_;  // node index -> layer index
-    int inferredUpTo_ = 0;        // layers [0, inferredUpTo_) have current shapes
+    // Shape inference runs in dependency order: order_ lists layer indices
+    // (insertion order until setInput rewires a layer to a later one) and
+    // posOf_ is its inverse. Layers order_[0, inferredUpTo_) have current shapes.
+    Status sortLayers();
+    std::vector<int> order_, posOf_;
+    bool orderDirty_ = false;
+    int inferredUpTo_ = 0;
     std::string lastInferError_;
 };
 
@@ -259,7 +274,7 @@ void LayerBase<I>::setInput(int32_t index, ITensor& tensor) noexcept {
     if (size_t(index) >= ins.size()) ins.resize(size_t(index) + 1, -1);
     ins[index] = net_.valueOf(tensor);
     if (index >= visibleInputs_) visibleInputs_ = index + 1;
-    touch();
+    net_.inputsRewired();
 }
 
 template <class I>

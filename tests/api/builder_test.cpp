@@ -420,7 +420,7 @@ TEST(Builder, BranchesKeepTheirInputsAlive) {
 // (src/api/network_impl.cpp) infers shapes in insertion order, so the convolution
 // sees its input's not-yet-inferred shape [] and the build fails with
 // "input [] has -2 spatial dimensions but the kernel has 2".
-TEST(Builder, DISABLED_SetInputFromALayerAddedLater) {
+TEST(Builder, SetInputFromALayerAddedLater) {
     Logger log;
     auto b = createInferBuilder(log);
     auto net = explicitNetwork(*b);
