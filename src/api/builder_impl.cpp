@@ -44,7 +44,7 @@ public:
     }
     Dims getDimensions(const char* name, OptProfileSelector sel) const noexcept override {
         auto it = name ? shapes_.find(name) : shapes_.end();
-        if (it == shapes_.end() || it->second[int(sel)].empty() && !has(name, sel)) return invalidDims();
+        if (it == shapes_.end()) return invalidDims();
         return toDims(it->second[int(sel)]);
     }
     bool isValid() const noexcept override {
@@ -55,7 +55,6 @@ public:
         }
         return !shapes_.empty();
     }
-    bool has(const char* name, OptProfileSelector) const { return shapes_.count(name) != 0; }
     const std::map<std::string, std::array<ir::Shape, 3>>& shapes() const { return shapes_; }
 
 private:

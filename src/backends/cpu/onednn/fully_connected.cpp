@@ -22,7 +22,7 @@ Status flatten(const ir::Node& node, const ir::Shape& x, int64_t& M, int64_t& F)
 }
 
 Status fcSetup(const ir::Node& node, const ir::Shape& x, const ir::Shape& w, bool hasBias, Setup& s) {
-    int64_t M, F;
+    int64_t M = 0, F = 0;
     KILN_RETURN_IF_ERROR(flatten(node, x, M, F));
     if (w.size() != 2 || w[1] != F)
         return Status::Error("FullyConnected: W " + ir::shapeToString(w) + " does not match X " + ir::shapeToString(x));
