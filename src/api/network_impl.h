@@ -21,6 +21,7 @@ class TensorImpl final : public ITensor {
 public:
     TensorImpl(NetworkImpl& net, int value) : net_(net), value_(value) {}
     int valueId() const { return value_; }
+    const NetworkImpl& network() const { return net_; }
 
     void setName(const char* name) noexcept override;
     const char* getName() const noexcept override;
