@@ -2,7 +2,8 @@
 # Debian packages kiln builds and tests with. Skips apt when all are present.
 set -euo pipefail
 pkgs=(build-essential cmake ninja-build pkg-config libgtest-dev libgmock-dev libbenchmark-dev
-      libdnnl-dev libcli11-dev nlohmann-json3-dev zlib1g-dev dataset-fashion-mnist python3)
+      libdnnl-dev libcli11-dev nlohmann-json3-dev zlib1g-dev dataset-fashion-mnist python3
+      libprotobuf-dev protobuf-compiler)
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

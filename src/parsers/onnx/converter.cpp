@@ -1,0 +1,190 @@
+// ConverterContext and the one registry table of op converters.
+#include "converter.h"
+
+#include <cstring>
+#include <map>
+
+#include "importer.h"
+#include "ops/ops.h"
+
+namespace kiln::onnx {
+namespace {
+
+const pb::AttributeProto* findAttr(const pb::NodeProto& node, const char* name) {
+    for (const auto& a : node.attribute())
+        if (a.name() == name) return &a;
+    return nullptr;
+}
+
+// The registry: ONE explicit table, op type -> converter.
+const std::map<std::string, ConverterFn>& registry() {
+    static const std::map<std::string, ConverterFn> table = {
+        {"Conv", convertConv},
+        {"ConvTranspose", convertConvTranspose},
+        {"MaxPool", convertMaxPool},
+        {"AveragePool", convertAveragePool},
+        {"GlobalAveragePool", convertGlobalAveragePool},
+        {"GlobalMaxPool", convertGlobalMaxPool},
+        {"Add", convertElementWise}, {"Sub", convertElementWise}, {"Mul", convertElementWise},
+        {"Div", convertElementWise}, {"Pow", convertElementWise}, {"Max", convertElementWise},
+        {"Min", convertElementWise}, {"Sum", convertElementWise}, {"Equal", convertElementWise},
+        {"Greater", convertElementWise}, {"Less", convertElementWise}, {"And", convertElementWise},
+        {"Or", convertElementWise}, {"Xor", convertElementWise}, {"Mean", convertElementWise},
+        {"GreaterOrEqual", convertElementWise}, {"LessOrEqual", convertElementWise},
+        {"Relu", convertActivation}, {"Sigmoid", convertActivation}, {"Tanh", convertActivation},
+        {"LeakyRelu", convertActivation}, {"Elu", convertActivation}, {"Selu", convertActivation},
+        {"Softplus", convertActivation}, {"Softsign", convertActivation}, {"HardSigmoid", convertActivation},
+        {"ThresholdedRelu", convertActivation}, {"Gelu", convertActivation},
+        {"HardSwish", convertActivation}, {"Swish", convertActivation},
+        {"Clip", convertClip},
+        {"PRelu", convertPRelu},
+        {"Exp", convertUnary}, {"Log", convertUnary}, {"Sqrt", convertUnary}, {"Abs", convertUnary},
+        {"Neg", convertUnary}, {"Reciprocal", convertUnary}, {"Floor", convertUnary}, {"Ceil", convertUnary},
+        {"Sin", convertUnary}, {"Cos", convertUnary}, {"Tan", convertUnary}, {"Erf", convertUnary},
+        {"Not", convertUnary}, {"Sign", convertUnary}, {"Round", convertUnary}, {"IsNaN", convertUnary},
+        {"IsInf", convertUnary},
+        {"MatMul", convertMatMul},
+        {"Gemm", convertGemm},
+        {"Reshape", convertReshape},
+        {"Flatten", convertFlatten},
+        {"Squeeze", convertSqueeze},
+        {"Unsqueeze", convertUnsqueeze},
+        {"Transpose", convertTranspose},
+        {"Identity", convertIdentity},
+        {"Dropout", convertIdentity},
+        {"Concat", convertConcat},
+        {"Slice", convertSlice},
+        {"Gather", convertGather},
+        {"Shape", convertShape},
+        {"Cast", convertCast},
+        {"Softmax", convertSoftmax},
+        {"LogSoftmax", convertSoftmax},
+        {"ReduceSum", convertReduce}, {"ReduceMean", convertReduce}, {"ReduceMax", convertReduce},
+        {"ReduceMin", convertReduce}, {"ReduceProd", convertReduce}, {"ReduceSumSquare", convertReduce},
+        {"ReduceL1", convertReduce}, {"ReduceL2", convertReduce}, {"ReduceLogSum", convertReduce},
+        {"ReduceLogSumExp", convertReduce},
+        {"Size", convertSize},
+        {"CastLike", convertCastLike},
+        {"GatherElements", convertGatherElements},
+        {"BatchNormalization", convertBatchNormalization},
+        {"InstanceNormalization", convertInstanceNormalization},
+        {"LayerNormalization", convertLayerNormalization},
+        {"Where", convertWhere},
+        {"Constant", convertConstant},
+        {"Pad", convertPad},
+        {"Resize", convertResize}, {"Upsample", convertResize},
+        {"TopK", convertTopK},
+        {"ArgMax", convertArgMinMax}, {"ArgMin", convertArgMinMax},
+        {"Split", convertSplit},
+        {"ConstantOfShape", convertConstantOfShape},
+        {"Range", convertRange},
+        {"Expand", convertExpand},
+        {"Tile", convertTile},
+    };
+    return table;
+}
+
+}  // namespace
+
+ConverterFn findConverter(const std::string& opType) {
+    const auto& t = registry();
+    auto it = t.find(opType);
+    return it == t.end() ? nullptr : it->second;
+}
+
+INetworkDefinition& ConverterContext::network() { return mImporter.network(); }
+int64_t ConverterContext::opset() const { return mImporter.opset(); }
+
+bool ConverterContext::hasAttr(const char* name) const { return findAttr(mNode, name) != nullptr; }
+
+int64_t ConverterContext::attrInt(const char* name, int64_t def) const {
+    const auto* a = findAttr(mNode, name);
+    return a ? a->i() : def;
+}
+
+float ConverterContext::attrFloat(const char* name, float def) const {
+    const auto* a = findAttr(mNode, name);
+    return a ? a->f() : def;
+}
+
+std::vector<int64_t> ConverterContext::attrInts(const char* name) const {
+    const auto* a = findAttr(mNode, name);
+    return a ? std::vector<int64_t>(a->ints().begin(), a->ints().end()) : std::vector<int64_t>{};
+}
+
+std::vector<float> ConverterContext::attrFloats(const char* name) const {
+    const auto* a = findAttr(mNode, name);
+    return a ? std::vector<float>(a->floats().begin(), a->floats().end()) : std::vector<float>{};
+}
+
+std::string ConverterContext::attrString(const char* name, const std::string& def) const {
+    const auto* a = findAttr(mNode, name);
+    return a ? a->s() : def;
+}
+
+const pb::TensorProto* ConverterContext::attrTensor(const char* name) const {
+    const auto* a = findAttr(mNode, name);
+    return a && a->has_t() ? &a->t() : nullptr;
+}
+
+bool ConverterContext::hasInput(int32_t i) const {
+    return i >= 0 && i < mNode.input_size() && !mNode.input(i).empty();
+}
+
+ITensor* ConverterContext::tensor(int32_t i) {
+    if (!hasInput(i)) {
+        fail(ErrorCode::kINVALID_NODE, "missing required input " + std::to_string(i));
+        return nullptr;
+    }
+    if (mInputs[i]) return mInputs[i];
+    mInputs[i] = mImporter.materialize(mNode.input(i));
+    if (!mInputs[i]) fail(ErrorCode::kINVALID_NODE, "cannot add constant input '" + mNode.input(i) + "'");
+    return mInputs[i];
+}
+
+const Constant* ConverterContext::constant(int32_t i) const {
+    return hasInput(i) ? mImporter.findConstant(mNode.input(i)) : nullptr;
+}
+
+void ConverterContext::setOutputConstant(int32_t outputIndex, Constant value) {
+    if (outputIndex < mNode.output_size()) mImporter.bindConstant(mNode.output(outputIndex), std::move(value));
+}
+
+bool ConverterContext::fail(ErrorCode code, const std::string& message) {
+    mImporter.recordError(code, message, mNodeIndex, &mNode);
+    return false;
+}
+
+void ConverterContext::nameLayer(ILayer* layer, const char* suffix) {
+    if (!layer) return;
+    std::string n = mNode.name().empty() ? mNode.op_type() + "_" + std::to_string(mNodeIndex) : mNode.name();
+    layer->setName((n + suffix).c_str());
+}
+
+Weights ConverterContext::keepWeights(const Constant& values) {
+    mImporter.store().push_back(values.bytes);
+    return Weights{values.type, mImporter.store().back().data(), values.count()};
+}
+
+Weights ConverterContext::keepFloats(const std::vector<float>& values) {
+    return keepWeights(Constant::fromFloats({static_cast<int64_t>(values.size())}, values));
+}
+
+ITensor* ConverterContext::addConstantTensor(const Constant& value) {
+    if (value.dims.size() > static_cast<size_t>(Dims::MAX_DIMS)) {
+        fail(ErrorCode::kUNSUPPORTED_NODE, "constant has too many dimensions");
+        return nullptr;
+    }
+    Dims d;
+    d.nbDims = static_cast<int32_t>(value.dims.size());
+    for (int i = 0; i < d.nbDims; ++i) d.d[i] = value.dims[i];
+    IConstantLayer* layer = network().addConstant(d, keepWeights(value));
+    if (!layer) {
+        fail(ErrorCode::kINVALID_NODE, "network rejected a constant");
+        return nullptr;
+    }
+    nameLayer(layer, "_const");
+    return layer->getOutput(0);
+}
+
+}  // namespace kiln::onnx

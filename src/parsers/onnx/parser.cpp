@@ -1,0 +1,156 @@
+// IParser implementation: protobuf decoding, error list, entry points.
+//
+// Lifetime: like TensorRT's nvonnxparser, the parser owns copies of the weights
+// it hands to the network; keep the parser alive until the engine is built.
+#include <google/protobuf/io/coded_stream.h>
+
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+
+#include "importer.h"
+
+namespace kiln::onnx {
+namespace {
+
+class ParserError final : public IParserError {
+public:
+    explicit ParserError(ErrorRecord r) : mRecord(std::move(r)) {}
+    ErrorCode code() const noexcept override { return mRecord.code; }
+    const char* desc() const noexcept override { return mRecord.desc.c_str(); }
+    int32_t node() const noexcept override { return mRecord.node; }
+    const char* nodeName() const noexcept override { return mRecord.nodeName.c_str(); }
+    const char* nodeOperator() const noexcept override { return mRecord.nodeOp.c_str(); }
+    ~ParserError() override = default;
+
+private:
+    ErrorRecord mRecord;
+};
+
+class Parser final : public IParser {
+public:
+    Parser(INetworkDefinition& network, ILogger& logger) : mNetwork(network), mLogger(logger) {}
+
+    bool parse(const void* data, size_t size, const char* modelPath) noexcept override {
+        try {
+            pb::ModelProto model;
+            if (!decode(data, size, model)) return false;
+            // External data files are located relative to the model file's directory.
+            std::string modelDir;
+            if (modelPath) modelDir = std::filesystem::path(modelPath).parent_path().string();
+            if (modelPath && modelDir.empty()) modelDir = ".";
+            Importer importer(mNetwork, mLogger, mWeights, mRecords, modelDir);
+            const bool ok = importer.importModel(model);
+            syncErrors();
+            return ok;
+        } catch (const std::exception& e) {
+            return internalError(e.what());
+        } catch (...) {
+            return internalError("unknown exception");
+        }
+    }
+
+    bool parseFromFile(const char* file, int32_t verbosity) noexcept override {
+        try {
+            std::ifstream in(file ? file : "", std::ios::binary);
+            if (!in) {
+                addError(ErrorCode::kMODEL_DESERIALIZE_FAILED, std::string("cannot open '") + (file ? file : "") + "'");
+                return false;
+            }
+            std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+            if (verbosity >= static_cast<int32_t>(ILogger::Severity::kINFO)) {
+                std::string msg = std::string("ONNX parser: parsing ") + file + " (" + std::to_string(bytes.size()) + " bytes)";
+                mLogger.log(ILogger::Severity::kINFO, msg.c_str());
+            }
+            return parse(bytes.data(), bytes.size(), file);
+        } catch (...) {
+            return internalError("exception while reading the model file");
+        }
+    }
+
+    bool supportsModel(const void* data, size_t size, const char* /*modelPath*/) noexcept override {
+        try {
+            pb::ModelProto model;
+            if (!decode(data, size, model)) return false;
+            Importer importer(mNetwork, mLogger, mWeights, mRecords);
+            const bool ok = importer.checkSupport(model);
+            syncErrors();
+            return ok;
+        } catch (...) {
+            return internalError("exception while checking the model");
+        }
+    }
+
+    bool supportsOperator(const char* opName) const noexcept override {
+        try {
+            return opName && findConverter(opName) != nullptr;
+        } catch (...) {
+            return false;
+        }
+    }
+
+    int32_t getNbErrors() const noexcept override { return static_cast<int32_t>(mErrors.size()); }
+    const IParserError* getError(int32_t index) const noexcept override {
+        return index >= 0 && index < getNbErrors() ? mErrors[index].get() : nullptr;
+    }
+    void clearErrors() noexcept override {
+        mErrors.clear();
+        mRecords.clear();
+    }
+
+private:
+    bool decode(const void* data, size_t size, pb::ModelProto& model) {
+        if (!data || size == 0 || size > static_cast<size_t>(INT32_MAX)) {
+            addError(ErrorCode::kMODEL_DESERIALIZE_FAILED, "empty model, or larger than 2 GiB (protobuf's limit)");
+            return false;
+        }
+        google::protobuf::io::CodedInputStream stream(static_cast<const uint8_t*>(data), static_cast<int>(size));
+        // The default total-bytes limit (64 MiB in old protobuf) is too small for
+        // real models; allow the whole buffer.
+        stream.SetTotalBytesLimit(INT32_MAX);
+        if (!model.ParseFromCodedStream(&stream) || !stream.ConsumedEntireMessage()) {
+            addError(ErrorCode::kMODEL_DESERIALIZE_FAILED, "the bytes are not a valid ONNX ModelProto");
+            return false;
+        }
+        return true;
+    }
+
+    void addError(ErrorCode code, const std::string& desc) {
+        std::string msg = "ONNX parser: " + desc;
+        mLogger.log(ILogger::Severity::kERROR, msg.c_str());
+        mRecords.push_back(ErrorRecord{code, desc, -1, "", ""});
+        syncErrors();
+    }
+
+    bool internalError(const char* what) noexcept {
+        try {
+            addError(ErrorCode::kINTERNAL_ERROR, std::string("internal error: ") + what);
+        } catch (...) {
+        }
+        return false;
+    }
+
+    // Records accumulate in mRecords (filled by the importer); wrap the new ones.
+    void syncErrors() {
+        for (size_t i = mErrors.size(); i < mRecords.size(); ++i)
+            mErrors.push_back(std::make_unique<ParserError>(mRecords[i]));
+    }
+
+    INetworkDefinition& mNetwork;
+    ILogger& mLogger;
+    WeightStore mWeights;
+    std::vector<ErrorRecord> mRecords;
+    std::vector<std::unique_ptr<ParserError>> mErrors;
+};
+
+}  // namespace
+
+std::unique_ptr<IParser> createParser(INetworkDefinition& network, ILogger& logger) noexcept {
+    try {
+        return std::make_unique<Parser>(network, logger);
+    } catch (...) {
+        return nullptr;
+    }
+}
+
+}  // namespace kiln::onnx
