@@ -285,6 +285,7 @@ IConstantLayer* NetworkImpl::addConstant(const Dims& dims, Weights w) noexcept {
     if (implicitBatch_) s.insert(s.begin(), 1);
     const int v = addWeights(defaultLayerName("Constant") + "_output", w, s, "addConstant");
     if (v < 0) return nullptr;
+    graph_.values[size_t(v)].shape = s;  // addWeights reads an empty shape as flat; a scalar stays rank 0
     const std::string layerName = defaultLayerName("Constant");
     auto* l = adopt(std::make_unique<ConstantLayer>(*this, v));
     l->setName(layerName.c_str());

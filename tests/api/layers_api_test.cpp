@@ -447,3 +447,18 @@ TEST(LayerNetwork, ImplicitBatchGettersExcludeTheBatch) {
 }
 
 }  // namespace
+
+TEST(LayerApi, ScalarConstantKeepsRankZero) {
+    struct NullLogger : kiln::ILogger {
+        void log(Severity, const char*) noexcept override {}
+    } log;
+    auto b = kiln::createInferBuilder(log);
+    auto net = b->createNetworkV2(0);
+    const float v = 3.f;
+    kiln::Dims scalar;
+    scalar.nbDims = 0;
+    auto* c = net->addConstant(scalar, {kiln::DataType::kFLOAT, &v, 1});
+    ASSERT_NE(c, nullptr);
+    EXPECT_EQ(c->getOutput(0)->getDimensions().nbDims, 0);
+    EXPECT_EQ(c->getDimensions().nbDims, 0);
+}
