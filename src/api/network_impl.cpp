@@ -287,19 +287,9 @@ Status NetworkImpl::inferShapes(int value) {
         }
         Status st = layer.finalize();
         const ir::Node& n = layer.node();
-        std::vector<ir::TensorDesc> in, out;
+        std::vector<ir::TensorDesc> out;
         if (st.ok()) {
-            for (int v : n.inputs) {
-                ir::TensorDesc d;
-                if (v >= 0) {
-                    const auto& val = graph_.values[size_t(v)];
-                    d.dtype = val.dtype;
-                    d.shape = val.shape;
-                    d.data = val.data ? val.data->data() : nullptr;
-                }
-                in.push_back(std::move(d));
-            }
-            st = ir::inferNode(n, in, out);
+            st = ir::inferNode(n, ir::describeInputs(graph_, n), out);
         } else {
             st = st.withContext("layer '" + n.name + "': ");
         }

@@ -96,16 +96,7 @@ Status chooseTactics(ir::Graph& g, const BuildOptions& opt, const LogFn& log, si
     std::map<std::string, std::string> cache;
     cpu::ThreadPool pool(0);
     for (auto& n : g.nodes) {
-        std::vector<ir::TensorDesc> in, out;
-        for (int v : n.inputs) {
-            if (v < 0) {
-                in.push_back({});
-                continue;
-            }
-            const auto& val = g.values[size_t(v)];
-            in.push_back({val.dtype, val.shape, val.data ? val.data->data() : nullptr});
-        }
-        for (int v : n.outputs) out.push_back({g.values[size_t(v)].dtype, g.values[size_t(v)].shape, nullptr});
+        const std::vector<ir::TensorDesc> in = ir::describeInputs(g, n), out = ir::describeOutputs(g, n);
 
         std::vector<const cpu::Tactic*> candidates;
         for (const auto& t : cpu::cpuTactics()) {

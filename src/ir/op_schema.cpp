@@ -41,27 +41,32 @@ Status inferNode(const Node& node, const std::vector<TensorDesc>& in, std::vecto
     return s->infer(node, in, out).withContext(ctx);
 }
 
+std::vector<TensorDesc> describeInputs(const Graph& g, const Node& n) {
+    std::vector<TensorDesc> in;
+    in.reserve(n.inputs.size());
+    for (int v : n.inputs) {
+        if (v < 0) {
+            in.push_back({});
+            continue;
+        }
+        const Value& val = g.values[size_t(v)];
+        in.push_back({val.dtype, val.shape, val.data ? val.data->data() : nullptr});
+    }
+    return in;
+}
+
+std::vector<TensorDesc> describeOutputs(const Graph& g, const Node& n) {
+    std::vector<TensorDesc> out;
+    out.reserve(n.outputs.size());
+    for (int v : n.outputs) out.push_back({g.values[size_t(v)].dtype, g.values[size_t(v)].shape, nullptr});
+    return out;
+}
+
 Status inferGraph(Graph& g) {
     for (const auto& n : g.nodes) {
         if (n.dead) continue;
-        std::vector<TensorDesc> in;
-        in.reserve(n.inputs.size());
-        for (int v : n.inputs) {
-            TensorDesc d;
-            if (v >= 0) {
-                const Value& val = g.values[v];
-                d.dtype = val.dtype;
-                d.shape = val.shape;
-                d.data = val.data ? val.data->data() : nullptr;
-            } else {
-                d.shape = {};
-                d.dtype = DType::kF32;
-                d.data = nullptr;
-            }
-            in.push_back(std::move(d));
-        }
         std::vector<TensorDesc> out;
-        KILN_RETURN_IF_ERROR(inferNode(n, in, out));
+        KILN_RETURN_IF_ERROR(inferNode(n, describeInputs(g, n), out));
         for (size_t i = 0; i < n.outputs.size(); ++i) {
             Value& v = g.values[n.outputs[i]];
             v.dtype = out[i].dtype;

@@ -31,6 +31,12 @@ struct OpSchema {
     InferFn infer;
 };
 
+// What shape inference knows about a node's inputs / outputs from the graph:
+// each value's dtype, build-time shape and constant data (absent inputs are
+// empty descriptors; outputs carry no data).
+std::vector<TensorDesc> describeInputs(const Graph& g, const Node& n);
+std::vector<TensorDesc> describeOutputs(const Graph& g, const Node& n);
+
 // nullptr if the op type is unknown.
 const OpSchema* findOpSchema(std::string_view op);
 const std::vector<OpSchema>& allOpSchemas();

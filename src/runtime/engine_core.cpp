@@ -48,18 +48,9 @@ Status checkConsistency(const engine::Plan& plan) {
             return Status::Error("input '" + v.name + "' has shape " + ir::shapeToString(v.shape) +
                                  " but its profile maximum is " + ir::shapeToString(maxShapes[i]));
     }
-    std::vector<ir::TensorDesc> in, out;
+    std::vector<ir::TensorDesc> out;
     for (const auto& n : g.nodes) {
-        in.clear();
-        for (int v : n.inputs) {
-            if (v < 0) {
-                in.push_back({});
-                continue;
-            }
-            const auto& val = g.values[size_t(v)];
-            in.push_back({val.dtype, val.shape, val.data ? val.data->data() : nullptr});
-        }
-        if (!ir::inferNode(n, in, out).ok()) continue;  // shapes that depend on computed values
+        if (!ir::inferNode(n, ir::describeInputs(g, n), out).ok()) continue;  // shapes that depend on computed values
         for (size_t i = 0; i < n.outputs.size(); ++i) {
             const ir::Value& val = g.values[size_t(n.outputs[i])];
             if (out[i].shape != val.shape || out[i].dtype != val.dtype)
@@ -119,16 +110,7 @@ Status EngineCore::create(engine::Plan plan, std::shared_ptr<const EngineCore>& 
         if (!t)
             return Status::Error("layer '" + n.name + "' uses tactic '" + n.tactic + "' for " + n.op +
                                  ", which this kiln build does not have; rebuild the engine");
-        std::vector<ir::TensorDesc> in, outs;
-        for (int v : n.inputs) {
-            if (v < 0) {
-                in.push_back({});
-                continue;
-            }
-            const auto& val = g.values[size_t(v)];
-            in.push_back({val.dtype, val.shape, val.data ? val.data->data() : nullptr});
-        }
-        for (int v : n.outputs) outs.push_back({g.values[size_t(v)].dtype, g.values[size_t(v)].shape, nullptr});
+        const std::vector<ir::TensorDesc> in = ir::describeInputs(g, n), outs = ir::describeOutputs(g, n);
         if (t->workspace) workspace = std::max(workspace, t->workspace(n, in, outs));
         std::unique_ptr<cpu::Kernel> k;
         KILN_RETURN_IF_ERROR(t->create(n, in, outs, k).withContext("layer '" + n.name + "': "));
