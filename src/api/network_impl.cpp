@@ -221,8 +221,7 @@ void NetworkImpl::unmarkOutput(ITensor& t) noexcept {
 }
 
 Status NetworkImpl::sortLayers() {
-    // Kahn's algorithm over layers, lowest index first, so an acyclic network
-    // keeps its insertion order wherever it can.
+    // Dependency order over layers; an acyclic network keeps insertion order where it can.
     const int n = int(layers_.size());
     std::vector<std::vector<int>> next(static_cast<size_t>(n));
     std::vector<int> indeg(static_cast<size_t>(n), 0);
@@ -236,21 +235,7 @@ Status NetworkImpl::sortLayers() {
             ++indeg[size_t(li)];
         }
     }
-    std::vector<int> ready, order;
-    for (int li = 0; li < n; ++li)
-        if (indeg[size_t(li)] == 0) ready.push_back(li);
-    std::make_heap(ready.begin(), ready.end(), std::greater<>());
-    while (!ready.empty()) {
-        std::pop_heap(ready.begin(), ready.end(), std::greater<>());
-        const int li = ready.back();
-        ready.pop_back();
-        order.push_back(li);
-        for (int s : next[size_t(li)])
-            if (--indeg[size_t(s)] == 0) {
-                ready.push_back(s);
-                std::push_heap(ready.begin(), ready.end(), std::greater<>());
-            }
-    }
+    std::vector<int> order = ir::stableTopologicalOrder(next, indeg);
     if (int(order.size()) != n) {
         for (int li = 0; li < n; ++li)
             if (indeg[size_t(li)] > 0)

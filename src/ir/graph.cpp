@@ -82,25 +82,7 @@ Status Graph::topoSort() {
             }
         }
     }
-    // Kahn's algorithm, always taking the lowest ready index so the order is
-    // deterministic and as close to insertion order as possible.
-    std::vector<int> order;
-    std::vector<int> ready;
-    for (int i = 0; i < n; ++i)
-        if (indeg[i] == 0) ready.push_back(i);
-    std::make_heap(ready.begin(), ready.end(), std::greater<>());
-    while (!ready.empty()) {
-        std::pop_heap(ready.begin(), ready.end(), std::greater<>());
-        const int i = ready.back();
-        ready.pop_back();
-        order.push_back(i);
-        for (int s : succ[i]) {
-            if (--indeg[s] == 0) {
-                ready.push_back(s);
-                std::push_heap(ready.begin(), ready.end(), std::greater<>());
-            }
-        }
-    }
+    const std::vector<int> order = stableTopologicalOrder(succ, indeg);
     if (int(order.size()) != n) {
         for (int i = 0; i < n; ++i)
             if (indeg[i] > 0)
@@ -196,6 +178,26 @@ std::string Graph::uniqueName(const std::string& base) const {
         std::string c = base + "_" + std::to_string(i);
         if (!names.count(c)) return c;
     }
+}
+
+std::vector<int> stableTopologicalOrder(const std::vector<std::vector<int>>& succ, std::vector<int>& indeg) {
+    std::vector<int> order, ready;
+    for (int i = 0; i < int(succ.size()); ++i)
+        if (indeg[size_t(i)] == 0) ready.push_back(i);
+    std::make_heap(ready.begin(), ready.end(), std::greater<>());
+    while (!ready.empty()) {
+        std::pop_heap(ready.begin(), ready.end(), std::greater<>());
+        const int i = ready.back();
+        ready.pop_back();
+        order.push_back(i);
+        for (int s : succ[size_t(i)]) {
+            if (--indeg[size_t(s)] == 0) {
+                ready.push_back(s);
+                std::push_heap(ready.begin(), ready.end(), std::greater<>());
+            }
+        }
+    }
+    return order;
 }
 
 std::vector<double> constantAsDoubles(const Value& v) {

@@ -70,6 +70,13 @@ public:
     std::string uniqueName(const std::string& base) const;
 };
 
+// Kahn's algorithm taking the lowest ready index first, so the order is
+// deterministic and keeps insertion order wherever dependencies allow.
+// `succ[i]` lists the items that depend on i; `indeg[i]` counts i's
+// dependencies (consumed). The result is shorter than `succ` on a cycle, and
+// the items left with indeg > 0 lie on or behind it.
+std::vector<int> stableTopologicalOrder(const std::vector<std::vector<int>>& succ, std::vector<int>& indeg);
+
 // Reads a constant value as doubles (for folding and small shape tensors).
 std::vector<double> constantAsDoubles(const Value& v);
 std::vector<int64_t> constantAsInts(const Value& v);
