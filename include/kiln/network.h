@@ -41,6 +41,9 @@ enum class LayerType : int32_t {
     kSELECT,
     kCAST,
     kNORMALIZATION,
+    kQUANTIZE,
+    kDEQUANTIZE,
+    kBITCAST,
 };
 
 enum class ActivationType : int32_t {
@@ -71,10 +74,15 @@ enum class PaddingMode : int32_t {
     kSAME_LOWER,           //!< output = ceil(in / stride); odd padding at the start
 };
 
+//! kAND, kOR, kXOR: logical on kBOOL, bitwise on integer types (numpy's rule).
+//! kLEFT_SHIFT, kRIGHT_SHIFT (kiln extension): input1 shifted by input2 bits,
+//! unsigned integer types; shifting by the bit width or more gives 0.
 enum class ElementWiseOperation : int32_t {
     kSUM, kPROD, kMAX, kMIN, kSUB, kDIV, kPOW, kFLOOR_DIV, kAND, kOR, kXOR, kEQUAL, kGREATER, kLESS,
+    kLEFT_SHIFT, kRIGHT_SHIFT,
 };
 
+//! kNOT: logical on kBOOL, bitwise (one's complement) on integer types.
 enum class UnaryOperation : int32_t {
     kEXP, kLOG, kSQRT, kRECIP, kABS, kNEG, kSIN, kCOS, kTAN, kSINH, kCOSH, kASIN, kACOS, kATAN,
     kASINH, kACOSH, kATANH, kCEIL, kFLOOR, kERF, kNOT, kSIGN, kROUND, kISINF, kISNAN,
@@ -369,10 +377,29 @@ public:
 
 class IIdentityLayer : public ILayer {};
 
+//! How a value between two representable kE8M0 values (powers of two) is rounded.
+enum class RoundingMode : int32_t {
+    kUP,       //!< to the larger power of two (the default)
+    kDOWN,     //!< to the smaller power of two
+    kNEAREST,  //!< to the nearer one; a tie goes to the larger
+};
+
+//! Converts each element to the target type (ONNX Cast rules): floats round to
+//! nearest even; float -> integer truncates toward zero and keeps the low bits
+//! of the result (NaN gives 0); integer -> narrower integer keeps the low bits
+//! (two's complement); anything -> kBOOL is != 0.
 class ICastLayer : public ILayer {
 public:
     virtual void setToType(DataType type) noexcept = 0;
     virtual DataType getToType() const noexcept = 0;
+    //! kiln extension, for float8 and kE8M0 targets: when true (the default) out-of-range
+    //! values and infinities become the largest finite value of their sign; when false
+    //! they become infinity (kFP8E5M2) or NaN. kFP4 always saturates, other types never do.
+    virtual void setSaturate(bool saturate) noexcept = 0;
+    virtual bool getSaturate() const noexcept = 0;
+    //! kiln extension: rounding of casts to kE8M0 (default kUP).
+    virtual void setRoundingMode(RoundingMode mode) noexcept = 0;
+    virtual RoundingMode getRoundingMode() const noexcept = 0;
 };
 
 //! out[i] = in[start + i * stride] per dimension; size is the output shape.
@@ -419,6 +446,58 @@ public:
     virtual uint32_t getAxes() const noexcept = 0;
     virtual void setNbGroups(int64_t nbGroups) noexcept = 0;
     virtual int64_t getNbGroups() const noexcept = 0;
+};
+
+//! Quantization: y = saturate(round_half_even(x / scale) + zeroPoint) for integer
+//! outputs, y = cast(x / scale) for float8/fp4 outputs (zero point must be 0).
+//! Input 1 is the scale: a scalar (per-tensor), a 1-D tensor of the extent of
+//! getAxis() (per-axis), or with a block shape set, a tensor of the input's rank
+//! whose extents are ceil(input extent / block extent) (blocked quantization).
+//! Input 2 (setInput(2, zeroPoint), optional) has the scale's shape and the output type.
+//! Output types: kINT8, kUINT8, kINT16, kUINT16, kINT4, kUINT4, kINT2, kUINT2, the
+//! float8 types and kFP4.
+class IQuantizeLayer : public ILayer {
+public:
+    //! The axis of per-axis quantization (default 1; negative counts from the end).
+    virtual int32_t getAxis() const noexcept = 0;
+    virtual void setAxis(int32_t axis) noexcept = 0;
+    //! Blocked quantization: how many consecutive elements of each dimension share one
+    //! scale (nbDims = the input's rank; 1 = no blocking along that dimension). An empty
+    //! shape (nbDims 0, the default) turns blocking off. False if an extent is < 1.
+    virtual bool setBlockShape(const Dims& blockShape) noexcept = 0;
+    virtual Dims getBlockShape() const noexcept = 0;
+    virtual DataType getToType() const noexcept = 0;
+    virtual void setToType(DataType toType) noexcept = 0;
+    //! kiln extension, for float8 outputs: saturate out-of-range values (default true), as ICastLayer.
+    virtual void setSaturate(bool saturate) noexcept = 0;
+    virtual bool getSaturate() const noexcept = 0;
+    //! kiln extension: the float type x / scale is computed and rounded in before the
+    //! rounding to integer (ONNX QuantizeLinear's `precision`). kFLOAT, kHALF, kBF16 or
+    //! kDOUBLE; by default the wider of the input's and the scale's types.
+    virtual void setComputeType(DataType type) noexcept = 0;
+    virtual DataType getComputeType() const noexcept = 0;
+    virtual bool computeTypeIsSet() const noexcept = 0;
+};
+
+//! Dequantization: y = (x - zeroPoint) * scale, with the scale and zero point laid out
+//! as for IQuantizeLayer. Input types: the IQuantizeLayer output types and kINT32;
+//! output types: kFLOAT, kHALF, kBF16, kDOUBLE.
+class IDequantizeLayer : public ILayer {
+public:
+    virtual int32_t getAxis() const noexcept = 0;
+    virtual void setAxis(int32_t axis) noexcept = 0;
+    virtual bool setBlockShape(const Dims& blockShape) noexcept = 0;
+    virtual Dims getBlockShape() const noexcept = 0;
+    virtual DataType getToType() const noexcept = 0;
+    virtual void setToType(DataType toType) noexcept = 0;
+};
+
+//! kiln extension: reinterprets the bits of each element as another type of the
+//! same bit width (ONNX BitCast); the shape is unchanged.
+class IBitCastLayer : public ILayer {
+public:
+    virtual void setToType(DataType type) noexcept = 0;
+    virtual DataType getToType() const noexcept = 0;
 };
 
 //! The network: created by IBuilder, filled by the add* calls or a parser.
@@ -481,6 +560,12 @@ public:
     //! (or [1, C, 1, ...]); group norm: also setNbGroups().
     virtual INormalizationLayer* addNormalization(ITensor& input, ITensor& scale, ITensor& bias,
                                                   uint32_t axesMask) noexcept = 0;
+    //! Quantizes `input` with `scale` to `outputType` (see IQuantizeLayer).
+    virtual IQuantizeLayer* addQuantize(ITensor& input, ITensor& scale, DataType outputType) noexcept = 0;
+    //! Dequantizes `input` with `scale` to `outputType` (see IDequantizeLayer).
+    virtual IDequantizeLayer* addDequantize(ITensor& input, ITensor& scale, DataType outputType) noexcept = 0;
+    //! kiln extension: reinterprets `input`'s bits as `toType` (see IBitCastLayer).
+    virtual IBitCastLayer* addBitCast(ITensor& input, DataType toType) noexcept = 0;
 
     virtual int32_t getNbLayers() const noexcept = 0;
     virtual ILayer* getLayer(int32_t index) const noexcept = 0;

@@ -80,6 +80,17 @@ const std::map<std::string, ConverterFn>& registry() {
         {"Range", convertRange},
         {"Expand", convertExpand},
         {"Tile", convertTile},
+        {"QuantizeLinear", convertQuantizeLinear},
+        {"DequantizeLinear", convertDequantizeLinear},
+        {"DynamicQuantizeLinear", convertDynamicQuantizeLinear},
+        {"MatMulInteger", convertMatMulInteger},
+        {"QLinearMatMul", convertQLinearMatMul},
+        {"ConvInteger", convertConvInteger},
+        {"QLinearConv", convertQLinearConv},
+        {"BitShift", convertBitShift},
+        {"BitwiseAnd", convertBitwiseBinary}, {"BitwiseOr", convertBitwiseBinary}, {"BitwiseXor", convertBitwiseBinary},
+        {"BitwiseNot", convertBitwiseNot},
+        {"BitCast", convertBitCast},
     };
     return table;
 }

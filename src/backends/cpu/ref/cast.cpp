@@ -1,7 +1,9 @@
-// Cast reference kernel, between every pair of dtypes (fp8 and float64
-// included). Float -> int truncates toward zero and saturates, NaN -> int is
-// 0, anything -> bool is != 0; int -> narrower int saturates too, matching
-// ir::storeFromDouble so constant folding and the kernel agree.
+// Cast reference kernel, between every pair of dtypes, with ONNX Cast's rules
+// (docs/ops.md): floats round to nearest even, once; float8 targets saturate
+// unless attribute `saturate` is 0; e8m0 rounds per `round_mode`; float ->
+// integer truncates toward zero and keeps the low bits (numpy's result), NaN
+// gives 0 and values beyond int64 saturate; integer -> integer keeps the low
+// bits; anything -> bool is != 0.
 #include <cmath>
 #include <cstring>
 #include <limits>
@@ -14,73 +16,154 @@ namespace kiln::cpu::ref {
 
 namespace {
 
-// Rounds to float with round-to-odd, so a second rounding to a narrower
-// float type (half, bfloat16, fp8) is as if done once from double.
-float toFloatRoundToOdd(double v) {
-    float f = float(v);
-    if (double(f) == v || !std::isfinite(f)) return f;
-    uint32_t bits;
-    std::memcpy(&bits, &f, 4);
-    if ((bits & 1u) == 0) f = std::nextafter(f, v > double(f) ? INFINITY : -INFINITY);
-    return f;
+struct CastOptions {
+    bool saturate = true;
+    ir::E8M0Rounding rounding = ir::E8M0Rounding::kUp;
+};
+
+bool parseRounding(const std::string& s, ir::E8M0Rounding& r) {
+    if (s == "up")
+        r = ir::E8M0Rounding::kUp;
+    else if (s == "down")
+        r = ir::E8M0Rounding::kDown;
+    else if (s == "nearest")
+        r = ir::E8M0Rounding::kNearest;
+    else
+        return false;
+    return true;
 }
 
-template <class D>
-D fromDouble(double v) {
-    if constexpr (kIsBoolElem<D>) {
-        return {uint8_t(v != 0.0 ? 1 : 0)};  // NaN != 0: true
-    } else if constexpr (std::is_same_v<D, float> || std::is_same_v<D, double>) {
-        return D(v);
-    } else if constexpr (kIsFloatElem<D>) {
-        return Elem<D>::store(toFloatRoundToOdd(v));
+// Integers beyond 2^53 become double with round-to-odd, so the one later
+// rounding to a narrower float is as if done from the exact integer.
+template <class I>
+double toDoubleRoundToOdd(I v) {
+    const double d = double(v);  // nearest
+    const double limit = std::is_signed_v<I> ? 9223372036854775808.0 : 18446744073709551616.0;
+    bool above;  // d is above the exact value
+    if (d >= limit) {
+        above = true;  // rounded up past the type's maximum
     } else {
-        if (std::isnan(v)) return D(0);
-        const double lo = double(std::numeric_limits<D>::lowest()), hi = double(std::numeric_limits<D>::max());
-        if (v <= lo) return std::numeric_limits<D>::lowest();
-        if (v >= hi) return std::numeric_limits<D>::max();
-        return D(v);  // truncates toward zero
+        const I back = I(d);
+        if (back == v) return d;
+        above = back > v;
     }
+    uint64_t bits;
+    std::memcpy(&bits, &d, 8);
+    if (bits & 1u) return d;
+    return std::nextafter(d, above ? -INFINITY : INFINITY);
 }
 
+template <class S>
+constexpr bool kIsIntegerSource = kIsIntElem<S> || kIsNarrowIntElem<S> || kIsBoolElem<S>;
+
+// Integer value of an integer-like element, as int64 or (uint64 sources) uint64.
+template <class S>
+auto intValue(S s) {
+    if constexpr (kIsBoolElem<S>)
+        return int64_t(s.value != 0);
+    else if constexpr (kIsNarrowIntElem<S>)
+        return int64_t(Elem<S>::load(s));
+    else if constexpr (std::is_same_v<S, uint64_t>)
+        return s;
+    else
+        return int64_t(s);
+}
+
+// Stores the low bits of integer `v` as D (two's complement wrap).
+template <class D, class I>
+D wrapInt(I v) {
+    if constexpr (kIsNarrowIntElem<D>)
+        return Elem<D>::store(int32_t(uint32_t(uint64_t(v))));
+    else
+        return D(std::make_unsigned_t<D>(uint64_t(v)));
+}
+
+// A float value to a float type D.
 template <class D>
-D fromInt(int64_t v) {
-    if constexpr (kIsBoolElem<D>) {
-        return {uint8_t(v != 0 ? 1 : 0)};
-    } else if constexpr (std::is_same_v<D, float> || std::is_same_v<D, double>) {
+D floatToFloat(double v, const CastOptions& o) {
+    if constexpr (std::is_same_v<D, float> || std::is_same_v<D, double>)
         return D(v);
-    } else if constexpr (kIsFloatElem<D>) {
-        return Elem<D>::store(toFloatRoundToOdd(double(v)));
+    else if constexpr (std::is_same_v<D, Half>)
+        return {uint16_t(ir::encodeNarrowFloat(ir::DType::kF16, v, false))};
+    else if constexpr (std::is_same_v<D, BFloat16>)
+        return {uint16_t(ir::encodeNarrowFloat(ir::DType::kBF16, v, false))};
+    else if constexpr (std::is_same_v<D, E8M0>)
+        return {ir::encodeE8M0(v, o.saturate, o.rounding)};
+    else if constexpr (std::is_same_v<D, Fp4E2M1>)
+        return {uint8_t(ir::encodeNarrowFloat(ir::DType::kFP4, v, true))};
+    else
+        return {uint8_t(ir::encodeNarrowFloat(D::kType, v, o.saturate))};
+}
+
+// A float value to an integer type D (see the file comment).
+template <class D>
+D floatToInt(double v) {
+    if (std::isnan(v)) return wrapInt<D>(int64_t(0));
+    const double t = std::trunc(v);
+    constexpr double kTwo63 = 9223372036854775808.0;
+    if (t >= -kTwo63 && t < kTwo63) return wrapInt<D>(int64_t(t));
+    if constexpr (std::is_same_v<D, uint64_t>) {
+        if (t >= kTwo63 && t < 2 * kTwo63) return uint64_t(t);
+    }
+    // Beyond int64: saturate to D's range.
+    if constexpr (kIsNarrowIntElem<D>) {
+        return Elem<D>::store(t < 0 ? D::kMin : D::kMax);
     } else {
-        const int64_t lo = int64_t(std::numeric_limits<D>::lowest()), hi = int64_t(std::numeric_limits<D>::max());
-        return D(v < lo ? lo : v > hi ? hi : v);
+        return t < 0 ? std::numeric_limits<D>::lowest() : std::numeric_limits<D>::max();
     }
 }
 
 template <class S, class D>
-D convert(S s) {
-    if constexpr (kIsFloatElem<S>) return fromDouble<D>(double(Elem<S>::load(s)));
-    else if constexpr (kIsBoolElem<S>) return fromInt<D>(s.value != 0 ? 1 : 0);
-    else return fromInt<D>(int64_t(s));
+D convert(S s, const CastOptions& o) {
+    if constexpr (kIsIntegerSource<S>) {
+        const auto v = intValue(s);
+        if constexpr (kIsBoolElem<D>)
+            return {uint8_t(v != 0)};
+        else if constexpr (kIsIntElem<D> || kIsNarrowIntElem<D>)
+            return wrapInt<D>(v);
+        else if constexpr (std::is_same_v<D, float> || std::is_same_v<D, double>)
+            return D(v);
+        else
+            return floatToFloat<D>(toDoubleRoundToOdd(v), o);
+    } else {
+        if constexpr (std::is_same_v<S, float> && std::is_same_v<D, Half>) {
+            return {ir::floatToHalf(s)};  // the fast path; same rounding
+        } else {
+            const double v = double(Elem<S>::load(s));
+            if constexpr (kIsBoolElem<D>)
+                return {uint8_t(v != 0.0)};  // NaN != 0: true
+            else if constexpr (kIsIntElem<D> || kIsNarrowIntElem<D>)
+                return floatToInt<D>(v);
+            else
+                return floatToFloat<D>(v, o);
+        }
+    }
 }
 
 template <class S, class D>
-void castLoop(KernelArgs& args) {
+void castLoop(KernelArgs& args, const CastOptions& o) {
     const S* x = args.inputs[0].as<const S>();
     D* y = args.outputs[0].as<D>();
-    args.pool.parallelFor(args.inputs[0].numel(), [&](int64_t b, int64_t e) {
-        if constexpr (std::is_same_v<S, D> && !kIsBoolElem<S>) {
-            std::memcpy(y + b, x + b, size_t(e - b) * sizeof(S));
-        } else {
-            for (int64_t i = b; i < e; ++i) y[i] = convert<S, D>(x[i]);
-        }
-    }, kParallelGrain);
+    args.pool.parallelFor(
+        args.inputs[0].numel(),
+        [&](int64_t b, int64_t e) {
+            if constexpr (std::is_same_v<S, D> && !kIsBoolElem<S> && !kIsNarrowIntElem<S> &&
+                          !std::is_same_v<S, Fp4E2M1>) {
+                std::memcpy(y + b, x + b, size_t(e - b) * sizeof(S));
+            } else {
+                for (int64_t i = b; i < e; ++i) y[i] = convert<S, D>(x[i], o);
+            }
+        },
+        kParallelGrain);
 }
 
 }  // namespace
 
 bool castSupports(const ir::Node& node, const std::vector<ir::TensorDesc>& in, const std::vector<ir::TensorDesc>&) {
     const int64_t to = node.attrs.getInt("to", -1);
-    return in.size() == 1 && ir::dtypeValid(int(in[0].dtype)) && to >= 0 && to < ir::kNumDTypes;
+    ir::E8M0Rounding r;
+    return in.size() == 1 && ir::dtypeValid(int(in[0].dtype)) && to >= 0 && to < ir::kNumDTypes &&
+           parseRounding(node.attrs.getString("round_mode", "up"), r);
 }
 
 Status cast(KernelArgs& args) {
@@ -90,9 +173,13 @@ Status cast(KernelArgs& args) {
     if (args.outputs[0].dtype != ir::DType(to) || args.outputs[0].numel() != args.inputs[0].numel())
         return Status::Error("Cast: output must be " + std::string(ir::dtypeName(ir::DType(to))) + " " +
                              ir::shapeToString(args.inputs[0].shape));
+    CastOptions o;
+    o.saturate = args.node.attrs.getInt("saturate", 1) != 0;
+    const std::string rounding = args.node.attrs.getString("round_mode", "up");
+    if (!parseRounding(rounding, o.rounding)) return Status::Error("Cast: unknown round_mode '" + rounding + "'");
     return visitDType(args.inputs[0].dtype, [&](auto src) -> Status {
         return visitDType(args.outputs[0].dtype, [&](auto dst) -> Status {
-            castLoop<typename decltype(src)::type, typename decltype(dst)::type>(args);
+            castLoop<typename decltype(src)::type, typename decltype(dst)::type>(args, o);
             return Status::Ok();
         });
     });

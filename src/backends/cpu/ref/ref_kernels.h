@@ -43,6 +43,10 @@ KILN_REF_OP(pad)
 KILN_REF_OP(resize)
 KILN_REF_OP(shape)
 KILN_REF_OP(identity)
+// quantize.cpp
+KILN_REF_OP(quantize)
+KILN_REF_OP(dequantize)
+KILN_REF_OP(bitcast)
 
 #undef KILN_REF_OP
 

@@ -66,6 +66,20 @@ KILN_ONNX_CONVERTER(convertExpand);
 KILN_ONNX_CONVERTER(convertTile);
 // constant.cpp
 KILN_ONNX_CONVERTER(convertConstant);
+// cast.cpp: convertCast, convertCastLike (declared above)
+// quantize.cpp
+KILN_ONNX_CONVERTER(convertQuantizeLinear);
+KILN_ONNX_CONVERTER(convertDequantizeLinear);
+KILN_ONNX_CONVERTER(convertDynamicQuantizeLinear);
+KILN_ONNX_CONVERTER(convertMatMulInteger);
+KILN_ONNX_CONVERTER(convertQLinearMatMul);
+KILN_ONNX_CONVERTER(convertConvInteger);
+KILN_ONNX_CONVERTER(convertQLinearConv);
+// bitwise.cpp
+KILN_ONNX_CONVERTER(convertBitShift);
+KILN_ONNX_CONVERTER(convertBitwiseBinary);
+KILN_ONNX_CONVERTER(convertBitwiseNot);
+KILN_ONNX_CONVERTER(convertBitCast);
 
 // Shared helpers (op_helpers.cpp).
 //! Normalizes a possibly negative axis against `rank`; false if out of range.
@@ -77,5 +91,7 @@ IShuffleLayer* addReshape(ConverterContext& ctx, ITensor& input, const Dims& dim
 ITensor* addScalar(ConverterContext& ctx, float value, int32_t rank);
 //! Pushes the layer's output (or fails naming the node when the layer is null).
 bool pushLayer(ConverterContext& ctx, ILayer* layer, std::vector<ITensor*>& outputs);
+//! Conv's strides, dilations, group and padding attributes applied to `conv` (conv.cpp).
+bool configureConvolution(ConverterContext& ctx, IConvolutionLayer* conv, int32_t spatialDims);
 
 }  // namespace kiln::onnx
