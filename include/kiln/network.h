@@ -41,6 +41,7 @@ enum class LayerType : int32_t {
     kSELECT,
     kCAST,
     kNORMALIZATION,
+    kFILL,
 };
 
 enum class ActivationType : int32_t {
@@ -115,7 +116,20 @@ constexpr SampleMode kSAMPLE_DEFAULT = SampleMode::kSTRICT_BOUNDS;
 enum class InterpolationMode : int32_t { kNEAREST, kLINEAR, kCUBIC };
 using ResizeMode = InterpolationMode;
 
-enum class ResizeCoordinateTransformation : int32_t { kALIGN_CORNERS, kASYMMETRIC, kHALF_PIXEL };
+enum class ResizeCoordinateTransformation : int32_t {
+    kALIGN_CORNERS,
+    kASYMMETRIC,
+    kHALF_PIXEL,
+    kTF_HALF_PIXEL_FOR_NN,  //!< kiln: ONNX tf_half_pixel_for_nn
+    kHALF_PIXEL_SYMMETRIC,  //!< kiln: ONNX half_pixel_symmetric
+    kTF_CROP_AND_RESIZE,    //!< kiln: ONNX tf_crop_and_resize (region from setInput(3, roi))
+};
+
+//! How a resized extent of 1 picks its source coordinate.
+enum class ResizeSelector : int32_t {
+    kFORMULA,  //!< the coordinate transformation's formula
+    kUPPER,    //!< coordinate 0 (with kHALF_PIXEL: ONNX pytorch_half_pixel)
+};
 
 enum class ResizeRoundMode : int32_t { kHALF_UP, kHALF_DOWN, kFLOOR, kCEIL };
 
@@ -197,7 +211,17 @@ public:
 };
 
 //! Transposed convolution; same parameters as convolution.
-class IDeconvolutionLayer : public IConvolutionLayer {};
+class IDeconvolutionLayer : public IConvolutionLayer {
+public:
+    //! kiln: extra extent added at the end of each spatial output dimension (ONNX
+    //! output_padding; each entry below the stride or the dilation).
+    virtual void setOutputPadding(const Dims& padding) noexcept = 0;
+    virtual Dims getOutputPadding() const noexcept = 0;
+    //! kiln: the spatial output size (ONNX output_shape); the padding then follows from
+    //! it (split evenly, the odd unit at the end, or at the start with kSAME_LOWER).
+    virtual void setOutputShape(const Dims& shape) noexcept = 0;
+    virtual Dims getOutputShape() const noexcept = 0;
+};
 
 class IFullyConnectedLayer : public ILayer {
 public:
@@ -323,6 +347,9 @@ public:
     virtual bool getZeroIsPlaceholder() const noexcept = 0;
 };
 
+//! Reduces over the axes of a bitmask; kiln also takes setInput(1, axes): a 1-D int32/int64
+//! tensor listing the axes (negative ones count from the end), whose values may be known
+//! only at run time. It replaces the bitmask.
 class IReduceLayer : public ILayer {
 public:
     virtual void setOperation(ReduceOperation op) noexcept = 0;
@@ -392,6 +419,10 @@ class IShapeLayer : public ILayer {};
 
 class IParametricReLULayer : public ILayer {};
 
+//! Resizes a tensor. setInput(1, sizes) gives the output dimensions as a 1-D int tensor
+//! (their values may be known only at run time); kiln also takes setInput(2, scales) (1-D
+//! float, one per dimension) and setInput(3, roi) (kTF_CROP_AND_RESIZE's region: 2*rank
+//! normalized floats, starts then ends).
 class IResizeLayer : public ILayer {
 public:
     virtual void setOutputDimensions(const Dims& dims) noexcept = 0;
@@ -404,6 +435,17 @@ public:
     virtual ResizeCoordinateTransformation getCoordinateTransformation() const noexcept = 0;
     virtual void setNearestRounding(ResizeRoundMode mode) noexcept = 0;
     virtual ResizeRoundMode getNearestRounding() const noexcept = 0;
+    virtual void setSelectorForSinglePixel(ResizeSelector selector) noexcept = 0;
+    virtual ResizeSelector getSelectorForSinglePixel() const noexcept = 0;
+    //! The cubic kernel's coefficient (default -0.75).
+    virtual void setCubicCoeff(float a) noexcept = 0;
+    virtual float getCubicCoeff() const noexcept = 0;
+    //! Cubic: give samples outside the input weight 0 and renormalize (default false).
+    virtual void setExcludeOutside(bool exclude) noexcept = 0;
+    virtual bool getExcludeOutside() const noexcept = 0;
+    //! kiln: the value of samples outside the input with kTF_CROP_AND_RESIZE (default 0).
+    virtual void setExtrapolationValue(float value) noexcept = 0;
+    virtual float getExtrapolationValue() const noexcept = 0;
 };
 
 class ISelectLayer : public ILayer {};
@@ -419,6 +461,31 @@ public:
     virtual uint32_t getAxes() const noexcept = 0;
     virtual void setNbGroups(int64_t nbGroups) noexcept = 0;
     virtual int64_t getNbGroups() const noexcept = 0;
+};
+
+enum class FillOperation : int32_t {
+    kLINSPACE = 0,        //!< y[i_0..i_k] = alpha + sum_d beta[d] * i_d
+    kRANDOM_UNIFORM = 1,  //!< uniform in [alpha, beta)
+    kRANDOM_NORMAL = 2,   //!< normal with mean alpha and standard deviation beta
+};
+
+//! A tensor generated from its indices. Optional tensor inputs replace the parameters:
+//! setInput(0, shape) gives the dimensions (1-D int32/int64, values may be known only at
+//! run time), setInput(1, alpha) a one-element start value, setInput(2, beta) the deltas
+//! (one element, or one per output dimension).
+class IFillLayer : public ILayer {
+public:
+    virtual void setDimensions(const Dims& dimensions) noexcept = 0;
+    virtual Dims getDimensions() const noexcept = 0;
+    virtual void setOperation(FillOperation op) noexcept = 0;
+    virtual FillOperation getOperation() const noexcept = 0;
+    virtual void setAlpha(double alpha) noexcept = 0;
+    virtual double getAlpha() const noexcept = 0;
+    //! The delta of every dimension (linspace), or the upper bound / deviation (random).
+    virtual void setBeta(double beta) noexcept = 0;
+    virtual double getBeta() const noexcept = 0;
+    virtual void setToType(DataType toType) noexcept = 0;
+    virtual DataType getToType() const noexcept = 0;
 };
 
 //! The network: created by IBuilder, filled by the add* calls or a parser.
@@ -481,6 +548,10 @@ public:
     //! (or [1, C, 1, ...]); group norm: also setNbGroups().
     virtual INormalizationLayer* addNormalization(ITensor& input, ITensor& scale, ITensor& bias,
                                                   uint32_t axesMask) noexcept = 0;
+
+    //! A generated tensor of `dimensions` (or of the shape given by setInput(0, ...));
+    //! explicit-batch networks only.
+    virtual IFillLayer* addFill(const Dims& dimensions, FillOperation op, DataType outputType) noexcept = 0;
 
     virtual int32_t getNbLayers() const noexcept = 0;
     virtual ILayer* getLayer(int32_t index) const noexcept = 0;

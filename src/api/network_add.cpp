@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include "layers/convolution_layer.h"
+#include "layers/fill_layer.h"
 #include "layers/pooling_layer.h"
 #include "layers/simple_layers.h"
 #include "network_impl.h"
@@ -13,8 +14,11 @@ namespace kiln::api {
 int NetworkImpl::newNode(const char* op, const char* kind, std::vector<int> ins, int numOutputs) {
     const std::string name = defaultLayerName(kind);
     std::vector<std::string> outNames;
-    for (int i = 0; i < numOutputs; ++i)
-        outNames.push_back(name + "_output" + (i ? "_" + std::to_string(i) : std::string()));
+    for (int i = 0; i < numOutputs; ++i) {
+        std::string out = name + "_output";
+        if (i) out.append(1, '_').append(std::to_string(i));
+        outNames.push_back(std::move(out));
+    }
     return graph_.addNode(op, name, std::move(ins), numOutputs, std::move(outNames));
 }
 
@@ -48,14 +52,11 @@ IConvolutionLayer* NetworkImpl::addConvolutionNd(ITensor& input, int64_t maps, c
         logError(logger_, "INetworkDefinition::addConvolution: nbOutputMaps must be positive, got " + std::to_string(maps));
         return nullptr;
     }
-    if (kw.count == 0) {
-        logError(logger_, "INetworkDefinition::addConvolution: kernel weights are empty");
-        return nullptr;
-    }
+    // Empty kernel weights: the kernel comes later as a tensor, setInput(1, kernel).
     const std::string base = defaultLayerName("Convolution");
-    const int w = addWeights(base + "_kernel", kw, {}, "addConvolution");
+    const int w = addOptionalWeights(base + "_kernel", kw, "addConvolution");
     const int b = addOptionalWeights(base + "_bias", bw, "addConvolution");
-    if (w < 0 || b == -2) return nullptr;
+    if (w == -2 || b == -2) return nullptr;
     const int n = newNode("Convolution", "Convolution", {valueOf(input), w, b}, 1);
     return adopt(std::make_unique<ConvolutionLayer>(*this, LayerType::kCONVOLUTION, n, kernel, maps, false));
 }
@@ -68,14 +69,16 @@ IDeconvolutionLayer* NetworkImpl::addDeconvolutionNd(ITensor& input, int64_t map
                                                      Weights bw) noexcept {
     if (!checkInput(&input, "addDeconvolution", 0) || !kernelDimsValid(kernel, logger_, "addDeconvolution"))
         return nullptr;
-    if (maps <= 0 || kw.count == 0) {
-        logError(logger_, "INetworkDefinition::addDeconvolution: needs positive nbOutputMaps and kernel weights");
+    if (maps <= 0) {
+        logError(logger_,
+                 "INetworkDefinition::addDeconvolution: nbOutputMaps must be positive, got " + std::to_string(maps));
         return nullptr;
     }
+    // Empty kernel weights: the kernel comes later as a tensor, setInput(1, kernel).
     const std::string base = defaultLayerName("Deconvolution");
-    const int w = addWeights(base + "_kernel", kw, {}, "addDeconvolution");
+    const int w = addOptionalWeights(base + "_kernel", kw, "addDeconvolution");
     const int b = addOptionalWeights(base + "_bias", bw, "addDeconvolution");
-    if (w < 0 || b == -2) return nullptr;
+    if (w == -2 || b == -2) return nullptr;
     const int n = newNode("Deconvolution", "Deconvolution", {valueOf(input), w, b}, 1);
     return adopt(std::make_unique<DeconvolutionLayer>(*this, LayerType::kDECONVOLUTION, n, kernel, maps, true));
 }
@@ -364,6 +367,24 @@ INormalizationLayer* NetworkImpl::addNormalization(ITensor& input, ITensor& scal
     auto* l = adopt(std::make_unique<NormalizationLayer>(*this, n));
     l->setAxes(axes);
     l->setEpsilon(1e-5f);
+    return l;
+}
+
+IFillLayer* NetworkImpl::addFill(const Dims& dims, FillOperation op, DataType type) noexcept {
+    if (implicitBatch_) {
+        logError(logger_, "INetworkDefinition::addFill: needs an explicit-batch network (createNetworkV2)");
+        return nullptr;
+    }
+    if (!validDataType(type)) {
+        logError(logger_, "INetworkDefinition::addFill: invalid output type");
+        return nullptr;
+    }
+    const int n = newNode("Fill", "Fill", {}, 1);
+    auto* l = adopt(std::make_unique<FillLayer>(*this, n));
+    l->setToType(type);
+    l->setOperation(op);
+    // A shape given later by setInput(0, ...) takes over from these dimensions.
+    if (dims.nbDims >= 0) l->setDimensions(dims);
     return l;
 }
 

@@ -9,9 +9,9 @@
 #include <vector>
 
 #include "convert.h"
-#include "logging.h"
 #include "ir/graph.h"
 #include "kiln/network.h"
+#include "logging.h"
 
 namespace kiln::api {
 
@@ -152,6 +152,7 @@ public:
     ISelectLayer* addSelect(ITensor& condition, ITensor& thenInput, ITensor& elseInput) noexcept override;
     INormalizationLayer* addNormalization(ITensor& input, ITensor& scale, ITensor& bias,
                                           uint32_t axesMask) noexcept override;
+    IFillLayer* addFill(const Dims& dimensions, FillOperation op, DataType outputType) noexcept override;
     int32_t getNbLayers() const noexcept override { return int32_t(layers_.size()); }
     ILayer* getLayer(int32_t index) const noexcept override;
     int32_t getNbInputs() const noexcept override { return int32_t(graph_.inputs.size()); }

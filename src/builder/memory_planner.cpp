@@ -1,6 +1,8 @@
 // Assigns arena offsets to intermediate tensors so that tensors whose
 // lifetimes do not overlap share memory. Greedy by size (largest first), each
 // placed at the lowest offset that fits beside the tensors it overlaps with.
+// Tensors whose shape depends on computed values (data-dependent shapes) get
+// no slot (offset -1).
 #include <algorithm>
 
 #include "build.h"
@@ -31,9 +33,9 @@ Status planMemory(const ir::Graph& g, engine::MemoryPlan& plan) {
             const ir::Value& val = g.values[size_t(v)];
             if (g.isGraphOutput(v)) continue;  // written to the caller's buffer
             const int64_t n = ir::volume(val.shape);
-            if (n < 0)
-                return Status::Error("tensor '" + val.name + "' has no known maximum shape " + ir::shapeToString(val.shape));
-            live.push_back({v, i, std::max(i, lastUse[size_t(v)]), alignUp(std::max<int64_t>(n, 1) * int64_t(ir::dtypeSize(val.dtype)))});
+            if (n < 0) continue;  // size known only at run time: the executor allocates it then
+            live.push_back({v, i, std::max(i, lastUse[size_t(v)]),
+                            alignUp(std::max<int64_t>(n, 1) * int64_t(ir::dtypeSize(val.dtype)))});
         }
     }
     std::stable_sort(live.begin(), live.end(), [](const Interval& a, const Interval& b) { return a.bytes > b.bytes; });

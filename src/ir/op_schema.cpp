@@ -14,6 +14,7 @@ const std::vector<OpSchema>& allOpSchemas() {
         registerPointwiseOps(t);
         registerReductionOps(t);
         registerDataMovementOps(t);
+        registerGeneratorOps(t);
         return t;
     }();
     return table;

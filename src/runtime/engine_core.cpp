@@ -69,6 +69,13 @@ Status checkConsistency(const engine::Plan& plan) {
             const ir::Value& val = g.values[size_t(v)];
             if (g.isGraphOutput(v) || val.isConstant()) continue;
             const int64_t off = offsets[size_t(v)];
+            if (!ir::isStatic(val.shape)) {
+                // A data-dependent shape: allocated at run time, never in the arena.
+                if (off != -1)
+                    return Status::Error("the memory plan gives tensor '" + val.name + "' of data-dependent shape " +
+                                         ir::shapeToString(val.shape) + " an arena slot");
+                continue;
+            }
             uint64_t bytes = ir::dtypeSize(val.dtype);
             bool ok = off >= 0;
             for (int64_t d : val.shape) ok = ok && d >= 0 && !__builtin_mul_overflow(bytes, uint64_t(d), &bytes);

@@ -36,12 +36,21 @@ uint8_t* aligned(std::vector<uint8_t>& buf) {
 }
 }  // namespace
 
-Status Executor::run(const std::vector<void*>& io, const std::vector<ir::Shape>& inputShapes) {
+Status Executor::run(const std::vector<void*>& io, const std::vector<ir::Shape>& inputShapes,
+                     const std::vector<bool>& allocated, const OutputAllocFn& alloc) {
     const engine::Plan& plan = core_->plan();
     const ir::Graph& g = plan.graph;
     const int nIn = core_->nbInputs();
+    const auto isAllocated = [&](size_t o) { return o < allocated.size() && allocated[o] && alloc; };
+    for (size_t o = 0; o < g.outputs.size(); ++o) {
+        const ir::Value& val = g.values[size_t(g.outputs[o])];
+        if (!ir::isStatic(val.shape) && !isAllocated(o))
+            return Status::Error("output '" + val.name + "' has a data-dependent shape " +
+                                 ir::shapeToString(val.shape) + ": give it an IOutputAllocator (setOutputAllocator)");
+    }
     shapes_.assign(g.values.size(), {});
     ptrs_.assign(g.values.size(), nullptr);
+    dynamic_.resize(g.values.size());
     uint8_t* arena = aligned(arena_);
     for (size_t v = 0; v < g.values.size(); ++v) {
         const ir::Value& val = g.values[v];
@@ -58,10 +67,23 @@ Status Executor::run(const std::vector<void*>& io, const std::vector<ir::Shape>&
         shapes_[size_t(v)] = inputShapes[size_t(i)];
         ptrs_[size_t(v)] = io[size_t(i)];
     }
+    // Which network output (if any) each value is.
+    std::vector<int> outputOf(g.values.size(), -1);
     for (size_t o = 0; o < g.outputs.size(); ++o) {
         const int v = g.outputs[o];
-        if (g.values[size_t(v)].producer >= 0) ptrs_[size_t(v)] = io[size_t(nIn) + o];
+        outputOf[size_t(v)] = int(o);
+        if (g.values[size_t(v)].producer >= 0 && !isAllocated(o)) ptrs_[size_t(v)] = io[size_t(nIn) + o];
     }
+    const auto allocateOutput = [&](size_t o, const ir::Shape& shape, size_t bytes) -> Status {
+        const ir::Value& val = g.values[size_t(g.outputs[o])];
+        void* p = alloc(o, shape, bytes);
+        if (!p) return Status::Error("the output allocator gave no memory for output '" + val.name + "'");
+        // Kernels need element alignment (64 bytes is what the allocator is asked for).
+        if (reinterpret_cast<uintptr_t>(p) % ir::dtypeSize(val.dtype) != 0)
+            return Status::Error("the output allocator's buffer for '" + val.name + "' is misaligned");
+        ptrs_[size_t(g.outputs[o])] = p;
+        return Status::Ok();
+    };
 
     std::vector<ir::TensorDesc> in, out;
     std::vector<cpu::HostTensor> hin, hout;
@@ -85,10 +107,24 @@ Status Executor::run(const std::vector<void*>& io, const std::vector<ir::Shape>&
         for (size_t i = 0; i < n.outputs.size(); ++i) {
             const int v = n.outputs[i];
             const ir::Value& val = g.values[size_t(v)];
+            const int64_t count = ir::volume(out[i].shape);
+            if (count < 0)
+                return Status::Error("layer '" + n.name + "': output shape " + ir::shapeToString(out[i].shape) +
+                                     " is unknown at run time");
+            const size_t bytes = size_t(count) * ir::dtypeSize(out[i].dtype);
+            if (outputOf[size_t(v)] >= 0 && isAllocated(size_t(outputOf[size_t(v)]))) {
+                KILN_RETURN_IF_ERROR(
+                    allocateOutput(size_t(outputOf[size_t(v)]), out[i].shape, std::max<size_t>(bytes, 1)));
+            } else if (!ir::isStatic(val.shape)) {
+                // Data-dependent size: this context's own buffer for the value.
+                std::vector<uint8_t>& buf = dynamic_[size_t(v)];
+                if (buf.size() < bytes + 64) buf.resize(bytes + 64);
+                ptrs_[size_t(v)] = aligned(buf);
+            } else if (count > ir::volume(val.shape)) {
             // The arena slot was sized for the engine's maximum shapes.
-            if (ir::volume(out[i].shape) > ir::volume(val.shape) || ir::volume(out[i].shape) < 0)
                 return Status::Error("layer '" + n.name + "': output shape " + ir::shapeToString(out[i].shape) +
                                      " exceeds the engine's maximum " + ir::shapeToString(val.shape));
+            }
             shapes_[size_t(v)] = out[i].shape;
             hout.push_back({ptrs_[size_t(v)], out[i].dtype, out[i].shape});
         }
@@ -100,8 +136,16 @@ Status Executor::run(const std::vector<void*>& io, const std::vector<ir::Shape>&
         const int v = g.outputs[o];
         if (g.values[size_t(v)].producer >= 0) continue;
         const size_t bytes = size_t(ir::volume(shapes_[size_t(v)])) * ir::dtypeSize(g.values[size_t(v)].dtype);
-        if (io[size_t(nIn) + o] != ptrs_[size_t(v)]) std::memmove(io[size_t(nIn) + o], ptrs_[size_t(v)], bytes);
+        const void* src = ptrs_[size_t(v)];
+        void* dst = io[size_t(nIn) + o];
+        if (isAllocated(o)) {
+            KILN_RETURN_IF_ERROR(allocateOutput(o, shapes_[size_t(v)], std::max<size_t>(bytes, 1)));
+            dst = ptrs_[size_t(v)];
     }
+        if (dst != src) std::memmove(dst, src, bytes);
+    }
+    outputShapes_.clear();
+    for (int v : g.outputs) outputShapes_.push_back(shapes_[size_t(v)]);
     return Status::Ok();
 }
 

@@ -287,9 +287,9 @@ TEST(ResizeOp, SizesInput) {
     ir::Node n = nodeOf("Resize", {0, 1}, {2});
     std::vector<ir::TensorDesc> in = {{ir::DType::kF32, {1, 2}, nullptr}, {ir::DType::kI64, {2}, nullptr}};
     std::vector<ir::TensorDesc> out;
-    auto st = ir::inferNode(n, in, out);
-    EXPECT_FALSE(st.ok());
-    EXPECT_NE(st.message().find("needs the values of input 1"), std::string::npos) << st.message();
+    auto st = ir::inferNode(n, in, out);  // sizes known at run time only
+    ASSERT_TRUE(st.ok()) << st.message();
+    EXPECT_EQ(out[0].shape, (ir::Shape{-1, -1}));
 }
 
 TEST(ResizeOp, EmptyOutput) {

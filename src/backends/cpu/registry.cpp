@@ -24,7 +24,8 @@ Status createRef(const ir::Node&, const std::vector<ir::TensorDesc>&, const std:
     return Status::Ok();
 }
 
-#define REF(op, fn) Tactic{"ref", op, &ref::fn##Supports, nullptr, &createRef<&ref::fn>}
+#define REF(op, fn) \
+    Tactic { "ref", op, &ref::fn##Supports, nullptr, &createRef<&ref::fn> }
 
 }  // namespace
 
@@ -58,6 +59,7 @@ const std::vector<Tactic>& cpuTactics() {
         REF("Resize", resize),
         REF("Shape", shape),
         REF("Identity", identity),
+        REF("Fill", fill),
 #ifdef KILN_HAVE_ONEDNN
         // After every reference entry: optimization level 0 (no timing) takes
         // the first supported tactic, which keeps it on the reference kernels.

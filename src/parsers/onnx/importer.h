@@ -55,6 +55,9 @@ private:
     bool readOpset(const pb::ModelProto& model);
     bool addInputs(const pb::GraphProto& graph);
     bool importNode(const pb::NodeProto& node, int32_t index);
+    // Evaluates a node whose inputs are all parse-time constants into
+    // constants (constant_fold.cpp); false leaves it to the converter.
+    bool tryFold(const pb::NodeProto& node, int32_t index);
     bool markOutputs(const pb::GraphProto& graph);
 
     INetworkDefinition& mNetwork;
@@ -65,6 +68,7 @@ private:
     int64_t mOpset = 1;
     std::map<std::string, ITensor*> mTensors;
     std::map<std::string, Constant> mConstants;
+    bool mFoldConstants = true;
 };
 
 }  // namespace kiln::onnx

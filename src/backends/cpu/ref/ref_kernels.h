@@ -43,6 +43,8 @@ KILN_REF_OP(pad)
 KILN_REF_OP(resize)
 KILN_REF_OP(shape)
 KILN_REF_OP(identity)
+// fill.cpp
+KILN_REF_OP(fill)
 
 #undef KILN_REF_OP
 
