@@ -42,6 +42,9 @@ enum class LayerType : int32_t {
     kCAST,
     kNORMALIZATION,
     kFILL,
+    kNON_ZERO,
+    kNMS,
+    kUNIQUE,
 };
 
 enum class ActivationType : int32_t {
@@ -488,6 +491,42 @@ public:
     virtual DataType getToType() const noexcept = 0;
 };
 
+//! The coordinates of the non-zero elements of its input: int64 [rank, count], count
+//! known only at run time (the output needs an IOutputAllocator).
+class INonZeroLayer : public ILayer {};
+
+enum class BoundingBoxFormat : int32_t {
+    kCORNER_PAIRS = 0,  //!< two opposite corners, (y1, x1, y2, x2) or (x1, y1, x2, y2)
+    kCENTER_SIZES = 1,  //!< (x center, y center, width, height)
+};
+
+//! Non-maximum suppression per batch item and class. Inputs: boxes [B, N, 4], scores
+//! [B, C, N], maxOutputBoxesPerClass (int32/int64 scalar); setInput(3, iouThreshold) and
+//! setInput(4, scoreThreshold) (float scalars) are optional. Boxes are taken by descending
+//! score (lower index first on ties), dropped when their IoU with a kept box is above the
+//! threshold (or their score not above the score threshold). Outputs: int32 [count, 3]
+//! (batch, class, box) triples and the int32 count; count is known only at run time.
+class INMSLayer : public ILayer {
+public:
+    virtual void setBoundingBoxFormat(BoundingBoxFormat fmt) noexcept = 0;
+    virtual BoundingBoxFormat getBoundingBoxFormat() const noexcept = 0;
+    //! Only the `limit` highest-scoring boxes of a class are considered (0: all).
+    virtual void setTopKBoxLimit(int32_t limit) noexcept = 0;
+    virtual int32_t getTopKBoxLimit() const noexcept = 0;
+};
+
+//! kiln: the distinct elements of its input (flattened), or its distinct slices along an
+//! axis. Outputs: the unique items (ascending, or in order of first occurrence), int64 first
+//! indices, int64 inverse indices and int64 counts; their sizes are known only at run time.
+class IUniqueLayer : public ILayer {
+public:
+    //! Compares slices along `axis` instead of single elements.
+    virtual void setAxis(int32_t axis) noexcept = 0;
+    virtual int32_t getAxis() const noexcept = 0;  //!< -2^31 when flattening
+    virtual void setSorted(bool sorted) noexcept = 0;
+    virtual bool getSorted() const noexcept = 0;
+};
+
 //! The network: created by IBuilder, filled by the add* calls or a parser.
 class INetworkDefinition {
 public:
@@ -552,6 +591,10 @@ public:
     //! A generated tensor of `dimensions` (or of the shape given by setInput(0, ...));
     //! explicit-batch networks only.
     virtual IFillLayer* addFill(const Dims& dimensions, FillOperation op, DataType outputType) noexcept = 0;
+    virtual INonZeroLayer* addNonZero(ITensor& input) noexcept = 0;
+    virtual INMSLayer* addNMS(ITensor& boxes, ITensor& scores, ITensor& maxOutputBoxesPerClass) noexcept = 0;
+    //! kiln: see IUniqueLayer.
+    virtual IUniqueLayer* addUnique(ITensor& input) noexcept = 0;
 
     virtual int32_t getNbLayers() const noexcept = 0;
     virtual ILayer* getLayer(int32_t index) const noexcept = 0;

@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include "layers/convolution_layer.h"
+#include "layers/data_dependent_layers.h"
 #include "layers/fill_layer.h"
 #include "layers/pooling_layer.h"
 #include "layers/simple_layers.h"
@@ -386,6 +387,35 @@ IFillLayer* NetworkImpl::addFill(const Dims& dims, FillOperation op, DataType ty
     // A shape given later by setInput(0, ...) takes over from these dimensions.
     if (dims.nbDims >= 0) l->setDimensions(dims);
     return l;
+}
+
+INonZeroLayer* NetworkImpl::addNonZero(ITensor& input) noexcept {
+    if (!checkInput(&input, "addNonZero", 0)) return nullptr;
+    const int n = newNode("NonZero", "NonZero", {valueOf(input)}, 1);
+    return adopt(std::make_unique<NonZeroLayer>(*this, n));
+}
+
+INMSLayer* NetworkImpl::addNMS(ITensor& boxes, ITensor& scores, ITensor& maxOut) noexcept {
+    if (!checkInput(&boxes, "addNMS", 0) || !checkInput(&scores, "addNMS", 1) || !checkInput(&maxOut, "addNMS", 2))
+        return nullptr;
+    const int n = newNode("NMS", "NMS", {valueOf(boxes), valueOf(scores), valueOf(maxOut)}, 2);
+    auto* l = adopt(std::make_unique<NMSLayer>(*this, n));
+    l->node().attrs.set("index_dtype", int64_t(ir::DType::kI32));  // TensorRT's index type
+    return l;
+}
+
+void NMSLayer::setTopKBoxLimit(int32_t limit) noexcept {
+    if (limit < 0) {
+        logError(net().logger(), "INMSLayer::setTopKBoxLimit: negative limit for layer '" + node().name + "'");
+        return;
+    }
+    node().attrs.set("topk_limit", int64_t(limit));
+}
+
+IUniqueLayer* NetworkImpl::addUnique(ITensor& input) noexcept {
+    if (!checkInput(&input, "addUnique", 0)) return nullptr;
+    const int n = newNode("Unique", "Unique", {valueOf(input)}, 4);
+    return adopt(std::make_unique<UniqueLayer>(*this, n));
 }
 
 }  // namespace kiln::api

@@ -153,6 +153,9 @@ public:
     INormalizationLayer* addNormalization(ITensor& input, ITensor& scale, ITensor& bias,
                                           uint32_t axesMask) noexcept override;
     IFillLayer* addFill(const Dims& dimensions, FillOperation op, DataType outputType) noexcept override;
+    INonZeroLayer* addNonZero(ITensor& input) noexcept override;
+    INMSLayer* addNMS(ITensor& boxes, ITensor& scores, ITensor& maxOutputBoxesPerClass) noexcept override;
+    IUniqueLayer* addUnique(ITensor& input) noexcept override;
     int32_t getNbLayers() const noexcept override { return int32_t(layers_.size()); }
     ILayer* getLayer(int32_t index) const noexcept override;
     int32_t getNbInputs() const noexcept override { return int32_t(graph_.inputs.size()); }

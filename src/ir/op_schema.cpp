@@ -15,6 +15,9 @@ const std::vector<OpSchema>& allOpSchemas() {
         registerReductionOps(t);
         registerDataMovementOps(t);
         registerGeneratorOps(t);
+        registerNonZero(t);
+        registerUnique(t);
+        registerNms(t);
         return t;
     }();
     return table;

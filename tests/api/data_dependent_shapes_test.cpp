@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <cstring>
+#include <limits>
 #include <map>
 #include <memory>
 #include <numeric>
@@ -215,6 +216,58 @@ TEST(DataDependentShapes, SliceSizeFromATensor) {
     EXPECT_FALSE(b.ctx->enqueueV3(nullptr));
     ASSERT_FALSE(b.logger.errors.empty());
     EXPECT_NE(b.logger.errors.back().find(s->getName()), std::string::npos) << b.logger.errors.back();
+}
+
+// NonZero, NMS and Unique through the public API, their outputs delivered by allocators.
+TEST(DataDependentShapes, NonZeroNmsAndUniqueLayers) {
+    Built b;
+    auto* x = b.net->addInput("x", DataType::kFLOAT, dims({2, 2}));
+    auto* nz = b.net->addNonZero(*x);
+    ASSERT_NE(nz, nullptr);
+    EXPECT_EQ(nz->getType(), kiln::LayerType::kNON_ZERO);
+    b.net->markOutput(*nz->getOutput(0));
+    auto* uq = b.net->addUnique(*x);
+    ASSERT_NE(uq, nullptr);
+    EXPECT_EQ(uq->getAxis(), std::numeric_limits<int32_t>::min());
+    uq->setSorted(true);
+    b.net->markOutput(*uq->getOutput(0));
+    auto* boxes = b.net->addInput("boxes", DataType::kFLOAT, dims({1, 2, 4}));
+    auto* scores = b.net->addInput("scores", DataType::kFLOAT, dims({1, 1, 2}));
+    static const int32_t maxOut = 5;
+    auto* limit = b.net->addConstant(dims({}), {DataType::kINT32, &maxOut, 1});
+    auto* nms = b.net->addNMS(*boxes, *scores, *limit->getOutput(0));
+    ASSERT_NE(nms, nullptr);
+    nms->setBoundingBoxFormat(kiln::BoundingBoxFormat::kCORNER_PAIRS);
+    nms->setTopKBoxLimit(1);  // only the best box of the class is considered
+    EXPECT_EQ(nms->getTopKBoxLimit(), 1);
+    b.net->markOutput(*nms->getOutput(0));
+    b.net->markOutput(*nms->getOutput(1));
+    ASSERT_TRUE(b.build()) << b.logger.joined();
+
+    float xv[4] = {0, 3, 3, 0};
+    float bv[8] = {0, 0, 1, 1, 5, 5, 6, 6};
+    float sv[2] = {0.2f, 0.7f};
+    int32_t count = -1;
+    ASSERT_TRUE(b.ctx->setTensorAddress("x", xv));
+    ASSERT_TRUE(b.ctx->setTensorAddress("boxes", bv));
+    ASSERT_TRUE(b.ctx->setTensorAddress("scores", sv));
+    ASSERT_TRUE(b.ctx->setTensorAddress(nms->getOutput(1)->getName(), &count));
+    Collector nzOut, uqOut, nmsOut;
+    ASSERT_TRUE(b.ctx->setOutputAllocator(nz->getOutput(0)->getName(), &nzOut));
+    ASSERT_TRUE(b.ctx->setOutputAllocator(uq->getOutput(0)->getName(), &uqOut));
+    ASSERT_TRUE(b.ctx->setOutputAllocator(nms->getOutput(0)->getName(), &nmsOut));
+    ASSERT_TRUE(b.ctx->enqueueV3(nullptr)) << b.logger.joined();
+    EXPECT_EQ(nzOut.shape, (std::vector<int64_t>{2, 2}));
+    const int64_t* coords = reinterpret_cast<const int64_t*>(nzOut.buffer.data());
+    EXPECT_EQ((std::vector<int64_t>(coords, coords + 4)), (std::vector<int64_t>{0, 1, 1, 0}));
+    EXPECT_EQ(uqOut.shape, (std::vector<int64_t>{2}));
+    const float* u = reinterpret_cast<const float*>(uqOut.buffer.data());
+    EXPECT_EQ(u[0], 0.f);
+    EXPECT_EQ(u[1], 3.f);
+    EXPECT_EQ(count, 1);
+    EXPECT_EQ(nmsOut.shape, (std::vector<int64_t>{1, 3}));
+    const int32_t* sel = reinterpret_cast<const int32_t*>(nmsOut.buffer.data());
+    EXPECT_EQ(sel[2], 1) << "the higher-scoring box";
 }
 
 }  // namespace

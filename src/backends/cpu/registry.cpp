@@ -60,6 +60,9 @@ const std::vector<Tactic>& cpuTactics() {
         REF("Shape", shape),
         REF("Identity", identity),
         REF("Fill", fill),
+        REF("NonZero", nonzero),
+        REF("Unique", unique),
+        REF("NMS", nms),
 #ifdef KILN_HAVE_ONEDNN
         // After every reference entry: optimization level 0 (no timing) takes
         // the first supported tactic, which keeps it on the reference kernels.

@@ -14,5 +14,9 @@ void registerPointwiseOps(std::vector<OpSchema>& t);     // ElementWise, Unary, 
 void registerReductionOps(std::vector<OpSchema>& t);     // Softmax, Reduce, Normalization, TopK
 void registerDataMovementOps(std::vector<OpSchema>& t);  // Concat, Shuffle, Gather, Slice, Pad, Resize, Shape, Identity
 void registerGeneratorOps(std::vector<OpSchema>& t);     // Fill
+// Ops of data-dependent output size, one file each.
+void registerNonZero(std::vector<OpSchema>& t);
+void registerUnique(std::vector<OpSchema>& t);
+void registerNms(std::vector<OpSchema>& t);
 
 }  // namespace kiln::ir

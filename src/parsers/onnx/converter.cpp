@@ -80,6 +80,10 @@ const std::map<std::string, ConverterFn>& registry() {
         {"Range", convertRange},
         {"Expand", convertExpand},
         {"Tile", convertTile},
+        {"NonZero", convertNonZero},
+        {"Unique", convertUnique},
+        {"NonMaxSuppression", convertNonMaxSuppression},
+        {"Compress", convertCompress},
     };
     return table;
 }

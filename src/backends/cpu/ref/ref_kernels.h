@@ -45,6 +45,10 @@ KILN_REF_OP(shape)
 KILN_REF_OP(identity)
 // fill.cpp
 KILN_REF_OP(fill)
+// data-dependent output sizes: nonzero.cpp, unique.cpp, nms.cpp
+KILN_REF_OP(nonzero)
+KILN_REF_OP(unique)
+KILN_REF_OP(nms)
 
 #undef KILN_REF_OP
 

@@ -66,6 +66,11 @@ KILN_ONNX_CONVERTER(convertExpand);
 KILN_ONNX_CONVERTER(convertTile);
 // constant.cpp
 KILN_ONNX_CONVERTER(convertConstant);
+// data-dependent output sizes: nonzero.cpp, unique.cpp, nms.cpp, compress.cpp
+KILN_ONNX_CONVERTER(convertNonZero);
+KILN_ONNX_CONVERTER(convertUnique);
+KILN_ONNX_CONVERTER(convertNonMaxSuppression);
+KILN_ONNX_CONVERTER(convertCompress);
 
 // Shared helpers (op_helpers.cpp).
 //! Normalizes a possibly negative axis against `rank`; false if out of range.
