@@ -45,6 +45,13 @@ enum class LayerType : int32_t {
     kNON_ZERO,
     kNMS,
     kUNIQUE,
+    kCONDITION,
+    kCONDITIONAL_INPUT,
+    kCONDITIONAL_OUTPUT,
+    kRECURRENCE,
+    kITERATOR,
+    kTRIP_LIMIT,
+    kLOOP_OUTPUT,
 };
 
 enum class ActivationType : int32_t {
@@ -527,6 +534,96 @@ public:
     virtual bool getSorted() const noexcept = 0;
 };
 
+class ILoop;
+
+//! A layer on a loop's boundary.
+class ILoopBoundaryLayer : public ILayer {
+public:
+    virtual ILoop* getLoop() const noexcept = 0;
+};
+
+//! A loop-carried value: input 0 is the initial value; setInput(1, next) gives the value
+//! for the next iteration, computed in the loop body from this layer's output.
+class IRecurrenceLayer : public ILoopBoundaryLayer {};
+
+enum class LoopOutput : int32_t {
+    kLAST_VALUE = 0,   //!< the value in the last iteration (a recurrence's final state)
+    kCONCATENATE = 1,  //!< every iteration's value, stacked along a new axis
+    kREVERSE = 2,      //!< the same, last iteration first
+};
+
+//! A value taken out of a loop. For kCONCATENATE/kREVERSE, setInput(1, length) may give
+//! the number of iterations (an int32/int64 scalar), which makes the extent known earlier.
+class ILoopOutputLayer : public ILoopBoundaryLayer {
+public:
+    virtual LoopOutput getLoopOutput() const noexcept = 0;
+    //! Where the iteration axis goes in the output.
+    virtual void setAxis(int32_t axis) noexcept = 0;
+    virtual int32_t getAxis() const noexcept = 0;
+};
+
+enum class TripLimit : int32_t {
+    kCOUNT = 0,  //!< an int32/int64 scalar from outside the loop: the number of iterations
+    kWHILE = 1,  //!< a bool scalar computed in the body: the loop goes on while it is true
+};
+
+class ITripLimitLayer : public ILoopBoundaryLayer {
+public:
+    virtual TripLimit getTripLimit() const noexcept = 0;
+};
+
+//! One slice of a tensor per iteration, along an axis (from the end when reversed).
+class IIteratorLayer : public ILoopBoundaryLayer {
+public:
+    virtual void setAxis(int32_t axis) noexcept = 0;
+    virtual int32_t getAxis() const noexcept = 0;
+    virtual void setReverse(bool reverse) noexcept = 0;
+    virtual bool getReverse() const noexcept = 0;
+};
+
+//! A loop (TensorRT's ILoop): its body is every layer that depends on its recurrences and
+//! iterators; it runs until a trip limit or an iterator ends it. Explicit-batch networks only.
+class ILoop {
+public:
+    virtual IRecurrenceLayer* addRecurrence(ITensor& initialValue) noexcept = 0;
+    virtual ITripLimitLayer* addTripLimit(ITensor& tensor, TripLimit limit) noexcept = 0;
+    virtual IIteratorLayer* addIterator(ITensor& tensor, int32_t axis = 0, bool reverse = false) noexcept = 0;
+    virtual ILoopOutputLayer* addLoopOutput(ITensor& tensor, LoopOutput outputKind, int32_t axis = 0) noexcept = 0;
+    virtual void setName(const char* name) noexcept = 0;
+    virtual const char* getName() const noexcept = 0;
+
+protected:
+    virtual ~ILoop() = default;
+};
+
+class IIfConditional;
+
+//! A layer on a conditional's boundary.
+class IIfConditionalBoundaryLayer : public ILayer {
+public:
+    virtual IIfConditional* getConditional() const noexcept = 0;
+};
+class IConditionLayer : public IIfConditionalBoundaryLayer {};
+class IIfConditionalInputLayer : public IIfConditionalBoundaryLayer {};
+class IIfConditionalOutputLayer : public IIfConditionalBoundaryLayer {};
+
+//! An if-then-else (TensorRT's IIfConditional): each branch is the set of layers its
+//! outputs depend on, back to the conditional's inputs (tensors from outside enter through
+//! addInput; constants may be used directly). Only the branch the condition picks runs;
+//! the branches may give outputs of different extents. Explicit-batch networks only.
+class IIfConditional {
+public:
+    //! The condition: a bool scalar computed outside the conditional.
+    virtual IConditionLayer* setCondition(ITensor& condition) noexcept = 0;
+    virtual IIfConditionalOutputLayer* addOutput(ITensor& trueSubgraphOutput, ITensor& falseSubgraphOutput) noexcept = 0;
+    virtual IIfConditionalInputLayer* addInput(ITensor& input) noexcept = 0;
+    virtual void setName(const char* name) noexcept = 0;
+    virtual const char* getName() const noexcept = 0;
+
+protected:
+    virtual ~IIfConditional() = default;
+};
+
 //! The network: created by IBuilder, filled by the add* calls or a parser.
 class INetworkDefinition {
 public:
@@ -595,6 +692,9 @@ public:
     virtual INMSLayer* addNMS(ITensor& boxes, ITensor& scores, ITensor& maxOutputBoxesPerClass) noexcept = 0;
     //! kiln: see IUniqueLayer.
     virtual IUniqueLayer* addUnique(ITensor& input) noexcept = 0;
+    //! A loop / conditional owned by the network (see ILoop, IIfConditional).
+    virtual ILoop* addLoop() noexcept = 0;
+    virtual IIfConditional* addIfConditional() noexcept = 0;
 
     virtual int32_t getNbLayers() const noexcept = 0;
     virtual ILayer* getLayer(int32_t index) const noexcept = 0;

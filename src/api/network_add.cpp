@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include "layers/control_flow_layers.h"
 #include "layers/convolution_layer.h"
 #include "layers/data_dependent_layers.h"
 #include "layers/fill_layer.h"
@@ -416,6 +417,24 @@ IUniqueLayer* NetworkImpl::addUnique(ITensor& input) noexcept {
     if (!checkInput(&input, "addUnique", 0)) return nullptr;
     const int n = newNode("Unique", "Unique", {valueOf(input)}, 4);
     return adopt(std::make_unique<UniqueLayer>(*this, n));
+}
+
+ILoop* NetworkImpl::addLoop() noexcept {
+    if (implicitBatch_) {
+        logError(logger_, "INetworkDefinition::addLoop: needs an explicit-batch network (createNetworkV2)");
+        return nullptr;
+    }
+    loops_.push_back(std::make_unique<LoopImpl>(*this, int64_t(loops_.size())));
+    return loops_.back().get();
+}
+
+IIfConditional* NetworkImpl::addIfConditional() noexcept {
+    if (implicitBatch_) {
+        logError(logger_, "INetworkDefinition::addIfConditional: needs an explicit-batch network (createNetworkV2)");
+        return nullptr;
+    }
+    conditionals_.push_back(std::make_unique<IfConditionalImpl>(*this, int64_t(conditionals_.size())));
+    return conditionals_.back().get();
 }
 
 }  // namespace kiln::api

@@ -16,6 +16,8 @@
 namespace kiln::api {
 
 class NetworkImpl;
+class LoopImpl;
+class IfConditionalImpl;
 
 class TensorImpl final : public ITensor {
 public:
@@ -156,6 +158,8 @@ public:
     INonZeroLayer* addNonZero(ITensor& input) noexcept override;
     INMSLayer* addNMS(ITensor& boxes, ITensor& scores, ITensor& maxOutputBoxesPerClass) noexcept override;
     IUniqueLayer* addUnique(ITensor& input) noexcept override;
+    ILoop* addLoop() noexcept override;
+    IIfConditional* addIfConditional() noexcept override;
     int32_t getNbLayers() const noexcept override { return int32_t(layers_.size()); }
     ILayer* getLayer(int32_t index) const noexcept override;
     int32_t getNbInputs() const noexcept override { return int32_t(graph_.inputs.size()); }
@@ -198,6 +202,8 @@ public:
     std::string defaultLayerName(const char* kind) const;
 
 private:
+    friend class LoopImpl;  // they add their boundary layers
+    friend class IfConditionalImpl;
     // Creates the IR node of a new layer named after `kind`; returns its index.
     int newNode(const char* op, const char* kind, std::vector<int> ins, int numOutputs);
     // Registers a layer object; returns it.
@@ -222,6 +228,8 @@ private:
     std::string name_;
     ir::Graph graph_;
     std::vector<std::unique_ptr<LayerCore>> layers_;
+    std::vector<std::unique_ptr<LoopImpl>> loops_;
+    std::vector<std::unique_ptr<IfConditionalImpl>> conditionals_;
     mutable std::vector<std::unique_ptr<TensorImpl>> tensors_;  // by value id, created on demand
     std::vector<int> nodeLayer_;  // node index -> layer index
     // Shape inference runs in dependency order: order_ lists layer indices

@@ -31,6 +31,16 @@ public:
     Status checkInputShape(int input, const ir::Shape& s) const;
 
 private:
+    // One run walks the engine's schedule (executor.cpp); loops run in executor_loop.cpp.
+    Status runItems(const std::vector<ir::ScheduleItem>& items);
+    Status runItem(const ir::ScheduleItem& item);
+    Status runNode(int node);
+    Status runLoop(const ir::ScheduleItem& loop);
+    // The buffer of value v of shape s, for a value outside the arena (data-dependent
+    // size, a loop's value, or an allocated network output).
+    Status place(int v, const ir::Shape& s, ir::DType t);
+    void* dynamicBuffer(int v, size_t bytes);
+
     std::shared_ptr<const EngineCore> core_;
     cpu::ThreadPool pool_;
     std::vector<uint8_t> arena_;
@@ -40,6 +50,12 @@ private:
     // Tensors of data-dependent size: a buffer per value, grown as needed.
     std::vector<std::vector<uint8_t>> dynamic_;
     std::vector<ir::Shape> outputShapes_;
+    // Per run: which network output each value is (-1: none), and which outputs
+    // take their buffer from the allocator.
+    std::vector<int> outputOf_;
+    std::vector<bool> allocated_;
+    const OutputAllocFn* alloc_ = nullptr;
+    uint8_t* workspacePtr_ = nullptr;
 };
 
 }  // namespace kiln::runtime

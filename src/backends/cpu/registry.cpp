@@ -63,6 +63,9 @@ const std::vector<Tactic>& cpuTactics() {
         REF("NonZero", nonzero),
         REF("Unique", unique),
         REF("NMS", nms),
+        REF("IfCondition", ifPass),
+        REF("IfInput", ifPass),
+        REF("IfOutput", ifOutput),
 #ifdef KILN_HAVE_ONEDNN
         // After every reference entry: optimization level 0 (no timing) takes
         // the first supported tactic, which keeps it on the reference kernels.

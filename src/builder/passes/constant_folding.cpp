@@ -2,6 +2,7 @@
 // reported dims are fixed) at build time, with the reference kernels.
 #include "../pass.h"
 #include "backends/cpu/kernel.h"
+#include "ir/control_flow.h"
 #include "ir/op_schema.h"
 #include "ir/ops/data_movement.h"
 
@@ -12,6 +13,7 @@ namespace {
 constexpr size_t kMaxFoldedBytes = size_t(64) << 20;
 
 bool foldable(const ir::Graph& g, const ir::Node& n) {
+    if (ir::isLoopBoundaryOp(n.op)) return false;  // their values change with the iteration
     if (n.op == "Shape") {
         // Foldable when the dims it reports are fixed (others may vary with the profile).
         const ir::Shape& xs = g.values[size_t(n.inputs[0])].shape;

@@ -18,5 +18,6 @@ void registerGeneratorOps(std::vector<OpSchema>& t);     // Fill
 void registerNonZero(std::vector<OpSchema>& t);
 void registerUnique(std::vector<OpSchema>& t);
 void registerNms(std::vector<OpSchema>& t);
+void registerControlFlowOps(std::vector<OpSchema>& t);  // Loop*, If* (src/ir/control_flow.h)
 
 }  // namespace kiln::ir

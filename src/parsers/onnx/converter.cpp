@@ -84,6 +84,9 @@ const std::map<std::string, ConverterFn>& registry() {
         {"Unique", convertUnique},
         {"NonMaxSuppression", convertNonMaxSuppression},
         {"Compress", convertCompress},
+        {"If", convertIf},
+        {"Loop", convertLoop},
+        {"Scan", convertScan},
     };
     return table;
 }
@@ -129,6 +132,11 @@ std::string ConverterContext::attrString(const char* name, const std::string& de
 const pb::TensorProto* ConverterContext::attrTensor(const char* name) const {
     const auto* a = findAttr(mNode, name);
     return a && a->has_t() ? &a->t() : nullptr;
+}
+
+const pb::GraphProto* ConverterContext::attrGraph(const char* name) const {
+    const auto* a = findAttr(mNode, name);
+    return a && a->has_g() ? &a->g() : nullptr;
 }
 
 bool ConverterContext::hasInput(int32_t i) const {

@@ -49,6 +49,9 @@ KILN_REF_OP(fill)
 KILN_REF_OP(nonzero)
 KILN_REF_OP(unique)
 KILN_REF_OP(nms)
+// conditional.cpp (IfCondition and IfInput share ifPass)
+KILN_REF_OP(ifPass)
+KILN_REF_OP(ifOutput)
 
 #undef KILN_REF_OP
 

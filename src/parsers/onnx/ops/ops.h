@@ -71,6 +71,10 @@ KILN_ONNX_CONVERTER(convertNonZero);
 KILN_ONNX_CONVERTER(convertUnique);
 KILN_ONNX_CONVERTER(convertNonMaxSuppression);
 KILN_ONNX_CONVERTER(convertCompress);
+// control_flow.cpp
+KILN_ONNX_CONVERTER(convertIf);
+KILN_ONNX_CONVERTER(convertLoop);
+KILN_ONNX_CONVERTER(convertScan);
 
 // Shared helpers (op_helpers.cpp).
 //! Normalizes a possibly negative axis against `rank`; false if out of range.
