@@ -453,6 +453,9 @@ public:
     //! Cubic: give samples outside the input weight 0 and renormalize (default false).
     virtual void setExcludeOutside(bool exclude) noexcept = 0;
     virtual bool getExcludeOutside() const noexcept = 0;
+    //! kiln: linear/cubic downsampling widens the filter by 1/scale (ONNX antialias).
+    virtual void setAntialias(bool antialias) noexcept = 0;
+    virtual bool getAntialias() const noexcept = 0;
     //! kiln: the value of samples outside the input with kTF_CROP_AND_RESIZE (default 0).
     virtual void setExtrapolationValue(float value) noexcept = 0;
     virtual float getExtrapolationValue() const noexcept = 0;

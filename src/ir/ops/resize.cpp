@@ -1,5 +1,5 @@
-// Resize: ONNX Resize-19 (nearest / N-linear / cubic) without antialias,
-// axes and keep_aspect_ratio_policy. Extension beyond docs/ops.md:
+// Resize: ONNX Resize-19 (nearest / N-linear / cubic, antialias) without
+// axes and keep_aspect_ratio_policy (the parser resolves those). Extension beyond docs/ops.md:
 // coord_transform "tf_crop_and_resize" with a `roi` attribute (floats,
 // 2*rank: starts then ends, normalized), where extrapolation_value applies.
 #include <cmath>
@@ -36,6 +36,7 @@ Status parseResizeEnums(const Attrs& a, ResizeParams& p) {
 
     p.cubicA = a.getFloat("cubic_coeff_a", -0.75);
     p.excludeOutside = a.getInt("exclude_outside", 0) != 0;
+    p.antialias = a.getInt("antialias", 0) != 0;
     p.extrapolationValue = a.getFloat("extrapolation_value", 0.0);
     return Status::Ok();
 }

@@ -170,7 +170,6 @@ KILN_ONNX_CONVERTER(convertResize) {
     } else if (!take(legacy ? 1 : 2, scalesT) || (!legacy && (!take(3, sizesT) || !take(1, roiT)))) {
         return false;
     }
-    if (ctx.attrInt("antialias", 0) != 0) return ctx.fail(ErrorCode::kUNSUPPORTED_NODE, "antialias");
     std::vector<int64_t> axes = ctx.attrInts("axes");
     if (axes.empty())
         for (int32_t i = 0; i < rank; ++i) axes.push_back(i);
@@ -208,6 +207,26 @@ KILN_ONNX_CONVERTER(convertResize) {
     } else {
         if (int32_t(scales.size()) != rank) return ctx.fail(ErrorCode::kINVALID_NODE, "scales length != rank");
         r->setScales(scales.data(), int32_t(scales.size()));
+    }
+    if (roiT && partial) {
+        // The region of the listed axes: starts then ends; the others take all of [0, 1].
+        const int64_t k = int64_t(axes.size());
+        std::vector<int64_t> first, second;
+        for (int64_t i = 0; i < k; ++i) first.push_back(i), second.push_back(k + i);
+        auto filled = [&](float v) -> ITensor* {
+            ITensor* c = addScalar(ctx, v, 0);
+            c = c ? shape::flat(ctx, *c) : nullptr;
+            return c ? shape::gather(ctx, *c, std::vector<int64_t>(size_t(rank), 0)) : nullptr;
+        };
+        ITensor* roi = shape::flat(ctx, *roiT);
+        ITensor* zeros = roi ? filled(0.f) : nullptr;
+        ITensor* ones = zeros ? filled(1.f) : nullptr;
+        ITensor* s0 = ones ? shape::gather(ctx, *roi, first) : nullptr;
+        ITensor* e0 = s0 ? shape::gather(ctx, *roi, second) : nullptr;
+        ITensor* starts = e0 ? shape::scatterAxes(ctx, *s0, axes, *zeros, rank) : nullptr;
+        ITensor* ends = starts ? shape::scatterAxes(ctx, *e0, axes, *ones, rank) : nullptr;
+        roiT = ends ? shape::concat(ctx, {starts, ends}) : nullptr;
+        if (!roiT) return false;
     }
     if (roiT) r->setInput(3, *roiT);
 
@@ -250,6 +269,7 @@ KILN_ONNX_CONVERTER(convertResize) {
         return ctx.fail(ErrorCode::kUNSUPPORTED_NODE, "nearest_mode '" + nearest + "'");
     r->setCubicCoeff(ctx.attrFloat("cubic_coeff_a", -0.75f));
     r->setExcludeOutside(ctx.attrInt("exclude_outside", 0) != 0);
+    r->setAntialias(ctx.attrInt("antialias", 0) != 0);
     r->setExtrapolationValue(ctx.attrFloat("extrapolation_value", 0.f));
     return pushLayer(ctx, r, outputs);
 }
