@@ -41,6 +41,17 @@ enum class LayerType : int32_t {
     kSELECT,
     kCAST,
     kNORMALIZATION,
+    kFILL,
+    kNON_ZERO,
+    kNMS,
+    kUNIQUE,
+    kCONDITION,
+    kCONDITIONAL_INPUT,
+    kCONDITIONAL_OUTPUT,
+    kRECURRENCE,
+    kITERATOR,
+    kTRIP_LIMIT,
+    kLOOP_OUTPUT,
     kQUANTIZE,
     kDEQUANTIZE,
     kBITCAST,
@@ -123,7 +134,20 @@ constexpr SampleMode kSAMPLE_DEFAULT = SampleMode::kSTRICT_BOUNDS;
 enum class InterpolationMode : int32_t { kNEAREST, kLINEAR, kCUBIC };
 using ResizeMode = InterpolationMode;
 
-enum class ResizeCoordinateTransformation : int32_t { kALIGN_CORNERS, kASYMMETRIC, kHALF_PIXEL };
+enum class ResizeCoordinateTransformation : int32_t {
+    kALIGN_CORNERS,
+    kASYMMETRIC,
+    kHALF_PIXEL,
+    kTF_HALF_PIXEL_FOR_NN,  //!< kiln: ONNX tf_half_pixel_for_nn
+    kHALF_PIXEL_SYMMETRIC,  //!< kiln: ONNX half_pixel_symmetric
+    kTF_CROP_AND_RESIZE,    //!< kiln: ONNX tf_crop_and_resize (region from setInput(3, roi))
+};
+
+//! How a resized extent of 1 picks its source coordinate.
+enum class ResizeSelector : int32_t {
+    kFORMULA,  //!< the coordinate transformation's formula
+    kUPPER,    //!< coordinate 0 (with kHALF_PIXEL: ONNX pytorch_half_pixel)
+};
 
 enum class ResizeRoundMode : int32_t { kHALF_UP, kHALF_DOWN, kFLOOR, kCEIL };
 
@@ -205,7 +229,17 @@ public:
 };
 
 //! Transposed convolution; same parameters as convolution.
-class IDeconvolutionLayer : public IConvolutionLayer {};
+class IDeconvolutionLayer : public IConvolutionLayer {
+public:
+    //! kiln: extra extent added at the end of each spatial output dimension (ONNX
+    //! output_padding; each entry below the stride or the dilation).
+    virtual void setOutputPadding(const Dims& padding) noexcept = 0;
+    virtual Dims getOutputPadding() const noexcept = 0;
+    //! kiln: the spatial output size (ONNX output_shape); the padding then follows from
+    //! it (split evenly, the odd unit at the end, or at the start with kSAME_LOWER).
+    virtual void setOutputShape(const Dims& shape) noexcept = 0;
+    virtual Dims getOutputShape() const noexcept = 0;
+};
 
 class IFullyConnectedLayer : public ILayer {
 public:
@@ -331,6 +365,9 @@ public:
     virtual bool getZeroIsPlaceholder() const noexcept = 0;
 };
 
+//! Reduces over the axes of a bitmask; kiln also takes setInput(1, axes): a 1-D int32/int64
+//! tensor listing the axes (negative ones count from the end), whose values may be known
+//! only at run time. It replaces the bitmask.
 class IReduceLayer : public ILayer {
 public:
     virtual void setOperation(ReduceOperation op) noexcept = 0;
@@ -419,6 +456,10 @@ class IShapeLayer : public ILayer {};
 
 class IParametricReLULayer : public ILayer {};
 
+//! Resizes a tensor. setInput(1, sizes) gives the output dimensions as a 1-D int tensor
+//! (their values may be known only at run time); kiln also takes setInput(2, scales) (1-D
+//! float, one per dimension) and setInput(3, roi) (kTF_CROP_AND_RESIZE's region: 2*rank
+//! normalized floats, starts then ends).
 class IResizeLayer : public ILayer {
 public:
     virtual void setOutputDimensions(const Dims& dims) noexcept = 0;
@@ -431,6 +472,20 @@ public:
     virtual ResizeCoordinateTransformation getCoordinateTransformation() const noexcept = 0;
     virtual void setNearestRounding(ResizeRoundMode mode) noexcept = 0;
     virtual ResizeRoundMode getNearestRounding() const noexcept = 0;
+    virtual void setSelectorForSinglePixel(ResizeSelector selector) noexcept = 0;
+    virtual ResizeSelector getSelectorForSinglePixel() const noexcept = 0;
+    //! The cubic kernel's coefficient (default -0.75).
+    virtual void setCubicCoeff(float a) noexcept = 0;
+    virtual float getCubicCoeff() const noexcept = 0;
+    //! Cubic: give samples outside the input weight 0 and renormalize (default false).
+    virtual void setExcludeOutside(bool exclude) noexcept = 0;
+    virtual bool getExcludeOutside() const noexcept = 0;
+    //! kiln: linear/cubic downsampling widens the filter by 1/scale (ONNX antialias).
+    virtual void setAntialias(bool antialias) noexcept = 0;
+    virtual bool getAntialias() const noexcept = 0;
+    //! kiln: the value of samples outside the input with kTF_CROP_AND_RESIZE (default 0).
+    virtual void setExtrapolationValue(float value) noexcept = 0;
+    virtual float getExtrapolationValue() const noexcept = 0;
 };
 
 class ISelectLayer : public ILayer {};
@@ -446,6 +501,157 @@ public:
     virtual uint32_t getAxes() const noexcept = 0;
     virtual void setNbGroups(int64_t nbGroups) noexcept = 0;
     virtual int64_t getNbGroups() const noexcept = 0;
+};
+
+enum class FillOperation : int32_t {
+    kLINSPACE = 0,        //!< y[i_0..i_k] = alpha + sum_d beta[d] * i_d
+    kRANDOM_UNIFORM = 1,  //!< uniform in [alpha, beta)
+    kRANDOM_NORMAL = 2,   //!< normal with mean alpha and standard deviation beta
+};
+
+//! A tensor generated from its indices. Optional tensor inputs replace the parameters:
+//! setInput(0, shape) gives the dimensions (1-D int32/int64, values may be known only at
+//! run time), setInput(1, alpha) a one-element start value, setInput(2, beta) the deltas
+//! (one element, or one per output dimension).
+class IFillLayer : public ILayer {
+public:
+    virtual void setDimensions(const Dims& dimensions) noexcept = 0;
+    virtual Dims getDimensions() const noexcept = 0;
+    virtual void setOperation(FillOperation op) noexcept = 0;
+    virtual FillOperation getOperation() const noexcept = 0;
+    virtual void setAlpha(double alpha) noexcept = 0;
+    virtual double getAlpha() const noexcept = 0;
+    //! The delta of every dimension (linspace), or the upper bound / deviation (random).
+    virtual void setBeta(double beta) noexcept = 0;
+    virtual double getBeta() const noexcept = 0;
+    virtual void setToType(DataType toType) noexcept = 0;
+    virtual DataType getToType() const noexcept = 0;
+};
+
+//! The coordinates of the non-zero elements of its input: int64 [rank, count], count
+//! known only at run time (the output needs an IOutputAllocator).
+class INonZeroLayer : public ILayer {};
+
+enum class BoundingBoxFormat : int32_t {
+    kCORNER_PAIRS = 0,  //!< two opposite corners, (y1, x1, y2, x2) or (x1, y1, x2, y2)
+    kCENTER_SIZES = 1,  //!< (x center, y center, width, height)
+};
+
+//! Non-maximum suppression per batch item and class. Inputs: boxes [B, N, 4], scores
+//! [B, C, N], maxOutputBoxesPerClass (int32/int64 scalar); setInput(3, iouThreshold) and
+//! setInput(4, scoreThreshold) (float scalars) are optional. Boxes are taken by descending
+//! score (lower index first on ties), dropped when their IoU with a kept box is above the
+//! threshold (or their score not above the score threshold). Outputs: int32 [count, 3]
+//! (batch, class, box) triples and the int32 count; count is known only at run time.
+class INMSLayer : public ILayer {
+public:
+    virtual void setBoundingBoxFormat(BoundingBoxFormat fmt) noexcept = 0;
+    virtual BoundingBoxFormat getBoundingBoxFormat() const noexcept = 0;
+    //! Only the `limit` highest-scoring boxes of a class are considered (0: all).
+    virtual void setTopKBoxLimit(int32_t limit) noexcept = 0;
+    virtual int32_t getTopKBoxLimit() const noexcept = 0;
+};
+
+//! kiln: the distinct elements of its input (flattened), or its distinct slices along an
+//! axis. Outputs: the unique items (ascending, or in order of first occurrence), int64 first
+//! indices, int64 inverse indices and int64 counts; their sizes are known only at run time.
+class IUniqueLayer : public ILayer {
+public:
+    //! Compares slices along `axis` instead of single elements.
+    virtual void setAxis(int32_t axis) noexcept = 0;
+    virtual int32_t getAxis() const noexcept = 0;  //!< -2^31 when flattening
+    virtual void setSorted(bool sorted) noexcept = 0;
+    virtual bool getSorted() const noexcept = 0;
+};
+
+class ILoop;
+
+//! A layer on a loop's boundary.
+class ILoopBoundaryLayer : public ILayer {
+public:
+    virtual ILoop* getLoop() const noexcept = 0;
+};
+
+//! A loop-carried value: input 0 is the initial value; setInput(1, next) gives the value
+//! for the next iteration, computed in the loop body from this layer's output.
+class IRecurrenceLayer : public ILoopBoundaryLayer {};
+
+enum class LoopOutput : int32_t {
+    kLAST_VALUE = 0,   //!< the value in the last iteration (a recurrence's final state)
+    kCONCATENATE = 1,  //!< every iteration's value, stacked along a new axis
+    kREVERSE = 2,      //!< the same, last iteration first
+};
+
+//! A value taken out of a loop. For kCONCATENATE/kREVERSE, setInput(1, length) may give
+//! the number of iterations (an int32/int64 scalar), which makes the extent known earlier.
+class ILoopOutputLayer : public ILoopBoundaryLayer {
+public:
+    virtual LoopOutput getLoopOutput() const noexcept = 0;
+    //! Where the iteration axis goes in the output.
+    virtual void setAxis(int32_t axis) noexcept = 0;
+    virtual int32_t getAxis() const noexcept = 0;
+};
+
+enum class TripLimit : int32_t {
+    kCOUNT = 0,  //!< an int32/int64 scalar from outside the loop: the number of iterations
+    kWHILE = 1,  //!< a bool scalar computed in the body: the loop goes on while it is true
+};
+
+class ITripLimitLayer : public ILoopBoundaryLayer {
+public:
+    virtual TripLimit getTripLimit() const noexcept = 0;
+};
+
+//! One slice of a tensor per iteration, along an axis (from the end when reversed).
+class IIteratorLayer : public ILoopBoundaryLayer {
+public:
+    virtual void setAxis(int32_t axis) noexcept = 0;
+    virtual int32_t getAxis() const noexcept = 0;
+    virtual void setReverse(bool reverse) noexcept = 0;
+    virtual bool getReverse() const noexcept = 0;
+};
+
+//! A loop (TensorRT's ILoop): its body is every layer that depends on its recurrences and
+//! iterators; it runs until a trip limit or an iterator ends it. Explicit-batch networks only.
+class ILoop {
+public:
+    virtual IRecurrenceLayer* addRecurrence(ITensor& initialValue) noexcept = 0;
+    virtual ITripLimitLayer* addTripLimit(ITensor& tensor, TripLimit limit) noexcept = 0;
+    virtual IIteratorLayer* addIterator(ITensor& tensor, int32_t axis = 0, bool reverse = false) noexcept = 0;
+    virtual ILoopOutputLayer* addLoopOutput(ITensor& tensor, LoopOutput outputKind, int32_t axis = 0) noexcept = 0;
+    virtual void setName(const char* name) noexcept = 0;
+    virtual const char* getName() const noexcept = 0;
+
+protected:
+    virtual ~ILoop() = default;
+};
+
+class IIfConditional;
+
+//! A layer on a conditional's boundary.
+class IIfConditionalBoundaryLayer : public ILayer {
+public:
+    virtual IIfConditional* getConditional() const noexcept = 0;
+};
+class IConditionLayer : public IIfConditionalBoundaryLayer {};
+class IIfConditionalInputLayer : public IIfConditionalBoundaryLayer {};
+class IIfConditionalOutputLayer : public IIfConditionalBoundaryLayer {};
+
+//! An if-then-else (TensorRT's IIfConditional): each branch is the set of layers its
+//! outputs depend on, back to the conditional's inputs (tensors from outside enter through
+//! addInput; constants may be used directly). Only the branch the condition picks runs;
+//! the branches may give outputs of different extents. Explicit-batch networks only.
+class IIfConditional {
+public:
+    //! The condition: a bool scalar computed outside the conditional.
+    virtual IConditionLayer* setCondition(ITensor& condition) noexcept = 0;
+    virtual IIfConditionalOutputLayer* addOutput(ITensor& trueSubgraphOutput, ITensor& falseSubgraphOutput) noexcept = 0;
+    virtual IIfConditionalInputLayer* addInput(ITensor& input) noexcept = 0;
+    virtual void setName(const char* name) noexcept = 0;
+    virtual const char* getName() const noexcept = 0;
+
+protected:
+    virtual ~IIfConditional() = default;
 };
 
 //! Quantization: y = saturate(round_half_even(x / scale) + zeroPoint) for integer
@@ -560,6 +766,17 @@ public:
     //! (or [1, C, 1, ...]); group norm: also setNbGroups().
     virtual INormalizationLayer* addNormalization(ITensor& input, ITensor& scale, ITensor& bias,
                                                   uint32_t axesMask) noexcept = 0;
+
+    //! A generated tensor of `dimensions` (or of the shape given by setInput(0, ...));
+    //! explicit-batch networks only.
+    virtual IFillLayer* addFill(const Dims& dimensions, FillOperation op, DataType outputType) noexcept = 0;
+    virtual INonZeroLayer* addNonZero(ITensor& input) noexcept = 0;
+    virtual INMSLayer* addNMS(ITensor& boxes, ITensor& scores, ITensor& maxOutputBoxesPerClass) noexcept = 0;
+    //! kiln: see IUniqueLayer.
+    virtual IUniqueLayer* addUnique(ITensor& input) noexcept = 0;
+    //! A loop / conditional owned by the network (see ILoop, IIfConditional).
+    virtual ILoop* addLoop() noexcept = 0;
+    virtual IIfConditional* addIfConditional() noexcept = 0;
     //! Quantizes `input` with `scale` to `outputType` (see IQuantizeLayer).
     virtual IQuantizeLayer* addQuantize(ITensor& input, ITensor& scale, DataType outputType) noexcept = 0;
     //! Dequantizes `input` with `scale` to `outputType` (see IDequantizeLayer).

@@ -53,6 +53,26 @@ public:
 //! TensorRT's name for an engine.
 using ICudaEngine = IEngine;
 
+//! Supplies memory for outputs whose size is known only during inference (data-dependent
+//! shapes: NonZero, Unique, a Reshape by computed dims ...), as TensorRT's IOutputAllocator.
+//! When an allocator is set for an output, every run takes that output's buffer from it.
+class IOutputAllocator {
+public:
+    virtual ~IOutputAllocator() = default;
+    //! Returns a buffer of at least `size` bytes, aligned to `alignment`, for output
+    //! `tensorName`; `currentMemory` is the buffer it returned last time (or nullptr).
+    //! nullptr fails the run.
+    virtual void* reallocateOutput(const char* tensorName, void* currentMemory, uint64_t size,
+                                   uint64_t alignment) noexcept = 0;
+    //! Stream-ordered form; by default calls reallocateOutput().
+    virtual void* reallocateOutputAsync(const char* tensorName, void* currentMemory, uint64_t size, uint64_t alignment,
+                                        cudaStream_t /*stream*/) noexcept {
+        return reallocateOutput(tensorName, currentMemory, size, alignment);
+    }
+    //! Called after a successful run with the output's dimensions.
+    virtual void notifyShape(const char* tensorName, const Dims& dims) noexcept = 0;
+};
+
 //! Runs an engine. Not thread-safe: one context per thread.
 class IExecutionContext {
 public:
@@ -73,9 +93,14 @@ public:
     // ---- named tensors ----
     virtual bool setTensorAddress(const char* tensorName, void* data) noexcept = 0;
     virtual void* getTensorAddress(const char* tensorName) const noexcept = 0;
+    //! Sets (or, with nullptr, clears) the allocator of output `tensorName`; outputs of
+    //! data-dependent shape need one. The allocator must outlive its use by this context.
+    virtual bool setOutputAllocator(const char* tensorName, IOutputAllocator* allocator) noexcept = 0;
+    virtual IOutputAllocator* getOutputAllocator(const char* tensorName) const noexcept = 0;
     //! Shape of a dynamic input for the next run; must lie in the active profile.
     virtual bool setInputShape(const char* tensorName, const Dims& dims) noexcept = 0;
-    //! Current shape of an input or output (outputs follow the input shapes).
+    //! Current shape of an input or output (outputs follow the input shapes; -1 marks an
+    //! output dimension that depends on computed values, which IOutputAllocator::notifyShape reports).
     virtual Dims getTensorShape(const char* tensorName) const noexcept = 0;
     //! Runs with the addresses set by setTensorAddress(); asynchronous on CUDA.
     virtual bool enqueueV3(cudaStream_t stream) noexcept = 0;

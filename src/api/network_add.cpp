@@ -3,7 +3,10 @@
 #include <algorithm>
 #include <cmath>
 
+#include "layers/control_flow_layers.h"
 #include "layers/convolution_layer.h"
+#include "layers/data_dependent_layers.h"
+#include "layers/fill_layer.h"
 #include "layers/pooling_layer.h"
 #include "layers/simple_layers.h"
 #include "network_impl.h"
@@ -13,8 +16,11 @@ namespace kiln::api {
 int NetworkImpl::newNode(const char* op, const char* kind, std::vector<int> ins, int numOutputs) {
     const std::string name = defaultLayerName(kind);
     std::vector<std::string> outNames;
-    for (int i = 0; i < numOutputs; ++i)
-        outNames.push_back(name + "_output" + (i ? "_" + std::to_string(i) : std::string()));
+    for (int i = 0; i < numOutputs; ++i) {
+        std::string out = name + "_output";
+        if (i) out.append(1, '_').append(std::to_string(i));
+        outNames.push_back(std::move(out));
+    }
     return graph_.addNode(op, name, std::move(ins), numOutputs, std::move(outNames));
 }
 
@@ -48,14 +54,11 @@ IConvolutionLayer* NetworkImpl::addConvolutionNd(ITensor& input, int64_t maps, c
         logError(logger_, "INetworkDefinition::addConvolution: nbOutputMaps must be positive, got " + std::to_string(maps));
         return nullptr;
     }
-    if (kw.count == 0) {
-        logError(logger_, "INetworkDefinition::addConvolution: kernel weights are empty");
-        return nullptr;
-    }
+    // Empty kernel weights: the kernel comes later as a tensor, setInput(1, kernel).
     const std::string base = defaultLayerName("Convolution");
-    const int w = addWeights(base + "_kernel", kw, {}, "addConvolution");
+    const int w = addOptionalWeights(base + "_kernel", kw, "addConvolution");
     const int b = addOptionalWeights(base + "_bias", bw, "addConvolution");
-    if (w < 0 || b == -2) return nullptr;
+    if (w == -2 || b == -2) return nullptr;
     const int n = newNode("Convolution", "Convolution", {valueOf(input), w, b}, 1);
     return adopt(std::make_unique<ConvolutionLayer>(*this, LayerType::kCONVOLUTION, n, kernel, maps, false));
 }
@@ -68,14 +71,16 @@ IDeconvolutionLayer* NetworkImpl::addDeconvolutionNd(ITensor& input, int64_t map
                                                      Weights bw) noexcept {
     if (!checkInput(&input, "addDeconvolution", 0) || !kernelDimsValid(kernel, logger_, "addDeconvolution"))
         return nullptr;
-    if (maps <= 0 || kw.count == 0) {
-        logError(logger_, "INetworkDefinition::addDeconvolution: needs positive nbOutputMaps and kernel weights");
+    if (maps <= 0) {
+        logError(logger_,
+                 "INetworkDefinition::addDeconvolution: nbOutputMaps must be positive, got " + std::to_string(maps));
         return nullptr;
     }
+    // Empty kernel weights: the kernel comes later as a tensor, setInput(1, kernel).
     const std::string base = defaultLayerName("Deconvolution");
-    const int w = addWeights(base + "_kernel", kw, {}, "addDeconvolution");
+    const int w = addOptionalWeights(base + "_kernel", kw, "addDeconvolution");
     const int b = addOptionalWeights(base + "_bias", bw, "addDeconvolution");
-    if (w < 0 || b == -2) return nullptr;
+    if (w == -2 || b == -2) return nullptr;
     const int n = newNode("Deconvolution", "Deconvolution", {valueOf(input), w, b}, 1);
     return adopt(std::make_unique<DeconvolutionLayer>(*this, LayerType::kDECONVOLUTION, n, kernel, maps, true));
 }
@@ -365,6 +370,71 @@ INormalizationLayer* NetworkImpl::addNormalization(ITensor& input, ITensor& scal
     l->setAxes(axes);
     l->setEpsilon(1e-5f);
     return l;
+}
+
+IFillLayer* NetworkImpl::addFill(const Dims& dims, FillOperation op, DataType type) noexcept {
+    if (implicitBatch_) {
+        logError(logger_, "INetworkDefinition::addFill: needs an explicit-batch network (createNetworkV2)");
+        return nullptr;
+    }
+    if (!validDataType(type)) {
+        logError(logger_, "INetworkDefinition::addFill: invalid output type");
+        return nullptr;
+    }
+    const int n = newNode("Fill", "Fill", {}, 1);
+    auto* l = adopt(std::make_unique<FillLayer>(*this, n));
+    l->setToType(type);
+    l->setOperation(op);
+    // A shape given later by setInput(0, ...) takes over from these dimensions.
+    if (dims.nbDims >= 0) l->setDimensions(dims);
+    return l;
+}
+
+INonZeroLayer* NetworkImpl::addNonZero(ITensor& input) noexcept {
+    if (!checkInput(&input, "addNonZero", 0)) return nullptr;
+    const int n = newNode("NonZero", "NonZero", {valueOf(input)}, 1);
+    return adopt(std::make_unique<NonZeroLayer>(*this, n));
+}
+
+INMSLayer* NetworkImpl::addNMS(ITensor& boxes, ITensor& scores, ITensor& maxOut) noexcept {
+    if (!checkInput(&boxes, "addNMS", 0) || !checkInput(&scores, "addNMS", 1) || !checkInput(&maxOut, "addNMS", 2))
+        return nullptr;
+    const int n = newNode("NMS", "NMS", {valueOf(boxes), valueOf(scores), valueOf(maxOut)}, 2);
+    auto* l = adopt(std::make_unique<NMSLayer>(*this, n));
+    l->node().attrs.set("index_dtype", int64_t(ir::DType::kI32));  // TensorRT's index type
+    return l;
+}
+
+void NMSLayer::setTopKBoxLimit(int32_t limit) noexcept {
+    if (limit < 0) {
+        logError(net().logger(), "INMSLayer::setTopKBoxLimit: negative limit for layer '" + node().name + "'");
+        return;
+    }
+    node().attrs.set("topk_limit", int64_t(limit));
+}
+
+IUniqueLayer* NetworkImpl::addUnique(ITensor& input) noexcept {
+    if (!checkInput(&input, "addUnique", 0)) return nullptr;
+    const int n = newNode("Unique", "Unique", {valueOf(input)}, 4);
+    return adopt(std::make_unique<UniqueLayer>(*this, n));
+}
+
+ILoop* NetworkImpl::addLoop() noexcept {
+    if (implicitBatch_) {
+        logError(logger_, "INetworkDefinition::addLoop: needs an explicit-batch network (createNetworkV2)");
+        return nullptr;
+    }
+    loops_.push_back(std::make_unique<LoopImpl>(*this, int64_t(loops_.size())));
+    return loops_.back().get();
+}
+
+IIfConditional* NetworkImpl::addIfConditional() noexcept {
+    if (implicitBatch_) {
+        logError(logger_, "INetworkDefinition::addIfConditional: needs an explicit-batch network (createNetworkV2)");
+        return nullptr;
+    }
+    conditionals_.push_back(std::make_unique<IfConditionalImpl>(*this, int64_t(conditionals_.size())));
+    return conditionals_.back().get();
 }
 
 }  // namespace kiln::api

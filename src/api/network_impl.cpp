@@ -1,5 +1,8 @@
 #include "network_impl.h"
 
+#include "ir/control_flow.h"
+#include "layers/control_flow_layers.h"
+
 #include <algorithm>
 #include <cmath>
 
@@ -227,7 +230,10 @@ Status NetworkImpl::sortLayers() {
     std::vector<int> indeg(static_cast<size_t>(n), 0);
     for (int li = 0; li < n; ++li) {
         if (layers_[size_t(li)]->nodeIndex() < 0) continue;
-        for (int v : layers_[size_t(li)]->node().inputs) {
+        const ir::Node& node = layers_[size_t(li)]->node();
+        for (size_t k = 0; k < node.inputs.size(); ++k) {
+            const int v = node.inputs[k];
+            if (ir::isBackEdge(node, k)) continue;  // a recurrence's next value comes later
             const int p = v >= 0 ? graph_.values[size_t(v)].producer : -1;
             const int lp = p >= 0 ? layerOfNode(p) : -1;
             if (lp < 0) continue;

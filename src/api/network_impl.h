@@ -9,13 +9,15 @@
 #include <vector>
 
 #include "convert.h"
-#include "logging.h"
 #include "ir/graph.h"
 #include "kiln/network.h"
+#include "logging.h"
 
 namespace kiln::api {
 
 class NetworkImpl;
+class LoopImpl;
+class IfConditionalImpl;
 
 class TensorImpl final : public ITensor {
 public:
@@ -152,6 +154,12 @@ public:
     ISelectLayer* addSelect(ITensor& condition, ITensor& thenInput, ITensor& elseInput) noexcept override;
     INormalizationLayer* addNormalization(ITensor& input, ITensor& scale, ITensor& bias,
                                           uint32_t axesMask) noexcept override;
+    IFillLayer* addFill(const Dims& dimensions, FillOperation op, DataType outputType) noexcept override;
+    INonZeroLayer* addNonZero(ITensor& input) noexcept override;
+    INMSLayer* addNMS(ITensor& boxes, ITensor& scores, ITensor& maxOutputBoxesPerClass) noexcept override;
+    IUniqueLayer* addUnique(ITensor& input) noexcept override;
+    ILoop* addLoop() noexcept override;
+    IIfConditional* addIfConditional() noexcept override;
     IQuantizeLayer* addQuantize(ITensor& input, ITensor& scale, DataType outputType) noexcept override;
     IDequantizeLayer* addDequantize(ITensor& input, ITensor& scale, DataType outputType) noexcept override;
     IBitCastLayer* addBitCast(ITensor& input, DataType toType) noexcept override;
@@ -197,6 +205,8 @@ public:
     std::string defaultLayerName(const char* kind) const;
 
 private:
+    friend class LoopImpl;  // they add their boundary layers
+    friend class IfConditionalImpl;
     // Creates the IR node of a new layer named after `kind`; returns its index.
     int newNode(const char* op, const char* kind, std::vector<int> ins, int numOutputs);
     // Registers a layer object; returns it.
@@ -221,6 +231,8 @@ private:
     std::string name_;
     ir::Graph graph_;
     std::vector<std::unique_ptr<LayerCore>> layers_;
+    std::vector<std::unique_ptr<LoopImpl>> loops_;
+    std::vector<std::unique_ptr<IfConditionalImpl>> conditionals_;
     mutable std::vector<std::unique_ptr<TensorImpl>> tensors_;  // by value id, created on demand
     std::vector<int> nodeLayer_;  // node index -> layer index
     // Shape inference runs in dependency order: order_ lists layer indices

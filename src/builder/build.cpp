@@ -21,8 +21,10 @@ std::string cpuFingerprint() {
 
 namespace {
 
-// Gives every dynamic input dimension its maximum: from the profile, or the
-// max batch size for the leading dimension of an implicit-batch network.
+// The profile of every input: from the optimization profile, or the max batch
+// size for the leading dimension of an implicit-batch network. The graph keeps
+// -1 for the dynamic dimensions until the passes have run (so that no pass
+// folds a shape that varies); useMaxShapes() then gives them their maximum.
 Status resolveInputShapes(ir::Graph& g, const BuildOptions& opt, std::vector<engine::Profile>& profiles) {
     engine::Profile p;
     for (size_t i = 0; i < g.inputs.size(); ++i) {
@@ -49,13 +51,19 @@ Status resolveInputShapes(ir::Graph& g, const BuildOptions& opt, std::vector<eng
             if (v.shape[d] >= 0 && (mn[d] != v.shape[d] || mx[d] != v.shape[d]))
                 return Status::Error("input '" + v.name + "': the profile changes static dimension " + std::to_string(d));
         }
-        v.shape = mx;
         p.min.push_back(mn);
         p.opt.push_back(op);
         p.max.push_back(mx);
     }
     profiles = {p};
     return Status::Ok();
+}
+
+// Sizes the graph for the profile's maximum: tactics are chosen and memory is
+// planned on those shapes. Extents that depend on computed values stay -1.
+Status useMaxShapes(ir::Graph& g, const engine::Profile& p) {
+    for (size_t i = 0; i < g.inputs.size(); ++i) g.values[size_t(g.inputs[i])].shape = p.max[i];
+    return ir::inferGraph(g);
 }
 
 Status checkNames(const ir::Graph& g) {
@@ -96,6 +104,7 @@ Status buildPlan(ir::Graph g, const BuildOptions& opt, const LogFn& log, engine:
         }
     }
     KILN_RETURN_IF_ERROR(g.validate());
+    KILN_RETURN_IF_ERROR(useMaxShapes(g, profiles[0]));
 
     size_t workspace = 0;
     KILN_RETURN_IF_ERROR(chooseTactics(g, opt, log, workspace));

@@ -33,6 +33,9 @@ struct BuildOptions {
 // resolved from the profiles or the max batch size).
 Status buildPlan(ir::Graph network, const BuildOptions& options, const LogFn& log, engine::Plan& plan);
 
+// The tactic name of the loop boundary nodes, which the executor runs itself.
+inline constexpr const char* kControlTactic = "control";
+
 // Chooses a tactic for every node (sets Node::tactic); returns the largest
 // workspace among the chosen tactics.
 Status chooseTactics(ir::Graph& g, const BuildOptions& options, const LogFn& log, size_t& workspaceBytes);

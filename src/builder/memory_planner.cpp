@@ -1,9 +1,12 @@
 // Assigns arena offsets to intermediate tensors so that tensors whose
 // lifetimes do not overlap share memory. Greedy by size (largest first), each
 // placed at the lowest offset that fits beside the tensors it overlaps with.
+// Tensors whose shape depends on computed values (data-dependent shapes) get
+// no slot (offset -1).
 #include <algorithm>
 
 #include "build.h"
+#include "ir/control_flow.h"
 
 namespace kiln::builder {
 
@@ -21,19 +24,28 @@ struct Interval {
 Status planMemory(const ir::Graph& g, engine::MemoryPlan& plan) {
     const int nv = int(g.values.size());
     plan.offsets.assign(size_t(nv), -1);
+    // Lifetimes are positions in the execution order (src/ir/control_flow.h).
+    ir::Schedule sched;
+    KILN_RETURN_IF_ERROR(ir::buildSchedule(g, sched));
     std::vector<Interval> live;
     std::vector<int> lastUse(size_t(nv), -1);
     for (int i = 0; i < int(g.nodes.size()); ++i)
-        for (int v : g.nodes[size_t(i)].inputs)
-            if (v >= 0) lastUse[size_t(v)] = i;
+        for (int v : g.nodes[size_t(i)].inputs) {
+            if (v < 0) continue;
+            // Read inside a loop: alive until the outermost loop ends (every iteration reads it).
+            const int until = sched.loopEnd[size_t(i)] >= 0 ? sched.loopEnd[size_t(i)] : sched.position[size_t(i)];
+            lastUse[size_t(v)] = std::max(lastUse[size_t(v)], until);
+        }
     for (int i = 0; i < int(g.nodes.size()); ++i) {
+        const int at = sched.position[size_t(i)];
         for (int v : g.nodes[size_t(i)].outputs) {
             const ir::Value& val = g.values[size_t(v)];
             if (g.isGraphOutput(v)) continue;  // written to the caller's buffer
             const int64_t n = ir::volume(val.shape);
-            if (n < 0)
-                return Status::Error("tensor '" + val.name + "' has no known maximum shape " + ir::shapeToString(val.shape));
-            live.push_back({v, i, std::max(i, lastUse[size_t(v)]), alignUp(std::max<int64_t>(n, 1) * int64_t(ir::dtypeSize(val.dtype)))});
+            if (n < 0) continue;  // size known only at run time: the executor allocates it then
+            if (sched.inLoop[size_t(i)]) continue;  // per-iteration values: the executor's own buffers
+            live.push_back({v, at, std::max(at, lastUse[size_t(v)]),
+                            alignUp(std::max<int64_t>(n, 1) * int64_t(ir::dtypeSize(val.dtype)))});
         }
     }
     std::stable_sort(live.begin(), live.end(), [](const Interval& a, const Interval& b) { return a.bytes > b.bytes; });

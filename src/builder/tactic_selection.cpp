@@ -8,6 +8,7 @@
 
 #include "backends/cpu/kernel.h"
 #include "build.h"
+#include "ir/control_flow.h"
 
 namespace kiln::builder {
 namespace {
@@ -96,6 +97,10 @@ Status chooseTactics(ir::Graph& g, const BuildOptions& opt, const LogFn& log, si
     std::map<std::string, std::string> cache;
     cpu::ThreadPool pool(0);
     for (auto& n : g.nodes) {
+        if (ir::isLoopBoundaryOp(n.op)) {
+            n.tactic = kControlTactic;  // run by the executor itself
+            continue;
+        }
         const std::vector<ir::TensorDesc> in = ir::describeInputs(g, n), out = ir::describeOutputs(g, n);
 
         std::vector<const cpu::Tactic*> candidates;

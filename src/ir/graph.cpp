@@ -1,5 +1,7 @@
 #include "graph.h"
 
+#include "control_flow.h"
+
 #include <algorithm>
 #include <unordered_map>
 #include <unordered_set>
@@ -69,8 +71,9 @@ Status Graph::topoSort() {
     std::vector<int> indeg(n, 0);
     std::vector<std::vector<int>> succ(n);
     for (int i = 0; i < n; ++i) {
-        for (int v : nodes[i].inputs) {
-            if (v < 0) continue;
+        for (size_t k = 0; k < nodes[i].inputs.size(); ++k) {
+            const int v = nodes[i].inputs[k];
+            if (v < 0 || isBackEdge(nodes[i], k)) continue;  // a recurrence's next value comes later
             const int p = producer[v];
             if (p >= 0) {
                 succ[p].push_back(i);
@@ -144,9 +147,10 @@ Status Graph::validate() const {
     for (int i = 0; i < nv; ++i)
         if (values[i].isConstant()) defined[i] = 1;
     for (const auto& n : nodes) {
-        for (int v : n.inputs) {
+        for (size_t k = 0; k < n.inputs.size(); ++k) {
+            const int v = n.inputs[k];
             if (v >= nv) return Status::Error("node '" + n.name + "' has an input id out of range");
-            if (v >= 0 && !defined[v])
+            if (v >= 0 && !defined[v] && !isBackEdge(n, k))
                 return Status::Error("node '" + n.name + "' (" + n.op + ") reads tensor '" + values[v].name +
                                      "' before it is produced");
         }

@@ -14,6 +14,11 @@ const std::vector<OpSchema>& allOpSchemas() {
         registerPointwiseOps(t);
         registerReductionOps(t);
         registerDataMovementOps(t);
+        registerGeneratorOps(t);
+        registerNonZero(t);
+        registerUnique(t);
+        registerNms(t);
+        registerControlFlowOps(t);
         registerQuantizeOps(t);
         return t;
     }();
@@ -64,15 +69,24 @@ std::vector<TensorDesc> describeOutputs(const Graph& g, const Node& n) {
 }
 
 Status inferGraph(Graph& g) {
-    for (const auto& n : g.nodes) {
-        if (n.dead) continue;
-        std::vector<TensorDesc> out;
-        KILN_RETURN_IF_ERROR(inferNode(n, describeInputs(g, n), out));
-        for (size_t i = 0; i < n.outputs.size(); ++i) {
-            Value& v = g.values[n.outputs[i]];
-            v.dtype = out[i].dtype;
-            v.shape = out[i].shape;
+    // A loop's recurrence reads its next value before that is inferred: repeat
+    // until the shapes settle (each round can only turn extents into -1).
+    bool recurrent = false;
+    for (const auto& n : g.nodes) recurrent = recurrent || n.op == "LoopRecurrence";
+    for (int round = 0; round < (recurrent ? 2 * kMaxRank + 2 : 1); ++round) {
+        bool changed = false;
+        for (const auto& n : g.nodes) {
+            if (n.dead) continue;
+            std::vector<TensorDesc> out;
+            KILN_RETURN_IF_ERROR(inferNode(n, describeInputs(g, n), out));
+            for (size_t i = 0; i < n.outputs.size(); ++i) {
+                Value& v = g.values[n.outputs[i]];
+                changed = changed || v.dtype != out[i].dtype || v.shape != out[i].shape;
+                v.dtype = out[i].dtype;
+                v.shape = out[i].shape;
+            }
         }
+        if (!changed && round > 0) break;
     }
     return Status::Ok();
 }

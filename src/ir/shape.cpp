@@ -38,6 +38,10 @@ bool broadcastShapes(const Shape& a, const Shape& b, Shape& out) {
         const int64_t db = i < rank - b.size() ? 1 : b[i - (rank - b.size())];
         if (da == db || db == 1) r[i] = da;
         else if (da == 1) r[i] = db;
+        // An unknown extent broadcast against a known one other than 1 must be 1 or
+        // equal to it: the result is the known one (the run checks it).
+        else if (da < 0 && db >= 0) r[i] = db;
+        else if (db < 0 && da >= 0) r[i] = da;
         else if (da < 0 || db < 0) r[i] = -1;  // resolved at run time
         else return false;
     }

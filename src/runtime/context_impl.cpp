@@ -2,9 +2,19 @@
 
 namespace kiln::runtime {
 
+namespace {
+Dims toDims(const ir::Shape& s) {
+    Dims d;
+    d.nbDims = int32_t(s.size());
+    for (size_t k = 0; k < s.size(); ++k) d.d[k] = s[k];
+    return d;
+}
+}  // namespace
+
 ContextImpl::ContextImpl(const EngineImpl& engine) : engine_(engine), exec_(engine.corePtr()) {
     const auto& core = engine.core();
     addresses_.assign(core.bindings().size(), nullptr);
+    allocators_.assign(core.bindings().size(), nullptr);
     // Inputs start at the profile's opt shape (the only shape for static engines).
     for (int i = 0; i < core.nbInputs(); ++i) inputShapes_.push_back(core.plan().profiles[0].opt[size_t(i)]);
 }
@@ -13,22 +23,38 @@ void ContextImpl::error(const std::string& msg) const {
     if (engine_.logger()) engine_.logger()->log(ILogger::Severity::kERROR, msg.c_str());
 }
 
-bool ContextImpl::runWith(const std::vector<void*>& io, const char* call) {
+bool ContextImpl::runWith(const std::vector<void*>& io, const char* call, cudaStream_t stream) {
+    const auto& bindings = engine_.core().bindings();
+    const size_t nIn = size_t(engine_.core().nbInputs());
     for (size_t i = 0; i < io.size(); ++i) {
-        if (!io[i]) {
-            error(std::string(call) + ": no buffer for " + (engine_.core().bindings()[i].isInput ? "input" : "output") +
-                  " '" + engine_.core().bindings()[i].name + "'");
+        if (!io[i] && !allocators_[i]) {
+            error(std::string(call) + ": no buffer for " + (bindings[i].isInput ? "input" : "output") + " '" +
+                  bindings[i].name + "'");
             return false;
         }
     }
+    std::vector<bool> allocated(bindings.size() - nIn);
+    for (size_t o = 0; o < allocated.size(); ++o) allocated[o] = allocators_[nIn + o] != nullptr;
+    const OutputAllocFn alloc = [&](size_t o, const ir::Shape&, size_t bytes) -> void* {
+        const Binding& b = bindings[nIn + o];
+        void* p = allocators_[nIn + o]->reallocateOutputAsync(b.name.c_str(), addresses_[nIn + o], bytes, 64, stream);
+        if (p) addresses_[nIn + o] = p;
+        return p;
+    };
     Status st;
     try {
-        st = exec_.run(io, inputShapes_);
+        st = exec_.run(io, inputShapes_, allocated, alloc);
     } catch (const std::bad_alloc&) {
         st = Status::Error("out of host memory");
     }
-    if (!st.ok()) error(std::string(call) + ": " + st.message());
-    return st.ok();
+    if (!st.ok()) {
+        error(std::string(call) + ": " + st.message());
+        return false;
+    }
+    for (size_t o = 0; o < allocated.size(); ++o)
+        if (allocated[o])
+            allocators_[nIn + o]->notifyShape(bindings[nIn + o].name.c_str(), toDims(exec_.lastOutputShape(o)));
+    return true;
 }
 
 bool ContextImpl::enqueue(int32_t batchSize, void* const* bindings, cudaStream_t, cudaEvent_t*) noexcept {
@@ -84,6 +110,22 @@ void* ContextImpl::getTensorAddress(const char* name) const noexcept {
     return i < 0 ? nullptr : addresses_[size_t(i)];
 }
 
+bool ContextImpl::setOutputAllocator(const char* name, IOutputAllocator* allocator) noexcept {
+    const int i = engine_.findBinding(name, "setOutputAllocator");
+    if (i < 0) return false;
+    if (engine_.core().bindings()[size_t(i)].isInput) {
+        error(std::string("setOutputAllocator: '") + name + "' is an input");
+        return false;
+    }
+    allocators_[size_t(i)] = allocator;
+    return true;
+}
+
+IOutputAllocator* ContextImpl::getOutputAllocator(const char* name) const noexcept {
+    const int i = name ? engine_.core().bindingIndex(name) : -1;
+    return i < 0 ? nullptr : allocators_[size_t(i)];
+}
+
 bool ContextImpl::setInputShape(const char* name, const Dims& dims) noexcept {
     const int i = engine_.findBinding(name, "setInputShape");
     if (i < 0) return false;
@@ -110,20 +152,13 @@ Dims ContextImpl::getTensorShape(const char* name) const noexcept {
     d.nbDims = -1;
     const int i = engine_.findBinding(name, "getTensorShape");
     if (i < 0) return d;
-    ir::Shape s;
-    if (i < int(inputShapes_.size())) {
-        s = inputShapes_[size_t(i)];
-    } else {
+    if (i < int(inputShapes_.size())) return toDims(inputShapes_[size_t(i)]);
         std::vector<ir::Shape> outs;
         if (!const_cast<Executor&>(exec_).inferOutputShapes(inputShapes_, outs).ok()) return d;
-        s = outs[size_t(i) - inputShapes_.size()];
-    }
-    d.nbDims = int32_t(s.size());
-    for (size_t k = 0; k < s.size(); ++k) d.d[k] = s[k];
-    return d;
+    return toDims(outs[size_t(i) - inputShapes_.size()]);
 }
 
-bool ContextImpl::enqueueV3(cudaStream_t) noexcept { return execute(); }
+bool ContextImpl::enqueueV3(cudaStream_t stream) noexcept { return runWith(addresses_, "enqueueV3", stream); }
 
 bool ContextImpl::execute() noexcept { return runWith(addresses_, "enqueueV3"); }
 

@@ -39,7 +39,7 @@ bool inferOutputShapes(const ir::Graph& g, const std::vector<ir::Shape>& inputs,
 // from them. Check they agree with the ops before preparing anything, so that a
 // corrupted file (with a forged checksum) cannot make us allocate or write out
 // of bounds.
-Status checkConsistency(const engine::Plan& plan) {
+Status checkConsistency(const engine::Plan& plan, const ir::Schedule& sched) {
     const ir::Graph& g = plan.graph;
     const auto& maxShapes = plan.profiles[0].max;
     for (size_t i = 0; i < g.inputs.size(); ++i) {
@@ -69,6 +69,13 @@ Status checkConsistency(const engine::Plan& plan) {
             const ir::Value& val = g.values[size_t(v)];
             if (g.isGraphOutput(v) || val.isConstant()) continue;
             const int64_t off = offsets[size_t(v)];
+            if (!ir::isStatic(val.shape) || sched.inLoop[size_t(val.producer)]) {
+                // A data-dependent shape or a loop's value: allocated at run time, never in the arena.
+                if (off != -1)
+                    return Status::Error("the memory plan gives tensor '" + val.name + "' (" +
+                                         ir::shapeToString(val.shape) + ", data-dependent or inside a loop) an arena slot");
+                continue;
+            }
             uint64_t bytes = ir::dtypeSize(val.dtype);
             bool ok = off >= 0;
             for (int64_t d : val.shape) ok = ok && d >= 0 && !__builtin_mul_overflow(bytes, uint64_t(d), &bytes);
@@ -103,9 +110,16 @@ Status EngineCore::create(engine::Plan plan, std::shared_ptr<const EngineCore>& 
         return Status::Error("the engine's memory plan does not match its graph");
     if (core->plan_.profiles.empty() || core->plan_.profiles[0].max.size() != g.inputs.size())
         return Status::Error("the engine's optimization profile does not match its inputs");
-    KILN_RETURN_IF_ERROR(checkConsistency(core->plan_).withContext("the engine is inconsistent: "));
+    KILN_RETURN_IF_ERROR(ir::buildSchedule(g, core->schedule_).withContext("the engine is inconsistent: "));
+    KILN_RETURN_IF_ERROR(checkConsistency(core->plan_, core->schedule_).withContext("the engine is inconsistent: "));
     size_t workspace = 0;
     for (const auto& n : g.nodes) {
+        if (ir::isLoopBoundaryOp(n.op)) {
+            if (n.tactic != "control")
+                return Status::Error("loop layer '" + n.name + "' has tactic '" + n.tactic + "'; rebuild the engine");
+            core->kernels_.push_back(nullptr);  // the executor runs loops itself
+            continue;
+        }
         const cpu::Tactic* t = cpu::findCpuTactic(n.op, n.tactic);
         if (!t)
             return Status::Error("layer '" + n.name + "' uses tactic '" + n.tactic + "' for " + n.op +

@@ -7,6 +7,7 @@
 
 #include "backends/cpu/kernel.h"
 #include "engine/plan.h"
+#include "ir/control_flow.h"
 
 namespace kiln::runtime {
 
@@ -24,7 +25,10 @@ public:
     const engine::Plan& plan() const { return plan_; }
     const std::vector<Binding>& bindings() const { return bindings_; }
     int bindingIndex(const std::string& name) const;  // -1 if absent
-    const cpu::Kernel& kernel(size_t node) const { return *kernels_[node]; }
+    // Null for the loop boundary nodes, which the executor runs itself.
+    const cpu::Kernel* kernel(size_t node) const { return kernels_[node].get(); }
+    // The execution order: top-level nodes, loops and conditionals.
+    const ir::Schedule& schedule() const { return schedule_; }
     // Declared shape of a binding (full rank): -1 where the profile lets it vary.
     ir::Shape declaredShape(int binding) const;
     int nbInputs() const { return int(plan_.graph.inputs.size()); }
@@ -35,6 +39,7 @@ private:
     engine::Plan plan_;
     std::vector<Binding> bindings_;
     std::vector<std::unique_ptr<cpu::Kernel>> kernels_;
+    ir::Schedule schedule_;
     // Declared output shapes: the max shape with -1 where the dimension follows
     // the input shapes (found by shape inference at the profile's min/opt/max).
     std::vector<ir::Shape> outputShapes_;

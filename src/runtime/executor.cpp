@@ -36,12 +36,23 @@ uint8_t* aligned(std::vector<uint8_t>& buf) {
 }
 }  // namespace
 
-Status Executor::run(const std::vector<void*>& io, const std::vector<ir::Shape>& inputShapes) {
+Status Executor::run(const std::vector<void*>& io, const std::vector<ir::Shape>& inputShapes,
+                     const std::vector<bool>& allocated, const OutputAllocFn& alloc) {
     const engine::Plan& plan = core_->plan();
     const ir::Graph& g = plan.graph;
     const int nIn = core_->nbInputs();
+    allocated_.assign(g.outputs.size(), false);
+    for (size_t o = 0; o < g.outputs.size() && alloc; ++o) allocated_[o] = o < allocated.size() && allocated[o];
+    alloc_ = &alloc;
+    for (size_t o = 0; o < g.outputs.size(); ++o) {
+        const ir::Value& val = g.values[size_t(g.outputs[o])];
+        if (!ir::isStatic(val.shape) && !allocated_[o])
+            return Status::Error("output '" + val.name + "' has a data-dependent shape " +
+                                 ir::shapeToString(val.shape) + ": give it an IOutputAllocator (setOutputAllocator)");
+    }
     shapes_.assign(g.values.size(), {});
     ptrs_.assign(g.values.size(), nullptr);
+    dynamic_.resize(g.values.size());
     uint8_t* arena = aligned(arena_);
     for (size_t v = 0; v < g.values.size(); ++v) {
         const ir::Value& val = g.values[v];
@@ -58,51 +69,106 @@ Status Executor::run(const std::vector<void*>& io, const std::vector<ir::Shape>&
         shapes_[size_t(v)] = inputShapes[size_t(i)];
         ptrs_[size_t(v)] = io[size_t(i)];
     }
+    outputOf_.assign(g.values.size(), -1);
     for (size_t o = 0; o < g.outputs.size(); ++o) {
         const int v = g.outputs[o];
-        if (g.values[size_t(v)].producer >= 0) ptrs_[size_t(v)] = io[size_t(nIn) + o];
+        outputOf_[size_t(v)] = int(o);
+        if (g.values[size_t(v)].producer >= 0 && !allocated_[o]) ptrs_[size_t(v)] = io[size_t(nIn) + o];
     }
-
-    std::vector<ir::TensorDesc> in, out;
-    std::vector<cpu::HostTensor> hin, hout;
-    uint8_t* ws = aligned(workspace_);
-    for (size_t ni = 0; ni < g.nodes.size(); ++ni) {
-        const ir::Node& n = g.nodes[ni];
-        in.clear();
-        hin.clear();
-        for (int v : n.inputs) {
-            if (v < 0) {
-                in.push_back({});
-                hin.push_back({});
-                continue;
-            }
-            const ir::DType t = g.values[size_t(v)].dtype;
-            in.push_back({t, shapes_[size_t(v)], ptrs_[size_t(v)]});
-            hin.push_back({ptrs_[size_t(v)], t, shapes_[size_t(v)]});
-        }
-        KILN_RETURN_IF_ERROR(ir::inferNode(n, in, out));
-        hout.clear();
-        for (size_t i = 0; i < n.outputs.size(); ++i) {
-            const int v = n.outputs[i];
-            const ir::Value& val = g.values[size_t(v)];
-            // The arena slot was sized for the engine's maximum shapes.
-            if (ir::volume(out[i].shape) > ir::volume(val.shape) || ir::volume(out[i].shape) < 0)
-                return Status::Error("layer '" + n.name + "': output shape " + ir::shapeToString(out[i].shape) +
-                                     " exceeds the engine's maximum " + ir::shapeToString(val.shape));
-            shapes_[size_t(v)] = out[i].shape;
-            hout.push_back({ptrs_[size_t(v)], out[i].dtype, out[i].shape});
-        }
-        cpu::KernelArgs args{n, hin, hout, pool_, ws, core_->workspaceBytes()};
-        KILN_RETURN_IF_ERROR(core_->kernel(ni).run(args).withContext("layer '" + n.name + "' (" + n.op + "): "));
-    }
+    workspacePtr_ = aligned(workspace_);
+    KILN_RETURN_IF_ERROR(runItems(core_->schedule().items));
     // Outputs that no layer produces (an input or a constant marked as output).
     for (size_t o = 0; o < g.outputs.size(); ++o) {
         const int v = g.outputs[o];
         if (g.values[size_t(v)].producer >= 0) continue;
         const size_t bytes = size_t(ir::volume(shapes_[size_t(v)])) * ir::dtypeSize(g.values[size_t(v)].dtype);
-        if (io[size_t(nIn) + o] != ptrs_[size_t(v)]) std::memmove(io[size_t(nIn) + o], ptrs_[size_t(v)], bytes);
+        const void* src = ptrs_[size_t(v)];
+        void* dst = io[size_t(nIn) + o];
+        if (allocated_[o]) {
+            KILN_RETURN_IF_ERROR(place(v, shapes_[size_t(v)], g.values[size_t(v)].dtype));
+            dst = ptrs_[size_t(v)];
+    }
+        if (dst != src) std::memmove(dst, src, bytes);
+    }
+    outputShapes_.clear();
+    for (int v : g.outputs) outputShapes_.push_back(shapes_[size_t(v)]);
+    return Status::Ok();
+}
+
+Status Executor::runItems(const std::vector<ir::ScheduleItem>& items) {
+    for (const ir::ScheduleItem& item : items) KILN_RETURN_IF_ERROR(runItem(item));
+    return Status::Ok();
+}
+
+Status Executor::runItem(const ir::ScheduleItem& item) {
+    switch (item.kind) {
+        case ir::ScheduleItem::Kind::kNode: return runNode(item.node);
+        case ir::ScheduleItem::Kind::kLoop: return runLoop(item);
+        case ir::ScheduleItem::Kind::kIf: {
+            // Only the branch the condition picks runs.
+            const auto* c = static_cast<const uint8_t*>(ptrs_[size_t(item.condition)]);
+            return runItems(*c ? item.body : item.other);
+        }
     }
     return Status::Ok();
+}
+
+void* Executor::dynamicBuffer(int v, size_t bytes) {
+    std::vector<uint8_t>& buf = dynamic_[size_t(v)];
+    if (buf.size() < bytes + 64) buf.resize(bytes + 64);
+    return aligned(buf);
+}
+
+Status Executor::place(int v, const ir::Shape& s, ir::DType t) {
+    const ir::Graph& g = core_->plan().graph;
+    const ir::Value& val = g.values[size_t(v)];
+    const int64_t count = ir::volume(s);
+    if (count < 0) return Status::Error("tensor '" + val.name + "' has no concrete shape " + ir::shapeToString(s));
+    const size_t bytes = size_t(count) * ir::dtypeSize(t);
+    const int o = outputOf_[size_t(v)];
+    if (o >= 0 && allocated_[size_t(o)]) {
+        void* p = (*alloc_)(size_t(o), s, std::max<size_t>(bytes, 1));
+        if (!p) return Status::Error("the output allocator gave no memory for output '" + val.name + "'");
+        // Kernels need element alignment (64 bytes is what the allocator is asked for).
+        if (reinterpret_cast<uintptr_t>(p) % ir::dtypeSize(t) != 0)
+            return Status::Error("the output allocator's buffer for '" + val.name + "' is misaligned");
+        ptrs_[size_t(v)] = p;
+    } else if (o < 0 && core_->plan().memory.offsets[size_t(v)] < 0) {
+        ptrs_[size_t(v)] = dynamicBuffer(v, bytes);  // data-dependent size, or a loop's value
+    } else if (count > ir::volume(val.shape)) {
+        // The arena slot (or the caller's buffer) was sized for the engine's maximum shapes.
+        return Status::Error("tensor '" + val.name + "' of shape " + ir::shapeToString(s) +
+                             " exceeds the engine's maximum " + ir::shapeToString(val.shape));
+    }
+    shapes_[size_t(v)] = s;
+    return Status::Ok();
+}
+
+Status Executor::runNode(int ni) {
+    const ir::Graph& g = core_->plan().graph;
+    const ir::Node& n = g.nodes[size_t(ni)];
+    const cpu::Kernel* kernel = core_->kernel(size_t(ni));
+    if (!kernel) return Status::Error("layer '" + n.name + "' (" + n.op + ") runs outside its loop");
+    std::vector<ir::TensorDesc> in, out;
+    std::vector<cpu::HostTensor> hin, hout;
+    for (int v : n.inputs) {
+        if (v < 0) {
+            in.push_back({});
+            hin.push_back({});
+            continue;
+        }
+        const ir::DType t = g.values[size_t(v)].dtype;
+        in.push_back({t, shapes_[size_t(v)], ptrs_[size_t(v)]});
+        hin.push_back({ptrs_[size_t(v)], t, shapes_[size_t(v)]});
+    }
+    KILN_RETURN_IF_ERROR(ir::inferNode(n, in, out));
+    for (size_t i = 0; i < n.outputs.size(); ++i) {
+        const int v = n.outputs[i];
+        KILN_RETURN_IF_ERROR(place(v, out[i].shape, out[i].dtype).withContext("layer '" + n.name + "': "));
+        hout.push_back({ptrs_[size_t(v)], out[i].dtype, out[i].shape});
+    }
+    cpu::KernelArgs args{n, hin, hout, pool_, workspacePtr_, core_->workspaceBytes()};
+    return kernel->run(args).withContext("layer '" + n.name + "' (" + n.op + "): ");
 }
 
 Status Executor::inferOutputShapes(const std::vector<ir::Shape>& inputShapes, std::vector<ir::Shape>& outputShapes) {
@@ -132,7 +198,15 @@ Status Executor::inferOutputShapes(const std::vector<ir::Shape>& inputShapes, st
         for (size_t i = 0; i < n.outputs.size(); ++i) shapes[size_t(n.outputs[i])] = out[i].shape;
     }
     outputShapes.clear();
-    for (int v : g.outputs) outputShapes.push_back(shapes[size_t(v)]);
+    for (int v : g.outputs) {
+        // Extents the build found data-dependent stay unknown whatever this pass
+        // inferred (a loop's state, say, inferred here from its initial value).
+        ir::Shape s = shapes[size_t(v)];
+        const ir::Shape& built = g.values[size_t(v)].shape;
+        for (size_t d = 0; d < s.size() && d < built.size(); ++d)
+            if (built[d] < 0) s[d] = -1;
+        outputShapes.push_back(std::move(s));
+    }
     return Status::Ok();
 }
 

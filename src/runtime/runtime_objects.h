@@ -70,6 +70,8 @@ public:
     bool executeV2(void* const* bindings) noexcept override;
     bool setTensorAddress(const char* name, void* data) noexcept override;
     void* getTensorAddress(const char* name) const noexcept override;
+    bool setOutputAllocator(const char* name, IOutputAllocator* allocator) noexcept override;
+    IOutputAllocator* getOutputAllocator(const char* name) const noexcept override;
     bool setInputShape(const char* name, const Dims& dims) noexcept override;
     Dims getTensorShape(const char* name) const noexcept override;
     bool enqueueV3(cudaStream_t stream) noexcept override;
@@ -80,13 +82,14 @@ public:
     const char* getName() const noexcept override { return name_.c_str(); }
 
 private:
-    bool runWith(const std::vector<void*>& io, const char* call);
+    bool runWith(const std::vector<void*>& io, const char* call, cudaStream_t stream = nullptr);
     void error(const std::string& msg) const;
 
     const EngineImpl& engine_;
     Executor exec_;
     std::vector<ir::Shape> inputShapes_;
     std::vector<void*> addresses_;
+    std::vector<IOutputAllocator*> allocators_;  // per binding; only outputs may have one
     std::string name_;
 };
 

@@ -15,6 +15,7 @@
 //     destroyed, which the guide's `...` leaves out.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <map>
@@ -112,7 +113,8 @@ std::unique_ptr<ICudaEngine> buildEngine() {
     if (!pool1) return nullptr;
     // 3.1.4  pool1->setStride(DimsHW{2, 2});
     pool1->setStride(DimsHW{2, 2});
-    // 3.1.5  auto ip1 = network->addFullyConnected(*pool1->getOutput(0), 500, weightMap["ip1filter"], weightMap["ip1bias"]);
+    // 3.1.5  auto ip1 = network->addFullyConnected(*pool1->getOutput(0), 500, weightMap["ip1filter"],
+    // weightMap["ip1bias"]);
     auto ip1 = network->addFullyConnected(*pool1->getOutput(0), 500, weightMap["ip1filter"], weightMap["ip1bias"]);
     EXPECT_NE(ip1, nullptr) << lastError();
     if (!ip1) return nullptr;
@@ -324,7 +326,7 @@ TEST(SeedTranscription, GuideSections31To36ComputeTheNetwork) {
 }
 
 TEST(SeedTranscription, BatchOneMatchesFirstItemOfBatchTwo) {
-    // enqueue(batchSize, ...) with a smaller batch runs the same per-item computation.
+    // enqueue(batchSize, ...) with a smaller batch computes the same per-item results.
     gLogger.errors.clear();
     auto engine = buildEngine();
     ASSERT_NE(engine, nullptr) << lastError();
@@ -336,5 +338,10 @@ TEST(SeedTranscription, BatchOneMatchesFirstItemOfBatchTwo) {
     void* b1[2] = {const_cast<float*>(x.data()), y1.data()};
     ASSERT_TRUE(context->enqueue(2, b2, nullptr, nullptr)) << lastError();
     ASSERT_TRUE(context->enqueue(1, b1, nullptr, nullptr)) << lastError();
-    EXPECT_EQ(std::memcmp(y1.data(), y2.data(), IP1_OUT * sizeof(float)), 0);
+    // Equal up to float rounding: a tactic may take another code path for
+    // another batch (oneDNN's inner product uses a GEMV kernel for one row).
+    float scale = 0.f;
+    for (int i = 0; i < IP1_OUT; ++i) scale = std::max(scale, std::fabs(y2[size_t(i)]));
+    ASSERT_GT(scale, 0.f);
+    for (int i = 0; i < IP1_OUT; ++i) EXPECT_NEAR(y1[size_t(i)], y2[size_t(i)], 1e-5f * scale) << "channel " << i;
 }

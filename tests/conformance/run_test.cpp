@@ -6,6 +6,7 @@
 #include <iostream>
 #include <iterator>
 #include <map>
+#include <memory>
 
 #include "conformance.h"
 #include "kiln/builder.h"
@@ -117,6 +118,27 @@ std::string pick(const std::vector<std::string>& onnxNames, const std::vector<st
 
 TestResult fail(std::string why) { return {Status::kFail, std::move(why)}; }
 
+// Receives an output of data-dependent shape into a TensorData.
+class OutputBuffer final : public IOutputAllocator {
+public:
+    explicit OutputBuffer(TensorData& t) : t_(t) {}
+    void* reallocateOutput(const char*, void*, uint64_t size, uint64_t) noexcept override {
+        // Over-allocate by 64 so the returned pointer can be aligned.
+        t_.bytes.assign(size_t(size) + 64, 0);
+        auto p = reinterpret_cast<uintptr_t>(t_.bytes.data());
+        offset_ = (64 - p % 64) % 64;
+        return t_.bytes.data() + offset_;
+    }
+    void notifyShape(const char*, const Dims& dims) noexcept override {
+        t_.shape.assign(dims.d, dims.d + std::max(0, std::min(dims.nbDims, Dims::MAX_DIMS)));
+        t_.bytes.erase(t_.bytes.begin(), t_.bytes.begin() + std::ptrdiff_t(offset_));
+    }
+
+private:
+    TensorData& t_;
+    size_t offset_ = 0;
+};
+
 }  // namespace
 
 TestResult runTest(const std::string& dir, const ModelInfo& info, const RunOptions& opts) {
@@ -212,6 +234,7 @@ TestResult runTest(const std::string& dir, const ModelInfo& info, const RunOptio
             context->setTensorAddress(name.c_str(), inBufs[k].bytes.data());
         }
         std::vector<TensorData> got(outs[s].size());
+        std::vector<std::unique_ptr<OutputBuffer>> allocators(got.size());
         for (size_t k = 0; k < outs[s].size(); ++k) {
             const std::string name = pick(info.outputs, engOut, k);
             if (!toElem(engine->getTensorDataType(name.c_str()), got[k].type) ||
@@ -222,8 +245,13 @@ TestResult runTest(const std::string& dir, const ModelInfo& info, const RunOptio
             const Dims d = context->getTensorShape(name.c_str());
             size_t n = 0;
             got[k].shape.assign(d.d, d.d + std::max(0, std::min(d.nbDims, Dims::MAX_DIMS)));
-            if (!tool::elementCount(got[k].shape, n))
-                return fail(where + "output " + name + " has no static shape after setInputShape");
+            if (!tool::elementCount(got[k].shape, n)) {
+                // A data-dependent shape: the engine asks for the buffer during the run.
+                allocators[k] = std::make_unique<OutputBuffer>(got[k]);
+                if (!context->setOutputAllocator(name.c_str(), allocators[k].get()))
+                    return fail(where + "setOutputAllocator(" + name + ") refused");
+                continue;
+            }
             got[k].bytes.assign(std::max<size_t>(n * tool::elemSize(got[k].type), 8), 0);
             context->setTensorAddress(name.c_str(), got[k].bytes.data());
         }

@@ -207,8 +207,17 @@ bool prepareIo(const IEngine& engine, IExecutionContext& ctx, const InputSpec& s
             }
             size_t bytes = 0;
             if (!byteSize(t.type, t.shape, bytes)) {
+                if (io.implicitBatch) {
                 error = "output '" + t.name + "': could not work out its shape (got " + shapeString(t.shape) + ")";
                 return false;
+            }
+                // A data-dependent shape: the engine sizes the buffer during the run.
+                io.sinks.push_back(std::make_unique<OutputSink>(t));
+                if (!ctx.setOutputAllocator(t.name.c_str(), io.sinks.back().get())) {
+                    error = "could not give output '" + t.name + "' an allocator (see above)";
+                    return false;
+                }
+                continue;
             }
             t.buffer.resize(bytes);
         }
@@ -220,6 +229,13 @@ bool prepareIo(const IEngine& engine, IExecutionContext& ctx, const InputSpec& s
     }
     return true;
 }
+
+void* OutputSink::reallocateOutput(const char*, void*, uint64_t size, uint64_t) noexcept {
+    t_.buffer.resize(size_t(size));  // AlignedBuffer: 64-byte aligned
+    return t_.buffer.data();
+}
+
+void OutputSink::notifyShape(const char*, const Dims& dims) noexcept { t_.shape = dimsToShape(dims); }
 
 bool runInference(IExecutionContext& ctx, IoSet& io) {
     if (io.implicitBatch) return ctx.enqueue(io.batch, io.bindings.data(), nullptr, nullptr);

@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -44,11 +45,23 @@ struct InputSpec {
     uint32_t seed = 1234;
 };
 
+// Receives an output of data-dependent shape into its IoTensor.
+class OutputSink final : public IOutputAllocator {
+public:
+    explicit OutputSink(IoTensor& t) : t_(t) {}
+    void* reallocateOutput(const char*, void*, uint64_t size, uint64_t) noexcept override;
+    void notifyShape(const char*, const Dims& dims) noexcept override;
+
+private:
+    IoTensor& t_;
+};
+
 struct IoSet {
     bool implicitBatch = false;
     int32_t batch = 1;              // items per inference (implicit batch, or the leading dim)
     std::vector<IoTensor> tensors;  // inputs first, then outputs
     std::vector<void*> bindings;    // by binding index, for enqueue(batch, ...)
+    std::vector<std::unique_ptr<OutputSink>> sinks;  // outputs of data-dependent shape
 };
 
 // Fills `io` for one context: checks every file against the engine (name,

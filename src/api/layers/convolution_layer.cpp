@@ -41,7 +41,7 @@ Status ConvLikeLayer<I>::finalize() {
     ir::Shape w = transposed_ ? ir::Shape{c, perGroupIn} : ir::Shape{maps_, perGroupIn};
     for (int i = 0; i < kernel_.nbDims; ++i) w.push_back(kernel_.d[i]);
     const int wv = n.inputs[1];
-    if (wv < 0) return Status::Error("kernel weights are missing");
+    if (wv < 0) return Status::Error("kernel weights are missing (give them to add* or as setInput(1, kernel))");
     auto& wval = this->net().graph().values[size_t(wv)];
     if (wval.isConstant()) {
         const int64_t have = int64_t(wval.data->size() / ir::dtypeSize(wval.dtype));

@@ -59,6 +59,24 @@ private:
 };
 
 using ConvolutionLayer = ConvLikeLayer<IConvolutionLayer>;
-using DeconvolutionLayer = ConvLikeLayer<IDeconvolutionLayer>;
+
+class DeconvolutionLayer final : public ConvLikeLayer<IDeconvolutionLayer> {
+public:
+    using ConvLikeLayer<IDeconvolutionLayer>::ConvLikeLayer;
+    void setOutputPadding(const Dims& p) noexcept override {
+        setIntsAttr(node(), "output_padding", p);
+        touch();
+    }
+    Dims getOutputPadding() const noexcept override {
+        return intsAttr(node(), "output_padding", getKernelSizeNd().nbDims, 0);
+    }
+    void setOutputShape(const Dims& s) noexcept override {
+        setIntsAttr(node(), "output_shape", s);
+        touch();
+    }
+    Dims getOutputShape() const noexcept override {
+        return node().attrs.has("output_shape") ? toDims(node().attrs.getInts("output_shape")) : invalidDims();
+    }
+};
 
 }  // namespace kiln::api

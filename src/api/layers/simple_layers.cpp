@@ -474,16 +474,28 @@ InterpolationMode ResizeLayer::getResizeMode() const noexcept {
 }
 
 void ResizeLayer::setCoordinateTransformation(ResizeCoordinateTransformation t) noexcept {
-    node().attrs.set("coord_transform", t == ResizeCoordinateTransformation::kALIGN_CORNERS ? "align_corners"
-                                        : t == ResizeCoordinateTransformation::kASYMMETRIC  ? "asymmetric"
-                                                                                            : "half_pixel");
+    if (int(t) < 0 || int(t) > int(ResizeCoordinateTransformation::kTF_CROP_AND_RESIZE)) {
+        logError(net().logger(),
+                 "IResizeLayer::setCoordinateTransformation: invalid value for layer '" + node().name + "'");
+        return;
+    }
+    coord_ = t;
+    syncCoordinateTransform();
 }
 
-ResizeCoordinateTransformation ResizeLayer::getCoordinateTransformation() const noexcept {
-    const std::string m = node().attrs.getString("coord_transform", "half_pixel");
-    return m == "align_corners" ? ResizeCoordinateTransformation::kALIGN_CORNERS
-           : m == "asymmetric"  ? ResizeCoordinateTransformation::kASYMMETRIC
-                                : ResizeCoordinateTransformation::kHALF_PIXEL;
+ResizeCoordinateTransformation ResizeLayer::getCoordinateTransformation() const noexcept { return coord_; }
+
+void ResizeLayer::setSelectorForSinglePixel(ResizeSelector s) noexcept {
+    selector_ = s == ResizeSelector::kUPPER ? s : ResizeSelector::kFORMULA;
+    syncCoordinateTransform();
+}
+
+void ResizeLayer::syncCoordinateTransform() {
+    static const char* const kNames[] = {"align_corners",        "asymmetric",           "half_pixel",
+                                         "tf_half_pixel_for_nn", "half_pixel_symmetric", "tf_crop_and_resize"};
+    const bool upper = selector_ == ResizeSelector::kUPPER && coord_ == ResizeCoordinateTransformation::kHALF_PIXEL;
+    node().attrs.set("coord_transform", upper ? "pytorch_half_pixel" : kNames[int(coord_)]);
+    touch();
 }
 
 void ResizeLayer::setNearestRounding(ResizeRoundMode m) noexcept {

@@ -262,6 +262,24 @@ public:
     ResizeCoordinateTransformation getCoordinateTransformation() const noexcept override;
     void setNearestRounding(ResizeRoundMode m) noexcept override;
     ResizeRoundMode getNearestRounding() const noexcept override;
+    void setSelectorForSinglePixel(ResizeSelector s) noexcept override;
+    ResizeSelector getSelectorForSinglePixel() const noexcept override { return selector_; }
+    void setCubicCoeff(float a) noexcept override { node().attrs.set("cubic_coeff_a", double(a)); }
+    float getCubicCoeff() const noexcept override { return float(node().attrs.getFloat("cubic_coeff_a", -0.75)); }
+    void setExcludeOutside(bool e) noexcept override { node().attrs.set("exclude_outside", int64_t(e)); }
+    bool getExcludeOutside() const noexcept override { return node().attrs.getInt("exclude_outside", 0) != 0; }
+    void setAntialias(bool a) noexcept override { node().attrs.set("antialias", int64_t(a)); }
+    bool getAntialias() const noexcept override { return node().attrs.getInt("antialias", 0) != 0; }
+    void setExtrapolationValue(float v) noexcept override { node().attrs.set("extrapolation_value", double(v)); }
+    float getExtrapolationValue() const noexcept override {
+        return float(node().attrs.getFloat("extrapolation_value", 0.0));
+    }
+
+private:
+    // The IR's coord_transform combines the two public settings.
+    void syncCoordinateTransform();
+    ResizeCoordinateTransformation coord_ = ResizeCoordinateTransformation::kHALF_PIXEL;
+    ResizeSelector selector_ = ResizeSelector::kFORMULA;
 };
 
 class SelectLayer final : public LayerBase<ISelectLayer> {

@@ -24,7 +24,8 @@ Status createRef(const ir::Node&, const std::vector<ir::TensorDesc>&, const std:
     return Status::Ok();
 }
 
-#define REF(op, fn) Tactic{"ref", op, &ref::fn##Supports, nullptr, &createRef<&ref::fn>}
+#define REF(op, fn) \
+    Tactic { "ref", op, &ref::fn##Supports, nullptr, &createRef<&ref::fn> }
 
 }  // namespace
 
@@ -58,6 +59,13 @@ const std::vector<Tactic>& cpuTactics() {
         REF("Resize", resize),
         REF("Shape", shape),
         REF("Identity", identity),
+        REF("Fill", fill),
+        REF("NonZero", nonzero),
+        REF("Unique", unique),
+        REF("NMS", nms),
+        REF("IfCondition", ifPass),
+        REF("IfInput", ifPass),
+        REF("IfOutput", ifOutput),
         REF("Quantize", quantize),
         REF("Dequantize", dequantize),
         REF("BitCast", bitcast),

@@ -1,8 +1,10 @@
-// Evaluates layers whose inputs are all constants (and Shape layers on
-// static shapes) at build time, with the reference kernels.
+// Evaluates layers whose inputs are all constants (and Shape layers whose
+// reported dims are fixed) at build time, with the reference kernels.
 #include "../pass.h"
 #include "backends/cpu/kernel.h"
+#include "ir/control_flow.h"
 #include "ir/op_schema.h"
+#include "ir/ops/data_movement.h"
 
 namespace kiln::builder {
 namespace {
@@ -11,7 +13,16 @@ namespace {
 constexpr size_t kMaxFoldedBytes = size_t(64) << 20;
 
 bool foldable(const ir::Graph& g, const ir::Node& n) {
-    if (n.op == "Shape") return ir::isStatic(g.values[size_t(n.inputs[0])].shape);
+    if (ir::isLoopBoundaryOp(n.op)) return false;  // their values change with the iteration
+    if (n.op == "Shape") {
+        // Foldable when the dims it reports are fixed (others may vary with the profile).
+        const ir::Shape& xs = g.values[size_t(n.inputs[0])].shape;
+        int64_t start = 0, end = 0;
+        ir::movement::shapeRange(n, int64_t(xs.size()), start, end);
+        for (int64_t d = start; d < end; ++d)
+            if (xs[size_t(d)] < 0) return false;
+        return true;
+    }
     bool any = false;
     for (int v : n.inputs) {
         if (v < 0) continue;

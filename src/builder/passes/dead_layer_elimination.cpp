@@ -1,5 +1,8 @@
 // Removes layers none of whose outputs reach a network output.
+#include <set>
+
 #include "../pass.h"
+#include "ir/control_flow.h"
 
 namespace kiln::builder {
 namespace {
@@ -8,19 +11,31 @@ class DeadLayerElimination final : public Pass {
 public:
     const char* name() const override { return "dead-layer-elimination"; }
     Status run(ir::Graph& g, bool& changed) override {
-        std::vector<char> live(g.values.size(), 0);
+        std::vector<char> live(g.values.size(), 0), needed(g.nodes.size(), 0);
+        std::set<int64_t> liveLoops;
         for (int v : g.outputs) live[size_t(v)] = 1;
-        for (int i = int(g.nodes.size()) - 1; i >= 0; --i) {
-            ir::Node& n = g.nodes[size_t(i)];
-            bool needed = false;
-            for (int v : n.outputs) needed |= live[size_t(v)] != 0;
-            if (!needed) {
-                n.dead = true;
-                changed = true;
-                continue;
+        // One backward sweep suffices without loops; a recurrence reads its next
+        // value from later in the order, and a loop needs all its boundary
+        // nodes (trip limits have no outputs), so repeat until nothing changes.
+        for (bool grew = true; grew;) {
+            grew = false;
+            for (int i = int(g.nodes.size()) - 1; i >= 0; --i) {
+                const ir::Node& n = g.nodes[size_t(i)];
+                if (needed[size_t(i)]) continue;
+                bool need = ir::isLoopBoundaryOp(n.op) && liveLoops.count(n.attrs.getInt("loop"));
+                for (int v : n.outputs) need = need || live[size_t(v)] != 0;
+                if (!need) continue;
+                needed[size_t(i)] = 1;
+                grew = true;
+                if (ir::isLoopBoundaryOp(n.op)) liveLoops.insert(n.attrs.getInt("loop"));
+                for (int v : n.inputs)
+                    if (v >= 0) live[size_t(v)] = 1;
             }
-            for (int v : n.inputs)
-                if (v >= 0) live[size_t(v)] = 1;
+        }
+        for (size_t i = 0; i < g.nodes.size(); ++i) {
+            if (needed[i]) continue;
+            g.nodes[i].dead = true;
+            changed = true;
         }
         if (changed) g.compact();
         return Status::Ok();

@@ -146,9 +146,9 @@ void registerDataMovementOps(std::vector<OpSchema>& t) {
     t.push_back({"Concat", 1, -1, 1, 1, &inferConcat});
     t.push_back({"Shuffle", 1, 2, 1, 1, &inferShuffle});
     t.push_back({"Gather", 2, 2, 1, 1, &inferGather});
-    t.push_back({"Slice", 1, 4, 1, 1, &inferSlice});
+    t.push_back({"Slice", 1, 5, 1, 1, &inferSlice});
     t.push_back({"Pad", 1, 3, 1, 1, &inferPad});
-    t.push_back({"Resize", 1, 2, 1, 1, &inferResize});
+    t.push_back({"Resize", 1, 4, 1, 1, &inferResize});
     t.push_back({"Shape", 1, 1, 1, 1, &inferShape});
     t.push_back({"Identity", 1, 1, 1, 1, &inferIdentity});
 }

@@ -87,6 +87,7 @@ struct ResizeParams {
     NearestMode nearest = NearestMode::kRoundPreferFloor;
     double cubicA = -0.75;
     bool excludeOutside = false;
+    bool antialias = false;      // linear/cubic downsampling widens the filter by 1/scale
     double extrapolationValue = 0.0;
     std::vector<double> scales;  // per dim: given scales, or out/in when sizes are given
     bool scalesGiven = false;    // ONNX then takes in*scale (not out) as the resized length

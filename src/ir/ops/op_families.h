@@ -13,6 +13,12 @@ void registerMatMulOps(std::vector<OpSchema>& t);        // MatMul, FullyConnect
 void registerPointwiseOps(std::vector<OpSchema>& t);     // ElementWise, Unary, Activation, PRelu, Select, Cast, Scale
 void registerReductionOps(std::vector<OpSchema>& t);     // Softmax, Reduce, Normalization, TopK
 void registerDataMovementOps(std::vector<OpSchema>& t);  // Concat, Shuffle, Gather, Slice, Pad, Resize, Shape, Identity
+void registerGeneratorOps(std::vector<OpSchema>& t);     // Fill
+// Ops of data-dependent output size, one file each.
+void registerNonZero(std::vector<OpSchema>& t);
+void registerUnique(std::vector<OpSchema>& t);
+void registerNms(std::vector<OpSchema>& t);
+void registerControlFlowOps(std::vector<OpSchema>& t);  // Loop*, If* (src/ir/control_flow.h)
 void registerQuantizeOps(std::vector<OpSchema>& t);      // Quantize, Dequantize, BitCast
 
 }  // namespace kiln::ir

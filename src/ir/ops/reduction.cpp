@@ -6,6 +6,7 @@
 #include <string>
 
 #include "op_families.h"
+#include "reduction.h"
 
 namespace kiln::ir {
 
@@ -72,17 +73,21 @@ Status inferReduce(const Node& node, const std::vector<TensorDesc>& in, std::vec
                              (intOk ? " (float and integer types only)" : " (float types only)"));
     KILN_RETURN_IF_ERROR(requireFlag(node, "keepdims", 1));
     const bool keepdims = node.attrs.getInt("keepdims", 1) != 0;
+    ReduceAxes axes;
+    KILN_RETURN_IF_ERROR(resolveReduceAxes(node, in, axes));
 
     const int64_t rank = int64_t(x.shape.size());
-    std::vector<int64_t> axes = node.attrs.getInts("axes");
-    KILN_RETURN_IF_ERROR(normalizeAxes(axes, rank));
-    std::vector<bool> reduced(size_t(rank), axes.empty());
-    for (int64_t a : axes) reduced[size_t(a)] = true;
-
     Shape s;
+    if (!axes.known) {
+        // Which dims survive is known only at run time; the rank is known.
+        s.assign(size_t(keepdims ? rank : rank - axes.count), -1);
+    } else {
     for (int64_t i = 0; i < rank; ++i) {
-        if (!reduced[size_t(i)]) s.push_back(x.shape[size_t(i)]);
-        else if (keepdims) s.push_back(1);
+            if (!axes.mask[size_t(i)])
+                s.push_back(x.shape[size_t(i)]);
+            else if (keepdims)
+                s.push_back(1);
+        }
     }
     out[0] = {x.dtype, std::move(s), nullptr};
     return Status::Ok();
@@ -170,21 +175,23 @@ Status inferTopK(const Node& node, const std::vector<TensorDesc>& in, std::vecto
         return Status::Error("index_dtype must be 3 (int32) or 8 (int64), got " + std::to_string(idx));
 
     int64_t k = 0;
+    bool kKnown = true;
     if (isOptionalPresent(node, 1)) {
         const TensorDesc& kd = in[1];
         if (kd.dtype != DType::kI64) return Status::Error("K must be int64, got " + std::string(dtypeName(kd.dtype)));
         if (!(kd.shape.empty() || (kd.shape.size() == 1 && kd.shape[0] == 1)))
             return Status::Error("K must be a scalar or of shape [1], got " + shapeToString(kd.shape));
-        if (!kd.data) return Status::Error("the value of input K must be known (a constant) to infer the output shape");
-        std::memcpy(&k, kd.data, sizeof(k));
+        kKnown = kd.data != nullptr;
+        if (kKnown) std::memcpy(&k, kd.data, sizeof(k));
     } else {
         if (!node.attrs.has("k")) return Status::Error("needs attribute 'k' or input K");
         k = node.attrs.getInt("k");
     }
     const int64_t extent = x.shape[size_t(axis)];
-    if (k < 0 || (extent >= 0 && k > extent))
+    if (kKnown && (k < 0 || (extent >= 0 && k > extent)))
         return Status::Error("k = " + std::to_string(k) + " is out of range [0, " + std::to_string(extent) +
                              "] for axis " + std::to_string(axis) + " of shape " + shapeToString(x.shape));
+    if (!kKnown) k = -1;  // the extent along the axis is known at run time only
     Shape s = x.shape;
     s[size_t(axis)] = k;
     out[0] = {x.dtype, s, nullptr};
@@ -194,9 +201,39 @@ Status inferTopK(const Node& node, const std::vector<TensorDesc>& in, std::vecto
 
 }  // namespace
 
+Status resolveReduceAxes(const Node& node, const std::vector<TensorDesc>& in, ReduceAxes& out) {
+    const int64_t rank = int64_t(in[0].shape.size());
+    std::vector<int64_t> axes;
+    out = {};
+    if (isOptionalPresent(node, 1) && in.size() > 1) {
+        const TensorDesc& a = in[1];
+        if (a.dtype != DType::kI32 && a.dtype != DType::kI64)
+            return Status::Error("input 1 (Axes) must be int32 or int64, got " + std::string(dtypeName(a.dtype)));
+        if (a.shape.size() != 1 || a.shape[0] < 0)
+            return Status::Error("input 1 (Axes) must be 1-D of known length, got shape " + shapeToString(a.shape));
+        out.count = a.shape[0];
+        if (out.count > rank)
+            return Status::Error("input 1 (Axes) lists " + std::to_string(out.count) + " axes for rank " +
+                                 std::to_string(rank));
+        if (!a.data && out.count > 0) {
+            out.known = false;
+            return Status::Ok();
+        }
+        for (int64_t i = 0; i < out.count; ++i) axes.push_back(int64_t(loadAsDouble(a.data, a.dtype, i)));
+    } else {
+        axes = node.attrs.getInts("axes");
+    }
+    KILN_RETURN_IF_ERROR(normalizeAxes(axes, rank));
+    const bool noop = node.attrs.getInt("noop_with_empty_axes", 0) != 0;
+    out.mask.assign(size_t(rank), axes.empty() && !noop);
+    for (int64_t a : axes) out.mask[size_t(a)] = true;
+    out.count = int64_t(std::count(out.mask.begin(), out.mask.end(), true));
+    return Status::Ok();
+}
+
 void registerReductionOps(std::vector<OpSchema>& t) {
     t.push_back({"Softmax", 1, 1, 1, 1, &inferSoftmax});
-    t.push_back({"Reduce", 1, 1, 1, 1, &inferReduce});
+    t.push_back({"Reduce", 1, 2, 1, 1, &inferReduce});
     t.push_back({"Normalization", 3, 3, 1, 1, &inferNormalization});
     t.push_back({"TopK", 1, 2, 2, 2, &inferTopK});
 }

@@ -1,5 +1,5 @@
-// Resize: ONNX Resize-19 (nearest / N-linear / cubic) without antialias,
-// axes and keep_aspect_ratio_policy. Extension beyond docs/ops.md:
+// Resize: ONNX Resize-19 (nearest / N-linear / cubic, antialias) without
+// axes and keep_aspect_ratio_policy (the parser resolves those). Extension beyond docs/ops.md:
 // coord_transform "tf_crop_and_resize" with a `roi` attribute (floats,
 // 2*rank: starts then ends, normalized), where extrapolation_value applies.
 #include <cmath>
@@ -36,7 +36,27 @@ Status parseResizeEnums(const Attrs& a, ResizeParams& p) {
 
     p.cubicA = a.getFloat("cubic_coeff_a", -0.75);
     p.excludeOutside = a.getInt("exclude_outside", 0) != 0;
+    p.antialias = a.getInt("antialias", 0) != 0;
     p.extrapolationValue = a.getFloat("extrapolation_value", 0.0);
+    return Status::Ok();
+}
+
+// Reads a float input of `count` elements (Scales, Roi); `known` is cleared
+// when its values are not available yet.
+Status readFloatInput(const TensorDesc& t, size_t i, const char* what, size_t count, std::vector<double>& out,
+                      bool& known) {
+    if (!dtypeIsFloat(t.dtype))
+        return Status::Error("input " + std::to_string(i) + " (" + what + ") must be a float type, got " +
+                             std::string(dtypeName(t.dtype)));
+    if (t.shape.size() != 1 || t.shape[0] != int64_t(count))
+        return Status::Error("input " + std::to_string(i) + " (" + what + ") must have shape [" +
+                             std::to_string(count) + "], got " + shapeToString(t.shape));
+    if (!t.data) {
+        known = false;
+        return Status::Ok();
+    }
+    out.resize(count);
+    for (size_t k = 0; k < count; ++k) out[k] = loadAsDouble(t.data, t.dtype, int64_t(k));
     return Status::Ok();
 }
 
@@ -53,23 +73,34 @@ Status resolveResize(const Node& node, const std::vector<TensorDesc>& in, Resize
 
     p.roi.assign(2 * rank, 0.0);
     for (size_t d = 0; d < rank; ++d) p.roi[rank + d] = 1.0;
-    if (p.coord == CoordTransform::kTfCropAndResize && node.attrs.has("roi")) {
+    bool valuesKnown = true;
+    if (p.coord == CoordTransform::kTfCropAndResize && (node.attrs.has("roi") || hasInput(node, in, 3))) {
+        if (hasInput(node, in, 3)) {
+            KILN_RETURN_IF_ERROR(readFloatInput(in[3], 3, "Roi", 2 * rank, p.roi, valuesKnown));
+        } else {
         p.roi = node.attrs.getFloats("roi");
         if (p.roi.size() != 2 * rank)
             return Status::Error("attribute 'roi' has " + std::to_string(p.roi.size()) + " entries, expected " +
                                  std::to_string(2 * rank) + " (starts then ends)");
     }
+    }
 
-    const bool sizesInput = hasInput(node, in, 1);
-    const int sources = int(sizesInput) + int(node.attrs.has("sizes")) + int(node.attrs.has("scales"));
+    const bool sizesInput = hasInput(node, in, 1), scalesInput = hasInput(node, in, 2);
+    const int sources =
+        int(sizesInput) + int(scalesInput) + int(node.attrs.has("sizes")) + int(node.attrs.has("scales"));
     if (sources != 1)
-        return Status::Error("give exactly one of input 1 (Sizes), attribute 'sizes' or attribute 'scales' (got " +
+        return Status::Error(
+            "give exactly one of input 1 (Sizes), input 2 (Scales), attribute 'sizes' or attribute "
+            "'scales' (got " +
                              std::to_string(sources) + ")");
     p.outShape.assign(rank, -1);
     p.scales.assign(rank, 0.0);
-    if (node.attrs.has("scales")) {
+    if (sizesInput && in[1].shape.size() == 1 && in[1].shape[0] == int64_t(rank) && !in[1].data) valuesKnown = false;
+    if (scalesInput) KILN_RETURN_IF_ERROR(readFloatInput(in[2], 2, "Scales", rank, p.scales, valuesKnown));
+    if (!valuesKnown) return Status::Ok();  // the output extents are known at run time only
+    if (scalesInput || node.attrs.has("scales")) {
         p.scalesGiven = true;
-        p.scales = node.attrs.getFloats("scales");
+        if (!scalesInput) p.scales = node.attrs.getFloats("scales");
         if (p.scales.size() != rank)
             return Status::Error("attribute 'scales' has " + std::to_string(p.scales.size()) +
                                  " entries, expected one per dim (" + std::to_string(rank) + ")");

@@ -92,8 +92,18 @@ Status resolveShuffle(const Node& node, const std::vector<TensorDesc>& in, Shuff
         const TensorDesc& s = in[1];
         if (s.shape.size() != 1)
             return Status::Error("input 1 (Shape) must be 1-D, got shape " + shapeToString(s.shape));
+        if (s.dtype != DType::kI32 && s.dtype != DType::kI64)
+            return Status::Error("input 1 (Shape) must be int32 or int64, got " + std::string(dtypeName(s.dtype)));
+        if (!s.data && s.shape[0] > 0) {
+            // The new dims are known at run time only; the rank is known.
+            if (s.shape[0] > int64_t(kMaxRank))
+                return Status::Error("reshape to rank " + std::to_string(s.shape[0]) + " exceeds the maximum rank " +
+                                     std::to_string(kMaxRank));
+            p.reshaped.assign(size_t(s.shape[0]), -1);
+        } else {
         KILN_RETURN_IF_ERROR(readIntTensor(s, 1, spec));
         reshape = true;
+        }
     } else if (node.attrs.has("reshape")) {
         spec = node.attrs.getInts("reshape");
         reshape = true;
@@ -101,7 +111,7 @@ Status resolveShuffle(const Node& node, const std::vector<TensorDesc>& in, Shuff
     if (reshape) {
         const bool placeholder = node.attrs.getInt("zero_is_placeholder", 1) != 0;
         KILN_RETURN_IF_ERROR(resolveReshape(p.transposed, spec, placeholder, p.reshaped));
-    } else {
+    } else if (!hasInput(node, in, 1)) {
         p.reshaped = p.transposed;
     }
 

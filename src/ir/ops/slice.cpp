@@ -20,15 +20,15 @@ Status parseSliceMode(const std::string& s, SampleMode& m) {
 
 // Reads one of start/size/stride: input `idx` overrides attribute `name`.
 // `known` is cleared when the input's values are not available yet.
-Status readSliceParam(const Node& node, const std::vector<TensorDesc>& in, size_t idx, const char* name,
-                      size_t rank, bool required, bool valuesNeeded, Shape& out, bool& known) {
+Status readSliceParam(const Node& node, const std::vector<TensorDesc>& in, size_t idx, const char* name, size_t rank,
+                      bool required, Shape& out, bool& known) {
     known = true;
     if (hasInput(node, in, idx)) {
         const TensorDesc& t = in[idx];
         if (t.shape.size() != 1 || t.shape[0] != int64_t(rank))
             return Status::Error("input " + std::to_string(idx) + " (" + name + ") must have shape [" +
                                  std::to_string(rank) + "], got " + shapeToString(t.shape));
-        if (!t.data && rank > 0 && !valuesNeeded) {
+        if (!t.data && rank > 0) {
             known = false;  // only checked at run time
             out.assign(rank, 0);
             return Status::Ok();
@@ -82,9 +82,15 @@ Status resolveSlice(const Node& node, const std::vector<TensorDesc>& in, SlicePa
     KILN_RETURN_IF_ERROR(parseSliceMode(node.attrs.getString("mode", "strict"), p.mode));
     p.fillValue = node.attrs.getFloat("fill_value", 0.0);
     bool sizeKnown = true;
-    KILN_RETURN_IF_ERROR(readSliceParam(node, in, 1, "start", rank, true, false, p.start, p.startKnown));
-    KILN_RETURN_IF_ERROR(readSliceParam(node, in, 2, "size", rank, true, true, p.size, sizeKnown));
-    KILN_RETURN_IF_ERROR(readSliceParam(node, in, 3, "stride", rank, false, false, p.stride, p.strideKnown));
+    KILN_RETURN_IF_ERROR(readSliceParam(node, in, 1, "start", rank, true, p.start, p.startKnown));
+    KILN_RETURN_IF_ERROR(readSliceParam(node, in, 2, "size", rank, true, p.size, sizeKnown));
+    KILN_RETURN_IF_ERROR(readSliceParam(node, in, 3, "stride", rank, false, p.stride, p.strideKnown));
+    if (hasInput(node, in, 4) && isStatic(in[4].shape) && volume(in[4].shape) != 1)
+        return Status::Error("input 4 (FillValue) must hold one element, got shape " + shapeToString(in[4].shape));
+    if (!sizeKnown) {
+        p.size.assign(rank, -1);  // the output shape is known at run time only
+        return Status::Ok();
+    }
     // A size of -1 takes the input's whole extent: how an implicit-batch
     // network slices every item of a batch whose size is known only at run time.
     for (size_t d = 0; d < rank; ++d)
@@ -118,6 +124,14 @@ Status resolvePad(const Node& node, const std::vector<TensorDesc>& in, SlicePara
         if (in[1].shape.size() != 1 || in[1].shape[0] != int64_t(2 * rank))
             return Status::Error("input 1 (Pads) must have shape [" + std::to_string(2 * rank) + "], got " +
                                  shapeToString(in[1].shape));
+        if (!in[1].data && rank > 0) {
+            // Pads known at run time only: so are the output extents.
+            p.start.assign(rank, 0);
+            p.size.assign(rank, -1);
+            p.stride.assign(rank, 1);
+            p.startKnown = false;
+            return Status::Ok();
+        }
         KILN_RETURN_IF_ERROR(readIntTensor(in[1], 1, pads));
         begin.assign(pads.begin(), pads.begin() + rank);
         end.assign(pads.begin() + rank, pads.end());

@@ -80,6 +80,13 @@ const std::map<std::string, ConverterFn>& registry() {
         {"Range", convertRange},
         {"Expand", convertExpand},
         {"Tile", convertTile},
+        {"NonZero", convertNonZero},
+        {"Unique", convertUnique},
+        {"NonMaxSuppression", convertNonMaxSuppression},
+        {"Compress", convertCompress},
+        {"If", convertIf},
+        {"Loop", convertLoop},
+        {"Scan", convertScan},
         {"QuantizeLinear", convertQuantizeLinear},
         {"DequantizeLinear", convertDequantizeLinear},
         {"DynamicQuantizeLinear", convertDynamicQuantizeLinear},
@@ -136,6 +143,11 @@ std::string ConverterContext::attrString(const char* name, const std::string& de
 const pb::TensorProto* ConverterContext::attrTensor(const char* name) const {
     const auto* a = findAttr(mNode, name);
     return a && a->has_t() ? &a->t() : nullptr;
+}
+
+const pb::GraphProto* ConverterContext::attrGraph(const char* name) const {
+    const auto* a = findAttr(mNode, name);
+    return a && a->has_g() ? &a->g() : nullptr;
 }
 
 bool ConverterContext::hasInput(int32_t i) const {

@@ -55,6 +55,10 @@ public:
     std::vector<float> attrFloats(const char* name) const;
     std::string attrString(const char* name, const std::string& def) const;
     const pb::TensorProto* attrTensor(const char* name) const;
+    //! A graph attribute (If's branches, Loop's and Scan's body), or null.
+    const pb::GraphProto* attrGraph(const char* name) const;
+    //! The importer, for converters that import subgraphs (control_flow.cpp).
+    Importer& importer() { return mImporter; }
 
     // Inputs.
     int32_t nbInputs() const { return static_cast<int32_t>(mInputs.size()); }

@@ -108,6 +108,7 @@ bool Importer::importNode(const pb::NodeProto& node, int32_t index) {
         recordError(ErrorCode::kUNSUPPORTED_NODE, "no converter for op '" + node.op_type() + "'", index, &node);
         return false;
     }
+    if (tryFold(node, index)) return true;
     std::vector<ITensor*> inputs;
     for (const auto& name : node.input()) {
         if (name.empty()) { inputs.push_back(nullptr); continue; }

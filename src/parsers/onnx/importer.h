@@ -1,6 +1,7 @@
 // Walks an ONNX graph and adds the equivalent layers to a kiln network.
 #pragma once
 #include <deque>
+#include <functional>
 #include <map>
 #include <string>
 #include <vector>
@@ -50,11 +51,21 @@ public:
     ITensor* materialize(const std::string& name);
     void bindConstant(const std::string& name, Constant value);
     void recordError(ErrorCode code, const std::string& desc, int32_t node, const pb::NodeProto* proto);
+    //! Imports a subgraph's nodes into the network (subgraph.cpp): its formal inputs
+    //! take `bindings` (null: a name the enclosing scope already defines stays), names
+    //! it does not define resolve to the enclosing scopes, and each outer tensor it
+    //! reads first goes through `enter` when given (a conditional's inputs). The
+    //! subgraph's own names are visible only while it is imported.
+    bool importSubgraph(const pb::GraphProto& body, const std::vector<ITensor*>& bindings,
+                        std::vector<ITensor*>& outputs, const std::function<ITensor*(ITensor&)>& enter = {});
 
 private:
     bool readOpset(const pb::ModelProto& model);
     bool addInputs(const pb::GraphProto& graph);
     bool importNode(const pb::NodeProto& node, int32_t index);
+    // Evaluates a node whose inputs are all parse-time constants into
+    // constants (constant_fold.cpp); false leaves it to the converter.
+    bool tryFold(const pb::NodeProto& node, int32_t index);
     bool markOutputs(const pb::GraphProto& graph);
 
     INetworkDefinition& mNetwork;
@@ -65,6 +76,7 @@ private:
     int64_t mOpset = 1;
     std::map<std::string, ITensor*> mTensors;
     std::map<std::string, Constant> mConstants;
+    bool mFoldConstants = true;
 };
 
 }  // namespace kiln::onnx

@@ -137,6 +137,23 @@ inline std::vector<uint8_t> elementBytes(ir::DType t, double v) {
     return b;
 }
 
+// The fill element of Slice/Pad: `v` in X's dtype, replaced by the value of
+// input `index` when the node has it (same dtype: the bits, exact for int64).
+inline Status fillElement(const KernelArgs& a, size_t index, double v, std::vector<uint8_t>& fill) {
+    const ir::DType dt = a.inputs[0].dtype;
+    fill = elementBytes(dt, v);
+    if (a.inputs.size() <= index || a.node.inputs.size() <= index || a.node.inputs[index] < 0) return Status::Ok();
+    const HostTensor& t = a.inputs[index];
+    if (t.numel() != 1 || !t.data)
+        return Status::Error("input " + std::to_string(index) + " (fill value) must hold one element, got shape " +
+                             ir::shapeToString(t.shape));
+    if (t.dtype == dt)
+        std::memcpy(fill.data(), t.data, ir::dtypeSize(dt));
+    else
+        fill = elementBytes(dt, ir::loadAsDouble(t.data, t.dtype, 0));
+    return Status::Ok();
+}
+
 // Copies inputs[0] sampled as `p` describes (Slice, Pad) into outputs[0];
 // `fillElem` is one element of the output dtype (slice.cpp).
 Status sampleSlice(KernelArgs& a, const ir::movement::SliceParams& p, const void* fillElem);

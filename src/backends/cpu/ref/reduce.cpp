@@ -9,6 +9,7 @@
 #include <string>
 #include <utility>
 
+#include "ir/ops/reduction.h"
 #include "reduce_layout.h"
 #include "ref_kernels.h"
 
@@ -138,7 +139,7 @@ void reduceIntRows(ReduceOp op, const HostTensor& x, HostTensor& y, const detail
 bool reduceSupports(const ir::Node& node, const std::vector<ir::TensorDesc>& in,
                     const std::vector<ir::TensorDesc>& out) {
     ReduceOp op;
-    if (in.size() != 1 || out.size() != 1 || out[0].dtype != in[0].dtype) return false;
+    if (in.empty() || in.size() > 2 || out.size() != 1 || out[0].dtype != in[0].dtype) return false;
     if (!parseReduceOp(node.attrs.getString("op", "sum"), op)) return false;
     return detail::isFloatType(in[0].dtype) || (isIntType(in[0].dtype) && intCapable(op));
 }
@@ -153,9 +154,12 @@ Status reduce(KernelArgs& args) {
     if (!detail::isFloatType(x.dtype) && !isInt) return detail::unsupportedDType("reduce", x.dtype);
     if (y.dtype != x.dtype) return Status::Error("reduce: output dtype differs from input");
 
-    std::vector<bool> mask;
-    KILN_RETURN_IF_ERROR(detail::reducedMask(args.node.attrs.getInts("axes"), x.shape.size(), true, mask));
-    const detail::RowLayout L = detail::makeRowLayout(x.shape, mask);
+    std::vector<ir::TensorDesc> in;
+    for (const HostTensor& t : args.inputs) in.push_back({t.dtype, t.shape, t.data});
+    ir::ReduceAxes axes;
+    KILN_RETURN_IF_ERROR(ir::resolveReduceAxes(args.node, in, axes));
+    if (!axes.known) return Status::Error("reduce: the axes are not known");
+    const detail::RowLayout L = detail::makeRowLayout(x.shape, axes.mask);
     // rowBase enumerates the kept axes, i.e. exactly the output elements (its
     // offsets stay in range even when a reduced extent is 0: nothing is read).
     const int64_t outRows = int64_t(L.rowBase.size());

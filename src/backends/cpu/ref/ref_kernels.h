@@ -43,6 +43,15 @@ KILN_REF_OP(pad)
 KILN_REF_OP(resize)
 KILN_REF_OP(shape)
 KILN_REF_OP(identity)
+// fill.cpp
+KILN_REF_OP(fill)
+// data-dependent output sizes: nonzero.cpp, unique.cpp, nms.cpp
+KILN_REF_OP(nonzero)
+KILN_REF_OP(unique)
+KILN_REF_OP(nms)
+// conditional.cpp (IfCondition and IfInput share ifPass)
+KILN_REF_OP(ifPass)
+KILN_REF_OP(ifOutput)
 // quantize.cpp
 KILN_REF_OP(quantize)
 KILN_REF_OP(dequantize)

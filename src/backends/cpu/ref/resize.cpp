@@ -2,6 +2,7 @@
 // the input taps and their weights; nearest is then an indexed copy (exact
 // for every dtype), linear/cubic are separable passes in float64, one per
 // resized dim, which equals ONNX's nested 1-D interpolation.
+#include <algorithm>
 #include <cmath>
 
 #include "movement_util.h"
@@ -42,9 +43,51 @@ double cubicWeight(double t, double A) {
     return 0;
 }
 
+// The filter taps of one output coordinate xo: positions and weights before
+// edge handling. Antialiased downsampling stretches the linear/cubic filter by
+// 1/scale (ONNX's reference: taps base+i for i in [start, 1-start], base the
+// floor of xo, or one less when xo is whole, so the taps are its nearest).
+void filterTaps(const ResizeParams& p, double scale, double xo, std::vector<int64_t>& pos, std::vector<double>& w) {
+    pos.clear();
+    w.clear();
+    if (p.mode == ResizeMode::kNearest) {
+        pos.push_back(nearestIndex(xo, p.nearest));
+        w.push_back(1.0);
+        return;
+    }
+    double f = std::floor(xo), r = xo - f;
+    if (!p.antialias || scale >= 1.0) {
+        const int64_t fi = int64_t(f);
+        if (p.mode == ResizeMode::kLinear) {
+            pos = {fi, fi + 1};
+            w = {1 - r, r};
+        } else {
+            for (int k = -1; k <= 2; ++k) pos.push_back(fi + k), w.push_back(cubicWeight(r - k, p.cubicA));
+        }
+        return;
+    }
+    if (r == 0) f -= 1, r = 1;
+    const bool linear = p.mode == ResizeMode::kLinear;
+    const int64_t start = int64_t(std::floor((linear ? -1.0 : -2.0) / scale)) + 1;
+    double sum = 0;
+    for (int64_t i = start; i <= 1 - start; ++i) {
+        const double arg = (double(i) - r) * scale;
+        const double v = linear ? std::max(0.0, 1 - std::fabs(arg)) : cubicWeight(arg, p.cubicA);
+        pos.push_back(int64_t(f) + i);
+        w.push_back(v);
+        sum += v;
+    }
+    if (sum != 0)
+        for (double& v : w) v /= sum;
+}
+
 DimTaps dimTaps(const ResizeParams& p, size_t d, int64_t in, int64_t out) {
     DimTaps t;
-    t.maxTaps = p.mode == ResizeMode::kNearest ? 1 : p.mode == ResizeMode::kLinear ? 2 : 4;
+    const double scale = p.scales[d];
+    std::vector<int64_t> cand;
+    std::vector<double> w;
+    filterTaps(p, scale, 0.0, cand, w);  // the tap count is the same for every coordinate
+    t.maxTaps = int(cand.size());
     t.idx.assign(size_t(out * t.maxTaps), 0);
     t.weight.assign(size_t(out * t.maxTaps), 0.0);
     t.count.assign(size_t(out), 0);
@@ -58,38 +101,24 @@ DimTaps dimTaps(const ResizeParams& p, size_t d, int64_t in, int64_t out) {
             t.identity = false;
             continue;
         }
-        int64_t cand[4];
-        double w[4];
-        int n = 0;
-        if (p.mode == ResizeMode::kNearest) {
-            cand[n] = nearestIndex(xo, p.nearest);
-            w[n++] = 1.0;
-        } else {
-            const double f = std::floor(xo), r = xo - f;
-            const int64_t fi = int64_t(f);
-            if (p.mode == ResizeMode::kLinear) {
-                cand[n] = fi, w[n++] = 1 - r;
-                cand[n] = fi + 1, w[n++] = r;
-            } else {
-                for (int k = -1; k <= 2; ++k) cand[n] = fi + k, w[n++] = cubicWeight(r - k, p.cubicA);
+        filterTaps(p, scale, xo, cand, w);
+        const int n = int(cand.size());
+        if (p.mode != ResizeMode::kNearest && p.excludeOutside) {
+            double sum = 0;
+            for (int k = 0; k < n; ++k) {
+                if (cand[size_t(k)] < 0 || cand[size_t(k)] >= in) w[size_t(k)] = 0;
+                sum += w[size_t(k)];
             }
-            if (p.excludeOutside) {
-                double sum = 0;
-                for (int k = 0; k < n; ++k) {
-                    if (cand[k] < 0 || cand[k] >= in) w[k] = 0;
-                    sum += w[k];
-                }
-                if (sum != 0)
-                    for (int k = 0; k < n; ++k) w[k] /= sum;
-            }
+            if (sum != 0)
+                for (int k = 0; k < n; ++k) w[size_t(k)] /= sum;
         }
         int used = 0;
         for (int k = 0; k < n; ++k) {
-            if (w[k] == 0) continue;
+            if (w[size_t(k)] == 0) continue;
             // Taps beyond the edge read the edge pixel (ONNX pads with "edge").
-            const int64_t c = std::clamp<int64_t>(cand[k], 0, in - 1);
+            const int64_t c = std::clamp<int64_t>(cand[size_t(k)], 0, in - 1);
             t.idx[size_t(x * t.maxTaps + used)] = c;
-            t.weight[size_t(x * t.maxTaps + used)] = w[k];
+            t.weight[size_t(x * t.maxTaps + used)] = w[size_t(k)];
             ++used;
         }
         t.count[x] = used;

@@ -32,7 +32,8 @@ Status slice(KernelArgs& a) {
     KILN_RETURN_IF_ERROR(movement::inferAndCheck(a, &ir::movement::inferSlice));
     ir::movement::SliceParams p;
     KILN_RETURN_IF_ERROR(ir::movement::resolveSlice(a.node, movement::descsOf(a.inputs), p));
-    const auto fill = movement::elementBytes(a.inputs[0].dtype, p.fillValue);
+    std::vector<uint8_t> fill;
+    KILN_RETURN_IF_ERROR(movement::fillElement(a, 4, p.fillValue, fill));
     return movement::sampleSlice(a, p, fill.data());
 }
 

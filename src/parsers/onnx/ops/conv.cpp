@@ -1,5 +1,7 @@
 // Conv -> IConvolutionLayer, ConvTranspose -> IDeconvolutionLayer (weights and
-// bias must be constants).
+// bias as constants, or as tensors known at run time).
+#include <algorithm>
+
 #include "ops.h"
 
 namespace kiln::onnx {
@@ -39,27 +41,47 @@ bool configure(ConverterContext& ctx, IConvolutionLayer* conv, int32_t k) {
     return true;
 }
 
-// Kernel (input 1, must be constant) and optional bias (input 2) as float32 weights.
-bool readWeights(ConverterContext& ctx, int64_t nbOutputs, const Constant*& w, Weights& kernel, Weights& bias) {
-    w = ctx.constant(1);
-    if (!w) return ctx.fail(ErrorCode::kUNSUPPORTED_NODE, "weights (input 1) must be a constant");
-    if (w->dims.size() < 3) return ctx.fail(ErrorCode::kINVALID_NODE, "weights must have rank >= 3");
-    kernel = ctx.keepFloats(w->toFloats());  // float32 weights; the builder picks precisions
-    bias = Weights{DataType::kFLOAT, nullptr, 0};
+// Kernel (input 1) and optional bias (input 2): float32 weights when they are
+// constants, else tensors handed to the layer with setInput (their values are
+// then known only at run time; the kernel's shape must be known).
+struct ConvWeights {
+    std::vector<int64_t> dims;  // the kernel's shape
+    Weights kernel{DataType::kFLOAT, nullptr, 0}, bias{DataType::kFLOAT, nullptr, 0};
+    ITensor* kernelTensor = nullptr;
+    ITensor* biasTensor = nullptr;
+};
+
+bool readWeights(ConverterContext& ctx, ConvWeights& cw) {
+    if (const Constant* w = ctx.constant(1)) {
+        cw.dims = w->dims;
+        cw.kernel = ctx.keepFloats(w->toFloats());  // float32 weights; the builder picks precisions
+    } else {
+        if (!(cw.kernelTensor = ctx.tensor(1))) return false;
+        const Dims d = cw.kernelTensor->getDimensions();
+        cw.dims.assign(d.d, d.d + std::max(d.nbDims, 0));
+        for (int64_t e : cw.dims)
+            if (e < 0) return ctx.fail(ErrorCode::kUNSUPPORTED_NODE, "weights (input 1) of unknown shape");
+    }
+    if (cw.dims.size() < 3) return ctx.fail(ErrorCode::kINVALID_NODE, "weights must have rank >= 3");
     if (!ctx.hasInput(2)) return true;
-    const Constant* b = ctx.constant(2);
-    if (!b) return ctx.fail(ErrorCode::kUNSUPPORTED_NODE, "bias (input 2) must be a constant");
-    if (nbOutputs >= 0 && b->count() != nbOutputs)
-        return ctx.fail(ErrorCode::kINVALID_NODE, "bias size differs from the output maps");
-    bias = ctx.keepFloats(b->toFloats());
+    if (const Constant* b = ctx.constant(2))
+        cw.bias = ctx.keepFloats(b->toFloats());
+    else if (!(cw.biasTensor = ctx.tensor(2)))
+        return false;
     return true;
 }
 
-Dims kernelDims(const Constant& w) {
+Dims kernelDims(const ConvWeights& w) {
     Dims kernel;
     kernel.nbDims = static_cast<int32_t>(w.dims.size()) - 2;
     for (int i = 0; i < kernel.nbDims; ++i) kernel.d[i] = w.dims[2 + i];
     return kernel;
+}
+
+// Hands the weights given as tensors to the layer.
+void attachTensors(IConvolutionLayer& layer, const ConvWeights& w) {
+    if (w.kernelTensor) layer.setInput(1, *w.kernelTensor);
+    if (w.biasTensor) layer.setInput(2, *w.biasTensor);
 }
 
 }  // namespace
@@ -69,13 +91,14 @@ KILN_ONNX_CONVERTER(convertConv) {
     (void)inputs;
     ITensor* x = ctx.tensor(0);
     if (!x) return false;
-    const Constant* w0 = ctx.constant(1);
-    const Constant* w = nullptr;
-    Weights kernel, bias;
-    if (!readWeights(ctx, w0 && !w0->dims.empty() ? w0->dims[0] : -1, w, kernel, bias)) return false;
-    const Dims k = kernelDims(*w);
-    IConvolutionLayer* conv = ctx.network().addConvolutionNd(*x, w->dims[0], k, kernel, bias);
+    ConvWeights w;
+    if (!readWeights(ctx, w)) return false;
+    if (w.bias.count && w.bias.count != w.dims[0])
+        return ctx.fail(ErrorCode::kINVALID_NODE, "bias size differs from the output maps");
+    const Dims k = kernelDims(w);
+    IConvolutionLayer* conv = ctx.network().addConvolutionNd(*x, w.dims[0], k, w.kernel, w.bias);
     if (!conv) return ctx.fail(ErrorCode::kINVALID_NODE, "the network rejected the convolution");
+    attachTensors(*conv, w);
     if (!configure(ctx, conv, k.nbDims)) return false;
     return pushLayer(ctx, conv, outputs);
 }
@@ -85,18 +108,24 @@ KILN_ONNX_CONVERTER(convertConvTranspose) {
     (void)inputs;
     ITensor* x = ctx.tensor(0);
     if (!x) return false;
-    if (ctx.hasAttr("output_shape") || ctx.hasAttr("output_padding"))
-        return ctx.fail(ErrorCode::kUNSUPPORTED_NODE, "output_shape/output_padding are not supported");
-    const Constant* w = nullptr;
-    Weights kernel, bias;
-    if (!readWeights(ctx, -1, w, kernel, bias)) return false;
+    ConvWeights w;
+    if (!readWeights(ctx, w)) return false;
     // ONNX ConvTranspose weights: [C, M/group, K...].
-    const int64_t nbOutputs = w->dims[1] * ctx.attrInt("group", 1);
-    if (bias.count && bias.count != nbOutputs) return ctx.fail(ErrorCode::kINVALID_NODE, "bias size differs from the output maps");
-    const Dims k = kernelDims(*w);
-    IDeconvolutionLayer* deconv = ctx.network().addDeconvolutionNd(*x, nbOutputs, k, kernel, bias);
+    const int64_t nbOutputs = w.dims[1] * ctx.attrInt("group", 1);
+    if (w.bias.count && w.bias.count != nbOutputs)
+        return ctx.fail(ErrorCode::kINVALID_NODE, "bias size differs from the output maps");
+    const Dims k = kernelDims(w);
+    IDeconvolutionLayer* deconv = ctx.network().addDeconvolutionNd(*x, nbOutputs, k, w.kernel, w.bias);
     if (!deconv) return ctx.fail(ErrorCode::kINVALID_NODE, "the network rejected the transposed convolution");
+    attachTensors(*deconv, w);
     if (!configure(ctx, deconv, k.nbDims)) return false;
+    if (ctx.hasAttr("output_padding")) deconv->setOutputPadding(toDims(ctx.attrInts("output_padding")));
+    if (ctx.hasAttr("output_shape")) {
+        // output_shape may list the batch and channel dims too: keep the spatial ones.
+        auto shape = ctx.attrInts("output_shape");
+        if (static_cast<int32_t>(shape.size()) == k.nbDims + 2) shape.erase(shape.begin(), shape.begin() + 2);
+        deconv->setOutputShape(toDims(shape));
+    }
     return pushLayer(ctx, deconv, outputs);
 }
 

@@ -4,6 +4,7 @@
 
 #include "importer.h"
 #include "ops.h"
+#include "shape_math.h"
 
 namespace kiln::onnx {
 
@@ -64,6 +65,92 @@ KILN_ONNX_CONVERTER(convertConcat) {
     return pushLayer(ctx, c, outputs);
 }
 
+namespace {
+
+// ONNX Slice whose starts/ends/steps (or sliced extents) are known only at run
+// time: the clamping rules computed with shape arithmetic, per sliced axis.
+bool sliceAtRunTime(ConverterContext& ctx, ITensor& x, std::vector<int64_t> axes, ITensor* axesTensor,
+                    std::vector<ITensor*>& outputs) {
+    using EW = ElementWiseOperation;
+    const int32_t rank = x.getDimensions().nbDims;
+    auto vec = [&](int i) -> ITensor* {
+        ITensor* t = ctx.tensor(i);
+        t = t ? shape::toI64(ctx, *t) : nullptr;
+        return t ? shape::flat(ctx, *t) : nullptr;
+    };
+    ITensor* s = vec(1);
+    ITensor* e = s ? vec(2) : nullptr;
+    if (!e) return false;
+    const Dims sd = s->getDimensions();
+    if (sd.d[0] < 0) return ctx.fail(ErrorCode::kUNSUPPORTED_NODE, "starts of unknown length");
+    const int64_t m = sd.d[0];
+    if (axesTensor) {
+        // Axes known at run time: normalized, then used as gather/scatter indices.
+        if (axesTensor->getDimensions().d[0] != m)
+            return ctx.fail(ErrorCode::kINVALID_NODE, "starts and axes lengths differ");
+        if (!(axesTensor = shape::normalizeAxes(ctx, *axesTensor, rank))) return false;
+    } else {
+        if (axes.empty())
+            for (int64_t i = 0; i < m; ++i) axes.push_back(i);
+        if (int64_t(axes.size()) != m) return ctx.fail(ErrorCode::kINVALID_NODE, "starts and axes lengths differ");
+        for (auto& a : axes)
+            if (!normalizeAxis(a, rank)) return ctx.fail(ErrorCode::kINVALID_VALUE, "axis out of range");
+    }
+    // Per-axis values placed into a full-rank vector.
+    auto place = [&](ITensor& v, ITensor& fallback) {
+        return axesTensor ? shape::scatterAxes(ctx, v, *axesTensor, fallback, rank)
+                          : shape::scatterAxes(ctx, v, axes, fallback, rank);
+    };
+    ITensor* k = ctx.hasInput(4) ? vec(4) : shape::i64(ctx, std::vector<int64_t>(size_t(m), 1));
+    ITensor* dims = k ? shape::dimsOf(ctx, x) : nullptr;
+    IGatherLayer* nLayer = dims && axesTensor ? ctx.network().addGather(*dims, *axesTensor, 0) : nullptr;
+    ITensor* n = axesTensor ? (nLayer ? nLayer->getOutput(0) : nullptr)
+                 : dims     ? shape::gather(ctx, *dims, axes)
+                            : nullptr;
+    ITensor* zero = n ? shape::i64(ctx, {0}) : nullptr;
+    ITensor* one = zero ? shape::i64(ctx, {1}) : nullptr;
+    ITensor* minusOne = one ? shape::i64(ctx, {-1}) : nullptr;
+    ITensor* nMinus1 = minusOne ? shape::binary(ctx, *n, *one, EW::kSUB) : nullptr;
+    if (!nMinus1) return false;
+    // Negative values count from the end.
+    auto wrap = [&](ITensor& v) -> ITensor* {
+        ITensor* neg = shape::binary(ctx, v, *zero, EW::kLESS);
+        ITensor* plus = neg ? shape::binary(ctx, v, *n, EW::kSUM) : nullptr;
+        return plus ? shape::select(ctx, *neg, *plus, v) : nullptr;
+    };
+    ITensor* sw = wrap(*s);
+    ITensor* ew = sw ? wrap(*e) : nullptr;
+    ITensor* forward = ew ? shape::binary(ctx, *k, *zero, EW::kGREATER) : nullptr;
+    // Starts clamp to [0, n] (forward) or [0, n-1]; ends to [0, n] or [-1, n-1].
+    ITensor* sHi = forward ? shape::select(ctx, *forward, *n, *nMinus1) : nullptr;
+    ITensor* eLo = sHi ? shape::select(ctx, *forward, *zero, *minusOne) : nullptr;
+    ITensor* eHi = eLo ? shape::select(ctx, *forward, *n, *nMinus1) : nullptr;
+    ITensor* sc = eHi ? shape::clamp(ctx, *sw, *zero, *sHi) : nullptr;
+    ITensor* ec = sc ? shape::clamp(ctx, *ew, *eLo, *eHi) : nullptr;
+    // count = max(0, ceil((e - s) / k)) = max(0, -floor((s - e) / k)), either sign of k.
+    ITensor* back = ec ? shape::binary(ctx, *sc, *ec, EW::kSUB) : nullptr;
+    ITensor* q = back ? shape::binary(ctx, *back, *k, EW::kFLOOR_DIV) : nullptr;
+    ITensor* cnt = q ? shape::binary(ctx, *zero, *q, EW::kSUB) : nullptr;
+    cnt = cnt ? shape::binary(ctx, *cnt, *zero, EW::kMAX) : nullptr;
+    ITensor* zeros = cnt ? shape::i64(ctx, std::vector<int64_t>(size_t(rank), 0)) : nullptr;
+    ITensor* ones = zeros ? shape::i64(ctx, std::vector<int64_t>(size_t(rank), 1)) : nullptr;
+    ITensor* start = ones ? place(*sc, *zeros) : nullptr;
+    ITensor* size = start ? place(*cnt, *dims) : nullptr;
+    ITensor* stride = size ? place(*k, *ones) : nullptr;
+    if (!stride) return false;
+    Dims unit;
+    unit.nbDims = rank;
+    for (int i = 0; i < rank; ++i) unit.d[i] = 1;
+    ISliceLayer* layer = ctx.network().addSlice(x, unit, unit, unit);
+    if (!layer) return ctx.fail(ErrorCode::kINVALID_NODE, "the network rejected the slice");
+    layer->setInput(1, *start);
+    layer->setInput(2, *size);
+    layer->setInput(3, *stride);
+    return pushLayer(ctx, layer, outputs);
+}
+
+}  // namespace
+
 KILN_ONNX_CONVERTER(convertSlice) {
     (void)node;
     (void)inputs;
@@ -76,14 +163,23 @@ KILN_ONNX_CONVERTER(convertSlice) {
         ends = ctx.attrInts("ends");
         axes = ctx.attrInts("axes");
     } else {
-        auto read = [&](int i, std::vector<int64_t>& v) {
-            if (!ctx.hasInput(i)) return true;
-            const Constant* c = ctx.constant(i);
-            if (!c) return ctx.fail(ErrorCode::kUNSUPPORTED_NODE, "input " + std::to_string(i) + " must be a constant");
-            v = c->toInt64s();
-            return true;
-        };
-        if (!read(1, starts) || !read(2, ends) || !read(3, axes) || !read(4, steps)) return false;
+        ITensor* axesTensor = nullptr;
+        if (ctx.hasInput(3)) {
+            if (const Constant* c = ctx.constant(3)) {
+                axes = c->toInt64s();
+            } else {
+                axesTensor = ctx.tensor(3);
+                axesTensor = axesTensor ? shape::toI64(ctx, *axesTensor) : nullptr;
+                axesTensor = axesTensor ? shape::flat(ctx, *axesTensor) : nullptr;
+                if (!axesTensor) return false;
+            }
+        }
+        bool known = !axesTensor;
+        for (int i : {1, 2, 4}) known = known && (!ctx.hasInput(i) || ctx.constant(i));
+        if (!known) return sliceAtRunTime(ctx, *x, axes, axesTensor, outputs);
+        if (ctx.hasInput(1)) starts = ctx.constant(1)->toInt64s();
+        if (ctx.hasInput(2)) ends = ctx.constant(2)->toInt64s();
+        if (ctx.hasInput(4)) steps = ctx.constant(4)->toInt64s();
     }
     if (axes.empty())
         for (size_t i = 0; i < starts.size(); ++i) axes.push_back(int64_t(i));
@@ -101,7 +197,9 @@ KILN_ONNX_CONVERTER(convertSlice) {
         int64_t a = axes[k];
         if (!normalizeAxis(a, d.nbDims)) return ctx.fail(ErrorCode::kINVALID_VALUE, "axis out of range");
         const int64_t n = d.d[a], step = steps[k];
-        if (n < 0) return ctx.fail(ErrorCode::kUNSUPPORTED_NODE, "slicing a dynamic dimension");
+        if (n < 0)
+            return ctx.opset() >= 10 ? sliceAtRunTime(ctx, *x, axes, nullptr, outputs)
+                                     : ctx.fail(ErrorCode::kUNSUPPORTED_NODE, "slicing a dynamic dimension");
         if (step == 0) return ctx.fail(ErrorCode::kINVALID_VALUE, "step 0");
         // ONNX clamping: negative values count from the end; then starts clamp
         // to [0, n] (positive step) or [0, n-1] (negative step), ends to [0, n]
@@ -153,9 +251,16 @@ KILN_ONNX_CONVERTER(convertShape) {
         outputs.push_back(nullptr);
         return true;
     }
-    if (start != 0 || end != d.nbDims)
-        return ctx.fail(ErrorCode::kUNSUPPORTED_NODE, "start/end on a dynamic shape");
-    return pushLayer(ctx, ctx.network().addShape(*x), outputs);
+    IShapeLayer* shapeLayer = ctx.network().addShape(*x);
+    if (start == 0 && end == d.nbDims) return pushLayer(ctx, shapeLayer, outputs);
+    if (!shapeLayer) return ctx.fail(ErrorCode::kINVALID_NODE, "the network rejected the shape layer");
+    ctx.nameLayer(shapeLayer, "_all");
+    std::vector<int64_t> picked;  // dims [start, end)
+    for (int64_t i = start; i < end; ++i) picked.push_back(i);
+    ITensor* part = shape::gather(ctx, *shapeLayer->getOutput(0), picked);
+    if (!part) return false;
+    outputs.push_back(part);
+    return true;
 }
 
 }  // namespace kiln::onnx

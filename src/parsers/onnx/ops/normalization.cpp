@@ -1,21 +1,80 @@
-// BatchNormalization (inference) -> IScaleLayer kCHANNEL with folded coefficients.
+// BatchNormalization -> IScaleLayer kCHANNEL with folded coefficients (constant
+// parameters), or elementwise layers (parameters as tensors, training_mode).
 #include <cmath>
 
 #include "ops.h"
+#include "shape_math.h"
 
 namespace kiln::onnx {
 
+namespace {
+
+// BatchNormalization with elementwise layers: parameters given as tensors, or
+// training_mode (statistics of this batch, plus the updated running statistics).
+bool batchNormLayers(ConverterContext& ctx, ITensor& x, std::vector<ITensor*>& outputs) {
+    using EW = ElementWiseOperation;
+    const int32_t rank = x.getDimensions().nbDims;
+    if (rank < 2) return ctx.fail(ErrorCode::kINVALID_NODE, "input must be [N, C, ...]");
+    ITensor* p[4];
+    for (int i = 0; i < 4; ++i)
+        if (!(p[i] = ctx.tensor(i + 1))) return false;
+    Dims perChannel;  // [1, C, 1, ...]: broadcasts against x
+    perChannel.nbDims = rank;
+    for (int i = 0; i < rank; ++i) perChannel.d[i] = i == 1 ? -1 : 1;
+    auto channel = [&](ITensor& t) -> ITensor* {
+        IShuffleLayer* r = addReshape(ctx, t, perChannel, "_per_channel");
+        return r ? r->getOutput(0) : nullptr;
+    };
+    auto ew = [&](ITensor* a, ITensor* b, EW op) -> ITensor* {
+        return a && b ? shape::binary(ctx, *a, *b, op) : nullptr;
+    };
+    auto reduceMean = [&](ITensor* t) -> ITensor* {
+        uint32_t axes = 1u;
+        for (int i = 2; i < rank; ++i) axes |= 1u << i;
+        IReduceLayer* r = t ? ctx.network().addReduce(*t, ReduceOperation::kAVG, axes, true) : nullptr;
+        if (r) ctx.nameLayer(r, "_stat");
+        return r ? r->getOutput(0) : nullptr;
+    };
+    auto asType = [&](ITensor* t) -> ITensor* {  // float constants in x's type
+        if (!t || t->getType() == x.getType()) return t;
+        ICastLayer* c = ctx.network().addCast(*t, x.getType());
+        return c ? c->getOutput(0) : nullptr;
+    };
+    const bool training = ctx.attrInt("training_mode", 0) != 0;
+    ITensor* eps = asType(addScalar(ctx, ctx.attrFloat("epsilon", 1e-5f), rank));
+    ITensor* mean = training ? reduceMean(&x) : channel(*p[2]);
+    ITensor* diff = ew(&x, mean, EW::kSUB);
+    ITensor* var = training ? reduceMean(ew(diff, diff, EW::kPROD)) : channel(*p[3]);
+    ITensor* std = ew(var, eps, EW::kSUM);
+    IUnaryLayer* sqrt = std ? ctx.network().addUnary(*std, UnaryOperation::kSQRT) : nullptr;
+    ITensor* norm = sqrt ? ew(diff, sqrt->getOutput(0), EW::kDIV) : nullptr;
+    ITensor* y = ew(ew(norm, channel(*p[0]), EW::kPROD), channel(*p[1]), EW::kSUM);
+    if (!y) return ctx.fail(ErrorCode::kINVALID_NODE, "the network rejected the batch normalization");
+    outputs.push_back(y);
+    if (!training) return true;
+    // running = input_running * momentum + batch_statistic * (1 - momentum), per channel.
+    const float momentum = ctx.attrFloat("momentum", 0.9f);
+    ITensor* m = asType(addScalar(ctx, momentum, 1));
+    ITensor* rest = asType(addScalar(ctx, 1.f - momentum, 1));
+    for (auto [stat, running] : {std::pair{mean, p[2]}, std::pair{var, p[3]}}) {
+        ITensor* flatStat = shape::flat(ctx, *stat);
+        ITensor* updated = ew(ew(running, m, EW::kPROD), ew(flatStat, rest, EW::kPROD), EW::kSUM);
+        if (!updated) return ctx.fail(ErrorCode::kINVALID_NODE, "the network rejected the running statistics");
+        outputs.push_back(updated);
+    }
+    return true;
+}
+
+}  // namespace
+
 KILN_ONNX_CONVERTER(convertBatchNormalization) {
-    (void)node;
     (void)inputs;
     ITensor* x = ctx.tensor(0);
     if (!x) return false;
-    if (ctx.attrInt("training_mode", 0) != 0) return ctx.fail(ErrorCode::kUNSUPPORTED_NODE, "training_mode");
     const Constant* c[4];
-    for (int i = 0; i < 4; ++i) {
-        c[i] = ctx.constant(i + 1);
-        if (!c[i]) return ctx.fail(ErrorCode::kUNSUPPORTED_NODE, "scale/B/mean/var (inputs 1-4) must be constants");
-    }
+    bool constants = ctx.attrInt("training_mode", 0) == 0 && node.output_size() <= 1;
+    for (int i = 0; i < 4 && constants; ++i) constants = (c[i] = ctx.constant(i + 1)) != nullptr;
+    if (!constants) return batchNormLayers(ctx, *x, outputs);
     const auto scale = c[0]->toFloats(), bias = c[1]->toFloats(), mean = c[2]->toFloats(), var = c[3]->toFloats();
     const size_t n = scale.size();
     if (bias.size() != n || mean.size() != n || var.size() != n)

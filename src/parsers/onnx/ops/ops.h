@@ -66,6 +66,15 @@ KILN_ONNX_CONVERTER(convertExpand);
 KILN_ONNX_CONVERTER(convertTile);
 // constant.cpp
 KILN_ONNX_CONVERTER(convertConstant);
+// data-dependent output sizes: nonzero.cpp, unique.cpp, nms.cpp, compress.cpp
+KILN_ONNX_CONVERTER(convertNonZero);
+KILN_ONNX_CONVERTER(convertUnique);
+KILN_ONNX_CONVERTER(convertNonMaxSuppression);
+KILN_ONNX_CONVERTER(convertCompress);
+// control_flow.cpp
+KILN_ONNX_CONVERTER(convertIf);
+KILN_ONNX_CONVERTER(convertLoop);
+KILN_ONNX_CONVERTER(convertScan);
 // cast.cpp: convertCast, convertCastLike (declared above)
 // quantize.cpp
 KILN_ONNX_CONVERTER(convertQuantizeLinear);

@@ -78,15 +78,23 @@ KILN_ONNX_CONVERTER(convertReduce) {
     // Axes: an attribute, except ReduceSum >= 13 and the others >= 18 take input 1.
     const bool axesAsInput = node.op_type() == "ReduceSum" ? ctx.opset() >= 13 : ctx.opset() >= 18;
     std::vector<int64_t> axes;
+    ITensor* axesTensor = nullptr;  // axes known only at run time
     if (axesAsInput && ctx.hasInput(1)) {
-        const Constant* c = ctx.constant(1);
-        if (!c) return ctx.fail(ErrorCode::kUNSUPPORTED_NODE, "axes (input 1) must be a constant");
+        if (const Constant* c = ctx.constant(1)) {
         axes = c->toInt64s();
+        } else {
+            axesTensor = ctx.tensor(1);
+            if (!axesTensor) return false;
+            const Dims ad = axesTensor->getDimensions();
+            if (ad.nbDims != 1 || ad.d[0] < 0)
+                return ctx.fail(ErrorCode::kUNSUPPORTED_NODE, "axes (input 1) must be 1-D of known length");
+            if (ad.d[0] == 0) axesTensor = nullptr;  // no axes: as an empty constant
+        }
     } else if (!axesAsInput) {
         axes = ctx.attrInts("axes");
     }
     uint32_t mask = 0;
-    if (axes.empty()) {
+    if (axes.empty() && !axesTensor) {
         if (ctx.attrInt("noop_with_empty_axes", 0) != 0) return pushLayer(ctx, ctx.network().addIdentity(*x), outputs);
         for (int i = 0; i < rank; ++i) mask |= 1u << i;
     }
@@ -105,6 +113,7 @@ KILN_ONNX_CONVERTER(convertReduce) {
     }
     const bool keep = ctx.attrInt("keepdims", 1) != 0;
     IReduceLayer* reduce = ctx.network().addReduce(*x, recipe.op, mask, keep);
+    if (reduce && axesTensor) reduce->setInput(1, *axesTensor);  // overrides the mask
     if (!recipe.hasPost) return pushLayer(ctx, reduce, outputs);
     if (!reduce) return ctx.fail(ErrorCode::kINVALID_NODE, "the network rejected the reduction");
     ctx.nameLayer(reduce, "_reduce");
