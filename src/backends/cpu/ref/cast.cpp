@@ -4,6 +4,7 @@
 // integer truncates toward zero and keeps the low bits (numpy's result), NaN
 // gives 0 and values beyond int64 saturate; integer -> integer keeps the low
 // bits; anything -> bool is != 0.
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <limits>
@@ -113,48 +114,50 @@ D floatToInt(double v) {
     }
 }
 
-template <class S, class D>
-D convert(S s, const CastOptions& o) {
-    if constexpr (kIsIntegerSource<S>) {
-        const auto v = intValue(s);
-        if constexpr (kIsBoolElem<D>)
-            return {uint8_t(v != 0)};
-        else if constexpr (kIsIntElem<D> || kIsNarrowIntElem<D>)
-            return wrapInt<D>(v);
-        else if constexpr (std::is_same_v<D, float> || std::is_same_v<D, double>)
-            return D(v);
-        else
-            return floatToFloat<D>(toDoubleRoundToOdd(v), o);
-    } else {
-        if constexpr (std::is_same_v<S, float> && std::is_same_v<D, Half>) {
-            return {ir::floatToHalf(s)};  // the fast path; same rounding
+// One element between the two halves of a cast: integer (and bool) sources
+// keep their exact bits, float sources their value as double. Staging through
+// it keeps the kernel at one loader per source and one storer per target type
+// instead of one loop per (source, target) pair.
+struct Staged {
+    bool isInt;
+    bool isU64;       // `bits` holds a uint64 (else an int64)
+    uint64_t bits;    // the integer's two's complement bits
+    double value;     // the float's value
+};
+
+template <class S>
+void stage(const S* x, int64_t n, Staged* out) {
+    for (int64_t i = 0; i < n; ++i) {
+        if constexpr (kIsIntegerSource<S>) {
+            out[i] = {true, std::is_same_v<S, uint64_t>, uint64_t(intValue(x[i])), 0.0};
         } else {
-            const double v = double(Elem<S>::load(s));
-            if constexpr (kIsBoolElem<D>)
-                return {uint8_t(v != 0.0)};  // NaN != 0: true
-            else if constexpr (kIsIntElem<D> || kIsNarrowIntElem<D>)
-                return floatToInt<D>(v);
-            else
-                return floatToFloat<D>(v, o);
+            out[i] = {false, false, 0, double(Elem<S>::load(x[i]))};
         }
     }
 }
 
-template <class S, class D>
-void castLoop(KernelArgs& args, const CastOptions& o) {
-    const S* x = args.inputs[0].as<const S>();
-    D* y = args.outputs[0].as<D>();
-    args.pool.parallelFor(
-        args.inputs[0].numel(),
-        [&](int64_t b, int64_t e) {
-            if constexpr (std::is_same_v<S, D> && !kIsBoolElem<S> && !kIsNarrowIntElem<S> &&
-                          !std::is_same_v<S, Fp4E2M1>) {
-                std::memcpy(y + b, x + b, size_t(e - b) * sizeof(S));
-            } else {
-                for (int64_t i = b; i < e; ++i) y[i] = convert<S, D>(x[i], o);
-            }
-        },
-        kParallelGrain);
+template <class D, class I>
+D fromInt(I v, const CastOptions& o) {
+    if constexpr (kIsBoolElem<D>) return {uint8_t(v != 0)};
+    else if constexpr (kIsIntElem<D> || kIsNarrowIntElem<D>) return wrapInt<D>(v);
+    else if constexpr (std::is_same_v<D, float> || std::is_same_v<D, double>) return D(v);
+    else return floatToFloat<D>(toDoubleRoundToOdd(v), o);
+}
+
+template <class D>
+void unstage(const Staged* in, int64_t n, D* y, const CastOptions& o) {
+    for (int64_t i = 0; i < n; ++i) {
+        const Staged& s = in[i];
+        if (s.isInt) {
+            y[i] = s.isU64 ? fromInt<D>(s.bits, o) : fromInt<D>(int64_t(s.bits), o);
+        } else if constexpr (kIsBoolElem<D>) {
+            y[i] = {uint8_t(s.value != 0.0)};  // NaN != 0: true
+        } else if constexpr (kIsIntElem<D> || kIsNarrowIntElem<D>) {
+            y[i] = floatToInt<D>(s.value);
+        } else {
+            y[i] = floatToFloat<D>(s.value, o);
+        }
+    }
 }
 
 }  // namespace
@@ -177,12 +180,37 @@ Status cast(KernelArgs& args) {
     o.saturate = args.node.attrs.getInt("saturate", 1) != 0;
     const std::string rounding = args.node.attrs.getString("round_mode", "up");
     if (!parseRounding(rounding, o.rounding)) return Status::Error("Cast: unknown round_mode '" + rounding + "'");
-    return visitDType(args.inputs[0].dtype, [&](auto src) -> Status {
-        return visitDType(args.outputs[0].dtype, [&](auto dst) -> Status {
-            castLoop<typename decltype(src)::type, typename decltype(dst)::type>(args, o);
-            return Status::Ok();
-        });
-    });
+    const HostTensor& x = args.inputs[0];
+    HostTensor& y = args.outputs[0];
+    // Same type: a copy, except where bytes are made canonical (bool 0/1, sub-byte low bits).
+    if (x.dtype == y.dtype && x.dtype != ir::DType::kBool && !ir::dtypeIsSubByte(x.dtype)) {
+        if (x.bytes()) std::memcpy(y.data, x.data, x.bytes());
+        return Status::Ok();
+    }
+    if (x.dtype == ir::DType::kF32 && y.dtype == ir::DType::kF16) {  // the common case, directly
+        const float* src = x.as<const float>();
+        uint16_t* dst = y.as<uint16_t>();
+        args.pool.parallelFor(x.numel(), [&](int64_t b, int64_t e) {
+            for (int64_t i = b; i < e; ++i) dst[i] = ir::floatToHalf(src[i]);
+        }, kParallelGrain);
+        return Status::Ok();
+    }
+    constexpr int64_t kChunk = 256;
+    args.pool.parallelFor(x.numel(), [&](int64_t b, int64_t e) {
+        Staged buf[kChunk];
+        for (int64_t c = b; c < e; c += kChunk) {
+            const int64_t n = std::min(kChunk, e - c);
+            (void)visitDType(x.dtype, [&](auto src) -> Status {
+                stage(x.as<const typename decltype(src)::type>() + c, n, buf);
+                return Status::Ok();
+            });
+            (void)visitDType(y.dtype, [&](auto dst) -> Status {
+                unstage(buf, n, y.as<typename decltype(dst)::type>() + c, o);
+                return Status::Ok();
+            });
+        }
+    }, kParallelGrain);
+    return Status::Ok();
 }
 
 }  // namespace kiln::cpu::ref

@@ -162,11 +162,17 @@ Status applyBinary(KernelArgs& args, F f) {
         const S* pa = a + off[0];
         const S* pb = b + off[1];
         Out* py = y + o;
-        // Separate loops for the stride patterns so the common cases vectorize.
-        if (sa && sb) for (int64_t j = 0; j < n; ++j) py[j] = op(pa[j], pb[j]);
-        else if (sa) for (int64_t j = 0; j < n; ++j) py[j] = op(pa[j], pb[0]);
-        else if (sb) for (int64_t j = 0; j < n; ++j) py[j] = op(pa[0], pb[j]);
-        else for (int64_t j = 0; j < n; ++j) py[j] = op(pa[0], pb[0]);
+        if constexpr (kIsFloatElem<S>) {
+            // Separate loops for the stride patterns so the common cases vectorize.
+            if (sa && sb) for (int64_t j = 0; j < n; ++j) py[j] = op(pa[j], pb[j]);
+            else if (sa) for (int64_t j = 0; j < n; ++j) py[j] = op(pa[j], pb[0]);
+            else if (sb) for (int64_t j = 0; j < n; ++j) py[j] = op(pa[0], pb[j]);
+            else for (int64_t j = 0; j < n; ++j) py[j] = op(pa[0], pb[0]);
+        } else {
+            // Integers and bool (index math, masks): one strided loop keeps the
+            // many integer instantiations cheap to compile.
+            for (int64_t j = 0; j < n; ++j) py[j] = op(pa[j * sa], pb[j * sb]);
+        }
     });
     return Status::Ok();
 }
@@ -205,19 +211,32 @@ Status runTyped(KernelArgs& args, BinOp op) {
             default: break;
         }
     } else if constexpr (kIsIntElem<S>) {
+        // Wrapping sum/sub/prod and the bitwise ops give the same bits for a
+        // signed type and its unsigned twin: signed types reuse the unsigned code.
+        if constexpr (std::is_signed_v<S>) {
+            switch (op) {
+                case BinOp::kSum:
+                case BinOp::kSub:
+                case BinOp::kProd:
+                case BinOp::kAnd:
+                case BinOp::kOr:
+                case BinOp::kXor: return runTyped<std::make_unsigned_t<S>>(args, op);
+                default: break;
+            }
+        } else {
+            switch (op) {
+                case BinOp::kAnd: return applyBinary<S, S>(args, [](C a, C b) { return C(a & b); });
+                case BinOp::kOr: return applyBinary<S, S>(args, [](C a, C b) { return C(a | b); });
+                case BinOp::kXor: return applyBinary<S, S>(args, [](C a, C b) { return C(a ^ b); });
+                case BinOp::kShiftLeft: return applyBinary<S, S>(args, [](C a, C b) { return shiftLeft(a, b); });
+                case BinOp::kShiftRight: return applyBinary<S, S>(args, [](C a, C b) { return shiftRight(a, b); });
+                case BinOp::kSum: return applyBinary<S, S>(args, [](C a, C b) { return wrapAdd(a, b); });
+                case BinOp::kSub: return applyBinary<S, S>(args, [](C a, C b) { return wrapSub(a, b); });
+                case BinOp::kProd: return applyBinary<S, S>(args, [](C a, C b) { return wrapMul(a, b); });
+                default: break;
+            }
+        }
         switch (op) {
-            case BinOp::kAnd: return applyBinary<S, S>(args, [](C a, C b) { return C(a & b); });
-            case BinOp::kOr: return applyBinary<S, S>(args, [](C a, C b) { return C(a | b); });
-            case BinOp::kXor: return applyBinary<S, S>(args, [](C a, C b) { return C(a ^ b); });
-            case BinOp::kShiftLeft:
-                if constexpr (std::is_unsigned_v<C>) return applyBinary<S, S>(args, [](C a, C b) { return shiftLeft(a, b); });
-                break;
-            case BinOp::kShiftRight:
-                if constexpr (std::is_unsigned_v<C>) return applyBinary<S, S>(args, [](C a, C b) { return shiftRight(a, b); });
-                break;
-            case BinOp::kSum: return applyBinary<S, S>(args, [](C a, C b) { return wrapAdd(a, b); });
-            case BinOp::kSub: return applyBinary<S, S>(args, [](C a, C b) { return wrapSub(a, b); });
-            case BinOp::kProd: return applyBinary<S, S>(args, [](C a, C b) { return wrapMul(a, b); });
             case BinOp::kDiv: return applyBinary<S, S>(args, [](C a, C b) { return intDiv(a, b); });
             case BinOp::kPow: return applyBinary<S, S>(args, [](C a, C b) { return intPow(a, b); });
             case BinOp::kMax: return applyBinary<S, S>(args, [](C a, C b) { return a < b ? b : a; });
