@@ -80,6 +80,13 @@ const std::map<std::string, ConverterFn>& registry() {
         {"Range", convertRange},
         {"Expand", convertExpand},
         {"Tile", convertTile},
+        {"Mod", convertMod},
+        {"Attention", convertAttention},
+        {"RMSNormalization", convertRMSNormalization},
+        {"SwiGLU", convertSwiGLU},
+        {"RotaryEmbedding", convertRotaryEmbedding},
+        {"TensorScatter", convertTensorScatter},
+        {"CausalConvWithState", convertCausalConvWithState},
     };
     return table;
 }
