@@ -87,6 +87,7 @@ const std::map<std::string, ConverterFn>& registry() {
         {"RotaryEmbedding", convertRotaryEmbedding},
         {"TensorScatter", convertTensorScatter},
         {"CausalConvWithState", convertCausalConvWithState},
+        {"ai.onnx.preview:FlexAttention", convertFlexAttention},
     };
     return table;
 }
@@ -132,6 +133,16 @@ std::string ConverterContext::attrString(const char* name, const std::string& de
 const pb::TensorProto* ConverterContext::attrTensor(const char* name) const {
     const auto* a = findAttr(mNode, name);
     return a && a->has_t() ? &a->t() : nullptr;
+}
+
+const pb::GraphProto* ConverterContext::attrGraph(const char* name) const {
+    const auto* a = findAttr(mNode, name);
+    return a && a->has_g() ? &a->g() : nullptr;
+}
+
+bool ConverterContext::importSubgraph(const pb::GraphProto& graph, const std::vector<ITensor*>& inputs,
+                                      std::vector<ITensor*>& outputs) {
+    return mImporter.importSubgraph(graph, inputs, outputs, mNodeIndex, mNode);
 }
 
 bool ConverterContext::hasInput(int32_t i) const {

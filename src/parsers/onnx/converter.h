@@ -54,6 +54,7 @@ public:
     std::vector<float> attrFloats(const char* name) const;
     std::string attrString(const char* name, const std::string& def) const;
     const pb::TensorProto* attrTensor(const char* name) const;
+    const pb::GraphProto* attrGraph(const char* name) const;
 
     // Inputs.
     int32_t nbInputs() const { return static_cast<int32_t>(mInputs.size()); }
@@ -74,6 +75,9 @@ public:
     Weights keepFloats(const std::vector<float>& values);
     //! Adds a constant layer holding `value`; null + error on failure.
     ITensor* addConstantTensor(const Constant& value);
+    //! Imports a graph attribute inline (see Importer::importSubgraph).
+    bool importSubgraph(const pb::GraphProto& graph, const std::vector<ITensor*>& inputs,
+                        std::vector<ITensor*>& outputs);
 
 private:
     Importer& mImporter;

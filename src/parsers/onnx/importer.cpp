@@ -99,11 +99,13 @@ bool Importer::addInputs(const pb::GraphProto& graph) {
 }
 
 bool Importer::importNode(const pb::NodeProto& node, int32_t index) {
-    if (!node.domain().empty() && node.domain() != "ai.onnx") {
+    const bool defaultDomain = node.domain().empty() || node.domain() == "ai.onnx";
+    // Ops of other domains are registered as "domain:op" (e.g. ai.onnx.preview:FlexAttention).
+    ConverterFn fn = findConverter(defaultDomain ? node.op_type() : node.domain() + ":" + node.op_type());
+    if (!fn && !defaultDomain) {
         recordError(ErrorCode::kUNSUPPORTED_NODE, "no converter for domain '" + node.domain() + "'", index, &node);
         return false;
     }
-    ConverterFn fn = findConverter(node.op_type());
     if (!fn) {
         recordError(ErrorCode::kUNSUPPORTED_NODE, "no converter for op '" + node.op_type() + "'", index, &node);
         return false;
@@ -176,13 +178,56 @@ bool Importer::importModel(const pb::ModelProto& model) {
     return markOutputs(model.graph());
 }
 
+bool Importer::importSubgraph(const pb::GraphProto& graph, const std::vector<ITensor*>& inputs,
+                              std::vector<ITensor*>& outputs, int32_t ownerIndex, const pb::NodeProto& owner) {
+    if (graph.input_size() != static_cast<int>(inputs.size())) {
+        recordError(ErrorCode::kINVALID_NODE,
+                    "subgraph '" + graph.name() + "' has " + std::to_string(graph.input_size()) + " inputs, expected " +
+                        std::to_string(inputs.size()),
+                    ownerIndex, &owner);
+        return false;
+    }
+    // The subgraph's names shadow the outer ones only while it is imported.
+    const auto savedTensors = mTensors;
+    const auto savedConstants = mConstants;
+    bool ok = true;
+    for (const auto& init : graph.initializer()) {
+        Constant c;
+        std::string err;
+        if (!tensorProtoToConstant(init, c, err, mModelDir.empty() ? nullptr : mModelDir.c_str())) {
+            recordError(ErrorCode::kINVALID_VALUE, "subgraph initializer: " + err, ownerIndex, &owner);
+            ok = false;
+            break;
+        }
+        mTensors.erase(init.name());
+        mConstants[init.name()] = std::move(c);
+    }
+    for (int i = 0; ok && i < graph.input_size(); ++i) {
+        mConstants.erase(graph.input(i).name());
+        mTensors[graph.input(i).name()] = inputs[size_t(i)];
+    }
+    for (int i = 0; ok && i < graph.node_size(); ++i) ok = importNode(graph.node(i), ownerIndex);
+    for (int i = 0; ok && i < graph.output_size(); ++i) {
+        ITensor* t = materialize(graph.output(i).name());
+        if (!t) {
+            recordError(ErrorCode::kINVALID_GRAPH, "subgraph output '" + graph.output(i).name() + "' is not produced",
+                        ownerIndex, &owner);
+            ok = false;
+        }
+        outputs.push_back(t);
+    }
+    mTensors = savedTensors;
+    mConstants = savedConstants;
+    return ok;
+}
+
 bool Importer::checkSupport(const pb::ModelProto& model) {
     bool ok = true;
     const auto& nodes = model.graph().node();
     for (int i = 0; i < nodes.size(); ++i) {
         const auto& n = nodes[i];
         const bool defaultDomain = n.domain().empty() || n.domain() == "ai.onnx";
-        if (!defaultDomain || !findConverter(n.op_type())) {
+        if (!findConverter(defaultDomain ? n.op_type() : n.domain() + ":" + n.op_type())) {
             recordError(ErrorCode::kUNSUPPORTED_NODE, "no converter for op '" + n.op_type() + "'", i, &n);
             ok = false;
         }

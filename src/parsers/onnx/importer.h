@@ -50,6 +50,11 @@ public:
     ITensor* materialize(const std::string& name);
     void bindConstant(const std::string& name, Constant value);
     void recordError(ErrorCode code, const std::string& desc, int32_t node, const pb::NodeProto* proto);
+    //! Imports a graph attribute of node `ownerIndex` inline: its inputs bound to
+    //! `inputs`, its initializers and nodes in a scope that also sees the outer
+    //! graph's values and is dropped afterwards; `outputs` receives its outputs.
+    bool importSubgraph(const pb::GraphProto& graph, const std::vector<ITensor*>& inputs,
+                        std::vector<ITensor*>& outputs, int32_t ownerIndex, const pb::NodeProto& owner);
 
 private:
     bool readOpset(const pb::ModelProto& model);

@@ -10,9 +10,7 @@
 //   probs  = softmax(scores + bias) in softmax_precision, 0 on rows whose bias is
 //            all -inf
 //   Y      = probs @ V
-// Grouped-query attention (q_num_heads a multiple of kv_num_heads) shares kv
-// head h among query heads h*g .. h*g+g-1: the query heads are folded into a
-// group axis and K/V broadcast over it, so K/V are never copied.
+// Grouped-query attention (q_num_heads a multiple of kv_num_heads): see headMatmul.
 #include <cmath>
 #include <limits>
 
@@ -106,19 +104,37 @@ ITensor* attentionBias(LayerChain& c, const AttentionBiasSpec& spec) {
     return bias;
 }
 
+ITensor* headMatmul(LayerChain& c, ITensor* a, ITensor* b, bool transB) {
+    const auto ad = LayerChain::dims(a), bd = LayerChain::dims(b);
+    if (ad.size() != 4 || bd.size() != 4) return c.fail("internal: head matmul needs 4-D operands");
+    const int64_t hq = ad[1], hkv = bd[1];
+    if (hkv <= 0 || hq % hkv != 0)
+        return c.fail("q_num_heads " + std::to_string(hq) + " is not a multiple of kv_num_heads " +
+                      std::to_string(hkv));
+    const int64_t g = hq / hkv;
+    if (g == 1) return c.matmul(a, false, b, transB);
+    // Query heads h*g .. h*g+g-1 share kv head h: fold them into a group axis
+    // and let the kv operand broadcast over it (no copy of K/V).
+    ITensor* a5 = c.reshape(a, {ad[0], hkv, g, ad[2], ad[3]});
+    ITensor* b5 = c.reshape(b, {bd[0], hkv, 1, bd[2], bd[3]});
+    ITensor* r = c.matmul(a5, false, b5, transB);
+    const auto rd = LayerChain::dims(r);
+    if (rd.size() != 5) return nullptr;
+    return c.reshape(r, {ad[0], hq, rd[3], rd[4]});
+}
+
 ITensor* attentionCore(LayerChain& c, const AttentionCoreSpec& s, AttentionCoreOutputs& out) {
     ITensor *q = s.q, *k = s.k, *v = s.v;
     const DataType t = q->getType();
     const auto qd = LayerChain::dims(q), kd = LayerChain::dims(k), vd = LayerChain::dims(v);
-    const int64_t b = qd[0], hq = qd[1], sq = qd[2], dqk = qd[3];
-    const int64_t hkv = kd[1], skv = kd[2], dv = vd[3];
+    const int64_t b = qd[0], hq = qd[1], dqk = qd[3];
+    const int64_t hkv = kd[1], skv = kd[2];
     if (kd[0] != b || vd[0] != b) return c.fail("Q, K and V have different batch sizes");
     if (kd[3] != dqk) return c.fail("Q and K have different head sizes");
     if (vd[1] != hkv || vd[2] != skv) return c.fail("K and V differ in head count or sequence length");
     if (hkv <= 0 || hq % hkv != 0)
         return c.fail("q_num_heads " + std::to_string(hq) + " is not a multiple of kv_num_heads " +
                       std::to_string(hkv));
-    const int64_t g = hq / hkv;
 
     // Scale both operands by sqrt(scale), in the input type, as the function body does.
     const float scale = s.hasScale ? s.scale : 1.f / std::sqrt(float(dqk));
@@ -126,15 +142,7 @@ ITensor* attentionCore(LayerChain& c, const AttentionCoreSpec& s, AttentionCoreO
     ITensor* qs = c.mul(q, c.scalar(rootScale, 4, t));
     ITensor* ks = c.mul(k, c.scalar(rootScale, 4, t));
 
-    // scores [B, Hq, Sq, Skv]; GQA folds the query heads into [B, Hkv, g, Sq, D].
-    ITensor* scores = nullptr;
-    if (g == 1) {
-        scores = c.matmul(qs, false, ks, true);
-    } else {
-        ITensor* q5 = c.reshape(qs, {b, hkv, g, sq, dqk});
-        ITensor* k5 = c.reshape(ks, {b, hkv, 1, skv, dqk});
-        scores = c.reshape(c.matmul(q5, false, k5, true), {b, hq, sq, skv});
-    }
+    ITensor* scores = headMatmul(c, qs, ks, true);  // [B, Hq, Sq, Skv]
     out.qk = scores;
     if (s.softcap > 0.f) {
         ITensor* cap = c.scalar(s.softcap, 4, t);
@@ -156,15 +164,7 @@ ITensor* attentionCore(LayerChain& c, const AttentionCoreSpec& s, AttentionCoreO
     }
     out.probs = probs;
 
-    ITensor* y = nullptr;
-    if (g == 1) {
-        y = c.matmul(probs, false, v, false);
-    } else {
-        ITensor* p5 = c.reshape(probs, {b, hkv, g, sq, skv});
-        ITensor* v5 = c.reshape(v, {b, hkv, 1, skv, dv});
-        y = c.reshape(c.matmul(p5, false, v5, false), {b, hq, sq, dv});
-    }
-    return y;
+    return headMatmul(c, probs, v, false);
 }
 
 KILN_ONNX_CONVERTER(convertAttention) {

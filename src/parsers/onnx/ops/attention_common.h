@@ -36,6 +36,10 @@ struct AttentionCoreOutputs {
     ITensor* probs = nullptr;         //!< softmax
 };
 
+//! a [B, Hq, M, X] times b [B, Hkv, ., .] (transposed when transB) per head,
+//! kv head h serving query heads h*g .. h*g+g-1 (g = Hq / Hkv).
+ITensor* headMatmul(LayerChain& c, ITensor* a, ITensor* b, bool transB);
+
 //! Y [B, Hq, Sq, Dv]; null after an error.
 ITensor* attentionCore(LayerChain& c, const AttentionCoreSpec& spec, AttentionCoreOutputs& out);
 

@@ -76,6 +76,8 @@ KILN_ONNX_CONVERTER(convertRotaryEmbedding);
 KILN_ONNX_CONVERTER(convertTensorScatter);
 // causal_conv_with_state.cpp
 KILN_ONNX_CONVERTER(convertCausalConvWithState);
+// flex_attention.cpp
+KILN_ONNX_CONVERTER(convertFlexAttention);
 // swiglu.cpp
 KILN_ONNX_CONVERTER(convertSwiGLU);
 // rms_normalization.cpp
