@@ -88,6 +88,7 @@ const std::map<std::string, ConverterFn>& registry() {
         {"TensorScatter", convertTensorScatter},
         {"CausalConvWithState", convertCausalConvWithState},
         {"ai.onnx.preview:FlexAttention", convertFlexAttention},
+        {"LinearAttention", convertLinearAttention},
     };
     return table;
 }

@@ -78,6 +78,8 @@ KILN_ONNX_CONVERTER(convertTensorScatter);
 KILN_ONNX_CONVERTER(convertCausalConvWithState);
 // flex_attention.cpp
 KILN_ONNX_CONVERTER(convertFlexAttention);
+// linear_attention.cpp
+KILN_ONNX_CONVERTER(convertLinearAttention);
 // swiglu.cpp
 KILN_ONNX_CONVERTER(convertSwiGLU);
 // rms_normalization.cpp
