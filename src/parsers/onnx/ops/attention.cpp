@@ -41,10 +41,17 @@ ITensor* toHeads(LayerChain& c, ITensor* x, int64_t heads) {
 // The ONNX dtype enum value of softmax_precision -> kiln type.
 bool softmaxPrecisionType(int64_t onnxType, DataType& out) {
     switch (onnxType) {
-        case 1: out = DataType::kFLOAT; return true;
-        case 10: out = DataType::kHALF; return true;
-        case 16: out = DataType::kBF16; return true;
-        default: return false;
+        case 1:
+            out = DataType::kFLOAT;
+            return true;
+        case 10:
+            out = DataType::kHALF;
+            return true;
+        case 16:
+            out = DataType::kBF16;
+            return true;
+        default:
+            return false;
     }
 }
 
@@ -195,8 +202,7 @@ KILN_ONNX_CONVERTER(convertAttention) {
     s.hasScale = ctx.hasAttr("scale");
     s.scale = ctx.attrFloat("scale", 1.f);
     s.softmaxType = q->getType();
-    if (ctx.hasAttr("softmax_precision") &&
-        !softmaxPrecisionType(ctx.attrInt("softmax_precision", 1), s.softmaxType))
+    if (ctx.hasAttr("softmax_precision") && !softmaxPrecisionType(ctx.attrInt("softmax_precision", 1), s.softmaxType))
         return ctx.fail(ErrorCode::kUNSUPPORTED_NODE, "softmax_precision must be float, float16 or bfloat16");
 
     s.q = toHeads(c, q, qHeads);
@@ -259,8 +265,7 @@ KILN_ONNX_CONVERTER(convertAttention) {
     // Without a past, present_key/value are K/V themselves (perhaps network
     // inputs, which must keep their names): give them their own tensors.
     for (size_t i = 1; i < 3; ++i)
-        if (outputs[i] && outputs[i]->isNetworkInput())
-            outputs[i] = c.identity(outputs[i]);
+        if (outputs[i] && outputs[i]->isNetworkInput()) outputs[i] = c.identity(outputs[i]);
     return c.ok();
 }
 

@@ -10,9 +10,9 @@ struct AttentionBiasSpec {
     int64_t batch = 0, qLen = 0, kvLen = 0;  //!< kvLen: total (past + new) keys
     ITensor* mask = nullptr;                 //!< attn_mask: bool (true = attend) or float (added)
     bool causal = false;
-    ITensor* pastKey = nullptr;              //!< set when a past cache was concatenated
+    ITensor* pastKey = nullptr;  //!< set when a past cache was concatenated
     int64_t pastLen = 0;
-    ITensor* nonpadKvSeqlen = nullptr;       //!< int64 [batch]
+    ITensor* nonpadKvSeqlen = nullptr;  //!< int64 [batch]
 };
 
 //! The bias broadcastable to [B, H, Sq, Skv] in float32, or null when there is none.
@@ -20,8 +20,8 @@ ITensor* attentionBias(LayerChain& c, const AttentionBiasSpec& spec);
 
 struct AttentionCoreSpec {
     ITensor *q = nullptr, *k = nullptr, *v = nullptr;  //!< [B, H, S, D]; K/V with Hkv heads
-    ITensor* bias = nullptr;                            //!< from attentionBias (or null)
-    bool guardMaskedRows = false;  //!< zero the probabilities of rows whose bias is all -inf
+    ITensor* bias = nullptr;                           //!< from attentionBias (or null)
+    bool guardMaskedRows = false;                      //!< zero the probabilities of rows whose bias is all -inf
     bool hasScale = false;
     float scale = 1.f;
     float softcap = 0.f;

@@ -26,7 +26,8 @@ KILN_ONNX_CONVERTER(convertCausalConvWithState) {
     if (act != "none" && act != "silu" && act != "swish")
         return ctx.fail(ErrorCode::kINVALID_VALUE, "unknown activation '" + act + "'");
     const DataType t = x->getType();
-    if (!isFloatType(t) || w->getType() != t) return ctx.fail(ErrorCode::kUNSUPPORTED_NODE, "input and weight must share one float type");
+    if (!isFloatType(t) || w->getType() != t)
+        return ctx.fail(ErrorCode::kUNSUPPORTED_NODE, "input and weight must share one float type");
 
     LayerChain c(ctx);
     const DataType f = DataType::kFLOAT;

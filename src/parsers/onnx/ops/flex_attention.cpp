@@ -35,8 +35,7 @@ struct Indices {
 };
 
 // Runs modifier `g` on `value` (null for mask_mod's four-input form).
-ITensor* applyModifier(LayerChain& c, const pb::GraphProto& g, ITensor* value, const Indices& idx,
-                       const char* what) {
+ITensor* applyModifier(LayerChain& c, const pb::GraphProto& g, ITensor* value, const Indices& idx, const char* what) {
     std::vector<ITensor*> in;
     const int n = g.input_size();
     const int first = value ? 1 : 0;
@@ -74,18 +73,26 @@ KILN_ONNX_CONVERTER(convertFlexAttention) {
             if (x < 0) return ctx.fail(ErrorCode::kUNSUPPORTED_NODE, "Q, K and V need static dimensions");
     const DataType t = q->getType();
     if (!isFloatType(t) || k->getType() != t)
-        return ctx.fail(ErrorCode::kUNSUPPORTED_NODE, "Q and K must share one of float32, float16, bfloat16 "
-                                                      "(kiln's matrix multiply has no float64)");
+        return ctx.fail(ErrorCode::kUNSUPPORTED_NODE,
+                        "Q and K must share one of float32, float16, bfloat16 "
+                        "(kiln's matrix multiply has no float64)");
     if (!isFloatType(v->getType())) return ctx.fail(ErrorCode::kUNSUPPORTED_NODE, "V must be float32/16 or bfloat16");
     if (kd[0] != qd[0] || vd[0] != qd[0] || kd[3] != qd[3] || vd[1] != kd[1] || vd[2] != kd[2])
         return ctx.fail(ErrorCode::kINVALID_NODE, "Q, K and V shapes do not match");
     DataType p = DataType::kFLOAT;  // the 16-bit types run softmax and P @ V in float32
     if (ctx.hasAttr("softmax_precision")) {
         switch (ctx.attrInt("softmax_precision", 1)) {
-            case 1: p = DataType::kFLOAT; break;
-            case 10: p = DataType::kHALF; break;
-            case 16: p = DataType::kBF16; break;
-            default: return ctx.fail(ErrorCode::kUNSUPPORTED_NODE, "softmax_precision must be float, float16 or bfloat16");
+            case 1:
+                p = DataType::kFLOAT;
+                break;
+            case 10:
+                p = DataType::kHALF;
+                break;
+            case 16:
+                p = DataType::kBF16;
+                break;
+            default:
+                return ctx.fail(ErrorCode::kUNSUPPORTED_NODE, "softmax_precision must be float, float16 or bfloat16");
         }
     }
 
@@ -100,7 +107,8 @@ KILN_ONNX_CONVERTER(convertFlexAttention) {
     idx.h = c.iota(h, {1, h, 1, 1});
     idx.q = c.iota(sq, {1, 1, sq, 1});
     idx.k = c.iota(skv, {1, 1, 1, skv});
-    if (const pb::GraphProto* g = ctx.attrGraph("score_mod")) scores = c.cast(applyModifier(c, *g, scores, idx, "score_mod"), p);
+    if (const pb::GraphProto* g = ctx.attrGraph("score_mod"))
+        scores = c.cast(applyModifier(c, *g, scores, idx, "score_mod"), p);
     if (const pb::GraphProto* g = ctx.attrGraph("mask_mod")) {
         if (g->input_size() == 4) {
             ITensor* keep = c.cast(applyModifier(c, *g, nullptr, idx, "mask_mod"), DataType::kBOOL);
@@ -110,7 +118,8 @@ KILN_ONNX_CONVERTER(convertFlexAttention) {
         }
     }
     ITensor* probs = c.softmax(scores, 3);
-    if (const pb::GraphProto* g = ctx.attrGraph("prob_mod")) probs = c.cast(applyModifier(c, *g, probs, idx, "prob_mod"), p);
+    if (const pb::GraphProto* g = ctx.attrGraph("prob_mod"))
+        probs = c.cast(applyModifier(c, *g, probs, idx, "prob_mod"), p);
     ITensor* y = c.cast(headMatmul(c, probs, c.cast(v, p), false), v->getType());
     if (!y) return false;
     outputs.push_back(y);

@@ -58,7 +58,8 @@ KILN_ONNX_CONVERTER(convertLinearAttention) {
     const std::string rule = ctx.attrString("update_rule", "gated_delta");
     const bool gated = rule == "gated" || rule == "gated_delta";
     const bool delta = rule == "delta" || rule == "gated_delta";
-    if (!gated && !delta && rule != "linear") return ctx.fail(ErrorCode::kINVALID_VALUE, "unknown update_rule '" + rule + "'");
+    if (!gated && !delta && rule != "linear")
+        return ctx.fail(ErrorCode::kINVALID_VALUE, "unknown update_rule '" + rule + "'");
     if (gated && !ctx.hasInput(4)) return ctx.fail(ErrorCode::kINVALID_NODE, "update_rule '" + rule + "' needs decay");
     if (delta && !ctx.hasInput(5)) return ctx.fail(ErrorCode::kINVALID_NODE, "update_rule '" + rule + "' needs beta");
     const float scale = ctx.hasAttr("scale") ? ctx.attrFloat("scale", 1.f) : 1.f / std::sqrt(float(dk));
@@ -74,8 +75,10 @@ KILN_ONNX_CONVERTER(convertLinearAttention) {
         if (!g) return false;
         const auto gd = LayerChain::dims(g);
         if (gd.size() != 3 || gd[0] != b || gd[1] != steps || (gd[2] != hkv * dk && gd[2] != hkv))
-            return ctx.fail(ErrorCode::kINVALID_NODE, "decay must be [B, T, kv_num_heads * d_k] or [B, T, kv_num_heads]");
-        gate = c.reshapeTranspose(c.unary(c.cast(g, f), UnaryOperation::kEXP), {b, steps, hkv, gd[2] / hkv}, {0, 2, 3, 1});
+            return ctx.fail(ErrorCode::kINVALID_NODE,
+                            "decay must be [B, T, kv_num_heads * d_k] or [B, T, kv_num_heads]");
+        gate =
+            c.reshapeTranspose(c.unary(c.cast(g, f), UnaryOperation::kEXP), {b, steps, hkv, gd[2] / hkv}, {0, 2, 3, 1});
     }
     ITensor* betaAll = nullptr;  // [B, Hkv or 1, T, 1]
     if (delta) {
@@ -101,7 +104,7 @@ KILN_ONNX_CONVERTER(convertLinearAttention) {
         ITensor* kt = c.sliceAxis(k4, 2, s, s + 1);  // [B, Hkv, 1, Dk]
         ITensor* vt = c.sliceAxis(v4, 2, s, s + 1);  // [B, Hkv, 1, Dv]
         if (gated && state) state = c.mul(state, c.sliceAxis(gate, 3, s, s + 1));
-        ITensor* write = vt;                         // the row written under k_t
+        ITensor* write = vt;  // the row written under k_t
         if (delta) {
             ITensor* diff = state ? c.sub(vt, c.matmul(kt, false, state, false)) : vt;  // v - S^T k
             write = c.mul(c.sliceAxis(betaAll, 2, s, s + 1), diff);

@@ -9,10 +9,17 @@ namespace {
 // The stash_type attribute (an ONNX dtype) as a kiln float type.
 bool stashType(ConverterContext& ctx, DataType& out) {
     switch (ctx.attrInt("stash_type", 1)) {
-        case 1: out = DataType::kFLOAT; return true;
-        case 10: out = DataType::kHALF; return true;
-        case 16: out = DataType::kBF16; return true;
-        default: return ctx.fail(ErrorCode::kUNSUPPORTED_NODE, "stash_type must be float, float16 or bfloat16");
+        case 1:
+            out = DataType::kFLOAT;
+            return true;
+        case 10:
+            out = DataType::kHALF;
+            return true;
+        case 16:
+            out = DataType::kBF16;
+            return true;
+        default:
+            return ctx.fail(ErrorCode::kUNSUPPORTED_NODE, "stash_type must be float, float16 or bfloat16");
     }
 }
 
@@ -42,7 +49,8 @@ KILN_ONNX_CONVERTER(convertRMSNormalization) {
     // Y = X / sqrt(mean(X^2) + epsilon) * scale
     ITensor* xu = c.cast(x, u);
     ITensor* meanSquare = c.reduce(c.mul(xu, xu), ReduceOperation::kAVG, axes, true);
-    ITensor* rms = c.unary(c.add(meanSquare, c.scalar(ctx.attrFloat("epsilon", 1e-5f), rank, u)), UnaryOperation::kSQRT);
+    ITensor* rms =
+        c.unary(c.add(meanSquare, c.scalar(ctx.attrFloat("epsilon", 1e-5f), rank, u)), UnaryOperation::kSQRT);
     ITensor* normalized = c.cast(c.div(xu, rms), x->getType());
     ITensor* y = c.mul(normalized, c.cast(scale, x->getType()));
     if (!y) return false;
@@ -69,7 +77,8 @@ bool convertLayerNormalizationStats(ConverterContext& ctx, const pb::NodeProto& 
     ITensor* mean = c.reduce(xu, ReduceOperation::kAVG, axes, true);
     ITensor* dev = c.sub(xu, mean);
     ITensor* var = c.reduce(c.mul(dev, dev), ReduceOperation::kAVG, axes, true);
-    ITensor* invStd = c.unary(c.unary(c.add(var, c.scalar(eps, rank, u)), UnaryOperation::kSQRT), UnaryOperation::kRECIP);
+    ITensor* invStd =
+        c.unary(c.unary(c.add(var, c.scalar(eps, rank, u)), UnaryOperation::kSQRT), UnaryOperation::kRECIP);
     if (!c.ok()) return false;
     outputs.push_back(norm->getOutput(0));
     outputs.push_back(node.output_size() > 1 && !node.output(1).empty() ? mean : nullptr);

@@ -65,8 +65,8 @@ KILN_ONNX_CONVERTER(convertRotaryEmbedding) {
 
     // The 4-D view: [B, H, S, D] (cos as [B, 1, S, half]) or [B, S, H, D] (cos as [B, S, 1, half]).
     ITensor* x4 = xd.size() == 4 ? x : c.reshape(x, {b, s, h, d});
-    const std::vector<int64_t> csShape = xd.size() == 4 ? std::vector<int64_t>{b, 1, s, half}
-                                                        : std::vector<int64_t>{b, s, 1, half};
+    const std::vector<int64_t> csShape =
+        xd.size() == 4 ? std::vector<int64_t>{b, 1, s, half} : std::vector<int64_t>{b, s, 1, half};
     ITensor* cosv = c.reshape(cosBs, csShape);
     ITensor* sinv = c.reshape(sinBs, csShape);
     ITensor* x1 = interleaved ? c.sliceAxis(x4, 3, 0, rot, 2) : c.sliceAxis(x4, 3, 0, half);

@@ -16,10 +16,12 @@ KILN_ONNX_CONVERTER(convertTensorScatter) {
     if (!update) return false;
     const auto pd = LayerChain::dims(past), ud = LayerChain::dims(update);
     const int32_t rank = int32_t(pd.size());
-    if (rank < 2 || ud.size() != pd.size()) return ctx.fail(ErrorCode::kINVALID_NODE, "past_cache and update need one rank >= 2");
+    if (rank < 2 || ud.size() != pd.size())
+        return ctx.fail(ErrorCode::kINVALID_NODE, "past_cache and update need one rank >= 2");
     for (int64_t v : pd)
         if (v < 0) return ctx.fail(ErrorCode::kUNSUPPORTED_NODE, "past_cache needs static dimensions");
-    if (update->getType() != past->getType()) return ctx.fail(ErrorCode::kINVALID_NODE, "update's type differs from past_cache's");
+    if (update->getType() != past->getType())
+        return ctx.fail(ErrorCode::kINVALID_NODE, "update's type differs from past_cache's");
     int64_t axis = ctx.attrInt("axis", -2);
     if (!normalizeAxis(axis, rank) || axis == 0)
         return ctx.fail(ErrorCode::kINVALID_VALUE, "axis must name a non-batch dimension");
@@ -27,7 +29,8 @@ KILN_ONNX_CONVERTER(convertTensorScatter) {
         if (i != axis && ud[i] != pd[i])
             return ctx.fail(ErrorCode::kINVALID_NODE, "update differs from past_cache outside the sequence axis");
     const std::string mode = ctx.attrString("mode", "linear");
-    if (mode != "linear" && mode != "circular") return ctx.fail(ErrorCode::kINVALID_VALUE, "unknown mode '" + mode + "'");
+    if (mode != "linear" && mode != "circular")
+        return ctx.fail(ErrorCode::kINVALID_VALUE, "unknown mode '" + mode + "'");
     const int64_t b = pd[0], maxLen = pd[axis], len = ud[axis];
     if (len > maxLen) return ctx.fail(ErrorCode::kINVALID_NODE, "update is longer than the cache");
 
@@ -46,9 +49,9 @@ KILN_ONNX_CONVERTER(convertTensorScatter) {
     }
     if (mode == "circular") row = c.binary(row, c.constantInt64({1}, {maxLen}), ElementWiseOperation::kMOD);
     ITensor* zero = c.constantInt64({1}, {0});
-    ITensor* written = c.binary(c.unary(c.binary(row, zero, ElementWiseOperation::kLESS), UnaryOperation::kNOT),
-                                c.binary(row, c.constantInt64({1}, {len}), ElementWiseOperation::kLESS),
-                                ElementWiseOperation::kAND);
+    ITensor* written =
+        c.binary(c.unary(c.binary(row, zero, ElementWiseOperation::kLESS), UnaryOperation::kNOT),
+                 c.binary(row, c.constantInt64({1}, {len}), ElementWiseOperation::kLESS), ElementWiseOperation::kAND);
     ITensor* clamped = c.binary(c.binary(row, c.constantInt64({1}, {len - 1}), ElementWiseOperation::kMIN), zero,
                                 ElementWiseOperation::kMAX);
     // GatherElements needs indices of the full output shape: broadcast over the other dims.
