@@ -354,3 +354,49 @@ TEST(OnnxTransformerOps, RotaryEmbedding3dInterleavedPartial) {
         }
     expectClose(r["y"], want, "output");
 }
+
+// FlexAttention (ai.onnx.preview) with the element-wise modifier forms:
+// score_mod(score, b, h, q_idx, kv_idx) adds 0.5 * h, mask_mod(b, h, q_idx,
+// kv_idx) keeps kv_idx <= q_idx, and a whole-tensor prob_mod doubles the
+// probabilities; GQA (2 query heads on 1 kv head).
+TEST(OnnxTransformerOps, FlexAttentionElementwiseModifiers) {
+    const int64_t b = 1, hq = 2, hkv = 1, s = 3, d = 2;
+    const auto q = pattern(size_t(b * hq * s * d), 25), k = pattern(size_t(b * hkv * s * d), 26),
+               v = pattern(size_t(b * hkv * s * d), 27);
+    auto graph = [](const std::vector<std::string>& nodes, const std::vector<std::string>& inits,
+                    const std::vector<std::string>& ins, const std::string& out) {
+        std::string g;
+        for (const auto& n : nodes) putBytes(g, 1, n);
+        putBytes(g, 2, "mod");
+        for (const auto& i : inits) putBytes(g, 5, i);
+        for (const auto& i : ins) putBytes(g, 11, i);
+        putBytes(g, 12, out);
+        return g;
+    };
+    auto attrG = [](const std::string& name, const std::string& g) {
+        Attr a;
+        putBytes(a.bytes, 1, name);
+        putBytes(a.bytes, 6, g);
+        putInt(a.bytes, 20, 5);
+        return a;
+    };
+    const std::string scoreMod =
+        graph({chainNode({"hi"}, "hf", "Cast", {attrI("to", 1)}), chainNode({"hf", "half"}, "hb", "Mul"),
+               chainNode({"sc", "hb"}, "sc_out", "Add")},
+              {floatInit("half", {}, {0.5f})},
+              {info("sc", {}, 1), info("bi", {}, 7), info("hi", {}, 7), info("qi", {}, 7), info("ki", {}, 7)},
+              info("sc_out", {}, 1));
+    const std::string maskMod =
+        graph({chainNode({"q2", "k2"}, "keep", "GreaterOrEqual")}, {},
+              {info("b2", {}, 7), info("h2", {}, 7), info("q2", {}, 7), info("k2", {}, 7)}, info("keep", {}, 9));
+    const std::string probMod = graph({chainNode({"pr", "two"}, "pr_out", "Mul")}, {floatInit("two", {}, {2.f})},
+                                      {info("pr", {}, 1)}, info("pr_out", {}, 1));
+    std::string n = multiNode({"Q", "K", "V"}, {"Y"}, "FlexAttention",
+                              {attrG("score_mod", scoreMod), attrG("mask_mod", maskMod), attrG("prob_mod", probMod)});
+    putBytes(n, 7, "ai.onnx.preview");
+    auto r = runGraph(n, {{"Q", {b, hq, s, d}, q}, {"K", {b, hkv, s, d}, k}, {"V", {b, hkv, s, d}, v}}, {"Y"}, 26);
+    auto want = refAttention(q, k, v, b, hq, hkv, s, s, d, d, 1.0 / std::sqrt(double(d)),
+                             [](int64_t, int64_t h, int64_t i, int64_t j) { return j > i ? -kInf : 0.5 * double(h); });
+    for (auto& x : want) x *= 2.0;
+    expectClose(r["Y"], want, "Y");
+}
