@@ -83,22 +83,17 @@ ITensor* attentionBias(LayerChain& c, const AttentionBiasSpec& spec) {
         bias = m;
     }
     if (spec.causal) {
-        ITensor* causal = nullptr;
-        if (!spec.pastKey && spec.nonpadKvSeqlen) {
-            // External cache: query i of batch b sees keys j <= i + nonpad[b] - Sq.
-            ITensor* off = c.reshape(c.sub(spec.nonpadKvSeqlen, c.constantInt64({1}, {sq})), {b, 1, 1, 1});
-            ITensor* limit = c.add(c.iota(sq, {1, 1, sq, 1}), off);
-            ITensor* hidden = c.binary(limit, c.iota(skv, {1, 1, 1, skv}), ElementWiseOperation::kLESS);
-            causal = c.select(hidden, c.scalar(kNegInf, 4, DataType::kFLOAT), c.scalar(0.f, 4, DataType::kFLOAT));
-        } else {
-            // Internal cache or none: a constant offset (the past length).
-            const int64_t off = spec.pastLen;
-            std::vector<float> v(size_t(sq * skv), 0.f);
-            for (int64_t i = 0; i < sq; ++i)
-                for (int64_t j = 0; j < skv; ++j)
-                    if (j > i + off) v[size_t(i * skv + j)] = kNegInf;
-            causal = c.constant({sq, skv}, v, DataType::kFLOAT);
-        }
+        // Query i sees keys j <= i + offset: the past length (internal cache or
+        // none), or nonpad_kv_seqlen[b] - Sq per batch (external cache). Built
+        // from index vectors so that a long sequence never becomes an
+        // [Sq, Skv] parse-time constant (the builder folds small ones).
+        ITensor* off = !spec.pastKey && spec.nonpadKvSeqlen
+                           ? c.reshape(c.sub(spec.nonpadKvSeqlen, c.constantInt64({1}, {sq})), {b, 1, 1, 1})
+                           : c.constantInt64({1, 1, 1, 1}, {spec.pastLen});
+        ITensor* limit = c.add(c.iota(sq, {1, 1, sq, 1}), off);
+        ITensor* hidden = c.binary(limit, c.iota(skv, {1, 1, 1, skv}), ElementWiseOperation::kLESS);
+        ITensor* causal =
+            c.select(hidden, c.scalar(kNegInf, 4, DataType::kFLOAT), c.scalar(0.f, 4, DataType::kFLOAT));
         bias = bias ? c.add(bias, causal) : causal;
     }
     if (spec.nonpadKvSeqlen) {
