@@ -92,8 +92,7 @@ ITensor* attentionBias(LayerChain& c, const AttentionBiasSpec& spec) {
                            : c.constantInt64({1, 1, 1, 1}, {spec.pastLen});
         ITensor* limit = c.add(c.iota(sq, {1, 1, sq, 1}), off);
         ITensor* hidden = c.binary(limit, c.iota(skv, {1, 1, 1, skv}), ElementWiseOperation::kLESS);
-        ITensor* causal =
-            c.select(hidden, c.scalar(kNegInf, 4, DataType::kFLOAT), c.scalar(0.f, 4, DataType::kFLOAT));
+        ITensor* causal = c.select(hidden, c.scalar(kNegInf, 4, DataType::kFLOAT), c.scalar(0.f, 4, DataType::kFLOAT));
         bias = bias ? c.add(bias, causal) : causal;
     }
     if (spec.nonpadKvSeqlen) {
@@ -127,8 +126,10 @@ ITensor* headMatmul(LayerChain& c, ITensor* a, ITensor* b, bool transB) {
 
 ITensor* attentionCore(LayerChain& c, const AttentionCoreSpec& s, AttentionCoreOutputs& out) {
     ITensor *q = s.q, *k = s.k, *v = s.v;
+    if (!c.ok() || !q || !k || !v) return nullptr;
     const DataType t = q->getType();
     const auto qd = LayerChain::dims(q), kd = LayerChain::dims(k), vd = LayerChain::dims(v);
+    if (qd.size() != 4 || kd.size() != 4 || vd.size() != 4) return c.fail("internal: attention needs 4-D Q, K, V");
     const int64_t b = qd[0], hq = qd[1], dqk = qd[3];
     const int64_t hkv = kd[1], skv = kd[2];
     if (kd[0] != b || vd[0] != b) return c.fail("Q, K and V have different batch sizes");

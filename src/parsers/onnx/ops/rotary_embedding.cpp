@@ -73,6 +73,7 @@ KILN_ONNX_CONVERTER(convertRotaryEmbedding) {
     ITensor* x2 = interleaved ? c.sliceAxis(x4, 3, 1, rot, 2) : c.sliceAxis(x4, 3, half, rot);
     ITensor* re = c.sub(c.mul(cosv, x1), c.mul(sinv, x2));
     ITensor* im = c.add(c.mul(sinv, x1), c.mul(cosv, x2));
+    if (!c.ok()) return false;
     ITensor* rotated = nullptr;
     auto x4d = LayerChain::dims(x4);
     if (interleaved) {

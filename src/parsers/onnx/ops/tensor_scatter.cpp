@@ -18,8 +18,9 @@ KILN_ONNX_CONVERTER(convertTensorScatter) {
     const int32_t rank = int32_t(pd.size());
     if (rank < 2 || ud.size() != pd.size())
         return ctx.fail(ErrorCode::kINVALID_NODE, "past_cache and update need one rank >= 2");
-    for (int64_t v : pd)
-        if (v < 0) return ctx.fail(ErrorCode::kUNSUPPORTED_NODE, "past_cache needs static dimensions");
+    for (size_t i = 0; i < pd.size(); ++i)
+        if (pd[i] < 0 || ud[i] < 0)
+            return ctx.fail(ErrorCode::kUNSUPPORTED_NODE, "past_cache and update need static dimensions");
     if (update->getType() != past->getType())
         return ctx.fail(ErrorCode::kINVALID_NODE, "update's type differs from past_cache's");
     int64_t axis = ctx.attrInt("axis", -2);
