@@ -84,6 +84,8 @@ enum class PaddingMode : int32_t {
 
 enum class ElementWiseOperation : int32_t {
     kSUM, kPROD, kMAX, kMIN, kSUB, kDIV, kPOW, kFLOOR_DIV, kAND, kOR, kXOR, kEQUAL, kGREATER, kLESS,
+    kMOD,   //!< kiln: remainder taking the divisor's sign (Python %; ONNX Mod with fmod = 0)
+    kFMOD,  //!< kiln: remainder taking the dividend's sign (C fmod; ONNX Mod with fmod = 1)
 };
 
 enum class UnaryOperation : int32_t {

@@ -87,6 +87,15 @@ const std::map<std::string, ConverterFn>& registry() {
         {"If", convertIf},
         {"Loop", convertLoop},
         {"Scan", convertScan},
+        {"Mod", convertMod},
+        {"Attention", convertAttention},
+        {"RMSNormalization", convertRMSNormalization},
+        {"SwiGLU", convertSwiGLU},
+        {"RotaryEmbedding", convertRotaryEmbedding},
+        {"TensorScatter", convertTensorScatter},
+        {"CausalConvWithState", convertCausalConvWithState},
+        {"ai.onnx.preview:FlexAttention", convertFlexAttention},
+        {"LinearAttention", convertLinearAttention},
     };
     return table;
 }
@@ -137,6 +146,11 @@ const pb::TensorProto* ConverterContext::attrTensor(const char* name) const {
 const pb::GraphProto* ConverterContext::attrGraph(const char* name) const {
     const auto* a = findAttr(mNode, name);
     return a && a->has_g() ? &a->g() : nullptr;
+}
+
+bool ConverterContext::importSubgraph(const pb::GraphProto& graph, const std::vector<ITensor*>& inputs,
+                                      std::vector<ITensor*>& outputs, const std::function<ITensor*(ITensor&)>& enter) {
+    return mImporter.importSubgraph(graph, inputs, outputs, mNodeIndex, mNode, enter);
 }
 
 bool ConverterContext::hasInput(int32_t i) const {

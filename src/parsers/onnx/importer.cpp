@@ -99,11 +99,13 @@ bool Importer::addInputs(const pb::GraphProto& graph) {
 }
 
 bool Importer::importNode(const pb::NodeProto& node, int32_t index) {
-    if (!node.domain().empty() && node.domain() != "ai.onnx") {
+    const bool defaultDomain = node.domain().empty() || node.domain() == "ai.onnx";
+    // Ops of other domains are registered as "domain:op" (e.g. ai.onnx.preview:FlexAttention).
+    ConverterFn fn = findConverter(defaultDomain ? node.op_type() : node.domain() + ":" + node.op_type());
+    if (!fn && !defaultDomain) {
         recordError(ErrorCode::kUNSUPPORTED_NODE, "no converter for domain '" + node.domain() + "'", index, &node);
         return false;
     }
-    ConverterFn fn = findConverter(node.op_type());
     if (!fn) {
         recordError(ErrorCode::kUNSUPPORTED_NODE, "no converter for op '" + node.op_type() + "'", index, &node);
         return false;
@@ -182,7 +184,7 @@ bool Importer::checkSupport(const pb::ModelProto& model) {
     for (int i = 0; i < nodes.size(); ++i) {
         const auto& n = nodes[i];
         const bool defaultDomain = n.domain().empty() || n.domain() == "ai.onnx";
-        if (!defaultDomain || !findConverter(n.op_type())) {
+        if (!findConverter(defaultDomain ? n.op_type() : n.domain() + ":" + n.op_type())) {
             recordError(ErrorCode::kUNSUPPORTED_NODE, "no converter for op '" + n.op_type() + "'", i, &n);
             ok = false;
         }

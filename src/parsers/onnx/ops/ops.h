@@ -75,6 +75,27 @@ KILN_ONNX_CONVERTER(convertCompress);
 KILN_ONNX_CONVERTER(convertIf);
 KILN_ONNX_CONVERTER(convertLoop);
 KILN_ONNX_CONVERTER(convertScan);
+// mod.cpp
+KILN_ONNX_CONVERTER(convertMod);
+// attention.cpp
+KILN_ONNX_CONVERTER(convertAttention);
+// rotary_embedding.cpp
+KILN_ONNX_CONVERTER(convertRotaryEmbedding);
+// tensor_scatter.cpp
+KILN_ONNX_CONVERTER(convertTensorScatter);
+// causal_conv_with_state.cpp
+KILN_ONNX_CONVERTER(convertCausalConvWithState);
+// flex_attention.cpp
+KILN_ONNX_CONVERTER(convertFlexAttention);
+// linear_attention.cpp
+KILN_ONNX_CONVERTER(convertLinearAttention);
+// swiglu.cpp
+KILN_ONNX_CONVERTER(convertSwiGLU);
+// rms_normalization.cpp
+KILN_ONNX_CONVERTER(convertRMSNormalization);
+//! LayerNormalization when its Mean/InvStdDev outputs are used.
+bool convertLayerNormalizationStats(ConverterContext& ctx, const pb::NodeProto& node, ITensor& x, ITensor& scale,
+                                    ITensor& bias, std::vector<ITensor*>& outputs);
 
 // Shared helpers (op_helpers.cpp).
 //! Normalizes a possibly negative axis against `rank`; false if out of range.
