@@ -87,6 +87,15 @@ public:
     virtual int32_t getOptimizationProfile() const noexcept = 0;
     virtual void setName(const char* name) noexcept = 0;
     virtual const char* getName() const noexcept = 0;
+
+    //! kiln (CUDA engines): capture the whole inference into a CUDA graph on the
+    //! next enqueue and replay that graph on later enqueues, which removes the
+    //! per-layer launch cost. The graph is captured again (updated in place)
+    //! when the bound addresses or input shapes change. Enqueues on the legacy
+    //! default stream (nullptr) run without a graph. Returns false (and logs)
+    //! when enabling it on an engine of another backend.
+    virtual bool setCudaGraphCapture(bool enabled) noexcept = 0;
+    virtual bool getCudaGraphCapture() const noexcept = 0;
 };
 
 class IRuntime {

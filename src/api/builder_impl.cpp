@@ -216,13 +216,15 @@ private:
         opt.timingIterations = cfg.getAvgTimingIterations();
         opt.disabledPasses = cfg.disabledPasses();
         for (auto [on, what] : {std::pair{opt.fp16, "FP16"}, {opt.bf16, "BF16"}, {opt.int8, "INT8"}, {opt.fp8, "FP8"}})
-            if (on)
+            if (on && opt.backend == engine::Backend::kCPU)
                 logWarning(log_, std::string(what) + " was allowed, but the CPU backend computes every layer in "
                                  "float32; the engine keeps float32 precision");
+#ifndef KILN_HAVE_CUDA
         if (opt.backend != engine::Backend::kCPU) {
             logError(log_, "build failed: the CUDA backend is not available in this kiln build");
             return false;
         }
+#endif
         ir::Graph g = net.graph();
         if (!cfg.profiles().empty()) {
             if (cfg.profiles().size() > 1)

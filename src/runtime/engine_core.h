@@ -8,6 +8,10 @@
 #include "backends/cpu/kernel.h"
 #include "engine/plan.h"
 
+namespace kiln::cuda {
+class EngineState;  // runtime/cuda/cuda_engine.h (CUDA builds only)
+}
+
 namespace kiln::runtime {
 
 struct Binding {
@@ -30,6 +34,8 @@ public:
     int nbInputs() const { return int(plan_.graph.inputs.size()); }
     // Scratch the prepared kernels need (max over nodes), computed when loading.
     size_t workspaceBytes() const { return workspaceBytes_; }
+    // The prepared CUDA kernels and weights of a CUDA engine; null for CPU engines.
+    const std::shared_ptr<const cuda::EngineState>& cudaState() const { return cuda_; }
 
 private:
     engine::Plan plan_;
@@ -39,6 +45,7 @@ private:
     // the input shapes (found by shape inference at the profile's min/opt/max).
     std::vector<ir::Shape> outputShapes_;
     size_t workspaceBytes_ = 0;
+    std::shared_ptr<const cuda::EngineState> cuda_;
 };
 
 }  // namespace kiln::runtime

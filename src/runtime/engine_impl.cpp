@@ -99,7 +99,12 @@ size_t EngineImpl::getDeviceMemorySize() const noexcept {
 
 std::unique_ptr<IExecutionContext> EngineImpl::createExecutionContext() noexcept {
     try {
-        return std::make_unique<ContextImpl>(*this);
+        auto ctx = std::make_unique<ContextImpl>(*this);
+        if (!ctx->initStatus().ok()) {
+            logError(logger_, "createExecutionContext: " + ctx->initStatus().message());
+            return nullptr;
+        }
+        return ctx;
     } catch (const std::bad_alloc&) {
         logError(logger_, "createExecutionContext: out of memory allocating " + std::to_string(getDeviceMemorySize()) +
                               " bytes of activations");

@@ -6,6 +6,9 @@
 
 #include "engine_core.h"
 #include "executor.h"
+#ifdef KILN_HAVE_CUDA
+#include "cuda/cuda_engine.h"
+#endif
 #include "kiln/runtime.h"
 
 namespace kiln::runtime {
@@ -78,9 +81,18 @@ public:
     int32_t getOptimizationProfile() const noexcept override { return 0; }
     void setName(const char* name) noexcept override { name_ = name ? name : ""; }
     const char* getName() const noexcept override { return name_.c_str(); }
+    bool setCudaGraphCapture(bool enabled) noexcept override;
+    bool getCudaGraphCapture() const noexcept override;
+
+    // Why the context could not be made (device memory, say); checked by createExecutionContext().
+    const Status& initStatus() const { return init_; }
 
 private:
-    bool runWith(const std::vector<void*>& io, const char* call);
+    // `sync`: wait for the result (execute*); otherwise only enqueue on `stream` (CUDA).
+    bool runWith(const std::vector<void*>& io, const char* call, cudaStream_t stream = nullptr,
+                 cudaEvent_t* inputConsumed = nullptr, bool sync = true);
+    bool runBatch(int32_t batchSize, void* const* bindings, const char* call, cudaStream_t stream,
+                  cudaEvent_t* inputConsumed, bool sync);
     void error(const std::string& msg) const;
 
     const EngineImpl& engine_;
@@ -88,6 +100,10 @@ private:
     std::vector<ir::Shape> inputShapes_;
     std::vector<void*> addresses_;
     std::string name_;
+    Status init_;
+#ifdef KILN_HAVE_CUDA
+    std::unique_ptr<cuda::ContextState> cuda_;  // set for CUDA engines
+#endif
 };
 
 }  // namespace kiln::runtime

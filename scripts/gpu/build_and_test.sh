@@ -1,0 +1,52 @@
+#!/usr/bin/env bash
+# Builds kiln on a GPU machine (Ubuntu 24.04, CUDA 13, cuDNN 9, GoogleTest,
+# protobuf; no internet, no apt: oneDNN is optional and absent there) and runs
+# the GPU test suite. Logs and a summary land in $OUT (or ./gpu-out).
+#   bash scripts/gpu/build_and_test.sh            # build + CUDA tests + the rest of ctest
+#   KILN_GPU_QUICK=1 bash scripts/gpu/...         # CUDA tests only
+set -uo pipefail
+cd "$(dirname "$0")/../.."
+out=${OUT:-$PWD/gpu-out}
+mkdir -p "$out"
+jobs=${KILN_JOBS:-16}
+summary=$out/summary.md
+log() { echo "$*" | tee -a "$summary"; }
+: >"$summary"
+
+log "# kiln GPU build and test ($(date -u +%Y-%m-%dT%H:%MZ))"
+nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader 2>&1 | sed 's/^/gpu: /' | tee -a "$summary"
+log "nvcc: $(nvcc --version 2>/dev/null | tail -1)"
+
+t0=$(date +%s)
+gen=(); command -v ninja >/dev/null && gen=(-G Ninja)
+if ! cmake -S . -B build-gpu "${gen[@]}" -DCMAKE_BUILD_TYPE=Release -DKILN_CUDA=ON -DKILN_ONEDNN=AUTO \
+     -DKILN_BUILD_BENCH=OFF >"$out/configure.log" 2>&1; then
+  log "configure FAILED (see configure.log)"; tail -30 "$out/configure.log"; exit 1
+fi
+if ! cmake --build build-gpu -j "$jobs" >"$out/build.log" 2>&1; then
+  log "build FAILED (see build.log)"; grep -E "error|FAILED" "$out/build.log" | head -40; exit 1
+fi
+log "build: $(( $(date +%s) - t0 )) s with -j$jobs"
+
+rc=0
+run_suite() {  # name, command...
+  local name=$1; shift
+  local t=$(date +%s)
+  "$@" >"$out/$name.log" 2>&1
+  local r=$?
+  local line
+  line=$(grep -E "^\[  PASSED  \]|^\[  FAILED  \]|^\[  SKIPPED \]|tests? ran" "$out/$name.log" | tr '\n' ' ')
+  log "- $name: exit $r, $(( $(date +%s) - t )) s: $line"
+  if [ $r -ne 0 ]; then rc=1; grep -E "^\[  FAILED  \]" "$out/$name.log" | head -60 | tee -a "$summary"; fi
+}
+run_suite cuda_runtime_tests ./build-gpu/tests/kiln_cuda_tests
+run_suite cuda_op_tests ./build-gpu/tests/kiln_op_tests_cuda
+seed=$(( $(date +%s) % 100000 + 1 ))
+run_suite cuda_op_tests_fresh_seed env KILN_TEST_SEED=$seed ./build-gpu/tests/kiln_op_tests_cuda
+log "  (fresh seed: KILN_TEST_SEED=$seed)"
+if [ -z "${KILN_GPU_QUICK:-}" ]; then
+  ( cd build-gpu && ctest -j8 --output-on-failure -E "cuda" ) >"$out/ctest.log" 2>&1 || rc=1
+  log "- ctest (everything else): $(grep -E 'tests passed|tests failed' "$out/ctest.log")"
+fi
+log "result: $([ $rc -eq 0 ] && echo PASS || echo FAIL)"
+exit $rc
