@@ -20,13 +20,14 @@ log "nvcc: $(nvcc --version 2>/dev/null | tail -1)"
 t0=$(date +%s)
 gen=(); command -v ninja >/dev/null && gen=(-G Ninja)
 if ! cmake -S . -B build-gpu "${gen[@]}" -DCMAKE_BUILD_TYPE=Release -DKILN_CUDA=ON -DKILN_ONEDNN=AUTO \
-     -DKILN_BUILD_BENCH=OFF >"$out/configure.log" 2>&1; then
+     -DKILN_BUILD_BENCH=ON >"$out/configure.log" 2>&1; then
   log "configure FAILED (see configure.log)"; tail -30 "$out/configure.log"; exit 1
 fi
 if ! cmake --build build-gpu -j "$jobs" >"$out/build.log" 2>&1; then
   log "build FAILED (see build.log)"; grep -E "error|FAILED" "$out/build.log" | head -40; exit 1
 fi
 log "build: $(( $(date +%s) - t0 )) s with -j$jobs"
+rm -f "$out/configure.log"  # kept only when configuring fails (the output folder holds few files)
 
 rc=0
 run_suite() {  # name, command...
@@ -44,9 +45,33 @@ run_suite cuda_op_tests ./build-gpu/tests/kiln_op_tests_cuda
 seed=$(( $(date +%s) % 100000 + 1 ))
 run_suite cuda_op_tests_fresh_seed env KILN_TEST_SEED=$seed ./build-gpu/tests/kiln_op_tests_cuda
 log "  (fresh seed: KILN_TEST_SEED=$seed)"
+if [ -n "${KILN_GPU_SANITIZE:-}" ] && command -v compute-sanitizer >/dev/null; then
+  # memcheck on both CUDA suites, racecheck on the op kernels (shared-memory reductions).
+  t=$(date +%s)
+  san=$out/sanitizer.log
+  : >"$san"
+  srcs=0
+  # The out-of-memory test makes cudaMalloc fail on purpose: memcheck would count that API error.
+  for spec in "memcheck ./build-gpu/tests/kiln_cuda_tests" "memcheck ./build-gpu/tests/kiln_op_tests_cuda" \
+              "racecheck ./build-gpu/tests/kiln_op_tests_cuda" "racecheck ./build-gpu/tests/kiln_cuda_tests"; do
+    set -- $spec
+    echo "=== compute-sanitizer --tool $1 $2" >>"$san"
+    timeout 90 compute-sanitizer --tool "$1" --error-exitcode 99 "$2" --gtest_brief=1 \
+      --gtest_filter=-*OutOfDeviceMemory* >>"$san" 2>&1
+    r=$?
+    log "- compute-sanitizer $1 $(basename "$2"): exit $r $(grep -a 'ERROR SUMMARY\|RACECHECK SUMMARY' "$san" | tail -1)"
+    [ $r -ne 0 ] && srcs=1
+  done
+  log "  sanitizers took $(( $(date +%s) - t )) s"
+  [ $srcs -ne 0 ] && rc=1
+fi
 if [ -z "${KILN_GPU_QUICK:-}" ]; then
-  ( cd build-gpu && ctest -j8 --output-on-failure -E "cuda" ) >"$out/ctest.log" 2>&1 || rc=1
+  ( cd build-gpu && timeout 150 ctest -j8 --timeout 120 --output-on-failure -E "cuda" ) >"$out/ctest.log" 2>&1 || rc=1
   log "- ctest (everything else): $(grep -E 'tests passed|tests failed' "$out/ctest.log")"
+fi
+if [ -x build-gpu/bench/kiln_bench_cuda_quick ]; then
+  log "quick timing (ResNet basic blocks, batch 32, 64x56x56, 4 blocks):"
+  timeout 120 ./build-gpu/bench/kiln_bench_cuda_quick 32 4 2>&1 | tee -a "$summary"
 fi
 log "result: $([ $rc -eq 0 ] && echo PASS || echo FAIL)"
 exit $rc

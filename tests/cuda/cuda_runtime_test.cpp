@@ -51,7 +51,7 @@ struct Model {
     std::vector<float> convW = randomFloats(8 * kC * 9, 1), convB = randomFloats(8, 2);
     std::vector<float> fcW = randomFloats(size_t(kClasses) * 8 * 8 * 8, 3), fcB = randomFloats(kClasses, 4);
 
-    std::unique_ptr<IEngine> build(IBuilder& b, BackendKind backend, Logger& log) {
+    std::unique_ptr<IEngine> build(IBuilder& b, BackendKind backend, Logger& log, bool fp16 = false) {
         auto net = b.createNetworkV2(0);
         ITensor* x = net->addInput("x", DataType::kFLOAT, Dims4(kN, kC, kH, kW));
         auto* conv = net->addConvolutionNd(*x, 8, DimsHW(3, 3), {DataType::kFLOAT, convW.data(), int64_t(convW.size())},
@@ -68,6 +68,7 @@ struct Model {
         net->markOutput(*sm->getOutput(0));
         auto cfg = b.createBuilderConfig();
         cfg->setBackend(backend);
+        if (fp16) cfg->setFlag(BuilderFlag::kFP16);
         return b.buildEngineWithConfig(*net, *cfg);
     }
 };
@@ -254,6 +255,24 @@ TEST_F(Fixture, DeviceMemorySizeIsReported) {
     auto ctx = gpu->createExecutionContext();
     ASSERT_EQ(cudaMemGetInfo(&freeAfter, &total), cudaSuccess);
     EXPECT_GE(freeBefore - freeAfter + (size_t(4) << 20), gpu->getDeviceMemorySize());
+}
+
+TEST_F(Fixture, Fp16EngineKeepsFloatIoAndMatches) {
+    auto half = model.build(*builder, BackendKind::kCUDA, log, /*fp16=*/true);
+    ASSERT_TRUE(half) << (log.errors.empty() ? "" : log.errors.back());
+    EXPECT_EQ(half->getTensorDataType("x"), DataType::kFLOAT);
+    EXPECT_EQ(half->getTensorDataType("prob"), DataType::kFLOAT);
+    auto info = half->getEngineInformation(false);
+    const std::string text(static_cast<const char*>(info->data()), info->size());
+    EXPECT_NE(text.find("float16"), std::string::npos) << text;  // some layers run in half precision
+    auto ctx = half->createExecutionContext();
+    const auto x = randomFloats(kN * kC * kH * kW, 31);
+    DeviceIo io;
+    io.upload(x);
+    void* bindings[] = {io.x, io.y};
+    ASSERT_TRUE(ctx->executeV2(bindings));
+    const auto got = io.download(), want = runCpu(*cpu, x);
+    for (size_t i = 0; i < got.size(); ++i) EXPECT_NEAR(got[i], want[i], 1e-2 + 1e-2 * std::fabs(want[i])) << i;
 }
 
 TEST(CudaRuntime, OutOfDeviceMemoryIsAnError) {

@@ -38,7 +38,7 @@ static Status checkShapesAreStatic(const ir::Graph& g) {
 }
 
 Status EngineState::create(const engine::Plan& plan, std::shared_ptr<const EngineState>& out) {
-    if (!deviceAvailable()) return Status::Error("no CUDA device is available to run this CUDA engine");
+    if (!deviceAvailable()) return Status::Error("no CUDA device is available to run this engine built for the cuda backend");
     KILN_RETURN_IF_ERROR(checkShapesAreStatic(plan.graph));
     auto state = std::shared_ptr<EngineState>(new EngineState());
     state->impl_ = std::make_unique<EngineStateImpl>();
@@ -60,8 +60,8 @@ Status EngineState::create(const engine::Plan& plan, std::shared_ptr<const Engin
     for (const auto& n : g.nodes) {
         const Tactic* t = findCudaTactic(n.op, n.tactic);
         if (!t)
-            return Status::Error("layer '" + n.name + "' uses CUDA tactic '" + n.tactic + "' for " + n.op +
-                                 ", which this kiln build does not have; rebuild the engine");
+            return Status::Error("layer '" + n.name + "' uses tactic '" + n.tactic + "' for " + n.op +
+                                 ", which the cuda backend of this kiln build does not have; rebuild the engine");
         const auto in = ir::describeInputs(g, n), outs = ir::describeOutputs(g, n);
         if (!t->supports(n, in, outs))
             return Status::Error("layer '" + n.name + "': CUDA tactic '" + n.tactic + "' does not support it on this device");

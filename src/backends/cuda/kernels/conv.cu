@@ -46,9 +46,10 @@ __device__ __forceinline__ float ld(const S* p, int64_t i) {
     return float(Elem<S>::load(p[i]));
 }
 
+// W and B may have their own float types (wt, bt), read through loadFloatAny.
 template <class S>
-__global__ void convDirect(const S* __restrict__ x, const S* __restrict__ w, const S* __restrict__ b, S* __restrict__ y,
-                           Geom3 q, int64_t total) {
+__global__ void convDirect(const S* __restrict__ x, const void* __restrict__ w, const void* __restrict__ b,
+                           S* __restrict__ y, Geom3 q, int64_t total, ir::DType wt, ir::DType bt) {
     const int64_t outPlane = q.out[0] * q.out[1] * q.out[2], inPlane = q.in[0] * q.in[1] * q.in[2];
     const int64_t kVol = q.kernel[0] * q.kernel[1] * q.kernel[2];
     const int64_t Cg = q.C / q.group, Mg = q.M / q.group;
@@ -59,10 +60,10 @@ __global__ void convDirect(const S* __restrict__ x, const S* __restrict__ w, con
         const int64_t ow = p % q.out[2];
         p /= q.out[2];
         const int64_t oh = p % q.out[1], od = p / q.out[1];
-        float acc = b ? ld(b, m) : 0.f;
+        float acc = b ? loadFloatAny(b, bt, m) : 0.f;
         for (int64_t c = 0; c < Cg; ++c) {
             const S* xc = x + (n * q.C + grp * Cg + c) * inPlane;
-            const S* wc = w + (m * Cg + c) * kVol;
+            const int64_t wc = (m * Cg + c) * kVol;
             for (int64_t kd = 0; kd < q.kernel[0]; ++kd) {
                 const int64_t id = od * q.stride[0] + kd * q.dil[0] - q.pad[0];
                 if (id < 0 || id >= q.in[0]) continue;
@@ -72,7 +73,8 @@ __global__ void convDirect(const S* __restrict__ x, const S* __restrict__ w, con
                     for (int64_t kw = 0; kw < q.kernel[2]; ++kw) {
                         const int64_t iw = ow * q.stride[2] + kw * q.dil[2] - q.pad[2];
                         if (iw < 0 || iw >= q.in[2]) continue;
-                        acc += ld(wc, (kd * q.kernel[1] + kh) * q.kernel[2] + kw) * ld(xc, (id * q.in[1] + ih) * q.in[2] + iw);
+                        acc += loadFloatAny(w, wt, wc + (kd * q.kernel[1] + kh) * q.kernel[2] + kw) *
+                               ld(xc, (id * q.in[1] + ih) * q.in[2] + iw);
                     }
                 }
             }
@@ -83,8 +85,8 @@ __global__ void convDirect(const S* __restrict__ x, const S* __restrict__ w, con
 
 // Deconvolution: output o receives input i through tap k when o = i*s + k*d - p.
 template <class S>
-__global__ void deconvDirect(const S* __restrict__ x, const S* __restrict__ w, const S* __restrict__ b,
-                             S* __restrict__ y, Geom3 q, int64_t total) {
+__global__ void deconvDirect(const S* __restrict__ x, const void* __restrict__ w, const void* __restrict__ b,
+                             S* __restrict__ y, Geom3 q, int64_t total, ir::DType wt, ir::DType bt) {
     const int64_t outPlane = q.out[0] * q.out[1] * q.out[2], inPlane = q.in[0] * q.in[1] * q.in[2];
     const int64_t kVol = q.kernel[0] * q.kernel[1] * q.kernel[2];
     const int64_t Cg = q.C / q.group, Mg = q.M / q.group;
@@ -93,11 +95,11 @@ __global__ void deconvDirect(const S* __restrict__ x, const S* __restrict__ w, c
         int64_t p = t % outPlane;
         const int64_t nm = t / outPlane, m = nm % q.M, n = nm / q.M, grp = m / Mg, mg = m % Mg;
         const int64_t o[3] = {p / (q.out[1] * q.out[2]), (p / q.out[2]) % q.out[1], p % q.out[2]};
-        float acc = b ? ld(b, m) : 0.f;
+        float acc = b ? loadFloatAny(b, bt, m) : 0.f;
         for (int64_t c = 0; c < Cg; ++c) {
             const int64_t ci = grp * Cg + c;
             const S* xc = x + (n * q.C + ci) * inPlane;
-            const S* wc = w + (ci * Mg + mg) * kVol;
+            const int64_t wc = (ci * Mg + mg) * kVol;
             for (int64_t kd = 0; kd < q.kernel[0]; ++kd) {
                 const int64_t nd = o[0] + q.pad[0] - kd * q.dil[0];
                 if (nd < 0 || nd % q.stride[0] != 0 || nd / q.stride[0] >= q.in[0]) continue;
@@ -107,7 +109,7 @@ __global__ void deconvDirect(const S* __restrict__ x, const S* __restrict__ w, c
                     for (int64_t kw = 0; kw < q.kernel[2]; ++kw) {
                         const int64_t nw = o[2] + q.pad[2] - kw * q.dil[2];
                         if (nw < 0 || nw % q.stride[2] != 0 || nw / q.stride[2] >= q.in[2]) continue;
-                        acc += ld(wc, (kd * q.kernel[1] + kh) * q.kernel[2] + kw) *
+                        acc += loadFloatAny(w, wt, wc + (kd * q.kernel[1] + kh) * q.kernel[2] + kw) *
                                ld(xc, ((nd / q.stride[0]) * q.in[1] + nh / q.stride[1]) * q.in[2] + nw / q.stride[2]);
                     }
                 }
@@ -121,8 +123,8 @@ bool hasInput(const ir::Node& n, size_t i) { return i < n.inputs.size() && n.inp
 
 bool convTypesOk(const ir::Node& n, const std::vector<ir::TensorDesc>& in, const std::vector<ir::TensorDesc>& out) {
     if (in.size() < 2 || out.size() != 1 || !hasInput(n, 0) || !hasInput(n, 1)) return false;
-    if (!isDeviceFloat(in[0].dtype) || in[1].dtype != in[0].dtype || out[0].dtype != in[0].dtype) return false;
-    if (hasInput(n, 2) && in.size() > 2 && in[2].dtype != in[0].dtype) return false;
+    if (!isDeviceFloat(in[0].dtype) || !isDeviceFloat(in[1].dtype) || out[0].dtype != in[0].dtype) return false;
+    if (hasInput(n, 2) && in.size() > 2 && !isDeviceFloat(in[2].dtype)) return false;
     return in[0].shape.size() >= 3 && in[0].shape.size() <= 5;
 }
 
@@ -142,11 +144,13 @@ Status runConv(LaunchArgs& a) {
     if (total <= 0) return Status::Ok();
     return visitFloatType(X.dtype, [&](auto tag) -> Status {
         using S = typename decltype(tag)::type;
-        const S* b = bias ? a.inputs[2].as<const S>() : nullptr;
+        const void* b = bias ? a.inputs[2].data : nullptr;
+        const ir::DType bt = bias ? a.inputs[2].dtype : ir::DType::kF32;
+        if (!isDeviceFloat(W.dtype) || !isDeviceFloat(bt)) return Status::Error("W and B must be float types");
         if (Transposed)
-            deconvDirect<S><<<gridFor(total), kBlock, 0, a.stream>>>(X.as<const S>(), W.as<const S>(), b, Y.as<S>(), q, total);
+            deconvDirect<S><<<gridFor(total), kBlock, 0, a.stream>>>(X.as<const S>(), W.data, b, Y.as<S>(), q, total, W.dtype, bt);
         else
-            convDirect<S><<<gridFor(total), kBlock, 0, a.stream>>>(X.as<const S>(), W.as<const S>(), b, Y.as<S>(), q, total);
+            convDirect<S><<<gridFor(total), kBlock, 0, a.stream>>>(X.as<const S>(), W.data, b, Y.as<S>(), q, total, W.dtype, bt);
         KILN_CUDA_CHECK_LAUNCH();
         return Status::Ok();
     });

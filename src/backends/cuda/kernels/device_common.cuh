@@ -46,6 +46,42 @@ struct Elem<Bool8> {
     __device__ __forceinline__ static Bool8 store(bool b) { return {uint8_t(b ? 1 : 0)}; }
 };
 
+// FP8 E4M3 (saturating, NaN 0x7f), converted exactly as ir::floatToFP8E4M3.
+struct Fp8 {
+    uint8_t v;
+};
+template <>
+struct Elem<Fp8> {
+    using Compute = float;
+    __device__ static float load(Fp8 f) {
+        const int exp = (f.v >> 3) & 0xf, mant = f.v & 7;
+        if (exp == 15 && mant == 7) return __int_as_float(0x7fc00000);
+        const float r = exp == 0 ? ldexpf(float(mant), -9) : ldexpf(1.0f + float(mant) / 8.0f, exp - 7);
+        return (f.v & 0x80) ? -r : r;
+    }
+    __device__ static Fp8 store(float f) {
+        if (isnan(f)) return {0x7f};
+        const uint8_t sign = signbit(f) ? 0x80 : 0;
+        const float a = fabsf(f);
+        if (a >= 464.0f) return {uint8_t(sign | 0x7e)};
+        if (a < ldexpf(1.0f, -10)) return {sign};
+        int e;
+        frexpf(a, &e);
+        int exp = e - 1;
+        if (exp < -6) {
+            const int m = int(rintf(a * 512.0f));
+            return {uint8_t(m >= 8 ? (sign | 0x08) : (sign | m))};
+        }
+        int m = int(rintf((a / ldexpf(1.0f, exp) - 1.0f) * 8.0f));
+        if (m == 8) {
+            m = 0;
+            ++exp;
+        }
+        if (exp > 8 || (exp == 8 && m > 6)) return {uint8_t(sign | 0x7e)};
+        return {uint8_t(sign | ((exp + 7) << 3) | m)};
+    }
+};
+
 template <class S>
 using ComputeT = typename Elem<S>::Compute;
 template <class S>
@@ -94,6 +130,23 @@ inline bool isDeviceFloat(ir::DType t) {
     return t == ir::DType::kF32 || t == ir::DType::kF16 || t == ir::DType::kBF16;
 }
 inline bool isDeviceType(ir::DType t) { return t != ir::DType::kFP8 && ir::dtypeValid(int(t)); }
+
+// Element i of a float32/float16/bfloat16 buffer (dtype chosen at run time,
+// uniform across a launch) as float.
+__device__ __forceinline__ float loadFloatAny(const void* p, ir::DType t, int64_t i) {
+    switch (t) {
+        case ir::DType::kF16: return __half2float(static_cast<const __half*>(p)[i]);
+        case ir::DType::kBF16: return __bfloat162float(static_cast<const __nv_bfloat16*>(p)[i]);
+        default: return static_cast<const float*>(p)[i];
+    }
+}
+
+// visitType with fp8 too (Cast).
+template <class Fn>
+Status visitTypeWithFp8(ir::DType t, Fn&& fn) {
+    if (t == ir::DType::kFP8) return fn(Tag<Fp8>{});
+    return visitType(t, fn);
+}
 
 constexpr int kBlock = 256;
 

@@ -88,6 +88,7 @@ struct SampleParams {
 __device__ __forceinline__ int64_t sampleCoordDev(int64_t x, int64_t d, int mode) {
     using ir::movement::SampleMode;
     if (x >= 0 && x < d) return x;
+    if (d <= 0) return -1;  // nothing to sample from an empty dim: the fill value
     switch (SampleMode(mode)) {
         case SampleMode::kStrict:
         case SampleMode::kFill: return -1;
@@ -147,8 +148,6 @@ Status sample(LaunchArgs& a, const ir::movement::SliceParams& p, const void* fil
             const int64_t first = p.start[d], last = p.start[d] + (Y.shape[d] - 1) * p.stride[d];
             if (first < 0 || first >= X.shape[d] || last < 0 || last >= X.shape[d])
                 return Status::Error("strict mode: dim " + std::to_string(d) + " reads out of bounds");
-        } else if (X.shape[d] == 0) {
-            return Status::Error("cannot sample dim " + std::to_string(d) + " of extent 0");
         }
     }
     if (fillHost) std::memcpy(&sp.fillBits, fillHost, ir::dtypeSize(X.dtype));

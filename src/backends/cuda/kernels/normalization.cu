@@ -21,8 +21,8 @@ __device__ A blockSum(A v, A* shared) {
     __syncthreads();
     if (lane == 0) shared[warp] = v;
     __syncthreads();
-    A r = lane < nw ? shared[lane] : A(0);
-    if (warp == 0) {
+    if (warp == 0) {  // only warp 0 reads the partial sums: lane 0 overwrites shared[0] below
+        A r = lane < nw ? shared[lane] : A(0);
 #pragma unroll
         for (int o = 16; o > 0; o >>= 1) r += __shfl_xor_sync(0xffffffffu, r, o);
         if (lane == 0) shared[0] = r;

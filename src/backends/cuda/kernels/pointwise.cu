@@ -285,8 +285,7 @@ Status unary(LaunchArgs& args) {
 
 bool castSupports(const ir::Node& node, const std::vector<ir::TensorDesc>& in, const std::vector<ir::TensorDesc>&) {
     const int64_t to = node.attrs.getInt("to", -1);
-    return in.size() == 1 && isDeviceType(in[0].dtype) && to >= 0 && to < ir::kNumDTypes &&
-           isDeviceType(ir::DType(to));
+    return in.size() == 1 && ir::dtypeValid(int(in[0].dtype)) && to >= 0 && to < ir::kNumDTypes;
 }
 
 Status cast(LaunchArgs& args) {
@@ -297,8 +296,8 @@ Status cast(LaunchArgs& args) {
         if (X.bytes()) KILN_CUDA_CHECK(cudaMemcpyAsync(Y.data, X.data, X.bytes(), cudaMemcpyDeviceToDevice, args.stream));
         return Status::Ok();
     }
-    return visitType(X.dtype, [&](auto src) -> Status {
-        return visitType(Y.dtype, [&](auto dst) -> Status {
+    return visitTypeWithFp8(X.dtype, [&](auto src) -> Status {
+        return visitTypeWithFp8(Y.dtype, [&](auto dst) -> Status {
             using S = typename decltype(src)::type;
             using D = typename decltype(dst)::type;
             return mapFlat(X.as<const S>(), Y.as<D>(), X.numel(), CastFn<S, D>{}, args.stream);

@@ -67,7 +67,7 @@ template <class A>
 __device__ __forceinline__ A identityOf(int op) {
     if constexpr (std::is_floating_point_v<A>) {
         if (op == kProd) return A(1);
-        if (op == kMax || op == kLogSumExp || op == kFMax) return A(-INFINITY);
+        if (op == kMax || op == kFMax) return A(-INFINITY);  // log_sum_exp sums exp() terms from 0
         if (op == kMin) return A(INFINITY);
         return A(0);
     } else {
@@ -114,9 +114,11 @@ __device__ A blockCombine(int op, A v, A* shared) {
     __syncthreads();  // shared may still be read from a previous call
     if (lane == 0) shared[warp] = v;
     __syncthreads();
-    A r = lane < nw ? shared[lane] : identityOf<A>(op);
-    if (warp == 0) r = warpCombine(op, r);
-    if (threadIdx.x == 0) shared[0] = r;
+    if (warp == 0) {  // only warp 0 reads the partials: thread 0 overwrites shared[0] below
+        A r = lane < nw ? shared[lane] : identityOf<A>(op);
+        r = warpCombine(op, r);
+        if (lane == 0) shared[0] = r;
+    }
     __syncthreads();
     return shared[0];
 }

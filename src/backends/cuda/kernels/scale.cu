@@ -1,7 +1,7 @@
 // Scale on CUDA (TensorRT's IScaleLayer): Y = (X * scale + shift) ^ power
 // with one coefficient set for the tensor, per channel or per element.
 // Element i uses coefficient (i / inner) % period of each present input.
-// The coefficients must share X's dtype here (the builder converts weights).
+// Coefficients may have another float type than X (read as float32).
 #include <algorithm>
 #include <cmath>
 
@@ -20,13 +20,15 @@ struct Coef {
     const void* p;
     int64_t period;
     double dflt;
+    ir::DType dtype;  // float32, float16 or bfloat16 (float64 only with float64 X)
 };
 
 template <class S>
 __device__ __forceinline__ ComputeT<S> coefAt(const Coef& c, int64_t blk) {
     using C = ComputeT<S>;
     if (!c.p) return C(c.dflt);
-    return Elem<S>::load(static_cast<const S*>(c.p)[blk % c.period]);
+    if constexpr (std::is_same_v<S, double>) return static_cast<const double*>(c.p)[blk % c.period];
+    else return C(loadFloatAny(c.p, c.dtype, blk % c.period));
 }
 
 template <class S>
@@ -51,7 +53,8 @@ bool floatCompute(ir::DType t) {
 bool scaleSupports(const ir::Node& node, const std::vector<ir::TensorDesc>& in, const std::vector<ir::TensorDesc>&) {
     if (in.empty() || in.size() > 4 || !floatCompute(in[0].dtype)) return false;
     for (size_t i = 1; i < in.size(); ++i)
-        if (present(node, i) && in[i].dtype != in[0].dtype) return false;
+        if (present(node, i) && (in[0].dtype == ir::DType::kF64 ? in[i].dtype != ir::DType::kF64 : !isDeviceFloat(in[i].dtype)))
+            return false;
     const std::string mode = node.attrs.getString("mode", "uniform");
     return mode == "uniform" || mode == "channel" || mode == "elementwise";
 }
@@ -80,14 +83,15 @@ Status scale(LaunchArgs& a) {
     Coef c[3];
     const double defaults[3] = {0.0, 1.0, 1.0};
     for (size_t i = 1; i <= 3; ++i) {
-        c[i - 1] = {nullptr, 1, defaults[i - 1]};
+        c[i - 1] = {nullptr, 1, defaults[i - 1], ir::DType::kF32};
         if (!present(a.node, i) || i >= a.inputs.size()) continue;
         const DeviceTensor& t = a.inputs[i];
-        if (t.dtype != X.dtype) return Status::Error("Scale: coefficients must share X's dtype on CUDA");
+        if (X.dtype == ir::DType::kF64 ? t.dtype != ir::DType::kF64 : !isDeviceFloat(t.dtype))
+            return Status::Error("Scale: unsupported coefficient dtype on CUDA");
         const int64_t n = t.numel();
         if (std::find(periods.begin(), periods.end(), n) == periods.end())
             return Status::Error("Scale: coefficient input " + std::to_string(i) + " has " + std::to_string(n) + " values");
-        c[i - 1] = {t.data, n, defaults[i - 1]};
+        c[i - 1] = {t.data, n, defaults[i - 1], t.dtype};
     }
     const int64_t n = X.numel();
     if (n <= 0) return Status::Ok();
