@@ -9,6 +9,22 @@ namespace kiln {
 
 enum class TensorIOMode : int32_t { kNONE = 0, kINPUT = 1, kOUTPUT = 2 };
 
+using AllocatorFlags = uint32_t;
+
+//! Device memory from the application (TensorRT's IGpuAllocator): when set on
+//! the builder or the runtime, CUDA engines take their weights and each
+//! context its activation arena and workspace from it. It must outlive the
+//! engines and contexts that use it and may be called from several threads.
+class IGpuAllocator {
+public:
+    virtual ~IGpuAllocator() = default;
+    //! `size` bytes aligned to `alignment` (a power of two), or nullptr when
+    //! there is not enough memory (kiln then reports out of device memory).
+    virtual void* allocate(uint64_t size, uint64_t alignment, AllocatorFlags flags) noexcept = 0;
+    //! Releases memory from allocate(); returns false if it was not ours.
+    virtual bool deallocate(void* memory) noexcept = 0;
+};
+
 class IExecutionContext;
 
 //! An optimized network, ready to run. Immutable and safe to share between
@@ -107,6 +123,8 @@ public:
                                                                void* pluginFactory = nullptr) noexcept = 0;
     virtual std::unique_ptr<ICudaEngine> deserializeEngine(const void* blob, size_t size) noexcept = 0;
     virtual ILogger* getLogger() const noexcept = 0;
+    //! Device memory of the engines this runtime loads (nullptr: cudaMalloc).
+    virtual void setGpuAllocator(IGpuAllocator* allocator) noexcept = 0;
 };
 
 //! Creates a runtime that reports to `logger` (which must outlive it).

@@ -44,7 +44,28 @@ run_suite cuda_runtime_tests ./build-gpu/tests/kiln_cuda_tests
 run_suite cuda_op_tests ./build-gpu/tests/kiln_op_tests_cuda
 seed=$(( $(date +%s) % 100000 + 1 ))
 run_suite cuda_op_tests_fresh_seed env KILN_TEST_SEED=$seed ./build-gpu/tests/kiln_op_tests_cuda
-log "  (fresh seed: KILN_TEST_SEED=$seed)"
+cat "$out/cuda_op_tests_fresh_seed.log" >>"$out/cuda_op_tests.log" && rm -f "$out/cuda_op_tests_fresh_seed.log"
+log "  (fresh seed: KILN_TEST_SEED=$seed; both runs in cuda_op_tests.log)"
+
+# ONNX conformance on CUDA next to the CPU, when the data travels with the
+# tree (scripts/gpu/onnx-backend.tgz, made from ../shared/data; not committed).
+data=${KILN_ONNX_DATA:-}
+if [ -z "$data" ] && [ -f scripts/gpu/onnx-backend.tgz ]; then
+  mkdir -p /tmp/kiln-onnx && tar xzf scripts/gpu/onnx-backend.tgz -C /tmp/kiln-onnx && data=/tmp/kiln-onnx/onnx-backend
+fi
+if [ -n "$data" ] && [ -d "$data" ] && [ -x build-gpu/tests/kiln_conformance ]; then
+  conf=$out/conformance.log
+  : >"$conf"
+  for be in cpu cuda; do
+    t=$(date +%s)
+    echo "=== --backend $be" >>"$conf"
+    timeout 240 ./build-gpu/tests/kiln_conformance --data "$data" --backend $be --jobs 16 --table /tmp/conf-$be.md \
+      >>"$conf" 2>&1
+    log "- onnx conformance --backend $be ($(( $(date +%s) - t )) s): $(grep -a '^onnx-conformance:' "$conf" | tail -1)"
+  done
+  echo "=== CUDA failures (test | detail)" >>"$conf"
+  grep -a -i "fail" /tmp/conf-cuda.md >>"$conf" 2>/dev/null
+fi
 if [ -n "${KILN_GPU_SANITIZE:-}" ] && command -v compute-sanitizer >/dev/null; then
   # memcheck on both CUDA suites, racecheck on the op kernels (shared-memory reductions).
   t=$(date +%s)

@@ -171,7 +171,7 @@ public:
     std::unique_ptr<ICudaEngine> buildEngineWithConfig(INetworkDefinition& network, IBuilderConfig& config) noexcept override {
         engine::Plan plan;
         if (!buildPlan(network, config, plan)) return nullptr;
-        return runtime::EngineImpl::fromPlan(std::move(plan), log_);
+        return runtime::EngineImpl::fromPlan(std::move(plan), log_, allocator_);
     }
     std::unique_ptr<IHostMemory> buildSerializedNetwork(INetworkDefinition& network, IBuilderConfig& config) noexcept override {
         engine::Plan plan;
@@ -185,6 +185,7 @@ public:
         return std::make_unique<runtime::HostMemory>(std::move(bytes));
     }
     ILogger* getLogger() const noexcept override { return log_; }
+    void setGpuAllocator(IGpuAllocator* allocator) noexcept override { allocator_ = allocator; }
 
 private:
     void flag(BuilderFlag f, bool on) {
@@ -260,6 +261,7 @@ private:
     BuilderConfigImpl classic_;
     int32_t maxBatch_ = 1;
     std::vector<std::unique_ptr<OptimizationProfileImpl>> profiles_;
+    IGpuAllocator* allocator_ = nullptr;
 };
 
 }  // namespace

@@ -8,7 +8,7 @@ ContextImpl::ContextImpl(const EngineImpl& engine) : engine_(engine), exec_(engi
     // Inputs start at the profile's opt shape (the only shape for static engines).
     for (int i = 0; i < core.nbInputs(); ++i) inputShapes_.push_back(core.plan().profiles[0].opt[size_t(i)]);
 #ifdef KILN_HAVE_CUDA
-    if (core.cudaState()) init_ = cuda::ContextState::create(core.plan(), core.cudaState(), nullptr, cuda_);
+    if (core.cudaState()) init_ = cuda::ContextState::create(core.plan(), core.cudaState(), engine.gpuAllocator(), cuda_);
 #endif
 }
 

@@ -93,7 +93,7 @@ Status checkConsistency(const engine::Plan& plan) {
 
 }  // namespace
 
-Status EngineCore::create(engine::Plan plan, std::shared_ptr<const EngineCore>& out) {
+Status EngineCore::create(engine::Plan plan, std::shared_ptr<const EngineCore>& out, IGpuAllocator* allocator) {
     auto core = std::make_shared<EngineCore>();
     core->plan_ = std::move(plan);
     const ir::Graph& g = core->plan_.graph;
@@ -116,7 +116,7 @@ Status EngineCore::create(engine::Plan plan, std::shared_ptr<const EngineCore>& 
     size_t workspace = 0;
 #ifdef KILN_HAVE_CUDA
     if (onCuda) {
-        KILN_RETURN_IF_ERROR(cuda::EngineState::create(core->plan_, core->cuda_));
+        KILN_RETURN_IF_ERROR(cuda::EngineState::create(core->plan_, allocator, core->cuda_));
         workspace = core->cuda_->workspaceBytes();
     }
 #endif

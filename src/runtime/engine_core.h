@@ -7,6 +7,7 @@
 
 #include "backends/cpu/kernel.h"
 #include "engine/plan.h"
+#include "kiln/runtime.h"
 
 namespace kiln::cuda {
 class EngineState;  // runtime/cuda/cuda_engine.h (CUDA builds only)
@@ -23,7 +24,8 @@ struct Binding {
 class EngineCore {
 public:
     // Prepares kernels for every node; fails if a tactic is unknown here.
-    static Status create(engine::Plan plan, std::shared_ptr<const EngineCore>& out);
+    // `allocator`: device memory for a CUDA engine's weights (nullptr: cudaMalloc).
+    static Status create(engine::Plan plan, std::shared_ptr<const EngineCore>& out, IGpuAllocator* allocator = nullptr);
 
     const engine::Plan& plan() const { return plan_; }
     const std::vector<Binding>& bindings() const { return bindings_; }

@@ -27,9 +27,10 @@ private:
 
 class EngineImpl final : public IEngine {
 public:
-    EngineImpl(std::shared_ptr<const EngineCore> core, ILogger* logger) : core_(std::move(core)), logger_(logger) {}
+    EngineImpl(std::shared_ptr<const EngineCore> core, ILogger* logger, IGpuAllocator* allocator = nullptr)
+        : core_(std::move(core)), logger_(logger), allocator_(allocator) {}
     // Loads a verified plan into an engine; nullptr after logging on failure.
-    static std::unique_ptr<EngineImpl> fromPlan(engine::Plan plan, ILogger* logger);
+    static std::unique_ptr<EngineImpl> fromPlan(engine::Plan plan, ILogger* logger, IGpuAllocator* allocator = nullptr);
 
     int32_t getNbBindings() const noexcept override { return int32_t(core_->bindings().size()); }
     int32_t getBindingIndex(const char* name) const noexcept override;
@@ -55,12 +56,14 @@ public:
     const EngineCore& core() const { return *core_; }
     const std::shared_ptr<const EngineCore>& corePtr() const { return core_; }
     ILogger* logger() const { return logger_; }
+    IGpuAllocator* gpuAllocator() const { return allocator_; }
     // Binding index for a tensor name; logs an error naming `call` if absent.
     int findBinding(const char* name, const char* call) const;
 
 private:
     std::shared_ptr<const EngineCore> core_;
     ILogger* logger_;
+    IGpuAllocator* allocator_ = nullptr;
 };
 
 class ContextImpl final : public IExecutionContext {

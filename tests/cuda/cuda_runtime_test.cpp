@@ -6,6 +6,7 @@
 #include <cuda_runtime.h>
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <cmath>
 #include <cstring>
 #include <random>
@@ -273,6 +274,54 @@ TEST_F(Fixture, Fp16EngineKeepsFloatIoAndMatches) {
     ASSERT_TRUE(ctx->executeV2(bindings));
     const auto got = io.download(), want = runCpu(*cpu, x);
     for (size_t i = 0; i < got.size(); ++i) EXPECT_NEAR(got[i], want[i], 1e-2 + 1e-2 * std::fabs(want[i])) << i;
+}
+
+// Counts what goes through it; can be told to refuse.
+struct CountingAllocator : IGpuAllocator {
+    std::atomic<int> allocations{0}, releases{0};
+    std::atomic<uint64_t> bytes{0};
+    bool refuse = false;
+    void* allocate(uint64_t size, uint64_t alignment, AllocatorFlags) noexcept override {
+        if (refuse) return nullptr;
+        void* p = nullptr;
+        if (cudaMalloc(&p, size) != cudaSuccess) return nullptr;
+        EXPECT_EQ(reinterpret_cast<uintptr_t>(p) % alignment, 0u);
+        ++allocations;
+        bytes += size;
+        return p;
+    }
+    bool deallocate(void* p) noexcept override {
+        ++releases;
+        return cudaFree(p) == cudaSuccess;
+    }
+};
+
+TEST_F(Fixture, UserGpuAllocatorIsHonoured) {
+    CountingAllocator alloc;
+    auto blob = gpu->serialize();
+    auto rt = createInferRuntime(log);
+    rt->setGpuAllocator(&alloc);
+    {
+        auto e = rt->deserializeCudaEngine(blob->data(), blob->size());
+        ASSERT_TRUE(e);
+        const int weightAllocations = alloc.allocations;
+        EXPECT_GE(weightAllocations, 4);  // conv and FC weights and biases
+        auto ctx = e->createExecutionContext();
+        ASSERT_TRUE(ctx);
+        EXPECT_GT(alloc.allocations, weightAllocations);  // the context's arena (and workspace)
+        EXPECT_GE(alloc.bytes.load(), uint64_t(e->getDeviceMemorySize()));
+        const auto x = randomFloats(kN * kC * kH * kW, 51);
+        DeviceIo io;
+        io.upload(x);
+        void* bindings[] = {io.x, io.y};
+        ASSERT_TRUE(ctx->executeV2(bindings));
+        expectClose(io.download(), runCpu(*cpu, x));
+        alloc.refuse = true;  // a context that cannot get memory is refused, with the reason logged
+        EXPECT_EQ(e->createExecutionContext(), nullptr);
+        ASSERT_FALSE(log.errors.empty());
+        EXPECT_NE(log.errors.back().find("out of device memory"), std::string::npos) << log.errors.back();
+    }
+    EXPECT_EQ(alloc.releases.load(), alloc.allocations.load());  // everything given back
 }
 
 TEST(CudaRuntime, OutOfDeviceMemoryIsAnError) {

@@ -10,8 +10,22 @@
 
 namespace kiln::cuda {
 
+namespace {
+// A user's IGpuAllocator behind the backend's DeviceAllocator interface.
+class UserAllocator final : public DeviceAllocator {
+public:
+    explicit UserAllocator(IGpuAllocator* a) : a_(a) {}
+    void* allocate(size_t bytes, size_t alignment) noexcept override { return a_->allocate(bytes, alignment, 0); }
+    void release(void* p) noexcept override { a_->deallocate(p); }
+
+private:
+    IGpuAllocator* a_;
+};
+}  // namespace
+
 struct EngineStateImpl {
     const engine::Plan* plan = nullptr;
+    std::unique_ptr<UserAllocator> allocator;  // declared before the buffers it frees
     std::vector<std::unique_ptr<Kernel>> kernels;
     std::vector<DeviceBuffer> constants;  // indexed like Graph::values; empty for non-constants
     size_t workspace = 0;
@@ -37,13 +51,15 @@ static Status checkShapesAreStatic(const ir::Graph& g) {
     return Status::Ok();
 }
 
-Status EngineState::create(const engine::Plan& plan, std::shared_ptr<const EngineState>& out) {
+Status EngineState::create(const engine::Plan& plan, IGpuAllocator* allocator, std::shared_ptr<const EngineState>& out) {
     if (!deviceAvailable()) return Status::Error("no CUDA device is available to run this engine built for the cuda backend");
     KILN_RETURN_IF_ERROR(checkShapesAreStatic(plan.graph));
     auto state = std::shared_ptr<EngineState>(new EngineState());
     state->impl_ = std::make_unique<EngineStateImpl>();
     EngineStateImpl& s = *state->impl_;
     s.plan = &plan;
+    if (allocator) s.allocator = std::make_unique<UserAllocator>(allocator);
+    DeviceAllocator& alloc = s.allocator ? *s.allocator : defaultDeviceAllocator();
     const ir::Graph& g = plan.graph;
     s.constants.resize(g.values.size());
     std::vector<bool> used(g.values.size(), false);
@@ -54,7 +70,8 @@ Status EngineState::create(const engine::Plan& plan, std::shared_ptr<const Engin
     for (size_t v = 0; v < g.values.size(); ++v) {
         const ir::Value& val = g.values[v];
         if (!val.isConstant() || !used[v] || val.data->empty()) continue;
-        KILN_RETURN_IF_ERROR(DeviceBuffer::allocate(val.data->size(), ("weights '" + val.name + "'").c_str(), s.constants[v]));
+        KILN_RETURN_IF_ERROR(
+            DeviceBuffer::allocate(val.data->size(), ("weights '" + val.name + "'").c_str(), s.constants[v], alloc));
         KILN_RETURN_IF_ERROR(copyToDevice(s.constants[v].get(), val.data->data(), val.data->size()));
     }
     for (const auto& n : g.nodes) {
@@ -79,6 +96,7 @@ Status EngineState::create(const engine::Plan& plan, std::shared_ptr<const Engin
 struct ContextStateImpl {
     const engine::Plan* plan = nullptr;
     std::shared_ptr<const EngineState> engine;
+    std::unique_ptr<UserAllocator> allocator;  // declared before the buffers it frees
     DeviceBuffer arena, workspace;
     Handles handles;
     cudaStream_t ownStream = nullptr;
@@ -112,14 +130,15 @@ struct ContextStateImpl {
 
 ContextState::~ContextState() = default;
 
-Status ContextState::create(const engine::Plan& plan, std::shared_ptr<const EngineState> engine, DeviceAllocator* alloc,
+Status ContextState::create(const engine::Plan& plan, std::shared_ptr<const EngineState> engine, IGpuAllocator* userAlloc,
                             std::unique_ptr<ContextState>& out) {
     auto cs = std::unique_ptr<ContextState>(new ContextState());
     cs->impl_ = std::make_unique<ContextStateImpl>();
     ContextStateImpl& s = *cs->impl_;
     s.plan = &plan;
     s.engine = std::move(engine);
-    DeviceAllocator& a = alloc ? *alloc : defaultDeviceAllocator();
+    if (userAlloc) s.allocator = std::make_unique<UserAllocator>(userAlloc);
+    DeviceAllocator& a = s.allocator ? *s.allocator : defaultDeviceAllocator();
     KILN_RETURN_IF_ERROR(DeviceBuffer::allocate(size_t(plan.memory.arenaBytes), "the activation arena", s.arena, a));
     KILN_RETURN_IF_ERROR(DeviceBuffer::allocate(s.engine->workspaceBytes(), "the layer workspace", s.workspace, a));
     KILN_RETURN_IF_ERROR(Handles::create(s.handles));

@@ -9,7 +9,7 @@
 #include <vector>
 
 #include "engine/plan.h"
-#include "kiln/types.h"
+#include "kiln/runtime.h"
 
 namespace kiln::cuda {
 
@@ -22,7 +22,8 @@ public:
     ~EngineState();
     // Checks the device, refuses data-dependent shapes, creates every node's
     // kernel with its recorded tactic and uploads the constants.
-    static Status create(const engine::Plan& plan, std::shared_ptr<const EngineState>& out);
+    // `allocator` (nullptr: cudaMalloc) holds the weights; it must outlive the engine.
+    static Status create(const engine::Plan& plan, IGpuAllocator* allocator, std::shared_ptr<const EngineState>& out);
     size_t workspaceBytes() const;
     const EngineStateImpl& impl() const { return *impl_; }
 
@@ -34,7 +35,7 @@ class ContextState {
 public:
     ~ContextState();
     // Allocates the arena and workspace through `alloc` (nullptr: cudaMalloc).
-    static Status create(const engine::Plan& plan, std::shared_ptr<const EngineState> engine, DeviceAllocator* alloc,
+    static Status create(const engine::Plan& plan, std::shared_ptr<const EngineState> engine, IGpuAllocator* alloc,
                          std::unique_ptr<ContextState>& out);
     // Enqueues one inference on `stream`; never waits for the device.
     // io[i] is the device buffer of binding i, inputShapes[i] the shape of input i.
