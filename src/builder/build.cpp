@@ -101,6 +101,11 @@ Status buildPlan(ir::Graph g, const BuildOptions& opt, const LogFn& log, engine:
     KILN_RETURN_IF_ERROR(g.validate());
 
 #ifdef KILN_HAVE_CUDA
+    if (opt.backend == engine::Backend::kCUDA && !opt.disabledPasses.count("cuda-conv-fusion")) {
+        KILN_RETURN_IF_ERROR(fuseConvolutions(g, log));
+        KILN_RETURN_IF_ERROR(g.topoSort());
+        KILN_RETURN_IF_ERROR(ir::inferGraph(g).withContext("after cuda-conv-fusion: "));
+    }
     if (opt.backend == engine::Backend::kCUDA && (opt.fp16 || opt.bf16)) {
         KILN_RETURN_IF_ERROR(applyReducedPrecision(g, opt, log));
         KILN_RETURN_IF_ERROR(g.topoSort());

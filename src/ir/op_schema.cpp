@@ -14,6 +14,7 @@ const std::vector<OpSchema>& allOpSchemas() {
         registerPointwiseOps(t);
         registerReductionOps(t);
         registerDataMovementOps(t);
+        registerFusedConvolutionOps(t);
         return t;
     }();
     return table;

@@ -122,6 +122,11 @@ struct Fixture : ::testing::Test {
 
 TEST_F(Fixture, MatchesTheCpuEngine) {
     EXPECT_EQ(gpu->getBackend(), BackendKind::kCUDA);
+    {  // conv + bias + relu became one fused layer
+        auto info = gpu->getEngineInformation(false);
+        const std::string text(static_cast<const char*>(info->data()), info->size());
+        EXPECT_NE(text.find("FusedConvolution"), std::string::npos) << text;
+    }
     const auto x = randomFloats(kN * kC * kH * kW, 11);
     auto ctx = gpu->createExecutionContext();
     ASSERT_TRUE(ctx);

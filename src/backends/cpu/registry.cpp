@@ -58,6 +58,7 @@ const std::vector<Tactic>& cpuTactics() {
         REF("Resize", resize),
         REF("Shape", shape),
         REF("Identity", identity),
+        REF("FusedConvolution", fusedConvolution),
 #ifdef KILN_HAVE_ONEDNN
         // After every reference entry: optimization level 0 (no timing) takes
         // the first supported tactic, which keeps it on the reference kernels.

@@ -91,10 +91,22 @@ Status workspaceFor(int algo, const ir::Node& n, const std::vector<ir::TensorDes
     return Status::Ok();
 }
 
+using ActDesc = CudnnHandle<cudnnActivationDescriptor_t, cudnnDestroyActivationDescriptor>;
+
+// FusedConvolution through cudnnConvolutionBiasActivationForward: needs the
+// bias; identity activation only with the implicit precomputed GEMM.
+bool fusedOk(const ir::Node& n, const std::vector<ir::TensorDesc>& in, const std::vector<ir::TensorDesc>& out, int algo) {
+    if (n.op != "FusedConvolution" || !hasInput(n, 2) || in.size() < 3) return false;
+    const std::string act = n.attrs.getString("activation", "none");
+    if (act != "relu" && !(act == "none" && algo == CUDNN_CONVOLUTION_FWD_ALGO_IMPLICIT_PRECOMP_GEMM)) return false;
+    if (hasInput(n, 3) && (in.size() < 4 || in[3].dtype != out[0].dtype || in[3].shape != out[0].shape)) return false;
+    return in[2].dtype == in[0].dtype;
+}
+
 template <bool Transposed>
 class ConvKernel final : public Kernel {
 public:
-    explicit ConvKernel(int algo) : algo_(algo) {}
+    explicit ConvKernel(int algo, bool fused = false) : algo_(algo), fused_(fused) {}
 
     Status enqueue(LaunchArgs& a) const override {
         const ir::Node& n = a.node;
@@ -104,7 +116,9 @@ public:
         cudnnDataType_t dt;
         if (!cudnnType(X.dtype, dt)) return Status::Error("unsupported dtype for cuDNN");
         ir::ConvGeometry g;
-        if (!geometryFor(n, X.shape, W.shape, Transposed, g))
+        ir::Node convNode = n;
+        if (fused_) convNode.op = "Convolution";
+        if (!geometryFor(convNode, X.shape, W.shape, Transposed, g))
             return Status::Error("run-time shapes not supported by the cuDNN tactic");
         if (g.outShape != Y.shape) return Status::Error("output buffer shape " + ir::shapeToString(Y.shape) + " != " + ir::shapeToString(g.outShape));
         if (Y.numel() == 0) return Status::Ok();
@@ -114,6 +128,23 @@ public:
                                         : makeSetup(n, g, X.shape, W.shape, Y.shape, dt, bias, s));
         KILN_CUDNN_CHECK(cudnnSetStream(a.handles.cudnn, a.stream));
         const float one = 1.0f, zero = 0.0f;
+        if (fused_ && !Transposed) {
+            if (!bias) return Status::Error("the fused cuDNN tactic needs the bias");
+            ActDesc act;
+            KILN_CUDNN_CHECK(cudnnCreateActivationDescriptor(&act.h));
+            const bool relu = n.attrs.getString("activation", "none") == "relu";
+            KILN_CUDNN_CHECK(cudnnSetActivationDescriptor(act.h, relu ? CUDNN_ACTIVATION_RELU : CUDNN_ACTIVATION_IDENTITY,
+                                                          CUDNN_PROPAGATE_NAN, 0.0));
+            const bool hasZ = hasInput(n, 3) && a.inputs.size() > 3;
+            if (hasZ && (a.inputs[3].shape != Y.shape || a.inputs[3].dtype != Y.dtype))
+                return Status::Error("Z must have the output's shape and dtype");
+            const float alpha2 = hasZ ? 1.0f : 0.0f;
+            const void* z = hasZ ? a.inputs[3].data : Y.data;
+            KILN_CUDNN_CHECK(cudnnConvolutionBiasActivationForward(
+                a.handles.cudnn, &one, s.x.h, X.data, s.w.h, W.data, s.conv.h, cudnnConvolutionFwdAlgo_t(algo_), a.workspace,
+                a.workspaceBytes, &alpha2, s.y.h, z, s.bias.h, a.inputs[2].data, act.h, s.y.h, Y.data));
+            return Status::Ok();
+        }
         if (X.numel() == 0 || W.numel() == 0) {
             KILN_CUDA_CHECK(cudaMemsetAsync(Y.data, 0, Y.bytes(), a.stream));
         } else if (Transposed) {
@@ -134,6 +165,7 @@ public:
 
 private:
     int algo_;
+    bool fused_;
 };
 
 }  // namespace
@@ -154,6 +186,29 @@ Status createConv(const ir::Node&, const Descs&, const Descs&, std::unique_ptr<K
     return Status::Ok();
 }
 template <int Algo>
+bool fusedConvSupports(const ir::Node& n, const Descs& in, const Descs& out) {
+    if (!fusedOk(n, in, out, Algo)) return false;
+    ir::Node conv = n;
+    conv.op = "Convolution";
+    const Descs convIn(in.begin(), in.begin() + 3);
+    size_t bytes = 0;
+    return workspaceFor<false>(Algo, conv, convIn, out, bytes).ok();
+}
+template <int Algo>
+size_t fusedConvWorkspace(const ir::Node& n, const Descs& in, const Descs& out) {
+    ir::Node conv = n;
+    conv.op = "Convolution";
+    const Descs convIn(in.begin(), in.begin() + std::min<size_t>(in.size(), 3));
+    size_t bytes = 0;
+    return workspaceFor<false>(Algo, conv, convIn, out, bytes).ok() ? bytes : 0;
+}
+template <int Algo>
+Status createFusedConv(const ir::Node&, const Descs&, const Descs&, std::unique_ptr<Kernel>& k) {
+    k = std::make_unique<ConvKernel<false>>(Algo, true);
+    return Status::Ok();
+}
+
+template <int Algo>
 bool deconvSupports(const ir::Node& n, const Descs& in, const Descs& out) {
     size_t bytes = 0;
     return n.op == "Deconvolution" && workspaceFor<true>(Algo, n, in, out, bytes).ok();
@@ -173,6 +228,10 @@ Status createDeconv(const ir::Node&, const Descs&, const Descs&, std::unique_ptr
     template bool convSupports<a>(const ir::Node&, const Descs&, const Descs&);                \
     template size_t convWorkspace<a>(const ir::Node&, const Descs&, const Descs&);             \
     template Status createConv<a>(const ir::Node&, const Descs&, const Descs&, std::unique_ptr<Kernel>&);
+#define KILN_FUSED_ALGO(a)                                                                      \
+    template bool fusedConvSupports<a>(const ir::Node&, const Descs&, const Descs&);           \
+    template size_t fusedConvWorkspace<a>(const ir::Node&, const Descs&, const Descs&);        \
+    template Status createFusedConv<a>(const ir::Node&, const Descs&, const Descs&, std::unique_ptr<Kernel>&);
 #define KILN_DECONV_ALGO(a)                                                                     \
     template bool deconvSupports<a>(const ir::Node&, const Descs&, const Descs&);              \
     template size_t deconvWorkspace<a>(const ir::Node&, const Descs&, const Descs&);           \
@@ -185,6 +244,13 @@ KILN_CONV_ALGO(CUDNN_CONVOLUTION_FWD_ALGO_FFT)
 KILN_CONV_ALGO(CUDNN_CONVOLUTION_FWD_ALGO_FFT_TILING)
 KILN_CONV_ALGO(CUDNN_CONVOLUTION_FWD_ALGO_WINOGRAD)
 KILN_CONV_ALGO(CUDNN_CONVOLUTION_FWD_ALGO_WINOGRAD_NONFUSED)
+KILN_FUSED_ALGO(CUDNN_CONVOLUTION_FWD_ALGO_IMPLICIT_GEMM)
+KILN_FUSED_ALGO(CUDNN_CONVOLUTION_FWD_ALGO_IMPLICIT_PRECOMP_GEMM)
+KILN_FUSED_ALGO(CUDNN_CONVOLUTION_FWD_ALGO_GEMM)
+KILN_FUSED_ALGO(CUDNN_CONVOLUTION_FWD_ALGO_FFT)
+KILN_FUSED_ALGO(CUDNN_CONVOLUTION_FWD_ALGO_FFT_TILING)
+KILN_FUSED_ALGO(CUDNN_CONVOLUTION_FWD_ALGO_WINOGRAD)
+KILN_FUSED_ALGO(CUDNN_CONVOLUTION_FWD_ALGO_WINOGRAD_NONFUSED)
 KILN_DECONV_ALGO(CUDNN_CONVOLUTION_BWD_DATA_ALGO_1)
 KILN_DECONV_ALGO(CUDNN_CONVOLUTION_BWD_DATA_ALGO_FFT_TILING)
 KILN_DECONV_ALGO(CUDNN_CONVOLUTION_BWD_DATA_ALGO_WINOGRAD_NONFUSED)

@@ -25,6 +25,13 @@ template <int Algo>
 size_t convWorkspace(const ir::Node&, const Descs& in, const Descs& out);
 template <int Algo>
 Status createConv(const ir::Node&, const Descs& in, const Descs& out, std::unique_ptr<Kernel>& k);
+// FusedConvolution through cudnnConvolutionBiasActivationForward.
+template <int Algo>
+bool fusedConvSupports(const ir::Node&, const Descs& in, const Descs& out);
+template <int Algo>
+size_t fusedConvWorkspace(const ir::Node&, const Descs& in, const Descs& out);
+template <int Algo>
+Status createFusedConv(const ir::Node&, const Descs& in, const Descs& out, std::unique_ptr<Kernel>& k);
 template <int Algo>
 bool deconvSupports(const ir::Node&, const Descs& in, const Descs& out);
 template <int Algo>

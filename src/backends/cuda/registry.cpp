@@ -29,6 +29,9 @@ Status createFunction(const ir::Node&, const std::vector<ir::TensorDesc>&, const
 #define OWN_WS(op, fn, ws) Tactic{"kiln", op, &kernels::fn##Supports, &kernels::ws, &createFunction<&kernels::fn>}
 #define CUDNN_CONV(name, algo) \
     Tactic{name, "Convolution", &lib::convSupports<algo>, &lib::convWorkspace<algo>, &lib::createConv<algo>}
+#define CUDNN_FUSED(name, algo)                                                                      \
+    Tactic{name, "FusedConvolution", &lib::fusedConvSupports<algo>, &lib::fusedConvWorkspace<algo>, \
+           &lib::createFusedConv<algo>}
 #define CUDNN_DECONV(name, algo) \
     Tactic{name, "Deconvolution", &lib::deconvSupports<algo>, &lib::deconvWorkspace<algo>, &lib::createDeconv<algo>}
 
@@ -66,6 +69,7 @@ const std::vector<Tactic>& cudaTactics() {
         OWN("TopK", topk),
         OWN("LRN", lrn),
         OWN("Resize", resize),
+        OWN("FusedConvolution", fusedConvolution),
         Tactic{"cublaslt", "MatMul", &lib::gemmMatMulSupports, &lib::gemmWorkspace, &lib::createGemmMatMul},
         Tactic{"cublaslt", "FullyConnected", &lib::gemmFcSupports, &lib::gemmWorkspace, &lib::createGemmFc},
         CUDNN_CONV("cudnn_implicit_gemm", CUDNN_CONVOLUTION_FWD_ALGO_IMPLICIT_GEMM),
@@ -79,6 +83,13 @@ const std::vector<Tactic>& cudaTactics() {
         CUDNN_DECONV("cudnn_fft_tiling", CUDNN_CONVOLUTION_BWD_DATA_ALGO_FFT_TILING),
         CUDNN_DECONV("cudnn_winograd_nonfused", CUDNN_CONVOLUTION_BWD_DATA_ALGO_WINOGRAD_NONFUSED),
         Tactic{"cudnn", "Pooling", &lib::poolSupports, nullptr, &lib::createPool},
+        CUDNN_FUSED("cudnn_implicit_gemm", CUDNN_CONVOLUTION_FWD_ALGO_IMPLICIT_GEMM),
+        CUDNN_FUSED("cudnn_implicit_precomp_gemm", CUDNN_CONVOLUTION_FWD_ALGO_IMPLICIT_PRECOMP_GEMM),
+        CUDNN_FUSED("cudnn_gemm", CUDNN_CONVOLUTION_FWD_ALGO_GEMM),
+        CUDNN_FUSED("cudnn_fft", CUDNN_CONVOLUTION_FWD_ALGO_FFT),
+        CUDNN_FUSED("cudnn_fft_tiling", CUDNN_CONVOLUTION_FWD_ALGO_FFT_TILING),
+        CUDNN_FUSED("cudnn_winograd", CUDNN_CONVOLUTION_FWD_ALGO_WINOGRAD),
+        CUDNN_FUSED("cudnn_winograd_nonfused", CUDNN_CONVOLUTION_FWD_ALGO_WINOGRAD_NONFUSED),
     };
     return table;
 }

@@ -9,6 +9,9 @@ namespace kiln::builder {
 // As chooseTactics(), with the CUDA tactics timed on the device.
 Status chooseCudaTactics(ir::Graph& g, const BuildOptions& options, const LogFn& log, size_t& workspaceBytes);
 
+// Convolution (+ ElementWise sum) (+ relu) -> FusedConvolution (conv_fusion.cpp).
+Status fuseConvolutions(ir::Graph& g, const LogFn& log);
+
 // BuilderFlag kFP16/kBF16 on CUDA: moves every float32 layer a CUDA tactic
 // supports in the 16-bit type to it, with Casts at the boundaries.
 Status applyReducedPrecision(ir::Graph& g, const BuildOptions& options, const LogFn& log);

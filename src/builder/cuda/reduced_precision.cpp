@@ -20,7 +20,7 @@ bool lowerable(const std::string& op) {
     static const char* const kOps[] = {"Convolution", "Deconvolution", "MatMul", "FullyConnected", "ElementWise",
                                        "Activation", "Unary", "Softmax", "Reduce", "Normalization", "Pooling",
                                        "Concat", "Shuffle", "Slice", "Pad", "Resize", "Scale", "PRelu", "LRN",
-                                       "Identity", "Select", "Gather", "TopK"};
+                                       "Identity", "Select", "Gather", "TopK", "FusedConvolution"};
     for (const char* o : kOps)
         if (op == o) return true;
     return false;

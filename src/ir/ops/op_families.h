@@ -13,5 +13,6 @@ void registerMatMulOps(std::vector<OpSchema>& t);        // MatMul, FullyConnect
 void registerPointwiseOps(std::vector<OpSchema>& t);     // ElementWise, Unary, Activation, PRelu, Select, Cast, Scale
 void registerReductionOps(std::vector<OpSchema>& t);     // Softmax, Reduce, Normalization, TopK
 void registerDataMovementOps(std::vector<OpSchema>& t);  // Concat, Shuffle, Gather, Slice, Pad, Resize, Shape, Identity
+void registerFusedConvolutionOps(std::vector<OpSchema>& t);  // FusedConvolution (made by the CUDA fusion pass)
 
 }  // namespace kiln::ir

@@ -43,6 +43,8 @@ KILN_REF_OP(pad)
 KILN_REF_OP(resize)
 KILN_REF_OP(shape)
 KILN_REF_OP(identity)
+// fused ops (made by builder passes)
+KILN_REF_OP(fusedConvolution)
 
 #undef KILN_REF_OP
 

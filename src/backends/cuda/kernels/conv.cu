@@ -47,9 +47,11 @@ __device__ __forceinline__ float ld(const S* p, int64_t i) {
 }
 
 // W and B may have their own float types (wt, bt), read through loadFloatAny.
+// FusedConvolution adds z (the output's shape and dtype) and applies relu.
 template <class S>
 __global__ void convDirect(const S* __restrict__ x, const void* __restrict__ w, const void* __restrict__ b,
-                           S* __restrict__ y, Geom3 q, int64_t total, ir::DType wt, ir::DType bt) {
+                           S* __restrict__ y, Geom3 q, int64_t total, ir::DType wt, ir::DType bt,
+                           const S* __restrict__ z, bool relu) {
     const int64_t outPlane = q.out[0] * q.out[1] * q.out[2], inPlane = q.in[0] * q.in[1] * q.in[2];
     const int64_t kVol = q.kernel[0] * q.kernel[1] * q.kernel[2];
     const int64_t Cg = q.C / q.group, Mg = q.M / q.group;
@@ -79,6 +81,8 @@ __global__ void convDirect(const S* __restrict__ x, const void* __restrict__ w, 
                 }
             }
         }
+        if (z) acc += ld(z, t);
+        if (relu && acc < 0) acc = 0;
         y[t] = Elem<S>::store(ComputeT<S>(acc));
     }
 }
@@ -129,12 +133,14 @@ bool convTypesOk(const ir::Node& n, const std::vector<ir::TensorDesc>& in, const
 }
 
 template <bool Transposed>
-Status runConv(LaunchArgs& a) {
+Status runConv(LaunchArgs& a, bool fused = false) {
     const DeviceTensor& X = a.inputs[0];
     const DeviceTensor& W = a.inputs[1];
     DeviceTensor& Y = a.outputs[0];
     ir::ConvGeometry g;
-    KILN_RETURN_IF_ERROR(ir::resolveConvGeometry(a.node, X.shape, W.shape, Transposed, g));
+    ir::Node convNode = a.node;  // FusedConvolution's geometry is its Convolution's
+    convNode.op = Transposed ? "Deconvolution" : "Convolution";
+    KILN_RETURN_IF_ERROR(ir::resolveConvGeometry(convNode, X.shape, W.shape, Transposed, g));
     if (g.outShape != Y.shape)
         return Status::Error("output buffer shape " + ir::shapeToString(Y.shape) + " != expected " + ir::shapeToString(g.outShape));
     const bool bias = hasInput(a.node, 2) && a.inputs.size() > 2;
@@ -149,8 +155,14 @@ Status runConv(LaunchArgs& a) {
         if (!isDeviceFloat(W.dtype) || !isDeviceFloat(bt)) return Status::Error("W and B must be float types");
         if (Transposed)
             deconvDirect<S><<<gridFor(total), kBlock, 0, a.stream>>>(X.as<const S>(), W.data, b, Y.as<S>(), q, total, W.dtype, bt);
-        else
-            convDirect<S><<<gridFor(total), kBlock, 0, a.stream>>>(X.as<const S>(), W.data, b, Y.as<S>(), q, total, W.dtype, bt);
+        else {
+            const bool hasZ = fused && hasInput(a.node, 3) && a.inputs.size() > 3;
+            if (hasZ && (a.inputs[3].shape != Y.shape || a.inputs[3].dtype != Y.dtype))
+                return Status::Error("Z must have the output's shape and dtype");
+            const bool relu = fused && a.node.attrs.getString("activation", "none") == "relu";
+            convDirect<S><<<gridFor(total), kBlock, 0, a.stream>>>(X.as<const S>(), W.data, b, Y.as<S>(), q, total, W.dtype,
+                                                                   bt, hasZ ? a.inputs[3].as<const S>() : nullptr, relu);
+        }
         KILN_CUDA_CHECK_LAUNCH();
         return Status::Ok();
     });
@@ -292,6 +304,16 @@ bool convolutionSupports(const ir::Node& n, const std::vector<ir::TensorDesc>& i
     return n.op == "Convolution" && convTypesOk(n, in, out);
 }
 Status convolution(LaunchArgs& a) { return runConv<false>(a); }
+
+bool fusedConvolutionSupports(const ir::Node& n, const std::vector<ir::TensorDesc>& in,
+                              const std::vector<ir::TensorDesc>& out) {
+    if (n.op != "FusedConvolution" || in.size() < 2) return false;
+    const std::string act = n.attrs.getString("activation", "none");
+    const std::vector<ir::TensorDesc> convIn(in.begin(), in.begin() + std::min<size_t>(in.size(), 3));
+    return convTypesOk(n, convIn, out) && (act == "none" || act == "relu") &&
+           !(hasInput(n, 3) && in.size() > 3 && in[3].dtype != out[0].dtype);
+}
+Status fusedConvolution(LaunchArgs& a) { return runConv<false>(a, true); }
 
 bool deconvolutionSupports(const ir::Node& n, const std::vector<ir::TensorDesc>& in, const std::vector<ir::TensorDesc>& out) {
     return n.op == "Deconvolution" && convTypesOk(n, in, out);

@@ -34,6 +34,7 @@ KILN_CUDA_KERNEL(resize);
 KILN_CUDA_KERNEL(lrn);
 KILN_CUDA_KERNEL(convolution);
 KILN_CUDA_KERNEL(deconvolution);
+KILN_CUDA_KERNEL(fusedConvolution);
 
 #undef KILN_CUDA_KERNEL
 
