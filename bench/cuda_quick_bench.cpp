@@ -59,7 +59,8 @@ int main(int argc, char** argv) {
         auto conv = [&](ITensor& in, uint32_t seed) {
             store.push_back(weights(size_t(C) * C * 9, seed, 0.05f));
             store.push_back(weights(C, seed + 1000, 0.1f));
-            auto* l = net->addConvolutionNd(in, C, DimsHW(3, 3), {DataType::kFLOAT, store[store.size() - 2].data(), int64_t(C) * C * 9},
+            auto* l = net->addConvolutionNd(in, C, DimsHW(3, 3),
+                                            {DataType::kFLOAT, store[store.size() - 2].data(), int64_t(C) * C * 9},
                                             {DataType::kFLOAT, store.back().data(), C});
             l->setPaddingNd(DimsHW(1, 1));
             return l->getOutput(0);
@@ -69,7 +70,8 @@ int main(int argc, char** argv) {
             ITensor* a = net->addActivation(*conv(*t, uint32_t(2 * b)), ActivationType::kRELU)->getOutput(0);
             ITensor* c = conv(*a, uint32_t(2 * b + 1));
             t = net->addActivation(*net->addElementWise(*c, *t, ElementWiseOperation::kSUM)->getOutput(0),
-                                   ActivationType::kRELU)->getOutput(0);
+                                   ActivationType::kRELU)
+                    ->getOutput(0);
         }
         t->setName("y");
         net->markOutput(*t);

@@ -62,8 +62,9 @@ struct Model {
         auto* pool = net->addPoolingNd(*relu->getOutput(0), PoolingType::kMAX, DimsHW(2, 2));
         pool->setStrideNd(DimsHW(2, 2));
         auto* sum = net->addElementWise(*pool->getOutput(0), *pool->getOutput(0), ElementWiseOperation::kSUM);
-        auto* fc = net->addFullyConnected(*sum->getOutput(0), kClasses, {DataType::kFLOAT, fcW.data(), int64_t(fcW.size())},
-                                          {DataType::kFLOAT, fcB.data(), int64_t(fcB.size())});
+        auto* fc =
+            net->addFullyConnected(*sum->getOutput(0), kClasses, {DataType::kFLOAT, fcW.data(), int64_t(fcW.size())},
+                                   {DataType::kFLOAT, fcB.data(), int64_t(fcB.size())});
         auto* sm = net->addSoftMax(*fc->getOutput(0));
         sm->getOutput(0)->setName("prob");
         net->markOutput(*sm->getOutput(0));
@@ -93,7 +94,9 @@ struct DeviceIo {
         cudaFree(x);
         cudaFree(y);
     }
-    void upload(const std::vector<float>& v) { ASSERT_EQ(cudaMemcpy(x, v.data(), v.size() * 4, cudaMemcpyHostToDevice), cudaSuccess); }
+    void upload(const std::vector<float>& v) {
+        ASSERT_EQ(cudaMemcpy(x, v.data(), v.size() * 4, cudaMemcpyHostToDevice), cudaSuccess);
+    }
     std::vector<float> download() {
         std::vector<float> v(kN * kClasses);
         EXPECT_EQ(cudaMemcpy(v.data(), y, v.size() * 4, cudaMemcpyDeviceToHost), cudaSuccess);
@@ -103,7 +106,8 @@ struct DeviceIo {
 
 void expectClose(const std::vector<float>& got, const std::vector<float>& want) {
     ASSERT_EQ(got.size(), want.size());
-    for (size_t i = 0; i < got.size(); ++i) EXPECT_NEAR(got[i], want[i], 1e-5 + 1e-4 * std::fabs(want[i])) << "element " << i;
+    for (size_t i = 0; i < got.size(); ++i)
+        EXPECT_NEAR(got[i], want[i], 1e-5 + 1e-4 * std::fabs(want[i])) << "element " << i;
 }
 
 struct Fixture : ::testing::Test {

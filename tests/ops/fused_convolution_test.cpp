@@ -31,7 +31,8 @@ std::vector<double> conv2d(const TestTensor& x, const TestTensor& w, const TestT
                             for (int64_t kw = 0; kw < KW; ++kw) {
                                 const int64_t ih = oh * stride - pad + kh, iw = ow * stride - pad + kw;
                                 if (ih < 0 || ih >= H || iw < 0 || iw >= W) continue;
-                                acc += xv[size_t(((n * C + c) * H + ih) * W + iw)] * wv[size_t(((m * C + c) * KH + kh) * KW + kw)];
+                                acc += xv[size_t(((n * C + c) * H + ih) * W + iw)] *
+                                       wv[size_t(((m * C + c) * KH + kh) * KW + kw)];
                             }
                     y[size_t(((n * M + m) * OH + oh) * OW + ow)] = acc;
                 }
@@ -83,9 +84,10 @@ TEST(FusedConvolution, HalfPrecision) {
 }
 
 TEST(FusedConvolution, Errors) {
-    const TestTensor x = TestTensor::random(DType::kF32, {1, 2, 5, 5}, 1), w = TestTensor::random(DType::kF32, {3, 2, 3, 3}, 2);
+    const TestTensor x = TestTensor::random(DType::kF32, {1, 2, 5, 5}, 1),
+                     w = TestTensor::random(DType::kF32, {3, 2, 3, 3}, 2);
     EXPECT_FALSE(runOp("FusedConvolution", attrs(0, 1, "tanh"), {x, w}).status.ok());  // unknown activation
-    const TestTensor badZ = TestTensor::random(DType::kF32, {1, 3, 5, 5}, 3);            // output is [1,3,3,3]
+    const TestTensor badZ = TestTensor::random(DType::kF32, {1, 3, 5, 5}, 3);          // output is [1,3,3,3]
     EXPECT_FALSE(runOp("FusedConvolution", attrs(0, 1, "relu"), {x, w, TestTensor::none(), badZ}).status.ok());
     const TestTensor halfZ = TestTensor::random(DType::kF16, {1, 3, 3, 3}, 4);
     EXPECT_FALSE(runOp("FusedConvolution", attrs(0, 1, "none"), {x, w, TestTensor::none(), halfZ}).status.ok());

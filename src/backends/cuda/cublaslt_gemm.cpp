@@ -19,10 +19,17 @@ constexpr size_t kGemmWorkspace = size_t(32) << 20;  // what cuBLASLt's fastest 
 
 bool gemmType(ir::DType t, cudaDataType_t& dt) {
     switch (t) {
-        case ir::DType::kF32: dt = CUDA_R_32F; return true;
-        case ir::DType::kF16: dt = CUDA_R_16F; return true;
-        case ir::DType::kBF16: dt = CUDA_R_16BF; return true;
-        default: return false;
+        case ir::DType::kF32:
+            dt = CUDA_R_32F;
+            return true;
+        case ir::DType::kF16:
+            dt = CUDA_R_16F;
+            return true;
+        case ir::DType::kBF16:
+            dt = CUDA_R_16BF;
+            return true;
+        default:
+            return false;
     }
 }
 
@@ -59,7 +66,8 @@ bool matmulDims(const ir::Node& node, const ir::Shape& as, const ir::Shape& bs, 
         d.N = bs[rb - (d.transB ? 2 : 1)];
     }
     if (Kb != d.K) return false;
-    const ir::Shape ba(as.begin(), as.end() - std::min<size_t>(ra, 2)), bb(bs.begin(), bs.end() - std::min<size_t>(rb, 2));
+    const ir::Shape ba(as.begin(), as.end() - std::min<size_t>(ra, 2)),
+        bb(bs.begin(), bs.end() - std::min<size_t>(rb, 2));
     ir::Shape by;
     if (!ir::broadcastShapes(ba, bb, by)) return false;
     d.batch = std::max<int64_t>(ir::volume(by), 0);
@@ -108,7 +116,8 @@ struct LtDescs {
 Status setBatch(cublasLtMatrixLayout_t l, int64_t batch, int64_t stride) {
     const int32_t count = int32_t(batch);
     KILN_CUBLAS_CHECK(cublasLtMatrixLayoutSetAttribute(l, CUBLASLT_MATRIX_LAYOUT_BATCH_COUNT, &count, sizeof(count)));
-    KILN_CUBLAS_CHECK(cublasLtMatrixLayoutSetAttribute(l, CUBLASLT_MATRIX_LAYOUT_STRIDED_BATCH_OFFSET, &stride, sizeof(stride)));
+    KILN_CUBLAS_CHECK(
+        cublasLtMatrixLayoutSetAttribute(l, CUBLASLT_MATRIX_LAYOUT_STRIDED_BATCH_OFFSET, &stride, sizeof(stride)));
     return Status::Ok();
 }
 
@@ -192,8 +201,8 @@ public:
             KILN_CUDA_CHECK(cudaMemsetAsync(a.outputs[0].data, 0, a.outputs[0].bytes(), a.stream));
             if (!bias) return Status::Ok();
         }
-        uint32_t align = std::min({alignmentOf(a.inputs[0].data), alignmentOf(a.inputs[1].data),
-                                   alignmentOf(a.outputs[0].data)});
+        uint32_t align =
+            std::min({alignmentOf(a.inputs[0].data), alignmentOf(a.inputs[1].data), alignmentOf(a.outputs[0].data)});
         cublasLtMatmulAlgo_t algo = algo_;
         const size_t ws = std::min(a.workspaceBytes, kGemmWorkspace);
         if (!(d == dims_) || align < 16 || ws < kGemmWorkspace)
@@ -223,7 +232,8 @@ bool supportsCommon(const std::vector<ir::TensorDesc>& in, const std::vector<ir:
 
 }  // namespace
 
-bool gemmMatMulSupports(const ir::Node& n, const std::vector<ir::TensorDesc>& in, const std::vector<ir::TensorDesc>& out) {
+bool gemmMatMulSupports(const ir::Node& n, const std::vector<ir::TensorDesc>& in,
+                        const std::vector<ir::TensorDesc>& out) {
     cudaDataType_t dt;
     GemmDims d;
     return in.size() == 2 && supportsCommon(in, out, dt) && matmulDims(n, in[0].shape, in[1].shape, d);
@@ -240,8 +250,8 @@ size_t gemmWorkspace(const ir::Node&, const std::vector<ir::TensorDesc>&, const 
     return kGemmWorkspace;
 }
 
-Status createGemmMatMul(const ir::Node& n, const std::vector<ir::TensorDesc>& in, const std::vector<ir::TensorDesc>& out,
-                        std::unique_ptr<Kernel>& k) {
+Status createGemmMatMul(const ir::Node& n, const std::vector<ir::TensorDesc>& in,
+                        const std::vector<ir::TensorDesc>& out, std::unique_ptr<Kernel>& k) {
     cudaDataType_t dt;
     if (!supportsCommon(in, out, dt)) return Status::Error("unsupported dtypes for cuBLASLt");
     auto g = std::make_unique<GemmKernel>(false, dt);

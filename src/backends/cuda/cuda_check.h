@@ -18,10 +18,10 @@ Status cublasError(cublasStatus_t e, const char* call);
 
 }  // namespace kiln::cuda
 
-#define KILN_CUDA_CHECK(call)                                                          \
-    do {                                                                               \
-        const cudaError_t kiln_e_ = (call);                                            \
-        if (kiln_e_ != cudaSuccess) return ::kiln::cuda::cudaError(kiln_e_, #call);    \
+#define KILN_CUDA_CHECK(call)                                                       \
+    do {                                                                            \
+        const cudaError_t kiln_e_ = (call);                                         \
+        if (kiln_e_ != cudaSuccess) return ::kiln::cuda::cudaError(kiln_e_, #call); \
     } while (0)
 
 #define KILN_CUDNN_CHECK(call)                                                                \

@@ -27,10 +27,17 @@ using PoolDesc = CudnnHandle<cudnnPoolingDescriptor_t, cudnnDestroyPoolingDescri
 
 inline bool cudnnType(ir::DType t, cudnnDataType_t& dt) {
     switch (t) {
-        case ir::DType::kF32: dt = CUDNN_DATA_FLOAT; return true;
-        case ir::DType::kF16: dt = CUDNN_DATA_HALF; return true;
-        case ir::DType::kBF16: dt = CUDNN_DATA_BFLOAT16; return true;
-        default: return false;
+        case ir::DType::kF32:
+            dt = CUDNN_DATA_FLOAT;
+            return true;
+        case ir::DType::kF16:
+            dt = CUDNN_DATA_HALF;
+            return true;
+        case ir::DType::kBF16:
+            dt = CUDNN_DATA_BFLOAT16;
+            return true;
+        default:
+            return false;
     }
 }
 

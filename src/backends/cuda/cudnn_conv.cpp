@@ -61,10 +61,11 @@ Status makeSetup(const ir::Node& n, const ir::ConvGeometry& g, const ir::Shape& 
     }
     KILN_CUDNN_CHECK(cudnnCreateConvolutionDescriptor(&s.conv.h));
     const cudnnDataType_t compute = CUDNN_DATA_FLOAT;
-    KILN_CUDNN_CHECK(cudnnSetConvolutionNdDescriptor(s.conv.h, int(pads.size()), pads.data(), strides.data(), dils.data(),
-                                                     CUDNN_CROSS_CORRELATION, compute));
+    KILN_CUDNN_CHECK(cudnnSetConvolutionNdDescriptor(s.conv.h, int(pads.size()), pads.data(), strides.data(),
+                                                     dils.data(), CUDNN_CROSS_CORRELATION, compute));
     KILN_CUDNN_CHECK(cudnnSetConvolutionGroupCount(s.conv.h, int(g.group)));
-    KILN_CUDNN_CHECK(cudnnSetConvolutionMathType(s.conv.h, dt == CUDNN_DATA_FLOAT ? CUDNN_FMA_MATH : CUDNN_TENSOR_OP_MATH));
+    KILN_CUDNN_CHECK(
+        cudnnSetConvolutionMathType(s.conv.h, dt == CUDNN_DATA_FLOAT ? CUDNN_FMA_MATH : CUDNN_TENSOR_OP_MATH));
     (void)n;
     return Status::Ok();
 }
@@ -95,7 +96,8 @@ using ActDesc = CudnnHandle<cudnnActivationDescriptor_t, cudnnDestroyActivationD
 
 // FusedConvolution through cudnnConvolutionBiasActivationForward: needs the
 // bias; identity activation only with the implicit precomputed GEMM.
-bool fusedOk(const ir::Node& n, const std::vector<ir::TensorDesc>& in, const std::vector<ir::TensorDesc>& out, int algo) {
+bool fusedOk(const ir::Node& n, const std::vector<ir::TensorDesc>& in, const std::vector<ir::TensorDesc>& out,
+             int algo) {
     if (n.op != "FusedConvolution" || !hasInput(n, 2) || in.size() < 3) return false;
     const std::string act = n.attrs.getString("activation", "none");
     if (act != "relu" && !(act == "none" && algo == CUDNN_CONVOLUTION_FWD_ALGO_IMPLICIT_PRECOMP_GEMM)) return false;
@@ -120,7 +122,9 @@ public:
         if (fused_) convNode.op = "Convolution";
         if (!geometryFor(convNode, X.shape, W.shape, Transposed, g))
             return Status::Error("run-time shapes not supported by the cuDNN tactic");
-        if (g.outShape != Y.shape) return Status::Error("output buffer shape " + ir::shapeToString(Y.shape) + " != " + ir::shapeToString(g.outShape));
+        if (g.outShape != Y.shape)
+            return Status::Error("output buffer shape " + ir::shapeToString(Y.shape) +
+                                 " != " + ir::shapeToString(g.outShape));
         if (Y.numel() == 0) return Status::Ok();
         const bool bias = hasInput(n, 2) && a.inputs.size() > 2;
         ConvSetup s;
@@ -133,16 +137,16 @@ public:
             ActDesc act;
             KILN_CUDNN_CHECK(cudnnCreateActivationDescriptor(&act.h));
             const bool relu = n.attrs.getString("activation", "none") == "relu";
-            KILN_CUDNN_CHECK(cudnnSetActivationDescriptor(act.h, relu ? CUDNN_ACTIVATION_RELU : CUDNN_ACTIVATION_IDENTITY,
-                                                          CUDNN_PROPAGATE_NAN, 0.0));
+            KILN_CUDNN_CHECK(cudnnSetActivationDescriptor(
+                act.h, relu ? CUDNN_ACTIVATION_RELU : CUDNN_ACTIVATION_IDENTITY, CUDNN_PROPAGATE_NAN, 0.0));
             const bool hasZ = hasInput(n, 3) && a.inputs.size() > 3;
             if (hasZ && (a.inputs[3].shape != Y.shape || a.inputs[3].dtype != Y.dtype))
                 return Status::Error("Z must have the output's shape and dtype");
             const float alpha2 = hasZ ? 1.0f : 0.0f;
             const void* z = hasZ ? a.inputs[3].data : Y.data;
             KILN_CUDNN_CHECK(cudnnConvolutionBiasActivationForward(
-                a.handles.cudnn, &one, s.x.h, X.data, s.w.h, W.data, s.conv.h, cudnnConvolutionFwdAlgo_t(algo_), a.workspace,
-                a.workspaceBytes, &alpha2, s.y.h, z, s.bias.h, a.inputs[2].data, act.h, s.y.h, Y.data));
+                a.handles.cudnn, &one, s.x.h, X.data, s.w.h, W.data, s.conv.h, cudnnConvolutionFwdAlgo_t(algo_),
+                a.workspace, a.workspaceBytes, &alpha2, s.y.h, z, s.bias.h, a.inputs[2].data, act.h, s.y.h, Y.data));
             return Status::Ok();
         }
         if (X.numel() == 0 || W.numel() == 0) {
@@ -224,17 +228,17 @@ Status createDeconv(const ir::Node&, const Descs&, const Descs&, std::unique_ptr
     return Status::Ok();
 }
 
-#define KILN_CONV_ALGO(a)                                                                       \
-    template bool convSupports<a>(const ir::Node&, const Descs&, const Descs&);                \
-    template size_t convWorkspace<a>(const ir::Node&, const Descs&, const Descs&);             \
+#define KILN_CONV_ALGO(a)                                                          \
+    template bool convSupports<a>(const ir::Node&, const Descs&, const Descs&);    \
+    template size_t convWorkspace<a>(const ir::Node&, const Descs&, const Descs&); \
     template Status createConv<a>(const ir::Node&, const Descs&, const Descs&, std::unique_ptr<Kernel>&);
-#define KILN_FUSED_ALGO(a)                                                                      \
-    template bool fusedConvSupports<a>(const ir::Node&, const Descs&, const Descs&);           \
-    template size_t fusedConvWorkspace<a>(const ir::Node&, const Descs&, const Descs&);        \
+#define KILN_FUSED_ALGO(a)                                                              \
+    template bool fusedConvSupports<a>(const ir::Node&, const Descs&, const Descs&);    \
+    template size_t fusedConvWorkspace<a>(const ir::Node&, const Descs&, const Descs&); \
     template Status createFusedConv<a>(const ir::Node&, const Descs&, const Descs&, std::unique_ptr<Kernel>&);
-#define KILN_DECONV_ALGO(a)                                                                     \
-    template bool deconvSupports<a>(const ir::Node&, const Descs&, const Descs&);              \
-    template size_t deconvWorkspace<a>(const ir::Node&, const Descs&, const Descs&);           \
+#define KILN_DECONV_ALGO(a)                                                          \
+    template bool deconvSupports<a>(const ir::Node&, const Descs&, const Descs&);    \
+    template size_t deconvWorkspace<a>(const ir::Node&, const Descs&, const Descs&); \
     template Status createDeconv<a>(const ir::Node&, const Descs&, const Descs&, std::unique_ptr<Kernel>&);
 
 KILN_CONV_ALGO(CUDNN_CONVOLUTION_FWD_ALGO_IMPLICIT_GEMM)

@@ -19,11 +19,13 @@ struct PoolParams {
 bool poolParams(const ir::Node& n, const ir::Shape& xs, const ir::Shape& ys, PoolParams& p) {
     if (xs.size() < 3 || xs.size() > 5 || ys.size() != xs.size() || !ir::isStatic(xs)) return false;
     const std::string mode = n.attrs.getString("mode", "max");
-    if (mode == "max") p.mode = CUDNN_POOLING_MAX_DETERMINISTIC;
+    if (mode == "max")
+        p.mode = CUDNN_POOLING_MAX_DETERMINISTIC;
     else if (mode == "avg")
         p.mode = n.attrs.getInt("count_include_pad", 0) ? CUDNN_POOLING_AVERAGE_COUNT_INCLUDE_PADDING
-                                                         : CUDNN_POOLING_AVERAGE_COUNT_EXCLUDE_PADDING;
-    else return false;
+                                                        : CUDNN_POOLING_AVERAGE_COUNT_EXCLUDE_PADDING;
+    else
+        return false;
     const size_t k = xs.size() - 2;
     std::vector<int64_t> kernel, strides, dils, pb, pe;
     if (n.attrs.getInt("global", 0)) {
@@ -38,7 +40,8 @@ bool poolParams(const ir::Node& n, const ir::Shape& xs, const ir::Shape& ys, Poo
         dils = n.attrs.getInts("dilations", std::vector<int64_t>(k, 1));
         pb = n.attrs.getInts("pads_begin", std::vector<int64_t>(k, 0));
         pe = n.attrs.getInts("pads_end", std::vector<int64_t>(k, 0));
-        if (kernel.size() != k || strides.size() != k || dils.size() != k || pb.size() != k || pe.size() != k) return false;
+        if (kernel.size() != k || strides.size() != k || dils.size() != k || pb.size() != k || pe.size() != k)
+            return false;
         const std::string autoPad = n.attrs.getString("auto_pad", "NOTSET");
         for (size_t i = 0; i < k; ++i) {
             if (autoPad == "SAME_UPPER" || autoPad == "SAME_LOWER") {

@@ -25,15 +25,19 @@ Status createFunction(const ir::Node&, const std::vector<ir::TensorDesc>&, const
 }
 
 // The project's own kernel for an op: always a candidate where it supports the node.
-#define OWN(op, fn) Tactic{"kiln", op, &kernels::fn##Supports, nullptr, &createFunction<&kernels::fn>}
-#define OWN_WS(op, fn, ws) Tactic{"kiln", op, &kernels::fn##Supports, &kernels::ws, &createFunction<&kernels::fn>}
+#define OWN(op, fn) \
+    Tactic { "kiln", op, &kernels::fn##Supports, nullptr, &createFunction<&kernels::fn> }
+#define OWN_WS(op, fn, ws) \
+    Tactic { "kiln", op, &kernels::fn##Supports, &kernels::ws, &createFunction<&kernels::fn> }
 #define CUDNN_CONV(name, algo) \
-    Tactic{name, "Convolution", &lib::convSupports<algo>, &lib::convWorkspace<algo>, &lib::createConv<algo>}
-#define CUDNN_FUSED(name, algo)                                                                      \
-    Tactic{name, "FusedConvolution", &lib::fusedConvSupports<algo>, &lib::fusedConvWorkspace<algo>, \
-           &lib::createFusedConv<algo>}
+    Tactic { name, "Convolution", &lib::convSupports<algo>, &lib::convWorkspace<algo>, &lib::createConv<algo> }
+#define CUDNN_FUSED(name, algo)                                                                  \
+    Tactic {                                                                                     \
+        name, "FusedConvolution", &lib::fusedConvSupports<algo>, &lib::fusedConvWorkspace<algo>, \
+            &lib::createFusedConv<algo>                                                          \
+    }
 #define CUDNN_DECONV(name, algo) \
-    Tactic{name, "Deconvolution", &lib::deconvSupports<algo>, &lib::deconvWorkspace<algo>, &lib::createDeconv<algo>}
+    Tactic { name, "Deconvolution", &lib::deconvSupports<algo>, &lib::deconvWorkspace<algo>, &lib::createDeconv<algo> }
 
 }  // namespace
 

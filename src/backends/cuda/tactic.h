@@ -27,7 +27,9 @@ struct DeviceTensor {
     int64_t numel() const { return ir::volume(shape); }
     size_t bytes() const { return size_t(numel()) * ir::dtypeSize(dtype); }
     template <typename T>
-    T* as() const { return static_cast<T*>(data); }
+    T* as() const {
+        return static_cast<T*>(data);
+    }
 };
 
 // Library handles of one execution context (each context runs on its own

@@ -28,8 +28,8 @@ Status fuseConvolutions(ir::Graph& g, const LogFn& log) {
         int c = onlyConsumer(out);
         if (c >= 0) {
             const ir::Node& e = g.nodes[size_t(c)];
-            if (e.op == "ElementWise" && e.attrs.getString("op") == "sum" && e.inputs.size() == 2 && e.outputs.size() == 1 &&
-                e.inputs[0] != e.inputs[1]) {
+            if (e.op == "ElementWise" && e.attrs.getString("op") == "sum" && e.inputs.size() == 2 &&
+                e.outputs.size() == 1 && e.inputs[0] != e.inputs[1]) {
                 const int other = e.inputs[0] == out ? e.inputs[1] : e.inputs[0];
                 const ir::Value& ov = g.values[size_t(other)];
                 // No broadcasting: Z has exactly the convolution's output shape.
@@ -63,7 +63,8 @@ Status fuseConvolutions(ir::Graph& g, const LogFn& log) {
     }
     if (fused) {
         g.compact();
-        log(kLogVerbose, "CUDA convolution fusion: " + std::to_string(fused) + " convolution(s) fused with their add/relu");
+        log(kLogVerbose,
+            "CUDA convolution fusion: " + std::to_string(fused) + " convolution(s) fused with their add/relu");
     }
     return Status::Ok();
 }

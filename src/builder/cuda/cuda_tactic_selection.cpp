@@ -22,8 +22,10 @@ std::string signature(const ir::Graph& g, const ir::Node& n) {
         std::visit(
             [&](const auto& x) {
                 using T = std::decay_t<decltype(x)>;
-                if constexpr (std::is_same_v<T, std::string>) s += x;
-                else if constexpr (std::is_arithmetic_v<T>) s += std::to_string(x);
+                if constexpr (std::is_same_v<T, std::string>)
+                    s += x;
+                else if constexpr (std::is_arithmetic_v<T>)
+                    s += std::to_string(x);
                 else
                     for (auto e : x) s += std::to_string(e) + ",";
             },
@@ -132,7 +134,8 @@ Status timeTactic(const cuda::Tactic& t, const ir::Node& n, const std::vector<ir
 
 Status chooseCudaTactics(ir::Graph& g, const BuildOptions& opt, const LogFn& log, size_t& workspaceBytes) {
     workspaceBytes = 0;
-    if (cuda::deviceCount() == 0) return Status::Error("building for the CUDA backend needs a CUDA device; none was found");
+    if (cuda::deviceCount() == 0)
+        return Status::Error("building for the CUDA backend needs a CUDA device; none was found");
     cuda::Handles handles;
     KILN_RETURN_IF_ERROR(cuda::Handles::create(handles));
     struct HandlesGuard {
@@ -162,7 +165,8 @@ Status chooseCudaTactics(ir::Graph& g, const BuildOptions& opt, const LogFn& log
         }
         if (candidates.empty()) {
             std::string types;
-            for (const auto& d : in) types += std::string(types.empty() ? "" : ", ") + std::string(ir::dtypeName(d.dtype));
+            for (const auto& d : in)
+                types += std::string(types.empty() ? "" : ", ") + std::string(ir::dtypeName(d.dtype));
             return Status::Error("layer '" + n.name + "' (" + n.op + "): no CUDA kernel supports it with inputs (" +
                                  types + ") within the workspace limit");
         }

@@ -17,10 +17,11 @@ namespace {
 
 // Ops whose float inputs and outputs can all move to the 16-bit type together.
 bool lowerable(const std::string& op) {
-    static const char* const kOps[] = {"Convolution", "Deconvolution", "MatMul", "FullyConnected", "ElementWise",
-                                       "Activation", "Unary", "Softmax", "Reduce", "Normalization", "Pooling",
-                                       "Concat", "Shuffle", "Slice", "Pad", "Resize", "Scale", "PRelu", "LRN",
-                                       "Identity", "Select", "Gather", "TopK", "FusedConvolution"};
+    static const char* const kOps[] = {
+        "Convolution", "Deconvolution", "MatMul", "FullyConnected", "ElementWise", "Activation",
+        "Unary",       "Softmax",       "Reduce", "Normalization",  "Pooling",     "Concat",
+        "Shuffle",     "Slice",         "Pad",    "Resize",         "Scale",       "PRelu",
+        "LRN",         "Identity",      "Select", "Gather",         "TopK",        "FusedConvolution"};
     for (const char* o : kOps)
         if (op == o) return true;
     return false;
@@ -35,7 +36,8 @@ bool anyCudaTactic(const ir::Node& n, const std::vector<ir::TensorDesc>& in, con
 ir::ConstData convertConstant(const ir::Value& v, ir::DType to) {
     const int64_t n = std::max<int64_t>(ir::volume(v.shape), 0);
     auto bytes = std::make_shared<ir::Bytes>(size_t(n) * ir::dtypeSize(to));
-    for (int64_t i = 0; i < n; ++i) ir::storeFromDouble(bytes->data(), to, i, ir::loadAsDouble(v.data->data(), v.dtype, i));
+    for (int64_t i = 0; i < n; ++i)
+        ir::storeFromDouble(bytes->data(), to, i, ir::loadAsDouble(v.data->data(), v.dtype, i));
     return bytes;
 }
 
@@ -70,7 +72,7 @@ Status applyReducedPrecision(ir::Graph& g, const BuildOptions& opt, const LogFn&
     }
     if (!lowered) return Status::Ok();
     // 2. Rewire: 16-bit twins of values, constants converted, Casts at the boundaries.
-    std::map<int, int> lowTwin;   // float32 value -> its 16-bit twin
+    std::map<int, int> lowTwin;  // float32 value -> its 16-bit twin
     const size_t valueCount = g.values.size();
     std::vector<int> producerLow(valueCount, 0);
     for (size_t i = 0; i < nodeCount; ++i)
@@ -85,8 +87,9 @@ Status applyReducedPrecision(ir::Graph& g, const BuildOptions& opt, const LogFn&
         for (int& v : g.nodes[i].outputs) {
             if (!producerLow[size_t(v)]) continue;
             const int orig = v;
-            const int twin = g.addValue(g.uniqueName(g.values[size_t(orig)].name + "_" + std::string(ir::dtypeName(low))),
-                                        low, g.values[size_t(orig)].shape);
+            const int twin =
+                g.addValue(g.uniqueName(g.values[size_t(orig)].name + "_" + std::string(ir::dtypeName(low))), low,
+                           g.values[size_t(orig)].shape);
             g.values[size_t(twin)].producer = int(i);
             v = twin;
             lowTwin[orig] = twin;
@@ -127,8 +130,8 @@ Status applyReducedPrecision(ir::Graph& g, const BuildOptions& opt, const LogFn&
         g.nodes[size_t(cast)].outputs = {orig};
         g.values[size_t(orig)].producer = cast;
     }
-    log(kLogInfo, "reduced precision: " + std::to_string(lowered) + " of " + std::to_string(nodeCount) + " layers run in " +
-                      std::string(ir::dtypeName(low)));
+    log(kLogInfo, "reduced precision: " + std::to_string(lowered) + " of " + std::to_string(nodeCount) +
+                      " layers run in " + std::string(ir::dtypeName(low)));
     return Status::Ok();
 }
 

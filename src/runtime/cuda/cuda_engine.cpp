@@ -46,13 +46,16 @@ static Status checkShapesAreStatic(const ir::Graph& g) {
         if (!st.ok())
             return Status::Error("layer '" + n.name + "' (" + n.op +
                                  "): its output shape depends on tensor values computed at run time, which the CUDA "
-                                 "backend does not support yet (" + st.message() + ")");
+                                 "backend does not support yet (" +
+                                 st.message() + ")");
     }
     return Status::Ok();
 }
 
-Status EngineState::create(const engine::Plan& plan, IGpuAllocator* allocator, std::shared_ptr<const EngineState>& out) {
-    if (!deviceAvailable()) return Status::Error("no CUDA device is available to run this engine built for the cuda backend");
+Status EngineState::create(const engine::Plan& plan, IGpuAllocator* allocator,
+                           std::shared_ptr<const EngineState>& out) {
+    if (!deviceAvailable())
+        return Status::Error("no CUDA device is available to run this engine built for the cuda backend");
     KILN_RETURN_IF_ERROR(checkShapesAreStatic(plan.graph));
     auto state = std::shared_ptr<EngineState>(new EngineState());
     state->impl_ = std::make_unique<EngineStateImpl>();
@@ -81,7 +84,8 @@ Status EngineState::create(const engine::Plan& plan, IGpuAllocator* allocator, s
                                  ", which the cuda backend of this kiln build does not have; rebuild the engine");
         const auto in = ir::describeInputs(g, n), outs = ir::describeOutputs(g, n);
         if (!t->supports(n, in, outs))
-            return Status::Error("layer '" + n.name + "': CUDA tactic '" + n.tactic + "' does not support it on this device");
+            return Status::Error("layer '" + n.name + "': CUDA tactic '" + n.tactic +
+                                 "' does not support it on this device");
         if (t->workspace) s.workspace = std::max(s.workspace, t->workspace(n, in, outs));
         std::unique_ptr<Kernel> k;
         KILN_RETURN_IF_ERROR(t->create(n, in, outs, k).withContext("layer '" + n.name + "': "));
@@ -130,8 +134,8 @@ struct ContextStateImpl {
 
 ContextState::~ContextState() = default;
 
-Status ContextState::create(const engine::Plan& plan, std::shared_ptr<const EngineState> engine, IGpuAllocator* userAlloc,
-                            std::unique_ptr<ContextState>& out) {
+Status ContextState::create(const engine::Plan& plan, std::shared_ptr<const EngineState> engine,
+                            IGpuAllocator* userAlloc, std::unique_ptr<ContextState>& out) {
     auto cs = std::unique_ptr<ContextState>(new ContextState());
     cs->impl_ = std::make_unique<ContextStateImpl>();
     ContextStateImpl& s = *cs->impl_;
@@ -224,8 +228,10 @@ Status ContextStateImpl::bind(const std::vector<void*>& io) {
     ptrs.assign(g.values.size(), nullptr);
     auto* base = static_cast<uint8_t*>(arena.get());
     for (size_t v = 0; v < g.values.size(); ++v) {
-        if (consts[v].get()) ptrs[v] = consts[v].get();
-        else if (plan->memory.offsets[v] >= 0) ptrs[v] = base + plan->memory.offsets[v];
+        if (consts[v].get())
+            ptrs[v] = consts[v].get();
+        else if (plan->memory.offsets[v] >= 0)
+            ptrs[v] = base + plan->memory.offsets[v];
     }
     const size_t nIn = g.inputs.size();
     for (size_t i = 0; i < nIn; ++i) ptrs[size_t(g.inputs[i])] = io[i];
@@ -255,7 +261,8 @@ Status ContextStateImpl::launchAll(cudaStream_t stream) {
     for (size_t o = 0; o < g.outputs.size(); ++o) {
         const int v = g.outputs[o];
         if (g.values[size_t(v)].producer >= 0) continue;
-        const size_t bytes = size_t(std::max<int64_t>(ir::volume(shapes[size_t(v)]), 0)) * ir::dtypeSize(g.values[size_t(v)].dtype);
+        const size_t bytes =
+            size_t(std::max<int64_t>(ir::volume(shapes[size_t(v)]), 0)) * ir::dtypeSize(g.values[size_t(v)].dtype);
         void* dst = boundIo[nIn + o];
         if (bytes && dst != ptrs[size_t(v)])
             KILN_CUDA_CHECK(cudaMemcpyAsync(dst, ptrs[size_t(v)], bytes, cudaMemcpyDeviceToDevice, stream));

@@ -199,7 +199,8 @@ OpResult runOpOnCuda(const std::string& op, const ir::Attrs& attrs, const std::v
         for (size_t i = 0; i < outputs.size(); ++i) {
             const std::string diff = compareOutputs(outputs[i], reference.outputs[i], len);
             if (!diff.empty()) {
-                res.status = Status::Error(what + ", output " + std::to_string(i) + " differs from the CPU reference: " + diff);
+                res.status =
+                    Status::Error(what + ", output " + std::to_string(i) + " differs from the CPU reference: " + diff);
                 return res;
             }
         }

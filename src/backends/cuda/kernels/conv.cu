@@ -142,7 +142,8 @@ Status runConv(LaunchArgs& a, bool fused = false) {
     convNode.op = Transposed ? "Deconvolution" : "Convolution";
     KILN_RETURN_IF_ERROR(ir::resolveConvGeometry(convNode, X.shape, W.shape, Transposed, g));
     if (g.outShape != Y.shape)
-        return Status::Error("output buffer shape " + ir::shapeToString(Y.shape) + " != expected " + ir::shapeToString(g.outShape));
+        return Status::Error("output buffer shape " + ir::shapeToString(Y.shape) + " != expected " +
+                             ir::shapeToString(g.outShape));
     const bool bias = hasInput(a.node, 2) && a.inputs.size() > 2;
     if (bias && a.inputs[2].shape != ir::Shape{g.outChannels}) return Status::Error("bias shape must be [M]");
     const Geom3 q = widen(g, X.shape);
@@ -154,14 +155,16 @@ Status runConv(LaunchArgs& a, bool fused = false) {
         const ir::DType bt = bias ? a.inputs[2].dtype : ir::DType::kF32;
         if (!isDeviceFloat(W.dtype) || !isDeviceFloat(bt)) return Status::Error("W and B must be float types");
         if (Transposed)
-            deconvDirect<S><<<gridFor(total), kBlock, 0, a.stream>>>(X.as<const S>(), W.data, b, Y.as<S>(), q, total, W.dtype, bt);
+            deconvDirect<S>
+                <<<gridFor(total), kBlock, 0, a.stream>>>(X.as<const S>(), W.data, b, Y.as<S>(), q, total, W.dtype, bt);
         else {
             const bool hasZ = fused && hasInput(a.node, 3) && a.inputs.size() > 3;
             if (hasZ && (a.inputs[3].shape != Y.shape || a.inputs[3].dtype != Y.dtype))
                 return Status::Error("Z must have the output's shape and dtype");
             const bool relu = fused && a.node.attrs.getString("activation", "none") == "relu";
-            convDirect<S><<<gridFor(total), kBlock, 0, a.stream>>>(X.as<const S>(), W.data, b, Y.as<S>(), q, total, W.dtype,
-                                                                   bt, hasZ ? a.inputs[3].as<const S>() : nullptr, relu);
+            convDirect<S><<<gridFor(total), kBlock, 0, a.stream>>>(X.as<const S>(), W.data, b, Y.as<S>(), q, total,
+                                                                   W.dtype, bt,
+                                                                   hasZ ? a.inputs[3].as<const S>() : nullptr, relu);
         }
         KILN_CUDA_CHECK_LAUNCH();
         return Status::Ok();
@@ -178,8 +181,10 @@ struct PoolGeom {
 
 template <class S>
 __device__ __forceinline__ S lowestOf() {
-    if constexpr (kIsFloat<S>) return Elem<S>::store(ComputeT<S>(-INFINITY));
-    else return std::numeric_limits<S>::lowest();
+    if constexpr (kIsFloat<S>)
+        return Elem<S>::store(ComputeT<S>(-INFINITY));
+    else
+        return std::numeric_limits<S>::lowest();
 }
 
 template <class S>
@@ -246,7 +251,8 @@ __global__ void poolDirect(const S* __restrict__ x, S* __restrict__ y, int64_t* 
 
 bool poolType(ir::DType t, const std::string& mode) {
     if (isDeviceFloat(t)) return true;
-    return mode == "max" && (t == ir::DType::kI8 || t == ir::DType::kU8 || t == ir::DType::kI32 || t == ir::DType::kI64);
+    return mode == "max" &&
+           (t == ir::DType::kI8 || t == ir::DType::kU8 || t == ir::DType::kI32 || t == ir::DType::kI64);
 }
 
 Status poolGeometry(const ir::Attrs& a, const ir::Shape& xs, const ir::Shape& ys, PoolGeom& g) {
@@ -300,7 +306,8 @@ Status poolGeometry(const ir::Attrs& a, const ir::Shape& xs, const ir::Shape& ys
 
 }  // namespace
 
-bool convolutionSupports(const ir::Node& n, const std::vector<ir::TensorDesc>& in, const std::vector<ir::TensorDesc>& out) {
+bool convolutionSupports(const ir::Node& n, const std::vector<ir::TensorDesc>& in,
+                         const std::vector<ir::TensorDesc>& out) {
     return n.op == "Convolution" && convTypesOk(n, in, out);
 }
 Status convolution(LaunchArgs& a) { return runConv<false>(a); }
@@ -315,7 +322,8 @@ bool fusedConvolutionSupports(const ir::Node& n, const std::vector<ir::TensorDes
 }
 Status fusedConvolution(LaunchArgs& a) { return runConv<false>(a, true); }
 
-bool deconvolutionSupports(const ir::Node& n, const std::vector<ir::TensorDesc>& in, const std::vector<ir::TensorDesc>& out) {
+bool deconvolutionSupports(const ir::Node& n, const std::vector<ir::TensorDesc>& in,
+                           const std::vector<ir::TensorDesc>& out) {
     return n.op == "Deconvolution" && convTypesOk(n, in, out);
 }
 Status deconvolution(LaunchArgs& a) { return runConv<true>(a); }
@@ -323,7 +331,8 @@ Status deconvolution(LaunchArgs& a) { return runConv<true>(a); }
 bool poolingSupports(const ir::Node& n, const std::vector<ir::TensorDesc>& in, const std::vector<ir::TensorDesc>& out) {
     if (in.empty() || out.empty()) return false;
     const size_t rank = in[0].shape.size();
-    return rank >= 3 && rank <= 5 && out[0].dtype == in[0].dtype && poolType(in[0].dtype, n.attrs.getString("mode", "max"));
+    return rank >= 3 && rank <= 5 && out[0].dtype == in[0].dtype &&
+           poolType(in[0].dtype, n.attrs.getString("mode", "max"));
 }
 
 Status pooling(LaunchArgs& a) {
@@ -331,8 +340,8 @@ Status pooling(LaunchArgs& a) {
     DeviceTensor& Y = a.outputs[0];
     const size_t rank = X.shape.size();
     if (rank < 3 || rank > 5 || Y.shape.size() != rank || Y.shape[0] != X.shape[0] || Y.shape[1] != X.shape[1])
-        return Status::Error("pooling: input " + ir::shapeToString(X.shape) + " and output " + ir::shapeToString(Y.shape) +
-                             " are not [N, C, S1..Sk] with k = 1..3");
+        return Status::Error("pooling: input " + ir::shapeToString(X.shape) + " and output " +
+                             ir::shapeToString(Y.shape) + " are not [N, C, S1..Sk] with k = 1..3");
     PoolGeom g{};
     const std::string mode = a.node.attrs.getString("mode", "max");
     g.mode = mode == "max" ? 0 : mode == "avg" ? 1 : mode == "lp" ? 2 : -1;

@@ -19,13 +19,16 @@ using GemmAcc = std::conditional_t<kIsFloat<S>, float, uint64_t>;
 
 template <class S>
 __device__ __forceinline__ GemmAcc<S> toAcc(S v) {
-    if constexpr (kIsFloat<S>) return float(Elem<S>::load(v));
-    else return uint64_t(int64_t(v));
+    if constexpr (kIsFloat<S>)
+        return float(Elem<S>::load(v));
+    else
+        return uint64_t(int64_t(v));
 }
 
 template <class S>
-__global__ void gemmTiled(const S* __restrict__ a, const S* __restrict__ b, S* __restrict__ y, const S* __restrict__ bias,
-                          int64_t M, int64_t N, int64_t K, bool tA, bool tB, int64_t batches, StridedIndex<2> bidx) {
+__global__ void gemmTiled(const S* __restrict__ a, const S* __restrict__ b, S* __restrict__ y,
+                          const S* __restrict__ bias, int64_t M, int64_t N, int64_t K, bool tA, bool tB,
+                          int64_t batches, StridedIndex<2> bidx) {
     using A = GemmAcc<S>;
     __shared__ A as[kTile][kTile + 1];
     __shared__ A bs[kTile][kTile + 1];
@@ -66,7 +69,7 @@ Status launchGemm(const void* a, const void* b, void* y, const void* bias, int64
               unsigned(std::min<int64_t>(batches, 65535)));
     if (grid.y > 65535) return Status::Error("GEMM with more than 1048560 rows is not supported by the own kernel");
     gemmTiled<S><<<grid, block, 0, stream>>>(static_cast<const S*>(a), static_cast<const S*>(b), static_cast<S*>(y),
-                                            static_cast<const S*>(bias), M, N, K, tA, tB, batches, bidx);
+                                             static_cast<const S*>(bias), M, N, K, tA, tB, batches, bidx);
     KILN_CUDA_CHECK_LAUNCH();
     return Status::Ok();
 }
@@ -79,14 +82,22 @@ bool matmulType(ir::DType t) {
 template <class Fn>
 Status visitGemmType(ir::DType t, Fn&& fn) {
     switch (t) {
-        case ir::DType::kF32: return fn(Tag<float>{});
-        case ir::DType::kF16: return fn(Tag<__half>{});
-        case ir::DType::kBF16: return fn(Tag<__nv_bfloat16>{});
-        case ir::DType::kI8: return fn(Tag<int8_t>{});
-        case ir::DType::kU8: return fn(Tag<uint8_t>{});
-        case ir::DType::kI32: return fn(Tag<int32_t>{});
-        case ir::DType::kI64: return fn(Tag<int64_t>{});
-        default: return Status::Error("unsupported GEMM dtype " + std::string(ir::dtypeName(t)));
+        case ir::DType::kF32:
+            return fn(Tag<float>{});
+        case ir::DType::kF16:
+            return fn(Tag<__half>{});
+        case ir::DType::kBF16:
+            return fn(Tag<__nv_bfloat16>{});
+        case ir::DType::kI8:
+            return fn(Tag<int8_t>{});
+        case ir::DType::kU8:
+            return fn(Tag<uint8_t>{});
+        case ir::DType::kI32:
+            return fn(Tag<int32_t>{});
+        case ir::DType::kI64:
+            return fn(Tag<int64_t>{});
+        default:
+            return Status::Error("unsupported GEMM dtype " + std::string(ir::dtypeName(t)));
     }
 }
 
@@ -106,12 +117,14 @@ Status matmul(LaunchArgs& args) {
     const bool tA = ra > 1 && args.node.attrs.getInt("transA", 0) != 0;
     const bool tB = rb > 1 && args.node.attrs.getInt("transB", 0) != 0;
     int64_t M = 1, N = 1, K, Kb;
-    if (ra == 1) K = A.shape[0];
+    if (ra == 1)
+        K = A.shape[0];
     else {
         M = A.shape[ra - (tA ? 1 : 2)];
         K = A.shape[ra - (tA ? 2 : 1)];
     }
-    if (rb == 1) Kb = B.shape[0];
+    if (rb == 1)
+        Kb = B.shape[0];
     else {
         Kb = B.shape[rb - (tB ? 1 : 2)];
         N = B.shape[rb - (tB ? 2 : 1)];
@@ -123,17 +136,20 @@ Status matmul(LaunchArgs& args) {
         return Status::Error("MatMul: A " + ir::shapeToString(A.shape) + " and B " + ir::shapeToString(B.shape) +
                              " are incompatible");
     const int64_t batches = std::max<int64_t>(ir::volume(by), 0);
-    if (Y.numel() != batches * M * N) return Status::Error("MatMul: output shape " + ir::shapeToString(Y.shape) + " is wrong");
+    if (Y.numel() != batches * M * N)
+        return Status::Error("MatMul: output shape " + ir::shapeToString(Y.shape) + " is wrong");
     StridedIndex<2> bidx;
     bidx.rank = 0;
-    if (!by.empty()) KILN_RETURN_IF_ERROR(makeStridedIndex<2>(by, {broadcastStrides(ba, by), broadcastStrides(bb, by)}, bidx));
+    if (!by.empty())
+        KILN_RETURN_IF_ERROR(makeStridedIndex<2>(by, {broadcastStrides(ba, by), broadcastStrides(bb, by)}, bidx));
     return visitGemmType(A.dtype, [&](auto tag) -> Status {
         using S = typename decltype(tag)::type;
         return launchGemm<S>(A.data, B.data, Y.data, nullptr, M, N, K, tA, tB, batches, bidx, args.stream);
     });
 }
 
-bool fullyConnectedSupports(const ir::Node&, const std::vector<ir::TensorDesc>& in, const std::vector<ir::TensorDesc>& out) {
+bool fullyConnectedSupports(const ir::Node&, const std::vector<ir::TensorDesc>& in,
+                            const std::vector<ir::TensorDesc>& out) {
     if (in.size() < 2 || out.empty() || !isDeviceFloat(in[0].dtype)) return false;
     for (const auto& t : in)
         if (!t.shape.empty() && t.dtype != in[0].dtype) return false;
@@ -145,13 +161,14 @@ Status fullyConnected(LaunchArgs& args) {
     const DeviceTensor& W = args.inputs[1];
     const bool hasBias = args.inputs.size() > 2 && args.inputs[2].data;
     int64_t axis = args.node.attrs.getInt("axis", 1);
-    if (!ir::normalizeAxis(axis, int64_t(X.shape.size()))) return Status::Error("FullyConnected: axis out of range for X");
+    if (!ir::normalizeAxis(axis, int64_t(X.shape.size())))
+        return Status::Error("FullyConnected: axis out of range for X");
     int64_t M = 1, F = 1;
     for (size_t i = 0; i < X.shape.size(); ++i) (int64_t(i) < axis ? M : F) *= X.shape[i];
     if (W.shape.size() != 2 || W.shape[1] != F || (hasBias && args.inputs[2].numel() != W.shape[0]) ||
         args.outputs[0].numel() != M * W.shape[0])
-        return Status::Error("FullyConnected: X " + ir::shapeToString(X.shape) + " and W " + ir::shapeToString(W.shape) +
-                             " are inconsistent");
+        return Status::Error("FullyConnected: X " + ir::shapeToString(X.shape) + " and W " +
+                             ir::shapeToString(W.shape) + " are inconsistent");
     StridedIndex<2> none;
     none.rank = 0;
     return visitFloatType(X.dtype, [&](auto tag) -> Status {

@@ -100,16 +100,26 @@ struct Tag {
 template <class Fn>
 Status visitType(ir::DType t, Fn&& fn) {
     switch (t) {
-        case ir::DType::kF32: return fn(Tag<float>{});
-        case ir::DType::kF16: return fn(Tag<__half>{});
-        case ir::DType::kBF16: return fn(Tag<__nv_bfloat16>{});
-        case ir::DType::kI8: return fn(Tag<int8_t>{});
-        case ir::DType::kU8: return fn(Tag<uint8_t>{});
-        case ir::DType::kI32: return fn(Tag<int32_t>{});
-        case ir::DType::kI64: return fn(Tag<int64_t>{});
-        case ir::DType::kBool: return fn(Tag<Bool8>{});
-        case ir::DType::kF64: return fn(Tag<double>{});
-        default: break;
+        case ir::DType::kF32:
+            return fn(Tag<float>{});
+        case ir::DType::kF16:
+            return fn(Tag<__half>{});
+        case ir::DType::kBF16:
+            return fn(Tag<__nv_bfloat16>{});
+        case ir::DType::kI8:
+            return fn(Tag<int8_t>{});
+        case ir::DType::kU8:
+            return fn(Tag<uint8_t>{});
+        case ir::DType::kI32:
+            return fn(Tag<int32_t>{});
+        case ir::DType::kI64:
+            return fn(Tag<int64_t>{});
+        case ir::DType::kBool:
+            return fn(Tag<Bool8>{});
+        case ir::DType::kF64:
+            return fn(Tag<double>{});
+        default:
+            break;
     }
     return Status::Error("dtype " + std::string(ir::dtypeName(t)) + " is not supported on CUDA");
 }
@@ -118,26 +128,31 @@ Status visitType(ir::DType t, Fn&& fn) {
 template <class Fn>
 Status visitFloatType(ir::DType t, Fn&& fn) {
     switch (t) {
-        case ir::DType::kF32: return fn(Tag<float>{});
-        case ir::DType::kF16: return fn(Tag<__half>{});
-        case ir::DType::kBF16: return fn(Tag<__nv_bfloat16>{});
-        default: break;
+        case ir::DType::kF32:
+            return fn(Tag<float>{});
+        case ir::DType::kF16:
+            return fn(Tag<__half>{});
+        case ir::DType::kBF16:
+            return fn(Tag<__nv_bfloat16>{});
+        default:
+            break;
     }
     return Status::Error("dtype " + std::string(ir::dtypeName(t)) + " is not a float type supported on CUDA");
 }
 
-inline bool isDeviceFloat(ir::DType t) {
-    return t == ir::DType::kF32 || t == ir::DType::kF16 || t == ir::DType::kBF16;
-}
+inline bool isDeviceFloat(ir::DType t) { return t == ir::DType::kF32 || t == ir::DType::kF16 || t == ir::DType::kBF16; }
 inline bool isDeviceType(ir::DType t) { return t != ir::DType::kFP8 && ir::dtypeValid(int(t)); }
 
 // Element i of a float32/float16/bfloat16 buffer (dtype chosen at run time,
 // uniform across a launch) as float.
 __device__ __forceinline__ float loadFloatAny(const void* p, ir::DType t, int64_t i) {
     switch (t) {
-        case ir::DType::kF16: return __half2float(static_cast<const __half*>(p)[i]);
-        case ir::DType::kBF16: return __bfloat162float(static_cast<const __nv_bfloat16*>(p)[i]);
-        default: return static_cast<const float*>(p)[i];
+        case ir::DType::kF16:
+            return __half2float(static_cast<const __half*>(p)[i]);
+        case ir::DType::kBF16:
+            return __bfloat162float(static_cast<const __nv_bfloat16*>(p)[i]);
+        default:
+            return static_cast<const float*>(p)[i];
     }
 }
 

@@ -14,15 +14,30 @@ namespace {
 using namespace dev;
 
 enum BinOp : int {
-    kSum, kSub, kProd, kDiv, kPow, kMax, kMin, kFloorDiv, kMod, kFmod,
-    kAnd, kOr, kXor,
-    kEqual, kGreater, kLess, kGreaterEqual, kLessEqual,
+    kSum,
+    kSub,
+    kProd,
+    kDiv,
+    kPow,
+    kMax,
+    kMin,
+    kFloorDiv,
+    kMod,
+    kFmod,
+    kAnd,
+    kOr,
+    kXor,
+    kEqual,
+    kGreater,
+    kLess,
+    kGreaterEqual,
+    kLessEqual,
 };
 
 bool parseBinOp(const std::string& s, int& op) {
-    static const char* kNames[] = {"sum", "sub", "prod", "div", "pow", "max", "min", "floor_div", "mod",
-                                   "fmod", "and", "or", "xor", "equal", "greater", "less", "greater_equal",
-                                   "less_equal"};
+    static const char* kNames[] = {"sum", "sub",       "prod",    "div",  "pow",           "max",
+                                   "min", "floor_div", "mod",     "fmod", "and",           "or",
+                                   "xor", "equal",     "greater", "less", "greater_equal", "less_equal"};
     for (int i = 0; i < int(sizeof(kNames) / sizeof(kNames[0])); ++i)
         if (s == kNames[i]) {
             op = i;
@@ -59,15 +74,20 @@ __device__ __forceinline__ T wrapMul(T a, T b) {
 }
 template <class T>
 __device__ __forceinline__ bool isMinusOne(T b) {
-    if constexpr (std::is_signed_v<T>) return b == T(-1);
-    else return false;
+    if constexpr (std::is_signed_v<T>)
+        return b == T(-1);
+    else
+        return false;
 }
 template <class T>
 __device__ T intBinary(int op, T a, T b) {
     switch (op) {
-        case kSum: return wrapAdd(a, b);
-        case kSub: return wrapSub(a, b);
-        case kProd: return wrapMul(a, b);
+        case kSum:
+            return wrapAdd(a, b);
+        case kSub:
+            return wrapSub(a, b);
+        case kProd:
+            return wrapMul(a, b);
         case kDiv:
             if (b == 0) return 0;
             if (isMinusOne(b)) return wrapSub(T(0), a);
@@ -107,30 +127,43 @@ __device__ T intBinary(int op, T a, T b) {
             }
             return result;
         }
-        case kMax: return a < b ? b : a;
-        case kMin: return b < a ? b : a;
-        default: return 0;
+        case kMax:
+            return a < b ? b : a;
+        case kMin:
+            return b < a ? b : a;
+        default:
+            return 0;
     }
 }
 
 template <class F>
 __device__ F floatBinary(int op, F a, F b) {
     switch (op) {
-        case kSum: return a + b;
-        case kSub: return a - b;
-        case kProd: return a * b;
-        case kDiv: return a / b;
-        case kPow: return F(pow(a, b));
-        case kMax: return (isnan(a) || isnan(b)) ? F(NAN) : (a < b ? b : a);
-        case kMin: return (isnan(a) || isnan(b)) ? F(NAN) : (b < a ? b : a);
-        case kFloorDiv: return F(floor(a / b));
+        case kSum:
+            return a + b;
+        case kSub:
+            return a - b;
+        case kProd:
+            return a * b;
+        case kDiv:
+            return a / b;
+        case kPow:
+            return F(pow(a, b));
+        case kMax:
+            return (isnan(a) || isnan(b)) ? F(NAN) : (a < b ? b : a);
+        case kMin:
+            return (isnan(a) || isnan(b)) ? F(NAN) : (b < a ? b : a);
+        case kFloorDiv:
+            return F(floor(a / b));
         case kMod: {
             F r = F(fmod(a, b));
             if (r != 0 && ((r < 0) != (b < 0))) r += b;
             return r;
         }
-        case kFmod: return F(fmod(a, b));
-        default: return 0;
+        case kFmod:
+            return F(fmod(a, b));
+        default:
+            return 0;
     }
 }
 
@@ -141,15 +174,24 @@ __device__ __forceinline__ Out apply(int op, S xa, S xb) {
     const C a = Elem<S>::load(xa), b = Elem<S>::load(xb);
     if constexpr (std::is_same_v<Out, Bool8>) {
         switch (op) {
-            case kEqual: return {uint8_t(a == b)};
-            case kGreater: return {uint8_t(a > b)};
-            case kLess: return {uint8_t(a < b)};
-            case kGreaterEqual: return {uint8_t(a >= b)};
-            case kLessEqual: return {uint8_t(a <= b)};
-            case kAnd: return {uint8_t(bool(a) && bool(b))};
-            case kOr: return {uint8_t(bool(a) || bool(b))};
-            case kXor: return {uint8_t(bool(a) != bool(b))};
-            default: return {0};
+            case kEqual:
+                return {uint8_t(a == b)};
+            case kGreater:
+                return {uint8_t(a > b)};
+            case kLess:
+                return {uint8_t(a < b)};
+            case kGreaterEqual:
+                return {uint8_t(a >= b)};
+            case kLessEqual:
+                return {uint8_t(a <= b)};
+            case kAnd:
+                return {uint8_t(bool(a) && bool(b))};
+            case kOr:
+                return {uint8_t(bool(a) || bool(b))};
+            case kXor:
+                return {uint8_t(bool(a) != bool(b))};
+            default:
+                return {0};
         }
     } else if constexpr (kIsFloat<S>) {
         return Elem<S>::store(floatBinary<C>(op, a, b));
@@ -181,8 +223,8 @@ __global__ void binaryFlat(const S* __restrict__ a, const S* __restrict__ b, Out
 }
 
 template <class S, class Out>
-__global__ void binaryStrided(const S* __restrict__ a, const S* __restrict__ b, Out* __restrict__ y, int64_t n,
-                              int op, StridedIndex<2> si) {
+__global__ void binaryStrided(const S* __restrict__ a, const S* __restrict__ b, Out* __restrict__ y, int64_t n, int op,
+                              StridedIndex<2> si) {
     const int64_t stride = int64_t(gridDim.x) * blockDim.x;
     for (int64_t i = int64_t(blockIdx.x) * blockDim.x + threadIdx.x; i < n; i += stride) {
         int64_t off[2];
@@ -209,8 +251,8 @@ Status launch(LaunchArgs& args, int op) {
             return Status::Error("inputs " + ir::shapeToString(A.shape) + " and " + ir::shapeToString(B.shape) +
                                  " do not broadcast to " + ir::shapeToString(Y.shape));
         StridedIndex<2> si;
-        KILN_RETURN_IF_ERROR(makeStridedIndex<2>(
-            Y.shape, {broadcastStrides(A.shape, Y.shape), broadcastStrides(B.shape, Y.shape)}, si));
+        KILN_RETURN_IF_ERROR(
+            makeStridedIndex<2>(Y.shape, {broadcastStrides(A.shape, Y.shape), broadcastStrides(B.shape, Y.shape)}, si));
         binaryStrided<S, Out><<<gridFor(n), kBlock, 0, args.stream>>>(a, b, y, n, op, si);
     }
     KILN_CUDA_CHECK_LAUNCH();
@@ -239,8 +281,10 @@ Status elementwise(LaunchArgs& args) {
     return visitType(t, [&](auto tag) -> Status {
         using S = typename decltype(tag)::type;
         if (boolOut) return launch<S, Bool8>(args, op);
-        if constexpr (kIsBool<S>) return Status::Error("ElementWise: bool arithmetic");
-        else return launch<S, S>(args, op);
+        if constexpr (kIsBool<S>)
+            return Status::Error("ElementWise: bool arithmetic");
+        else
+            return launch<S, S>(args, op);
     });
 }
 

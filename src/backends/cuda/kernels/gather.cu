@@ -24,8 +24,8 @@ __device__ __forceinline__ int64_t fixIndex(I raw, int64_t n, bool& bad) {
 }
 
 template <class W, class I>
-__global__ void gatherDefaultKernel(const W* __restrict__ src, const I* __restrict__ idx, W* __restrict__ dst, int64_t total,
-                                    int64_t ni, int64_t inner, int64_t n) {
+__global__ void gatherDefaultKernel(const W* __restrict__ src, const I* __restrict__ idx, W* __restrict__ dst,
+                                    int64_t total, int64_t ni, int64_t inner, int64_t n) {
     const int64_t stride = int64_t(gridDim.x) * blockDim.x;
     for (int64_t f = int64_t(blockIdx.x) * blockDim.x + threadIdx.x; f < total; f += stride) {
         const int64_t e = f % inner, r = f / inner, j = r % ni, o = r / ni;
@@ -97,8 +97,8 @@ Status launchGather(LaunchArgs& a, const GatherParams& p) {
             const size_t axis = size_t(p.axis);
             int64_t inner = 1;
             for (size_t d = axis + 1; d < D.shape.size(); ++d) inner *= D.shape[d];
-            gatherDefaultKernel<W, I><<<gridFor(total), kBlock, 0, a.stream>>>(src, idx, dst, total, X.numel(), inner,
-                                                                               D.shape[axis]);
+            gatherDefaultKernel<W, I>
+                <<<gridFor(total), kBlock, 0, a.stream>>>(src, idx, dst, total, X.numel(), inner, D.shape[axis]);
             break;
         }
         case ir::movement::GatherMode::kElements: {
@@ -157,11 +157,16 @@ Status gather(LaunchArgs& a) {
         return i64 ? launchGather<W, int64_t>(a, p) : launchGather<W, int32_t>(a, p);
     };
     switch (ir::dtypeSize(a.inputs[0].dtype)) {
-        case 1: return go(Tag<uint8_t>{});
-        case 2: return go(Tag<uint16_t>{});
-        case 4: return go(Tag<uint32_t>{});
-        case 8: return go(Tag<uint64_t>{});
-        default: return Status::Error("Gather: unsupported dtype");
+        case 1:
+            return go(Tag<uint8_t>{});
+        case 2:
+            return go(Tag<uint16_t>{});
+        case 4:
+            return go(Tag<uint32_t>{});
+        case 8:
+            return go(Tag<uint64_t>{});
+        default:
+            return Status::Error("Gather: unsupported dtype");
     }
 }
 

@@ -5,7 +5,7 @@
 
 namespace kiln::cuda::kernels {
 
-#define KILN_CUDA_KERNEL(fn)                                                                               \
+#define KILN_CUDA_KERNEL(fn)                                                                                    \
     bool fn##Supports(const ir::Node&, const std::vector<ir::TensorDesc>&, const std::vector<ir::TensorDesc>&); \
     Status fn(LaunchArgs& args)
 

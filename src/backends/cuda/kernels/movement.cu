@@ -26,11 +26,16 @@ std::vector<ir::TensorDesc> descsOf(const std::vector<DeviceTensor>& ts) {
 template <class Fn>
 Status visitBytes(size_t bytes, Fn&& fn) {
     switch (bytes) {
-        case 1: return fn(Tag<uint8_t>{});
-        case 2: return fn(Tag<uint16_t>{});
-        case 4: return fn(Tag<uint32_t>{});
-        case 8: return fn(Tag<uint64_t>{});
-        default: return Status::Error("element size " + std::to_string(bytes) + " is not supported");
+        case 1:
+            return fn(Tag<uint8_t>{});
+        case 2:
+            return fn(Tag<uint16_t>{});
+        case 4:
+            return fn(Tag<uint32_t>{});
+        case 8:
+            return fn(Tag<uint64_t>{});
+        default:
+            return Status::Error("element size " + std::to_string(bytes) + " is not supported");
     }
 }
 
@@ -91,9 +96,12 @@ __device__ __forceinline__ int64_t sampleCoordDev(int64_t x, int64_t d, int mode
     if (d <= 0) return -1;  // nothing to sample from an empty dim: the fill value
     switch (SampleMode(mode)) {
         case SampleMode::kStrict:
-        case SampleMode::kFill: return -1;
-        case SampleMode::kClamp: return x < 0 ? 0 : d - 1;
-        case SampleMode::kWrap: return ((x % d) + d) % d;
+        case SampleMode::kFill:
+            return -1;
+        case SampleMode::kClamp:
+            return x < 0 ? 0 : d - 1;
+        case SampleMode::kWrap:
+            return ((x % d) + d) % d;
         case SampleMode::kReflect: {
             if (d == 1) return 0;
             const int64_t period = 2 * d - 2;
@@ -106,11 +114,12 @@ __device__ __forceinline__ int64_t sampleCoordDev(int64_t x, int64_t d, int mode
 }
 
 template <class T>
-__global__ void sampleKernel(const T* __restrict__ x, T* __restrict__ y, int64_t n, SampleParams p,
-                             const T* fillPtr) {
+__global__ void sampleKernel(const T* __restrict__ x, T* __restrict__ y, int64_t n, SampleParams p, const T* fillPtr) {
     T fill;
-    if (fillPtr) fill = *fillPtr;
-    else memcpy(&fill, &p.fillBits, sizeof(T));
+    if (fillPtr)
+        fill = *fillPtr;
+    else
+        memcpy(&fill, &p.fillBits, sizeof(T));
     const int64_t stride = int64_t(gridDim.x) * blockDim.x;
     for (int64_t i = int64_t(blockIdx.x) * blockDim.x + threadIdx.x; i < n; i += stride) {
         int64_t rem = i, off = 0;
@@ -153,8 +162,8 @@ Status sample(LaunchArgs& a, const ir::movement::SliceParams& p, const void* fil
     if (fillHost) std::memcpy(&sp.fillBits, fillHost, ir::dtypeSize(X.dtype));
     return visitBytes(ir::dtypeSize(X.dtype), [&](auto tag) -> Status {
         using T = typename decltype(tag)::type;
-        sampleKernel<T><<<gridFor(n), kBlock, 0, a.stream>>>(X.as<const T>(), Y.as<T>(), n, sp,
-                                                             static_cast<const T*>(fillDevice));
+        sampleKernel<T>
+            <<<gridFor(n), kBlock, 0, a.stream>>>(X.as<const T>(), Y.as<T>(), n, sp, static_cast<const T*>(fillDevice));
         KILN_CUDA_CHECK_LAUNCH();
         return Status::Ok();
     });
@@ -170,13 +179,15 @@ __global__ void writeShape(int64_t* y, int n, ShapeValues s) {
 }  // namespace
 
 // ---------------------------------------------------------------- Shuffle
-bool shuffleSupports(const ir::Node& node, const std::vector<ir::TensorDesc>& in, const std::vector<ir::TensorDesc>& out) {
+bool shuffleSupports(const ir::Node& node, const std::vector<ir::TensorDesc>& in,
+                     const std::vector<ir::TensorDesc>& out) {
     if (in.empty() || out.empty() || in[0].dtype != out[0].dtype || in[0].shape.size() > size_t(kMaxDims)) return false;
     // The Shape input must be known on the host.
     return !(node.inputs.size() > 1 && node.inputs[1] >= 0 && in.size() > 1 && !in[1].data);
 }
 
-size_t shuffleWorkspace(const ir::Node& node, const std::vector<ir::TensorDesc>& in, const std::vector<ir::TensorDesc>&) {
+size_t shuffleWorkspace(const ir::Node& node, const std::vector<ir::TensorDesc>& in,
+                        const std::vector<ir::TensorDesc>&) {
     ir::movement::ShuffleParams p;
     if (!ir::movement::resolveShuffle(node, in, p).ok()) return 0;
     if (isIdentityPerm(p.perm1) || isIdentityPerm(p.perm2)) return 0;
@@ -264,7 +275,8 @@ Status concat(LaunchArgs& a) {
 }
 
 // ---------------------------------------------------------------- Slice / Pad
-bool sliceSupports(const ir::Node& node, const std::vector<ir::TensorDesc>& in, const std::vector<ir::TensorDesc>& out) {
+bool sliceSupports(const ir::Node& node, const std::vector<ir::TensorDesc>& in,
+                   const std::vector<ir::TensorDesc>& out) {
     if (in.empty() || out.empty() || in[0].dtype != out[0].dtype || in[0].shape.size() > size_t(kMaxDims)) return false;
     for (size_t i = 1; i < in.size() && i < node.inputs.size(); ++i)
         if (node.inputs[i] >= 0 && !in[i].data) return false;  // Start/Size/Stride must be known on the host
@@ -300,8 +312,10 @@ Status pad(LaunchArgs& a) {
         if (v.numel() != 1)
             return Status::Error("input 2 (Value) must hold one element, got shape " + ir::shapeToString(v.shape));
         if (v.hostData) {
-            if (v.dtype == dt) std::memcpy(fill.data(), v.hostData, ir::dtypeSize(dt));
-            else ir::storeFromDouble(fill.data(), dt, 0, ir::loadAsDouble(v.hostData, v.dtype, 0));
+            if (v.dtype == dt)
+                std::memcpy(fill.data(), v.hostData, ir::dtypeSize(dt));
+            else
+                ir::storeFromDouble(fill.data(), dt, 0, ir::loadAsDouble(v.hostData, v.dtype, 0));
         } else if (v.dtype == dt) {
             fillDevice = v.data;
         } else {

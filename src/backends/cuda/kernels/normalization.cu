@@ -70,12 +70,14 @@ __global__ void normKernel(const S* __restrict__ x, const P* __restrict__ scale,
         const int64_t firstChannel = L.group ? (r % L.groups) * L.perGroup : 0;
         for (int64_t j = threadIdx.x; j < L.rowLen; j += blockDim.x) {
             int64_t so, bo;
-            if (L.group) so = bo = firstChannel + j / L.spatial;
+            if (L.group)
+                so = bo = firstChannel + j / L.spatial;
             else {
                 so = sBase + offsetOf(L.elemS, j);
                 bo = bBase + offsetOf(L.elemB, j);
             }
-            const A v = (A(Elem<S>::load(x[xAt(j)])) - mean) * invStd * A(Elem<P>::load(scale[so])) + A(Elem<P>::load(bias[bo]));
+            const A v = (A(Elem<S>::load(x[xAt(j)])) - mean) * invStd * A(Elem<P>::load(scale[so])) +
+                        A(Elem<P>::load(bias[bo]));
             y[xAt(j)] = Elem<S>::store(ComputeT<S>(v));
         }
     }
@@ -102,7 +104,8 @@ Status split(const ir::Shape& x, const std::vector<bool>& mask, const std::vecto
 
 }  // namespace
 
-bool normalizationSupports(const ir::Node&, const std::vector<ir::TensorDesc>& in, const std::vector<ir::TensorDesc>& out) {
+bool normalizationSupports(const ir::Node&, const std::vector<ir::TensorDesc>& in,
+                           const std::vector<ir::TensorDesc>& out) {
     return in.size() == 3 && out.size() == 1 && isDeviceFloat(in[0].dtype) && in[1].dtype == in[2].dtype &&
            (in[1].dtype == in[0].dtype || in[1].dtype == ir::DType::kF32) && out[0].dtype == in[0].dtype &&
            in[0].shape.size() <= size_t(kMaxDims);
@@ -142,7 +145,8 @@ Status normalization(LaunchArgs& a) {
         L.group = true;
         L.spatial = X.numel() / (batch * channels);
         L.groups = kind == "instance" ? channels : a.node.attrs.getInt("num_groups", 1);
-        if (L.groups < 1 || channels % L.groups != 0) return Status::Error("normalization: channels do not split into groups");
+        if (L.groups < 1 || channels % L.groups != 0)
+            return Status::Error("normalization: channels do not split into groups");
         if (Sc.numel() != channels || B.numel() != channels)
             return Status::Error("normalization: Scale and Bias must have C elements");
         L.perGroup = channels / L.groups;
@@ -156,9 +160,11 @@ Status normalization(LaunchArgs& a) {
     return visitFloatType(X.dtype, [&](auto tag) -> Status {
         using S = typename decltype(tag)::type;
         if (Sc.dtype == X.dtype)
-            normKernel<S, S><<<grid, kBlock, 0, a.stream>>>(X.as<const S>(), Sc.as<const S>(), B.as<const S>(), Y.as<S>(), rows, L, eps);
+            normKernel<S, S><<<grid, kBlock, 0, a.stream>>>(X.as<const S>(), Sc.as<const S>(), B.as<const S>(),
+                                                            Y.as<S>(), rows, L, eps);
         else
-            normKernel<S, float><<<grid, kBlock, 0, a.stream>>>(X.as<const S>(), Sc.as<const float>(), B.as<const float>(), Y.as<S>(), rows, L, eps);
+            normKernel<S, float><<<grid, kBlock, 0, a.stream>>>(X.as<const S>(), Sc.as<const float>(),
+                                                                B.as<const float>(), Y.as<S>(), rows, L, eps);
         KILN_CUDA_CHECK_LAUNCH();
         return Status::Ok();
     });

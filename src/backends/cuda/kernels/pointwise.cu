@@ -22,12 +22,25 @@ int findName(const std::string& s, const char* const* names, int count) {
 
 // ---------------------------------------------------------------- Activation
 enum Act : int {
-    kRelu, kSigmoid, kTanh, kLeakyRelu, kElu, kSelu, kSoftsign, kSoftplus, kClip, kHardSigmoid,
-    kScaledTanh, kThresholdedRelu, kGeluErf, kGeluTanh, kSilu,
+    kRelu,
+    kSigmoid,
+    kTanh,
+    kLeakyRelu,
+    kElu,
+    kSelu,
+    kSoftsign,
+    kSoftplus,
+    kClip,
+    kHardSigmoid,
+    kScaledTanh,
+    kThresholdedRelu,
+    kGeluErf,
+    kGeluTanh,
+    kSilu,
 };
-const char* const kActNames[] = {"relu", "sigmoid", "tanh", "leaky_relu", "elu", "selu", "softsign",
-                                 "softplus", "clip", "hard_sigmoid", "scaled_tanh", "thresholded_relu",
-                                 "gelu_erf", "gelu_tanh", "silu"};
+const char* const kActNames[] = {"relu",        "sigmoid",          "tanh",     "leaky_relu", "elu",
+                                 "selu",        "softsign",         "softplus", "clip",       "hard_sigmoid",
+                                 "scaled_tanh", "thresholded_relu", "gelu_erf", "gelu_tanh",  "silu"};
 int parseAct(const std::string& s) { return findName(s, kActNames, int(sizeof(kActNames) / sizeof(kActNames[0]))); }
 
 bool actDtypeOk(int a, ir::DType t) {
@@ -45,14 +58,22 @@ __device__ __forceinline__ C sigmoidOf(C x) {
 template <class C>
 __device__ __forceinline__ C activate(int act, C x, C alpha, C beta) {
     switch (act) {
-        case kRelu: return x < 0 ? C(0) : x;
-        case kSigmoid: return sigmoidOf(x);
-        case kTanh: return tanh(x);
-        case kLeakyRelu: return x >= 0 ? x : alpha * x;
-        case kElu: return x >= 0 ? x : alpha * C(expm1(x));
-        case kSelu: return beta * (x > 0 ? x : alpha * C(expm1(x)));
-        case kSoftsign: return x / (C(1) + fabs(x));
-        case kSoftplus: return C(log1p(exp(-fabs(x)))) + (x > 0 ? x : C(0));
+        case kRelu:
+            return x < 0 ? C(0) : x;
+        case kSigmoid:
+            return sigmoidOf(x);
+        case kTanh:
+            return tanh(x);
+        case kLeakyRelu:
+            return x >= 0 ? x : alpha * x;
+        case kElu:
+            return x >= 0 ? x : alpha * C(expm1(x));
+        case kSelu:
+            return beta * (x > 0 ? x : alpha * C(expm1(x)));
+        case kSoftsign:
+            return x / (C(1) + fabs(x));
+        case kSoftplus:
+            return C(log1p(exp(-fabs(x)))) + (x > 0 ? x : C(0));
         case kClip: {
             const C lo = x < alpha ? alpha : x;
             return beta < lo ? beta : lo;
@@ -61,15 +82,20 @@ __device__ __forceinline__ C activate(int act, C x, C alpha, C beta) {
             const C v = alpha * x + beta;
             return v > 1 ? C(1) : (v < 0 ? C(0) : v);
         }
-        case kScaledTanh: return alpha * C(tanh(beta * x));
-        case kThresholdedRelu: return x > alpha ? x : C(0);
-        case kGeluErf: return C(0.5) * x * (C(1) + C(erf(x * C(0.70710678118654752440))));
+        case kScaledTanh:
+            return alpha * C(tanh(beta * x));
+        case kThresholdedRelu:
+            return x > alpha ? x : C(0);
+        case kGeluErf:
+            return C(0.5) * x * (C(1) + C(erf(x * C(0.70710678118654752440))));
         case kGeluTanh: {
             const C k = C(0.79788456080286535588);
             return C(0.5) * x * (C(1) + C(tanh(k * (x + C(0.044715) * x * x * x))));
         }
-        case kSilu: return x * sigmoidOf(x);
-        default: return x;
+        case kSilu:
+            return x * sigmoidOf(x);
+        default:
+            return x;
     }
 }
 
@@ -100,12 +126,35 @@ S intBound(double v, S dflt) {
 
 // ---------------------------------------------------------------- Unary
 enum UnOp : int {
-    kExp, kLog, kSqrt, kRecip, kAbs, kNeg, kSin, kCos, kTan, kAsin, kAcos, kAtan, kSinh, kCosh,
-    kAsinh, kAcosh, kAtanh, kCeil, kFloor, kRound, kErf, kNot, kSign, kIsNan, kIsInf,
+    kExp,
+    kLog,
+    kSqrt,
+    kRecip,
+    kAbs,
+    kNeg,
+    kSin,
+    kCos,
+    kTan,
+    kAsin,
+    kAcos,
+    kAtan,
+    kSinh,
+    kCosh,
+    kAsinh,
+    kAcosh,
+    kAtanh,
+    kCeil,
+    kFloor,
+    kRound,
+    kErf,
+    kNot,
+    kSign,
+    kIsNan,
+    kIsInf,
 };
-const char* const kUnNames[] = {"exp", "log", "sqrt", "recip", "abs", "neg", "sin", "cos", "tan",
-                                "asin", "acos", "atan", "sinh", "cosh", "asinh", "acosh", "atanh", "ceil",
-                                "floor", "round", "erf", "not", "sign", "isnan", "isinf"};
+const char* const kUnNames[] = {"exp",   "log",   "sqrt", "recip", "abs",  "neg",   "sin",   "cos",   "tan",
+                                "asin",  "acos",  "atan", "sinh",  "cosh", "asinh", "acosh", "atanh", "ceil",
+                                "floor", "round", "erf",  "not",   "sign", "isnan", "isinf"};
 int parseUnOp(const std::string& s) { return findName(s, kUnNames, int(sizeof(kUnNames) / sizeof(kUnNames[0]))); }
 
 bool isFloatCompute(ir::DType t) {
@@ -114,40 +163,67 @@ bool isFloatCompute(ir::DType t) {
 
 bool unDtypeOk(int op, ir::DType t) {
     switch (op) {
-        case kNot: return t == ir::DType::kBool;
+        case kNot:
+            return t == ir::DType::kBool;
         case kAbs:
-        case kSign: return isFloatCompute(t) || ir::dtypeIsInteger(t);
-        case kNeg: return isFloatCompute(t) || t == ir::DType::kI8 || t == ir::DType::kI32 || t == ir::DType::kI64;
-        default: return isFloatCompute(t);
+        case kSign:
+            return isFloatCompute(t) || ir::dtypeIsInteger(t);
+        case kNeg:
+            return isFloatCompute(t) || t == ir::DType::kI8 || t == ir::DType::kI32 || t == ir::DType::kI64;
+        default:
+            return isFloatCompute(t);
     }
 }
 
 template <class C>
 __device__ __forceinline__ C unaryFloat(int op, C v) {
     switch (op) {
-        case kExp: return exp(v);
-        case kLog: return log(v);
-        case kSqrt: return sqrt(v);
-        case kRecip: return C(1) / v;
-        case kAbs: return fabs(v);
-        case kNeg: return -v;
-        case kSin: return sin(v);
-        case kCos: return cos(v);
-        case kTan: return tan(v);
-        case kAsin: return asin(v);
-        case kAcos: return acos(v);
-        case kAtan: return atan(v);
-        case kSinh: return sinh(v);
-        case kCosh: return cosh(v);
-        case kAsinh: return asinh(v);
-        case kAcosh: return acosh(v);
-        case kAtanh: return atanh(v);
-        case kCeil: return ceil(v);
-        case kFloor: return floor(v);
-        case kRound: return rint(v);  // half to even in the default rounding mode
-        case kErf: return erf(v);
-        case kSign: return isnan(v) ? v : C((v > 0) - (v < 0));
-        default: return v;
+        case kExp:
+            return exp(v);
+        case kLog:
+            return log(v);
+        case kSqrt:
+            return sqrt(v);
+        case kRecip:
+            return C(1) / v;
+        case kAbs:
+            return fabs(v);
+        case kNeg:
+            return -v;
+        case kSin:
+            return sin(v);
+        case kCos:
+            return cos(v);
+        case kTan:
+            return tan(v);
+        case kAsin:
+            return asin(v);
+        case kAcos:
+            return acos(v);
+        case kAtan:
+            return atan(v);
+        case kSinh:
+            return sinh(v);
+        case kCosh:
+            return cosh(v);
+        case kAsinh:
+            return asinh(v);
+        case kAcosh:
+            return acosh(v);
+        case kAtanh:
+            return atanh(v);
+        case kCeil:
+            return ceil(v);
+        case kFloor:
+            return floor(v);
+        case kRound:
+            return rint(v);  // half to even in the default rounding mode
+        case kErf:
+            return erf(v);
+        case kSign:
+            return isnan(v) ? v : C((v > 0) - (v < 0));
+        default:
+            return v;
     }
 }
 
@@ -162,12 +238,16 @@ struct UnaryFn {
         } else {
             using U = std::make_unsigned_t<S>;
             if (op == kAbs) {
-                if constexpr (std::is_signed_v<S>) return x < 0 ? S(U(0) - U(x)) : x;
-                else return x;
+                if constexpr (std::is_signed_v<S>)
+                    return x < 0 ? S(U(0) - U(x)) : x;
+                else
+                    return x;
             }
             if (op == kNeg) return S(U(0) - U(x));
-            if constexpr (std::is_signed_v<S>) return S((x > 0) - (x < 0));
-            else return S(x != 0);
+            if constexpr (std::is_signed_v<S>)
+                return S((x > 0) - (x < 0));
+            else
+                return S(x != 0);
         }
     }
 };
@@ -223,15 +303,19 @@ __device__ __forceinline__ D fromInt(int64_t v) {
 template <class S, class D>
 struct CastFn {
     __device__ D operator()(S s) const {
-        if constexpr (kIsFloat<S>) return fromDouble<D>(double(Elem<S>::load(s)));
-        else if constexpr (kIsBool<S>) return fromInt<D>(s.v != 0 ? 1 : 0);
-        else return fromInt<D>(int64_t(s));
+        if constexpr (kIsFloat<S>)
+            return fromDouble<D>(double(Elem<S>::load(s)));
+        else if constexpr (kIsBool<S>)
+            return fromInt<D>(s.v != 0 ? 1 : 0);
+        else
+            return fromInt<D>(int64_t(s));
     }
 };
 
 }  // namespace
 
-bool activationSupports(const ir::Node& node, const std::vector<ir::TensorDesc>& in, const std::vector<ir::TensorDesc>&) {
+bool activationSupports(const ir::Node& node, const std::vector<ir::TensorDesc>& in,
+                        const std::vector<ir::TensorDesc>&) {
     const int a = parseAct(node.attrs.getString("type"));
     return in.size() == 1 && a >= 0 && actDtypeOk(a, in[0].dtype);
 }
@@ -293,7 +377,8 @@ Status cast(LaunchArgs& args) {
     DeviceTensor& Y = args.outputs[0];
     if (Y.numel() != X.numel()) return Status::Error("Cast: output size differs from the input's");
     if (X.dtype == Y.dtype && X.dtype != ir::DType::kBool) {
-        if (X.bytes()) KILN_CUDA_CHECK(cudaMemcpyAsync(Y.data, X.data, X.bytes(), cudaMemcpyDeviceToDevice, args.stream));
+        if (X.bytes())
+            KILN_CUDA_CHECK(cudaMemcpyAsync(Y.data, X.data, X.bytes(), cudaMemcpyDeviceToDevice, args.stream));
         return Status::Ok();
     }
     return visitTypeWithFp8(X.dtype, [&](auto src) -> Status {

@@ -19,7 +19,8 @@ namespace {
 using namespace dev;
 
 enum ROp : int { kSum, kProd, kMax, kMin, kMean, kL1, kL2, kSumSquare, kLogSum, kLogSumExp };
-const char* const kROpNames[] = {"sum", "prod", "max", "min", "mean", "l1", "l2", "sum_square", "log_sum", "log_sum_exp"};
+const char* const kROpNames[] = {"sum", "prod", "max",        "min",     "mean",
+                                 "l1",  "l2",   "sum_square", "log_sum", "log_sum_exp"};
 
 int parseROp(const std::string& s) {
     for (int i = 0; i < 10; ++i)
@@ -79,11 +80,16 @@ template <class A>
 __device__ __forceinline__ A combine(int op, A acc, A v) {
     if constexpr (std::is_floating_point_v<A>) {
         switch (op) {
-            case kProd: return acc * v;
-            case kFMax: return fmax(acc, v);
-            case kMax: return (isnan(acc) || isnan(v)) ? A(NAN) : (acc < v ? v : acc);
-            case kMin: return (isnan(acc) || isnan(v)) ? A(NAN) : (v < acc ? v : acc);
-            default: return acc + v;  // sum, mean, l1, l2, sum_square, log_sum (terms pre-mapped)
+            case kProd:
+                return acc * v;
+            case kFMax:
+                return fmax(acc, v);
+            case kMax:
+                return (isnan(acc) || isnan(v)) ? A(NAN) : (acc < v ? v : acc);
+            case kMin:
+                return (isnan(acc) || isnan(v)) ? A(NAN) : (v < acc ? v : acc);
+            default:
+                return acc + v;  // sum, mean, l1, l2, sum_square, log_sum (terms pre-mapped)
         }
     } else {
         return op == kProd ? acc * v : acc + v;
@@ -128,10 +134,17 @@ template <class S, class A>
 __device__ S finishReduce(int op, A acc, int64_t n) {
     if constexpr (std::is_floating_point_v<A>) {
         switch (op) {
-            case kMean: acc = acc / A(n); break;
-            case kL2: acc = sqrt(acc); break;
-            case kLogSum: acc = log(acc); break;
-            default: break;
+            case kMean:
+                acc = acc / A(n);
+                break;
+            case kL2:
+                acc = sqrt(acc);
+                break;
+            case kLogSum:
+                acc = log(acc);
+                break;
+            default:
+                break;
         }
         return Elem<S>::store(ComputeT<S>(acc));
     } else {
@@ -177,7 +190,8 @@ __global__ void reduceRowsBlock(const S* __restrict__ x, S* __restrict__ y, int6
                 if (isnan(mx) || isinf(mx)) {
                     result = mx;
                 } else {
-                    const A s = blockCombine<A>(kSum, partialRow<S, A>(kLogSumExp, row, g, threadIdx.x, blockDim.x, mx), shared);
+                    const A s = blockCombine<A>(kSum, partialRow<S, A>(kLogSumExp, row, g, threadIdx.x, blockDim.x, mx),
+                                                shared);
                     result = mx + log(s);
                 }
                 if (threadIdx.x == 0) y[r] = Elem<S>::store(ComputeT<S>(result));
@@ -221,7 +235,8 @@ __global__ void reduceRowsThread(const S* __restrict__ x, S* __restrict__ y, int
         if constexpr (std::is_floating_point_v<A>) {
             if (op == kLogSumExp) {
                 const A mx = partialRow<S, A>(kMax, row, g, 0, 1, A(0));
-                y[r] = Elem<S>::store(ComputeT<S>((isnan(mx) || isinf(mx)) ? mx : mx + log(partialRow<S, A>(kLogSumExp, row, g, 0, 1, mx))));
+                y[r] = Elem<S>::store(ComputeT<S>(
+                    (isnan(mx) || isinf(mx)) ? mx : mx + log(partialRow<S, A>(kLogSumExp, row, g, 0, 1, mx))));
                 continue;
             }
         } else {
@@ -258,7 +273,8 @@ Status launchReduce(const DeviceTensor& X, DeviceTensor& Y, const std::vector<bo
     if (rows <= 0) return Status::Ok();
     const bool innerReduced = !X.shape.empty() && mask.back() && X.shape.back() > 1;
     if (innerReduced || rows < 1024) {
-        reduceRowsBlock<S, A><<<unsigned(std::min<int64_t>(rows, 65535 * 8)), kBlock, 0, s>>>(X.as<const S>(), Y.as<S>(), rows, g, op);
+        reduceRowsBlock<S, A>
+            <<<unsigned(std::min<int64_t>(rows, 65535 * 8)), kBlock, 0, s>>>(X.as<const S>(), Y.as<S>(), rows, g, op);
     } else {
         reduceRowsThread<S, A><<<gridFor(rows), kBlock, 0, s>>>(X.as<const S>(), Y.as<S>(), rows, g, op);
     }
@@ -309,7 +325,8 @@ __global__ void softmaxColumns(const S* __restrict__ x, S* __restrict__ y, int64
 
 }  // namespace
 
-bool reduceSupports(const ir::Node& node, const std::vector<ir::TensorDesc>& in, const std::vector<ir::TensorDesc>& out) {
+bool reduceSupports(const ir::Node& node, const std::vector<ir::TensorDesc>& in,
+                    const std::vector<ir::TensorDesc>& out) {
     if (in.size() != 1 || out.size() != 1 || out[0].dtype != in[0].dtype || in[0].shape.size() > size_t(kMaxDims))
         return false;
     const int op = parseROp(node.attrs.getString("op", "sum"));
@@ -327,16 +344,20 @@ Status reduce(LaunchArgs& args) {
     std::vector<bool> mask;
     KILN_RETURN_IF_ERROR(reducedMask(args.node.attrs.getInts("axes"), X.shape.size(), true, mask));
     switch (X.dtype) {
-        case ir::DType::kF32: return launchReduce<float>(X, Y, mask, op, args.stream);
-        case ir::DType::kF16: return launchReduce<__half>(X, Y, mask, op, args.stream);
-        case ir::DType::kBF16: return launchReduce<__nv_bfloat16>(X, Y, mask, op, args.stream);
+        case ir::DType::kF32:
+            return launchReduce<float>(X, Y, mask, op, args.stream);
+        case ir::DType::kF16:
+            return launchReduce<__half>(X, Y, mask, op, args.stream);
+        case ir::DType::kBF16:
+            return launchReduce<__nv_bfloat16>(X, Y, mask, op, args.stream);
         case ir::DType::kI32:
             if (intCapable(op)) return launchReduce<int32_t>(X, Y, mask, op, args.stream);
             break;
         case ir::DType::kI64:
             if (intCapable(op)) return launchReduce<int64_t>(X, Y, mask, op, args.stream);
             break;
-        default: break;
+        default:
+            break;
     }
     return Status::Error("Reduce '" + name + "': unsupported dtype " + std::string(ir::dtypeName(X.dtype)));
 }
@@ -365,8 +386,8 @@ Status softmax(LaunchArgs& args) {
             softmaxBlock<S, A><<<unsigned(std::min<int64_t>(rows, 65535 * 8)), kBlock, 0, args.stream>>>(
                 X.as<const S>(), Y.as<S>(), rows, n, logMode);
         else
-            softmaxColumns<S, A><<<gridFor(rows), kBlock, 0, args.stream>>>(X.as<const S>(), Y.as<S>(), rows, n,
-                                                                             inner, logMode);
+            softmaxColumns<S, A>
+                <<<gridFor(rows), kBlock, 0, args.stream>>>(X.as<const S>(), Y.as<S>(), rows, n, inner, logMode);
         KILN_CUDA_CHECK_LAUNCH();
         return Status::Ok();
     });

@@ -30,11 +30,16 @@ __device__ double sourceCoord(const RP& p, int d, int64_t xi, bool& outside) {
     const double x = double(xi), in = double(p.in[d]), s = p.scales[d], outInt = double(p.out[d]);
     const double out = p.scalesGiven ? in * s : outInt;
     switch (CoordTransform(p.coord)) {
-        case CoordTransform::kHalfPixel: return (x + 0.5) / s - 0.5;
-        case CoordTransform::kAsymmetric: return x / s;
-        case CoordTransform::kAlignCorners: return out == 1 ? 0.0 : x * (in - 1) / (out - 1);
-        case CoordTransform::kPytorchHalfPixel: return out > 1 ? (x + 0.5) / s - 0.5 : 0.0;
-        case CoordTransform::kTfHalfPixelForNN: return (x + 0.5) / s;
+        case CoordTransform::kHalfPixel:
+            return (x + 0.5) / s - 0.5;
+        case CoordTransform::kAsymmetric:
+            return x / s;
+        case CoordTransform::kAlignCorners:
+            return out == 1 ? 0.0 : x * (in - 1) / (out - 1);
+        case CoordTransform::kPytorchHalfPixel:
+            return out > 1 ? (x + 0.5) / s - 0.5 : 0.0;
+        case CoordTransform::kTfHalfPixelForNN:
+            return (x + 0.5) / s;
         case CoordTransform::kHalfPixelSymmetric: {
             const double adjustment = outInt / (s * in);
             const double offset = in / 2 * (1 - adjustment);
@@ -54,10 +59,14 @@ __device__ double sourceCoord(const RP& p, int d, int64_t xi, bool& outside) {
 __device__ int64_t nearestIndex(double x, int m) {
     const double f = floor(x), r = x - f;
     switch (NearestMode(m)) {
-        case NearestMode::kRoundPreferFloor: return int64_t(r <= 0.5 ? f : f + 1);
-        case NearestMode::kRoundPreferCeil: return int64_t(r < 0.5 ? f : f + 1);
-        case NearestMode::kFloor: return int64_t(f);
-        case NearestMode::kCeil: return int64_t(r > 0 ? f + 1 : f);
+        case NearestMode::kRoundPreferFloor:
+            return int64_t(r <= 0.5 ? f : f + 1);
+        case NearestMode::kRoundPreferCeil:
+            return int64_t(r < 0.5 ? f : f + 1);
+        case NearestMode::kFloor:
+            return int64_t(f);
+        case NearestMode::kCeil:
+            return int64_t(r > 0 ? f + 1 : f);
     }
     return int64_t(f);
 }
@@ -126,8 +135,10 @@ __device__ __forceinline__ S fromDoubleValue(double v) {
 
 template <class S>
 __device__ __forceinline__ double toDoubleValue(S v) {
-    if constexpr (kIsBool<S>) return v.v ? 1.0 : 0.0;
-    else return double(Elem<S>::load(v));
+    if constexpr (kIsBool<S>)
+        return v.v ? 1.0 : 0.0;
+    else
+        return double(Elem<S>::load(v));
 }
 
 template <class S>
@@ -183,7 +194,8 @@ std::vector<ir::TensorDesc> descsOf(const std::vector<DeviceTensor>& ts) {
 
 }  // namespace
 
-bool resizeSupports(const ir::Node& node, const std::vector<ir::TensorDesc>& in, const std::vector<ir::TensorDesc>& out) {
+bool resizeSupports(const ir::Node& node, const std::vector<ir::TensorDesc>& in,
+                    const std::vector<ir::TensorDesc>& out) {
     if (in.empty() || out.empty() || in[0].dtype != out[0].dtype || in[0].shape.size() > size_t(kMaxDims)) return false;
     if (!isDeviceType(in[0].dtype) || in[0].dtype == ir::DType::kF64) return false;
     for (size_t i = 1; i < in.size() && i < node.inputs.size(); ++i)

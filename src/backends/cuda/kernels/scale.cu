@@ -27,13 +27,15 @@ template <class S>
 __device__ __forceinline__ ComputeT<S> coefAt(const Coef& c, int64_t blk) {
     using C = ComputeT<S>;
     if (!c.p) return C(c.dflt);
-    if constexpr (std::is_same_v<S, double>) return static_cast<const double*>(c.p)[blk % c.period];
-    else return C(loadFloatAny(c.p, c.dtype, blk % c.period));
+    if constexpr (std::is_same_v<S, double>)
+        return static_cast<const double*>(c.p)[blk % c.period];
+    else
+        return C(loadFloatAny(c.p, c.dtype, blk % c.period));
 }
 
 template <class S>
-__global__ void scaleKernel(const S* __restrict__ x, S* __restrict__ y, int64_t n, int64_t inner, Coef shift, Coef scale,
-                            Coef power, bool hasPower) {
+__global__ void scaleKernel(const S* __restrict__ x, S* __restrict__ y, int64_t n, int64_t inner, Coef shift,
+                            Coef scale, Coef power, bool hasPower) {
     using C = ComputeT<S>;
     const int64_t stride = int64_t(gridDim.x) * blockDim.x;
     for (int64_t i = int64_t(blockIdx.x) * blockDim.x + threadIdx.x; i < n; i += stride) {
@@ -53,7 +55,8 @@ bool floatCompute(ir::DType t) {
 bool scaleSupports(const ir::Node& node, const std::vector<ir::TensorDesc>& in, const std::vector<ir::TensorDesc>&) {
     if (in.empty() || in.size() > 4 || !floatCompute(in[0].dtype)) return false;
     for (size_t i = 1; i < in.size(); ++i)
-        if (present(node, i) && (in[0].dtype == ir::DType::kF64 ? in[i].dtype != ir::DType::kF64 : !isDeviceFloat(in[i].dtype)))
+        if (present(node, i) &&
+            (in[0].dtype == ir::DType::kF64 ? in[i].dtype != ir::DType::kF64 : !isDeviceFloat(in[i].dtype)))
             return false;
     const std::string mode = node.attrs.getString("mode", "uniform");
     return mode == "uniform" || mode == "channel" || mode == "elementwise";
@@ -90,7 +93,8 @@ Status scale(LaunchArgs& a) {
             return Status::Error("Scale: unsupported coefficient dtype on CUDA");
         const int64_t n = t.numel();
         if (std::find(periods.begin(), periods.end(), n) == periods.end())
-            return Status::Error("Scale: coefficient input " + std::to_string(i) + " has " + std::to_string(n) + " values");
+            return Status::Error("Scale: coefficient input " + std::to_string(i) + " has " + std::to_string(n) +
+                                 " values");
         c[i - 1] = {t.data, n, defaults[i - 1], t.dtype};
     }
     const int64_t n = X.numel();
@@ -99,8 +103,8 @@ Status scale(LaunchArgs& a) {
     return visitType(X.dtype, [&](auto tag) -> Status {
         using S = typename decltype(tag)::type;
         if constexpr (kIsFloat<S>) {
-            scaleKernel<S><<<gridFor(n), kBlock, 0, a.stream>>>(X.as<const S>(), a.outputs[0].as<S>(), n, inner, c[0], c[1],
-                                                                c[2], hasPower);
+            scaleKernel<S><<<gridFor(n), kBlock, 0, a.stream>>>(X.as<const S>(), a.outputs[0].as<S>(), n, inner, c[0],
+                                                                c[1], c[2], hasPower);
             KILN_CUDA_CHECK_LAUNCH();
             return Status::Ok();
         } else {

@@ -66,8 +66,10 @@ Status select(LaunchArgs& a) {
     const int64_t n = Y.numel();
     if (n <= 0) return Status::Ok();
     StridedIndex<3> si;
-    KILN_RETURN_IF_ERROR(makeStridedIndex<3>(Y.shape, {broadcastStrides(C.shape, Y.shape), broadcastStrides(A.shape, Y.shape),
-                                                       broadcastStrides(B.shape, Y.shape)}, si));
+    KILN_RETURN_IF_ERROR(makeStridedIndex<3>(
+        Y.shape,
+        {broadcastStrides(C.shape, Y.shape), broadcastStrides(A.shape, Y.shape), broadcastStrides(B.shape, Y.shape)},
+        si));
     auto go = [&](auto tag) -> Status {
         using W = typename decltype(tag)::type;
         selectKernel<W><<<gridFor(n), kBlock, 0, a.stream>>>(C.as<const uint8_t>(), A.as<const W>(), B.as<const W>(),
@@ -76,16 +78,22 @@ Status select(LaunchArgs& a) {
         return Status::Ok();
     };
     switch (ir::dtypeSize(A.dtype)) {
-        case 1: return go(Tag<uint8_t>{});
-        case 2: return go(Tag<uint16_t>{});
-        case 4: return go(Tag<uint32_t>{});
-        case 8: return go(Tag<uint64_t>{});
-        default: return Status::Error("Select: unsupported dtype");
+        case 1:
+            return go(Tag<uint8_t>{});
+        case 2:
+            return go(Tag<uint16_t>{});
+        case 4:
+            return go(Tag<uint32_t>{});
+        case 8:
+            return go(Tag<uint64_t>{});
+        default:
+            return Status::Error("Select: unsupported dtype");
     }
 }
 
 bool preluSupports(const ir::Node&, const std::vector<ir::TensorDesc>& in, const std::vector<ir::TensorDesc>&) {
-    return in.size() == 2 && in[0].dtype == in[1].dtype && preluType(in[0].dtype) && in[0].shape.size() <= size_t(kMaxDims);
+    return in.size() == 2 && in[0].dtype == in[1].dtype && preluType(in[0].dtype) &&
+           in[0].shape.size() <= size_t(kMaxDims);
 }
 
 Status prelu(LaunchArgs& a) {
@@ -96,7 +104,8 @@ Status prelu(LaunchArgs& a) {
     const int64_t n = Y.numel();
     if (n <= 0) return Status::Ok();
     StridedIndex<2> si;
-    KILN_RETURN_IF_ERROR(makeStridedIndex<2>(Y.shape, {broadcastStrides(X.shape, Y.shape), broadcastStrides(S.shape, Y.shape)}, si));
+    KILN_RETURN_IF_ERROR(
+        makeStridedIndex<2>(Y.shape, {broadcastStrides(X.shape, Y.shape), broadcastStrides(S.shape, Y.shape)}, si));
     return visitType(X.dtype, [&](auto tag) -> Status {
         using T = typename decltype(tag)::type;
         if constexpr (kIsBool<T> || std::is_same_v<T, uint8_t>) {

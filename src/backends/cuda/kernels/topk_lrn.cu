@@ -27,8 +27,10 @@ __device__ __forceinline__ bool ranksAbove(K a, K b) {
 
 template <class S>
 __device__ __forceinline__ auto keyOf(S v) {
-    if constexpr (std::is_same_v<S, int64_t>) return v;
-    else return double(Elem<S>::load(v));
+    if constexpr (std::is_same_v<S, int64_t>)
+        return v;
+    else
+        return double(Elem<S>::load(v));
 }
 
 template <class S, class I>
@@ -93,7 +95,8 @@ Status topk(LaunchArgs& a) {
     if (!ir::normalizeAxis(axis, int64_t(X.shape.size()))) return Status::Error("TopK: axis out of range");
     int64_t k = a.node.attrs.getInt("k", -1);
     if (a.inputs.size() > 1 && a.inputs[1].hostData) {
-        if (a.inputs[1].dtype != ir::DType::kI64 || a.inputs[1].numel() != 1) return Status::Error("TopK: K must be one int64");
+        if (a.inputs[1].dtype != ir::DType::kI64 || a.inputs[1].numel() != 1)
+            return Status::Error("TopK: K must be one int64");
         k = static_cast<const int64_t*>(a.inputs[1].hostData)[0];
     }
     const int64_t n = X.shape[size_t(axis)];
@@ -101,7 +104,8 @@ Status topk(LaunchArgs& a) {
     if (n > kTopKMaxRow) return Status::Error("TopK: rows over 16384 elements are not supported on CUDA");
     ir::Shape want = X.shape;
     want[size_t(axis)] = k;
-    if (V.shape != want || I.shape != want) return Status::Error("TopK: output shape must be " + ir::shapeToString(want));
+    if (V.shape != want || I.shape != want)
+        return Status::Error("TopK: output shape must be " + ir::shapeToString(want));
     int64_t outer = 1, inner = 1;
     for (int64_t d = 0; d < axis; ++d) outer *= X.shape[size_t(d)];
     for (size_t d = size_t(axis) + 1; d < X.shape.size(); ++d) inner *= X.shape[d];
@@ -112,11 +116,11 @@ Status topk(LaunchArgs& a) {
         using S = typename decltype(tag)::type;
         if constexpr (kIsFloat<S> || std::is_same_v<S, int32_t> || std::is_same_v<S, int64_t>) {
             if (I.dtype == ir::DType::kI64)
-                topkKernel<S, int64_t><<<gridFor(rows * n), kBlock, 0, a.stream>>>(X.as<const S>(), V.as<S>(), I.as<int64_t>(),
-                                                                                    rows, n, inner, k, largest);
+                topkKernel<S, int64_t><<<gridFor(rows * n), kBlock, 0, a.stream>>>(
+                    X.as<const S>(), V.as<S>(), I.as<int64_t>(), rows, n, inner, k, largest);
             else
-                topkKernel<S, int32_t><<<gridFor(rows * n), kBlock, 0, a.stream>>>(X.as<const S>(), V.as<S>(), I.as<int32_t>(),
-                                                                                    rows, n, inner, k, largest);
+                topkKernel<S, int32_t><<<gridFor(rows * n), kBlock, 0, a.stream>>>(
+                    X.as<const S>(), V.as<S>(), I.as<int32_t>(), rows, n, inner, k, largest);
             KILN_CUDA_CHECK_LAUNCH();
             return Status::Ok();
         } else {
@@ -126,13 +130,15 @@ Status topk(LaunchArgs& a) {
 }
 
 bool lrnSupports(const ir::Node&, const std::vector<ir::TensorDesc>& in, const std::vector<ir::TensorDesc>& out) {
-    return !in.empty() && !out.empty() && in[0].shape.size() >= 2 && isDeviceFloat(in[0].dtype) && out[0].dtype == in[0].dtype;
+    return !in.empty() && !out.empty() && in[0].shape.size() >= 2 && isDeviceFloat(in[0].dtype) &&
+           out[0].dtype == in[0].dtype;
 }
 
 Status lrn(LaunchArgs& a) {
     const DeviceTensor& X = a.inputs[0];
     DeviceTensor& Y = a.outputs[0];
-    if (X.shape.size() < 2 || Y.shape != X.shape) return Status::Error("LRN: X must be [N, C, ...] and match the output");
+    if (X.shape.size() < 2 || Y.shape != X.shape)
+        return Status::Error("LRN: X must be [N, C, ...] and match the output");
     const int64_t size = a.node.attrs.getInt("size", 0);
     if (size < 1) return Status::Error("LRN: size must be >= 1");
     const double alpha = a.node.attrs.getFloat("alpha", 1e-4), beta = a.node.attrs.getFloat("beta", 0.75),
@@ -144,8 +150,8 @@ Status lrn(LaunchArgs& a) {
     if (total <= 0) return Status::Ok();
     return visitFloatType(X.dtype, [&](auto tag) -> Status {
         using S = typename decltype(tag)::type;
-        lrnKernel<S><<<gridFor(total), kBlock, 0, a.stream>>>(X.as<const S>(), Y.as<S>(), total, C, inner, before, after,
-                                                              alpha / double(size), beta, bias);
+        lrnKernel<S><<<gridFor(total), kBlock, 0, a.stream>>>(X.as<const S>(), Y.as<S>(), total, C, inner, before,
+                                                              after, alpha / double(size), beta, bias);
         KILN_CUDA_CHECK_LAUNCH();
         return Status::Ok();
     });
