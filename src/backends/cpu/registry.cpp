@@ -66,6 +66,7 @@ const std::vector<Tactic>& cpuTactics() {
         REF("IfCondition", ifPass),
         REF("IfInput", ifPass),
         REF("IfOutput", ifOutput),
+        REF("FusedConvolution", fusedConvolution),
 #ifdef KILN_HAVE_ONEDNN
         // After every reference entry: optimization level 0 (no timing) takes
         // the first supported tactic, which keeps it on the reference kernels.

@@ -52,6 +52,8 @@ KILN_REF_OP(nms)
 // conditional.cpp (IfCondition and IfInput share ifPass)
 KILN_REF_OP(ifPass)
 KILN_REF_OP(ifOutput)
+// fused ops (made by builder passes)
+KILN_REF_OP(fusedConvolution)
 
 #undef KILN_REF_OP
 
