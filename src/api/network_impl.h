@@ -153,6 +153,13 @@ public:
     INormalizationLayer* addNormalization(ITensor& input, ITensor& scale, ITensor& bias,
                                           uint32_t axesMask) noexcept override;
     IFillLayer* addFill(const Dims& dimensions, FillOperation op, DataType outputType) noexcept override;
+    IScatterLayer* addScatter(ITensor& data, ITensor& indices, ITensor& updates, ScatterMode mode) noexcept override;
+    ICumulativeLayer* addCumulative(ITensor& input, ITensor& axis, CumulativeOperation operation, bool exclusive,
+                                    bool reverse) noexcept override;
+    IOneHotLayer* addOneHot(ITensor& indices, ITensor& values, ITensor& depth, int32_t axis) noexcept override;
+    IReverseSequenceLayer* addReverseSequence(ITensor& input, ITensor& sequenceLens) noexcept override;
+    IEinsumLayer* addEinsum(ITensor* const* inputs, int32_t nbInputs, const char* equation) noexcept override;
+    IDeterminantLayer* addDeterminant(ITensor& input) noexcept override;
     int32_t getNbLayers() const noexcept override { return int32_t(layers_.size()); }
     ILayer* getLayer(int32_t index) const noexcept override;
     int32_t getNbInputs() const noexcept override { return int32_t(graph_.inputs.size()); }

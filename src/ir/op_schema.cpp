@@ -15,6 +15,7 @@ const std::vector<OpSchema>& allOpSchemas() {
         registerReductionOps(t);
         registerDataMovementOps(t);
         registerGeneratorOps(t);
+        registerNNOps(t);
         return t;
     }();
     return table;

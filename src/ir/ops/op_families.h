@@ -14,5 +14,6 @@ void registerPointwiseOps(std::vector<OpSchema>& t);     // ElementWise, Unary, 
 void registerReductionOps(std::vector<OpSchema>& t);     // Softmax, Reduce, Normalization, TopK
 void registerDataMovementOps(std::vector<OpSchema>& t);  // Concat, Shuffle, Gather, Slice, Pad, Resize, Shape, Identity
 void registerGeneratorOps(std::vector<OpSchema>& t);     // Fill
+void registerNNOps(std::vector<OpSchema>& t);            // Scatter, Cumulative, OneHot, ReverseSequence, Einsum, Det
 
 }  // namespace kiln::ir

@@ -45,6 +45,13 @@ KILN_REF_OP(shape)
 KILN_REF_OP(identity)
 // fill.cpp
 KILN_REF_OP(fill)
+// nn files (scatter.cpp, cumulative.cpp, onehot.cpp, reverse_sequence.cpp, einsum.cpp, det.cpp)
+KILN_REF_OP(scatter)
+KILN_REF_OP(cumulative)
+KILN_REF_OP(onehot)
+KILN_REF_OP(reverseSequence)
+KILN_REF_OP(einsum)
+KILN_REF_OP(det)
 
 #undef KILN_REF_OP
 
