@@ -52,6 +52,12 @@ enum class LayerType : int32_t {
     kITERATOR,
     kTRIP_LIMIT,
     kLOOP_OUTPUT,
+    kSCATTER,
+    kCUMULATIVE,
+    kONE_HOT,
+    kREVERSE_SEQUENCE,
+    kEINSUM,
+    kDETERMINANT,
 };
 
 enum class ActivationType : int32_t {
@@ -144,6 +150,17 @@ enum class ResizeSelector : int32_t {
 };
 
 enum class ResizeRoundMode : int32_t { kHALF_UP, kHALF_DOWN, kFLOOR, kCEIL };
+
+enum class ScatterMode : int32_t {
+    kELEMENT,  //!< ONNX ScatterElements: one index per update element, along the axis
+    kND,       //!< ONNX ScatterND: index tuples address elements or slices of data
+};
+
+//! How an update combines with the data it lands on (kiln extension; ONNX's `reduction`).
+enum class ScatterReduction : int32_t { kNONE, kSUM, kPROD, kMAX, kMIN };
+
+//! kPROD is a kiln extension (ONNX CumProd).
+enum class CumulativeOperation : int32_t { kSUM, kPROD };
 
 //! A tensor of the network: a network input or a layer output.
 class ITensor {
@@ -582,6 +599,28 @@ class IIteratorLayer : public ILoopBoundaryLayer {
 public:
     virtual void setAxis(int32_t axis) noexcept = 0;
     virtual int32_t getAxis() const noexcept = 0;
+//! A copy of the data with updates written at the indices (ONNX ScatterElements
+//! / ScatterND). With duplicate indices and kNONE the last update wins.
+class IScatterLayer : public ILayer {
+public:
+    virtual void setMode(ScatterMode mode) noexcept = 0;
+    virtual ScatterMode getMode() const noexcept = 0;
+    //! The axis the indices run along (kELEMENT); default 0.
+    virtual void setAxis(int32_t axis) noexcept = 0;
+    virtual int32_t getAxis() const noexcept = 0;
+    virtual void setReduction(ScatterReduction reduction) noexcept = 0;
+    virtual ScatterReduction getReduction() const noexcept = 0;
+};
+
+//! Running sum (or product) along the axis given by a scalar int32/int64 tensor.
+//! Exclusive: element i combines the elements before it (the first is the
+//! identity); reverse: runs from the end.
+class ICumulativeLayer : public ILayer {
+public:
+    virtual bool setOperation(CumulativeOperation op) noexcept = 0;
+    virtual CumulativeOperation getOperation() const noexcept = 0;
+    virtual void setExclusive(bool exclusive) noexcept = 0;
+    virtual bool getExclusive() const noexcept = 0;
     virtual void setReverse(bool reverse) noexcept = 0;
     virtual bool getReverse() const noexcept = 0;
 };
@@ -628,6 +667,34 @@ public:
 protected:
     virtual ~IIfConditional() = default;
 };
+
+//! One-hot encoding: a new dim of extent `depth` (a scalar tensor; when its value is
+//! known only at run time the extent is data-dependent) at `axis`, holding values[1]
+//! at the index and values[0] elsewhere.
+class IOneHotLayer : public ILayer {
+public:
+    virtual void setAxis(int32_t axis) noexcept = 0;
+    virtual int32_t getAxis() const noexcept = 0;
+};
+
+//! Reverses the first sequenceLens[b] elements along the sequence axis, per batch entry b.
+class IReverseSequenceLayer : public ILayer {
+public:
+    virtual void setBatchAxis(int32_t batchAxis) noexcept = 0;  //!< default 1
+    virtual int32_t getBatchAxis() const noexcept = 0;
+    virtual void setSequenceAxis(int32_t sequenceAxis) noexcept = 0;  //!< default 0
+    virtual int32_t getSequenceAxis() const noexcept = 0;
+};
+
+//! Einstein summation ("ij,jk->ik"; "..." for broadcast dims; implicit output when no "->").
+class IEinsumLayer : public ILayer {
+public:
+    virtual bool setEquation(const char* equation) noexcept = 0;
+    virtual const char* getEquation() const noexcept = 0;
+};
+
+//! Determinant of each square matrix in the last two dims (kiln extension, ONNX Det).
+class IDeterminantLayer : public ILayer {};
 
 //! The network: created by IBuilder, filled by the add* calls or a parser.
 class INetworkDefinition {
@@ -700,6 +767,21 @@ public:
     //! A loop / conditional owned by the network (see ILoop, IIfConditional).
     virtual ILoop* addLoop() noexcept = 0;
     virtual IIfConditional* addIfConditional() noexcept = 0;
+    //! Scatter (explicit-batch networks only): data and updates share a dtype;
+    //! indices are int32/int64.
+    virtual IScatterLayer* addScatter(ITensor& data, ITensor& indices, ITensor& updates,
+                                      ScatterMode mode) noexcept = 0;
+    //! Cumulative sum/product along `axis` (a scalar int32/int64 tensor; explicit batch only).
+    virtual ICumulativeLayer* addCumulative(ITensor& input, ITensor& axis, CumulativeOperation operation,
+                                            bool exclusive, bool reverse) noexcept = 0;
+    //! One-hot of `indices`; `values` is [off, on]; `depth` a scalar (explicit batch only).
+    virtual IOneHotLayer* addOneHot(ITensor& indices, ITensor& values, ITensor& depth, int32_t axis) noexcept = 0;
+    //! Sequence reversal; sequenceLens is int32/int64 [batch] (explicit batch only).
+    virtual IReverseSequenceLayer* addReverseSequence(ITensor& input, ITensor& sequenceLens) noexcept = 0;
+    //! Einstein summation over `nbInputs` tensors of one dtype (explicit batch only).
+    virtual IEinsumLayer* addEinsum(ITensor* const* inputs, int32_t nbInputs, const char* equation) noexcept = 0;
+    //! Determinants of a [..., M, M] float tensor, giving [...] (kiln extension; explicit batch only).
+    virtual IDeterminantLayer* addDeterminant(ITensor& input) noexcept = 0;
 
     virtual int32_t getNbLayers() const noexcept = 0;
     virtual ILayer* getLayer(int32_t index) const noexcept = 0;

@@ -20,6 +20,7 @@ const std::vector<OpSchema>& allOpSchemas() {
         registerNms(t);
         registerControlFlowOps(t);
         registerFusedConvolutionOps(t);
+        registerNNOps(t);
         return t;
     }();
     return table;

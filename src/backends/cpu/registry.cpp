@@ -67,6 +67,12 @@ const std::vector<Tactic>& cpuTactics() {
         REF("IfInput", ifPass),
         REF("IfOutput", ifOutput),
         REF("FusedConvolution", fusedConvolution),
+        REF("Scatter", scatter),
+        REF("Cumulative", cumulative),
+        REF("OneHot", onehot),
+        REF("ReverseSequence", reverseSequence),
+        REF("Einsum", einsum),
+        REF("Det", det),
 #ifdef KILN_HAVE_ONEDNN
         // After every reference entry: optimization level 0 (no timing) takes
         // the first supported tactic, which keeps it on the reference kernels.

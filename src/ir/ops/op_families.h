@@ -20,5 +20,6 @@ void registerUnique(std::vector<OpSchema>& t);
 void registerNms(std::vector<OpSchema>& t);
 void registerControlFlowOps(std::vector<OpSchema>& t);  // Loop*, If* (src/ir/control_flow.h)
 void registerFusedConvolutionOps(std::vector<OpSchema>& t);  // FusedConvolution (made by the CUDA fusion pass)
+void registerNNOps(std::vector<OpSchema>& t);            // Scatter, Cumulative, OneHot, ReverseSequence, Einsum, Det
 
 }  // namespace kiln::ir

@@ -54,6 +54,13 @@ KILN_REF_OP(ifPass)
 KILN_REF_OP(ifOutput)
 // fused ops (made by builder passes)
 KILN_REF_OP(fusedConvolution)
+// nn files (scatter.cpp, cumulative.cpp, onehot.cpp, reverse_sequence.cpp, einsum.cpp, det.cpp)
+KILN_REF_OP(scatter)
+KILN_REF_OP(cumulative)
+KILN_REF_OP(onehot)
+KILN_REF_OP(reverseSequence)
+KILN_REF_OP(einsum)
+KILN_REF_OP(det)
 
 #undef KILN_REF_OP
 

@@ -108,4 +108,52 @@ ITensor* addScalar(ConverterContext& ctx, float value, int32_t rank);
 //! Pushes the layer's output (or fails naming the node when the layer is null).
 bool pushLayer(ConverterContext& ctx, ILayer* layer, std::vector<ITensor*>& outputs);
 
+// ---- NN ops (one converter per file; decompositions use layer_helpers.cpp) ----
+// losses.cpp
+KILN_ONNX_CONVERTER(convertNegativeLogLikelihoodLoss);
+KILN_ONNX_CONVERTER(convertSoftmaxCrossEntropyLoss);
+// lrn.cpp, gather_nd.cpp, trilu.cpp, hardmax.cpp, argminmax_last.cpp, eyelike.cpp, onehot.cpp
+KILN_ONNX_CONVERTER(convertLRN);
+KILN_ONNX_CONVERTER(convertGatherND);
+KILN_ONNX_CONVERTER(convertTrilu);
+KILN_ONNX_CONVERTER(convertHardmax);
+KILN_ONNX_CONVERTER(convertArgMinMaxLastIndex);
+KILN_ONNX_CONVERTER(convertEyeLike);
+KILN_ONNX_CONVERTER(convertOneHot);
+// celu.cpp, mish.cpp, shrink.cpp
+KILN_ONNX_CONVERTER(convertCelu);
+KILN_ONNX_CONVERTER(convertMish);
+KILN_ONNX_CONVERTER(convertShrink);
+// mvn.cpp, group_norm.cpp, lp_norm.cpp, dropout.cpp, depth_space.cpp
+KILN_ONNX_CONVERTER(convertMeanVarianceNormalization);
+KILN_ONNX_CONVERTER(convertGroupNormalization);
+KILN_ONNX_CONVERTER(convertLpNormalization);
+KILN_ONNX_CONVERTER(convertDropout);
+KILN_ONNX_CONVERTER(convertDepthToSpace);
+KILN_ONNX_CONVERTER(convertSpaceToDepth);
+// scatter.cpp, cumulative.cpp, reverse_sequence.cpp, einsum.cpp, det.cpp
+KILN_ONNX_CONVERTER(convertScatter);
+KILN_ONNX_CONVERTER(convertCumulative);
+KILN_ONNX_CONVERTER(convertReverseSequence);
+KILN_ONNX_CONVERTER(convertEinsum);
+KILN_ONNX_CONVERTER(convertDet);
+
+// Helpers for decompositions (layer_helpers.cpp). Each returns null after
+// ctx.fail(...) naming the helper layer by `suffix`.
+std::vector<int64_t> dimsOf(const ITensor& t);
+bool isIntegerType(DataType t);
+//! `t` cast to `type` (t itself when it already has that type).
+ITensor* castTo(ConverterContext& ctx, ITensor& t, DataType type, const char* suffix);
+//! A constant of `type` with all `rank` extents 1 holding `value`.
+ITensor* scalarOfType(ConverterContext& ctx, double value, int32_t rank, DataType type);
+//! The layer's output 0, naming the layer after the node plus `suffix`.
+ITensor* layerOutput(ConverterContext& ctx, ILayer* layer, const char* suffix);
+ITensor* binary(ConverterContext& ctx, ITensor& a, ITensor& b, ElementWiseOperation op, const char* suffix);
+ITensor* unary(ConverterContext& ctx, ITensor& x, UnaryOperation op, const char* suffix);
+ITensor* select(ConverterContext& ctx, ITensor& cond, ITensor& a, ITensor& b, const char* suffix);
+//! Reshape to explicit dims (at most one -1; 0 means an empty dim).
+ITensor* reshapeTo(ConverterContext& ctx, ITensor& x, const std::vector<int64_t>& dims, const char* suffix);
+ITensor* reduceAll(ConverterContext& ctx, ITensor& x, ReduceOperation op, uint32_t axes, bool keep,
+                   const char* suffix);
+
 }  // namespace kiln::onnx
