@@ -13,5 +13,18 @@ void registerMatMulOps(std::vector<OpSchema>& t);        // MatMul, FullyConnect
 void registerPointwiseOps(std::vector<OpSchema>& t);     // ElementWise, Unary, Activation, PRelu, Select, Cast, Scale
 void registerReductionOps(std::vector<OpSchema>& t);     // Softmax, Reduce, Normalization, TopK
 void registerDataMovementOps(std::vector<OpSchema>& t);  // Concat, Shuffle, Gather, Slice, Pad, Resize, Shape, Identity
+void registerGridSampleOp(std::vector<OpSchema>& t);     // GridSample (grid_sample.cpp)
+void registerRNNOp(std::vector<OpSchema>& t);  // RNN (rnn.cpp)
+void registerDFTOp(std::vector<OpSchema>& t);  // DFT (dft.cpp)
+void registerSTFTOp(std::vector<OpSchema>& t);  // STFT (stft.cpp)
+void registerWindowOp(std::vector<OpSchema>& t);  // Window (window.cpp)
+void registerMelWeightMatrixOp(std::vector<OpSchema>& t);  // MelWeightMatrix (mel_weight_matrix.cpp)
+void registerRoiAlignOp(std::vector<OpSchema>& t);  // RoiAlign (roi_align.cpp)
+void registerCol2ImOp(std::vector<OpSchema>& t);  // Col2Im (col2im.cpp)
+void registerMaxUnpoolOp(std::vector<OpSchema>& t);  // MaxUnpool (max_unpool.cpp)
+void registerAffineGridOp(std::vector<OpSchema>& t);  // AffineGrid (affine_grid.cpp)
+void registerDeformConvOp(std::vector<OpSchema>& t);  // DeformConv (deform_conv.cpp)
+void registerTfIdfVectorizerOp(std::vector<OpSchema>& t);  // TfIdfVectorizer (tfidf_vectorizer.cpp)
+void registerImageDecoderOp(std::vector<OpSchema>& t);  // ImageDecoder (image_decoder.cpp)
 
 }  // namespace kiln::ir

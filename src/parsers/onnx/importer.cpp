@@ -99,11 +99,12 @@ bool Importer::addInputs(const pb::GraphProto& graph) {
 }
 
 bool Importer::importNode(const pb::NodeProto& node, int32_t index) {
-    if (!node.domain().empty() && node.domain() != "ai.onnx") {
+    const bool ml = node.domain() == "ai.onnx.ml";
+    if (!node.domain().empty() && node.domain() != "ai.onnx" && !ml) {
         recordError(ErrorCode::kUNSUPPORTED_NODE, "no converter for domain '" + node.domain() + "'", index, &node);
         return false;
     }
-    ConverterFn fn = findConverter(node.op_type());
+    ConverterFn fn = ml ? findMLConverter(node.op_type()) : findConverter(node.op_type());
     if (!fn) {
         recordError(ErrorCode::kUNSUPPORTED_NODE, "no converter for op '" + node.op_type() + "'", index, &node);
         return false;
