@@ -54,6 +54,7 @@ enum class LayerType : int32_t {
     kDEFORM_CONVOLUTION,
     kTFIDF_VECTORIZER,
     kIMAGE_DECODER,
+    kTREE_ENSEMBLE,
 };
 
 enum class ActivationType : int32_t {
@@ -729,6 +730,32 @@ public:
     virtual PixelFormat getPixelFormat() const noexcept = 0;
 };
 
+//! How an interior node of an ITreeEnsembleLayer compares x[feature] with its split.
+enum class TreeNodeMode : int32_t { kLEQ, kLT, kGTE, kGT, kEQ, kNEQ, kMEMBER };
+enum class TreeAggregate : int32_t { kAVERAGE, kSUM, kMIN, kMAX };
+enum class TreePostTransform : int32_t { kNONE, kSOFTMAX, kLOGISTIC, kSOFTMAX_ZERO, kPROBIT };
+
+//! kiln extension: an ensemble of decision trees (ai.onnx.ml TreeEnsemble).
+//! Input [N, F] (float types); output [N, targets]. Interior nodes and leaves
+//! are given as parallel arrays; a node's true/false child is a leaf index
+//! when the matching *IsLeaf flag is set, else a node index.
+class ITreeEnsembleLayer : public ILayer {
+public:
+    //! `missingTracksTrue` may be null (a NaN feature then compares normally).
+    virtual bool setNodes(int64_t count, const int64_t* featureIds, const TreeNodeMode* modes, const double* splits,
+                          const int64_t* trueIds, const uint8_t* trueIsLeaf, const int64_t* falseIds,
+                          const uint8_t* falseIsLeaf, const uint8_t* missingTracksTrue) noexcept = 0;
+    virtual bool setLeaves(int64_t count, const int64_t* targetIds, const double* weights) noexcept = 0;
+    //! One root node per tree (a root whose children are the same leaf is that leaf).
+    virtual bool setTreeRoots(int64_t count, const int64_t* roots) noexcept = 0;
+    //! The sets of the kMEMBER nodes, in node order, each terminated by a NaN.
+    virtual bool setMembershipValues(int64_t count, const double* values) noexcept = 0;
+    virtual void setAggregate(TreeAggregate aggregate) noexcept = 0;  //!< default kSUM
+    virtual TreeAggregate getAggregate() const noexcept = 0;
+    virtual void setPostTransform(TreePostTransform transform) noexcept = 0;  //!< default kNONE
+    virtual TreePostTransform getPostTransform() const noexcept = 0;
+};
+
 //! The network: created by IBuilder, filled by the add* calls or a parser.
 class INetworkDefinition {
 public:
@@ -820,6 +847,8 @@ public:
     virtual ITfIdfVectorizerLayer* addTfIdfVectorizer(ITensor& input) noexcept = 0;
     //! Image decoder (see IImageDecoderLayer).
     virtual IImageDecoderLayer* addImageDecoder(ITensor& encoded) noexcept = 0;
+    //! Decision-tree ensemble with `nbTargets` outputs per row (see ITreeEnsembleLayer).
+    virtual ITreeEnsembleLayer* addTreeEnsemble(ITensor& input, int32_t nbTargets) noexcept = 0;
 
     virtual int32_t getNbLayers() const noexcept = 0;
     virtual ILayer* getLayer(int32_t index) const noexcept = 0;

@@ -167,6 +167,7 @@ public:
     IDeformConvolutionLayer* addDeformConvolution(ITensor& input, ITensor& weights, ITensor& offsets) noexcept override;
     ITfIdfVectorizerLayer* addTfIdfVectorizer(ITensor& input) noexcept override;
     IImageDecoderLayer* addImageDecoder(ITensor& encoded) noexcept override;
+    ITreeEnsembleLayer* addTreeEnsemble(ITensor& input, int32_t nbTargets) noexcept override;
     int32_t getNbLayers() const noexcept override { return int32_t(layers_.size()); }
     ILayer* getLayer(int32_t index) const noexcept override;
     int32_t getNbInputs() const noexcept override { return int32_t(graph_.inputs.size()); }

@@ -27,6 +27,7 @@ const std::vector<OpSchema>& allOpSchemas() {
         registerDeformConvOp(t);
         registerTfIdfVectorizerOp(t);
         registerImageDecoderOp(t);
+        registerTreeEnsembleOp(t);
         return t;
     }();
     return table;

@@ -71,6 +71,7 @@ const std::vector<Tactic>& cpuTactics() {
         REF("DeformConv", deformConv),
         REF("TfIdfVectorizer", tfidfVectorizer),
         REF("ImageDecoder", imageDecoder),
+        REF("TreeEnsemble", treeEnsemble),
 #ifdef KILN_HAVE_ONEDNN
         // After every reference entry: optimization level 0 (no timing) takes
         // the first supported tactic, which keeps it on the reference kernels.

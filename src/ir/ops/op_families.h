@@ -26,5 +26,6 @@ void registerAffineGridOp(std::vector<OpSchema>& t);  // AffineGrid (affine_grid
 void registerDeformConvOp(std::vector<OpSchema>& t);  // DeformConv (deform_conv.cpp)
 void registerTfIdfVectorizerOp(std::vector<OpSchema>& t);  // TfIdfVectorizer (tfidf_vectorizer.cpp)
 void registerImageDecoderOp(std::vector<OpSchema>& t);  // ImageDecoder (image_decoder.cpp)
+void registerTreeEnsembleOp(std::vector<OpSchema>& t);  // TreeEnsemble (tree_ensemble.cpp)
 
 }  // namespace kiln::ir

@@ -105,6 +105,7 @@ const std::map<std::string, ConverterFn>& mlRegistry() {
     static const std::map<std::string, ConverterFn> table = {
         {"Binarizer", convertBinarizer},
         {"ArrayFeatureExtractor", convertArrayFeatureExtractor},
+        {"TreeEnsemble", convertTreeEnsemble},
     };
     return table;
 }

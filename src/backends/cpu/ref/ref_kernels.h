@@ -69,6 +69,8 @@ KILN_REF_OP(deformConv)
 KILN_REF_OP(tfidfVectorizer)
 // image_decoder.cpp
 KILN_REF_OP(imageDecoder)
+// tree_ensemble.cpp
+KILN_REF_OP(treeEnsemble)
 
 #undef KILN_REF_OP
 

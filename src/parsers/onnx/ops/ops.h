@@ -94,6 +94,7 @@ KILN_ONNX_CONVERTER(convertCenterCropPad);
 // ai.onnx.ml: ml_binarizer.cpp, ml_array_feature_extractor.cpp
 KILN_ONNX_CONVERTER(convertBinarizer);
 KILN_ONNX_CONVERTER(convertArrayFeatureExtractor);
+KILN_ONNX_CONVERTER(convertTreeEnsemble);  // ml_tree_ensemble.cpp
 
 // Shared helpers (op_helpers.cpp).
 //! Normalizes a possibly negative axis against `rank`; false if out of range.
