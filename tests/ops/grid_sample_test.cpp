@@ -198,8 +198,8 @@ TEST(GridSampleTest, Volumetric3DLinearAndNearest) {
                     return xv[size_t(((c * 3 + z) * 4 + y) * 5 + xx)];
                 };
                 if (std::string(mode) == "nearest") {
-                    // Three spatial dims round half away from zero.
-                    want.push_back(at(int64_t(std::round(p[0])), int64_t(std::round(p[1])), int64_t(std::round(p[2]))));
+                    want.push_back(at(int64_t(std::nearbyint(p[0])), int64_t(std::nearbyint(p[1])),
+                                      int64_t(std::nearbyint(p[2]))));
                     continue;
                 }
                 double v = 0;

@@ -82,8 +82,8 @@ TEST(RoiAlignTest, MaxModeAndBadBatchIndex) {
     a.set("sampling_ratio", int64_t(1));
     a.set("output_height", int64_t(2));
     a.set("output_width", int64_t(2));
-    // Region [0.5, 2.5] with the half-pixel shift: samples at 0.5 and 1.5 - 0.5... (pixel centers 0 and 1).
-    const auto r = runOp("RoiAlign", a, {x, TestTensor::f32({1, 4}, {0.5f, 0.5f, 2.5f, 2.5f}), TestTensor::i64({1}, {0})});
+    // Region [0, 2] shifted by -0.5 to [-0.5, 1.5]: bins of 1, samples at the pixel centers 0 and 1.
+    const auto r = runOp("RoiAlign", a, {x, TestTensor::f32({1, 4}, {0, 0, 2, 2}), TestTensor::i64({1}, {0})});
     ASSERT_TRUE(r.status.ok()) << r.status.message();
     EXPECT_CLOSE(r.outputs[0].toDoubles(), (std::vector<double>{1, 2, 3, 4}), 1e-6, 0);
     const auto bad = runOp("RoiAlign", a, {x, TestTensor::f32({1, 4}, {0, 0, 1, 1}), TestTensor::i64({1}, {3})});
@@ -173,11 +173,16 @@ TEST(MaxUnpoolTest, ScattersAndComputesShape) {
     std::vector<double> want(16, 0.0);
     want[0] = 1, want[3] = 2, want[9] = 3, want[15] = 4;
     EXPECT_CLOSE(r.outputs[0].toDoubles(), want, 0, 0);
-    // An explicit larger output shape, then an index outside it.
-    r = runOp("MaxUnpool", a, {x, idx, TestTensor::i64({4}, {1, 2, 3, 4})});
+    // A larger output shape keeps the default [2, 4] block in its leading corner.
+    r = runOp("MaxUnpool", a, {x, idx, TestTensor::i64({4}, {1, 2, 3, 5})});
     ASSERT_TRUE(r.status.ok()) << r.status.message();
-    EXPECT_EQ(r.outputs[0].shape, (ir::Shape{1, 2, 3, 4}));
+    EXPECT_EQ(r.outputs[0].shape, (ir::Shape{1, 2, 3, 5}));
+    std::vector<double> big(30, 0.0);
+    big[0] = 1, big[3] = 2, big[15 + 1] = 3, big[15 + 5 + 3] = 4;  // plane 1: (0,1) and (1,3)
+    EXPECT_CLOSE(r.outputs[0].toDoubles(), big, 0, 0);
+    // An index outside the default shape, and an output smaller than it.
     EXPECT_FALSE(runOp("MaxUnpool", a, {x, TestTensor::i64({1, 2, 1, 2}, {0, 3, 9, 16})}).status.ok());
+    EXPECT_FALSE(runOp("MaxUnpool", a, {x, idx, TestTensor::i64({4}, {1, 2, 2, 3})}).status.ok());
 }
 
 // ---- AffineGrid ----

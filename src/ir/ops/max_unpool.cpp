@@ -24,6 +24,9 @@ Status inferMaxUnpool(const Node& node, const std::vector<TensorDesc>& in, std::
     const auto pe = a.getInts("pads_end", std::vector<int64_t>(k, 0));
     if (kernel.size() != k || strides.size() != k || pb.size() != k || pe.size() != k)
         return Status::Error("kernel, strides and pads need one entry per spatial dim (" + std::to_string(k) + ")");
+    for (size_t i = 0; i < k; ++i)
+        if (kernel[i] < 1 || strides[i] < 1 || pb[i] < 0 || pe[i] < 0)
+            return Status::Error("kernel and strides must be >= 1, pads >= 0");
     Shape y;
     if (node.inputs.size() > 2 && node.inputs[2] >= 0) {
         const TensorDesc& s = in[2];
@@ -38,8 +41,6 @@ Status inferMaxUnpool(const Node& node, const std::vector<TensorDesc>& in, std::
     } else {
         y = {x.shape[0], x.shape[1]};
         for (size_t i = 0; i < k; ++i) {
-            if (kernel[i] < 1 || strides[i] < 1 || pb[i] < 0 || pe[i] < 0)
-                return Status::Error("kernel and strides must be >= 1, pads >= 0");
             const int64_t S = x.shape[2 + i];
             y.push_back(S < 0 ? -1 : (S - 1) * strides[i] + kernel[i] - pb[i] - pe[i]);
             if (S >= 0 && y.back() < 1) return Status::Error("output extent of spatial dim " + std::to_string(i) + " < 1");
@@ -48,6 +49,12 @@ Status inferMaxUnpool(const Node& node, const std::vector<TensorDesc>& in, std::
     for (size_t d = 0; d < y.size(); ++d)
         if (y[d] < 0 && (d >= 2 || x.shape[d] >= 0))
             return Status::Error("output shape " + shapeToString(y) + " has a negative extent");
+    for (size_t i = 0; i < k && y.size() == rank; ++i) {
+        const int64_t S = x.shape[2 + i], def = (S - 1) * strides[i] + kernel[i] - pb[i] - pe[i];
+        if (S >= 0 && y[2 + i] >= 0 && y[2 + i] < def)
+            return Status::Error("output extent " + std::to_string(y[2 + i]) + " of spatial dim " + std::to_string(i) +
+                                 " is smaller than the default " + std::to_string(def));
+    }
     if ((x.shape[0] >= 0 && y[0] != x.shape[0]) || (x.shape[1] >= 0 && y[1] != x.shape[1]))
         return Status::Error("output shape " + shapeToString(y) + " must keep N and C of X " + shapeToString(x.shape));
     out[0] = {x.dtype, y, nullptr};

@@ -2,8 +2,9 @@
 // of every spatial dim are computed once and reused for all channels.
 // Follows the ONNX reference implementation's rules: coordinates outside the
 // valid range are first clamped (border) or reflected (reflection), then each
-// tap index is mapped by the padding mode; nearest rounds half to even, except
-// for 3 spatial dims, where it rounds half away from zero (as PyTorch does).
+// tap index is mapped by the padding mode. nearest rounds half to even in every
+// rank: the conformance data does so for 3 spatial dims too, where ONNX's
+// Python reference rounds half away from zero.
 #include <algorithm>
 #include <cmath>
 #include <string>
@@ -68,13 +69,13 @@ int64_t mapIndex(int64_t i, const Axis& ax, Padding pad) {
 }
 
 // Taps of one spatial dim for normalized coordinate g; returns their count.
-int axisTaps(double g, const Axis& ax, bool alignCorners, Mode mode, Padding pad, int spatialRank, Tap taps[4]) {
+int axisTaps(double g, const Axis& ax, bool alignCorners, Mode mode, Padding pad, Tap taps[4]) {
     double x = alignCorners ? (g + 1) / 2 * double(ax.size - 1) : ((g + 1) * double(ax.size) - 1) / 2;
     if (std::isnan(x)) {
         taps[0] = {-1, 0.0};
         return 1;
     }
-    if (mode == Mode::kNearest) x = spatialRank == 3 ? std::round(x) : std::nearbyint(x);
+    if (mode == Mode::kNearest) x = std::nearbyint(x);
     if (x < ax.lo || x > ax.hi) {
         if (pad == Padding::kBorder) x = std::clamp(x, 0.0, double(ax.size - 1));
         else if (pad == Padding::kReflection) x = reflect(x, ax.lo, ax.hi);
@@ -141,7 +142,7 @@ Status gridSample(KernelArgs& args) {
             // Grid's last axis lists coordinates innermost dim first (x, y, z).
             for (int d = 0; d < r; ++d) {
                 const double g = ir::loadAsDouble(grid.data, grid.dtype, job * r + (r - 1 - d));
-                count[d] = axisTaps(g, axes[d], align, mode, pad, r, taps[d]);
+                count[d] = axisTaps(g, axes[d], align, mode, pad, taps[d]);
             }
             // The product of the per-dim taps: flat offsets and weights.
             int64_t offs[64];
