@@ -223,10 +223,11 @@ TEST(LayerSpatial, TfIdfCountsBigrams) {
 
 TEST(LayerSpatial, ImageDecoderBmpRunsWithRuntimeShape) {
     // A 2x1 24-bit BMP (bottom-up rows): top pixel red, bottom pixel blue.
-    std::vector<uint8_t> bmp = {'B', 'M', 62, 0, 0, 0, 0, 0, 0, 0, 54, 0, 0, 0, 40, 0, 0, 0, 1, 0, 0, 0, 2, 0, 0, 0,
-                                1, 0, 24, 0, 0, 0, 0, 0, 8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-                                255, 0, 0, 0,   // bottom row: BGR blue + padding
-                                0, 0, 255, 0};  // top row: red
+    std::vector<uint8_t> bmp = {'B', 'M', 62,  0, 0, 0, 0, 0, 0,  0, 54, 0, 0, 0, 40,  0, 0, 0, 1, 0,
+                                0,   0,   2,   0, 0, 0, 1, 0, 24, 0, 0,  0, 0, 0, 8,   0, 0, 0, 0, 0,
+                                0,   0,   0,   0, 0, 0, 0, 0, 0,  0, 0,  0, 0, 0, 255, 0, 0, 0,  // bottom row: BGR blue
+                                                                                                 // + padding
+                                0,   0,   255, 0};                                               // top row: red
     NetHarness h(Mode::kExplicit);
     auto* data = h.constant({int64_t(bmp.size())}, std::vector<double>(bmp.begin(), bmp.end()), DataType::kUINT8);
     auto* dec = h.net().addImageDecoder(*data->getOutput(0));

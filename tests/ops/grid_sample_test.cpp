@@ -120,8 +120,7 @@ void check2D(const std::string& mode, const std::string& pad, bool align, uint32
     const auto r = runOp("GridSample", gsAttrs(mode, pad, align), {x, g});
     ASSERT_TRUE(r.status.ok()) << r.status.message();
     ASSERT_EQ(r.outputs[0].shape, (ir::Shape{2, 3, 3, 6}));
-    EXPECT_CLOSE(r.outputs[0].toDoubles(), naive2D(x.toDoubles(), xs, g.toDoubles(), gs, mode, pad, align), 1e-5,
-                 1e-5);
+    EXPECT_CLOSE(r.outputs[0].toDoubles(), naive2D(x.toDoubles(), xs, g.toDoubles(), gs, mode, pad, align), 1e-5, 1e-5);
 }
 
 TEST(GridSampleTest, Linear2DEveryPaddingAndAlignment) {
@@ -231,7 +230,8 @@ TEST(GridSampleTest, HalfPrecisionMatchesFloat) {
 TEST(GridSampleTest, ShapeErrors) {
     const TestTensor x = TestTensor::random(DType::kF32, {1, 1, 3, 3}, 1);
     // Grid's last dim must equal the spatial rank.
-    auto r = runOp("GridSample", gsAttrs("linear", "zeros", false), {x, TestTensor::random(DType::kF32, {1, 2, 2, 3}, 2)});
+    auto r =
+        runOp("GridSample", gsAttrs("linear", "zeros", false), {x, TestTensor::random(DType::kF32, {1, 2, 2, 3}, 2)});
     EXPECT_FALSE(r.status.ok());
     // Batch mismatch.
     r = runOp("GridSample", gsAttrs("linear", "zeros", false), {x, TestTensor::random(DType::kF32, {2, 2, 2, 2}, 3)});
@@ -242,8 +242,9 @@ TEST(GridSampleTest, ShapeErrors) {
     r = runOp("GridSample", gsAttrs("linear", "wrap", false), {x, TestTensor::random(DType::kF32, {1, 2, 2, 2}, 5)});
     EXPECT_FALSE(r.status.ok());
     // Integer X.
-    r = runOp("GridSample", gsAttrs("linear", "zeros", false),
-              {TestTensor::random(DType::kI32, {1, 1, 3, 3}, 6, 0, 9), TestTensor::random(DType::kF32, {1, 2, 2, 2}, 7)});
+    r = runOp(
+        "GridSample", gsAttrs("linear", "zeros", false),
+        {TestTensor::random(DType::kI32, {1, 1, 3, 3}, 6, 0, 9), TestTensor::random(DType::kF32, {1, 2, 2, 2}, 7)});
     EXPECT_FALSE(r.status.ok());
 }
 

@@ -117,7 +117,8 @@ void checkRNN(const Cfg& cfg, uint32_t seed) {
     const ir::Shape stateShape = cfg.batchFirst ? ir::Shape{B, D, H} : ir::Shape{D, B, H};
     const TestTensor H0 = cfg.initH ? TestTensor::random(DType::kF32, stateShape, seed + 4) : TestTensor::none();
     const bool lstm = cfg.cell == "lstm";
-    const TestTensor C0 = lstm && cfg.initC ? TestTensor::random(DType::kF32, stateShape, seed + 5) : TestTensor::none();
+    const TestTensor C0 =
+        lstm && cfg.initC ? TestTensor::random(DType::kF32, stateShape, seed + 5) : TestTensor::none();
     const TestTensor Pt = lstm && cfg.peep ? TestTensor::random(DType::kF32, {D, 3 * H}, seed + 6) : TestTensor::none();
 
     ir::Attrs a;
@@ -144,8 +145,8 @@ void checkRNN(const Cfg& cfg, uint32_t seed) {
     for (int64_t t = 0; t < T; ++t)
         for (int64_t b = 0; b < B; ++b)
             for (int64_t i = 0; i < I; ++i)
-                x[size_t((t * B + b) * I + i)] = cfg.batchFirst ? xv[size_t((b * T + t) * I + i)]
-                                                                : xv[size_t((t * B + b) * I + i)];
+                x[size_t((t * B + b) * I + i)] =
+                    cfg.batchFirst ? xv[size_t((b * T + t) * I + i)] : xv[size_t((t * B + b) * I + i)];
     const Mat W = Wt.toDoubles(), R = Rt.toDoubles();
     const Mat Bv = cfg.bias ? Bt.toDoubles() : Mat(size_t(D * 2 * G * H), 0.0);
     const Mat Pv = lstm && cfg.peep ? Pt.toDoubles() : Mat(size_t(D * 3 * H), 0.0);
@@ -180,13 +181,14 @@ void checkRNN(const Cfg& cfg, uint32_t seed) {
                 c[size_t(b * H + j)] = c0[src];
             }
         const bool reverse = cfg.direction == "reverse" || d == 1;
-        const Mat Yd = runDirection(cfg, x, W.data() + d * G * H * I, R.data() + d * G * H * H,
-                                    Bv.data() + d * 2 * G * H, Bv.data() + d * 2 * G * H + G * H, Pv.data() + d * 3 * H,
-                                    h, c, lens, reverse, f);
+        const Mat Yd =
+            runDirection(cfg, x, W.data() + d * G * H * I, R.data() + d * G * H * H, Bv.data() + d * 2 * G * H,
+                         Bv.data() + d * 2 * G * H + G * H, Pv.data() + d * 3 * H, h, c, lens, reverse, f);
         for (int64_t t = 0; t < T; ++t)
             for (int64_t b = 0; b < B; ++b)
                 for (int64_t j = 0; j < H; ++j) {
-                    const size_t dst = size_t(cfg.batchFirst ? ((b * T + t) * D + d) * H + j : ((t * D + d) * B + b) * H + j);
+                    const size_t dst =
+                        size_t(cfg.batchFirst ? ((b * T + t) * D + d) * H + j : ((t * D + d) * B + b) * H + j);
                     Y[dst] = Yd[size_t((t * B + b) * H + j)];
                 }
         for (int64_t b = 0; b < B; ++b)
@@ -259,11 +261,11 @@ TEST(RNNTest, HandValueSingleStep) {
     ir::Attrs a;
     a.set("cell", "rnn");
     a.set("hidden_size", int64_t(1));
-    const auto r = runOp("RNN", a,
-                         {TestTensor::f32({1, 1, 1}, {2}), TestTensor::f32({1, 1, 1}, {0.5}),
-                          TestTensor::f32({1, 1, 1}, {3}), TestTensor::f32({1, 2}, {0.1, 0.2}), TestTensor::none(),
-                          TestTensor::f32({1, 1, 1}, {-0.4})},
-                         2);
+    const auto r =
+        runOp("RNN", a,
+              {TestTensor::f32({1, 1, 1}, {2}), TestTensor::f32({1, 1, 1}, {0.5}), TestTensor::f32({1, 1, 1}, {3}),
+               TestTensor::f32({1, 2}, {0.1, 0.2}), TestTensor::none(), TestTensor::f32({1, 1, 1}, {-0.4})},
+              2);
     ASSERT_TRUE(r.status.ok()) << r.status.message();
     const double want = std::tanh(0.5 * 2 + 3 * -0.4 + 0.1 + 0.2);
     EXPECT_CLOSE(r.outputs[0].toDoubles(), (std::vector<double>{want}), 1e-6, 0);
@@ -276,11 +278,13 @@ TEST(RNNTest, ShapeErrors) {
     a.set("hidden_size", int64_t(2));
     const TestTensor x = TestTensor::random(DType::kF32, {3, 1, 4}, 1);
     // W must be [1, 8, 4].
-    auto r = runOp("RNN", a, {x, TestTensor::random(DType::kF32, {1, 6, 4}, 2), TestTensor::random(DType::kF32, {1, 8, 2}, 3)}, 3);
+    auto r = runOp(
+        "RNN", a, {x, TestTensor::random(DType::kF32, {1, 6, 4}, 2), TestTensor::random(DType::kF32, {1, 8, 2}, 3)}, 3);
     EXPECT_FALSE(r.status.ok());
     // Two activations for an LSTM (needs three).
     a.set("activations", "sigmoid,tanh");
-    r = runOp("RNN", a, {x, TestTensor::random(DType::kF32, {1, 8, 4}, 2), TestTensor::random(DType::kF32, {1, 8, 2}, 3)}, 3);
+    r = runOp("RNN", a,
+              {x, TestTensor::random(DType::kF32, {1, 8, 4}, 2), TestTensor::random(DType::kF32, {1, 8, 2}, 3)}, 3);
     EXPECT_FALSE(r.status.ok());
     // A sequence length past T fails at run time.
     ir::Attrs g;

@@ -98,12 +98,12 @@ void checkDft(const DftCase& c, uint32_t seed, bool axisAsInput = false) {
 }
 
 TEST(DFTTest, ForwardRealAndComplexOnEveryAxis) {
-    checkDft({{2, 8, 3, 1}, 1}, 1);          // power of two: radix-2 path
-    checkDft({{2, 5, 3, 2}, 1}, 2);          // odd length: direct sum
-    checkDft({{2, 5, 6, 2}, 2}, 3);          // inner axis
-    checkDft({{7, 2}, 0}, 4);                // rank 2
-    checkDft({{2, 5, 6, 1}, -2}, 5);         // negative axis
-    checkDft({{2, 5, 6, 1}, 2}, 6, true);    // axis as an input
+    checkDft({{2, 8, 3, 1}, 1}, 1);        // power of two: radix-2 path
+    checkDft({{2, 5, 3, 2}, 1}, 2);        // odd length: direct sum
+    checkDft({{2, 5, 6, 2}, 2}, 3);        // inner axis
+    checkDft({{7, 2}, 0}, 4);              // rank 2
+    checkDft({{2, 5, 6, 1}, -2}, 5);       // negative axis
+    checkDft({{2, 5, 6, 1}, 2}, 6, true);  // axis as an input
 }
 
 TEST(DFTTest, LengthCropsAndPads) {
@@ -113,10 +113,10 @@ TEST(DFTTest, LengthCropsAndPads) {
 }
 
 TEST(DFTTest, OnesidedInverseAndIrfft) {
-    checkDft({{3, 10, 1}, 1, 0, false, true}, 20);  // rfft: 6 bins
-    checkDft({{3, 9, 1}, 1, 0, false, true}, 21);   // odd: 5 bins
-    checkDft({{3, 10, 2}, 1, 0, true, false}, 22);  // complex inverse
-    checkDft({{2, 6, 3, 2}, 1, 0, true, true}, 23); // irfft to 10 real values
+    checkDft({{3, 10, 1}, 1, 0, false, true}, 20);   // rfft: 6 bins
+    checkDft({{3, 9, 1}, 1, 0, false, true}, 21);    // odd: 5 bins
+    checkDft({{3, 10, 2}, 1, 0, true, false}, 22);   // complex inverse
+    checkDft({{2, 6, 3, 2}, 1, 0, true, true}, 23);  // irfft to 10 real values
     checkDft({{2, 6, 3, 2}, 1, 11, true, true}, 24);
 }
 
@@ -185,15 +185,16 @@ TEST(STFTTest, FrameLengthWithoutWindowAndComplexSignal) {
     std::vector<double> want;
     for (int64_t f = 0; f < 2; ++f) {
         std::vector<C> frame;
-        for (int64_t n = 0; n < 5; ++n) frame.push_back(C(xv[size_t((f * 4 + n) * 2)], xv[size_t((f * 4 + n) * 2 + 1)]));
+        for (int64_t n = 0; n < 5; ++n)
+            frame.push_back(C(xv[size_t((f * 4 + n) * 2)], xv[size_t((f * 4 + n) * 2 + 1)]));
         for (const C& v : naiveDft(frame, 5, false)) want.push_back(v.real()), want.push_back(v.imag());
     }
     EXPECT_CLOSE(r.outputs[0].toDoubles(), want, 1e-5, 1e-5);
     // onesided with a complex signal, and frame_length longer than the signal, are errors.
     EXPECT_FALSE(runOp("STFT", ir::Attrs{}, {x, TestTensor::i64({}, {4}), TestTensor::none(), TestTensor::i64({}, {5})})
                      .status.ok());
-    EXPECT_FALSE(runOp("STFT", a, {x, TestTensor::i64({}, {4}), TestTensor::none(), TestTensor::i64({}, {11})})
-                     .status.ok());
+    EXPECT_FALSE(
+        runOp("STFT", a, {x, TestTensor::i64({}, {4}), TestTensor::none(), TestTensor::i64({}, {11})}).status.ok());
 }
 
 TEST(WindowTest, HannHammingBlackmanPeriodicAndSymmetric) {
@@ -209,9 +210,12 @@ TEST(WindowTest, HannHammingBlackmanPeriodicAndSymmetric) {
             const double D = periodic ? N : N - 1;
             for (int64_t n = 0; n < N; ++n) {
                 const double t = double(n) / D;
-                if (std::string(kind) == "hann") want.push_back(std::pow(std::sin(M_PI * t), 2));
-                else if (std::string(kind) == "hamming") want.push_back(0.54347826086956519 - 0.45652173913043481 * std::cos(2 * M_PI * t));
-                else want.push_back(0.42 - 0.5 * std::cos(2 * M_PI * t) + 0.08 * std::cos(4 * M_PI * t));
+                if (std::string(kind) == "hann")
+                    want.push_back(std::pow(std::sin(M_PI * t), 2));
+                else if (std::string(kind) == "hamming")
+                    want.push_back(0.54347826086956519 - 0.45652173913043481 * std::cos(2 * M_PI * t));
+                else
+                    want.push_back(0.42 - 0.5 * std::cos(2 * M_PI * t) + 0.08 * std::cos(4 * M_PI * t));
             }
             SCOPED_TRACE(std::string(kind) + (periodic ? " periodic" : " symmetric"));
             EXPECT_CLOSE(r.outputs[0].toDoubles(), want, 1e-6, 1e-7);

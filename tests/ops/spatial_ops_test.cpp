@@ -57,7 +57,8 @@ TEST(RoiAlignTest, AverageMatchesDirectFormula) {
                 const double x1 = rv[size_t(k * 4)] * 0.9 - off, y1 = rv[size_t(k * 4 + 1)] * 0.9 - off;
                 double w = rv[size_t(k * 4 + 2)] * 0.9 - off - x1, h = rv[size_t(k * 4 + 3)] * 0.9 - off - y1;
                 if (!halfPixel) w = std::max(w, 1.0), h = std::max(h, 1.0);
-                const int64_t gh = ratio ? ratio : int64_t(std::ceil(h / OH)), gw = ratio ? ratio : int64_t(std::ceil(w / OW));
+                const int64_t gh = ratio ? ratio : int64_t(std::ceil(h / OH)),
+                              gw = ratio ? ratio : int64_t(std::ceil(w / OW));
                 for (int64_t c = 0; c < C; ++c)
                     for (int64_t i = 0; i < OH; ++i)
                         for (int64_t j = 0; j < OW; ++j) {
@@ -107,7 +108,8 @@ TEST(Col2ImTest, MatchesGatherFormulation) {
         std::vector<int64_t> blocks;
         for (size_t i = 0; i < k; ++i) {
             K *= c.block[i];
-            blocks.push_back((c.image[i] + c.pads[i] + c.pads[k + i] - (c.dil[i] * (c.block[i] - 1) + 1)) / c.strides[i] + 1);
+            blocks.push_back(
+                (c.image[i] + c.pads[i] + c.pads[k + i] - (c.dil[i] * (c.block[i] - 1) + 1)) / c.strides[i] + 1);
             L *= blocks.back();
         }
         const int64_t N = 2, C = 2;
@@ -116,8 +118,8 @@ TEST(Col2ImTest, MatchesGatherFormulation) {
         a.set("strides", c.strides);
         a.set("dilations", c.dil);
         a.set("pads", c.pads);
-        const auto r = runOp("Col2Im", a,
-                             {x, TestTensor::i64({int64_t(k)}, c.image), TestTensor::i64({int64_t(k)}, c.block)});
+        const auto r =
+            runOp("Col2Im", a, {x, TestTensor::i64({int64_t(k)}, c.image), TestTensor::i64({int64_t(k)}, c.block)});
         ASSERT_TRUE(r.status.ok()) << r.status.message();
         // Gather view: every image position sums the (offset, block) pairs landing on it.
         int64_t img = 1;
@@ -127,7 +129,8 @@ TEST(Col2ImTest, MatchesGatherFormulation) {
         for (int64_t nc = 0; nc < N * C; ++nc)
             for (int64_t p = 0; p < img; ++p) {
                 std::vector<int64_t> pos(k);
-                for (size_t i = k, rem = size_t(p); i-- > 0;) pos[i] = int64_t(rem) % c.image[i], rem /= size_t(c.image[i]);
+                for (size_t i = k, rem = size_t(p); i-- > 0;)
+                    pos[i] = int64_t(rem) % c.image[i], rem /= size_t(c.image[i]);
                 double sum = 0;
                 for (int64_t kk = 0; kk < K; ++kk) {
                     int64_t blockFlat = 0;
@@ -298,7 +301,7 @@ ir::Attrs tfidfAttrs(const std::string& mode, int64_t lo, int64_t hi, int64_t sk
 
 // Counts by brute force over all (skip, start, length) choices.
 std::vector<double> bruteCounts(const std::vector<int64_t>& row, int64_t lo, int64_t hi, int64_t skip) {
-    const std::map<std::vector<int64_t>, int> col = {{{2}, 0}, {{3}, 1}, {{5}, 2}, {{4}, 3},
+    const std::map<std::vector<int64_t>, int> col = {{{2}, 0},    {{3}, 1},    {{5}, 2},   {{4}, 3},
                                                      {{5, 6}, 4}, {{7, 8}, 5}, {{6, 7}, 6}};
     std::vector<double> counts(7, 0.0);
     const int64_t L = int64_t(row.size());

@@ -8,13 +8,25 @@ namespace {
 class Col2ImLayer final : public LayerBase<ICol2ImLayer> {
 public:
     Col2ImLayer(NetworkImpl& net, int node) : LayerBase(net, LayerType::kCOL2IM, node, 1) {}
-    void setStrideNd(const Dims& s) noexcept override { setIntsAttr(node(), "strides", s); touch(); }
+    void setStrideNd(const Dims& s) noexcept override {
+        setIntsAttr(node(), "strides", s);
+        touch();
+    }
     Dims getStrideNd() const noexcept override { return toDims(node().attrs.getInts("strides")); }
-    void setDilationNd(const Dims& d) noexcept override { setIntsAttr(node(), "dilations", d); touch(); }
+    void setDilationNd(const Dims& d) noexcept override {
+        setIntsAttr(node(), "dilations", d);
+        touch();
+    }
     Dims getDilationNd() const noexcept override { return toDims(node().attrs.getInts("dilations")); }
-    void setPrePadding(const Dims& p) noexcept override { pre_ = p; touch(); }
+    void setPrePadding(const Dims& p) noexcept override {
+        pre_ = p;
+        touch();
+    }
     Dims getPrePadding() const noexcept override { return pre_; }
-    void setPostPadding(const Dims& p) noexcept override { post_ = p; touch(); }
+    void setPostPadding(const Dims& p) noexcept override {
+        post_ = p;
+        touch();
+    }
     Dims getPostPadding() const noexcept override { return post_; }
 
     // The IR lists the begin pads, then the end pads, in one attribute.

@@ -17,9 +17,15 @@ public:
     Dims getPostPadding() const noexcept override { return intsAttr(node(), "pads_end", 2, 0); }
     void setDilationNd(const Dims& d) noexcept override { set("dilations", d); }
     Dims getDilationNd() const noexcept override { return intsAttr(node(), "dilations", 2, 1); }
-    void setNbGroups(int64_t g) noexcept override { node().attrs.set("group", g); touch(); }
+    void setNbGroups(int64_t g) noexcept override {
+        node().attrs.set("group", g);
+        touch();
+    }
     int64_t getNbGroups() const noexcept override { return node().attrs.getInt("group", 1); }
-    void setNbOffsetGroups(int64_t g) noexcept override { node().attrs.set("offset_group", g); touch(); }
+    void setNbOffsetGroups(int64_t g) noexcept override {
+        node().attrs.set("offset_group", g);
+        touch();
+    }
     int64_t getNbOffsetGroups() const noexcept override { return node().attrs.getInt("offset_group", 1); }
     void setBias(ITensor& b) noexcept override { setInput(3, b); }
     void setMask(ITensor& m) noexcept override { setInput(4, m); }
@@ -38,12 +44,14 @@ private:
 
 }  // namespace
 
-IDeformConvolutionLayer* NetworkImpl::addDeformConvolution(ITensor& input, ITensor& weights, ITensor& offsets) noexcept {
+IDeformConvolutionLayer* NetworkImpl::addDeformConvolution(ITensor& input, ITensor& weights,
+                                                           ITensor& offsets) noexcept {
     if (!checkInput(&input, "addDeformConvolution", 0) || !checkInput(&weights, "addDeformConvolution", 1) ||
         !checkInput(&offsets, "addDeformConvolution", 2))
         return nullptr;
     if (implicitBatch_) {
-        logError(logger_, "INetworkDefinition::addDeformConvolution: needs an explicit-batch network (createNetworkV2)");
+        logError(logger_,
+                 "INetworkDefinition::addDeformConvolution: needs an explicit-batch network (createNetworkV2)");
         return nullptr;
     }
     const int n = newNode("DeformConv", "DeformConvolution", {valueOf(input), valueOf(weights), valueOf(offsets)}, 1);

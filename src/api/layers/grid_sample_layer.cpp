@@ -10,12 +10,13 @@ public:
     GridSampleLayer(NetworkImpl& net, int node) : LayerBase(net, LayerType::kGRID_SAMPLE, node, 2) {}
 
     void setInterpolationMode(InterpolationMode m) noexcept override {
-        const char* name = m == InterpolationMode::kNEAREST ? "nearest"
-                           : m == InterpolationMode::kCUBIC ? "cubic"
+        const char* name = m == InterpolationMode::kNEAREST  ? "nearest"
+                           : m == InterpolationMode::kCUBIC  ? "cubic"
                            : m == InterpolationMode::kLINEAR ? "linear"
                                                              : nullptr;
         if (!name) {
-            logError(net().logger(), "IGridSampleLayer::setInterpolationMode: invalid mode for layer '" + node().name + "'");
+            logError(net().logger(),
+                     "IGridSampleLayer::setInterpolationMode: invalid mode for layer '" + node().name + "'");
             return;
         }
         node().attrs.set("mode", name);

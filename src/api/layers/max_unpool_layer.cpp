@@ -8,15 +8,26 @@ namespace {
 class MaxUnpoolLayer final : public LayerBase<IMaxUnpoolLayer> {
 public:
     MaxUnpoolLayer(NetworkImpl& net, int node) : LayerBase(net, LayerType::kMAX_UNPOOL, node, 2) {}
-    void setStrideNd(const Dims& s) noexcept override { setIntsAttr(node(), "strides", s); touch(); }
+    void setStrideNd(const Dims& s) noexcept override {
+        setIntsAttr(node(), "strides", s);
+        touch();
+    }
     Dims getStrideNd() const noexcept override { return intsAttr(node(), "strides", rank(), 1); }
-    void setPrePadding(const Dims& p) noexcept override { setIntsAttr(node(), "pads_begin", p); touch(); }
+    void setPrePadding(const Dims& p) noexcept override {
+        setIntsAttr(node(), "pads_begin", p);
+        touch();
+    }
     Dims getPrePadding() const noexcept override { return intsAttr(node(), "pads_begin", rank(), 0); }
-    void setPostPadding(const Dims& p) noexcept override { setIntsAttr(node(), "pads_end", p); touch(); }
+    void setPostPadding(const Dims& p) noexcept override {
+        setIntsAttr(node(), "pads_end", p);
+        touch();
+    }
     Dims getPostPadding() const noexcept override { return intsAttr(node(), "pads_end", rank(), 0); }
     void setOutputShape(const Dims& s) noexcept override {
-        if (s.nbDims <= 0) node().attrs.erase("output_shape");
-        else setIntsAttr(node(), "output_shape", s);
+        if (s.nbDims <= 0)
+            node().attrs.erase("output_shape");
+        else
+            setIntsAttr(node(), "output_shape", s);
         touch();
     }
     Dims getOutputShape() const noexcept override { return toDims(node().attrs.getInts("output_shape")); }

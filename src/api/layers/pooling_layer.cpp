@@ -7,11 +7,18 @@ namespace kiln::api {
 
 void PoolingLayer::setPoolingType(PoolingType t) noexcept {
     switch (t) {
-        case PoolingType::kMAX: node().attrs.set("mode", "max"); break;
-        case PoolingType::kAVERAGE: node().attrs.set("mode", "avg"); break;
-        case PoolingType::kLP: node().attrs.set("mode", "lp"); break;
+        case PoolingType::kMAX:
+            node().attrs.set("mode", "max");
+            break;
+        case PoolingType::kAVERAGE:
+            node().attrs.set("mode", "avg");
+            break;
+        case PoolingType::kLP:
+            node().attrs.set("mode", "lp");
+            break;
         default:
-            logError(net().logger(), "IPoolingLayer::setPoolingType: invalid pooling type for layer '" + node().name + "'");
+            logError(net().logger(),
+                     "IPoolingLayer::setPoolingType: invalid pooling type for layer '" + node().name + "'");
             return;
     }
     touch();

@@ -9,17 +9,28 @@ namespace {
 
 const char* irActivationName(ActivationType t) {
     switch (t) {
-        case ActivationType::kRELU: return "relu";
-        case ActivationType::kTANH: return "tanh";
-        case ActivationType::kSIGMOID: return "sigmoid";
-        case ActivationType::kLEAKY_RELU: return "leaky_relu";
-        case ActivationType::kTHRESHOLDED_RELU: return "thresholded_relu";
-        case ActivationType::kSCALED_TANH: return "scaled_tanh";
-        case ActivationType::kHARD_SIGMOID: return "hard_sigmoid";
-        case ActivationType::kELU: return "elu";
-        case ActivationType::kSOFTSIGN: return "softsign";
-        case ActivationType::kSOFTPLUS: return "softplus";
-        default: return nullptr;
+        case ActivationType::kRELU:
+            return "relu";
+        case ActivationType::kTANH:
+            return "tanh";
+        case ActivationType::kSIGMOID:
+            return "sigmoid";
+        case ActivationType::kLEAKY_RELU:
+            return "leaky_relu";
+        case ActivationType::kTHRESHOLDED_RELU:
+            return "thresholded_relu";
+        case ActivationType::kSCALED_TANH:
+            return "scaled_tanh";
+        case ActivationType::kHARD_SIGMOID:
+            return "hard_sigmoid";
+        case ActivationType::kELU:
+            return "elu";
+        case ActivationType::kSOFTSIGN:
+            return "softsign";
+        case ActivationType::kSOFTPLUS:
+            return "softplus";
+        default:
+            return nullptr;
     }
 }
 
@@ -42,7 +53,7 @@ public:
     RNNOperation getOperation() const noexcept override { return op_; }
     int32_t getHiddenSize() const noexcept override { return hidden_; }
     void setDirection(RNNDirection d) noexcept override {
-        const char* name = d == RNNDirection::kUNIDIRECTION ? "forward"
+        const char* name = d == RNNDirection::kUNIDIRECTION  ? "forward"
                            : d == RNNDirection::kBIDIRECTION ? "bidirectional"
                            : d == RNNDirection::kREVERSE     ? "reverse"
                                                              : nullptr;
@@ -87,8 +98,10 @@ public:
     }
     void setClip(float c) noexcept override {
         if (!(c >= 0.f) || !std::isfinite(c)) return error("setClip", "threshold must be finite and >= 0");
-        if (c > 0.f) node().attrs.set("clip", c);
-        else node().attrs.erase("clip");
+        if (c > 0.f)
+            node().attrs.set("clip", c);
+        else
+            node().attrs.erase("clip");
     }
     float getClip() const noexcept override { return float(node().attrs.getFloat("clip", 0.0)); }
     void setLinearBeforeReset(bool v) noexcept override { node().attrs.set("linear_before_reset", v); }
@@ -150,7 +163,8 @@ IRNNLayer* NetworkImpl::addRNN(ITensor& input, RNNOperation op, int32_t hiddenSi
         logError(logger_, "INetworkDefinition::addRNN: hiddenSize must be positive, got " + std::to_string(hiddenSize));
         return nullptr;
     }
-    if (op != RNNOperation::kRELU && op != RNNOperation::kTANH && op != RNNOperation::kLSTM && op != RNNOperation::kGRU) {
+    if (op != RNNOperation::kRELU && op != RNNOperation::kTANH && op != RNNOperation::kLSTM &&
+        op != RNNOperation::kGRU) {
         logError(logger_, "INetworkDefinition::addRNN: invalid RNNOperation");
         return nullptr;
     }

@@ -9,19 +9,30 @@ namespace {
 class DFTLayer final : public LayerBase<IDFTLayer> {
 public:
     DFTLayer(NetworkImpl& net, int node) : LayerBase(net, LayerType::kDFT, node, 1) {}
-    void setAxis(int32_t a) noexcept override { node().attrs.set("axis", int64_t(a)); touch(); }
+    void setAxis(int32_t a) noexcept override {
+        node().attrs.set("axis", int64_t(a));
+        touch();
+    }
     int32_t getAxis() const noexcept override { return int32_t(node().attrs.getInt("axis", 0)); }
-    void setInverse(bool v) noexcept override { node().attrs.set("inverse", v); touch(); }
+    void setInverse(bool v) noexcept override {
+        node().attrs.set("inverse", v);
+        touch();
+    }
     bool getInverse() const noexcept override { return node().attrs.getInt("inverse", 0) != 0; }
-    void setOnesided(bool v) noexcept override { node().attrs.set("onesided", v); touch(); }
+    void setOnesided(bool v) noexcept override {
+        node().attrs.set("onesided", v);
+        touch();
+    }
     bool getOnesided() const noexcept override { return node().attrs.getInt("onesided", 0) != 0; }
     void setDFTLength(int64_t n) noexcept override {
         if (n < 0) {
             logError(net().logger(), "IDFTLayer::setDFTLength: layer '" + node().name + "': length must be >= 0");
             return;
         }
-        if (n == 0) node().attrs.erase("dft_length");
-        else node().attrs.set("dft_length", n);
+        if (n == 0)
+            node().attrs.erase("dft_length");
+        else
+            node().attrs.set("dft_length", n);
         touch();
     }
     int64_t getDFTLength() const noexcept override { return node().attrs.getInt("dft_length", 0); }
@@ -32,7 +43,10 @@ public:
     STFTLayer(NetworkImpl& net, int node) : LayerBase(net, LayerType::kSTFT, node, 2) {}
     void setWindow(ITensor& w) noexcept override { setInput(2, w); }
     void setFrameLength(ITensor& n) noexcept override { setInput(3, n); }
-    void setOnesided(bool v) noexcept override { node().attrs.set("onesided", v); touch(); }
+    void setOnesided(bool v) noexcept override {
+        node().attrs.set("onesided", v);
+        touch();
+    }
     bool getOnesided() const noexcept override { return node().attrs.getInt("onesided", 1) != 0; }
 };
 

@@ -10,7 +10,10 @@ class TfIdfLayer final : public LayerBase<ITfIdfVectorizerLayer> {
 public:
     TfIdfLayer(NetworkImpl& net, int node) : LayerBase(net, LayerType::kTFIDF_VECTORIZER, node, 1) {}
     void setMode(TfIdfMode m) noexcept override {
-        const char* name = m == TfIdfMode::kTF ? "TF" : m == TfIdfMode::kIDF ? "IDF" : m == TfIdfMode::kTFIDF ? "TFIDF" : nullptr;
+        const char* name = m == TfIdfMode::kTF      ? "TF"
+                           : m == TfIdfMode::kIDF   ? "IDF"
+                           : m == TfIdfMode::kTFIDF ? "TFIDF"
+                                                    : nullptr;
         if (!name) return error("setMode", "invalid mode");
         node().attrs.set("mode", name);
     }
@@ -52,7 +55,8 @@ public:
 
 private:
     void error(const char* call, const char* what) const {
-        logError(net().logger(), std::string("ITfIdfVectorizerLayer::") + call + ": layer '" + node().name + "': " + what);
+        logError(net().logger(),
+                 std::string("ITfIdfVectorizerLayer::") + call + ": layer '" + node().name + "': " + what);
     }
 };
 

@@ -15,7 +15,8 @@ public:
         if (n < 0 || (n > 0 && (!feat || !modes || !splits || !tIds || !tLeaf || !fIds || !fLeaf)))
             return error("setNodes", "null array or negative count");
         std::vector<int64_t> m(static_cast<size_t>(n)), tl(static_cast<size_t>(n)), fl(static_cast<size_t>(n)), miss;
-        for (int64_t i = 0; i < n; ++i) m[size_t(i)] = int64_t(modes[i]), tl[size_t(i)] = tLeaf[i], fl[size_t(i)] = fLeaf[i];
+        for (int64_t i = 0; i < n; ++i)
+            m[size_t(i)] = int64_t(modes[i]), tl[size_t(i)] = tLeaf[i], fl[size_t(i)] = fLeaf[i];
         if (missing) miss.assign(missing, missing + n);
         ir::Attrs& a = node().attrs;
         a.set("nodes_featureids", std::vector<int64_t>(feat, feat + n));
@@ -25,8 +26,10 @@ public:
         a.set("nodes_trueleafs", tl);
         a.set("nodes_falsenodeids", std::vector<int64_t>(fIds, fIds + n));
         a.set("nodes_falseleafs", fl);
-        if (missing) a.set("nodes_missing_value_tracks_true", miss);
-        else a.erase("nodes_missing_value_tracks_true");
+        if (missing)
+            a.set("nodes_missing_value_tracks_true", miss);
+        else
+            a.erase("nodes_missing_value_tracks_true");
         touch();
         return true;
     }

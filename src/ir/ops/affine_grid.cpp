@@ -26,7 +26,8 @@ Status inferAffineGrid(const Node& node, const std::vector<TensorDesc>& in, std:
     Shape y;
     for (int64_t i = 0; i < size.shape[0]; ++i) y.push_back(int64_t(loadAsDouble(size.data, size.dtype, i)));
     if (theta.shape[0] >= 0 && y[0] != theta.shape[0])
-        return Status::Error("size[0] = " + std::to_string(y[0]) + " differs from theta's batch " + std::to_string(theta.shape[0]));
+        return Status::Error("size[0] = " + std::to_string(y[0]) + " differs from theta's batch " +
+                             std::to_string(theta.shape[0]));
     for (int64_t d = 2; d < int64_t(y.size()); ++d)
         if (y[size_t(d)] < 1 || y[size_t(d)] > (int64_t(1) << 31))
             return Status::Error("spatial size " + std::to_string(y[size_t(d)]) + " must be in [1, 2^31]");

@@ -33,11 +33,16 @@ std::string list(const std::vector<int64_t>& v) { return shapeToString(v); }
 Status resolveCol2Im(const Node& node, const std::vector<TensorDesc>& in, Col2ImParams& p) {
     const Attrs& a = node.attrs;
     const TensorDesc& x = in[0];
-    if (x.shape.size() != 3) return Status::Error("input must be [N, C * prod(block_shape), L], got " + shapeToString(x.shape));
-    if (present(node, in, 1)) KILN_RETURN_IF_ERROR(readShapeInput(in[1], "input 1 (image_shape)", p.image));
-    else p.image = a.getInts("image_shape");
-    if (present(node, in, 2)) KILN_RETURN_IF_ERROR(readShapeInput(in[2], "input 2 (block_shape)", p.block));
-    else p.block = a.getInts("block_shape");
+    if (x.shape.size() != 3)
+        return Status::Error("input must be [N, C * prod(block_shape), L], got " + shapeToString(x.shape));
+    if (present(node, in, 1))
+        KILN_RETURN_IF_ERROR(readShapeInput(in[1], "input 1 (image_shape)", p.image));
+    else
+        p.image = a.getInts("image_shape");
+    if (present(node, in, 2))
+        KILN_RETURN_IF_ERROR(readShapeInput(in[2], "input 2 (block_shape)", p.block));
+    else
+        p.block = a.getInts("block_shape");
     const size_t k = p.image.size();
     if (k == 0 || p.block.size() != k)
         return Status::Error("image_shape " + list(p.image) + " and block_shape " + list(p.block) +
@@ -61,7 +66,8 @@ Status resolveCol2Im(const Node& node, const std::vector<TensorDesc>& in, Col2Im
                                  ": image/block/strides/dilations must be in [1, 2^31], pads in [0, 2^31]");
         const int64_t span = p.image[i] + p.padsBegin[i] + p.padsEnd[i] - (p.dilations[i] * (p.block[i] - 1) + 1);
         if (span < 0)
-            return Status::Error("spatial dim " + std::to_string(i) + ": the dilated block is larger than the padded image");
+            return Status::Error("spatial dim " + std::to_string(i) +
+                                 ": the dilated block is larger than the padded image");
         p.blocks.push_back(span / p.strides[i] + 1);
         blockVolume *= p.block[i];
         count *= p.blocks.back();
@@ -70,8 +76,8 @@ Status resolveCol2Im(const Node& node, const std::vector<TensorDesc>& in, Col2Im
         return Status::Error("dim 1 of the input (" + std::to_string(x.shape[1]) +
                              ") is not a multiple of prod(block_shape) = " + std::to_string(blockVolume));
     if (x.shape[2] >= 0 && x.shape[2] != count)
-        return Status::Error("dim 2 of the input (" + std::to_string(x.shape[2]) + ") must equal the number of blocks " +
-                             std::to_string(count));
+        return Status::Error("dim 2 of the input (" + std::to_string(x.shape[2]) +
+                             ") must equal the number of blocks " + std::to_string(count));
     p.channels = x.shape[1] < 0 ? -1 : x.shape[1] / blockVolume;
     p.outShape = {x.shape[0], p.channels};
     p.outShape.insert(p.outShape.end(), p.image.begin(), p.image.end());

@@ -32,7 +32,8 @@ Status inferDeformConv(const Node& node, const std::vector<TensorDesc>& in, std:
     const int64_t N = x.shape[0], C = x.shape[1], M = w.shape[0], kH = w.shape[2], kW = w.shape[3];
     if (group < 1 || og < 1) return Status::Error("group and offset_group must be >= 1");
     if (C >= 0 && (C % group != 0 || C % og != 0 || (w.shape[1] >= 0 && w.shape[1] * group != C)))
-        return Status::Error("channels " + std::to_string(C) + " must equal W's dim 1 times group and divide by offset_group");
+        return Status::Error("channels " + std::to_string(C) +
+                             " must equal W's dim 1 times group and divide by offset_group");
     if (M >= 0 && M % group != 0) return Status::Error("output channels must be a multiple of group");
     Shape y = {N, M};
     for (int i = 0; i < 2; ++i) {

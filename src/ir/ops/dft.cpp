@@ -40,8 +40,7 @@ Status resolveDFT(const Node& node, const std::vector<TensorDesc>& in, DFTParams
     p.complexInput = c == 2;
     p.inverse = a.getInt("inverse", 0) != 0;
     p.onesided = a.getInt("onesided", 0) != 0;
-    if (p.onesided && !p.inverse && c == 2)
-        return Status::Error("onesided forward DFT needs real input (last dim 1)");
+    if (p.onesided && !p.inverse && c == 2) return Status::Error("onesided forward DFT needs real input (last dim 1)");
     if (p.onesided && p.inverse && c == 1)
         return Status::Error("onesided inverse DFT needs complex input (last dim 2)");
 
@@ -82,8 +81,10 @@ Status resolveDFT(const Node& node, const std::vector<TensorDesc>& in, DFTParams
     }
     if (p.length == 0 || p.length < -1 || p.length > (int64_t(1) << 31))
         return Status::Error("dft_length must be in [1, 2^31], got " + std::to_string(p.length));
-    if (p.length < 0) p.outShape[size_t(p.axis)] = -1;
-    else p.outShape[size_t(p.axis)] = p.onesided && !p.inverse ? p.length / 2 + 1 : p.length;
+    if (p.length < 0)
+        p.outShape[size_t(p.axis)] = -1;
+    else
+        p.outShape[size_t(p.axis)] = p.onesided && !p.inverse ? p.length / 2 + 1 : p.length;
     return Status::Ok();
 }
 

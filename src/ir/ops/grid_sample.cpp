@@ -32,7 +32,8 @@ Status inferGridSample(const Node& node, const std::vector<TensorDesc>& in, std:
     if (!isFloatType(x.dtype))
         return Status::Error("unsupported dtype " + std::string(dtypeName(x.dtype)) + " for X (float types only)");
     if (!isFloatType(grid.dtype))
-        return Status::Error("unsupported dtype " + std::string(dtypeName(grid.dtype)) + " for Grid (float types only)");
+        return Status::Error("unsupported dtype " + std::string(dtypeName(grid.dtype)) +
+                             " for Grid (float types only)");
     const std::string mode = a.getString("mode", "linear");
     if (mode != "linear" && mode != "nearest" && mode != "cubic")
         return Status::Error("unknown mode '" + mode + "' (expected linear, nearest or cubic)");

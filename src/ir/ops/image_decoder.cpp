@@ -51,7 +51,8 @@ Status probePnm(const uint8_t* d, size_t n, ImageInfo& info) {
         while (at < n && (std::isspace(d[at]) || d[at] == '#')) {
             if (d[at] == '#')
                 while (at < n && d[at] != '\n') ++at;
-            else ++at;
+            else
+                ++at;
         }
         if (at >= n || !std::isdigit(d[at])) return Status::Error("PNM: malformed header");
         out = 0;
@@ -74,7 +75,8 @@ Status probeImage(const uint8_t* d, size_t n, ImageInfo& info) {
         info.height = be32(d + 20);
     } else if (n >= 26 && d[0] == 'B' && d[1] == 'M') {
         info.format = ImageFormat::kBMP;
-        if (le32(d + 14) < 40) return Status::Error("BMP: only BITMAPINFOHEADER (40 bytes) or later headers are supported");
+        if (le32(d + 14) < 40)
+            return Status::Error("BMP: only BITMAPINFOHEADER (40 bytes) or later headers are supported");
         info.width = int32_t(le32(d + 18));
         const int32_t h = int32_t(le32(d + 22));
         info.height = h < 0 ? -int64_t(h) : h;  // negative: top-down rows
@@ -110,8 +112,6 @@ Status inferImageDecoder(const Node& node, const std::vector<TensorDesc>& in, st
 
 }  // namespace
 
-void registerImageDecoderOp(std::vector<OpSchema>& t) {
-    t.push_back({"ImageDecoder", 1, 1, 1, 1, &inferImageDecoder});
-}
+void registerImageDecoderOp(std::vector<OpSchema>& t) { t.push_back({"ImageDecoder", 1, 1, 1, 1, &inferImageDecoder}); }
 
 }  // namespace kiln::ir

@@ -16,7 +16,8 @@ Status inferMaxUnpool(const Node& node, const std::vector<TensorDesc>& in, std::
     const size_t rank = x.shape.size();
     if (rank < 3 || rank > 5) return Status::Error("X must be [N, C, S1..Sk], k = 1..3, got " + shapeToString(x.shape));
     if (idx.dtype != DType::kI64) return Status::Error("Indices must be int64");
-    if (idx.shape != x.shape) return Status::Error("Indices " + shapeToString(idx.shape) + " must have X's shape " + shapeToString(x.shape));
+    if (idx.shape != x.shape)
+        return Status::Error("Indices " + shapeToString(idx.shape) + " must have X's shape " + shapeToString(x.shape));
     const size_t k = rank - 2;
     const auto kernel = a.getInts("kernel");
     const auto strides = a.getInts("strides", std::vector<int64_t>(k, 1));
@@ -32,7 +33,8 @@ Status inferMaxUnpool(const Node& node, const std::vector<TensorDesc>& in, std::
         const TensorDesc& s = in[2];
         if (s.dtype != DType::kI64 || s.shape != Shape{int64_t(rank)})
             return Status::Error("input 2 (output_shape) must be int64 [" + std::to_string(rank) + "]");
-        if (!s.data) return Status::Error("the output shape needs the values of input 2 (output_shape), known only at run time");
+        if (!s.data)
+            return Status::Error("the output shape needs the values of input 2 (output_shape), known only at run time");
         const auto* v = static_cast<const int64_t*>(s.data);
         y.assign(v, v + rank);
     } else if (a.has("output_shape")) {
@@ -43,7 +45,8 @@ Status inferMaxUnpool(const Node& node, const std::vector<TensorDesc>& in, std::
         for (size_t i = 0; i < k; ++i) {
             const int64_t S = x.shape[2 + i];
             y.push_back(S < 0 ? -1 : (S - 1) * strides[i] + kernel[i] - pb[i] - pe[i]);
-            if (S >= 0 && y.back() < 1) return Status::Error("output extent of spatial dim " + std::to_string(i) + " < 1");
+            if (S >= 0 && y.back() < 1)
+                return Status::Error("output extent of spatial dim " + std::to_string(i) + " < 1");
         }
     }
     for (size_t d = 0; d < y.size(); ++d)

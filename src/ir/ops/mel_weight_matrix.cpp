@@ -59,8 +59,6 @@ Status inferMel(const Node& node, const std::vector<TensorDesc>& in, std::vector
 
 }  // namespace
 
-void registerMelWeightMatrixOp(std::vector<OpSchema>& t) {
-    t.push_back({"MelWeightMatrix", 5, 5, 1, 1, &inferMel});
-}
+void registerMelWeightMatrixOp(std::vector<OpSchema>& t) { t.push_back({"MelWeightMatrix", 5, 5, 1, 1, &inferMel}); }
 
 }  // namespace kiln::ir

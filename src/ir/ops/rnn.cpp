@@ -22,8 +22,8 @@ Status checkShape(const std::vector<TensorDesc>& in, size_t i, const char* name,
     bool ok = s.size() == want.size();
     for (size_t d = 0; ok && d < s.size(); ++d) ok = s[d] < 0 || want[d] < 0 || s[d] == want[d];
     if (!ok)
-        return Status::Error("input " + std::to_string(i) + " (" + name + ") must be " + shapeToString(want) + ", got " +
-                             shapeToString(s));
+        return Status::Error("input " + std::to_string(i) + " (" + name + ") must be " + shapeToString(want) +
+                             ", got " + shapeToString(s));
     return Status::Ok();
 }
 
@@ -36,8 +36,9 @@ Status inferRNN(const Node& node, const std::vector<TensorDesc>& in, std::vector
         if (!present(node, in, i)) return Status::Error("inputs X, W and R are required");
     const TensorDesc& x = in[0];
     if (x.shape.size() != 3)
-        return Status::Error("X must be rank 3 (" + std::string(p.batchFirst ? "[batch, seq, input]" : "[seq, batch, input]") +
-                             "), got " + shapeToString(x.shape));
+        return Status::Error("X must be rank 3 (" +
+                             std::string(p.batchFirst ? "[batch, seq, input]" : "[seq, batch, input]") + "), got " +
+                             shapeToString(x.shape));
     if (!isFloatType(x.dtype))
         return Status::Error("unsupported dtype " + std::string(dtypeName(x.dtype)) + " (float types only)");
     const int64_t T = p.batchFirst ? x.shape[1] : x.shape[0];
@@ -85,15 +86,23 @@ bool activationKnown(const std::string& a) {
 Status resolveRNN(const Node& node, RNNParams& p) {
     const Attrs& a = node.attrs;
     const std::string cell = a.getString("cell", "");
-    if (cell == "rnn") p.cell = RNNCell::kRNN, p.numGates = 1;
-    else if (cell == "gru") p.cell = RNNCell::kGRU, p.numGates = 3;
-    else if (cell == "lstm") p.cell = RNNCell::kLSTM, p.numGates = 4;
-    else return Status::Error("unknown cell '" + cell + "' (expected rnn, gru or lstm)");
+    if (cell == "rnn")
+        p.cell = RNNCell::kRNN, p.numGates = 1;
+    else if (cell == "gru")
+        p.cell = RNNCell::kGRU, p.numGates = 3;
+    else if (cell == "lstm")
+        p.cell = RNNCell::kLSTM, p.numGates = 4;
+    else
+        return Status::Error("unknown cell '" + cell + "' (expected rnn, gru or lstm)");
     const std::string dir = a.getString("direction", "forward");
-    if (dir == "forward") p.direction = RNNDir::kForward, p.numDirections = 1;
-    else if (dir == "reverse") p.direction = RNNDir::kReverse, p.numDirections = 1;
-    else if (dir == "bidirectional") p.direction = RNNDir::kBidirectional, p.numDirections = 2;
-    else return Status::Error("unknown direction '" + dir + "' (expected forward, reverse or bidirectional)");
+    if (dir == "forward")
+        p.direction = RNNDir::kForward, p.numDirections = 1;
+    else if (dir == "reverse")
+        p.direction = RNNDir::kReverse, p.numDirections = 1;
+    else if (dir == "bidirectional")
+        p.direction = RNNDir::kBidirectional, p.numDirections = 2;
+    else
+        return Status::Error("unknown direction '" + dir + "' (expected forward, reverse or bidirectional)");
     p.hiddenSize = a.getInt("hidden_size", 0);
     if (p.hiddenSize < 1 || p.hiddenSize > (int64_t(1) << 24))
         return Status::Error("hidden_size must be in [1, 2^24], got " + std::to_string(p.hiddenSize));

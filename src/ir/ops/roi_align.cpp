@@ -13,7 +13,8 @@ bool isFloatType(DType t) { return t == DType::kF32 || t == DType::kF16 || t == 
 Status inferRoiAlign(const Node& node, const std::vector<TensorDesc>& in, std::vector<TensorDesc>& out) {
     const Attrs& a = node.attrs;
     for (size_t i = 0; i < 3; ++i)
-        if (i >= node.inputs.size() || node.inputs[i] < 0) return Status::Error("inputs X, rois and batch_indices are required");
+        if (i >= node.inputs.size() || node.inputs[i] < 0)
+            return Status::Error("inputs X, rois and batch_indices are required");
     const TensorDesc &x = in[0], &rois = in[1], &idx = in[2];
     if (x.shape.size() != 4) return Status::Error("X must be [N, C, H, W], got " + shapeToString(x.shape));
     if (!isFloatType(x.dtype)) return Status::Error("unsupported dtype " + std::string(dtypeName(x.dtype)));

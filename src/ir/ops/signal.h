@@ -16,8 +16,8 @@ bool hasInput(const Node& node, const std::vector<TensorDesc>& in, size_t i);
 
 // DFT: inputs X [..., 1|2], DftLength?, Axis?.
 struct DFTParams {
-    int64_t axis = 0;        // normalized
-    int64_t length = 0;      // N, the transform length
+    int64_t axis = 0;    // normalized
+    int64_t length = 0;  // N, the transform length
     bool inverse = false, onesided = false;
     bool complexInput = false;
     Shape outShape;

@@ -45,8 +45,6 @@ Status inferTfIdf(const Node& node, const std::vector<TensorDesc>& in, std::vect
 
 }  // namespace
 
-void registerTfIdfVectorizerOp(std::vector<OpSchema>& t) {
-    t.push_back({"TfIdfVectorizer", 1, 1, 1, 1, &inferTfIdf});
-}
+void registerTfIdfVectorizerOp(std::vector<OpSchema>& t) { t.push_back({"TfIdfVectorizer", 1, 1, 1, 1, &inferTfIdf}); }
 
 }  // namespace kiln::ir

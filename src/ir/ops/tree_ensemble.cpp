@@ -31,15 +31,17 @@ Status inferTreeEnsemble(const Node& node, const std::vector<TensorDesc>& in, st
         return Status::Error("leaf_targetids and leaf_weights need the same length");
     const int64_t leaves = int64_t(leafTargets.size()), nodes = int64_t(n);
     for (int64_t t : leafTargets)
-        if (t < 0 || t >= targets) return Status::Error("leaf target id " + std::to_string(t) + " is outside [0, n_targets)");
+        if (t < 0 || t >= targets)
+            return Status::Error("leaf target id " + std::to_string(t) + " is outside [0, n_targets)");
     int64_t memberNodes = 0;
     for (size_t i = 0; i < n; ++i) {
         if (modes[i] < 0 || modes[i] > 6) return Status::Error("unknown node mode " + std::to_string(modes[i]));
         memberNodes += modes[i] == 6;
         if (x.shape[1] >= 0 && (feat[i] < 0 || feat[i] >= x.shape[1]))
-            return Status::Error("node " + std::to_string(i) + " reads feature " + std::to_string(feat[i]) +
-                                 " of " + std::to_string(x.shape[1]));
-        if (tIds[i] < 0 || tIds[i] >= (tLeaf[i] ? leaves : nodes) || fIds[i] < 0 || fIds[i] >= (fLeaf[i] ? leaves : nodes))
+            return Status::Error("node " + std::to_string(i) + " reads feature " + std::to_string(feat[i]) + " of " +
+                                 std::to_string(x.shape[1]));
+        if (tIds[i] < 0 || tIds[i] >= (tLeaf[i] ? leaves : nodes) || fIds[i] < 0 ||
+            fIds[i] >= (fLeaf[i] ? leaves : nodes))
             return Status::Error("node " + std::to_string(i) + " has a child outside the node or leaf lists");
     }
     int64_t sets = 0;
@@ -50,7 +52,8 @@ Status inferTreeEnsemble(const Node& node, const std::vector<TensorDesc>& in, st
     const auto roots = a.getInts("tree_roots");
     if (roots.empty()) return Status::Error("tree_roots must not be empty");
     for (int64_t r : roots)
-        if (r < 0 || r >= std::max(nodes, leaves)) return Status::Error("tree root " + std::to_string(r) + " is out of range");
+        if (r < 0 || r >= std::max(nodes, leaves))
+            return Status::Error("tree root " + std::to_string(r) + " is out of range");
     const int64_t agg = a.getInt("aggregate_function", 1), post = a.getInt("post_transform", 0);
     if (agg < 0 || agg > 3) return Status::Error("aggregate_function must be 0..3");
     if (post < 0 || post > 4) return Status::Error("post_transform must be 0..4");

@@ -41,7 +41,8 @@ Status affineGrid(KernelArgs& args) {
     return Status::Ok();
 }
 
-bool affineGridSupports(const ir::Node&, const std::vector<ir::TensorDesc>& in, const std::vector<ir::TensorDesc>& out) {
+bool affineGridSupports(const ir::Node&, const std::vector<ir::TensorDesc>& in,
+                        const std::vector<ir::TensorDesc>& out) {
     return in.size() == 2 && out.size() == 1 && out[0].dtype == in[0].dtype;
 }
 

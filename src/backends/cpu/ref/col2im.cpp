@@ -29,7 +29,8 @@ Status col2im(KernelArgs& args) {
             for (int64_t kk = 0; kk < K; ++kk) {
                 for (size_t i = k, r = size_t(kk); i-- > 0;) off[i] = int64_t(r) % p.block[i], r /= size_t(p.block[i]);
                 for (int64_t l = 0; l < L; ++l) {
-                    for (size_t i = k, r = size_t(l); i-- > 0;) blk[i] = int64_t(r) % p.blocks[i], r /= size_t(p.blocks[i]);
+                    for (size_t i = k, r = size_t(l); i-- > 0;)
+                        blk[i] = int64_t(r) % p.blocks[i], r /= size_t(p.blocks[i]);
                     int64_t flat = 0;
                     bool inside = true;
                     for (size_t i = 0; i < k && inside; ++i) {

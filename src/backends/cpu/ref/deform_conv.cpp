@@ -41,7 +41,8 @@ Status deformConv(KernelArgs& args) {
     const int64_t M = wt.shape[0], Cg = wt.shape[1], kH = wt.shape[2], kW = wt.shape[3];
     const int64_t OH = yt.shape[2], OW = yt.shape[3], K = kH * kW, P = OH * OW;
     const int64_t group = a.getInt("group", 1), og = a.getInt("offset_group", 1);
-    const auto s = a.getInts("strides", {1, 1}), d = a.getInts("dilations", {1, 1}), pb = a.getInts("pads_begin", {0, 0});
+    const auto s = a.getInts("strides", {1, 1}), d = a.getInts("dilations", {1, 1}),
+               pb = a.getInts("pads_begin", {0, 0});
     std::vector<float> xs, ws, os, bs, ms, ys(size_t(yt.numel()));
     const float* X = convcommon::asFloats(xt, xs);
     const float* Wt = convcommon::asFloats(wt, ws);
@@ -65,7 +66,8 @@ Status deformConv(KernelArgs& args) {
                         const int64_t oh = p / OW, ow = p % OW;
                         const double y = double(oh * s[0] - pb[0] + i * d[0]) + double(offY[p]);
                         const double x = double(ow * s[1] - pb[1] + j * d[1]) + double(offX[p]);
-                        col[size_t((c * K + k) * P + p)] = sampleZero(plane, H, W, y, x) * (mask ? double(mask[p]) : 1.0);
+                        col[size_t((c * K + k) * P + p)] =
+                            sampleZero(plane, H, W, y, x) * (mask ? double(mask[p]) : 1.0);
                     }
                 }
             }
@@ -89,7 +91,8 @@ Status deformConv(KernelArgs& args) {
     return Status::Ok();
 }
 
-bool deformConvSupports(const ir::Node&, const std::vector<ir::TensorDesc>& in, const std::vector<ir::TensorDesc>& out) {
+bool deformConvSupports(const ir::Node&, const std::vector<ir::TensorDesc>& in,
+                        const std::vector<ir::TensorDesc>& out) {
     return in.size() >= 3 && out.size() == 1 && convcommon::isKernelFloat(in[0].dtype) && out[0].dtype == in[0].dtype;
 }
 

@@ -24,7 +24,8 @@ Status dft(KernelArgs& args) {
     const HostTensor& x = args.inputs[0];
     HostTensor& y = args.outputs[0];
     if (y.shape != p.outShape)
-        return Status::Error("DFT: output shape " + ir::shapeToString(y.shape) + " != " + ir::shapeToString(p.outShape));
+        return Status::Error("DFT: output shape " + ir::shapeToString(y.shape) +
+                             " != " + ir::shapeToString(p.outShape));
     const size_t axis = size_t(p.axis);
     int64_t outer = 1, inner = 1;
     for (size_t d = 0; d < axis; ++d) outer *= x.shape[d];

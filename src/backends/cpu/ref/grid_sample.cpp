@@ -44,7 +44,7 @@ double reflect(double x, double lo, double hi) {
 void cubicWeights(double t, double w[4]) {
     constexpr double A = -0.75;
     auto far = [](double d) { return ((A * d - 5 * A) * d + 8 * A) * d - 4 * A; };  // 1 <= d < 2
-    auto near = [](double d) { return ((A + 2) * d - (A + 3)) * d * d + 1; };         // d < 1
+    auto near = [](double d) { return ((A + 2) * d - (A + 3)) * d * d + 1; };       // d < 1
     w[0] = far(t + 1);
     w[1] = near(t);
     w[2] = near(1 - t);
@@ -60,8 +60,10 @@ struct Axis {
 int64_t mapIndex(int64_t i, const Axis& ax, Padding pad) {
     if (i >= 0 && i < ax.size) return i;
     switch (pad) {
-        case Padding::kZeros: return -1;
-        case Padding::kBorder: return std::clamp<int64_t>(i, 0, ax.size - 1);
+        case Padding::kZeros:
+            return -1;
+        case Padding::kBorder:
+            return std::clamp<int64_t>(i, 0, ax.size - 1);
         case Padding::kReflection:
             return std::clamp<int64_t>(int64_t(reflect(double(i), ax.lo, ax.hi)), 0, ax.size - 1);
     }
@@ -77,10 +79,13 @@ int axisTaps(double g, const Axis& ax, bool alignCorners, Mode mode, Padding pad
     }
     if (mode == Mode::kNearest) x = std::nearbyint(x);
     if (x < ax.lo || x > ax.hi) {
-        if (pad == Padding::kBorder) x = std::clamp(x, 0.0, double(ax.size - 1));
-        else if (pad == Padding::kReflection) x = reflect(x, ax.lo, ax.hi);
+        if (pad == Padding::kBorder)
+            x = std::clamp(x, 0.0, double(ax.size - 1));
+        else if (pad == Padding::kReflection)
+            x = reflect(x, ax.lo, ax.hi);
         // zeros: every tap past size + 2 reads 0; bounding x keeps floor() in int64 range
-        else x = std::clamp(x, -double(ax.size) - 4, 2.0 * double(ax.size) + 4);
+        else
+            x = std::clamp(x, -double(ax.size) - 4, 2.0 * double(ax.size) + 4);
     }
     if (mode == Mode::kNearest) {
         taps[0] = {mapIndex(int64_t(x), ax, pad), 1.0};
@@ -179,7 +184,8 @@ Status gridSample(KernelArgs& args) {
     return Status::Ok();
 }
 
-bool gridSampleSupports(const ir::Node&, const std::vector<ir::TensorDesc>& in, const std::vector<ir::TensorDesc>& out) {
+bool gridSampleSupports(const ir::Node&, const std::vector<ir::TensorDesc>& in,
+                        const std::vector<ir::TensorDesc>& out) {
     if (in.size() != 2 || out.size() != 1) return false;
     return convcommon::isKernelFloat(in[0].dtype) && convcommon::isKernelFloat(in[1].dtype) &&
            out[0].dtype == in[0].dtype;

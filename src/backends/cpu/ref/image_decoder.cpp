@@ -177,7 +177,8 @@ Status decodePnm(const uint8_t* d, size_t n, int64_t H, int64_t W, Pixels& rgb) 
         while (at < n && (std::isspace(d[at]) || d[at] == '#')) {
             if (d[at] == '#')
                 while (at < n && d[at] != '\n') ++at;
-            else ++at;
+            else
+                ++at;
         }
         if (at >= n || !std::isdigit(d[at])) return false;
         v = 0;
@@ -200,8 +201,10 @@ Status decodePnm(const uint8_t* d, size_t n, int64_t H, int64_t W, Pixels& rgb) 
         }
         v = maxval == 255 ? v : (v * 255 + maxval / 2) / maxval;
         const uint8_t b = uint8_t(v > 255 ? 255 : v);
-        if (gray) rgb[size_t(i * 3)] = rgb[size_t(i * 3 + 1)] = rgb[size_t(i * 3 + 2)] = b;
-        else rgb[size_t(i)] = b;
+        if (gray)
+            rgb[size_t(i * 3)] = rgb[size_t(i * 3 + 1)] = rgb[size_t(i * 3 + 2)] = b;
+        else
+            rgb[size_t(i)] = b;
     }
     return Status::Ok();
 }
@@ -233,8 +236,12 @@ Status imageDecoder(KernelArgs& args) {
             st = Status::Error("PNG support was not built (libpng missing)");
 #endif
             break;
-        case ir::ImageFormat::kBMP: st = decodeBmp(d, n, H, W, rgb); break;
-        case ir::ImageFormat::kPNM: st = decodePnm(d, n, H, W, rgb); break;
+        case ir::ImageFormat::kBMP:
+            st = decodeBmp(d, n, H, W, rgb);
+            break;
+        case ir::ImageFormat::kPNM:
+            st = decodePnm(d, n, H, W, rgb);
+            break;
     }
     KILN_RETURN_IF_ERROR(st.withContext("ImageDecoder: "));
     const std::string fmt = args.node.attrs.getString("pixel_format", "RGB");

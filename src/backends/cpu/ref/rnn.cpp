@@ -15,7 +15,18 @@ namespace {
 
 using ir::RNNCell;
 
-enum class Act { kRelu, kTanh, kSigmoid, kLeakyRelu, kThresholdedRelu, kScaledTanh, kHardSigmoid, kElu, kSoftsign, kSoftplus };
+enum class Act {
+    kRelu,
+    kTanh,
+    kSigmoid,
+    kLeakyRelu,
+    kThresholdedRelu,
+    kScaledTanh,
+    kHardSigmoid,
+    kElu,
+    kSoftsign,
+    kSoftplus
+};
 
 struct ActFn {
     Act act = Act::kTanh;
@@ -23,16 +34,26 @@ struct ActFn {
 
     double operator()(double x) const {
         switch (act) {
-            case Act::kRelu: return x > 0 ? x : 0;
-            case Act::kTanh: return std::tanh(x);
-            case Act::kSigmoid: return 1 / (1 + std::exp(-x));
-            case Act::kLeakyRelu: return x >= 0 ? x : alpha * x;
-            case Act::kThresholdedRelu: return x > alpha ? x : 0;
-            case Act::kScaledTanh: return alpha * std::tanh(beta * x);
-            case Act::kHardSigmoid: return std::max(0.0, std::min(1.0, alpha * x + beta));
-            case Act::kElu: return x >= 0 ? x : alpha * (std::exp(x) - 1);
-            case Act::kSoftsign: return x / (1 + std::fabs(x));
-            case Act::kSoftplus: return x > 30 ? x : std::log1p(std::exp(x));
+            case Act::kRelu:
+                return x > 0 ? x : 0;
+            case Act::kTanh:
+                return std::tanh(x);
+            case Act::kSigmoid:
+                return 1 / (1 + std::exp(-x));
+            case Act::kLeakyRelu:
+                return x >= 0 ? x : alpha * x;
+            case Act::kThresholdedRelu:
+                return x > alpha ? x : 0;
+            case Act::kScaledTanh:
+                return alpha * std::tanh(beta * x);
+            case Act::kHardSigmoid:
+                return std::max(0.0, std::min(1.0, alpha * x + beta));
+            case Act::kElu:
+                return x >= 0 ? x : alpha * (std::exp(x) - 1);
+            case Act::kSoftsign:
+                return x / (1 + std::fabs(x));
+            case Act::kSoftplus:
+                return x > 30 ? x : std::log1p(std::exp(x));
         }
         return x;
     }
@@ -73,7 +94,8 @@ Status rnn(KernelArgs& args) {
     const std::vector<double> X = load(xt), W = load(args.inputs[1]), R = load(args.inputs[2]);
     if (int64_t(W.size()) != D * GH * I || int64_t(R.size()) != D * GH * H)
         return Status::Error("RNN: W or R does not match X and hidden_size");
-    const std::vector<double> Bias = given(args, 3) ? load(args.inputs[3]) : std::vector<double>(size_t(D * 2 * GH), 0.0);
+    const std::vector<double> Bias =
+        given(args, 3) ? load(args.inputs[3]) : std::vector<double>(size_t(D * 2 * GH), 0.0);
     const std::vector<double> H0 = given(args, 5) ? load(args.inputs[5]) : std::vector<double>(size_t(D * B * H), 0.0);
     const std::vector<double> C0 = given(args, 6) ? load(args.inputs[6]) : std::vector<double>(size_t(D * B * H), 0.0);
     const std::vector<double> P = given(args, 7) ? load(args.inputs[7]) : std::vector<double>(size_t(D * 3 * H), 0.0);
@@ -97,8 +119,10 @@ Status rnn(KernelArgs& args) {
     auto clip = [&](double v) { return p.clip > 0 ? std::clamp(v, -p.clip, p.clip) : v; };
 
     args.pool.parallelFor(D * B, [&](int64_t begin, int64_t end) {
-        std::vector<double> h(static_cast<size_t>(H)), c(static_cast<size_t>(H)), xw(static_cast<size_t>(GH)), hr(static_cast<size_t>(GH));
-        std::vector<double> z(static_cast<size_t>(H)), rg(static_cast<size_t>(H)), rh(static_cast<size_t>(H)), cand(static_cast<size_t>(H));  // GRU
+        std::vector<double> h(static_cast<size_t>(H)), c(static_cast<size_t>(H)), xw(static_cast<size_t>(GH)),
+            hr(static_cast<size_t>(GH));
+        std::vector<double> z(static_cast<size_t>(H)), rg(static_cast<size_t>(H)), rh(static_cast<size_t>(H)),
+            cand(static_cast<size_t>(H));  // GRU
         for (int64_t job = begin; job < end; ++job) {
             const int64_t d = job / B, b = job % B, len = lens[size_t(b)];
             const bool reverse = p.direction == ir::RNNDir::kReverse || d == 1;
@@ -153,9 +177,10 @@ Status rnn(KernelArgs& args) {
                     for (int64_t j = 0; j < H; ++j) {
                         const size_t u = size_t(j);
                         const double ig = fn[0](clip(xw[u] + hr[u] + Pd[j] * c[u]));
-                        const double fg = p.inputForget ? 1 - ig
-                                                        : fn[0](clip(xw[size_t(2 * H + j)] + hr[size_t(2 * H + j)] +
-                                                                     Pd[2 * H + j] * c[u]));
+                        const double fg =
+                            p.inputForget
+                                ? 1 - ig
+                                : fn[0](clip(xw[size_t(2 * H + j)] + hr[size_t(2 * H + j)] + Pd[2 * H + j] * c[u]));
                         const double cg = fn[1](clip(xw[size_t(3 * H + j)] + hr[size_t(3 * H + j)]));
                         c[u] = fg * c[u] + ig * cg;
                         const double og = fn[0](clip(xw[size_t(H + j)] + hr[size_t(H + j)] + Pd[H + j] * c[u]));

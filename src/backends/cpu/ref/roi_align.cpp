@@ -25,10 +25,14 @@ Sample bilinearSample(double y, double x, int64_t H, int64_t W) {
     y = std::max(y, 0.0);
     x = std::max(x, 0.0);
     int64_t y0 = int64_t(y), x0 = int64_t(x), y1, x1;
-    if (y0 >= H - 1) y1 = y0 = H - 1, y = double(y0);
-    else y1 = y0 + 1;
-    if (x0 >= W - 1) x1 = x0 = W - 1, x = double(x0);
-    else x1 = x0 + 1;
+    if (y0 >= H - 1)
+        y1 = y0 = H - 1, y = double(y0);
+    else
+        y1 = y0 + 1;
+    if (x0 >= W - 1)
+        x1 = x0 = W - 1, x = double(x0);
+    else
+        x1 = x0 + 1;
     const double ly = y - double(y0), lx = x - double(x0), hy = 1 - ly, hx = 1 - lx;
     s.pos[0] = y0 * W + x0, s.pos[1] = y0 * W + x1, s.pos[2] = y1 * W + x0, s.pos[3] = y1 * W + x1;
     s.w[0] = hy * hx, s.w[1] = hy * lx, s.w[2] = ly * hx, s.w[3] = ly * lx;

@@ -17,7 +17,8 @@ Status stft(KernelArgs& args) {
     const HostTensor& x = args.inputs[0];
     HostTensor& y = args.outputs[0];
     if (y.shape != p.outShape)
-        return Status::Error("STFT: output shape " + ir::shapeToString(y.shape) + " != " + ir::shapeToString(p.outShape));
+        return Status::Error("STFT: output shape " + ir::shapeToString(y.shape) +
+                             " != " + ir::shapeToString(p.outShape));
     const bool hasWindow = args.inputs.size() > 2 && args.inputs[2].data;
     const int64_t B = x.shape[0], L = x.shape[1], c = x.shape[2], N = p.frameLength, bins = y.shape[2];
     const fourier::Plan plan(N);

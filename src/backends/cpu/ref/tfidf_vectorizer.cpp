@@ -25,7 +25,8 @@ Status tfidfVectorizer(KernelArgs& args) {
     for (size_t i = 0, id = 0; i < starts.size(); ++i) {
         const int64_t n = int64_t(i + 1), end = i + 1 < starts.size() ? starts[i + 1] : int64_t(pool.size());
         for (int64_t at = starts[i]; at + n <= end; at += n, ++id)
-            if (n >= minN && n <= maxN) columns[std::vector<int64_t>(pool.begin() + at, pool.begin() + at + n)] = indexes[id];
+            if (n >= minN && n <= maxN)
+                columns[std::vector<int64_t>(pool.begin() + at, pool.begin() + at + n)] = indexes[id];
     }
     const int64_t rows = x.shape.size() == 2 ? x.shape[0] : 1, L = x.shape.back(), K = y.shape.back();
     std::vector<int64_t> freq(size_t(rows * K), 0);

@@ -50,17 +50,26 @@ Status treeEnsemble(KernelArgs& args) {
         if (std::isnan(v) && !missing.empty() && missing[i]) return true;
         const double s = splits[i];
         switch (modes[i]) {
-            case 0: return v <= s;
-            case 1: return v < s;
-            case 2: return v >= s;
-            case 3: return v > s;
-            case 4: return v == s;
-            case 5: return v != s;
-            default: return std::find(sets[i].begin(), sets[i].end(), v) != sets[i].end();
+            case 0:
+                return v <= s;
+            case 1:
+                return v < s;
+            case 2:
+                return v >= s;
+            case 3:
+                return v > s;
+            case 4:
+                return v == s;
+            case 5:
+                return v != s;
+            default:
+                return std::find(sets[i].begin(), sets[i].end(), v) != sets[i].end();
         }
     };
     for (int64_t n = 0; n < N; ++n) {
-        const double init = agg == 2 ? std::numeric_limits<float>::max() : agg == 3 ? std::numeric_limits<float>::lowest() : 0.0;
+        const double init = agg == 2   ? std::numeric_limits<float>::max()
+                            : agg == 3 ? std::numeric_limits<float>::lowest()
+                                       : 0.0;
         std::vector<double> acc(size_t(T), init);
         for (int64_t root : roots) {
             // A tree that is a single leaf: both children of the root name the same leaf.
@@ -77,10 +86,14 @@ Status treeEnsemble(KernelArgs& args) {
             }
             const double w = leafWeights[size_t(at)];
             double& slot = acc[size_t(leafTargets[size_t(at)])];
-            if (agg == 0) slot += w / double(roots.size());
-            else if (agg == 1) slot += w;
-            else if (agg == 2) slot = std::min(slot, w);
-            else slot = std::max(slot, w);
+            if (agg == 0)
+                slot += w / double(roots.size());
+            else if (agg == 1)
+                slot += w;
+            else if (agg == 2)
+                slot = std::min(slot, w);
+            else
+                slot = std::max(slot, w);
         }
         if (post == 1 || post == 3) {  // softmax; softmax_zero leaves zeros at 0
             double mx = -std::numeric_limits<double>::infinity(), sum = 0;
@@ -103,7 +116,8 @@ Status treeEnsemble(KernelArgs& args) {
     return Status::Ok();
 }
 
-bool treeEnsembleSupports(const ir::Node&, const std::vector<ir::TensorDesc>& in, const std::vector<ir::TensorDesc>& out) {
+bool treeEnsembleSupports(const ir::Node&, const std::vector<ir::TensorDesc>& in,
+                          const std::vector<ir::TensorDesc>& out) {
     return in.size() == 1 && out.size() == 1 && out[0].dtype == in[0].dtype;
 }
 

@@ -17,8 +17,10 @@ Status window(KernelArgs& args) {
     if (y.numel() != p.size || y.dtype != p.dtype) return Status::Error("Window: output does not match the size");
     const std::string kind = args.node.attrs.getString("kind");
     double a0 = 0.5, a1 = 0.5, a2 = 0.0;  // hann
-    if (kind == "hamming") a0 = 25.0 / 46.0, a1 = 21.0 / 46.0;
-    else if (kind == "blackman") a0 = 0.42, a1 = 0.5, a2 = 0.08;
+    if (kind == "hamming")
+        a0 = 25.0 / 46.0, a1 = 21.0 / 46.0;
+    else if (kind == "blackman")
+        a0 = 0.42, a1 = 0.5, a2 = 0.08;
     // A symmetric window of size 1 divides 0 by 0 (NaN), as ONNX's definition does.
     const double D = double(args.node.attrs.getInt("periodic", 1) ? p.size : p.size - 1);
     for (int64_t n = 0; n < p.size; ++n) {

@@ -15,7 +15,8 @@ KILN_ONNX_CONVERTER(convertDeformConv) {
     const Dims wd = w->getDimensions();
     if (ctx.hasAttr("kernel_shape")) {
         const auto ks = ctx.attrInts("kernel_shape");
-        if (ks.size() != 2 || wd.nbDims != 4 || (wd.d[2] >= 0 && wd.d[2] != ks[0]) || (wd.d[3] >= 0 && wd.d[3] != ks[1]))
+        if (ks.size() != 2 || wd.nbDims != 4 || (wd.d[2] >= 0 && wd.d[2] != ks[0]) ||
+            (wd.d[3] >= 0 && wd.d[3] != ks[1]))
             return ctx.fail(ErrorCode::kINVALID_NODE, "kernel_shape does not match W");
     }
     IDeformConvolutionLayer* layer = ctx.network().addDeformConvolution(*x, *w, *off);

@@ -13,16 +13,24 @@ KILN_ONNX_CONVERTER(convertGridSample) {
     // Opset 20 renamed the modes; both spellings mean the same sampling.
     const std::string mode = ctx.attrString("mode", ctx.opset() >= 20 ? "linear" : "bilinear");
     InterpolationMode interp;
-    if (mode == "linear" || mode == "bilinear") interp = InterpolationMode::kLINEAR;
-    else if (mode == "nearest") interp = InterpolationMode::kNEAREST;
-    else if (mode == "cubic" || mode == "bicubic") interp = InterpolationMode::kCUBIC;
-    else return ctx.fail(ErrorCode::kINVALID_VALUE, "unknown mode '" + mode + "'");
+    if (mode == "linear" || mode == "bilinear")
+        interp = InterpolationMode::kLINEAR;
+    else if (mode == "nearest")
+        interp = InterpolationMode::kNEAREST;
+    else if (mode == "cubic" || mode == "bicubic")
+        interp = InterpolationMode::kCUBIC;
+    else
+        return ctx.fail(ErrorCode::kINVALID_VALUE, "unknown mode '" + mode + "'");
     const std::string padding = ctx.attrString("padding_mode", "zeros");
     SampleMode sample;
-    if (padding == "zeros") sample = SampleMode::kFILL;
-    else if (padding == "border") sample = SampleMode::kCLAMP;
-    else if (padding == "reflection") sample = SampleMode::kREFLECT;
-    else return ctx.fail(ErrorCode::kINVALID_VALUE, "unknown padding_mode '" + padding + "'");
+    if (padding == "zeros")
+        sample = SampleMode::kFILL;
+    else if (padding == "border")
+        sample = SampleMode::kCLAMP;
+    else if (padding == "reflection")
+        sample = SampleMode::kREFLECT;
+    else
+        return ctx.fail(ErrorCode::kINVALID_VALUE, "unknown padding_mode '" + padding + "'");
     const int64_t align = ctx.attrInt("align_corners", 0);
     if (align != 0 && align != 1) return ctx.fail(ErrorCode::kINVALID_VALUE, "align_corners must be 0 or 1");
     IGridSampleLayer* layer = ctx.network().addGridSample(*x, *grid);

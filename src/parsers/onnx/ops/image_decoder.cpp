@@ -10,10 +10,14 @@ KILN_ONNX_CONVERTER(convertImageDecoder) {
     if (!x) return false;
     const std::string fmt = ctx.attrString("pixel_format", "RGB");
     PixelFormat f;
-    if (fmt == "RGB") f = PixelFormat::kRGB;
-    else if (fmt == "BGR") f = PixelFormat::kBGR;
-    else if (fmt == "Grayscale") f = PixelFormat::kGRAYSCALE;
-    else return ctx.fail(ErrorCode::kINVALID_VALUE, "unknown pixel_format '" + fmt + "'");
+    if (fmt == "RGB")
+        f = PixelFormat::kRGB;
+    else if (fmt == "BGR")
+        f = PixelFormat::kBGR;
+    else if (fmt == "Grayscale")
+        f = PixelFormat::kGRAYSCALE;
+    else
+        return ctx.fail(ErrorCode::kINVALID_VALUE, "unknown pixel_format '" + fmt + "'");
     IImageDecoderLayer* layer = ctx.network().addImageDecoder(*x);
     if (!layer) return ctx.fail(ErrorCode::kINVALID_NODE, "the network rejected the ImageDecoder layer");
     layer->setPixelFormat(f);

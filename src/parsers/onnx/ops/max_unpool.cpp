@@ -16,7 +16,8 @@ KILN_ONNX_CONVERTER(convertMaxUnpool) {
     IMaxUnpoolLayer* layer = ctx.network().addMaxUnpool(*x, *idx, toDims(kernel));
     if (!layer) return ctx.fail(ErrorCode::kINVALID_NODE, "the network rejected the MaxUnpool layer");
     if (ctx.hasAttr("strides")) {
-        if (ctx.attrInts("strides").size() != k) return ctx.fail(ErrorCode::kINVALID_NODE, "strides need one entry per spatial dim");
+        if (ctx.attrInts("strides").size() != k)
+            return ctx.fail(ErrorCode::kINVALID_NODE, "strides need one entry per spatial dim");
         layer->setStrideNd(toDims(ctx.attrInts("strides")));
     }
     if (ctx.hasAttr("pads")) {

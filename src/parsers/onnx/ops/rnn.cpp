@@ -12,8 +12,8 @@ namespace {
 struct OnnxActivation {
     const char* name;
     ActivationType type;
-    int params;            // how many of (alpha, beta) it reads
-    float alpha, beta;     // ONNX defaults
+    int params;         // how many of (alpha, beta) it reads
+    float alpha, beta;  // ONNX defaults
 };
 
 // The activations ONNX lists for recurrent cells. "Affine" (alpha*x + beta) has
@@ -45,10 +45,14 @@ bool convertRecurrent(ConverterContext& ctx, RNNOperation op, std::vector<ITenso
     if (!r) return false;
     const std::string direction = ctx.attrString("direction", "forward");
     RNNDirection dir;
-    if (direction == "forward") dir = RNNDirection::kUNIDIRECTION;
-    else if (direction == "reverse") dir = RNNDirection::kREVERSE;
-    else if (direction == "bidirectional") dir = RNNDirection::kBIDIRECTION;
-    else return ctx.fail(ErrorCode::kINVALID_VALUE, "unknown direction '" + direction + "'");
+    if (direction == "forward")
+        dir = RNNDirection::kUNIDIRECTION;
+    else if (direction == "reverse")
+        dir = RNNDirection::kREVERSE;
+    else if (direction == "bidirectional")
+        dir = RNNDirection::kBIDIRECTION;
+    else
+        return ctx.fail(ErrorCode::kINVALID_VALUE, "unknown direction '" + direction + "'");
     const int32_t dirs = dir == RNNDirection::kBIDIRECTION ? 2 : 1;
 
     int64_t hidden = ctx.attrInt("hidden_size", -1);
@@ -117,11 +121,21 @@ bool convertRecurrent(ConverterContext& ctx, RNNOperation op, std::vector<ITenso
         ITensor* t = ctx.tensor(i);
         if (!t) return false;
         switch (i) {
-            case 3: layer->setBias(*t); break;
-            case 4: layer->setSequenceLengths(*t); break;
-            case 5: layer->setHiddenState(*t); break;
-            case 6: layer->setCellState(*t); break;
-            default: layer->setPeepholes(*t); break;
+            case 3:
+                layer->setBias(*t);
+                break;
+            case 4:
+                layer->setSequenceLengths(*t);
+                break;
+            case 5:
+                layer->setHiddenState(*t);
+                break;
+            case 6:
+                layer->setCellState(*t);
+                break;
+            default:
+                layer->setPeepholes(*t);
+                break;
         }
     }
     ctx.nameLayer(layer);

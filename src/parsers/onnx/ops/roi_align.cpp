@@ -13,8 +13,8 @@ KILN_ONNX_CONVERTER(convertRoiAlign) {
     if (!idx) return false;
     const std::string mode = ctx.attrString("mode", "avg");
     if (mode != "avg" && mode != "max") return ctx.fail(ErrorCode::kINVALID_VALUE, "unknown mode '" + mode + "'");
-    const std::string ctm = ctx.attrString("coordinate_transformation_mode",
-                                           ctx.opset() >= 16 ? "half_pixel" : "output_half_pixel");
+    const std::string ctm =
+        ctx.attrString("coordinate_transformation_mode", ctx.opset() >= 16 ? "half_pixel" : "output_half_pixel");
     if (ctm != "half_pixel" && ctm != "output_half_pixel")
         return ctx.fail(ErrorCode::kINVALID_VALUE, "unknown coordinate_transformation_mode '" + ctm + "'");
     const int64_t h = ctx.attrInt("output_height", 1), w = ctx.attrInt("output_width", 1);

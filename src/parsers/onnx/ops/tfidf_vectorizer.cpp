@@ -13,10 +13,14 @@ KILN_ONNX_CONVERTER(convertTfIdfVectorizer) {
             return ctx.fail(ErrorCode::kUNSUPPORTED_NODE, "string pools (pool_strings) are not supported");
     const std::string mode = ctx.attrString("mode", "");
     TfIdfMode m;
-    if (mode == "TF") m = TfIdfMode::kTF;
-    else if (mode == "IDF") m = TfIdfMode::kIDF;
-    else if (mode == "TFIDF") m = TfIdfMode::kTFIDF;
-    else return ctx.fail(ErrorCode::kINVALID_VALUE, "unknown mode '" + mode + "'");
+    if (mode == "TF")
+        m = TfIdfMode::kTF;
+    else if (mode == "IDF")
+        m = TfIdfMode::kIDF;
+    else if (mode == "TFIDF")
+        m = TfIdfMode::kTFIDF;
+    else
+        return ctx.fail(ErrorCode::kINVALID_VALUE, "unknown mode '" + mode + "'");
     const int64_t lo = ctx.attrInt("min_gram_length", -1), hi = ctx.attrInt("max_gram_length", -1);
     if (lo < 1 || hi < lo) return ctx.fail(ErrorCode::kINVALID_VALUE, "need 1 <= min_gram_length <= max_gram_length");
     const int64_t skip = ctx.attrInt("max_skip_count", -1);
