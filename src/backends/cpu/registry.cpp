@@ -73,6 +73,20 @@ const std::vector<Tactic>& cpuTactics() {
         REF("ReverseSequence", reverseSequence),
         REF("Einsum", einsum),
         REF("Det", det),
+        REF("GridSample", gridSample),
+        REF("RNN", rnn),
+        REF("DFT", dft),
+        REF("STFT", stft),
+        REF("Window", window),
+        REF("MelWeightMatrix", melWeightMatrix),
+        REF("RoiAlign", roiAlign),
+        REF("Col2Im", col2im),
+        REF("MaxUnpool", maxUnpool),
+        REF("AffineGrid", affineGrid),
+        REF("DeformConv", deformConv),
+        REF("TfIdfVectorizer", tfidfVectorizer),
+        REF("ImageDecoder", imageDecoder),
+        REF("TreeEnsemble", treeEnsemble),
 #ifdef KILN_HAVE_ONEDNN
         // After every reference entry: optimization level 0 (no timing) takes
         // the first supported tactic, which keeps it on the reference kernels.

@@ -119,6 +119,32 @@ const std::map<std::string, ConverterFn>& registry() {
         {"ReverseSequence", convertReverseSequence},
         {"Einsum", convertEinsum},
         {"Det", convertDet},
+        {"LpPool", convertLpPool},
+        {"GridSample", convertGridSample},
+        {"RNN", convertRNN}, {"GRU", convertGRU}, {"LSTM", convertLSTM},
+        {"DFT", convertDFT},
+        {"STFT", convertSTFT},
+        {"HannWindow", convertWindow}, {"HammingWindow", convertWindow}, {"BlackmanWindow", convertWindow},
+        {"MelWeightMatrix", convertMelWeightMatrix},
+        {"RoiAlign", convertRoiAlign},
+        {"Col2Im", convertCol2Im},
+        {"MaxUnpool", convertMaxUnpool},
+        {"AffineGrid", convertAffineGrid},
+        {"DeformConv", convertDeformConv},
+        {"TfIdfVectorizer", convertTfIdfVectorizer},
+        {"ImageDecoder", convertImageDecoder},
+        {"CenterCropPad", convertCenterCropPad},
+    };
+    return table;
+}
+
+// The ai.onnx.ml domain's converters (a table of their own: op names may
+// repeat across domains).
+const std::map<std::string, ConverterFn>& mlRegistry() {
+    static const std::map<std::string, ConverterFn> table = {
+        {"Binarizer", convertBinarizer},
+        {"ArrayFeatureExtractor", convertArrayFeatureExtractor},
+        {"TreeEnsemble", convertTreeEnsemble},
     };
     return table;
 }
@@ -127,6 +153,12 @@ const std::map<std::string, ConverterFn>& registry() {
 
 ConverterFn findConverter(const std::string& opType) {
     const auto& t = registry();
+    auto it = t.find(opType);
+    return it == t.end() ? nullptr : it->second;
+}
+
+ConverterFn findMLConverter(const std::string& opType) {
+    const auto& t = mlRegistry();
     auto it = t.find(opType);
     return it == t.end() ? nullptr : it->second;
 }

@@ -93,5 +93,7 @@ using ConverterFn = bool (*)(ConverterContext&, const pb::NodeProto&, std::vecto
 
 //! The converter of an op type of the default domain, or null.
 ConverterFn findConverter(const std::string& opType);
+//! The converter of an op type of the ai.onnx.ml domain, or null.
+ConverterFn findMLConverter(const std::string& opType);
 
 }  // namespace kiln::onnx

@@ -96,6 +96,35 @@ KILN_ONNX_CONVERTER(convertRMSNormalization);
 //! LayerNormalization when its Mean/InvStdDev outputs are used.
 bool convertLayerNormalizationStats(ConverterContext& ctx, const pb::NodeProto& node, ITensor& x, ITensor& scale,
                                     ITensor& bias, std::vector<ITensor*>& outputs);
+// pool.cpp (LpPool)
+KILN_ONNX_CONVERTER(convertLpPool);
+// grid_sample.cpp
+KILN_ONNX_CONVERTER(convertGridSample);
+// rnn.cpp
+KILN_ONNX_CONVERTER(convertRNN);
+KILN_ONNX_CONVERTER(convertGRU);
+KILN_ONNX_CONVERTER(convertLSTM);
+// dft.cpp, stft.cpp, window.cpp, mel_weight_matrix.cpp
+KILN_ONNX_CONVERTER(convertDFT);
+KILN_ONNX_CONVERTER(convertSTFT);
+KILN_ONNX_CONVERTER(convertWindow);
+KILN_ONNX_CONVERTER(convertMelWeightMatrix);
+// roi_align.cpp
+KILN_ONNX_CONVERTER(convertRoiAlign);
+// col2im.cpp
+KILN_ONNX_CONVERTER(convertCol2Im);
+// max_unpool.cpp, affine_grid.cpp, deform_conv.cpp, tfidf_vectorizer.cpp,
+// image_decoder.cpp, center_crop_pad.cpp
+KILN_ONNX_CONVERTER(convertMaxUnpool);
+KILN_ONNX_CONVERTER(convertAffineGrid);
+KILN_ONNX_CONVERTER(convertDeformConv);
+KILN_ONNX_CONVERTER(convertTfIdfVectorizer);
+KILN_ONNX_CONVERTER(convertImageDecoder);
+KILN_ONNX_CONVERTER(convertCenterCropPad);
+// ai.onnx.ml: ml_binarizer.cpp, ml_array_feature_extractor.cpp
+KILN_ONNX_CONVERTER(convertBinarizer);
+KILN_ONNX_CONVERTER(convertArrayFeatureExtractor);
+KILN_ONNX_CONVERTER(convertTreeEnsemble);  // ml_tree_ensemble.cpp
 
 // Shared helpers (op_helpers.cpp).
 //! Normalizes a possibly negative axis against `rank`; false if out of range.
@@ -107,6 +136,9 @@ IShuffleLayer* addReshape(ConverterContext& ctx, ITensor& input, const Dims& dim
 ITensor* addScalar(ConverterContext& ctx, float value, int32_t rank);
 //! Pushes the layer's output (or fails naming the node when the layer is null).
 bool pushLayer(ConverterContext& ctx, ILayer* layer, std::vector<ITensor*>& outputs);
+//! Reads an ONNX element-type attribute (default FLOAT) as a kiln type; DOUBLE
+//! becomes FLOAT. Fails (naming the node) for types kiln has no tensors of.
+bool outputDataType(ConverterContext& ctx, const char* attr, DataType& type);
 
 // ---- NN ops (one converter per file; decompositions use layer_helpers.cpp) ----
 // losses.cpp
