@@ -163,6 +163,29 @@ public:
     IQuantizeLayer* addQuantize(ITensor& input, ITensor& scale, DataType outputType) noexcept override;
     IDequantizeLayer* addDequantize(ITensor& input, ITensor& scale, DataType outputType) noexcept override;
     IBitCastLayer* addBitCast(ITensor& input, DataType toType) noexcept override;
+    IScatterLayer* addScatter(ITensor& data, ITensor& indices, ITensor& updates, ScatterMode mode) noexcept override;
+    ICumulativeLayer* addCumulative(ITensor& input, ITensor& axis, CumulativeOperation operation, bool exclusive,
+                                    bool reverse) noexcept override;
+    IOneHotLayer* addOneHot(ITensor& indices, ITensor& values, ITensor& depth, int32_t axis) noexcept override;
+    IReverseSequenceLayer* addReverseSequence(ITensor& input, ITensor& sequenceLens) noexcept override;
+    IEinsumLayer* addEinsum(ITensor* const* inputs, int32_t nbInputs, const char* equation) noexcept override;
+    IDeterminantLayer* addDeterminant(ITensor& input) noexcept override;
+    IGridSampleLayer* addGridSample(ITensor& input, ITensor& grid) noexcept override;
+    IRNNLayer* addRNN(ITensor& input, RNNOperation op, int32_t hiddenSize, ITensor& weights,
+                      ITensor& recurrentWeights) noexcept override;
+    IDFTLayer* addDFT(ITensor& input, int32_t axis) noexcept override;
+    ISTFTLayer* addSTFT(ITensor& signal, ITensor& frameStep) noexcept override;
+    IWindowLayer* addWindow(ITensor& size, WindowType type) noexcept override;
+    IMelWeightMatrixLayer* addMelWeightMatrix(ITensor& numMelBins, ITensor& dftLength, ITensor& sampleRate,
+                                              ITensor& lowerEdgeHertz, ITensor& upperEdgeHertz) noexcept override;
+    IRoiAlignLayer* addRoiAlign(ITensor& input, ITensor& rois, ITensor& batchIndices) noexcept override;
+    ICol2ImLayer* addCol2Im(ITensor& input, const Dims& imageShape, const Dims& blockShape) noexcept override;
+    IMaxUnpoolLayer* addMaxUnpool(ITensor& input, ITensor& indices, const Dims& windowSize) noexcept override;
+    IAffineGridLayer* addAffineGrid(ITensor& theta, ITensor& size) noexcept override;
+    IDeformConvolutionLayer* addDeformConvolution(ITensor& input, ITensor& weights, ITensor& offsets) noexcept override;
+    ITfIdfVectorizerLayer* addTfIdfVectorizer(ITensor& input) noexcept override;
+    IImageDecoderLayer* addImageDecoder(ITensor& encoded) noexcept override;
+    ITreeEnsembleLayer* addTreeEnsemble(ITensor& input, int32_t nbTargets) noexcept override;
     int32_t getNbLayers() const noexcept override { return int32_t(layers_.size()); }
     ILayer* getLayer(int32_t index) const noexcept override;
     int32_t getNbInputs() const noexcept override { return int32_t(graph_.inputs.size()); }

@@ -44,6 +44,8 @@ const char* elementWiseName(ElementWiseOperation op) {
         case ElementWiseOperation::kLESS: return "less";
         case ElementWiseOperation::kLEFT_SHIFT: return "shift_left";
         case ElementWiseOperation::kRIGHT_SHIFT: return "shift_right";
+        case ElementWiseOperation::kMOD: return "mod";
+        case ElementWiseOperation::kFMOD: return "fmod";
     }
     return "invalid";
 }
