@@ -579,6 +579,9 @@ public:
     virtual double getBeta() const noexcept = 0;
     virtual void setToType(DataType toType) noexcept = 0;
     virtual DataType getToType() const noexcept = 0;
+    //! kiln extension: the seed of the random fills (default 0); a seed always gives the same values.
+    virtual void setSeed(int64_t seed) noexcept = 0;
+    virtual int64_t getSeed() const noexcept = 0;
 };
 
 //! The coordinates of the non-zero elements of its input: int64 [rank, count], count

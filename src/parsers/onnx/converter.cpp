@@ -145,6 +145,10 @@ const std::map<std::string, ConverterFn>& registry() {
         {"TfIdfVectorizer", convertTfIdfVectorizer},
         {"ImageDecoder", convertImageDecoder},
         {"CenterCropPad", convertCenterCropPad},
+        {"RandomUniform", convertRandom}, {"RandomNormal", convertRandom},
+        {"RandomUniformLike", convertRandomLike}, {"RandomNormalLike", convertRandomLike},
+        {"Bernoulli", convertBernoulli},
+        {"Multinomial", convertMultinomial},
     };
     return table;
 }

@@ -204,4 +204,10 @@ ITensor* reshapeTo(ConverterContext& ctx, ITensor& x, const std::vector<int64_t>
 ITensor* reduceAll(ConverterContext& ctx, ITensor& x, ReduceOperation op, uint32_t axes, bool keep,
                    const char* suffix);
 
+// random.cpp
+KILN_ONNX_CONVERTER(convertRandom);
+KILN_ONNX_CONVERTER(convertRandomLike);
+KILN_ONNX_CONVERTER(convertBernoulli);
+KILN_ONNX_CONVERTER(convertMultinomial);
+
 }  // namespace kiln::onnx
