@@ -52,6 +52,9 @@ enum class LayerType : int32_t {
     kITERATOR,
     kTRIP_LIMIT,
     kLOOP_OUTPUT,
+    kQUANTIZE,
+    kDEQUANTIZE,
+    kBITCAST,
     kSCATTER,
     kCUMULATIVE,
     kONE_HOT,
@@ -106,12 +109,17 @@ enum class PaddingMode : int32_t {
     kSAME_LOWER,           //!< output = ceil(in / stride); odd padding at the start
 };
 
+//! kAND, kOR, kXOR: logical on kBOOL, bitwise on integer types (numpy's rule).
+//! kLEFT_SHIFT, kRIGHT_SHIFT (kiln extension): input1 shifted by input2 bits,
+//! unsigned integer types; shifting by the bit width or more gives 0.
 enum class ElementWiseOperation : int32_t {
     kSUM, kPROD, kMAX, kMIN, kSUB, kDIV, kPOW, kFLOOR_DIV, kAND, kOR, kXOR, kEQUAL, kGREATER, kLESS,
+    kLEFT_SHIFT, kRIGHT_SHIFT,
     kMOD,   //!< kiln: remainder taking the divisor's sign (Python %; ONNX Mod with fmod = 0)
     kFMOD,  //!< kiln: remainder taking the dividend's sign (C fmod; ONNX Mod with fmod = 1)
 };
 
+//! kNOT: logical on kBOOL, bitwise (one's complement) on integer types.
 enum class UnaryOperation : int32_t {
     kEXP, kLOG, kSQRT, kRECIP, kABS, kNEG, kSIN, kCOS, kTAN, kSINH, kCOSH, kASIN, kACOS, kATAN,
     kASINH, kACOSH, kATANH, kCEIL, kFLOOR, kERF, kNOT, kSIGN, kROUND, kISINF, kISNAN,
@@ -459,10 +467,29 @@ public:
 
 class IIdentityLayer : public ILayer {};
 
+//! How a value between two representable kE8M0 values (powers of two) is rounded.
+enum class RoundingMode : int32_t {
+    kUP,       //!< to the larger power of two (the default)
+    kDOWN,     //!< to the smaller power of two
+    kNEAREST,  //!< to the nearer one; a tie goes to the larger
+};
+
+//! Converts each element to the target type (ONNX Cast rules): floats round to
+//! nearest even; float -> integer truncates toward zero and keeps the low bits
+//! of the result (NaN gives 0); integer -> narrower integer keeps the low bits
+//! (two's complement); anything -> kBOOL is != 0.
 class ICastLayer : public ILayer {
 public:
     virtual void setToType(DataType type) noexcept = 0;
     virtual DataType getToType() const noexcept = 0;
+    //! kiln extension, for float8 and kE8M0 targets: when true (the default) out-of-range
+    //! values and infinities become the largest finite value of their sign; when false
+    //! they become infinity (kFP8E5M2) or NaN. kFP4 always saturates, other types never do.
+    virtual void setSaturate(bool saturate) noexcept = 0;
+    virtual bool getSaturate() const noexcept = 0;
+    //! kiln extension: rounding of casts to kE8M0 (default kUP).
+    virtual void setRoundingMode(RoundingMode mode) noexcept = 0;
+    virtual RoundingMode getRoundingMode() const noexcept = 0;
 };
 
 //! out[i] = in[start + i * stride] per dimension; size is the output shape.
@@ -552,6 +579,9 @@ public:
     virtual double getBeta() const noexcept = 0;
     virtual void setToType(DataType toType) noexcept = 0;
     virtual DataType getToType() const noexcept = 0;
+    //! kiln extension: the seed of the random fills (default 0); a seed always gives the same values.
+    virtual void setSeed(int64_t seed) noexcept = 0;
+    virtual int64_t getSeed() const noexcept = 0;
 };
 
 //! The coordinates of the non-zero elements of its input: int64 [rank, count], count
@@ -704,6 +734,58 @@ public:
 
 protected:
     virtual ~IIfConditional() = default;
+};
+
+//! Quantization: y = saturate(round_half_even(x / scale) + zeroPoint) for integer
+//! outputs, y = cast(x / scale) for float8/fp4 outputs (zero point must be 0).
+//! Input 1 is the scale: a scalar (per-tensor), a 1-D tensor of the extent of
+//! getAxis() (per-axis), or with a block shape set, a tensor of the input's rank
+//! whose extents are ceil(input extent / block extent) (blocked quantization).
+//! Input 2 (setInput(2, zeroPoint), optional) has the scale's shape and the output type.
+//! Output types: kINT8, kUINT8, kINT16, kUINT16, kINT4, kUINT4, kINT2, kUINT2, the
+//! float8 types and kFP4.
+class IQuantizeLayer : public ILayer {
+public:
+    //! The axis of per-axis quantization (default 1; negative counts from the end).
+    virtual int32_t getAxis() const noexcept = 0;
+    virtual void setAxis(int32_t axis) noexcept = 0;
+    //! Blocked quantization: how many consecutive elements of each dimension share one
+    //! scale (nbDims = the input's rank; 1 = no blocking along that dimension). An empty
+    //! shape (nbDims 0, the default) turns blocking off. False if an extent is < 1.
+    virtual bool setBlockShape(const Dims& blockShape) noexcept = 0;
+    virtual Dims getBlockShape() const noexcept = 0;
+    virtual DataType getToType() const noexcept = 0;
+    virtual void setToType(DataType toType) noexcept = 0;
+    //! kiln extension, for float8 outputs: saturate out-of-range values (default true), as ICastLayer.
+    virtual void setSaturate(bool saturate) noexcept = 0;
+    virtual bool getSaturate() const noexcept = 0;
+    //! kiln extension: the float type x / scale is computed and rounded in before the
+    //! rounding to integer (ONNX QuantizeLinear's `precision`). kFLOAT, kHALF, kBF16 or
+    //! kDOUBLE; by default the wider of the input's and the scale's types.
+    virtual void setComputeType(DataType type) noexcept = 0;
+    virtual DataType getComputeType() const noexcept = 0;
+    virtual bool computeTypeIsSet() const noexcept = 0;
+};
+
+//! Dequantization: y = (x - zeroPoint) * scale, with the scale and zero point laid out
+//! as for IQuantizeLayer. Input types: the IQuantizeLayer output types and kINT32;
+//! output types: kFLOAT, kHALF, kBF16, kDOUBLE.
+class IDequantizeLayer : public ILayer {
+public:
+    virtual int32_t getAxis() const noexcept = 0;
+    virtual void setAxis(int32_t axis) noexcept = 0;
+    virtual bool setBlockShape(const Dims& blockShape) noexcept = 0;
+    virtual Dims getBlockShape() const noexcept = 0;
+    virtual DataType getToType() const noexcept = 0;
+    virtual void setToType(DataType toType) noexcept = 0;
+};
+
+//! kiln extension: reinterprets the bits of each element as another type of the
+//! same bit width (ONNX BitCast); the shape is unchanged.
+class IBitCastLayer : public ILayer {
+public:
+    virtual void setToType(DataType type) noexcept = 0;
+    virtual DataType getToType() const noexcept = 0;
 };
 
 //! One-hot encoding: a new dim of extent `depth` (a scalar tensor; when its value is
@@ -1138,6 +1220,12 @@ public:
     //! A loop / conditional owned by the network (see ILoop, IIfConditional).
     virtual ILoop* addLoop() noexcept = 0;
     virtual IIfConditional* addIfConditional() noexcept = 0;
+    //! Quantizes `input` with `scale` to `outputType` (see IQuantizeLayer).
+    virtual IQuantizeLayer* addQuantize(ITensor& input, ITensor& scale, DataType outputType) noexcept = 0;
+    //! Dequantizes `input` with `scale` to `outputType` (see IDequantizeLayer).
+    virtual IDequantizeLayer* addDequantize(ITensor& input, ITensor& scale, DataType outputType) noexcept = 0;
+    //! kiln extension: reinterprets `input`'s bits as `toType` (see IBitCastLayer).
+    virtual IBitCastLayer* addBitCast(ITensor& input, DataType toType) noexcept = 0;
     //! Scatter (explicit-batch networks only): data and updates share a dtype;
     //! indices are int32/int64.
     virtual IScatterLayer* addScatter(ITensor& data, ITensor& indices, ITensor& updates,

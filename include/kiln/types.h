@@ -17,7 +17,16 @@ typedef struct CUevent_st* cudaEvent_t;
 
 namespace kiln {
 
-//! Element types. The numeric values match TensorRT's nvinfer1::DataType.
+//! Element types. 0..11 are TensorRT's nvinfer1::DataType values (TensorRT 10);
+//! the types after them are kiln's own and carry the ONNX element types that
+//! TensorRT lacks.
+//!
+//! Memory format: every element takes whole bytes. The sub-byte types (kINT4,
+//! kUINT4, kINT2, kUINT2, kFP4) take one byte per element, unpacked: integers
+//! as the sign- or zero-extended value (an int4 -3 is the byte 0xFD), kFP4 as
+//! its 4-bit code in the low bits. Only the low bits of such a byte are read.
+//! (TensorRT packs kINT4/kFP4 two per byte; ONNX files pack them too; kiln's
+//! ONNX parser unpacks them when it reads a model.)
 enum class DataType : int32_t {
     kFLOAT = 0,  //!< 32-bit IEEE float
     kHALF = 1,   //!< 16-bit IEEE float
@@ -25,14 +34,29 @@ enum class DataType : int32_t {
     kINT32 = 3,  //!< signed 32-bit integer
     kBOOL = 4,   //!< 8-bit boolean, 0 or 1
     kUINT8 = 5,  //!< unsigned 8-bit integer
-    kFP8 = 6,    //!< 8-bit float, E4M3
+    kFP8 = 6,    //!< 8-bit float E4M3FN (OCP): bias 7, no infinity, NaN 0x7F/0xFF, max 448
     kBF16 = 7,   //!< bfloat16
     kINT64 = 8,  //!< signed 64-bit integer
+    kINT4 = 9,   //!< signed 4-bit integer [-8, 7], one per byte
+    kFP4 = 10,   //!< 4-bit float E2M1 (OCP MX): values 0, 0.5, 1, 1.5, 2, 3, 4, 6 and negatives; one per byte
+    kE8M0 = 11,  //!< 8-bit exponent E8M0 (OCP MX scale): 2^(bits - 127); 0xFF is NaN; no zero, no sign
+    // kiln-only types (no TensorRT equivalent):
+    kDOUBLE = 12,          //!< 64-bit IEEE float
+    kINT16 = 13,           //!< signed 16-bit integer
+    kUINT16 = 14,          //!< unsigned 16-bit integer
+    kUINT32 = 15,          //!< unsigned 32-bit integer
+    kUINT64 = 16,          //!< unsigned 64-bit integer
+    kFP8E5M2 = 17,         //!< 8-bit float E5M2 (OCP): bias 15, with infinity and NaN, max 57344
+    kFP8E4M3FNUZ = 18,     //!< 8-bit float E4M3FNUZ: bias 8, no infinity, no -0, NaN 0x80, max 240
+    kFP8E5M2FNUZ = 19,     //!< 8-bit float E5M2FNUZ: bias 16, no infinity, no -0, NaN 0x80, max 57344
+    kUINT4 = 20,           //!< unsigned 4-bit integer [0, 15], one per byte
+    kINT2 = 21,            //!< signed 2-bit integer [-2, 1], one per byte
+    kUINT2 = 22,           //!< unsigned 2-bit integer [0, 3], one per byte
 };
 
-//! Size in bytes of one element of `t` (0 for an invalid value).
+//! Size in bytes of one element of `t` as stored (1 for the sub-byte types; 0 for an invalid value).
 size_t dataTypeSize(DataType t) noexcept;
-//! Lower-case name of `t` ("float32", "float16", ...).
+//! Lower-case name of `t` ("float32", "float16", "int4", "fp8e5m2", ...).
 const char* dataTypeName(DataType t) noexcept;
 
 //! Dimensions of a tensor: up to MAX_DIMS extents; -1 marks a dynamic extent.

@@ -5,7 +5,7 @@
 
 namespace kiln::api {
 
-bool validDataType(DataType t) { return ir::dtypeValid(int(t)) && int(t) != int(ir::DType::kF64); }
+bool validDataType(DataType t) { return ir::dtypeValid(int(t)); }
 
 ir::Shape toShape(const Dims& d) {
     if (!dimsValid(d)) return {};

@@ -160,6 +160,9 @@ public:
     IUniqueLayer* addUnique(ITensor& input) noexcept override;
     ILoop* addLoop() noexcept override;
     IIfConditional* addIfConditional() noexcept override;
+    IQuantizeLayer* addQuantize(ITensor& input, ITensor& scale, DataType outputType) noexcept override;
+    IDequantizeLayer* addDequantize(ITensor& input, ITensor& scale, DataType outputType) noexcept override;
+    IBitCastLayer* addBitCast(ITensor& input, DataType toType) noexcept override;
     IScatterLayer* addScatter(ITensor& data, ITensor& indices, ITensor& updates, ScatterMode mode) noexcept override;
     ICumulativeLayer* addCumulative(ITensor& input, ITensor& axis, CumulativeOperation operation, bool exclusive,
                                     bool reverse) noexcept override;

@@ -8,32 +8,101 @@ namespace kiln::ir {
 
 size_t dtypeSize(DType t) {
     switch (t) {
-        case DType::kF32: return 4;
-        case DType::kF16: return 2;
-        case DType::kI8: return 1;
-        case DType::kI32: return 4;
-        case DType::kBool: return 1;
-        case DType::kU8: return 1;
-        case DType::kFP8: return 1;
-        case DType::kBF16: return 2;
-        case DType::kI64: return 8;
-        case DType::kF64: return 8;
+        case DType::kF64:
+        case DType::kI64:
+        case DType::kU64:
+            return 8;
+        case DType::kF32:
+        case DType::kI32:
+        case DType::kU32:
+            return 4;
+        case DType::kF16:
+        case DType::kBF16:
+        case DType::kI16:
+        case DType::kU16:
+            return 2;
+        case DType::kI8:
+        case DType::kU8:
+        case DType::kBool:
+        case DType::kFP8:
+        case DType::kFP8E5M2:
+        case DType::kFP8E4M3FNUZ:
+        case DType::kFP8E5M2FNUZ:
+        case DType::kE8M0:
+        case DType::kI4:
+        case DType::kU4:
+        case DType::kI2:
+        case DType::kU2:
+        case DType::kFP4:
+            return 1;
     }
     return 0;
 }
 
+int dtypeBits(DType t) {
+    switch (t) {
+        case DType::kBool:
+            return 1;
+        case DType::kI2:
+        case DType::kU2:
+            return 2;
+        case DType::kI4:
+        case DType::kU4:
+        case DType::kFP4:
+            return 4;
+        default:
+            return int(dtypeSize(t)) * 8;
+    }
+}
+
 std::string_view dtypeName(DType t) {
     switch (t) {
-        case DType::kF32: return "float32";
-        case DType::kF16: return "float16";
-        case DType::kI8: return "int8";
-        case DType::kI32: return "int32";
-        case DType::kBool: return "bool";
-        case DType::kU8: return "uint8";
-        case DType::kFP8: return "fp8e4m3";
-        case DType::kBF16: return "bfloat16";
-        case DType::kI64: return "int64";
-        case DType::kF64: return "float64";
+        case DType::kF32:
+            return "float32";
+        case DType::kF16:
+            return "float16";
+        case DType::kI8:
+            return "int8";
+        case DType::kI32:
+            return "int32";
+        case DType::kBool:
+            return "bool";
+        case DType::kU8:
+            return "uint8";
+        case DType::kFP8:
+            return "fp8e4m3";
+        case DType::kBF16:
+            return "bfloat16";
+        case DType::kI64:
+            return "int64";
+        case DType::kI4:
+            return "int4";
+        case DType::kFP4:
+            return "fp4e2m1";
+        case DType::kE8M0:
+            return "e8m0";
+        case DType::kF64:
+            return "float64";
+        case DType::kI16:
+            return "int16";
+        case DType::kU16:
+            return "uint16";
+        case DType::kU32:
+            return "uint32";
+        case DType::kU64:
+            return "uint64";
+        case DType::kFP8E5M2:
+            return "fp8e5m2";
+        case DType::kFP8E4M3FNUZ:
+            return "fp8e4m3fnuz";
+        case DType::kFP8E5M2FNUZ:
+            return "fp8e5m2fnuz";
+        case DType::kU4:
+            return "uint4";
+        case DType::kI2:
+            return "int2";
+        case DType::kU2:
+            return "uint2";
     }
     return "invalid";
 }
@@ -41,13 +110,223 @@ std::string_view dtypeName(DType t) {
 bool dtypeValid(int raw) { return raw >= 0 && raw < kNumDTypes; }
 
 bool dtypeIsFloat(DType t) {
-    return t == DType::kF32 || t == DType::kF16 || t == DType::kBF16 || t == DType::kFP8 || t == DType::kF64;
+    switch (t) {
+        case DType::kF32:
+        case DType::kF16:
+        case DType::kBF16:
+        case DType::kF64:
+        case DType::kFP8:
+        case DType::kFP8E5M2:
+        case DType::kFP8E4M3FNUZ:
+        case DType::kFP8E5M2FNUZ:
+        case DType::kFP4:
+        case DType::kE8M0:
+            return true;
+        default:
+            return false;
+    }
 }
 
-bool dtypeIsInteger(DType t) {
-    return t == DType::kI8 || t == DType::kU8 || t == DType::kI32 || t == DType::kI64;
+bool dtypeIsInteger(DType t) { return dtypeValid(int(t)) && !dtypeIsFloat(t) && t != DType::kBool; }
+
+bool dtypeIsSigned(DType t) {
+    switch (t) {
+        case DType::kI8:
+        case DType::kI16:
+        case DType::kI32:
+        case DType::kI64:
+        case DType::kI4:
+        case DType::kI2:
+            return true;
+        default:
+            return dtypeIsFloat(t) && t != DType::kE8M0;
+    }
 }
 
+bool dtypeIsSubByte(DType t) { return dtypeBits(t) < 8 && t != DType::kBool; }
+
+bool dtypeIsArithmeticFloat(DType t) {
+    return t == DType::kF32 || t == DType::kF16 || t == DType::kBF16 || t == DType::kF64;
+}
+
+bool dtypeIsArithmeticInteger(DType t) { return dtypeIsInteger(t) && !dtypeIsSubByte(t); }
+
+bool dtypeIsArithmetic(DType t) { return dtypeIsArithmeticFloat(t) || dtypeIsArithmeticInteger(t); }
+
+// ---------------------------------------------------------------------------
+// Narrow floats.
+
+namespace {
+
+// How a narrow float encodes what IEEE encodes with an all-ones exponent.
+enum class Specials : uint8_t {
+    kIeee,  // all-ones exponent: infinity (mantissa 0) and NaN
+    kFn,    // no infinity; only S.1..1.1..1 is NaN (E4M3FN)
+    kUz,    // no infinity, no -0: the code 1000...0 is the only NaN (FNUZ)
+    kNone,  // no infinity, no NaN (E2M1)
+};
+
+struct Format {
+    int expBits, manBits, bias;
+    Specials specials;
+};
+
+bool formatOf(DType t, Format& f) {
+    switch (t) {
+        case DType::kF16:
+            f = {5, 10, 15, Specials::kIeee};
+            return true;
+        case DType::kBF16:
+            f = {8, 7, 127, Specials::kIeee};
+            return true;
+        case DType::kFP8:
+            f = {4, 3, 7, Specials::kFn};
+            return true;
+        case DType::kFP8E5M2:
+            f = {5, 2, 15, Specials::kIeee};
+            return true;
+        case DType::kFP8E4M3FNUZ:
+            f = {4, 3, 8, Specials::kUz};
+            return true;
+        case DType::kFP8E5M2FNUZ:
+            f = {5, 2, 16, Specials::kUz};
+            return true;
+        case DType::kFP4:
+            f = {2, 1, 1, Specials::kNone};
+            return true;
+        default:
+            return false;
+    }
+}
+
+// Round half to even, independent of the floating-point environment.
+double roundHalfEven(double x) {
+    const double f = std::floor(x);
+    const double d = x - f;
+    if (d > 0.5) return f + 1;
+    if (d < 0.5) return f;
+    return std::fmod(f, 2.0) == 0 ? f : f + 1;
+}
+
+}  // namespace
+
+uint32_t encodeNarrowFloat(DType t, double v, bool saturate) {
+    Format f;
+    if (!formatOf(t, f)) return 0;
+    const uint32_t signBit = 1u << (f.expBits + f.manBits);
+    const uint32_t manMask = (1u << f.manBits) - 1u;
+    const uint32_t expMax = (1u << f.expBits) - 1u;  // all-ones exponent field
+    // Largest finite code and value.
+    uint32_t maxCode;
+    switch (f.specials) {
+        case Specials::kIeee:
+            maxCode = ((expMax - 1u) << f.manBits) | manMask;
+            break;
+        case Specials::kFn:
+            maxCode = (expMax << f.manBits) | (manMask - 1u);
+            break;
+        default:
+            maxCode = (expMax << f.manBits) | manMask;
+            break;
+    }
+    const double maxValue =
+        std::ldexp(double((1u << f.manBits) | (maxCode & manMask)), int(maxCode >> f.manBits) - f.bias - f.manBits);
+    const uint32_t sign = std::signbit(v) ? signBit : 0u;
+    auto nanCode = [&]() -> uint32_t {
+        switch (f.specials) {
+            case Specials::kIeee:
+                return sign | (expMax << f.manBits) | (1u << (f.manBits - 1));
+            case Specials::kFn:
+                return sign | (expMax << f.manBits) | manMask;
+            default:
+                return signBit;  // FNUZ's NaN; E2M1 has none and ONNX's reference gives -0 too
+        }
+    };
+    auto overflow = [&]() -> uint32_t {
+        if (saturate || f.specials == Specials::kNone) return sign | maxCode;
+        if (f.specials == Specials::kIeee) return sign | (expMax << f.manBits);
+        return nanCode();
+    };
+    if (std::isnan(v)) return nanCode();
+    const double a = std::fabs(v);
+    if (std::isinf(a)) return overflow();
+
+    const int emin = 1 - f.bias;  // exponent of the smallest normal
+    uint32_t code;
+    if (a < std::ldexp(1.0, emin)) {
+        // Subnormal range: a multiple of 2^(emin - manBits). Rounding up to
+        // 2^manBits units lands exactly on the smallest normal's code.
+        code = uint32_t(roundHalfEven(std::ldexp(a, f.manBits - emin)));
+    } else {
+        int e;
+        std::frexp(a, &e);
+        --e;                                                     // a = 1.m * 2^e
+        double k = roundHalfEven(std::ldexp(a, f.manBits - e));  // in [2^m, 2^(m+1)]
+        if (k >= double(2u << f.manBits)) {
+            k /= 2;
+            ++e;
+        }
+        if (std::ldexp(k, e - f.manBits) > maxValue) return overflow();
+        code = (uint32_t(e + f.bias) << f.manBits) | (uint32_t(k) & manMask);
+    }
+    if (code == 0 && f.specials == Specials::kUz) return 0;  // no -0
+    return sign | code;
+}
+
+double decodeNarrowFloat(DType t, uint32_t bits) {
+    if (t == DType::kE8M0) {
+        const uint32_t e = bits & 0xffu;
+        return e == 0xffu ? std::numeric_limits<double>::quiet_NaN() : std::ldexp(1.0, int(e) - 127);
+    }
+    Format f;
+    if (!formatOf(t, f)) return 0.0;
+    const uint32_t signBit = 1u << (f.expBits + f.manBits);
+    const uint32_t manMask = (1u << f.manBits) - 1u;
+    const uint32_t expMax = (1u << f.expBits) - 1u;
+    bits &= (signBit << 1) - 1u;
+    const uint32_t exp = (bits >> f.manBits) & expMax, man = bits & manMask;
+    const bool neg = bits & signBit;
+    switch (f.specials) {
+        case Specials::kIeee:
+            if (exp == expMax) {
+                if (man) return std::numeric_limits<double>::quiet_NaN();
+                return neg ? -INFINITY : INFINITY;
+            }
+            break;
+        case Specials::kFn:
+            if (exp == expMax && man == manMask) return std::numeric_limits<double>::quiet_NaN();
+            break;
+        case Specials::kUz:
+            if (bits == signBit) return std::numeric_limits<double>::quiet_NaN();
+            break;
+        case Specials::kNone:
+            break;
+    }
+    const double r = exp == 0 ? std::ldexp(double(man), 1 - f.bias - f.manBits)
+                              : std::ldexp(double(man | (1u << f.manBits)), int(exp) - f.bias - f.manBits);
+    return neg ? -r : r;
+}
+
+uint8_t encodeE8M0(double v, bool saturate, E8M0Rounding mode) {
+    constexpr uint8_t kNaN = 0xff, kMaxCode = 0xfe, kMinCode = 0x00;
+    if (std::isnan(v)) return kNaN;
+    const double a = std::fabs(v);
+    if (std::isinf(a)) return saturate ? kMaxCode : kNaN;
+    if (a == 0) return saturate ? kMinCode : kNaN;
+    int e;
+    const double m = 2 * std::frexp(a, &e);  // a = m * 2^(e-1), m in [1, 2)
+    --e;
+    if (m > 1) {
+        if (mode == E8M0Rounding::kUp || (mode == E8M0Rounding::kNearest && m >= 1.5)) ++e;
+    }
+    const int biased = e + 127;
+    if (biased > 254) return saturate ? kMaxCode : kNaN;
+    if (biased < 0) return saturate ? kMinCode : kNaN;
+    return uint8_t(biased);
+}
+
+// The fast paths for half, used by kernels per element; encodeNarrowFloat /
+// decodeNarrowFloat agree with them (pinned by tests).
 uint16_t floatToHalf(float f) {
     uint32_t x;
     std::memcpy(&x, &f, 4);
@@ -57,17 +336,13 @@ uint16_t floatToHalf(float f) {
         return uint16_t(sign | 0x7c00u | (absx > 0x7f800000u ? 0x200u | ((absx >> 13) & 0x3ffu) : 0u));
     }
     if (absx >= 0x477ff000u) return uint16_t(sign | 0x7c00u);  // rounds to inf
-    if (absx < 0x38800000u) {  // subnormal or zero in half
-        // value = absx as float; half subnormal unit is 2^-24
+    if (absx < 0x38800000u) {                                  // subnormal or zero in half: units of 2^-24
         float a;
         std::memcpy(&a, &absx, 4);
-        const float scaled = a * 16777216.0f;  // 2^24
-        // round half to even
-        float r = std::nearbyint(scaled);
-        return uint16_t(sign | uint32_t(r));
+        return uint16_t(sign | uint32_t(roundHalfEven(double(a) * 16777216.0)));
     }
-    uint32_t mant = absx & 0x7fffffu;
-    uint32_t exp = (absx >> 23) - 127 + 15;
+    const uint32_t mant = absx & 0x7fffffu;
+    const uint32_t exp = (absx >> 23) - 127 + 15;
     uint32_t h = (exp << 10) | (mant >> 13);
     const uint32_t rem = mant & 0x1fffu;
     if (rem > 0x1000u || (rem == 0x1000u && (h & 1u))) ++h;
@@ -80,7 +355,7 @@ float halfToFloat(uint16_t h) {
     const uint32_t mant = h & 0x3ffu;
     uint32_t x;
     if (exp == 0) {
-        float v = std::ldexp(float(mant), -24);
+        const float v = std::ldexp(float(mant), -24);
         return (h & 0x8000u) ? -v : v;
     } else if (exp == 31) {
         x = sign | 0x7f800000u | (mant << 13);
@@ -107,82 +382,156 @@ float bf16ToFloat(uint16_t b) {
     return f;
 }
 
-// E4M3 (OCP FP8): bias 7, no infinities, 0x7f/0xff are NaN, max 448.
-uint8_t floatToFP8E4M3(float f) {
-    if (std::isnan(f)) return 0x7f;
-    const uint8_t sign = std::signbit(f) ? 0x80 : 0;
-    float a = std::fabs(f);
-    if (a >= 464.0f) return uint8_t(sign | 0x7e);  // saturate to 448
-    if (a < std::ldexp(1.0f, -10)) {               // below half the smallest subnormal
-        return sign;
-    }
-    int e;
-    std::frexp(a, &e);  // a = m * 2^e, m in [0.5,1)
-    int exp = e - 1;    // a = 1.x * 2^exp
-    if (exp < -6) {     // subnormal: unit 2^-9
-        int m = int(std::nearbyint(a * 512.0f));
-        if (m >= 8) return uint8_t(sign | 0x08);  // rounded up to the smallest normal
-        return uint8_t(sign | m);
-    }
-    float mant = a / std::ldexp(1.0f, exp) - 1.0f;  // [0,1)
-    int m = int(std::nearbyint(mant * 8.0f));
-    if (m == 8) {
-        m = 0;
-        ++exp;
-    }
-    if (exp > 8 || (exp == 8 && m > 6)) return uint8_t(sign | 0x7e);
-    return uint8_t(sign | ((exp + 7) << 3) | m);
+uint8_t floatToFP8E4M3(float f) { return uint8_t(encodeNarrowFloat(DType::kFP8, f, true)); }
+
+float fp8E4M3ToFloat(uint8_t v) { return float(decodeNarrowFloat(DType::kFP8, v)); }
+
+// ---------------------------------------------------------------------------
+
+namespace {
+
+template <typename T>
+T load(const void* data, int64_t i) {
+    T v;
+    std::memcpy(&v, static_cast<const uint8_t*>(data) + i * int64_t(sizeof(T)), sizeof(T));
+    return v;
 }
 
-float fp8E4M3ToFloat(uint8_t v) {
-    const bool neg = v & 0x80;
-    const int exp = (v >> 3) & 0xf;
-    const int mant = v & 7;
-    float r;
-    if (exp == 15 && mant == 7) return std::nanf("");
-    if (exp == 0) r = std::ldexp(float(mant), -9);
-    else r = std::ldexp(1.0f + mant / 8.0f, exp - 7);
-    return neg ? -r : r;
+template <typename T>
+void store(void* data, int64_t i, T v) {
+    std::memcpy(static_cast<uint8_t*>(data) + i * int64_t(sizeof(T)), &v, sizeof(T));
 }
+
+// Truncates toward zero and saturates to [lo, hi]; NaN -> 0.
+double saturateTrunc(double v, double lo, double hi) {
+    if (std::isnan(v)) return 0;
+    return v <= lo ? lo : v >= hi ? hi : std::trunc(v);
+}
+
+template <typename T>
+T saturateCast(double v) {
+    const double lo = double(std::numeric_limits<T>::lowest());
+    const double hi = double(std::numeric_limits<T>::max());
+    if (std::isnan(v)) return T(0);
+    // hi may round up past T's range in double (int64, uint64): compare first.
+    return v <= lo ? std::numeric_limits<T>::lowest() : v >= hi ? std::numeric_limits<T>::max() : T(v);
+}
+
+}  // namespace
 
 double loadAsDouble(const void* data, DType t, int64_t i) {
+    const auto* b = static_cast<const uint8_t*>(data);
     switch (t) {
-        case DType::kF32: return static_cast<const float*>(data)[i];
-        case DType::kF16: return halfToFloat(static_cast<const uint16_t*>(data)[i]);
-        case DType::kBF16: return bf16ToFloat(static_cast<const uint16_t*>(data)[i]);
-        case DType::kFP8: return fp8E4M3ToFloat(static_cast<const uint8_t*>(data)[i]);
-        case DType::kI8: return static_cast<const int8_t*>(data)[i];
-        case DType::kU8: return static_cast<const uint8_t*>(data)[i];
-        case DType::kBool: return static_cast<const uint8_t*>(data)[i] ? 1.0 : 0.0;
-        case DType::kI32: return static_cast<const int32_t*>(data)[i];
-        case DType::kI64: return double(static_cast<const int64_t*>(data)[i]);
-        case DType::kF64: return static_cast<const double*>(data)[i];
+        case DType::kF32:
+            return load<float>(data, i);
+        case DType::kF64:
+            return load<double>(data, i);
+        case DType::kF16:
+            return halfToFloat(load<uint16_t>(data, i));
+        case DType::kBF16:
+            return bf16ToFloat(load<uint16_t>(data, i));
+        case DType::kFP8:
+        case DType::kFP8E5M2:
+        case DType::kFP8E4M3FNUZ:
+        case DType::kFP8E5M2FNUZ:
+        case DType::kE8M0:
+            return decodeNarrowFloat(t, b[i]);
+        case DType::kFP4:
+            return decodeNarrowFloat(t, b[i] & 0xfu);
+        case DType::kI8:
+            return int8_t(b[i]);
+        case DType::kU8:
+            return b[i];
+        case DType::kBool:
+            return b[i] ? 1.0 : 0.0;
+        case DType::kI16:
+            return load<int16_t>(data, i);
+        case DType::kU16:
+            return load<uint16_t>(data, i);
+        case DType::kI32:
+            return load<int32_t>(data, i);
+        case DType::kU32:
+            return load<uint32_t>(data, i);
+        case DType::kI64:
+            return double(load<int64_t>(data, i));
+        case DType::kU64:
+            return double(load<uint64_t>(data, i));
+        case DType::kI4:
+            return signExtendLowBits(b[i], 4);
+        case DType::kU4:
+            return zeroExtendLowBits(b[i], 4);
+        case DType::kI2:
+            return signExtendLowBits(b[i], 2);
+        case DType::kU2:
+            return zeroExtendLowBits(b[i], 2);
     }
     return 0.0;
 }
 
-namespace {
-template <typename T>
-T saturateCast(double v) {
-    if (std::isnan(v)) return T(0);
-    const double lo = double(std::numeric_limits<T>::lowest());
-    const double hi = double(std::numeric_limits<T>::max());
-    return v <= lo ? std::numeric_limits<T>::lowest() : v >= hi ? std::numeric_limits<T>::max() : T(v);
-}
-}  // namespace
-
 void storeFromDouble(void* data, DType t, int64_t i, double v) {
+    auto* b = static_cast<uint8_t*>(data);
     switch (t) {
-        case DType::kF32: static_cast<float*>(data)[i] = float(v); break;
-        case DType::kF16: static_cast<uint16_t*>(data)[i] = floatToHalf(float(v)); break;
-        case DType::kBF16: static_cast<uint16_t*>(data)[i] = floatToBF16(float(v)); break;
-        case DType::kFP8: static_cast<uint8_t*>(data)[i] = floatToFP8E4M3(float(v)); break;
-        case DType::kI8: static_cast<int8_t*>(data)[i] = saturateCast<int8_t>(v); break;
-        case DType::kU8: static_cast<uint8_t*>(data)[i] = saturateCast<uint8_t>(v); break;
-        case DType::kBool: static_cast<uint8_t*>(data)[i] = v != 0.0 ? 1 : 0; break;
-        case DType::kI32: static_cast<int32_t*>(data)[i] = saturateCast<int32_t>(v); break;
-        case DType::kI64: static_cast<int64_t*>(data)[i] = saturateCast<int64_t>(v); break;
-        case DType::kF64: static_cast<double*>(data)[i] = v; break;
+        case DType::kF32:
+            store(data, i, float(v));
+            break;
+        case DType::kF64:
+            store(data, i, v);
+            break;
+        case DType::kF16:
+            store(data, i, uint16_t(encodeNarrowFloat(t, v, false)));
+            break;
+        case DType::kBF16:
+            store(data, i, uint16_t(encodeNarrowFloat(t, v, false)));
+            break;
+        case DType::kFP8:
+        case DType::kFP8E5M2:
+        case DType::kFP8E4M3FNUZ:
+        case DType::kFP8E5M2FNUZ:
+        case DType::kFP4:
+            b[i] = uint8_t(encodeNarrowFloat(t, v, true));
+            break;
+        case DType::kE8M0:
+            b[i] = encodeE8M0(v, true, E8M0Rounding::kNearest);
+            break;
+        case DType::kI8:
+            b[i] = uint8_t(saturateCast<int8_t>(v));
+            break;
+        case DType::kU8:
+            b[i] = saturateCast<uint8_t>(v);
+            break;
+        case DType::kBool:
+            b[i] = v != 0.0 ? 1 : 0;
+            break;
+        case DType::kI16:
+            store(data, i, saturateCast<int16_t>(v));
+            break;
+        case DType::kU16:
+            store(data, i, saturateCast<uint16_t>(v));
+            break;
+        case DType::kI32:
+            store(data, i, saturateCast<int32_t>(v));
+            break;
+        case DType::kU32:
+            store(data, i, saturateCast<uint32_t>(v));
+            break;
+        case DType::kI64:
+            store(data, i, saturateCast<int64_t>(v));
+            break;
+        case DType::kU64:
+            store(data, i, saturateCast<uint64_t>(v));
+            break;
+        case DType::kI4:
+            b[i] = uint8_t(int8_t(saturateTrunc(v, -8, 7)));
+            break;
+        case DType::kU4:
+            b[i] = uint8_t(saturateTrunc(v, 0, 15));
+            break;
+        case DType::kI2:
+            b[i] = uint8_t(int8_t(saturateTrunc(v, -2, 1)));
+            break;
+        case DType::kU2:
+            b[i] = uint8_t(saturateTrunc(v, 0, 3));
+            break;
     }
 }
 

@@ -19,6 +19,7 @@ const std::vector<OpSchema>& allOpSchemas() {
         registerUnique(t);
         registerNms(t);
         registerControlFlowOps(t);
+        registerQuantizeOps(t);
         registerFusedConvolutionOps(t);
         registerNNOps(t);
         registerGridSampleOp(t);

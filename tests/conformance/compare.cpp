@@ -7,8 +7,10 @@
 //     blocked GEMM) sum in a different order than numpy, and values that should
 //     be ~0 (e.g. sin(pi)) then differ by a few ULPs of the larger addends.
 //   float16: rtol 1e-2, atol 1e-3; bfloat16: rtol 2e-2, atol 1e-2 (8-bit mantissa).
-//   integers and bool: exact.
+//   integers, bool and the 8- and 4-bit float types: exact (their reference
+//     values come from one rounding that kiln must reproduce).
 // NaN must meet NaN at the same position, and an infinity the same infinity.
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <limits>
@@ -141,6 +143,18 @@ bool convertTensor(const tool::TensorData& in, ElemType type, tool::TensorData& 
             case ElemType::kI64: put(out.bytes, i, sat<int64_t>(d)); break;
             case ElemType::kU64: put(out.bytes, i, sat<uint64_t>(d)); break;
             case ElemType::kBool: put(out.bytes, i, static_cast<uint8_t>(d != 0)); break;
+            case ElemType::kI4: put(out.bytes, i, sat<int8_t>(std::clamp(d, -8.0, 7.0))); break;
+            case ElemType::kU4: put(out.bytes, i, sat<uint8_t>(std::clamp(d, 0.0, 15.0))); break;
+            case ElemType::kI2: put(out.bytes, i, sat<int8_t>(std::clamp(d, -2.0, 1.0))); break;
+            case ElemType::kU2: put(out.bytes, i, sat<uint8_t>(std::clamp(d, 0.0, 3.0))); break;
+            case ElemType::kF8E4M3FN:
+            case ElemType::kF8E4M3FNUZ:
+            case ElemType::kF8E5M2:
+            case ElemType::kF8E5M2FNUZ:
+            case ElemType::kF8E8M0:
+            case ElemType::kF4E2M1:
+                error = std::string("no conversion to ") + tool::elemTypeName(type);
+                return false;
         }
     }
     return true;

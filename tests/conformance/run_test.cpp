@@ -46,25 +46,36 @@ bool toElem(DataType t, ElemType& e) {
         case DataType::kINT32: e = ElemType::kI32; return true;
         case DataType::kBOOL: e = ElemType::kBool; return true;
         case DataType::kUINT8: e = ElemType::kU8; return true;
+        case DataType::kFP8: e = ElemType::kF8E4M3FN; return true;
         case DataType::kBF16: e = ElemType::kBF16; return true;
         case DataType::kINT64: e = ElemType::kI64; return true;
-        default: return false;  // kFP8: no file type to compare with
+        case DataType::kINT4: e = ElemType::kI4; return true;
+        case DataType::kFP4: e = ElemType::kF4E2M1; return true;
+        case DataType::kE8M0: e = ElemType::kF8E8M0; return true;
+        case DataType::kDOUBLE: e = ElemType::kF64; return true;
+        case DataType::kINT16: e = ElemType::kI16; return true;
+        case DataType::kUINT16: e = ElemType::kU16; return true;
+        case DataType::kUINT32: e = ElemType::kU32; return true;
+        case DataType::kUINT64: e = ElemType::kU64; return true;
+        case DataType::kFP8E5M2: e = ElemType::kF8E5M2; return true;
+        case DataType::kFP8E4M3FNUZ: e = ElemType::kF8E4M3FNUZ; return true;
+        case DataType::kFP8E5M2FNUZ: e = ElemType::kF8E5M2FNUZ; return true;
+        case DataType::kUINT4: e = ElemType::kU4; return true;
+        case DataType::kINT2: e = ElemType::kI2; return true;
+        case DataType::kUINT2: e = ElemType::kU2; return true;
     }
+    return false;
 }
 
 bool isInt(ElemType t) {
     return t == ElemType::kI8 || t == ElemType::kU8 || t == ElemType::kI16 || t == ElemType::kU16 ||
            t == ElemType::kI32 || t == ElemType::kU32 || t == ElemType::kI64 || t == ElemType::kU64;
 }
-bool isFloat(ElemType t) {
-    return t == ElemType::kF32 || t == ElemType::kF16 || t == ElemType::kBF16 || t == ElemType::kF64;
-}
-// kiln has no float64/int16/uint32/... I/O, so an engine may carry a test's
-// tensor in a related type (float64 as float32, int64 as int32, as TensorRT's
-// parser does). Such pairs are converted; float vs integer vs bool never is.
-bool compatible(ElemType a, ElemType b) {
-    return a == b || (isInt(a) && isInt(b)) || (isFloat(a) && isFloat(b));
-}
+// kiln has every ONNX element type but string and complex, so an engine's I/O
+// type equals the test's; only integer widths may differ (an engine may carry
+// an int64 index tensor as int32, as TensorRT's parser does), and such pairs
+// are converted. A float type never stands in for another.
+bool compatible(ElemType a, ElemType b) { return a == b || (isInt(a) && isInt(b)); }
 
 bool toDims(const std::vector<int64_t>& shape, Dims& d) {
     if (shape.size() > static_cast<size_t>(Dims::MAX_DIMS)) return false;

@@ -4,6 +4,7 @@
 
 #include <cmath>
 #include <cstdint>
+#include <cstring>
 #include <functional>
 #include <limits>
 
@@ -293,4 +294,75 @@ TEST(ElementWise, ShapeInferencePropagatesUnknownDims) {
     // An absent input is an error, not a crash.
     n.inputs = {0, -1};
     EXPECT_FALSE(ir::inferNode(n, {{DType::kF32, {3}, nullptr}, {}}, out).ok());
+}
+
+TEST(ElementWise, WiderIntegerTypesAndFloat64) {
+    // int16 / uint16 / uint32 / uint64 arithmetic wraps; uint16 products exceed int.
+    auto r = ew("prod", TestTensor::fromDoubles(DType::kU16, {2}, {65535, 300}),
+                TestTensor::fromDoubles(DType::kU16, {2}, {65535, 300}));
+    ASSERT_TRUE(r.status.ok()) << r.status.message();
+    EXPECT_EQ(r.outputs[0].toInts(), (std::vector<int64_t>{1, (300 * 300) % 65536}));
+    r = ew("sub", TestTensor::fromDoubles(DType::kU32, {2}, {1, 10}), TestTensor::fromDoubles(DType::kU32, {2}, {2, 3}));
+    ASSERT_TRUE(r.status.ok());
+    EXPECT_EQ(r.outputs[0].toInts(), (std::vector<int64_t>{4294967295, 7}));
+    r = ew("div", TestTensor::fromDoubles(DType::kI16, {3}, {-7, 7, -32768}), TestTensor::fromDoubles(DType::kI16, {3}, {2, 0, -1}));
+    ASSERT_TRUE(r.status.ok());
+    EXPECT_EQ(r.outputs[0].toInts(), (std::vector<int64_t>{-3, 0, -32768}));
+    // uint64 beyond int64: 2^63 + 1 compares greater than 1 and max picks it.
+    TestTensor u = TestTensor::fromDoubles(DType::kU64, {2}, {0, 1});
+    const uint64_t big = (uint64_t(1) << 63) + 1;
+    std::memcpy(u.bytes.data(), &big, 8);
+    r = ew("max", u, TestTensor::fromDoubles(DType::kU64, {1}, {5}));
+    ASSERT_TRUE(r.status.ok());
+    uint64_t got[2];
+    std::memcpy(got, r.outputs[0].bytes.data(), 16);
+    EXPECT_EQ(got[0], big);
+    EXPECT_EQ(got[1], 5u);
+    r = ew("greater", u, TestTensor::fromDoubles(DType::kU64, {1}, {1}));
+    ASSERT_TRUE(r.status.ok());
+    EXPECT_EQ(r.outputs[0].toInts(), (std::vector<int64_t>{1, 0}));
+    // float64 keeps double precision.
+    r = ew("sum", TestTensor::fromDoubles(DType::kF64, {1}, {1}), TestTensor::fromDoubles(DType::kF64, {1}, {1e-12}));
+    ASSERT_TRUE(r.status.ok());
+    EXPECT_EQ(r.outputs[0].toDoubles()[0], 1 + 1e-12);
+    r = ew("pow", TestTensor::fromDoubles(DType::kF64, {2}, {2, 9}), TestTensor::fromDoubles(DType::kF64, {2}, {0.5, 0.5}));
+    ASSERT_TRUE(r.status.ok());
+    EXPECT_CLOSE(r.outputs[0].toDoubles(), (std::vector<double>{std::sqrt(2.0), 3}), 1e-15, 0);
+}
+
+TEST(ElementWise, BitwiseOnIntegersAndShifts) {
+    const auto a = TestTensor::fromDoubles(DType::kU8, {2, 2}, {0xf0, 0x0f, 0xaa, 0xff});
+    const auto b = TestTensor::fromDoubles(DType::kU8, {2}, {0x3c, 0x01});
+    const std::vector<std::pair<std::string, std::vector<int64_t>>> cases = {
+        {"and", {0x30, 0x01, 0x28, 0x01}}, {"or", {0xfc, 0x0f, 0xbe, 0xff}}, {"xor", {0xcc, 0x0e, 0x96, 0xfe}}};
+    for (const auto& [op, want] : cases) {
+        auto r = ew(op, a, b);
+        ASSERT_TRUE(r.status.ok()) << op << ": " << r.status.message();
+        EXPECT_EQ(r.outputs[0].dtype, DType::kU8);
+        EXPECT_EQ(r.outputs[0].toInts(), want) << op;
+    }
+    // Signed integers are bitwise too (two's complement).
+    auto r = ew("and", TestTensor::fromDoubles(DType::kI16, {2}, {-1, -256}), TestTensor::fromDoubles(DType::kI16, {2}, {0x1234, 0x1ff}));
+    ASSERT_TRUE(r.status.ok());
+    EXPECT_EQ(r.outputs[0].toInts(), (std::vector<int64_t>{0x1234, 0x100}));
+    // Shifts: by the width or more give 0.
+    const auto x = TestTensor::fromDoubles(DType::kU8, {4}, {16, 4, 1, 255});
+    const auto s = TestTensor::fromDoubles(DType::kU8, {4}, {1, 2, 8, 7});
+    r = ew("shift_left", x, s);
+    ASSERT_TRUE(r.status.ok()) << r.status.message();
+    EXPECT_EQ(r.outputs[0].toInts(), (std::vector<int64_t>{32, 16, 0, 128}));
+    r = ew("shift_right", x, s);
+    ASSERT_TRUE(r.status.ok());
+    EXPECT_EQ(r.outputs[0].toInts(), (std::vector<int64_t>{8, 1, 0, 1}));
+    TestTensor x64 = TestTensor::fromDoubles(DType::kU64, {2}, {1, 1});
+    r = ew("shift_left", x64, TestTensor::fromDoubles(DType::kU64, {2}, {63, 64}));
+    ASSERT_TRUE(r.status.ok());
+    uint64_t got[2];
+    std::memcpy(got, r.outputs[0].bytes.data(), 16);
+    EXPECT_EQ(got[0], uint64_t(1) << 63);
+    EXPECT_EQ(got[1], 0u);
+    // Shifts need unsigned integers; narrow storage types are refused everywhere.
+    EXPECT_FALSE(ew("shift_left", TestTensor::i32({1}, {1}), TestTensor::i32({1}, {1})).status.ok());
+    EXPECT_FALSE(ew("sum", TestTensor::fromDoubles(DType::kI4, {1}, {1}), TestTensor::fromDoubles(DType::kI4, {1}, {1})).status.ok());
+    EXPECT_FALSE(ew("less", TestTensor::fromDoubles(DType::kFP8E5M2, {1}, {1}), TestTensor::fromDoubles(DType::kFP8E5M2, {1}, {1})).status.ok());
 }

@@ -187,3 +187,22 @@ TEST(Unary, Errors) {
     EXPECT_FALSE(r.status.ok());
     EXPECT_NE(r.status.message().find("cube"), std::string::npos);
 }
+
+TEST(Unary, BitwiseNotOnIntegersAndNewTypes) {
+    auto r = un("not", TestTensor::fromDoubles(DType::kU8, {3}, {0, 0x0f, 0xff}));
+    ASSERT_TRUE(r.status.ok()) << r.status.message();
+    EXPECT_EQ(r.outputs[0].dtype, DType::kU8);
+    EXPECT_EQ(r.outputs[0].toInts(), (std::vector<int64_t>{0xff, 0xf0, 0}));
+    r = un("not", TestTensor::i32({3}, {0, -1, 5}));
+    ASSERT_TRUE(r.status.ok());
+    EXPECT_EQ(r.outputs[0].toInts(), (std::vector<int64_t>{-1, 0, -6}));
+    r = un("neg", TestTensor::fromDoubles(DType::kI16, {2}, {-32768, 5}));
+    ASSERT_TRUE(r.status.ok());
+    EXPECT_EQ(r.outputs[0].toInts(), (std::vector<int64_t>{-32768, -5}));
+    r = un("abs", TestTensor::fromDoubles(DType::kU32, {1}, {4000000000.0}));
+    ASSERT_TRUE(r.status.ok());
+    EXPECT_EQ(r.outputs[0].toInts(), (std::vector<int64_t>{4000000000}));
+    EXPECT_FALSE(un("neg", TestTensor::fromDoubles(DType::kU64, {1}, {1})).status.ok());
+    EXPECT_FALSE(un("not", TestTensor::fromDoubles(DType::kI4, {1}, {1})).status.ok());
+    EXPECT_FALSE(un("exp", TestTensor::fromDoubles(DType::kE8M0, {1}, {1})).status.ok());
+}

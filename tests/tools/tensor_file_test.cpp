@@ -598,8 +598,8 @@ TEST(TensorFile, ProtoErrorsNameTheProblem) {
     }
     {
         Proto p;
-        p.dims({1}).varint(2, 17).len(9, Bytes(1));
-        EXPECT_NE(pbError(p.bytes).find("unsupported data_type 17 (FLOAT8E4M3FN)"), std::string::npos);
+        p.dims({1}).varint(2, 14).len(9, Bytes(8));
+        EXPECT_NE(pbError(p.bytes).find("unsupported data_type 14 (COMPLEX64)"), std::string::npos);
         Proto q;
         q.dims({1}).len(9, Bytes(4));
         EXPECT_NE(pbError(q.bytes).find("UNDEFINED"), std::string::npos);
@@ -754,5 +754,84 @@ TEST(TensorFile, RandomGarbageNeverCrashes) {
         Bytes b = seeds[rng() % seeds.size()];
         for (int m = 1 + static_cast<int>(rng() % 3); m > 0; --m) b[rng() % b.size()] = static_cast<uint8_t>(rng());
         check(b);
+    }
+}
+
+// The narrow ONNX types: float8 codes one per byte (raw_data or int32_data), the
+// sub-byte types packed low bits first (raw_data, or int32_data holding one
+// packed byte per entry) and unpacked to one element per byte.
+TEST(TensorFile, ProtoNarrowTypes) {
+    {
+        Proto p;
+        p.dims({3}).varint(2, 17).len(9, Bytes{0x38, 0x7f, 0xd0});
+        const auto v = pbValues(p.bytes, ElemType::kF8E4M3FN);
+        ASSERT_EQ(v.size(), 3u);
+        EXPECT_EQ(v[0], 1.0);
+        EXPECT_TRUE(std::isnan(v[1]));
+        EXPECT_EQ(v[2], -8.0);
+        Proto q;
+        q.dims({2}).varint(2, 18).packedVarints(5, {0x80, 0x7f});
+        const auto u = pbValues(q.bytes, ElemType::kF8E4M3FNUZ);
+        EXPECT_TRUE(std::isnan(u[0]));
+        EXPECT_EQ(u[1], 240.0);
+    }
+    {
+        Proto p;
+        p.dims({4}).varint(2, 19).len(9, Bytes{0x7c, 0xfc, 0x7b, 0x01});
+        EXPECT_EQ(pbValues(p.bytes, ElemType::kF8E5M2),
+                  (std::vector<double>{INFINITY, -INFINITY, 57344, 0x1p-16}));
+        Proto q;
+        q.dims({2}).varint(2, 24).len(9, Bytes{0x7f, 0x82});
+        EXPECT_EQ(pbValues(q.bytes, ElemType::kF8E8M0), (std::vector<double>{1, 8}));
+    }
+    {
+        // int4 [7, -8, -1] packed as 0x87 0x0f (the last high nibble is padding).
+        Proto p;
+        p.dims({3}).varint(2, 22).len(9, Bytes{0x87, 0x0f});
+        TensorData t;
+        std::string err;
+        ASSERT_TRUE(parsePb(p.bytes, t, err)) << err;
+        EXPECT_EQ(t.type, ElemType::kI4);
+        EXPECT_EQ(t.bytes, (Bytes{0x07, 0xf8, 0xff}));
+        EXPECT_EQ(toDoubles(t), (std::vector<double>{7, -8, -1}));
+        // uint2 from int32_data: 0xe4 = 3,2,1,0 from the high bits down.
+        Proto q;
+        q.dims({5}).varint(2, 25).packedVarints(5, {0xe4, 0x01});
+        EXPECT_EQ(pbValues(q.bytes, ElemType::kU2), (std::vector<double>{0, 1, 2, 3, 1}));
+        Proto r;
+        r.dims({3}).varint(2, 26).packedVarints(5, {0x39});
+        EXPECT_EQ(pbValues(r.bytes, ElemType::kI2), (std::vector<double>{1, -2, -1}));
+        // fp4 codes 1 (0.5) and 0xa (-1).
+        Proto f;
+        f.dims({2}).varint(2, 23).len(9, Bytes{0xa1});
+        EXPECT_EQ(pbValues(f.bytes, ElemType::kF4E2M1), (std::vector<double>{0.5, -1}));
+    }
+    {
+        // Packed sizes are checked.
+        Proto p;
+        p.dims({3}).varint(2, 21).len(9, Bytes{0x12});
+        EXPECT_NE(pbError(p.bytes).find("packed"), std::string::npos);
+        Proto q;
+        q.dims({2}).varint(2, 21).packedVarints(5, {0x112});
+        EXPECT_NE(pbError(q.bytes).find("not a packed byte"), std::string::npos);
+    }
+    // Writing packs them again; reading unpacks to the same canonical bytes.
+    TempDir dir;
+    const std::pair<ElemType, Bytes> cases[] = {
+        {ElemType::kI4, {0x07, 0xf8, 0xff, 0x00, 0x01}}, {ElemType::kU4, {15, 0, 9}},
+        {ElemType::kI2, {0x01, 0xfe, 0xff, 0x00, 0x01}}, {ElemType::kU2, {3, 2, 1, 0, 3, 3, 3}},
+        {ElemType::kF4E2M1, {0xf, 0x8, 0x1}},           {ElemType::kF8E5M2FNUZ, {0x80, 0x01, 0xff}},
+    };
+    for (const auto& [type, bytes] : cases) {
+        SCOPED_TRACE(elemTypeName(type));
+        TensorData t{type, {int64_t(bytes.size())}, bytes, "n"};
+        const std::string path = (dir.path / "n.pb").string();
+        std::string err;
+        ASSERT_TRUE(writeTensorProto(path, t, err)) << err;
+        TensorData back;
+        ASSERT_TRUE(readTensorFile(path, back, err)) << err;
+        EXPECT_EQ(back.type, type);
+        EXPECT_EQ(back.bytes, bytes);
+        EXPECT_FALSE(writeNpy((dir.path / "n.npy").string(), t, err));  // npy has no such dtype
     }
 }

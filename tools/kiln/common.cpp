@@ -160,24 +160,29 @@ Dims shapeToDims(const std::vector<int64_t>& shape) {
 
 std::optional<tool::ElemType> elemTypeOf(DataType t) {
     switch (t) {
-        case DataType::kFLOAT:
-            return tool::ElemType::kF32;
-        case DataType::kHALF:
-            return tool::ElemType::kF16;
-        case DataType::kINT8:
-            return tool::ElemType::kI8;
-        case DataType::kINT32:
-            return tool::ElemType::kI32;
-        case DataType::kBOOL:
-            return tool::ElemType::kBool;
-        case DataType::kUINT8:
-            return tool::ElemType::kU8;
-        case DataType::kBF16:
-            return tool::ElemType::kBF16;
-        case DataType::kINT64:
-            return tool::ElemType::kI64;
-        case DataType::kFP8:
-            return std::nullopt;
+        case DataType::kFLOAT: return tool::ElemType::kF32;
+        case DataType::kHALF: return tool::ElemType::kF16;
+        case DataType::kINT8: return tool::ElemType::kI8;
+        case DataType::kINT32: return tool::ElemType::kI32;
+        case DataType::kBOOL: return tool::ElemType::kBool;
+        case DataType::kUINT8: return tool::ElemType::kU8;
+        case DataType::kFP8: return tool::ElemType::kF8E4M3FN;
+        case DataType::kBF16: return tool::ElemType::kBF16;
+        case DataType::kINT64: return tool::ElemType::kI64;
+        case DataType::kINT4: return tool::ElemType::kI4;
+        case DataType::kFP4: return tool::ElemType::kF4E2M1;
+        case DataType::kE8M0: return tool::ElemType::kF8E8M0;
+        case DataType::kDOUBLE: return tool::ElemType::kF64;
+        case DataType::kINT16: return tool::ElemType::kI16;
+        case DataType::kUINT16: return tool::ElemType::kU16;
+        case DataType::kUINT32: return tool::ElemType::kU32;
+        case DataType::kUINT64: return tool::ElemType::kU64;
+        case DataType::kFP8E5M2: return tool::ElemType::kF8E5M2;
+        case DataType::kFP8E4M3FNUZ: return tool::ElemType::kF8E4M3FNUZ;
+        case DataType::kFP8E5M2FNUZ: return tool::ElemType::kF8E5M2FNUZ;
+        case DataType::kUINT4: return tool::ElemType::kU4;
+        case DataType::kINT2: return tool::ElemType::kI2;
+        case DataType::kUINT2: return tool::ElemType::kU2;
     }
     return std::nullopt;
 }

@@ -185,9 +185,8 @@ const char* descrFor(ElemType type) {
         case ElemType::kI64: return "<i8";
         case ElemType::kU64: return "<u8";
         case ElemType::kBool: return "|b1";
-        case ElemType::kBF16: return nullptr;
+        default: return nullptr;  // bfloat16, float8, sub-byte: no npy dtype
     }
-    return nullptr;
 }
 
 uint32_t readLe(const uint8_t* p, size_t n) {

@@ -79,7 +79,46 @@ bool fillRandom(DataType type, void* dst, size_t count, uint32_t seed) {
             fillInts<int64_t>(dst, count, rng, 10);
             return true;
         case DataType::kBOOL:
+        case DataType::kUINT2:
             fillInts<uint8_t>(dst, count, rng, 2);
+            return true;
+        case DataType::kDOUBLE:
+            for (size_t i = 0; i < count; ++i) {
+                const double v = unitFloat(rng);
+                std::memcpy(bytes + i * 8, &v, 8);
+            }
+            return true;
+        case DataType::kINT16:
+            fillInts<int16_t>(dst, count, rng, 10);
+            return true;
+        case DataType::kUINT16:
+            fillInts<uint16_t>(dst, count, rng, 10);
+            return true;
+        case DataType::kUINT32:
+            fillInts<uint32_t>(dst, count, rng, 10);
+            return true;
+        case DataType::kUINT64:
+            fillInts<uint64_t>(dst, count, rng, 10);
+            return true;
+        case DataType::kINT4:
+        case DataType::kUINT4:
+            fillInts<uint8_t>(dst, count, rng, 8);  // 0..7: valid for both
+            return true;
+        case DataType::kINT2:
+            fillInts<uint8_t>(dst, count, rng, 2);  // 0..1
+            return true;
+        case DataType::kFP8E5M2:
+        case DataType::kFP8E4M3FNUZ:
+        case DataType::kFP8E5M2FNUZ:
+            // Exponent field well below the top and sign kept apart from the
+            // FNUZ NaN code (0x80): small finite values only.
+            for (size_t i = 0; i < count; ++i) bytes[i] = uint8_t((rng() & 0x80u) | (1u + rng() % 0x3fu));
+            return true;
+        case DataType::kFP4:
+            fillInts<uint8_t>(dst, count, rng, 16);  // every code is finite
+            return true;
+        case DataType::kE8M0:
+            for (size_t i = 0; i < count; ++i) bytes[i] = uint8_t(124 + rng() % 8);  // 2^-3 .. 2^4
             return true;
     }
     return false;

@@ -7,6 +7,7 @@
 #include <bit>
 #include <cctype>
 #include <cerrno>
+#include <cmath>
 #include <cstdio>
 #include <cstring>
 #include <limits>
@@ -20,36 +21,97 @@ size_t elemSize(ElemType type) {
     switch (type) {
         case ElemType::kF64:
         case ElemType::kI64:
-        case ElemType::kU64: return 8;
+        case ElemType::kU64:
+            return 8;
         case ElemType::kF32:
         case ElemType::kI32:
-        case ElemType::kU32: return 4;
+        case ElemType::kU32:
+            return 4;
         case ElemType::kF16:
         case ElemType::kBF16:
         case ElemType::kI16:
-        case ElemType::kU16: return 2;
+        case ElemType::kU16:
+            return 2;
         case ElemType::kI8:
         case ElemType::kU8:
-        case ElemType::kBool: return 1;
+        case ElemType::kBool:
+        case ElemType::kF8E4M3FN:
+        case ElemType::kF8E4M3FNUZ:
+        case ElemType::kF8E5M2:
+        case ElemType::kF8E5M2FNUZ:
+        case ElemType::kF8E8M0:
+        case ElemType::kF4E2M1:
+        case ElemType::kI4:
+        case ElemType::kU4:
+        case ElemType::kI2:
+        case ElemType::kU2:
+            return 1;
     }
     return 0;
 }
 
+int packedBits(ElemType type) {
+    switch (type) {
+        case ElemType::kF4E2M1:
+        case ElemType::kI4:
+        case ElemType::kU4:
+            return 4;
+        case ElemType::kI2:
+        case ElemType::kU2:
+            return 2;
+        default:
+            return 0;
+    }
+}
+
 const char* elemTypeName(ElemType type) {
     switch (type) {
-        case ElemType::kF32: return "f32";
-        case ElemType::kF16: return "f16";
-        case ElemType::kBF16: return "bf16";
-        case ElemType::kF64: return "f64";
-        case ElemType::kI8: return "i8";
-        case ElemType::kU8: return "u8";
-        case ElemType::kI16: return "i16";
-        case ElemType::kU16: return "u16";
-        case ElemType::kI32: return "i32";
-        case ElemType::kU32: return "u32";
-        case ElemType::kI64: return "i64";
-        case ElemType::kU64: return "u64";
-        case ElemType::kBool: return "bool";
+        case ElemType::kF32:
+            return "f32";
+        case ElemType::kF16:
+            return "f16";
+        case ElemType::kBF16:
+            return "bf16";
+        case ElemType::kF64:
+            return "f64";
+        case ElemType::kI8:
+            return "i8";
+        case ElemType::kU8:
+            return "u8";
+        case ElemType::kI16:
+            return "i16";
+        case ElemType::kU16:
+            return "u16";
+        case ElemType::kI32:
+            return "i32";
+        case ElemType::kU32:
+            return "u32";
+        case ElemType::kI64:
+            return "i64";
+        case ElemType::kU64:
+            return "u64";
+        case ElemType::kBool:
+            return "bool";
+        case ElemType::kF8E4M3FN:
+            return "f8e4m3fn";
+        case ElemType::kF8E4M3FNUZ:
+            return "f8e4m3fnuz";
+        case ElemType::kF8E5M2:
+            return "f8e5m2";
+        case ElemType::kF8E5M2FNUZ:
+            return "f8e5m2fnuz";
+        case ElemType::kF8E8M0:
+            return "f8e8m0";
+        case ElemType::kF4E2M1:
+            return "f4e2m1";
+        case ElemType::kI4:
+            return "i4";
+        case ElemType::kU4:
+            return "u4";
+        case ElemType::kI2:
+            return "i2";
+        case ElemType::kU2:
+            return "u2";
     }
     return "?";
 }
@@ -91,6 +153,24 @@ float halfToFloat(uint16_t h) {
     return bitsToFloat(sign | static_cast<uint32_t>(112 - e) << 23 | ((mant & 0x3ffu) << 13));
 }
 
+// A float of `expBits` exponent and `manBits` mantissa bits; `ieee`: an
+// all-ones exponent is infinity/NaN, `fn`: only all-ones is NaN, `uz`: the
+// sign bit alone is NaN (and there is no -0).
+double miniFloat(uint32_t bits, int expBits, int manBits, int bias, bool ieee, bool fn, bool uz) {
+    const uint32_t signBit = 1u << (expBits + manBits), manMask = (1u << manBits) - 1u, expMax = (1u << expBits) - 1u;
+    bits &= (signBit << 1) - 1u;
+    const uint32_t exp = (bits >> manBits) & expMax, man = bits & manMask;
+    const bool neg = (bits & signBit) != 0;
+    constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
+    constexpr double kInf = std::numeric_limits<double>::infinity();
+    if (ieee && exp == expMax) return man ? kNaN : (neg ? -kInf : kInf);
+    if (fn && exp == expMax && man == manMask) return kNaN;
+    if (uz && bits == signBit) return kNaN;
+    const double v = exp == 0 ? std::ldexp(double(man), 1 - bias - manBits)
+                              : std::ldexp(double(man | (1u << manBits)), int(exp) - bias - manBits);
+    return neg ? -v : v;
+}
+
 template <typename T>
 T load(const uint8_t* p) {
     T v;
@@ -100,19 +180,52 @@ T load(const uint8_t* p) {
 
 double elementAsDouble(ElemType type, const uint8_t* p) {
     switch (type) {
-        case ElemType::kF32: return load<float>(p);
-        case ElemType::kF16: return halfToFloat(load<uint16_t>(p));
-        case ElemType::kBF16: return bitsToFloat(static_cast<uint32_t>(load<uint16_t>(p)) << 16);
-        case ElemType::kF64: return load<double>(p);
-        case ElemType::kI8: return load<int8_t>(p);
-        case ElemType::kU8: return load<uint8_t>(p);
-        case ElemType::kI16: return load<int16_t>(p);
-        case ElemType::kU16: return load<uint16_t>(p);
-        case ElemType::kI32: return load<int32_t>(p);
-        case ElemType::kU32: return load<uint32_t>(p);
-        case ElemType::kI64: return static_cast<double>(load<int64_t>(p));
-        case ElemType::kU64: return static_cast<double>(load<uint64_t>(p));
-        case ElemType::kBool: return *p != 0 ? 1.0 : 0.0;
+        case ElemType::kF32:
+            return load<float>(p);
+        case ElemType::kF16:
+            return halfToFloat(load<uint16_t>(p));
+        case ElemType::kBF16:
+            return bitsToFloat(static_cast<uint32_t>(load<uint16_t>(p)) << 16);
+        case ElemType::kF64:
+            return load<double>(p);
+        case ElemType::kI8:
+            return load<int8_t>(p);
+        case ElemType::kU8:
+            return load<uint8_t>(p);
+        case ElemType::kI16:
+            return load<int16_t>(p);
+        case ElemType::kU16:
+            return load<uint16_t>(p);
+        case ElemType::kI32:
+            return load<int32_t>(p);
+        case ElemType::kU32:
+            return load<uint32_t>(p);
+        case ElemType::kI64:
+            return static_cast<double>(load<int64_t>(p));
+        case ElemType::kU64:
+            return static_cast<double>(load<uint64_t>(p));
+        case ElemType::kBool:
+            return *p != 0 ? 1.0 : 0.0;
+        case ElemType::kF8E4M3FN:
+            return miniFloat(*p, 4, 3, 7, false, true, false);
+        case ElemType::kF8E4M3FNUZ:
+            return miniFloat(*p, 4, 3, 8, false, false, true);
+        case ElemType::kF8E5M2:
+            return miniFloat(*p, 5, 2, 15, true, false, false);
+        case ElemType::kF8E5M2FNUZ:
+            return miniFloat(*p, 5, 2, 16, false, false, true);
+        case ElemType::kF8E8M0:
+            return *p == 0xff ? std::numeric_limits<double>::quiet_NaN() : std::ldexp(1.0, *p - 127);
+        case ElemType::kF4E2M1:
+            return miniFloat(*p & 0xfu, 2, 1, 1, false, false, false);
+        case ElemType::kI4:
+            return static_cast<int8_t>(static_cast<uint8_t>(*p << 4)) >> 4;
+        case ElemType::kU4:
+            return *p & 0xf;
+        case ElemType::kI2:
+            return static_cast<int8_t>(static_cast<uint8_t>(*p << 6)) >> 6;
+        case ElemType::kU2:
+            return *p & 0x3;
     }
     return 0.0;
 }

@@ -37,57 +37,145 @@ enum Field : uint32_t {
 
 // TensorProto.DataType values.
 enum OnnxType : int {
-    kFloat = 1, kUint8 = 2, kInt8 = 3, kUint16 = 4, kInt16 = 5, kInt32 = 6, kInt64 = 7, kString = 8,
-    kBool = 9, kFloat16 = 10, kDouble = 11, kUint32 = 12, kUint64 = 13, kBfloat16 = 16,
+    kFloat = 1,
+    kUint8 = 2,
+    kInt8 = 3,
+    kUint16 = 4,
+    kInt16 = 5,
+    kInt32 = 6,
+    kInt64 = 7,
+    kString = 8,
+    kBool = 9,
+    kFloat16 = 10,
+    kDouble = 11,
+    kUint32 = 12,
+    kUint64 = 13,
+    kBfloat16 = 16,
+    kFloat8E4M3FN = 17,
+    kFloat8E4M3FNUZ = 18,
+    kFloat8E5M2 = 19,
+    kFloat8E5M2FNUZ = 20,
+    kUint4 = 21,
+    kInt4 = 22,
+    kFloat4E2M1 = 23,
+    kFloat8E8M0 = 24,
+    kUint2 = 25,
+    kInt2 = 26,
 };
 
 constexpr int kExternalLocation = 1;
 
 const char* onnxTypeName(int64_t t) {
     static constexpr const char* kNames[] = {
-        "UNDEFINED", "FLOAT",        "UINT8",          "INT8",        "UINT16",          "INT16",
-        "INT32",     "INT64",        "STRING",         "BOOL",        "FLOAT16",         "DOUBLE",
-        "UINT32",    "UINT64",       "COMPLEX64",      "COMPLEX128",  "BFLOAT16",        "FLOAT8E4M3FN",
-        "FLOAT8E4M3FNUZ", "FLOAT8E5M2", "FLOAT8E5M2FNUZ", "UINT4",    "INT4",            "FLOAT4E2M1",
-        "FLOAT8E8M0",
+        "UNDEFINED", "FLOAT",      "UINT8",      "INT8",         "UINT16",         "INT16",      "INT32",
+        "INT64",     "STRING",     "BOOL",       "FLOAT16",      "DOUBLE",         "UINT32",     "UINT64",
+        "COMPLEX64", "COMPLEX128", "BFLOAT16",   "FLOAT8E4M3FN", "FLOAT8E4M3FNUZ", "FLOAT8E5M2", "FLOAT8E5M2FNUZ",
+        "UINT4",     "INT4",       "FLOAT4E2M1", "FLOAT8E8M0",   "UINT2",          "INT2",
     };
     return t >= 0 && t < static_cast<int64_t>(std::size(kNames)) ? kNames[t] : "unknown";
 }
 
 std::optional<ElemType> elemTypeFor(int64_t t) {
     switch (t) {
-        case kFloat: return ElemType::kF32;
-        case kUint8: return ElemType::kU8;
-        case kInt8: return ElemType::kI8;
-        case kUint16: return ElemType::kU16;
-        case kInt16: return ElemType::kI16;
-        case kInt32: return ElemType::kI32;
-        case kInt64: return ElemType::kI64;
-        case kBool: return ElemType::kBool;
-        case kFloat16: return ElemType::kF16;
-        case kDouble: return ElemType::kF64;
-        case kUint32: return ElemType::kU32;
-        case kUint64: return ElemType::kU64;
-        case kBfloat16: return ElemType::kBF16;
-        default: return std::nullopt;
+        case kFloat:
+            return ElemType::kF32;
+        case kUint8:
+            return ElemType::kU8;
+        case kInt8:
+            return ElemType::kI8;
+        case kUint16:
+            return ElemType::kU16;
+        case kInt16:
+            return ElemType::kI16;
+        case kInt32:
+            return ElemType::kI32;
+        case kInt64:
+            return ElemType::kI64;
+        case kBool:
+            return ElemType::kBool;
+        case kFloat16:
+            return ElemType::kF16;
+        case kDouble:
+            return ElemType::kF64;
+        case kUint32:
+            return ElemType::kU32;
+        case kUint64:
+            return ElemType::kU64;
+        case kBfloat16:
+            return ElemType::kBF16;
+        case kFloat8E4M3FN:
+            return ElemType::kF8E4M3FN;
+        case kFloat8E4M3FNUZ:
+            return ElemType::kF8E4M3FNUZ;
+        case kFloat8E5M2:
+            return ElemType::kF8E5M2;
+        case kFloat8E5M2FNUZ:
+            return ElemType::kF8E5M2FNUZ;
+        case kFloat8E8M0:
+            return ElemType::kF8E8M0;
+        case kFloat4E2M1:
+            return ElemType::kF4E2M1;
+        case kInt4:
+            return ElemType::kI4;
+        case kUint4:
+            return ElemType::kU4;
+        case kInt2:
+            return ElemType::kI2;
+        case kUint2:
+            return ElemType::kU2;
+        default:
+            return std::nullopt;
     }
 }
 
 int onnxTypeFor(ElemType t) {
     switch (t) {
-        case ElemType::kF32: return kFloat;
-        case ElemType::kF16: return kFloat16;
-        case ElemType::kBF16: return kBfloat16;
-        case ElemType::kF64: return kDouble;
-        case ElemType::kI8: return kInt8;
-        case ElemType::kU8: return kUint8;
-        case ElemType::kI16: return kInt16;
-        case ElemType::kU16: return kUint16;
-        case ElemType::kI32: return kInt32;
-        case ElemType::kU32: return kUint32;
-        case ElemType::kI64: return kInt64;
-        case ElemType::kU64: return kUint64;
-        case ElemType::kBool: return kBool;
+        case ElemType::kF32:
+            return kFloat;
+        case ElemType::kF16:
+            return kFloat16;
+        case ElemType::kBF16:
+            return kBfloat16;
+        case ElemType::kF64:
+            return kDouble;
+        case ElemType::kI8:
+            return kInt8;
+        case ElemType::kU8:
+            return kUint8;
+        case ElemType::kI16:
+            return kInt16;
+        case ElemType::kU16:
+            return kUint16;
+        case ElemType::kI32:
+            return kInt32;
+        case ElemType::kU32:
+            return kUint32;
+        case ElemType::kI64:
+            return kInt64;
+        case ElemType::kU64:
+            return kUint64;
+        case ElemType::kBool:
+            return kBool;
+        case ElemType::kF8E4M3FN:
+            return kFloat8E4M3FN;
+        case ElemType::kF8E4M3FNUZ:
+            return kFloat8E4M3FNUZ;
+        case ElemType::kF8E5M2:
+            return kFloat8E5M2;
+        case ElemType::kF8E5M2FNUZ:
+            return kFloat8E5M2FNUZ;
+        case ElemType::kF8E8M0:
+            return kFloat8E8M0;
+        case ElemType::kF4E2M1:
+            return kFloat4E2M1;
+        case ElemType::kI4:
+            return kInt4;
+        case ElemType::kU4:
+            return kUint4;
+        case ElemType::kI2:
+            return kInt2;
+        case ElemType::kU2:
+            return kUint2;
     }
     return 0;
 }
@@ -115,8 +203,8 @@ std::string wrongWire(const char* fieldName, uint32_t wire, size_t at) {
 // Reads one repeated scalar field, packed (wire type 2) or not (`plain` wire type).
 // `store` takes each value as a uint64 (zero-extended fixed or raw varint).
 template <typename Store>
-bool repeated(WireReader& r, const uint8_t* base, uint32_t wire, uint32_t plain, size_t tagPos,
-              const char* fieldName, Store store, std::string& error) {
+bool repeated(WireReader& r, const uint8_t* base, uint32_t wire, uint32_t plain, size_t tagPos, const char* fieldName,
+              Store store, std::string& error) {
     const size_t width = plain == kFixed32 ? 4 : plain == kFixed64 ? 8 : 0;
     auto one = [&](WireReader& from) {
         uint64_t v;
@@ -153,9 +241,9 @@ bool parseFields(const uint8_t* data, size_t size, ParsedProto& p, std::string& 
         size_t begin = 0, len = 0;
         switch (field) {
             case kDims:
-                ok = repeated(r, data, wire, kVarint, tagPos, "dims", [&](uint64_t x) {
-                    p.dims.push_back(static_cast<int64_t>(x));
-                }, error);
+                ok = repeated(
+                    r, data, wire, kVarint, tagPos, "dims",
+                    [&](uint64_t x) { p.dims.push_back(static_cast<int64_t>(x)); }, error);
                 break;
             case kDataType:
             case kDataLocation:
@@ -168,32 +256,32 @@ bool parseFields(const uint8_t* data, size_t size, ParsedProto& p, std::string& 
                 (field == kDataType ? p.dataType : p.dataLocation) = static_cast<int32_t>(v);
                 break;
             case kFloatData:
-                ok = repeated(r, data, wire, kFixed32, tagPos, "float_data", [&](uint64_t x) {
-                    p.floatData.push_back(static_cast<uint32_t>(x));
-                }, error);
+                ok = repeated(
+                    r, data, wire, kFixed32, tagPos, "float_data",
+                    [&](uint64_t x) { p.floatData.push_back(static_cast<uint32_t>(x)); }, error);
                 break;
             case kInt32Data:
-                ok = repeated(r, data, wire, kVarint, tagPos, "int32_data", [&](uint64_t x) {
-                    p.int32Data.push_back(static_cast<int32_t>(x));
-                }, error);
+                ok = repeated(
+                    r, data, wire, kVarint, tagPos, "int32_data",
+                    [&](uint64_t x) { p.int32Data.push_back(static_cast<int32_t>(x)); }, error);
                 break;
             case kStringData:
                 error = "string tensors are not supported";
                 return false;
             case kInt64Data:
-                ok = repeated(r, data, wire, kVarint, tagPos, "int64_data", [&](uint64_t x) {
-                    p.int64Data.push_back(static_cast<int64_t>(x));
-                }, error);
+                ok = repeated(
+                    r, data, wire, kVarint, tagPos, "int64_data",
+                    [&](uint64_t x) { p.int64Data.push_back(static_cast<int64_t>(x)); }, error);
                 break;
             case kDoubleData:
-                ok = repeated(r, data, wire, kFixed64, tagPos, "double_data", [&](uint64_t x) {
-                    p.doubleData.push_back(x);
-                }, error);
+                ok = repeated(
+                    r, data, wire, kFixed64, tagPos, "double_data", [&](uint64_t x) { p.doubleData.push_back(x); },
+                    error);
                 break;
             case kUint64Data:
-                ok = repeated(r, data, wire, kVarint, tagPos, "uint64_data", [&](uint64_t x) {
-                    p.uint64Data.push_back(x);
-                }, error);
+                ok = repeated(
+                    r, data, wire, kVarint, tagPos, "uint64_data", [&](uint64_t x) { p.uint64Data.push_back(x); },
+                    error);
                 break;
             case kName:
             case kRawData:
@@ -231,37 +319,92 @@ void storeAt(std::vector<uint8_t>& bytes, size_t i, T v) {
 
 // Converts int32_data into the element type it carries (ONNX stores every
 // narrow integer, bool, float16 and bfloat16 there, one value per int32).
-bool fromInt32Data(const std::vector<int32_t>& src, ElemType type, std::vector<uint8_t>& bytes,
-                   std::string& error) {
+bool fromInt32Data(const std::vector<int32_t>& src, ElemType type, std::vector<uint8_t>& bytes, std::string& error) {
     int64_t lo = INT32_MIN, hi = INT32_MAX;
     switch (type) {
-        case ElemType::kI8: lo = -128, hi = 127; break;
-        case ElemType::kU8: lo = 0, hi = 255; break;
-        case ElemType::kI16: lo = -32768, hi = 32767; break;
-        case ElemType::kU16: lo = 0, hi = 65535; break;
+        case ElemType::kI8:
+            lo = -128, hi = 127;
+            break;
+        case ElemType::kU8:
+        case ElemType::kF8E4M3FN:
+        case ElemType::kF8E4M3FNUZ:
+        case ElemType::kF8E5M2:
+        case ElemType::kF8E5M2FNUZ:
+        case ElemType::kF8E8M0:
+            lo = 0, hi = 255;
+            break;  // float8: the 8-bit codes
+        case ElemType::kI16:
+            lo = -32768, hi = 32767;
+            break;
+        case ElemType::kU16:
+            lo = 0, hi = 65535;
+            break;
         case ElemType::kF16:
-        case ElemType::kBF16: lo = -32768, hi = 65535; break;  // bit patterns, either signedness
-        default: break;
+        case ElemType::kBF16:
+            lo = -32768, hi = 65535;
+            break;  // bit patterns, either signedness
+        default:
+            break;
     }
     for (size_t i = 0; i < src.size(); ++i) {
         const int32_t v = src[i];
         if (v < lo || v > hi) {
-            error = "int32_data value " + std::to_string(v) + " at index " + std::to_string(i) +
-                    " does not fit " + elemTypeName(type);
+            error = "int32_data value " + std::to_string(v) + " at index " + std::to_string(i) + " does not fit " +
+                    elemTypeName(type);
             return false;
         }
         switch (type) {
             case ElemType::kI8:
-            case ElemType::kU8: bytes[i] = static_cast<uint8_t>(v); break;
-            case ElemType::kBool: bytes[i] = v != 0; break;
+            case ElemType::kU8:
+            case ElemType::kF8E4M3FN:
+            case ElemType::kF8E4M3FNUZ:
+            case ElemType::kF8E5M2:
+            case ElemType::kF8E5M2FNUZ:
+            case ElemType::kF8E8M0:
+                bytes[i] = static_cast<uint8_t>(v);
+                break;
+            case ElemType::kBool:
+                bytes[i] = v != 0;
+                break;
             case ElemType::kI16:
             case ElemType::kU16:
             case ElemType::kF16:
-            case ElemType::kBF16: storeAt(bytes, i, static_cast<uint16_t>(v)); break;
-            default: storeAt(bytes, i, v); break;
+            case ElemType::kBF16:
+                storeAt(bytes, i, static_cast<uint16_t>(v));
+                break;
+            default:
+                storeAt(bytes, i, v);
+                break;
         }
     }
     return true;
+}
+
+// Unpacks `count` elements of ONNX's packed sub-byte layout (element i in
+// bits [i*b, i*b+b) of the byte stream, low bits first) to one byte each,
+// sign-extending the signed integer types.
+std::vector<uint8_t> unpackSubByte(const uint8_t* packed, size_t count, ElemType type) {
+    const int bits = packedBits(type);
+    const bool sign = type == ElemType::kI4 || type == ElemType::kI2;
+    std::vector<uint8_t> out(count);
+    for (size_t i = 0; i < count; ++i) {
+        const size_t bit = i * static_cast<size_t>(bits);
+        uint8_t v = static_cast<uint8_t>((packed[bit / 8] >> (bit % 8)) & ((1u << bits) - 1u));
+        if (sign && (v >> (bits - 1))) v = static_cast<uint8_t>(v | (0xffu << bits));
+        out[i] = v;
+    }
+    return out;
+}
+
+// The reverse: the low `bits` of each element, packed.
+std::vector<uint8_t> packSubByte(const std::vector<uint8_t>& elems, ElemType type) {
+    const size_t bits = static_cast<size_t>(packedBits(type));
+    std::vector<uint8_t> out((elems.size() * bits + 7) / 8, 0);
+    for (size_t i = 0; i < elems.size(); ++i) {
+        const size_t bit = i * bits;
+        out[bit / 8] = static_cast<uint8_t>(out[bit / 8] | ((elems[i] & ((1u << bits) - 1u)) << (bit % 8)));
+    }
+    return out;
 }
 
 bool assemble(const uint8_t* data, const ParsedProto& p, TensorData& out, std::string& error) {
@@ -291,18 +434,26 @@ bool assemble(const uint8_t* data, const ParsedProto& p, TensorData& out, std::s
         size_t size;
     };
     const Source sources[] = {
-        {"float_data", p.floatData.size()},   {"int32_data", p.int32Data.size()},
-        {"int64_data", p.int64Data.size()},   {"double_data", p.doubleData.size()},
-        {"uint64_data", p.uint64Data.size()},
+        {"float_data", p.floatData.size()},   {"int32_data", p.int32Data.size()},   {"int64_data", p.int64Data.size()},
+        {"double_data", p.doubleData.size()}, {"uint64_data", p.uint64Data.size()},
     };
     const char* expected = "int32_data";
     switch (*type) {
-        case ElemType::kF32: expected = "float_data"; break;
-        case ElemType::kI64: expected = "int64_data"; break;
-        case ElemType::kF64: expected = "double_data"; break;
+        case ElemType::kF32:
+            expected = "float_data";
+            break;
+        case ElemType::kI64:
+            expected = "int64_data";
+            break;
+        case ElemType::kF64:
+            expected = "double_data";
+            break;
         case ElemType::kU32:
-        case ElemType::kU64: expected = "uint64_data"; break;
-        default: break;
+        case ElemType::kU64:
+            expected = "uint64_data";
+            break;
+        default:
+            break;
     }
     for (const Source& s : sources) {
         if (s.size == 0) continue;
@@ -320,6 +471,32 @@ bool assemble(const uint8_t* data, const ParsedProto& p, TensorData& out, std::s
     t.type = *type;
     t.shape = p.dims;
     t.name = p.name;
+    if (const int bits = packedBits(t.type)) {
+        // Packed: raw_data, or int32_data holding one packed byte per entry.
+        const size_t need = (count * static_cast<size_t>(bits) + 7) / 8;
+        std::vector<uint8_t> packed;
+        if (p.hasRaw) {
+            packed.assign(data + p.rawBegin, data + p.rawBegin + p.rawLen);
+        } else {
+            for (size_t i = 0; i < p.int32Data.size(); ++i) {
+                if (p.int32Data[i] < 0 || p.int32Data[i] > 255) {
+                    error = "int32_data value " + std::to_string(p.int32Data[i]) + " at index " + std::to_string(i) +
+                            " is not a packed byte";
+                    return false;
+                }
+                packed.push_back(static_cast<uint8_t>(p.int32Data[i]));
+            }
+        }
+        if (packed.size() != need) {
+            error = "dims " + dimsText(p.dims) + " say " + std::to_string(count) + " " + std::to_string(bits) +
+                    "-bit elements (" + std::to_string(need) + " packed bytes) but the tensor holds " +
+                    std::to_string(packed.size());
+            return false;
+        }
+        t.bytes = unpackSubByte(packed.data(), count, t.type);
+        out = std::move(t);
+        return true;
+    }
     if (p.hasRaw) {
         if (p.rawLen != count * es) {
             error = "dims " + dimsText(p.dims) + " say " + std::to_string(count) + " elements (" +
@@ -359,8 +536,8 @@ bool assemble(const uint8_t* data, const ParsedProto& p, TensorData& out, std::s
         case ElemType::kU32:
             for (size_t i = 0; i < count; ++i) {
                 if (p.uint64Data[i] > UINT32_MAX) {
-                    error = "uint64_data value " + std::to_string(p.uint64Data[i]) + " at index " +
-                            std::to_string(i) + " does not fit u32";
+                    error = "uint64_data value " + std::to_string(p.uint64Data[i]) + " at index " + std::to_string(i) +
+                            " does not fit u32";
                     return false;
                 }
                 storeAt(t.bytes, i, static_cast<uint32_t>(p.uint64Data[i]));
@@ -415,9 +592,11 @@ bool encodeTensorProto(const TensorData& t, std::vector<uint8_t>& out, std::stri
             putVarint(out, t.name.size());
             out.insert(out.end(), t.name.begin(), t.name.end());
         }
+        const std::vector<uint8_t> packed = packedBits(t.type) ? packSubByte(t.bytes, t.type) : std::vector<uint8_t>{};
+        const std::vector<uint8_t>& raw = packedBits(t.type) ? packed : t.bytes;
         putTag(out, kRawData, kLen);
-        putVarint(out, t.bytes.size());
-        out.insert(out.end(), t.bytes.begin(), t.bytes.end());
+        putVarint(out, raw.size());
+        out.insert(out.end(), raw.begin(), raw.end());
         return true;
     } catch (const std::exception& e) {
         error = std::string("TensorProto: ") + e.what();

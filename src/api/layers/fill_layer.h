@@ -23,6 +23,11 @@ public:
     double getBeta() const noexcept override;
     void setToType(DataType t) noexcept override;
     DataType getToType() const noexcept override { return DataType(node().attrs.getInt("dtype", 0)); }
+    void setSeed(int64_t seed) noexcept override {
+        node().attrs.set("seed", seed);
+        touch();
+    }
+    int64_t getSeed() const noexcept override { return node().attrs.getInt("seed", 0); }
 };
 
 }  // namespace kiln::api

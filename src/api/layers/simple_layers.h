@@ -210,6 +210,15 @@ public:
     CastLayer(NetworkImpl& net, int node) : LayerBase(net, LayerType::kCAST, node, 1) {}
     void setToType(DataType t) noexcept override { node().attrs.set("to", int64_t(t)); touch(); }
     DataType getToType() const noexcept override { return DataType(node().attrs.getInt("to")); }
+    void setSaturate(bool s) noexcept override { node().attrs.set("saturate", s); }
+    bool getSaturate() const noexcept override { return node().attrs.getInt("saturate", 1) != 0; }
+    void setRoundingMode(RoundingMode m) noexcept override {
+        node().attrs.set("round_mode", m == RoundingMode::kDOWN ? "down" : m == RoundingMode::kNEAREST ? "nearest" : "up");
+    }
+    RoundingMode getRoundingMode() const noexcept override {
+        const std::string m = node().attrs.getString("round_mode", "up");
+        return m == "down" ? RoundingMode::kDOWN : m == "nearest" ? RoundingMode::kNEAREST : RoundingMode::kUP;
+    }
 };
 
 class SliceLayer final : public LayerBase<ISliceLayer> {

@@ -19,7 +19,7 @@ using Wide = __int128;
 
 std::string str(int64_t v) { return std::to_string(v); }
 
-bool isReferenceFloat(DType t) { return t == DType::kF32 || t == DType::kF16 || t == DType::kBF16; }
+bool isReferenceFloat(DType t) { return dtypeIsArithmeticFloat(t); }
 
 // Reads a per-spatial-axis int list attribute (absent or empty: the default).
 Status readAxisInts(const Attrs& attrs, const std::string& key, int k, int64_t dflt, int64_t minValue,
@@ -243,7 +243,7 @@ Status inferConvLike(const Node& node, const std::vector<TensorDesc>& in, std::v
     for (size_t i = 0; i < in.size() && i < 3; ++i)
         if (present(i) && !isReferenceFloat(in[i].dtype))
             return Status::Error(std::string(names[i]) + " has dtype " + std::string(dtypeName(in[i].dtype)) +
-                                 "; expected float32, float16 or bfloat16");
+                                 "; expected float32, float16, bfloat16 or float64");
 
     ConvGeometry g;
     KILN_RETURN_IF_ERROR(resolveConvGeometry(node, in[0].shape, in[1].shape, transposed, g));

@@ -10,8 +10,8 @@ namespace kiln::ir {
 
 namespace {
 
-bool isFloatType(DType t) { return t == DType::kF32 || t == DType::kF16 || t == DType::kBF16; }
-bool isIntType(DType t) { return t == DType::kI8 || t == DType::kU8 || t == DType::kI32 || t == DType::kI64; }
+bool isFloatType(DType t) { return dtypeIsArithmeticFloat(t); }
+bool isIntType(DType t) { return dtypeIsArithmeticInteger(t); }
 
 std::string str(int64_t v) { return std::to_string(v); }
 std::string typeName(DType t) { return std::string(dtypeName(t)); }
@@ -36,7 +36,7 @@ Status inferMatMul(const Node& node, const std::vector<TensorDesc>& in, std::vec
         return Status::Error("A and B dtypes differ: " + typeName(a.dtype) + " vs " + typeName(b.dtype));
     if (!isFloatType(a.dtype) && !isIntType(a.dtype))
         return Status::Error("unsupported dtype " + typeName(a.dtype) +
-                             " (float32, float16, bfloat16, int8, uint8, int32, int64)");
+                             " (float32, float16, bfloat16, float64, 8..64-bit integers)");
     int64_t transA = 0, transB = 0;
     KILN_RETURN_IF_ERROR(readFlag(node.attrs, "transA", 0, transA));
     KILN_RETURN_IF_ERROR(readFlag(node.attrs, "transB", 0, transB));
@@ -77,7 +77,7 @@ Status inferFullyConnected(const Node& node, const std::vector<TensorDesc>& in, 
     const TensorDesc& w = in[1];
     const int64_t rank = int64_t(x.shape.size());
     if (rank < 1) return Status::Error("input X must have rank >= 1");
-    if (!isFloatType(x.dtype))
+    if (x.dtype != DType::kF32 && x.dtype != DType::kF16 && x.dtype != DType::kBF16)
         return Status::Error("unsupported dtype " + typeName(x.dtype) + " (float32, float16, bfloat16)");
     int64_t axis = node.attrs.getInt("axis", 1);
     if (!normalizeAxis(axis, rank))

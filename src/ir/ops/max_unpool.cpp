@@ -29,6 +29,7 @@ Status inferMaxUnpool(const Node& node, const std::vector<TensorDesc>& in, std::
         if (kernel[i] < 1 || strides[i] < 1 || pb[i] < 0 || pe[i] < 0)
             return Status::Error("kernel and strides must be >= 1, pads >= 0");
     Shape y;
+    bool atRunTime = false;  // output_shape is a tensor whose values come at run time
     if (node.inputs.size() > 2 && node.inputs[2] >= 0) {
         const TensorDesc& s = in[2];
         if (s.dtype != DType::kI64 || s.shape != Shape{int64_t(rank)})
@@ -38,6 +39,7 @@ Status inferMaxUnpool(const Node& node, const std::vector<TensorDesc>& in, std::
             y.assign(v, v + rank);
         } else {
             y.assign(rank, -1);  // known at run time only
+            atRunTime = true;
         }
     } else if (a.has("output_shape")) {
         y = a.getInts("output_shape");
@@ -51,7 +53,7 @@ Status inferMaxUnpool(const Node& node, const std::vector<TensorDesc>& in, std::
                 return Status::Error("output extent of spatial dim " + std::to_string(i) + " < 1");
         }
     }
-    for (size_t d = 0; d < y.size(); ++d)
+    for (size_t d = 0; d < y.size() && !atRunTime; ++d)
         if (y[d] < 0 && (d >= 2 || x.shape[d] >= 0))
             return Status::Error("output shape " + shapeToString(y) + " has a negative extent");
     for (size_t i = 0; i < k && y.size() == rank; ++i) {
@@ -60,6 +62,7 @@ Status inferMaxUnpool(const Node& node, const std::vector<TensorDesc>& in, std::
             return Status::Error("output extent " + std::to_string(y[2 + i]) + " of spatial dim " + std::to_string(i) +
                                  " is smaller than the default " + std::to_string(def));
     }
+    if (atRunTime) y[0] = x.shape[0], y[1] = x.shape[1];
     if ((x.shape[0] >= 0 && y[0] != x.shape[0]) || (x.shape[1] >= 0 && y[1] != x.shape[1]))
         return Status::Error("output shape " + shapeToString(y) + " must keep N and C of X " + shapeToString(x.shape));
     out[0] = {x.dtype, y, nullptr};

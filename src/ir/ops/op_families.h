@@ -19,6 +19,7 @@ void registerNonZero(std::vector<OpSchema>& t);
 void registerUnique(std::vector<OpSchema>& t);
 void registerNms(std::vector<OpSchema>& t);
 void registerControlFlowOps(std::vector<OpSchema>& t);  // Loop*, If* (src/ir/control_flow.h)
+void registerQuantizeOps(std::vector<OpSchema>& t);      // Quantize, Dequantize, BitCast
 void registerFusedConvolutionOps(std::vector<OpSchema>& t);  // FusedConvolution (made by the CUDA fusion pass)
 void registerNNOps(std::vector<OpSchema>& t);            // Scatter, Cumulative, OneHot, ReverseSequence, Einsum, Det
 void registerGridSampleOp(std::vector<OpSchema>& t);     // GridSample (grid_sample.cpp)

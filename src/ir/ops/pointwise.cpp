@@ -19,10 +19,11 @@ Status requireInputs(const Node& n, size_t count) {
     return Status::Ok();
 }
 
-// float32/float16/bfloat16 (computed in float32) and the internal float64.
-bool isFloatCompute(DType t) { return t == DType::kF32 || t == DType::kF16 || t == DType::kBF16 || t == DType::kF64; }
-bool isNumeric(DType t) { return isFloatCompute(t) || dtypeIsInteger(t); }
-bool isSignedNumeric(DType t) { return isFloatCompute(t) || t == DType::kI8 || t == DType::kI32 || t == DType::kI64; }
+// float32/float16/bfloat16 (computed in float32) and float64.
+bool isFloatCompute(DType t) { return dtypeIsArithmeticFloat(t); }
+// Those and the 8..64-bit integers (the narrow storage types are excluded).
+bool isNumeric(DType t) { return dtypeIsArithmetic(t); }
+bool isSignedNumeric(DType t) { return dtypeIsArithmetic(t) && dtypeIsSigned(t); }
 
 bool oneOf(const std::string& s, std::initializer_list<const char*> names) {
     return std::any_of(names.begin(), names.end(), [&](const char* n) { return s == n; });
@@ -36,10 +37,15 @@ Status inferElementWise(const Node& n, const std::vector<TensorDesc>& in, std::v
     const bool logical = oneOf(op, {"and", "or", "xor"});
     const bool compare = oneOf(op, {"equal", "greater", "less", "greater_equal", "less_equal"});
     const bool arith = oneOf(op, {"sum", "sub", "prod", "div", "pow", "max", "min", "floor_div", "mod", "fmod"});
-    if (!logical && !compare && !arith) return Status::Error("unknown op '" + op + "'");
+    const bool shift = oneOf(op, {"shift_left", "shift_right"});
+    if (!logical && !compare && !arith && !shift) return Status::Error("unknown op '" + op + "'");
     const DType t = in[0].dtype;
     if (in[1].dtype != t) return Status::Error("A and B dtypes differ: " + dt(t) + " vs " + dt(in[1].dtype));
-    if (logical && t != DType::kBool) return Status::Error("'" + op + "' needs bool inputs, got " + dt(t));
+    // and/or/xor: logical on bool, bitwise on integers.
+    if (logical && t != DType::kBool && !dtypeIsArithmeticInteger(t))
+        return Status::Error("'" + op + "' needs bool or integer inputs, got " + dt(t));
+    if (shift && !(dtypeIsArithmeticInteger(t) && !dtypeIsSigned(t)))
+        return Status::Error("'" + op + "' needs unsigned integer inputs, got " + dt(t));
     if (compare && !isNumeric(t) && t != DType::kBool)
         return Status::Error("'" + op + "' does not support dtype " + dt(t));
     if (arith && !isNumeric(t)) return Status::Error("'" + op + "' does not support dtype " + dt(t));
@@ -47,7 +53,7 @@ Status inferElementWise(const Node& n, const std::vector<TensorDesc>& in, std::v
     if (!broadcastShapes(in[0].shape, in[1].shape, shape))
         return Status::Error("cannot broadcast A " + shapeToString(in[0].shape) + " with B " +
                              shapeToString(in[1].shape));
-    out[0] = {logical || compare ? DType::kBool : t, shape, nullptr};
+    out[0] = {compare ? DType::kBool : t, shape, nullptr};
     return Status::Ok();
 }
 
@@ -58,8 +64,8 @@ Status inferUnary(const Node& n, const std::vector<TensorDesc>& in, std::vector<
     const std::string op = n.attrs.getString("op");
     const DType t = in[0].dtype;
     bool ok;
-    if (op == "not") {
-        ok = t == DType::kBool;
+    if (op == "not") {  // logical on bool, bitwise on integers
+        ok = t == DType::kBool || dtypeIsArithmeticInteger(t);
     } else if (op == "abs" || op == "sign") {
         ok = isNumeric(t);
     } else if (op == "neg") {
@@ -84,7 +90,7 @@ Status inferActivation(const Node& n, const std::vector<TensorDesc>& in, std::ve
                       "hard_sigmoid", "scaled_tanh", "thresholded_relu", "gelu_erf", "gelu_tanh", "silu"}))
         return Status::Error("unknown activation type '" + type + "'");
     const DType t = in[0].dtype;
-    const bool intOk = (type == "relu" || type == "clip") && dtypeIsInteger(t);
+    const bool intOk = (type == "relu" || type == "clip") && dtypeIsArithmeticInteger(t);
     if (!isFloatCompute(t) && !intOk) return Status::Error("activation '" + type + "' does not support dtype " + dt(t));
     out[0] = {t, in[0].shape, nullptr};
     return Status::Ok();
@@ -133,6 +139,9 @@ Status inferCast(const Node& n, const std::vector<TensorDesc>& in, std::vector<T
     const int64_t to = n.attrs.getInt("to");
     if (to < 0 || to >= kNumDTypes) return Status::Error("attribute 'to' = " + std::to_string(to) + " is not a dtype");
     if (!dtypeValid(int(in[0].dtype))) return Status::Error("input has an invalid dtype");
+    const std::string rounding = n.attrs.getString("round_mode", "up");
+    if (!oneOf(rounding, {"up", "down", "nearest"}))
+        return Status::Error("attribute 'round_mode' = '" + rounding + "' is not up, down or nearest");
     out[0] = {DType(to), in[0].shape, nullptr};
     return Status::Ok();
 }

@@ -12,11 +12,11 @@ namespace kiln::ir {
 
 namespace {
 
-bool isFloatType(DType t) { return t == DType::kF32 || t == DType::kF16 || t == DType::kBF16; }
+bool isFloatType(DType t) { return dtypeIsArithmeticFloat(t); }
 
 Status requireFloat(const TensorDesc& d, const char* what) {
     if (isFloatType(d.dtype)) return Status::Ok();
-    return Status::Error(std::string(what) + " must be float32, float16 or bfloat16, got " +
+    return Status::Error(std::string(what) + " must be float32, float16, bfloat16 or float64, got " +
                          std::string(dtypeName(d.dtype)));
 }
 
@@ -67,10 +67,10 @@ Status inferReduce(const Node& node, const std::vector<TensorDesc>& in, std::vec
     if (std::none_of(std::begin(kOps), std::end(kOps), [&](const char* o) { return op == o; }))
         return Status::Error("unknown reduce op '" + op + "'");
     const bool intOk = op == "sum" || op == "prod" || op == "max" || op == "min" || op == "mean";
-    const bool isInt = x.dtype == DType::kI32 || x.dtype == DType::kI64;
+    const bool isInt = dtypeIsArithmeticInteger(x.dtype);
     if (!isFloatType(x.dtype) && !(intOk && isInt))
         return Status::Error("reduce '" + op + "' does not support input dtype " + std::string(dtypeName(x.dtype)) +
-                             (intOk ? " (float types, int32, int64 only)" : " (float types only)"));
+                             (intOk ? " (float and integer types only)" : " (float types only)"));
     KILN_RETURN_IF_ERROR(requireFlag(node, "keepdims", 1));
     const bool keepdims = node.attrs.getInt("keepdims", 1) != 0;
     ReduceAxes axes;
@@ -161,8 +161,8 @@ Status inferNormalization(const Node& node, const std::vector<TensorDesc>& in, s
 
 Status inferTopK(const Node& node, const std::vector<TensorDesc>& in, std::vector<TensorDesc>& out) {
     const TensorDesc& x = in[0];
-    if (!isFloatType(x.dtype) && x.dtype != DType::kI32 && x.dtype != DType::kI64)
-        return Status::Error("input X must be a float type, int32 or int64, got " + std::string(dtypeName(x.dtype)));
+    if (!isFloatType(x.dtype) && !dtypeIsArithmeticInteger(x.dtype))
+        return Status::Error("input X must be a float or integer type, got " + std::string(dtypeName(x.dtype)));
     const std::string op = node.attrs.getString("op", "max");
     if (op != "max" && op != "min") return Status::Error("unknown TopK op '" + op + "' (max or min)");
     const int64_t rank = int64_t(x.shape.size());

@@ -12,7 +12,7 @@ namespace {
 Status inferTreeEnsemble(const Node& node, const std::vector<TensorDesc>& in, std::vector<TensorDesc>& out) {
     const Attrs& a = node.attrs;
     const TensorDesc& x = in[0];
-    if (x.dtype != DType::kF32 && x.dtype != DType::kF16 && x.dtype != DType::kBF16)
+    if (x.dtype != DType::kF32 && x.dtype != DType::kF16 && x.dtype != DType::kBF16 && x.dtype != DType::kF64)
         return Status::Error("X must be a float type");
     if (x.shape.size() != 2) return Status::Error("X must be [N, F], got " + shapeToString(x.shape));
     const int64_t targets = a.getInt("n_targets", 0);

@@ -87,6 +87,17 @@ const std::map<std::string, ConverterFn>& registry() {
         {"If", convertIf},
         {"Loop", convertLoop},
         {"Scan", convertScan},
+        {"QuantizeLinear", convertQuantizeLinear},
+        {"DequantizeLinear", convertDequantizeLinear},
+        {"DynamicQuantizeLinear", convertDynamicQuantizeLinear},
+        {"MatMulInteger", convertMatMulInteger},
+        {"QLinearMatMul", convertQLinearMatMul},
+        {"ConvInteger", convertConvInteger},
+        {"QLinearConv", convertQLinearConv},
+        {"BitShift", convertBitShift},
+        {"BitwiseAnd", convertBitwiseBinary}, {"BitwiseOr", convertBitwiseBinary}, {"BitwiseXor", convertBitwiseBinary},
+        {"BitwiseNot", convertBitwiseNot},
+        {"BitCast", convertBitCast},
         {"Mod", convertMod},
         {"Attention", convertAttention},
         {"RMSNormalization", convertRMSNormalization},
@@ -134,6 +145,10 @@ const std::map<std::string, ConverterFn>& registry() {
         {"TfIdfVectorizer", convertTfIdfVectorizer},
         {"ImageDecoder", convertImageDecoder},
         {"CenterCropPad", convertCenterCropPad},
+        {"RandomUniform", convertRandom}, {"RandomNormal", convertRandom},
+        {"RandomUniformLike", convertRandomLike}, {"RandomNormalLike", convertRandomLike},
+        {"Bernoulli", convertBernoulli},
+        {"Multinomial", convertMultinomial},
     };
     return table;
 }

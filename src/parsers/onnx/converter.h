@@ -29,6 +29,7 @@ struct Constant {
 
     int64_t count() const;
     std::vector<float> toFloats() const;
+    std::vector<double> toDoubles() const;
     std::vector<int64_t> toInt64s() const;
     static Constant fromFloats(std::vector<int64_t> dims, const std::vector<float>& v);
     static Constant fromInt64s(std::vector<int64_t> dims, const std::vector<int64_t>& v);

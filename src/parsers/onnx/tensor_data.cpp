@@ -9,23 +9,107 @@
 namespace kiln::onnx {
 namespace {
 
-float halfToFloat(uint16_t h) {
-    const uint32_t sign = (h >> 15) & 1, exp = (h >> 10) & 0x1f, mant = h & 0x3ff;
-    float v;
-    if (exp == 0) v = static_cast<float>(mant) * (1.0f / 16777216.0f);  // subnormal: mant * 2^-24
-    else if (exp == 31) v = mant ? NAN : INFINITY;
-    else {
-        uint32_t bits = ((exp + 112) << 23) | (mant << 13);
-        std::memcpy(&v, &bits, 4);
-    }
-    return sign ? -v : v;
+// The value of one element of `type` (every kiln type) stored at `p`.
+// Narrow floats are decoded from their layout (the parser sees only the
+// public API, so it carries its own decoder).
+double narrowFloatValue(uint32_t bits, int expBits, int manBits, int bias, bool ieee, bool fn, bool uz) {
+    const uint32_t signBit = 1u << (expBits + manBits), manMask = (1u << manBits) - 1u, expMax = (1u << expBits) - 1u;
+    const uint32_t exp = (bits >> manBits) & expMax, man = bits & manMask;
+    const bool neg = (bits & signBit) != 0;
+    if (ieee && exp == expMax) return man ? NAN : (neg ? -INFINITY : INFINITY);
+    if (fn && exp == expMax && man == manMask) return NAN;
+    if (uz && (bits & ((signBit << 1) - 1u)) == signBit) return NAN;
+    const double v = exp == 0 ? std::ldexp(double(man), 1 - bias - manBits)
+                              : std::ldexp(double(man | (1u << manBits)), int(exp) - bias - manBits);
+    return neg ? -v : v;
 }
 
-float bf16ToFloat(uint16_t b) {
-    uint32_t bits = static_cast<uint32_t>(b) << 16;
-    float v;
-    std::memcpy(&v, &bits, 4);
+template <typename T>
+T loadAt(const uint8_t* p) {
+    T v;
+    std::memcpy(&v, p, sizeof(T));
     return v;
+}
+
+double elementAsDouble(DataType type, const uint8_t* p) {
+    switch (type) {
+        case DataType::kFLOAT:
+            return loadAt<float>(p);
+        case DataType::kDOUBLE:
+            return loadAt<double>(p);
+        case DataType::kHALF:
+            return narrowFloatValue(loadAt<uint16_t>(p), 5, 10, 15, true, false, false);
+        case DataType::kBF16:
+            return narrowFloatValue(loadAt<uint16_t>(p), 8, 7, 127, true, false, false);
+        case DataType::kFP8:
+            return narrowFloatValue(*p, 4, 3, 7, false, true, false);
+        case DataType::kFP8E5M2:
+            return narrowFloatValue(*p, 5, 2, 15, true, false, false);
+        case DataType::kFP8E4M3FNUZ:
+            return narrowFloatValue(*p, 4, 3, 8, false, false, true);
+        case DataType::kFP8E5M2FNUZ:
+            return narrowFloatValue(*p, 5, 2, 16, false, false, true);
+        case DataType::kFP4:
+            return narrowFloatValue(*p & 0xfu, 2, 1, 1, false, false, false);
+        case DataType::kE8M0:
+            return *p == 0xff ? NAN : std::ldexp(1.0, int(*p) - 127);
+        case DataType::kINT8:
+            return static_cast<int8_t>(*p);
+        case DataType::kUINT8:
+            return *p;
+        case DataType::kBOOL:
+            return *p ? 1.0 : 0.0;
+        case DataType::kINT16:
+            return loadAt<int16_t>(p);
+        case DataType::kUINT16:
+            return loadAt<uint16_t>(p);
+        case DataType::kINT32:
+            return loadAt<int32_t>(p);
+        case DataType::kUINT32:
+            return loadAt<uint32_t>(p);
+        case DataType::kINT64:
+            return static_cast<double>(loadAt<int64_t>(p));
+        case DataType::kUINT64:
+            return static_cast<double>(loadAt<uint64_t>(p));
+        case DataType::kINT4:
+            return static_cast<int8_t>(static_cast<uint8_t>(*p << 4)) >> 4;
+        case DataType::kUINT4:
+            return *p & 0xf;
+        case DataType::kINT2:
+            return static_cast<int8_t>(static_cast<uint8_t>(*p << 6)) >> 6;
+        case DataType::kUINT2:
+            return *p & 0x3;
+    }
+    return 0.0;
+}
+
+// Bits per element of ONNX's packed sub-byte types; 0 for the others.
+int packedBits(DataType t) {
+    switch (t) {
+        case DataType::kINT4:
+        case DataType::kUINT4:
+        case DataType::kFP4:
+            return 4;
+        case DataType::kINT2:
+        case DataType::kUINT2:
+            return 2;
+        default:
+            return 0;
+    }
+}
+
+// Unpacks `count` elements of `bits` bits (first element in the low bits of
+// the first byte, ONNX's order) to one byte each, sign-extending signed integers.
+void unpackSubByte(const uint8_t* packed, int64_t count, DataType type, std::vector<uint8_t>& out) {
+    const int bits = packedBits(type);
+    const bool sign = type == DataType::kINT4 || type == DataType::kINT2;
+    out.resize(static_cast<size_t>(count));
+    for (int64_t i = 0; i < count; ++i) {
+        const int64_t bit = i * bits;
+        uint8_t v = static_cast<uint8_t>((packed[bit / 8] >> (bit % 8)) & ((1u << bits) - 1u));
+        if (sign && (v >> (bits - 1))) v = static_cast<uint8_t>(v | (0xffu << bits));
+        out[static_cast<size_t>(i)] = v;
+    }
 }
 
 template <typename T>
@@ -41,16 +125,20 @@ bool readExternal(const pb::TensorProto& t, const std::string& modelDir, std::st
     std::string location;
     int64_t offset = 0, length = -1;
     for (const auto& e : t.external_data()) {
-        if (e.key() == "location") location = e.value();
-        else if (e.key() == "offset") offset = std::atoll(e.value().c_str());
-        else if (e.key() == "length") length = std::atoll(e.value().c_str());
+        if (e.key() == "location")
+            location = e.value();
+        else if (e.key() == "offset")
+            offset = std::atoll(e.value().c_str());
+        else if (e.key() == "length")
+            length = std::atoll(e.value().c_str());
     }
     namespace fs = std::filesystem;
     const fs::path rel(location);
     bool escapes = location.empty() || rel.is_absolute();
     for (const auto& part : rel) escapes = escapes || part == "..";
     if (escapes) {
-        error = "tensor '" + t.name() + "': external data location '" + location + "' must be a relative path inside the model's directory";
+        error = "tensor '" + t.name() + "': external data location '" + location +
+                "' must be a relative path inside the model's directory";
         return false;
     }
     std::ifstream in(fs::path(modelDir) / rel, std::ios::binary);
@@ -80,16 +168,77 @@ bool readExternal(const pb::TensorProto& t, const std::string& modelDir, std::st
 bool onnxTypeToKiln(int32_t t, DataType& out) {
     using P = pb::TensorProto;
     switch (t) {
-    case P::FLOAT: out = DataType::kFLOAT; return true;
-    case P::FLOAT16: out = DataType::kHALF; return true;
-    case P::BFLOAT16: out = DataType::kBF16; return true;
-    case P::INT8: out = DataType::kINT8; return true;
-    case P::UINT8: out = DataType::kUINT8; return true;
-    case P::INT32: out = DataType::kINT32; return true;
-    case P::INT64: out = DataType::kINT64; return true;
-    case P::BOOL: out = DataType::kBOOL; return true;
-    case P::FLOAT8E4M3FN: out = DataType::kFP8; return true;
-    default: return false;
+        case P::FLOAT:
+            out = DataType::kFLOAT;
+            return true;
+        case P::FLOAT16:
+            out = DataType::kHALF;
+            return true;
+        case P::BFLOAT16:
+            out = DataType::kBF16;
+            return true;
+        case P::DOUBLE:
+            out = DataType::kDOUBLE;
+            return true;
+        case P::INT8:
+            out = DataType::kINT8;
+            return true;
+        case P::UINT8:
+            out = DataType::kUINT8;
+            return true;
+        case P::INT16:
+            out = DataType::kINT16;
+            return true;
+        case P::UINT16:
+            out = DataType::kUINT16;
+            return true;
+        case P::INT32:
+            out = DataType::kINT32;
+            return true;
+        case P::UINT32:
+            out = DataType::kUINT32;
+            return true;
+        case P::INT64:
+            out = DataType::kINT64;
+            return true;
+        case P::UINT64:
+            out = DataType::kUINT64;
+            return true;
+        case P::BOOL:
+            out = DataType::kBOOL;
+            return true;
+        case P::FLOAT8E4M3FN:
+            out = DataType::kFP8;
+            return true;
+        case P::FLOAT8E4M3FNUZ:
+            out = DataType::kFP8E4M3FNUZ;
+            return true;
+        case P::FLOAT8E5M2:
+            out = DataType::kFP8E5M2;
+            return true;
+        case P::FLOAT8E5M2FNUZ:
+            out = DataType::kFP8E5M2FNUZ;
+            return true;
+        case P::UINT4:
+            out = DataType::kUINT4;
+            return true;
+        case P::INT4:
+            out = DataType::kINT4;
+            return true;
+        case P::FLOAT4E2M1:
+            out = DataType::kFP4;
+            return true;
+        case P::FLOAT8E8M0:
+            out = DataType::kE8M0;
+            return true;
+        case P::UINT2:
+            out = DataType::kUINT2;
+            return true;
+        case P::INT2:
+            out = DataType::kINT2;
+            return true;
+        default:
+            return false;  // STRING, COMPLEX64/128, UNDEFINED and unknown values
     }
 }
 
@@ -99,37 +248,34 @@ int64_t Constant::count() const {
 }
 
 std::vector<float> Constant::toFloats() const {
+    const std::vector<double> d = toDoubles();
+    return std::vector<float>(d.begin(), d.end());
+}
+
+std::vector<double> Constant::toDoubles() const {
     const int64_t n = count();
-    std::vector<float> v(static_cast<size_t>(n));
-    const uint8_t* p = bytes.data();
-    for (int64_t i = 0; i < n; ++i) {
-        switch (type) {
-        case DataType::kFLOAT: std::memcpy(&v[i], p + 4 * i, 4); break;
-        case DataType::kHALF: { uint16_t h; std::memcpy(&h, p + 2 * i, 2); v[i] = halfToFloat(h); break; }
-        case DataType::kBF16: { uint16_t h; std::memcpy(&h, p + 2 * i, 2); v[i] = bf16ToFloat(h); break; }
-        case DataType::kINT32: { int32_t x; std::memcpy(&x, p + 4 * i, 4); v[i] = float(x); break; }
-        case DataType::kINT64: { int64_t x; std::memcpy(&x, p + 8 * i, 8); v[i] = float(x); break; }
-        case DataType::kINT8: v[i] = float(static_cast<int8_t>(p[i])); break;
-        default: v[i] = float(p[i]); break;  // uint8, bool (fp8 is not read at parse time)
-        }
-    }
+    const size_t size = dataTypeSize(type);
+    std::vector<double> v(static_cast<size_t>(n));
+    for (int64_t i = 0; i < n; ++i) v[static_cast<size_t>(i)] = elementAsDouble(type, bytes.data() + size * i);
     return v;
 }
 
 std::vector<int64_t> Constant::toInt64s() const {
-    if (type == DataType::kFLOAT || type == DataType::kHALF || type == DataType::kBF16) {
-        std::vector<int64_t> r;
-        for (float f : toFloats()) r.push_back(static_cast<int64_t>(f));
-        return r;
-    }
     const int64_t n = count();
+    const size_t size = dataTypeSize(type);
     std::vector<int64_t> v(static_cast<size_t>(n));
-    const uint8_t* p = bytes.data();
     for (int64_t i = 0; i < n; ++i) {
-        if (type == DataType::kINT64) std::memcpy(&v[i], p + 8 * i, 8);
-        else if (type == DataType::kINT32) { int32_t x; std::memcpy(&x, p + 4 * i, 4); v[i] = x; }
-        else if (type == DataType::kINT8) v[i] = static_cast<int8_t>(p[i]);
-        else v[i] = p[i];
+        const uint8_t* p = bytes.data() + size * i;
+        if (type == DataType::kINT64 || type == DataType::kUINT64) {  // exact beyond 2^53
+            std::memcpy(&v[static_cast<size_t>(i)], p, 8);
+        } else {
+            // Floats truncate toward zero, saturating at the int64 range (NaN: 0).
+            const double d = elementAsDouble(type, p);
+            v[static_cast<size_t>(i)] = std::isnan(d)                ? 0
+                                        : d >= 9.2233720368547758e18 ? INT64_MAX
+                                        : d < -9.2233720368547758e18 ? INT64_MIN
+                                                                     : static_cast<int64_t>(d);
+        }
     }
     return v;
 }
@@ -155,7 +301,8 @@ bool tensorProtoToConstant(const pb::TensorProto& t, Constant& out, std::string&
     std::string external;
     if (t.data_location() == P::EXTERNAL) {
         if (!modelDir) {
-            error = "tensor '" + t.name() + "' uses external data: pass the model's path to parse() (or use parseFromFile)";
+            error =
+                "tensor '" + t.name() + "' uses external data: pass the model's path to parse() (or use parseFromFile)";
             return false;
         }
         if (!readExternal(t, modelDir, external, error)) return false;
@@ -167,41 +314,63 @@ bool tensorProtoToConstant(const pb::TensorProto& t, Constant& out, std::string&
     out.dims.assign(t.dims().begin(), t.dims().end());
     int64_t expected = 1;
     for (int64_t d : out.dims) {
-        if (d < 0) { error = "tensor '" + t.name() + "' has a negative dimension"; return false; }
+        if (d < 0) {
+            error = "tensor '" + t.name() + "' has a negative dimension";
+            return false;
+        }
         expected *= d;
     }
     out.bytes.clear();
-    const bool isDouble = t.data_type() == P::DOUBLE;
-    if (isDouble) out.type = DataType::kFLOAT;  // double is narrowed: kiln has no float64 tensors
-    else if (!onnxTypeToKiln(t.data_type(), out.type)) {
+    if (!onnxTypeToKiln(t.data_type(), out.type)) {
         error = "tensor '" + t.name() + "' has unsupported data type " + std::to_string(t.data_type());
         return false;
     }
+    const int bits = packedBits(out.type);
     if (t.has_raw_data() || t.data_location() == P::EXTERNAL) {
         const std::string& raw = t.data_location() == P::EXTERNAL ? external : t.raw_data();
-        if (isDouble) {
-            for (size_t i = 0; i + 8 <= raw.size(); i += 8) {
-                double d;
-                std::memcpy(&d, raw.data() + i, 8);
-                appendAs(out.bytes, static_cast<float>(d));
+        if (bits) {  // packed: ceil(count * bits / 8) bytes
+            const int64_t need = (expected * bits + 7) / 8;
+            if (static_cast<int64_t>(raw.size()) != need) {
+                error = "tensor '" + t.name() + "' holds " + std::to_string(raw.size()) + " bytes of packed " +
+                        std::to_string(bits) + "-bit data but its dims need " + std::to_string(need);
+                return false;
             }
+            unpackSubByte(reinterpret_cast<const uint8_t*>(raw.data()), expected, out.type, out.bytes);
         } else {
             out.bytes.assign(raw.begin(), raw.end());
         }
-    } else if (isDouble) {
-        for (double d : t.double_data()) appendAs(out.bytes, static_cast<float>(d));
     } else if (out.type == DataType::kFLOAT) {
         for (float f : t.float_data()) appendAs(out.bytes, f);
+    } else if (out.type == DataType::kDOUBLE) {
+        for (double d : t.double_data()) appendAs(out.bytes, d);
     } else if (out.type == DataType::kINT64) {
         for (int64_t x : t.int64_data()) appendAs(out.bytes, x);
+    } else if (out.type == DataType::kUINT64) {
+        for (uint64_t x : t.uint64_data()) appendAs(out.bytes, x);
+    } else if (out.type == DataType::kUINT32) {
+        for (uint64_t x : t.uint64_data()) appendAs(out.bytes, static_cast<uint32_t>(x));
+    } else if (bits) {
+        // int32_data holds the packed bytes, one per entry.
+        std::vector<uint8_t> packed;
+        for (int32_t x : t.int32_data()) packed.push_back(static_cast<uint8_t>(x));
+        const int64_t need = (expected * bits + 7) / 8;
+        if (static_cast<int64_t>(packed.size()) != need) {
+            error = "tensor '" + t.name() + "' holds " + std::to_string(packed.size()) +
+                    " packed bytes but its dims need " + std::to_string(need);
+            return false;
+        }
+        unpackSubByte(packed.data(), expected, out.type, out.bytes);
     } else {
-        // int32_data carries every narrower type, one element per entry
-        // (float16/bfloat16 as their bit patterns).
+        // int32_data carries every other type, one element per entry
+        // (float16/bfloat16/float8 as their bit patterns).
         const size_t size = dataTypeSize(out.type);
         for (int32_t x : t.int32_data()) {
-            if (size == 4) appendAs(out.bytes, x);
-            else if (size == 2) appendAs(out.bytes, static_cast<uint16_t>(x));
-            else appendAs(out.bytes, static_cast<uint8_t>(x));
+            if (size == 4)
+                appendAs(out.bytes, x);
+            else if (size == 2)
+                appendAs(out.bytes, static_cast<uint16_t>(x));
+            else
+                appendAs(out.bytes, static_cast<uint8_t>(out.type == DataType::kBOOL ? x != 0 : x));
         }
     }
     if (out.count() != expected) {

@@ -35,7 +35,7 @@ bool parseAct(const std::string& s, Act& a) {
 
 bool dtypeOk(Act a, ir::DType t) {
     if (t == ir::DType::kF32 || t == ir::DType::kF16 || t == ir::DType::kBF16 || t == ir::DType::kF64) return true;
-    return (a == Act::kRelu || a == Act::kClip) && ir::dtypeIsInteger(t);
+    return (a == Act::kRelu || a == Act::kClip) && ir::dtypeIsArithmeticInteger(t);
 }
 
 template <class C>
@@ -146,7 +146,7 @@ Status activation(KernelArgs& args) {
     return visitDType(t, [&](auto tag) -> Status {
         using S = typename decltype(tag)::type;
         if constexpr (kIsIntElem<S>) return runInt<S>(args, act, alpha, beta);
-        else if constexpr (kIsFloatElem<S> && !std::is_same_v<S, Fp8E4M3>) return runFloat<S>(args, act, alpha, beta);
+        else if constexpr (kIsFloatElem<S>) return runFloat<S>(args, act, alpha, beta);
         else return Status::Error("Activation: unsupported input dtype");
     });
 }

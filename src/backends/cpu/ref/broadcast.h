@@ -20,10 +20,53 @@ namespace kiln::cpu::ref {
 // ---------------------------------------------------------------------------
 // Element storage types and their compute types.
 
-struct Half { uint16_t bits; };
-struct BFloat16 { uint16_t bits; };
-struct Fp8E4M3 { uint8_t bits; };
-struct Bool8 { uint8_t value; };  // one byte per element; any nonzero byte reads as true
+struct Half {
+    uint16_t bits;
+};
+struct BFloat16 {
+    uint16_t bits;
+};
+struct Bool8 {
+    uint8_t value;
+};  // one byte per element; any nonzero byte reads as true
+
+// Storage-only ("narrow") types: one byte per element, computed in float or
+// int32. The general compute kernels reject them (ir::dtypeIsArithmetic);
+// Cast, Quantize/Dequantize, Select and the data-movement ops handle them.
+template <ir::DType T>
+struct NarrowFloat {
+    static constexpr ir::DType kType = T;
+    uint8_t bits;
+};
+using Fp8E4M3 = NarrowFloat<ir::DType::kFP8>;
+using Fp8E5M2 = NarrowFloat<ir::DType::kFP8E5M2>;
+using Fp8E4M3Fnuz = NarrowFloat<ir::DType::kFP8E4M3FNUZ>;
+using Fp8E5M2Fnuz = NarrowFloat<ir::DType::kFP8E5M2FNUZ>;
+using Fp4E2M1 = NarrowFloat<ir::DType::kFP4>;
+using E8M0 = NarrowFloat<ir::DType::kE8M0>;
+// Sub-byte integers: the value in the low `Bits` bits of the byte.
+template <int Bits, bool Signed>
+struct NarrowInt {
+    static constexpr int kBits = Bits;
+    static constexpr int32_t kMin = Signed ? -(1 << (Bits - 1)) : 0;
+    static constexpr int32_t kMax = Signed ? (1 << (Bits - 1)) - 1 : (1 << Bits) - 1;
+    uint8_t bits;
+};
+using Int4 = NarrowInt<4, true>;
+using UInt4 = NarrowInt<4, false>;
+using Int2 = NarrowInt<2, true>;
+using UInt2 = NarrowInt<2, false>;
+
+// Value of every code of a narrow float type, decoded once.
+template <ir::DType T>
+float narrowFloatValue(uint8_t bits) {
+    static const std::array<float, 256> table = [] {
+        std::array<float, 256> t{};
+        for (int i = 0; i < 256; ++i) t[size_t(i)] = float(ir::decodeNarrowFloat(T, uint32_t(i)));
+        return t;
+    }();
+    return table[bits];
+}
 
 // Elem<S>: Compute is the type arithmetic happens in; load/store convert.
 template <class S>
@@ -44,11 +87,27 @@ struct Elem<BFloat16> {
     static float load(BFloat16 h) { return ir::bf16ToFloat(h.bits); }
     static BFloat16 store(float f) { return {ir::floatToBF16(f)}; }
 };
-template <>
-struct Elem<Fp8E4M3> {
+template <ir::DType T>
+struct Elem<NarrowFloat<T>> {  // store rounds to nearest even and saturates (float8), as ONNX Cast's default
     using Compute = float;
-    static float load(Fp8E4M3 h) { return ir::fp8E4M3ToFloat(h.bits); }
-    static Fp8E4M3 store(float f) { return {ir::floatToFP8E4M3(f)}; }
+    static float load(NarrowFloat<T> h) { return narrowFloatValue<T>(T == ir::DType::kFP4 ? h.bits & 0xfu : h.bits); }
+    static NarrowFloat<T> store(float f) {
+        if constexpr (T == ir::DType::kE8M0)
+            return {ir::encodeE8M0(f, true, ir::E8M0Rounding::kUp)};
+        else
+            return {uint8_t(ir::encodeNarrowFloat(T, f, true))};
+    }
+};
+template <int Bits, bool Signed>
+struct Elem<NarrowInt<Bits, Signed>> {  // store keeps the low bits (wraps), as integer Cast
+    using Compute = int32_t;
+    static int32_t load(NarrowInt<Bits, Signed> v) {
+        return Signed ? ir::signExtendLowBits(v.bits, Bits) : ir::zeroExtendLowBits(v.bits, Bits);
+    }
+    static NarrowInt<Bits, Signed> store(int32_t c) {
+        const auto low = uint8_t(uint32_t(c) & ((1u << Bits) - 1u));
+        return {Signed ? uint8_t(ir::signExtendLowBits(low, Bits)) : low};
+    }
 };
 template <>
 struct Elem<Bool8> {
@@ -60,9 +119,22 @@ struct Elem<Bool8> {
 template <class S>
 using ComputeT = typename Elem<S>::Compute;
 template <class S>
-constexpr bool kIsFloatElem = std::is_floating_point_v<ComputeT<S>>;
+constexpr bool kIsNarrowFloatElem = false;
+template <ir::DType T>
+constexpr bool kIsNarrowFloatElem<NarrowFloat<T>> = true;
+template <class S>
+constexpr bool kIsNarrowIntElem = false;
+template <int Bits, bool Signed>
+constexpr bool kIsNarrowIntElem<NarrowInt<Bits, Signed>> = true;
+// Storage-only types (see above).
+template <class S>
+constexpr bool kIsNarrowElem = kIsNarrowFloatElem<S> || kIsNarrowIntElem<S>;
+// Float types that compute (float32, float64, half, bfloat16).
+template <class S>
+constexpr bool kIsFloatElem = std::is_floating_point_v<ComputeT<S>> && !kIsNarrowElem<S>;
 template <class S>
 constexpr bool kIsBoolElem = std::is_same_v<S, Bool8>;
+// 8..64-bit integers.
 template <class S>
 constexpr bool kIsIntElem = std::is_integral_v<S> && !std::is_same_v<S, bool>;
 
@@ -75,18 +147,93 @@ struct TypeTag {
 template <class Fn>
 Status visitDType(ir::DType t, Fn&& fn) {
     switch (t) {
-        case ir::DType::kF32: return fn(TypeTag<float>{});
-        case ir::DType::kF16: return fn(TypeTag<Half>{});
-        case ir::DType::kI8: return fn(TypeTag<int8_t>{});
-        case ir::DType::kI32: return fn(TypeTag<int32_t>{});
-        case ir::DType::kBool: return fn(TypeTag<Bool8>{});
-        case ir::DType::kU8: return fn(TypeTag<uint8_t>{});
-        case ir::DType::kFP8: return fn(TypeTag<Fp8E4M3>{});
-        case ir::DType::kBF16: return fn(TypeTag<BFloat16>{});
-        case ir::DType::kI64: return fn(TypeTag<int64_t>{});
-        case ir::DType::kF64: return fn(TypeTag<double>{});
+        case ir::DType::kF32:
+            return fn(TypeTag<float>{});
+        case ir::DType::kF16:
+            return fn(TypeTag<Half>{});
+        case ir::DType::kI8:
+            return fn(TypeTag<int8_t>{});
+        case ir::DType::kI32:
+            return fn(TypeTag<int32_t>{});
+        case ir::DType::kBool:
+            return fn(TypeTag<Bool8>{});
+        case ir::DType::kU8:
+            return fn(TypeTag<uint8_t>{});
+        case ir::DType::kFP8:
+            return fn(TypeTag<Fp8E4M3>{});
+        case ir::DType::kBF16:
+            return fn(TypeTag<BFloat16>{});
+        case ir::DType::kI64:
+            return fn(TypeTag<int64_t>{});
+        case ir::DType::kI4:
+            return fn(TypeTag<Int4>{});
+        case ir::DType::kFP4:
+            return fn(TypeTag<Fp4E2M1>{});
+        case ir::DType::kE8M0:
+            return fn(TypeTag<E8M0>{});
+        case ir::DType::kF64:
+            return fn(TypeTag<double>{});
+        case ir::DType::kI16:
+            return fn(TypeTag<int16_t>{});
+        case ir::DType::kU16:
+            return fn(TypeTag<uint16_t>{});
+        case ir::DType::kU32:
+            return fn(TypeTag<uint32_t>{});
+        case ir::DType::kU64:
+            return fn(TypeTag<uint64_t>{});
+        case ir::DType::kFP8E5M2:
+            return fn(TypeTag<Fp8E5M2>{});
+        case ir::DType::kFP8E4M3FNUZ:
+            return fn(TypeTag<Fp8E4M3Fnuz>{});
+        case ir::DType::kFP8E5M2FNUZ:
+            return fn(TypeTag<Fp8E5M2Fnuz>{});
+        case ir::DType::kU4:
+            return fn(TypeTag<UInt4>{});
+        case ir::DType::kI2:
+            return fn(TypeTag<Int2>{});
+        case ir::DType::kU2:
+            return fn(TypeTag<UInt2>{});
     }
     return Status::Error("invalid dtype " + std::to_string(int(t)));
+}
+
+// Like visitDType, for the types general compute kernels accept
+// (ir::dtypeIsArithmetic, plus bool when `withBool`); others get an error
+// naming the type, without instantiating fn for them.
+template <class Fn>
+Status visitArithmeticDType(ir::DType t, bool withBool, Fn&& fn) {
+    switch (t) {
+        case ir::DType::kF32:
+            return fn(TypeTag<float>{});
+        case ir::DType::kF16:
+            return fn(TypeTag<Half>{});
+        case ir::DType::kBF16:
+            return fn(TypeTag<BFloat16>{});
+        case ir::DType::kF64:
+            return fn(TypeTag<double>{});
+        case ir::DType::kI8:
+            return fn(TypeTag<int8_t>{});
+        case ir::DType::kU8:
+            return fn(TypeTag<uint8_t>{});
+        case ir::DType::kI16:
+            return fn(TypeTag<int16_t>{});
+        case ir::DType::kU16:
+            return fn(TypeTag<uint16_t>{});
+        case ir::DType::kI32:
+            return fn(TypeTag<int32_t>{});
+        case ir::DType::kU32:
+            return fn(TypeTag<uint32_t>{});
+        case ir::DType::kI64:
+            return fn(TypeTag<int64_t>{});
+        case ir::DType::kU64:
+            return fn(TypeTag<uint64_t>{});
+        case ir::DType::kBool:
+            if (withBool) return fn(TypeTag<Bool8>{});
+            break;
+        default:
+            break;
+    }
+    return Status::Error("unsupported dtype " + std::string(ir::dtypeName(t)));
 }
 
 // Elements per task below which splitting work across threads costs more
@@ -204,7 +351,8 @@ void parallelForEachBroadcastRow(ThreadPool& pool, const BroadcastPlan<N>& p, Fn
     const int64_t segs = std::max<int64_t>(1, len / kParallelGrain);
     if (segs == 1) {
         const int64_t grain = std::max<int64_t>(1, kParallelGrain / len);
-        pool.parallelFor(rows, [&](int64_t b, int64_t e) { forEachBroadcastRow(p, b, e, fn); }, grain);
+        pool.parallelFor(
+            rows, [&](int64_t b, int64_t e) { forEachBroadcastRow(p, b, e, fn); }, grain);
         return;
     }
     const int64_t segLen = (len + segs - 1) / segs;

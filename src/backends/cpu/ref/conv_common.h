@@ -1,10 +1,12 @@
 // Shared plumbing of the Convolution and Deconvolution reference kernels:
-// run-time validation, float32 staging of f16/bf16 tensors, and the geometry
+// run-time validation, float32 staging of f16/bf16 tensors (float64 computes in
+// float64), and the geometry
 // widened to 3 spatial dims so that one loop nest serves 1-D, 2-D and 3-D.
 #pragma once
 #include <algorithm>
 #include <cstring>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 #include "../../../ir/ops/convolution.h"
@@ -12,9 +14,7 @@
 
 namespace kiln::cpu::ref::convcommon {
 
-inline bool isKernelFloat(ir::DType t) {
-    return t == ir::DType::kF32 || t == ir::DType::kF16 || t == ir::DType::kBF16;
-}
+inline bool isKernelFloat(ir::DType t) { return ir::dtypeIsArithmeticFloat(t); }
 
 inline bool hasInput(const ir::Node& node, size_t i) { return i < node.inputs.size() && node.inputs[i] >= 0; }
 
@@ -58,27 +58,37 @@ inline Status prepare(const KernelArgs& args, bool transposed, ir::ConvGeometry&
     return Status::Ok();
 }
 
-// Returns t's elements as float32: t's own buffer for float32, else a
-// converted copy held in `storage`.
-inline const float* asFloats(const HostTensor& t, std::vector<float>& storage) {
-    if (t.dtype == ir::DType::kF32) return t.as<const float>();
+// Returns t's elements as T (float or double): t's own buffer when t is of
+// type T, else a converted copy held in `storage`.
+template <class T>
+const T* asValues(const HostTensor& t, std::vector<T>& storage) {
+    if ((std::is_same_v<T, float> && t.dtype == ir::DType::kF32) || (std::is_same_v<T, double> && t.dtype == ir::DType::kF64))
+        return t.as<const T>();
     const int64_t n = t.numel();
     storage.resize(size_t(n));
-    const auto* src = t.as<const uint16_t>();
-    for (int64_t i = 0; i < n; ++i)
-        storage[size_t(i)] = t.dtype == ir::DType::kF16 ? ir::halfToFloat(src[i]) : ir::bf16ToFloat(src[i]);
+    for (int64_t i = 0; i < n; ++i) storage[size_t(i)] = T(ir::loadAsDouble(t.data, t.dtype, i));
     return storage.data();
 }
+inline const float* asFloats(const HostTensor& t, std::vector<float>& storage) { return asValues(t, storage); }
 
-// Writes n float32 values to dst (of dtype t) starting at element `offset`,
-// rounding to nearest even for the 16-bit types.
-inline void storeFloats(const float* src, int64_t n, void* dst, ir::DType t, int64_t offset) {
-    if (t == ir::DType::kF32) {
-        std::memcpy(static_cast<float*>(dst) + offset, src, size_t(n) * sizeof(float));
+// Writes n values to dst (of dtype t) starting at element `offset`, rounding
+// to nearest even for the narrower types.
+template <class T>
+void storeValues(const T* src, int64_t n, void* dst, ir::DType t, int64_t offset) {
+    if ((std::is_same_v<T, float> && t == ir::DType::kF32) || (std::is_same_v<T, double> && t == ir::DType::kF64)) {
+        std::memcpy(static_cast<T*>(dst) + offset, src, size_t(n) * sizeof(T));
         return;
     }
-    auto* out = static_cast<uint16_t*>(dst) + offset;
-    for (int64_t i = 0; i < n; ++i) out[i] = t == ir::DType::kF16 ? ir::floatToHalf(src[i]) : ir::floatToBF16(src[i]);
+    if (t == ir::DType::kF16 || t == ir::DType::kBF16) {
+        auto* out = static_cast<uint16_t*>(dst) + offset;
+        for (int64_t i = 0; i < n; ++i)
+            out[i] = t == ir::DType::kF16 ? ir::floatToHalf(float(src[i])) : ir::floatToBF16(float(src[i]));
+        return;
+    }
+    for (int64_t i = 0; i < n; ++i) ir::storeFromDouble(dst, t, offset + i, double(src[i]));
+}
+inline void storeFloats(const float* src, int64_t n, void* dst, ir::DType t, int64_t offset) {
+    storeValues(src, n, dst, t, offset);
 }
 
 // Geometry over exactly 3 spatial axes; missing leading axes have extent 1.

@@ -15,7 +15,10 @@ bool convolutionSupports(const ir::Node& node, const std::vector<ir::TensorDesc>
     return node.op == "Convolution" && cc::supports(node, in, out);
 }
 
-Status convolution(KernelArgs& args) {
+namespace {
+
+template <class T>
+Status run(KernelArgs& args) {
     ir::ConvGeometry g;
     KILN_RETURN_IF_ERROR(cc::prepare(args, /*transposed=*/false, g));
     const HostTensor& X = args.inputs[0];
@@ -29,19 +32,19 @@ Status convolution(KernelArgs& args) {
     const int64_t inPlane = q.inPlane(), outPlane = q.outPlane(), kVol = q.kernelVolume();
     if (N * M == 0 || outPlane == 0) return Status::Ok();
 
-    std::vector<float> xs, ws, bs;
-    const float* x = cc::asFloats(X, xs);
-    const float* w = cc::asFloats(W, ws);
-    const float* b = hasBias ? cc::asFloats(args.inputs[2], bs) : nullptr;
+    std::vector<T> xs, ws, bs;
+    const T* x = cc::asValues(X, xs);
+    const T* w = cc::asValues(W, ws);
+    const T* b = hasBias ? cc::asValues(args.inputs[2], bs) : nullptr;
 
     args.pool.parallelFor(N * M, [&](int64_t begin, int64_t end) {
-        std::vector<float> acc(static_cast<size_t>(outPlane));
+        std::vector<T> acc(static_cast<size_t>(outPlane));
         for (int64_t t = begin; t < end; ++t) {
             const int64_t n = t / M, m = t % M, grp = m / Mg;
-            std::fill(acc.begin(), acc.end(), b ? b[m] : 0.f);
+            std::fill(acc.begin(), acc.end(), b ? b[m] : T(0));
             for (int64_t c = 0; c < Cg; ++c) {
-                const float* xc = x + (n * C + grp * Cg + c) * inPlane;
-                const float* wc = w + (m * Cg + c) * kVol;
+                const T* xc = x + (n * C + grp * Cg + c) * inPlane;
+                const T* wc = w + (m * Cg + c) * kVol;
                 for (int64_t kd = 0; kd < q.kernel[0]; ++kd) {
                     const int64_t offD = kd * q.dil[0] - q.pad[0];
                     int64_t d0, d1;
@@ -54,13 +57,13 @@ Status convolution(KernelArgs& args) {
                             const int64_t offW = kw * q.dil[2] - q.pad[2];
                             int64_t w0, w1;
                             cc::validRange(offW, q.stride[2], q.in[2], q.out[2], w0, w1);
-                            const float wv = wc[(kd * q.kernel[1] + kh) * q.kernel[2] + kw];
+                            const T wv = wc[(kd * q.kernel[1] + kh) * q.kernel[2] + kw];
                             for (int64_t od = d0; od < d1; ++od) {
                                 const int64_t id = od * q.stride[0] + offD;
                                 for (int64_t oh = h0; oh < h1; ++oh) {
                                     const int64_t ih = oh * q.stride[1] + offH;
-                                    const float* xrow = xc + (id * q.in[1] + ih) * q.in[2];
-                                    float* arow = acc.data() + (od * q.out[1] + oh) * q.out[2];
+                                    const T* xrow = xc + (id * q.in[1] + ih) * q.in[2];
+                                    T* arow = acc.data() + (od * q.out[1] + oh) * q.out[2];
                                     for (int64_t ow = w0; ow < w1; ++ow)
                                         arow[ow] += wv * xrow[ow * q.stride[2] + offW];
                                 }
@@ -69,10 +72,17 @@ Status convolution(KernelArgs& args) {
                     }
                 }
             }
-            cc::storeFloats(acc.data(), outPlane, Y.data, Y.dtype, t * outPlane);
+            cc::storeValues(acc.data(), outPlane, Y.data, Y.dtype, t * outPlane);
         }
     });
     return Status::Ok();
+}
+
+}  // namespace
+
+// float64 computes in float64; the other float types in float32.
+Status convolution(KernelArgs& args) {
+    return args.inputs[0].dtype == ir::DType::kF64 ? run<double>(args) : run<float>(args);
 }
 
 }  // namespace kiln::cpu::ref

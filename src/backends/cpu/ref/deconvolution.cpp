@@ -16,7 +16,10 @@ bool deconvolutionSupports(const ir::Node& node, const std::vector<ir::TensorDes
     return node.op == "Deconvolution" && cc::supports(node, in, out);
 }
 
-Status deconvolution(KernelArgs& args) {
+namespace {
+
+template <class T>
+Status run(KernelArgs& args) {
     ir::ConvGeometry g;
     KILN_RETURN_IF_ERROR(cc::prepare(args, /*transposed=*/true, g));
     const HostTensor& X = args.inputs[0];
@@ -30,20 +33,20 @@ Status deconvolution(KernelArgs& args) {
     const int64_t inPlane = q.inPlane(), outPlane = q.outPlane(), kVol = q.kernelVolume();
     if (N * M == 0 || outPlane == 0) return Status::Ok();
 
-    std::vector<float> xs, ws, bs;
-    const float* x = cc::asFloats(X, xs);
-    const float* w = cc::asFloats(W, ws);
-    const float* b = hasBias ? cc::asFloats(args.inputs[2], bs) : nullptr;
+    std::vector<T> xs, ws, bs;
+    const T* x = cc::asValues(X, xs);
+    const T* w = cc::asValues(W, ws);
+    const T* b = hasBias ? cc::asValues(args.inputs[2], bs) : nullptr;
 
     args.pool.parallelFor(N * M, [&](int64_t begin, int64_t end) {
-        std::vector<float> acc(static_cast<size_t>(outPlane));
+        std::vector<T> acc(static_cast<size_t>(outPlane));
         for (int64_t t = begin; t < end; ++t) {
             const int64_t n = t / M, m = t % M, grp = m / Mg, mInGroup = m % Mg;
-            std::fill(acc.begin(), acc.end(), b ? b[m] : 0.f);
+            std::fill(acc.begin(), acc.end(), b ? b[m] : T(0));
             for (int64_t c = 0; c < Cg; ++c) {
                 const int64_t ci = grp * Cg + c;
-                const float* xc = x + (n * C + ci) * inPlane;
-                const float* wc = w + (ci * Mg + mInGroup) * kVol;
+                const T* xc = x + (n * C + ci) * inPlane;
+                const T* wc = w + (ci * Mg + mInGroup) * kVol;
                 for (int64_t kd = 0; kd < q.kernel[0]; ++kd) {
                     const int64_t offD = kd * q.dil[0] - q.pad[0];
                     int64_t d0, d1;  // input range whose outputs land inside Y
@@ -56,13 +59,13 @@ Status deconvolution(KernelArgs& args) {
                             const int64_t offW = kw * q.dil[2] - q.pad[2];
                             int64_t w0, w1;
                             cc::validRange(offW, q.stride[2], q.out[2], q.in[2], w0, w1);
-                            const float wv = wc[(kd * q.kernel[1] + kh) * q.kernel[2] + kw];
+                            const T wv = wc[(kd * q.kernel[1] + kh) * q.kernel[2] + kw];
                             for (int64_t id = d0; id < d1; ++id) {
                                 const int64_t od = id * q.stride[0] + offD;
                                 for (int64_t ih = h0; ih < h1; ++ih) {
                                     const int64_t oh = ih * q.stride[1] + offH;
-                                    const float* xrow = xc + (id * q.in[1] + ih) * q.in[2];
-                                    float* arow = acc.data() + (od * q.out[1] + oh) * q.out[2];
+                                    const T* xrow = xc + (id * q.in[1] + ih) * q.in[2];
+                                    T* arow = acc.data() + (od * q.out[1] + oh) * q.out[2];
                                     for (int64_t iw = w0; iw < w1; ++iw)
                                         arow[iw * q.stride[2] + offW] += wv * xrow[iw];
                                 }
@@ -71,10 +74,17 @@ Status deconvolution(KernelArgs& args) {
                     }
                 }
             }
-            cc::storeFloats(acc.data(), outPlane, Y.data, Y.dtype, t * outPlane);
+            cc::storeValues(acc.data(), outPlane, Y.data, Y.dtype, t * outPlane);
         }
     });
     return Status::Ok();
+}
+
+}  // namespace
+
+// float64 computes in float64; the other float types in float32.
+Status deconvolution(KernelArgs& args) {
+    return args.inputs[0].dtype == ir::DType::kF64 ? run<double>(args) : run<float>(args);
 }
 
 }  // namespace kiln::cpu::ref

@@ -14,6 +14,7 @@ enum class BinOp {
     kSum, kSub, kProd, kDiv, kPow, kMax, kMin, kFloorDiv, kMod, kFmod,
     kAnd, kOr, kXor,
     kEqual, kGreater, kLess, kGreaterEqual, kLessEqual,
+    kShiftLeft, kShiftRight,
 };
 
 bool parseBinOp(const std::string& s, BinOp& op) {
@@ -24,6 +25,7 @@ bool parseBinOp(const std::string& s, BinOp& op) {
         {"and", BinOp::kAnd}, {"or", BinOp::kOr}, {"xor", BinOp::kXor},
         {"equal", BinOp::kEqual}, {"greater", BinOp::kGreater}, {"less", BinOp::kLess},
         {"greater_equal", BinOp::kGreaterEqual}, {"less_equal", BinOp::kLessEqual},
+        {"shift_left", BinOp::kShiftLeft}, {"shift_right", BinOp::kShiftRight},
     };
     for (const auto& [name, value] : kNames)
         if (s == name) {
@@ -34,19 +36,21 @@ bool parseBinOp(const std::string& s, BinOp& op) {
 }
 
 bool isLogical(BinOp op) { return op == BinOp::kAnd || op == BinOp::kOr || op == BinOp::kXor; }
-bool isComparison(BinOp op) { return op >= BinOp::kEqual; }
-
-bool isArithmeticType(ir::DType t) {
-    return t == ir::DType::kF32 || t == ir::DType::kF16 || t == ir::DType::kBF16 || t == ir::DType::kF64 ||
-           ir::dtypeIsInteger(t);
-}
+bool isComparison(BinOp op) { return op >= BinOp::kEqual && op <= BinOp::kLessEqual; }
+bool isShift(BinOp op) { return op == BinOp::kShiftLeft || op == BinOp::kShiftRight; }
 
 // The dtype rules of docs/ops.md; empty when (op, t) is valid.
 std::string dtypeProblem(BinOp op, ir::DType t) {
-    if (isLogical(op))
-        return t == ir::DType::kBool ? "" : "and/or/xor need bool inputs, got " + std::string(ir::dtypeName(t));
+    const std::string name(ir::dtypeName(t));
+    if (isLogical(op))  // logical on bool, bitwise on integers
+        return t == ir::DType::kBool || ir::dtypeIsArithmeticInteger(t)
+                   ? ""
+                   : "and/or/xor need bool or integer inputs, got " + name;
+    if (isShift(op))
+        return ir::dtypeIsArithmeticInteger(t) && !ir::dtypeIsSigned(t) ? ""
+                                                                         : "shifts need unsigned integers, got " + name;
     if (isComparison(op) && t == ir::DType::kBool) return "";
-    return isArithmeticType(t) ? "" : "unsupported input dtype " + std::string(ir::dtypeName(t));
+    return ir::dtypeIsArithmetic(t) ? "" : "unsupported input dtype " + name;
 }
 
 // ---- integer arithmetic: wraps on overflow, x/0 = 0, never traps ----
@@ -63,9 +67,18 @@ T wrapSub(T a, T b) {
 }
 template <class T>
 T wrapMul(T a, T b) {
-    using U = std::make_unsigned_t<T>;
-    // uint8 promotes to int: 255*255 still fits, so no signed overflow.
-    return T(U(U(a) * U(b)));
+    // At least `unsigned`: 16-bit operands would promote to int, where
+    // 65535 * 65535 overflows.
+    using W = std::common_type_t<std::make_unsigned_t<T>, unsigned>;
+    return T(W(a) * W(b));
+}
+template <class T>
+T shiftLeft(T a, T b) {  // by the width or more: 0 (C++ leaves it undefined)
+    return b >= T(sizeof(T) * 8) ? T(0) : T(std::common_type_t<T, unsigned>(a) << b);
+}
+template <class T>
+T shiftRight(T a, T b) {
+    return b >= T(sizeof(T) * 8) ? T(0) : T(a >> b);
 }
 template <class T>
 bool isMinusOne(T b) {
@@ -149,11 +162,17 @@ Status applyBinary(KernelArgs& args, F f) {
         const S* pa = a + off[0];
         const S* pb = b + off[1];
         Out* py = y + o;
-        // Separate loops for the stride patterns so the common cases vectorize.
-        if (sa && sb) for (int64_t j = 0; j < n; ++j) py[j] = op(pa[j], pb[j]);
-        else if (sa) for (int64_t j = 0; j < n; ++j) py[j] = op(pa[j], pb[0]);
-        else if (sb) for (int64_t j = 0; j < n; ++j) py[j] = op(pa[0], pb[j]);
-        else for (int64_t j = 0; j < n; ++j) py[j] = op(pa[0], pb[0]);
+        if constexpr (kIsFloatElem<S>) {
+            // Separate loops for the stride patterns so the common cases vectorize.
+            if (sa && sb) for (int64_t j = 0; j < n; ++j) py[j] = op(pa[j], pb[j]);
+            else if (sa) for (int64_t j = 0; j < n; ++j) py[j] = op(pa[j], pb[0]);
+            else if (sb) for (int64_t j = 0; j < n; ++j) py[j] = op(pa[0], pb[j]);
+            else for (int64_t j = 0; j < n; ++j) py[j] = op(pa[0], pb[0]);
+        } else {
+            // Integers and bool (index math, masks): one strided loop keeps the
+            // many integer instantiations cheap to compile.
+            for (int64_t j = 0; j < n; ++j) py[j] = op(pa[j * sa], pb[j * sb]);
+        }
     });
     return Status::Ok();
 }
@@ -192,10 +211,32 @@ Status runTyped(KernelArgs& args, BinOp op) {
             default: break;
         }
     } else if constexpr (kIsIntElem<S>) {
+        // Wrapping sum/sub/prod and the bitwise ops give the same bits for a
+        // signed type and its unsigned twin: signed types reuse the unsigned code.
+        if constexpr (std::is_signed_v<S>) {
+            switch (op) {
+                case BinOp::kSum:
+                case BinOp::kSub:
+                case BinOp::kProd:
+                case BinOp::kAnd:
+                case BinOp::kOr:
+                case BinOp::kXor: return runTyped<std::make_unsigned_t<S>>(args, op);
+                default: break;
+            }
+        } else {
+            switch (op) {
+                case BinOp::kAnd: return applyBinary<S, S>(args, [](C a, C b) { return C(a & b); });
+                case BinOp::kOr: return applyBinary<S, S>(args, [](C a, C b) { return C(a | b); });
+                case BinOp::kXor: return applyBinary<S, S>(args, [](C a, C b) { return C(a ^ b); });
+                case BinOp::kShiftLeft: return applyBinary<S, S>(args, [](C a, C b) { return shiftLeft(a, b); });
+                case BinOp::kShiftRight: return applyBinary<S, S>(args, [](C a, C b) { return shiftRight(a, b); });
+                case BinOp::kSum: return applyBinary<S, S>(args, [](C a, C b) { return wrapAdd(a, b); });
+                case BinOp::kSub: return applyBinary<S, S>(args, [](C a, C b) { return wrapSub(a, b); });
+                case BinOp::kProd: return applyBinary<S, S>(args, [](C a, C b) { return wrapMul(a, b); });
+                default: break;
+            }
+        }
         switch (op) {
-            case BinOp::kSum: return applyBinary<S, S>(args, [](C a, C b) { return wrapAdd(a, b); });
-            case BinOp::kSub: return applyBinary<S, S>(args, [](C a, C b) { return wrapSub(a, b); });
-            case BinOp::kProd: return applyBinary<S, S>(args, [](C a, C b) { return wrapMul(a, b); });
             case BinOp::kDiv: return applyBinary<S, S>(args, [](C a, C b) { return intDiv(a, b); });
             case BinOp::kPow: return applyBinary<S, S>(args, [](C a, C b) { return intPow(a, b); });
             case BinOp::kMax: return applyBinary<S, S>(args, [](C a, C b) { return a < b ? b : a; });
@@ -229,14 +270,12 @@ Status elementwise(KernelArgs& args) {
         return Status::Error("ElementWise: input dtypes differ: " + std::string(ir::dtypeName(t)) + " and " +
                              std::string(ir::dtypeName(args.inputs[1].dtype)));
     if (auto p = dtypeProblem(op, t); !p.empty()) return Status::Error("ElementWise '" + name + "': " + p);
-    const ir::DType want = (isLogical(op) || isComparison(op)) ? ir::DType::kBool : t;
+    const ir::DType want = isComparison(op) ? ir::DType::kBool : t;
     if (args.outputs[0].dtype != want)
         return Status::Error("ElementWise: output dtype " + std::string(ir::dtypeName(args.outputs[0].dtype)) +
                              ", expected " + std::string(ir::dtypeName(want)));
-    return visitDType(t, [&](auto tag) -> Status {
-        using S = typename decltype(tag)::type;
-        if constexpr (std::is_same_v<S, Fp8E4M3>) return Status::Error("ElementWise: fp8 inputs unsupported");
-        else return runTyped<S>(args, op).withContext("ElementWise '" + name + "': ");
+    return visitArithmeticDType(t, /*withBool=*/true, [&](auto tag) -> Status {
+        return runTyped<typename decltype(tag)::type>(args, op).withContext("ElementWise '" + name + "': ");
     });
 }
 

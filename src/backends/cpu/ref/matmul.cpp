@@ -98,7 +98,7 @@ const T* rowMajor(const T* data, int64_t batch, int64_t rows, int64_t cols, bool
 }
 
 // C = A x B for row-major A [batchA, M, K], B [batchB, K, N], C [batches, M, N];
-// Acc is the accumulator type (float or int64).
+// Acc is the accumulator type (float, double or uint64).
 template <typename T, typename Acc>
 void gemm(const T* A, const T* B, T* C, const Dims& d, ThreadPool& pool) {
     const int64_t batches = int64_t(d.aIndex.size());
@@ -150,10 +150,7 @@ std::vector<float> halfToFloats(const HostTensor& t) {
     return r;
 }
 
-bool supportedDType(DType t) {
-    return t == DType::kF32 || t == DType::kF16 || t == DType::kBF16 || t == DType::kI8 || t == DType::kU8 ||
-           t == DType::kI32 || t == DType::kI64;
-}
+bool supportedDType(DType t) { return ir::dtypeIsArithmetic(t); }
 
 }  // namespace
 
@@ -173,10 +170,16 @@ Status matmul(KernelArgs& args) {
 
     switch (a.dtype) {
         case DType::kF32: runTyped<float, float>(a, b, y, transA, transB, d, args.pool); break;
-        case DType::kI8: runTyped<int8_t, int64_t>(a, b, y, transA, transB, d, args.pool); break;
-        case DType::kU8: runTyped<uint8_t, int64_t>(a, b, y, transA, transB, d, args.pool); break;
-        case DType::kI32: runTyped<int32_t, int64_t>(a, b, y, transA, transB, d, args.pool); break;
-        case DType::kI64: runTyped<int64_t, int64_t>(a, b, y, transA, transB, d, args.pool); break;
+        case DType::kF64: runTyped<double, double>(a, b, y, transA, transB, d, args.pool); break;
+        // Integers accumulate in uint64: two's complement wrap-around, well defined.
+        case DType::kI8: runTyped<int8_t, uint64_t>(a, b, y, transA, transB, d, args.pool); break;
+        case DType::kU8: runTyped<uint8_t, uint64_t>(a, b, y, transA, transB, d, args.pool); break;
+        case DType::kI16: runTyped<int16_t, uint64_t>(a, b, y, transA, transB, d, args.pool); break;
+        case DType::kU16: runTyped<uint16_t, uint64_t>(a, b, y, transA, transB, d, args.pool); break;
+        case DType::kI32: runTyped<int32_t, uint64_t>(a, b, y, transA, transB, d, args.pool); break;
+        case DType::kU32: runTyped<uint32_t, uint64_t>(a, b, y, transA, transB, d, args.pool); break;
+        case DType::kI64: runTyped<int64_t, uint64_t>(a, b, y, transA, transB, d, args.pool); break;
+        case DType::kU64: runTyped<uint64_t, uint64_t>(a, b, y, transA, transB, d, args.pool); break;
         case DType::kF16:
         case DType::kBF16: {
             // Computed in float32 and rounded once.

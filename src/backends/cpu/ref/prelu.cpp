@@ -61,7 +61,7 @@ Status prelu(KernelArgs& args) {
         return Status::Error("PRelu: output must match X's dtype and shape " + ir::shapeToString(x.shape));
     return visitDType(x.dtype, [&](auto tag) -> Status {
         using S = typename decltype(tag)::type;
-        if constexpr (kIsBoolElem<S> || std::is_same_v<S, Fp8E4M3> || std::is_same_v<S, uint8_t>)
+        if constexpr (kIsBoolElem<S> || kIsNarrowElem<S> || std::is_unsigned_v<S>)
             return Status::Error("PRelu: unsupported dtype");
         else return runTyped<S>(args).withContext("PRelu: ");
     });

@@ -1,7 +1,7 @@
 // Reference Reduce (docs/ops.md): sum, prod, max, min, mean, l1, l2,
 // sum_square, log_sum, log_sum_exp over any set of axes. Float types are
-// computed in double; int32/int64 (sum, prod, max, min, mean) in int64 with
-// two's-complement wrap-around, so int64 stays exact beyond 2^53.
+// computed in double; integers (sum, prod, max, min, mean) in their own type
+// with two's-complement wrap-around, so 64-bit values stay exact beyond 2^53.
 #include <algorithm>
 #include <cmath>
 #include <cstring>
@@ -38,7 +38,7 @@ bool intCapable(ReduceOp op) {
            op == ReduceOp::kMean;
 }
 
-bool isIntType(ir::DType t) { return t == ir::DType::kI32 || t == ir::DType::kI64; }
+bool isIntType(ir::DType t) { return ir::dtypeIsArithmeticInteger(t); }
 
 // One row of a float reduction; an empty row yields the op's identity.
 double reduceFloatRow(ReduceOp op, const HostTensor& x, int64_t base, const std::vector<int64_t>& offs) {
@@ -93,41 +93,45 @@ double reduceFloatRow(ReduceOp op, const HostTensor& x, int64_t base, const std:
     return 0.0;
 }
 
-int64_t loadInt(const HostTensor& t, int64_t i) {
-    return t.dtype == ir::DType::kI64 ? t.as<const int64_t>()[i] : int64_t(t.as<const int32_t>()[i]);
-}
-
-// One row of an integer reduction. Sum/prod wrap (computed in uint64, which is
-// well defined); the empty mean, which has no integer NaN, gives 0.
-int64_t reduceIntRow(ReduceOp op, const HostTensor& x, int64_t base, const std::vector<int64_t>& offs) {
-    const bool is64 = x.dtype == ir::DType::kI64;
-    const int64_t lowest = is64 ? std::numeric_limits<int64_t>::lowest() : std::numeric_limits<int32_t>::lowest();
-    const int64_t highest = is64 ? std::numeric_limits<int64_t>::max() : std::numeric_limits<int32_t>::max();
+// One row of an integer reduction in the element type T. Sum/prod wrap
+// (computed in uint64, which is well defined); the mean truncates toward zero,
+// and the empty mean, which has no integer NaN, gives 0.
+template <class T>
+T reduceIntRow(ReduceOp op, const T* x, int64_t base, const std::vector<int64_t>& offs) {
     const size_t n = offs.size();
     uint64_t acc = 0;
     switch (op) {
         case ReduceOp::kSum:
         case ReduceOp::kMean:
-            for (size_t j = 0; j < n; ++j) acc += uint64_t(loadInt(x, base + offs[j]));
-            if (op == ReduceOp::kSum) return int64_t(acc);
-            return n == 0 ? 0 : int64_t(acc) / int64_t(n);  // truncates toward zero
+            for (size_t j = 0; j < n; ++j) acc += uint64_t(x[base + offs[j]]);
+            if (op == ReduceOp::kSum) return T(acc);
+            if (n == 0) return T(0);
+            if constexpr (std::is_signed_v<T>) return T(int64_t(acc) / int64_t(n));
+            else return T(acc / n);
         case ReduceOp::kProd:
             acc = 1;
-            for (size_t j = 0; j < n; ++j) acc *= uint64_t(loadInt(x, base + offs[j]));
-            return int64_t(acc);
+            for (size_t j = 0; j < n; ++j) acc *= uint64_t(x[base + offs[j]]);
+            return T(acc);
         case ReduceOp::kMax: {
-            int64_t m = lowest;
-            for (size_t j = 0; j < n; ++j) m = std::max(m, loadInt(x, base + offs[j]));
+            T m = std::numeric_limits<T>::lowest();
+            for (size_t j = 0; j < n; ++j) m = std::max(m, x[base + offs[j]]);
             return m;
         }
         case ReduceOp::kMin: {
-            int64_t m = highest;
-            for (size_t j = 0; j < n; ++j) m = std::min(m, loadInt(x, base + offs[j]));
+            T m = std::numeric_limits<T>::max();
+            for (size_t j = 0; j < n; ++j) m = std::min(m, x[base + offs[j]]);
             return m;
         }
         default:
-            return 0;  // unreachable: rejected by intCapable()
+            return T(0);  // unreachable: rejected by intCapable()
     }
+}
+
+template <class T>
+void reduceIntRows(ReduceOp op, const HostTensor& x, HostTensor& y, const detail::RowLayout& L, ThreadPool& pool) {
+    pool.parallelFor(int64_t(L.rowBase.size()), [&](int64_t r0, int64_t r1) {
+        for (int64_t r = r0; r < r1; ++r) y.as<T>()[r] = reduceIntRow<T>(op, x.as<const T>(), L.rowBase[size_t(r)], L.inRow);
+    });
 }
 
 }  // namespace
@@ -163,17 +167,23 @@ Status reduce(KernelArgs& args) {
         return Status::Error("reduce: output shape " + ir::shapeToString(y.shape) + " does not match input " +
                              ir::shapeToString(x.shape));
 
-    args.pool.parallelFor(outRows, [&](int64_t r0, int64_t r1) {
-        for (int64_t r = r0; r < r1; ++r) {
-            const int64_t base = L.rowBase[size_t(r)];
-            if (isInt) {
-                const int64_t v = reduceIntRow(op, x, base, L.inRow);
-                if (y.dtype == ir::DType::kI64) y.as<int64_t>()[r] = v;
-                else y.as<int32_t>()[r] = int32_t(v);  // modular, like int32 arithmetic
-            } else {
-                ir::storeFromDouble(y.data, y.dtype, r, reduceFloatRow(op, x, base, L.inRow));
-            }
+    if (isInt) {
+        switch (x.dtype) {
+            case ir::DType::kI8: reduceIntRows<int8_t>(op, x, y, L, args.pool); break;
+            case ir::DType::kU8: reduceIntRows<uint8_t>(op, x, y, L, args.pool); break;
+            case ir::DType::kI16: reduceIntRows<int16_t>(op, x, y, L, args.pool); break;
+            case ir::DType::kU16: reduceIntRows<uint16_t>(op, x, y, L, args.pool); break;
+            case ir::DType::kI32: reduceIntRows<int32_t>(op, x, y, L, args.pool); break;
+            case ir::DType::kU32: reduceIntRows<uint32_t>(op, x, y, L, args.pool); break;
+            case ir::DType::kI64: reduceIntRows<int64_t>(op, x, y, L, args.pool); break;
+            case ir::DType::kU64: reduceIntRows<uint64_t>(op, x, y, L, args.pool); break;
+            default: return detail::unsupportedDType("reduce", x.dtype);
         }
+        return Status::Ok();
+    }
+    args.pool.parallelFor(outRows, [&](int64_t r0, int64_t r1) {
+        for (int64_t r = r0; r < r1; ++r)
+            ir::storeFromDouble(y.data, y.dtype, r, reduceFloatRow(op, x, L.rowBase[size_t(r)], L.inRow));
     });
     return Status::Ok();
 }

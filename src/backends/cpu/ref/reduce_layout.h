@@ -11,9 +11,7 @@
 
 namespace kiln::cpu::ref::detail {
 
-inline bool isFloatType(ir::DType t) {
-    return t == ir::DType::kF32 || t == ir::DType::kF16 || t == ir::DType::kBF16;
-}
+inline bool isFloatType(ir::DType t) { return ir::dtypeIsArithmeticFloat(t); }
 
 // Offsets (with the given strides) of every combination of `dims`, enumerated
 // row-major over those dims. Empty if any of those extents is 0.

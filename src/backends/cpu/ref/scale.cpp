@@ -129,7 +129,7 @@ Status scale(KernelArgs& args) {
         return Status::Error("Scale: output must match X's dtype and shape " + ir::shapeToString(x.shape));
     return visitDType(x.dtype, [&](auto tag) -> Status {
         using S = typename decltype(tag)::type;
-        if constexpr (kIsFloatElem<S> && !std::is_same_v<S, Fp8E4M3>) return runTyped<S>(args).withContext("Scale: ");
+        if constexpr (kIsFloatElem<S>) return runTyped<S>(args).withContext("Scale: ");
         else return Status::Error("Scale: unsupported X dtype");
     });
 }

@@ -15,7 +15,7 @@ namespace kiln::cpu::ref {
 
 namespace {
 
-bool topkDTypeOk(ir::DType t) { return detail::isFloatType(t) || t == ir::DType::kI32 || t == ir::DType::kI64; }
+bool topkDTypeOk(ir::DType t) { return ir::dtypeIsArithmetic(t); }
 
 // Strict "a ranks above b" with NaN above everything. int64 keys compare
 // natively so values beyond 2^53 keep their order.
@@ -31,6 +31,7 @@ bool ranksAbove(Key a, Key b) {
 template <typename Key>
 Key loadKey(const HostTensor& t, int64_t i) {
     if constexpr (std::is_same_v<Key, int64_t>) return t.as<const int64_t>()[i];
+    else if constexpr (std::is_same_v<Key, uint64_t>) return t.as<const uint64_t>()[i];
     else return ir::loadAsDouble(t.data, t.dtype, i);
 }
 
@@ -109,6 +110,7 @@ Status topk(KernelArgs& args) {
     std::vector<bool> mask(size_t(rank), false);
     mask[size_t(axis)] = true;
     if (x.dtype == ir::DType::kI64) topkRows<int64_t>(args, mask, k, largest);
+    else if (x.dtype == ir::DType::kU64) topkRows<uint64_t>(args, mask, k, largest);
     else topkRows<double>(args, mask, k, largest);
     return Status::Ok();
 }

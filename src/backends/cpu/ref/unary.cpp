@@ -33,21 +33,17 @@ bool parseUnOp(const std::string& s, UnOp& op) {
     return false;
 }
 
-bool isFloatCompute(ir::DType t) {
-    return t == ir::DType::kF32 || t == ir::DType::kF16 || t == ir::DType::kBF16 || t == ir::DType::kF64;
-}
-
 // The dtype rules of docs/ops.md; empty when (op, t) is valid.
 std::string dtypeProblem(UnOp op, ir::DType t) {
     bool ok;
     switch (op) {
-        case UnOp::kNot: ok = t == ir::DType::kBool; break;
+        case UnOp::kNot: ok = t == ir::DType::kBool || ir::dtypeIsArithmeticInteger(t); break;  // bitwise on integers
         case UnOp::kAbs:
-        case UnOp::kSign: ok = isFloatCompute(t) || ir::dtypeIsInteger(t); break;
+        case UnOp::kSign: ok = ir::dtypeIsArithmetic(t); break;
         case UnOp::kNeg:  // unsigned negation has no meaning
-            ok = isFloatCompute(t) || t == ir::DType::kI8 || t == ir::DType::kI32 || t == ir::DType::kI64;
+            ok = ir::dtypeIsArithmetic(t) && ir::dtypeIsSigned(t);
             break;
-        default: ok = isFloatCompute(t); break;
+        default: ok = ir::dtypeIsArithmeticFloat(t); break;
     }
     return ok ? "" : "unsupported input dtype " + std::string(ir::dtypeName(t));
 }
@@ -106,6 +102,7 @@ Status runTyped(KernelArgs& args, UnOp op) {
     } else if constexpr (kIsIntElem<S>) {
         using U = std::make_unsigned_t<C>;
         switch (op) {
+            case UnOp::kNot: return applyUnary<S, S>(args, [](C v) { return C(~v); });
             // abs/neg of the most negative value wrap to itself, as numpy does.
             case UnOp::kAbs:
                 if constexpr (std::is_signed_v<C>)
@@ -142,10 +139,8 @@ Status unary(KernelArgs& args) {
     if (args.outputs[0].dtype != want || args.outputs[0].numel() != args.inputs[0].numel())
         return Status::Error("Unary: output must be " + std::string(ir::dtypeName(want)) + " " +
                              ir::shapeToString(args.inputs[0].shape));
-    return visitDType(t, [&](auto tag) -> Status {
-        using S = typename decltype(tag)::type;
-        if constexpr (std::is_same_v<S, Fp8E4M3>) return Status::Error("Unary: fp8 input unsupported");
-        else return runTyped<S>(args, op).withContext("Unary '" + name + "': ");
+    return visitArithmeticDType(t, /*withBool=*/true, [&](auto tag) -> Status {
+        return runTyped<typename decltype(tag)::type>(args, op).withContext("Unary '" + name + "': ");
     });
 }
 

@@ -129,4 +129,8 @@ KILN_ONNX_CONVERTER(convertConvTranspose) {
     return pushLayer(ctx, deconv, outputs);
 }
 
+bool configureConvolution(ConverterContext& ctx, IConvolutionLayer* conv, int32_t spatialDims) {
+    return configure(ctx, conv, spatialDims);
+}
+
 }  // namespace kiln::onnx

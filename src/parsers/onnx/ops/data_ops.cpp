@@ -1,4 +1,4 @@
-// Data movement: Identity/Dropout, Concat, Slice, Gather, Shape, Cast.
+// Data movement: Identity/Dropout, Concat, Slice, Gather, Shape (Cast/CastLike: cast.cpp).
 #include <algorithm>
 #include <limits>
 
@@ -263,19 +263,6 @@ KILN_ONNX_CONVERTER(convertShape) {
     return true;
 }
 
-KILN_ONNX_CONVERTER(convertCast) {
-    (void)node;
-    (void)inputs;
-    ITensor* x = ctx.tensor(0);
-    if (!x) return false;
-    const int64_t to = ctx.attrInt("to", 0);
-    DataType type;
-    if (to == pb::TensorProto::DOUBLE) type = DataType::kFLOAT;  // no float64 tensors in kiln
-    else if (!onnxTypeToKiln(static_cast<int32_t>(to), type))
-        return ctx.fail(ErrorCode::kUNSUPPORTED_NODE, "cast to ONNX type " + std::to_string(to));
-    return pushLayer(ctx, ctx.network().addCast(*x, type), outputs);
-}
-
 }  // namespace kiln::onnx
 
 namespace kiln::onnx {
@@ -308,18 +295,6 @@ KILN_ONNX_CONVERTER(convertSize) {
     ctx.setOutputConstant(0, Constant::fromInt64s({}, {count}));  // folded: a scalar int64
     outputs.push_back(nullptr);
     return true;
-}
-
-KILN_ONNX_CONVERTER(convertCastLike) {
-    (void)node;
-    (void)inputs;
-    ITensor* x = ctx.tensor(0);
-    if (!x) return false;
-    DataType target;
-    if (const Constant* like = ctx.constant(1)) target = like->type;
-    else if (ITensor* t = ctx.tensor(1)) target = t->getType();
-    else return false;
-    return pushLayer(ctx, ctx.network().addCast(*x, target), outputs);
 }
 
 KILN_ONNX_CONVERTER(convertGatherElements) {

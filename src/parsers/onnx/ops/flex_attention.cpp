@@ -74,12 +74,12 @@ KILN_ONNX_CONVERTER(convertFlexAttention) {
     const DataType t = q->getType();
     if (!isFloatType(t) || k->getType() != t)
         return ctx.fail(ErrorCode::kUNSUPPORTED_NODE,
-                        "Q and K must share one of float32, float16, bfloat16 "
-                        "(kiln's matrix multiply has no float64)");
-    if (!isFloatType(v->getType())) return ctx.fail(ErrorCode::kUNSUPPORTED_NODE, "V must be float32/16 or bfloat16");
+                        "Q and K must share one of float32, float16, bfloat16, float64");
+    if (!isFloatType(v->getType())) return ctx.fail(ErrorCode::kUNSUPPORTED_NODE, "V must be float32/16/64 or bfloat16");
     if (kd[0] != qd[0] || vd[0] != qd[0] || kd[3] != qd[3] || vd[1] != kd[1] || vd[2] != kd[2])
         return ctx.fail(ErrorCode::kINVALID_NODE, "Q, K and V shapes do not match");
-    DataType p = DataType::kFLOAT;  // the 16-bit types run softmax and P @ V in float32
+    // The 16-bit types run softmax and P @ V in float32; float64 stays float64.
+    DataType p = t == DataType::kDOUBLE ? DataType::kDOUBLE : DataType::kFLOAT;
     if (ctx.hasAttr("softmax_precision")) {
         switch (ctx.attrInt("softmax_precision", 1)) {
             case 1:
@@ -91,8 +91,12 @@ KILN_ONNX_CONVERTER(convertFlexAttention) {
             case 16:
                 p = DataType::kBF16;
                 break;
+            case 11:
+                p = DataType::kDOUBLE;
+                break;
             default:
-                return ctx.fail(ErrorCode::kUNSUPPORTED_NODE, "softmax_precision must be float, float16 or bfloat16");
+                return ctx.fail(ErrorCode::kUNSUPPORTED_NODE,
+                                "softmax_precision must be float, float16, bfloat16 or double");
         }
     }
 

@@ -6,7 +6,7 @@
 namespace kiln::onnx {
 
 bool isFloatType(DataType type) {
-    return type == DataType::kFLOAT || type == DataType::kHALF || type == DataType::kBF16;
+    return type == DataType::kFLOAT || type == DataType::kHALF || type == DataType::kBF16 || type == DataType::kDOUBLE;
 }
 
 ITensor* LayerChain::fail(const std::string& message) {

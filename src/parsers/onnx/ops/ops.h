@@ -75,6 +75,20 @@ KILN_ONNX_CONVERTER(convertCompress);
 KILN_ONNX_CONVERTER(convertIf);
 KILN_ONNX_CONVERTER(convertLoop);
 KILN_ONNX_CONVERTER(convertScan);
+// cast.cpp: convertCast, convertCastLike (declared above)
+// quantize.cpp
+KILN_ONNX_CONVERTER(convertQuantizeLinear);
+KILN_ONNX_CONVERTER(convertDequantizeLinear);
+KILN_ONNX_CONVERTER(convertDynamicQuantizeLinear);
+KILN_ONNX_CONVERTER(convertMatMulInteger);
+KILN_ONNX_CONVERTER(convertQLinearMatMul);
+KILN_ONNX_CONVERTER(convertConvInteger);
+KILN_ONNX_CONVERTER(convertQLinearConv);
+// bitwise.cpp
+KILN_ONNX_CONVERTER(convertBitShift);
+KILN_ONNX_CONVERTER(convertBitwiseBinary);
+KILN_ONNX_CONVERTER(convertBitwiseNot);
+KILN_ONNX_CONVERTER(convertBitCast);
 // mod.cpp
 KILN_ONNX_CONVERTER(convertMod);
 // attention.cpp
@@ -136,8 +150,10 @@ IShuffleLayer* addReshape(ConverterContext& ctx, ITensor& input, const Dims& dim
 ITensor* addScalar(ConverterContext& ctx, float value, int32_t rank);
 //! Pushes the layer's output (or fails naming the node when the layer is null).
 bool pushLayer(ConverterContext& ctx, ILayer* layer, std::vector<ITensor*>& outputs);
-//! Reads an ONNX element-type attribute (default FLOAT) as a kiln type; DOUBLE
-//! becomes FLOAT. Fails (naming the node) for types kiln has no tensors of.
+//! Conv's strides, dilations, group and padding attributes applied to `conv` (conv.cpp).
+bool configureConvolution(ConverterContext& ctx, IConvolutionLayer* conv, int32_t spatialDims);
+//! Reads an ONNX element-type attribute (default FLOAT) as a kiln type. Fails
+//! (naming the node) for types kiln has no tensors of.
 bool outputDataType(ConverterContext& ctx, const char* attr, DataType& type);
 
 // ---- NN ops (one converter per file; decompositions use layer_helpers.cpp) ----
@@ -187,5 +203,11 @@ ITensor* select(ConverterContext& ctx, ITensor& cond, ITensor& a, ITensor& b, co
 ITensor* reshapeTo(ConverterContext& ctx, ITensor& x, const std::vector<int64_t>& dims, const char* suffix);
 ITensor* reduceAll(ConverterContext& ctx, ITensor& x, ReduceOperation op, uint32_t axes, bool keep,
                    const char* suffix);
+
+// random.cpp
+KILN_ONNX_CONVERTER(convertRandom);
+KILN_ONNX_CONVERTER(convertRandomLike);
+KILN_ONNX_CONVERTER(convertBernoulli);
+KILN_ONNX_CONVERTER(convertMultinomial);
 
 }  // namespace kiln::onnx

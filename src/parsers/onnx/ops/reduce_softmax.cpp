@@ -112,7 +112,17 @@ KILN_ONNX_CONVERTER(convertReduce) {
         x = pre->getOutput(0);
     }
     const bool keep = ctx.attrInt("keepdims", 1) != 0;
+    // ReduceMax/Min of bool (opset 20) are any/all: exact through int32 and back.
+    const bool boolMinMax = x->getType() == DataType::kBOOL &&
+                            (recipe.op == ReduceOperation::kMAX || recipe.op == ReduceOperation::kMIN);
+    if (boolMinMax && !(x = castTo(ctx, *x, DataType::kINT32, "_i32"))) return false;
     IReduceLayer* reduce = ctx.network().addReduce(*x, recipe.op, mask, keep);
+    if (boolMinMax) {
+        if (!reduce) return ctx.fail(ErrorCode::kINVALID_NODE, "the network rejected the reduction");
+        if (axesTensor) reduce->setInput(1, *axesTensor);
+        ctx.nameLayer(reduce, "_reduce");
+        return pushLayer(ctx, ctx.network().addCast(*reduce->getOutput(0), DataType::kBOOL), outputs);
+    }
     if (reduce && axesTensor) reduce->setInput(1, *axesTensor);  // overrides the mask
     if (!recipe.hasPost) return pushLayer(ctx, reduce, outputs);
     if (!reduce) return ctx.fail(ErrorCode::kINVALID_NODE, "the network rejected the reduction");
