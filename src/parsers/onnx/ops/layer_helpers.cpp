@@ -11,7 +11,12 @@ std::vector<int64_t> dimsOf(const ITensor& t) {
 }
 
 bool isIntegerType(DataType t) {
-    return t == DataType::kINT8 || t == DataType::kUINT8 || t == DataType::kINT32 || t == DataType::kINT64;
+    switch (t) {
+        case DataType::kINT8: case DataType::kUINT8: case DataType::kINT16: case DataType::kUINT16:
+        case DataType::kINT32: case DataType::kUINT32: case DataType::kINT64: case DataType::kUINT64:
+        case DataType::kINT4: case DataType::kUINT4: case DataType::kINT2: case DataType::kUINT2: return true;
+        default: return false;
+    }
 }
 
 ITensor* castTo(ConverterContext& ctx, ITensor& t, DataType type, const char* suffix) {

@@ -17,10 +17,10 @@ bool tensorAttr(ConverterContext& ctx, const char* name, std::vector<double>& ou
     std::string err;
     if (!tensorProtoToConstant(*t, c, err, nullptr))
         return ctx.fail(ErrorCode::kINVALID_NODE, std::string("attribute ") + name + ": " + err);
-    if (c.type == DataType::kFLOAT) {
-        for (float v : c.toFloats()) out.push_back(v);
-    } else {
+    if (isIntegerType(c.type)) {
         for (int64_t v : c.toInt64s()) out.push_back(double(v));
+    } else {
+        out = c.toDoubles();  // float, float16, double: exact in double
     }
     return true;
 }
