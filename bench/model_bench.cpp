@@ -10,8 +10,9 @@
 //
 // Usage:
 //   kiln_model_bench --model m.onnx --in NAME=file.npy [--in ...] [--precision fp32,fp16]
-//                    [--out-dir DIR] [--timing-cache FILE] [--warmup 20] [--iters 100]
-//                    [--no-graph] [--verbose]
+//                    [--out-dir DIR] [--timing-cache FILE (written as FILE.fp32/.fp16)]
+//                    [--warmup 20] [--iters 100]
+//                    [--no-graph] [--backend cuda|cpu] [--verbose]
 #include <cuda_runtime.h>
 
 #include <algorithm>
@@ -176,14 +177,15 @@ struct Options {
     std::vector<std::string> precisions{"fp32", "fp16"};
     int warmup = 20, iters = 100;
     bool graph = true, verbose = false;
+    bool cpu = false;  // --backend cpu: host buffers and a host clock (to try the pipeline without a GPU)
 };
 
 using Result = std::map<std::string, std::string>;  // key -> JSON value text
 
 // Builds one engine from a fresh network (parsed from `model`).
 std::unique_ptr<ICudaEngine> build(IBuilder& builder, const std::vector<char>& model, const Options& o, bool fp16,
-                                   const std::map<std::string, tool::TensorData>& inputs, Logger& log, double& parseS,
-                                   double& buildS, std::string& err) {
+                                   const std::map<std::string, tool::TensorData>& inputs, ITimingCache* cache,
+                                   Logger& log, double& parseS, double& buildS, std::string& err) {
     auto t0 = std::chrono::steady_clock::now();
     auto net = builder.createNetworkV2(0);
     auto parser = onnx::createParser(*net, log);
@@ -196,8 +198,9 @@ std::unique_ptr<ICudaEngine> build(IBuilder& builder, const std::vector<char>& m
     }
     parseS = secondsSince(t0);
     auto cfg = builder.createBuilderConfig();
-    cfg->setBackend(BackendKind::kCUDA);
+    cfg->setBackend(o.cpu ? BackendKind::kCPU : BackendKind::kCUDA);
     if (fp16) cfg->setFlag(BuilderFlag::kFP16);
+    if (cache) cfg->setTimingCache(*cache, false);
     // Inputs with dynamic extents get a profile fixed to the given arrays' shapes.
     IOptimizationProfile* profile = nullptr;
     for (int32_t i = 0; i < net->getNbInputs(); ++i) {
@@ -230,14 +233,37 @@ bool runPrecision(const Options& o, const std::vector<char>& model,
     log.verbose = o.verbose;
     auto builder = createInferBuilder(log);
     std::string err;
-    double parseS = 0, buildS = 0;
-    auto engine = build(*builder, model, o, prec == "fp16", inputs, log, parseS, buildS, err);
+    // Cold: an empty timing cache, which the build fills; warm: the same
+    // cache again, so no tactic is timed.
+    auto cache = builder->createBuilderConfig()->createTimingCache(nullptr, 0);
+    double parseS = 0, buildS = 0, warmParseS = 0, warmS = 0;
+    auto engine = build(*builder, model, o, prec == "fp16", inputs, cache.get(), log, parseS, buildS, err);
     if (!engine) {
         result["error"] = "\"" + jsonEscape(err) + "\"";
         return false;
     }
     result["parse_s"] = std::to_string(parseS);
     result["build_cold_s"] = std::to_string(buildS);
+    if (cache) {
+        auto warm = build(*builder, model, o, prec == "fp16", inputs, cache.get(), log, warmParseS, warmS, err);
+        if (!warm) {
+            result["error"] = "\"warm build: " + jsonEscape(err) + "\"";
+            return false;
+        }
+        result["build_warm_s"] = std::to_string(warmS);
+        auto a = engine->serialize(), b = warm->serialize();
+        result["identical"] =
+            a && b && a->size() == b->size() && std::memcmp(a->data(), b->data(), a->size()) == 0 ? "true" : "false";
+        result["engine_bytes"] = std::to_string(a ? a->size() : 0);
+        auto blob = cache->serialize();
+        if (blob) {
+            result["timing_cache_bytes"] = std::to_string(blob->size());
+            if (!o.timingCacheFile.empty()) {
+                std::ofstream f(o.timingCacheFile + "." + prec, std::ios::binary);
+                f.write(static_cast<const char*>(blob->data()), std::streamsize(blob->size()));
+            }
+        }
+    }
     result["layers"] = std::to_string(engine->getNbLayers());
     result["device_memory_bytes"] = std::to_string(engine->getDeviceMemorySize());
 
@@ -249,10 +275,22 @@ bool runPrecision(const Options& o, const std::vector<char>& model,
     std::vector<void*> device;
     struct FreeAll {
         std::vector<void*>& p;
+        bool cpu;
         ~FreeAll() {
-            for (void* q : p) cudaFree(q);
+            for (void* q : p) cpu ? std::free(q) : (void)cudaFree(q);
         }
-    } freeAll{device};
+    } freeAll{device, o.cpu};
+    // Device buffers (host ones with --backend cpu).
+    auto alloc = [&](void** p, size_t bytes) {
+        if (!o.cpu) return cudaMalloc(p, bytes);
+        *p = std::malloc(bytes);
+        return *p ? cudaSuccess : cudaErrorMemoryAllocation;
+    };
+    auto copy = [&](void* dst, const void* src, size_t bytes, cudaMemcpyKind kind) {
+        if (!o.cpu) return cudaMemcpy(dst, src, bytes, kind);
+        std::memcpy(dst, src, bytes);
+        return cudaSuccess;
+    };
     for (int32_t i = 0; i < engine->getNbIOTensors(); ++i) {
         const char* name = engine->getIOTensorName(i);
         if (engine->getTensorIOMode(name) != TensorIOMode::kINPUT) continue;
@@ -288,9 +326,9 @@ bool runPrecision(const Options& o, const std::vector<char>& model,
             }
         }
         void* p = nullptr;
-        CK(cudaMalloc(&p, std::max<size_t>(host.size(), 16)));
+        CK(alloc(&p, std::max<size_t>(host.size(), 16)));
         device.push_back(p);
-        CK(cudaMemcpy(p, host.data(), host.size(), cudaMemcpyHostToDevice));
+        CK(copy(p, host.data(), host.size(), cudaMemcpyHostToDevice));
         ctx->setTensorAddress(name, p);
     }
     struct Out {
@@ -314,25 +352,32 @@ bool runPrecision(const Options& o, const std::vector<char>& model,
             out.shape.push_back(d.d[k]);
             out.bytes *= size_t(d.d[k]);
         }
-        CK(cudaMalloc(&out.p, std::max<size_t>(out.bytes, 16)));
+        CK(alloc(&out.p, std::max<size_t>(out.bytes, 16)));
         device.push_back(out.p);
         // Poisoned (all-ones bytes: NaN for floats) so an unwritten element fails the check.
-        CK(cudaMemset(out.p, 0xff, out.bytes));
+        if (o.cpu)
+            std::memset(out.p, 0xff, out.bytes);
+        else
+            CK(cudaMemset(out.p, 0xff, out.bytes));
         ctx->setTensorAddress(name, out.p);
         outs.push_back(out);
     }
-    cudaStream_t s;
-    CK(cudaStreamCreateWithFlags(&s, cudaStreamNonBlocking));
+    cudaStream_t s = nullptr;
+    if (!o.cpu) CK(cudaStreamCreateWithFlags(&s, cudaStreamNonBlocking));
     struct StreamGuard {
         cudaStream_t s;
-        ~StreamGuard() { cudaStreamDestroy(s); }
+        ~StreamGuard() {
+            if (s) cudaStreamDestroy(s);
+        }
     } sg{s};
     if (!ctx->enqueueV3(s)) {
         result["error"] = "\"enqueueV3: " + jsonEscape(log.firstError) + "\"";
         return false;
     }
-    CK(cudaStreamSynchronize(s));
-    CK(cudaGetLastError());
+    if (!o.cpu) {
+        CK(cudaStreamSynchronize(s));
+        CK(cudaGetLastError());
+    }
     std::string files = "[";
     for (const auto& out : outs) {
         tool::TensorData t;
@@ -343,7 +388,7 @@ bool runPrecision(const Options& o, const std::vector<char>& model,
                               dataTypeName(out.type) + ", which .npy cannot hold\"";
             return false;
         }
-        CK(cudaMemcpy(t.bytes.data(), out.p, out.bytes, cudaMemcpyDeviceToHost));
+        CK(copy(t.bytes.data(), out.p, out.bytes, cudaMemcpyDeviceToHost));
         std::string safe = out.name;
         for (char& c : safe)
             if (!std::isalnum(uint8_t(c)) && c != '_' && c != '-') c = '_';
@@ -357,25 +402,39 @@ bool runPrecision(const Options& o, const std::vector<char>& model,
     }
     result["outputs"] = files + "]";
 
-    cudaEvent_t e0, e1;
-    CK(cudaEventCreate(&e0));
-    CK(cudaEventCreate(&e1));
-    for (int mode = 0; mode < (o.graph ? 2 : 1); ++mode) {
-        if (!ctx->setCudaGraphCapture(mode == 1)) {
+    cudaEvent_t e0 = nullptr, e1 = nullptr;
+    if (!o.cpu) {
+        CK(cudaEventCreate(&e0));
+        CK(cudaEventCreate(&e1));
+    }
+    struct EventGuard {
+        cudaEvent_t a, b;
+        ~EventGuard() {
+            if (a) cudaEventDestroy(a);
+            if (b) cudaEventDestroy(b);
+        }
+    } eg{e0, e1};
+    for (int mode = 0; mode < (o.graph && !o.cpu ? 2 : 1); ++mode) {
+        if (!o.cpu && !ctx->setCudaGraphCapture(mode == 1)) {
             result["error"] = "\"setCudaGraphCapture refused\"";
             return false;
         }
         std::vector<float> times;
         for (int i = 0; i < o.warmup + o.iters; ++i) {
-            CK(cudaEventRecord(e0, s));
+            const auto h0 = std::chrono::steady_clock::now();
+            if (!o.cpu) CK(cudaEventRecord(e0, s));
             if (!ctx->enqueueV3(s)) {
                 result["error"] = "\"enqueueV3 (timing): " + jsonEscape(log.firstError) + "\"";
                 return false;
             }
-            CK(cudaEventRecord(e1, s));
-            CK(cudaEventSynchronize(e1));
             float ms = 0;
-            CK(cudaEventElapsedTime(&ms, e0, e1));
+            if (!o.cpu) {
+                CK(cudaEventRecord(e1, s));
+                CK(cudaEventSynchronize(e1));
+                CK(cudaEventElapsedTime(&ms, e0, e1));
+            } else {
+                ms = float(secondsSince(h0) * 1e3);
+            }
             if (i >= o.warmup) times.push_back(ms);
         }
         std::vector<float> sorted = times;
@@ -385,8 +444,6 @@ bool runPrecision(const Options& o, const std::vector<char>& model,
         result[key + "_p10"] = std::to_string(sorted[sorted.size() / 10]);
         result[key + "_p90"] = std::to_string(sorted[sorted.size() * 9 / 10]);
     }
-    cudaEventDestroy(e0);
-    cudaEventDestroy(e1);
     result["timed_runs"] = std::to_string(o.iters);
     return true;
 }
@@ -394,7 +451,8 @@ bool runPrecision(const Options& o, const std::vector<char>& model,
 int usage() {
     std::fprintf(stderr,
                  "usage: kiln_model_bench --model m.onnx --in NAME=file.npy [...] [--precision fp32,fp16]\n"
-                 "       [--out-dir DIR] [--warmup N] [--iters N] [--no-graph] [--verbose]\n");
+                 "       [--out-dir DIR] [--timing-cache FILE] [--warmup N] [--iters N] [--no-graph]\n"
+                 "       [--backend cuda|cpu] [--verbose]\n");
     return 2;
 }
 
@@ -426,14 +484,18 @@ int main(int argc, char** argv) {
             o.iters = std::max(1, std::atoi(next().c_str()));
         else if (a == "--no-graph")
             o.graph = false;
-        else if (a == "--verbose")
+        else if (a == "--backend") {
+            const std::string b = next();
+            if (b != "cpu" && b != "cuda") return usage();
+            o.cpu = b == "cpu";
+        } else if (a == "--verbose")
             o.verbose = true;
         else
             return usage();
     }
     if (o.model.empty()) return usage();
     int devices = 0;
-    if (cudaGetDeviceCount(&devices) != cudaSuccess || devices == 0) {
+    if (!o.cpu && (cudaGetDeviceCount(&devices) != cudaSuccess || devices == 0)) {
         std::printf("{\"error\":\"no CUDA device\"}\n");
         return 1;
     }

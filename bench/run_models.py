@@ -58,14 +58,15 @@ def write_tables(out, meta):
         f"# kiln vs PyTorch on {meta.get('gpu', '?')} ({meta['date']})",
         "",
         f"torch {meta.get('torch', '?')}, CUDA events, median of {meta['iters']} runs after warm-up; "
-        "random weights (seed 0), fresh random inputs per run; reference: the PyTorch model in float64 on the GPU. "
+        "random weights (seed 0), fresh random inputs per run; reference: the PyTorch model in float64 on the GPU "
+        "(torch err: PyTorch eager's own error at that precision). "
         "ms = one inference of the whole batch. kiln graph = CUDA graph replay. x eager / x compile = PyTorch's "
         "time over kiln's best (graph) time: above 1 means kiln is faster. Build: cold / with the warm timing cache "
         "(identical = the two engines serialize to the same bytes).",
         "",
-        "| model | batch | prec | rel L2 err | ok | kiln ms | kiln graph ms | eager ms | compile ms (compile s) "
+        "| model | batch | prec | rel L2 err | torch err | ok | kiln ms | kiln graph ms | eager ms | compile ms (compile s) "
         "| x eager | x compile | kiln items/s | build cold s | build warm s | identical | note |",
-        "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for r in rows:
         best = min([t for t in (r.get("kiln_ms"), r.get("kiln_graph_ms")) if t], default=None)
@@ -78,7 +79,8 @@ def write_tables(out, meta):
                     r["model"],
                     str(r["batch"]),
                     r["precision"],
-                    fmt(r.get("rel_err"), 6) if r.get("rel_err") is not None else "",
+                    f"{r['rel_err']:.2e}" if r.get("rel_err") is not None else "",
+                    f"{r['torch_err']:.2e}" if r.get("torch_err") is not None else "",
                     {True: "yes", False: "**NO**", None: ""}[r.get("ok")],
                     fmt(r.get("kiln_ms")),
                     fmt(r.get("kiln_graph_ms")),
@@ -200,12 +202,13 @@ def run_one(args, name, batch, meta):
     out_names = ["last_hidden_state", "pooler_output"] if name == "bert_base" else ["output"]
     dev = torch.device("cuda")
 
-    def call(m, dtype):
-        xs = {k: (v.to(dev, dtype) if v.is_floating_point() else v.to(dev)) for k, v in inputs.items()}
-        return lambda: m(**xs)
+    def call(m, dtype):  # positional: torchvision's forward takes x, the BERT wrapper its three inputs in order
+        xs = [v.to(dev, dtype) if v.is_floating_point() else v.to(dev) for v in inputs.values()]
+        return lambda: m(*xs)
 
-    with torch.inference_mode():
-        m64 = copy.deepcopy(model).double().to(dev)
+    m64 = copy.deepcopy(model).double().to(dev)
+    m16 = copy.deepcopy(model).half().to(dev)
+    with torch.no_grad():
         refs = call(m64, torch.float64)()
         refs = [r.cpu().numpy() for r in (refs if isinstance(refs, tuple) else (refs,))]
         del m64
@@ -217,7 +220,6 @@ def run_one(args, name, batch, meta):
         o32 = [o.cpu().numpy() for o in (o32 if isinstance(o32, tuple) else (o32,))]
         torch_err = max(rel_l2(o, r)[0] or 0.0 for o, r in zip(o32, refs))
         eager = {"fp32": cuda_time(call(m32, torch.float32), args.warmup, args.iters)}
-        m16 = copy.deepcopy(m32).half()
         o16 = call(m16, torch.float16)()
         o16 = [o.float().cpu().numpy() for o in (o16 if isinstance(o16, tuple) else (o16,))]
         torch16_err = max(rel_l2(o, r)[0] or 0.0 for o, r in zip(o16, refs))
@@ -231,7 +233,7 @@ def run_one(args, name, batch, meta):
             mc = torch.compile(m16, mode="max-autotune")
             fn = call(mc, torch.float16)
             tc = time.time()
-            with torch.inference_mode():
+            with torch.no_grad():
                 fn()
                 torch.cuda.synchronize()
                 compiled["compile_s"] = time.time() - tc
@@ -357,7 +359,15 @@ def main():
         with open(meta_path) as f:
             meta = json.load(f)
         name, batch = args.one.split(":")
-        run_one(args, name, int(batch), meta)
+        try:
+            run_one(args, name, int(batch), meta)
+        except Exception as e:  # a row saying what broke, then the traceback in the log
+            import traceback
+
+            traceback.print_exc()
+            add_row(args.out, meta, {"model": name, "batch": int(batch), "precision": "-", "ok": None,
+                                     "note": f"benchmark step failed: {type(e).__name__}: {str(e)[:300]}"})
+            sys.exit(1)
         return
     import torch
 
