@@ -65,8 +65,8 @@ def write_tables(out, meta):
         "(identical = the two engines serialize to the same bytes).",
         "",
         "| model | batch | prec | rel L2 err | torch err | ok | kiln ms | kiln graph ms | eager ms | compile ms (compile s) "
-        "| x eager | x compile | kiln items/s | build cold s | build warm s | identical | note |",
-        "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
+        "| x eager | x compile | kiln items/s | build cold s | build warm s | identical | note | run |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for r in rows:
         best = min([t for t in (r.get("kiln_ms"), r.get("kiln_graph_ms")) if t], default=None)
@@ -93,6 +93,7 @@ def write_tables(out, meta):
                     fmt(r.get("build_warm_s"), 1),
                     {True: "yes", False: "no", None: ""}[r.get("identical")],
                     (r.get("note") or "").replace("|", "/")[:300],
+                    str(r.get("run", "")),
                 ]
             )
             + " |"
@@ -137,6 +138,23 @@ def build_model(name):
     if name == "vit_b_16":
         # torchvision zero-initializes the head: every engine would "match" on zeros.
         m.heads.head.reset_parameters()
+    if name == "mobilenet_v2":
+        # Its default init (Kaiming fan_out counts all output channels of a
+        # depthwise conv) shrinks the activations ~sqrt(C)-fold per block: with
+        # identity BatchNorm statistics the logits end near 1e-20, under
+        # float16's range, so every FP16 engine (PyTorch's too) "fails" (seen
+        # 2026-12-02). BatchNorm statistics from random images (cumulative
+        # average over 4 batches of 16) keep the activations O(1), as trained
+        # statistics would.
+        g = torch.Generator().manual_seed(1)
+        m.train()
+        for bn in m.modules():
+            if isinstance(bn, torch.nn.BatchNorm2d):
+                bn.reset_running_stats()
+                bn.momentum = None
+        with torch.no_grad():
+            for _ in range(4):
+                m(torch.randn(16, 3, 224, 224, generator=g))
     return m.eval()
 
 
@@ -194,7 +212,7 @@ def run_one(args, name, batch, meta):
     work = os.path.join(args.work, f"{name}_b{batch}")
     os.makedirs(work, exist_ok=True)
     seed = secrets.randbits(31)
-    base = {"model": name, "batch": batch, "input_seed": seed}
+    base = {"model": name, "batch": batch, "input_seed": seed, "run": meta.get("run", "")}
     notes = []
     t0 = time.time()
     model = build_model(name)
@@ -212,6 +230,7 @@ def run_one(args, name, batch, meta):
         refs = call(m64, torch.float64)()
         refs = [r.cpu().numpy() for r in (refs if isinstance(refs, tuple) else (refs,))]
         del m64
+        base["ref_rms"] = [float(np.sqrt(np.mean(r.astype(np.float64) ** 2))) for r in refs]
         for r in refs:
             if not np.isfinite(r).all() or float(np.std(r)) < 1e-6:
                 notes.append("reference output is degenerate (non-finite or constant)")
@@ -248,7 +267,9 @@ def run_one(args, name, batch, meta):
     onnx_path = os.path.join(work, "model.onnx")
     t1 = time.time()
     cpu_inputs = tuple(inputs[k] for k in inputs)
-    with torch.no_grad():
+    # With gradients on: under no_grad nn.MultiheadAttention (ViT) takes its fused
+    # fast path, which the exporter cannot write (seen 2026-12-02).
+    with torch.enable_grad():
         torch.onnx.export(model.cpu(), cpu_inputs, onnx_path, opset_version=17, dynamo=False,
                           input_names=list(inputs), output_names=out_names)
     export_s = time.time() - t1
@@ -347,6 +368,11 @@ def main():
     ap.add_argument("--kiln-timeout", type=int, default=240)
     ap.add_argument("--deadline", type=float, default=0, help="seconds after which no new model starts")
     ap.add_argument("--order", default="batch", help="'batch': every model at its first batch, then the second")
+    ap.add_argument("--jobs", default="", help="explicit model:batch list, in order (overrides --models/--batches)")
+    ap.add_argument("--run", default="", help="a label stored in each row (which run measured it)")
+    ap.add_argument("--merge", nargs="*", default=None,
+                    help="JSON files of earlier runs: write <stem>.md/.json from their rows (later files win per "
+                         "model/batch/precision) and exit")
     ap.add_argument("--one", default="", help=argparse.SUPPRESS)  # child: model:batch
     ap.add_argument("--stem", default="")
     args = ap.parse_args()
@@ -355,6 +381,25 @@ def main():
     date = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d")
     os.makedirs(args.work, exist_ok=True)
     meta_path = os.path.join(args.work, "meta.json")
+    if args.merge is not None:
+        rows, notes, iters = {}, [], set()
+        meta = {}
+        for path in args.merge:
+            with open(path) as f:
+                d = json.load(f)
+            meta = dict(d["meta"], **{k: meta[k] for k in ("date",) if k in meta})
+            iters.add(str(d["meta"].get("iters")))
+            notes += [f"{os.path.basename(path)}: {n}" for n in d["meta"].get("notes", [])]
+            for r in d["rows"]:
+                r.setdefault("run", os.path.basename(path))
+                rows[(r["model"], r["batch"], r["precision"])] = r
+        meta.update(stem=args.stem or meta["stem"], work=args.work, notes=notes, iters="/".join(sorted(iters)))
+        order = {n: i for i, n in enumerate(MODELS)}
+        with open(os.path.join(args.work, "rows.jsonl"), "w") as f:
+            for k in sorted(rows, key=lambda k: (k[1] > 1, order.get(k[0], 9), k[2] != "fp32")):
+                f.write(json.dumps(rows[k]) + "\n")
+        write_tables(args.out, meta)
+        return
     if args.one:
         with open(meta_path) as f:
             meta = json.load(f)
@@ -373,7 +418,7 @@ def main():
 
     if os.path.exists(os.path.join(args.work, "rows.jsonl")):
         os.remove(os.path.join(args.work, "rows.jsonl"))
-    meta = {"date": date, "work": args.work, "stem": args.stem or f"{date}-gpu", "iters": args.iters,
+    meta = {"date": date, "run": args.run, "work": args.work, "stem": args.stem or f"{date}-gpu", "iters": args.iters,
             "gpu": torch.cuda.get_device_name(0), "torch": torch.__version__,
             "notes": [f"torch.compile(mode='max-autotune') re-measured here only for: "
                       f"{', '.join(sorted(args.compile)) or 'none'}; BENCHMARKING.md has November's figures for the rest."]}
@@ -390,6 +435,8 @@ def main():
                 jobs.append((n, batches[i]))
     if args.order != "batch":
         jobs.sort(key=lambda j: names.index(j[0]))
+    if args.jobs:
+        jobs = [(j.split(":")[0], int(j.split(":")[1])) for j in args.jobs.split(",") if j]
     for n, b in jobs:
         if args.deadline and time.time() - start > args.deadline:
             print(f"deadline: {n} b{b} not started", flush=True)
