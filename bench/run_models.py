@@ -282,7 +282,7 @@ def run_one(args, name, batch, meta):
         in_args += ["--in", f"{k}={p}"]
 
     cmd = [args.kiln, "--model", onnx_path, "--precision", "fp32,fp16", "--out-dir", work,
-           "--iters", str(args.iters), "--warmup", str(max(args.warmup, 20))] + in_args
+           "--iters", str(args.iters), "--warmup", str(args.warmup)] + in_args
     print(f"[{name} b{batch}] export {export_s:.1f} s; kiln: {' '.join(cmd)}", flush=True)
     results = {}
     err_text = ""
