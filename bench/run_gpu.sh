@@ -1,11 +1,16 @@
 #!/usr/bin/env bash
 # The model benchmark on a GPU machine (issue 4): builds kiln for the local GPU
-# (-j16, sm_90 only unless KILN_CUDA_ARCHS says otherwise), runs the timing
-# cache test, then bench/run_models.py (kiln vs PyTorch eager and, where asked,
+# (-j16, sm_90 only unless KILN_CUDA_ARCHS says otherwise), runs the command in
+# KILN_BENCH_PRE if any (e.g. kiln_cuda_tests, built when KILN_BENCH_EXTRA_TARGETS
+# names it), then bench/run_models.py (kiln vs PyTorch eager and, where asked,
 # torch.compile). Everything lands in $OUT (or ./gpu-out): the table
-# <date>-gpu.md, the same rows as <date>-gpu.json, run.log, kiln_stderr.log.
+# <date>-gpu.md, the same rows as <date>-gpu.json, run.log, kiln_stderr.log and
+# timing_caches.txt (every tactic's time per layer problem).
 #   bash bench/run_gpu.sh [run_models.py options, e.g. --compile resnet50:1,resnet50:128]
 #   KILN_BENCH_MODELS=resnet50 bash bench/run_gpu.sh --batches 1
+#   bash bench/run_gpu.sh --jobs vit_b_16:1,bert_base:32 --iters 50 --deadline 200
+# Merge the tables of several runs (later files win per model/batch/precision):
+#   python3 bench/run_models.py --kiln - --out bench/results --stem DATE-gpu --merge a.json b.json
 set -uo pipefail
 cd "$(dirname "$0")/.."
 out=${OUT:-$PWD/gpu-out}

@@ -282,6 +282,7 @@ def run_one(args, name, batch, meta):
         in_args += ["--in", f"{k}={p}"]
 
     cmd = [args.kiln, "--model", onnx_path, "--precision", "fp32,fp16", "--out-dir", work,
+           "--timing-cache", os.path.join(work, "timing_cache"),
            "--iters", str(args.iters), "--warmup", str(args.warmup)] + in_args
     print(f"[{name} b{batch}] export {export_s:.1f} s; kiln: {' '.join(cmd)}", flush=True)
     results = {}
@@ -347,6 +348,13 @@ def run_one(args, name, batch, meta):
                 row["identical"] = bool(r["identical"])
         row["note"] = "; ".join(note)
         add_row(args.out, meta, row)
+    # The timing caches hold every tactic's time per layer problem: kept (one
+    # file for all models) to see where kiln's time goes.
+    with open(os.path.join(args.out, "timing_caches.txt"), "a") as f:
+        for prec in ("fp32", "fp16"):
+            path = os.path.join(work, f"timing_cache.{prec}")
+            if os.path.exists(path):
+                f.write(f"=== {name} batch {batch} {prec}\n" + open(path).read())
     # The exported file and outputs are large: drop them (the machine's disk is finite).
     for f in os.listdir(work):
         os.remove(os.path.join(work, f))
@@ -389,10 +397,17 @@ def main():
                 d = json.load(f)
             meta = dict(d["meta"], **{k: meta[k] for k in ("date",) if k in meta})
             iters.add(str(d["meta"].get("iters")))
-            notes += [f"{os.path.basename(path)}: {n}" for n in d["meta"].get("notes", [])]
+            label = d["meta"].get("run") or os.path.splitext(os.path.basename(path))[0].split("-")[-1]
+            notes += [(label, n) for n in d["meta"].get("notes", [])]
             for r in d["rows"]:
-                r.setdefault("run", os.path.basename(path))
+                if not r.get("run"):
+                    r["run"] = label
                 rows[(r["model"], r["batch"], r["precision"])] = r
+        # A failure row ("-") or note of an earlier run gives way to measured rows of a later one.
+        done = {(k[0], k[1]) for k in rows if k[2] != "-"}
+        rows = {k: r for k, r in rows.items() if k[2] != "-" or (k[0], k[1]) not in done}
+        notes = [f"{label}: {n}" for label, n in notes
+                 if not any(n.startswith(f"{m} batch {b}:") for m, b in done)]
         meta.update(stem=args.stem or meta["stem"], work=args.work, notes=notes, iters="/".join(sorted(iters)))
         order = {n: i for i, n in enumerate(MODELS)}
         with open(os.path.join(args.work, "rows.jsonl"), "w") as f:
