@@ -16,7 +16,7 @@ enum class BuilderFlag : int32_t {
     kGPU_FALLBACK = 3,            //!< accepted for compatibility; every layer runs on the chosen backend
     kSTRICT_TYPES = 4,            //!< same as kOBEY_PRECISION_CONSTRAINTS
     kREFIT = 5,                   //!< keep weights refittable
-    kDISABLE_TIMING_CACHE = 6,
+    kDISABLE_TIMING_CACHE = 6,    //!< leave the attached ITimingCache unused (no reads, no writes)
     kTF32 = 7,                    //!< allow TF32 for float32 GEMM/convolution on CUDA
     kSPARSE_WEIGHTS = 8,
     kSAFETY_SCOPE = 9,
@@ -50,6 +50,27 @@ protected:
     virtual ~IOptimizationProfile() = default;
 };
 
+//! Tactic timings measured by the builder, kept across builds (TensorRT's
+//! ITimingCache). Entries are keyed by device (GPU name and SM version, or the
+//! CPU's features), problem (op, attributes, input types and shapes) and
+//! tactic. A build with a cache attached (IBuilderConfig::setTimingCache)
+//! reuses its timings instead of measuring and adds the timings it measures;
+//! rebuilding with the same cache gives a byte-identical engine. The
+//! serialized form is text (see src/builder/timing_cache.h), sorted, so the
+//! same contents give the same bytes.
+class ITimingCache {
+public:
+    virtual ~ITimingCache() = default;
+    //! The cache's contents, for IBuilderConfig::createTimingCache (or a file).
+    virtual std::unique_ptr<IHostMemory> serialize() const noexcept = 0;
+    //! Adds the entries of `inputCache` this cache lacks (existing entries
+    //! stay). Fails, changing nothing, when `inputCache` holds timings of a
+    //! device this (non-empty) cache has none of, unless `ignoreMismatch`.
+    virtual bool combine(const ITimingCache& inputCache, bool ignoreMismatch) noexcept = 0;
+    //! Removes every entry.
+    virtual bool reset() noexcept = 0;
+};
+
 class IBuilderConfig {
 public:
     virtual ~IBuilderConfig() = default;
@@ -78,6 +99,19 @@ public:
     //! Average timing iterations per tactic (default 4).
     virtual void setAvgTimingIterations(int32_t n) noexcept = 0;
     virtual int32_t getAvgTimingIterations() const noexcept = 0;
+    //! A timing cache from serialized data (ITimingCache::serialize() or a
+    //! cache file); `blob` null and `size` 0 make an empty cache. Returns
+    //! nullptr (and logs why) when the data is not a kiln timing cache.
+    virtual std::unique_ptr<ITimingCache> createTimingCache(const void* blob, size_t size) const noexcept = 0;
+    //! Attaches `cache` to the builds made with this configuration: timings in
+    //! it are reused, and new ones are added to it (it must outlive the builds).
+    //! A cache holding another device's timings fails the build unless
+    //! `ignoreMismatch` (then those entries are kept but not used: a timing is
+    //! only valid on the device it was measured on). BuilderFlag
+    //! kDISABLE_TIMING_CACHE leaves the attached cache unused.
+    virtual bool setTimingCache(const ITimingCache& cache, bool ignoreMismatch) noexcept = 0;
+    //! The attached cache (updated by the builds), or nullptr.
+    virtual const ITimingCache* getTimingCache() const noexcept = 0;
 };
 
 class IBuilder {

@@ -6,6 +6,7 @@
 
 #include "builder/build.h"
 #include "builder/pass.h"
+#include "builder/timing_cache.h"
 #include "engine/format.h"
 #include "kiln/builder.h"
 #include "network_impl.h"
@@ -62,6 +63,49 @@ private:
     std::map<std::string, std::array<ir::Shape, 3>> shapes_;
 };
 
+class TimingCacheImpl final : public ITimingCache {
+public:
+    explicit TimingCacheImpl(ILogger* log) : log_(log) {}
+    std::unique_ptr<IHostMemory> serialize() const noexcept override {
+        try {
+            const std::string s = data.serialize();
+            return std::make_unique<runtime::HostMemory>(std::vector<uint8_t>(s.begin(), s.end()));
+        } catch (const std::exception& e) {
+            logError(log_, std::string("ITimingCache::serialize: ") + e.what());
+            return nullptr;
+        }
+    }
+    bool combine(const ITimingCache& input, bool ignoreMismatch) noexcept override {
+        const auto& other = static_cast<const TimingCacheImpl&>(input).data;
+        if (!ignoreMismatch && data.size() > 0) {
+            const auto mine = data.devices();
+            for (const auto& d : other.devices()) {
+                if (!mine.count(d)) {
+                    logError(log_, "ITimingCache::combine: the other cache holds timings of device '" + d +
+                                       "', which this cache has none of (pass ignoreMismatch = true to add them)");
+                    return false;
+                }
+            }
+        }
+        try {
+            data.combine(other);
+        } catch (const std::exception& e) {
+            logError(log_, std::string("ITimingCache::combine: ") + e.what());
+            return false;
+        }
+        return true;
+    }
+    bool reset() noexcept override {
+        data.reset();
+        return true;
+    }
+
+    builder::TimingCacheData data;
+
+private:
+    ILogger* log_;
+};
+
 class BuilderConfigImpl final : public IBuilderConfig {
 public:
     explicit BuilderConfigImpl(ILogger* log) : log_(log) {}
@@ -96,6 +140,29 @@ public:
     int32_t getBuilderOptimizationLevel() const noexcept override { return level_; }
     void setAvgTimingIterations(int32_t n) noexcept override { iterations_ = n; }
     int32_t getAvgTimingIterations() const noexcept override { return iterations_; }
+    std::unique_ptr<ITimingCache> createTimingCache(const void* blob, size_t size) const noexcept override {
+        try {
+            auto cache = std::make_unique<TimingCacheImpl>(log_);
+            const Status st = builder::TimingCacheData::deserialize(blob, size, cache->data);
+            if (!st.ok()) {
+                logError(log_, "IBuilderConfig::createTimingCache: " + st.message());
+                return nullptr;
+            }
+            return cache;
+        } catch (const std::exception& e) {
+            logError(log_, std::string("IBuilderConfig::createTimingCache: ") + e.what());
+            return nullptr;
+        }
+    }
+    bool setTimingCache(const ITimingCache& cache, bool ignoreMismatch) noexcept override {
+        // The builds write their new timings into the cache (as TensorRT's do).
+        timingCache_ = const_cast<TimingCacheImpl*>(static_cast<const TimingCacheImpl*>(&cache));
+        ignoreMismatch_ = ignoreMismatch;
+        return true;
+    }
+    const ITimingCache* getTimingCache() const noexcept override { return timingCache_; }
+    builder::TimingCacheData* timingCacheData() const { return timingCache_ ? &timingCache_->data : nullptr; }
+    bool timingCacheIgnoreMismatch() const { return ignoreMismatch_; }
 
     const std::vector<const OptimizationProfileImpl*>& profiles() const { return profiles_; }
     const std::set<std::string>& disabledPasses() const { return disabled_; }
@@ -109,6 +176,8 @@ private:
     std::set<std::string> disabled_;
     int32_t level_ = 3;
     int32_t iterations_ = 4;
+    TimingCacheImpl* timingCache_ = nullptr;
+    bool ignoreMismatch_ = false;
 };
 
 // Inserts a Cast after every layer output whose type the user set.
@@ -216,6 +285,10 @@ private:
         opt.optimizationLevel = cfg.getBuilderOptimizationLevel();
         opt.timingIterations = cfg.getAvgTimingIterations();
         opt.disabledPasses = cfg.disabledPasses();
+        if (!cfg.getFlag(BuilderFlag::kDISABLE_TIMING_CACHE)) {
+            opt.timingCache = cfg.timingCacheData();
+            opt.timingCacheIgnoreMismatch = cfg.timingCacheIgnoreMismatch();
+        }
         for (auto [on, what] : {std::pair{opt.fp16, "FP16"}, {opt.bf16, "BF16"}, {opt.int8, "INT8"}, {opt.fp8, "FP8"}})
             if (on && opt.backend == engine::Backend::kCPU)
                 logWarning(log_, std::string(what) + " was allowed, but the CPU backend computes every layer in "

@@ -9,6 +9,8 @@
 
 namespace kiln::builder {
 
+class TimingCacheData;
+
 // Severity numbers follow kiln::ILogger::Severity.
 using LogFn = std::function<void(int severity, const std::string& msg)>;
 constexpr int kLogError = 1, kLogWarning = 2, kLogInfo = 3, kLogVerbose = 4;
@@ -27,6 +29,11 @@ struct BuildOptions {
     // Shape ranges per network input (indexed like Graph::inputs); empty when
     // every input is static.
     std::vector<engine::Profile> profiles;
+    // Tactic timings to reuse, and where new ones go (timing_cache.h); null:
+    // none kept beyond this build. With ignoreMismatch, entries of another
+    // device are accepted (kept, not used) instead of failing the build.
+    TimingCacheData* timingCache = nullptr;
+    bool timingCacheIgnoreMismatch = false;
 };
 
 // Builds a plan from a network graph (explicit-batch form; dynamic dims -1 are

@@ -9,38 +9,13 @@
 #include "backends/cpu/kernel.h"
 #include "build.h"
 #include "ir/control_flow.h"
+#include "timing_cache.h"
 #ifdef KILN_HAVE_CUDA
 #include "cuda/cuda_build.h"
 #endif
 
 namespace kiln::builder {
 namespace {
-
-std::string signature(const ir::Graph& g, const ir::Node& n) {
-    std::string s = n.op + "|";
-    for (const auto& [k, v] : n.attrs.all()) {
-        s += k + "=";
-        std::visit(
-            [&](const auto& x) {
-                using T = std::decay_t<decltype(x)>;
-                if constexpr (std::is_same_v<T, std::string>) s += x;
-                else if constexpr (std::is_arithmetic_v<T>) s += std::to_string(x);
-                else
-                    for (auto e : x) s += std::to_string(e) + ",";
-            },
-            v);
-        s += ";";
-    }
-    for (int v : n.inputs) {
-        if (v < 0) {
-            s += "|-";
-            continue;
-        }
-        const auto& val = g.values[size_t(v)];
-        s += "|" + std::string(ir::dtypeName(val.dtype)) + ir::shapeToString(val.shape) + (val.isConstant() ? "c" : "");
-    }
-    return s;
-}
 
 struct Buffers {
     std::vector<std::vector<uint8_t>> storage;
@@ -105,6 +80,9 @@ Status chooseTactics(ir::Graph& g, const BuildOptions& opt, const LogFn& log, si
     workspaceBytes = 0;
     std::map<std::string, std::string> cache;
     cpu::ThreadPool pool(0);
+    TimingCacheData* tc = opt.timingCache;
+    const std::string device = cpuFingerprint();
+    if (tc) KILN_RETURN_IF_ERROR(checkTimingCacheDevice(*tc, device, opt.timingCacheIgnoreMismatch));
     for (auto& n : g.nodes) {
         if (ir::isLoopBoundaryOp(n.op)) {
             n.tactic = kControlTactic;  // run by the executor itself
@@ -125,13 +103,14 @@ Status chooseTactics(ir::Graph& g, const BuildOptions& opt, const LogFn& log, si
         }
         if (candidates.empty()) {
             std::string types;
-            for (const auto& d : in) types += std::string(types.empty() ? "" : ", ") + std::string(ir::dtypeName(d.dtype));
-            return Status::Error("layer '" + n.name + "' (" + n.op + "): no CPU kernel supports it with inputs (" + types +
-                                 ") within the workspace limit");
+            for (const auto& d : in)
+                types += std::string(types.empty() ? "" : ", ") + std::string(ir::dtypeName(d.dtype));
+            return Status::Error("layer '" + n.name + "' (" + n.op + "): no CPU kernel supports it with inputs (" +
+                                 types + ") within the workspace limit");
         }
         const cpu::Tactic* best = candidates.front();
         if (candidates.size() > 1 && opt.optimizationLevel > 0) {
-            const std::string key = signature(g, n);
+            const std::string key = problemKey(g, n);
             auto hit = cache.find(key);
             if (hit != cache.end()) {
                 for (const auto* c : candidates)
@@ -139,11 +118,18 @@ Status chooseTactics(ir::Graph& g, const BuildOptions& opt, const LogFn& log, si
             } else {
                 double bestTime = -1.0;
                 for (const auto* c : candidates) {
-                    const double t = timeTactic(*c, g, n, in, out, opt.timingIterations, pool);
+                    double ms = -1.0;
+                    const bool cached = tc && tc->lookup(device, key, std::string(c->name), ms);
+                    if (!cached) {
+                        const double t = timeTactic(*c, g, n, in, out, opt.timingIterations, pool);
+                        ms = t < 0 ? -1.0 : t * 1e3;
+                        if (tc) tc->insert(device, key, std::string(c->name), ms);
+                    }
                     log(kLogVerbose, "layer '" + n.name + "': tactic '" + std::string(c->name) + "' " +
-                                         (t < 0 ? std::string("failed") : std::to_string(t * 1e3) + " ms"));
-                    if (t >= 0 && (bestTime < 0 || t < bestTime)) {
-                        bestTime = t;
+                                         (ms < 0 ? std::string("failed") : std::to_string(ms) + " ms") +
+                                         (cached ? " (timing cache)" : ""));
+                    if (ms >= 0 && (bestTime < 0 || ms < bestTime)) {
+                        bestTime = ms;
                         best = c;
                     }
                 }

@@ -205,6 +205,13 @@ expect 2 "no such file|not a readable file" "missing weights" -- \
 expect 2 "" "truncated weights" -- bash -c "head -c 3000 '$T/lenet.wts' >'$T/short.wts' &&
     '$KILN' build --sample mnist --weights '$T/short.wts' --save '$T/x.engine'"
 expect 2 "--save" "build without --save" -- "$KILN" build --sample mnist --weights "$T/lenet.wts"
+expect 0 "saved" "build --timing-cache writes the cache" -- \
+    "$KILN" build --sample mnist --weights "$T/lenet.wts" --backend cpu --save "$T/tc1.engine" --timing-cache "$T/lenet.tc"
+expect 0 "" "a rebuild with the timing cache is byte-identical" -- bash -c "head -1 '$T/lenet.tc' | grep -q kiln-timing-cache &&
+    '$KILN' build --sample mnist --weights '$T/lenet.wts' --backend cpu --save '$T/tc2.engine' --timing-cache '$T/lenet.tc' &&
+    cmp '$T/tc1.engine' '$T/tc2.engine'"
+expect 2 "not a kiln timing cache" "build refuses a bad --timing-cache" -- bash -c "echo garbage >'$T/bad.tc' &&
+    '$KILN' build --sample mnist --weights '$T/lenet.wts' --save '$T/x.engine' --timing-cache '$T/bad.tc'"
 expect 2 "" "unknown flag" -- "$KILN" run --engine "$T/lenet.engine" --frobnicate
 expect 2 "" "no subcommand" -- "$KILN"
 expect 2 "" "bench --threads 0" -- "$KILN" bench --engine "$T/lenet.engine" --threads 0

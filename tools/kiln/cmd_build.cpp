@@ -19,6 +19,7 @@ struct BuildArgs {
     size_t workspaceMb = 0;
     int32_t optLevel = 3;
     std::vector<std::string> disabledPasses;
+    std::string timingCache;
     CLI::Option* workspaceOpt = nullptr;
     CLI::Option* optLevelOpt = nullptr;
 };
@@ -131,6 +132,18 @@ int runBuild(const BuildArgs& a) {
     if (!network->hasImplicitBatchDimension() && !addBatchProfile(*builder, *network, *config, a.maxBatch, error))
         return fail(error);
 
+    // --timing-cache FILE: timings are read from FILE when it exists, and the
+    // cache (with the build's new timings) is written back after the build.
+    std::unique_ptr<ITimingCache> timingCache;
+    if (!a.timingCache.empty()) {
+        std::vector<uint8_t> bytes;
+        std::error_code ec;
+        if (std::filesystem::exists(a.timingCache, ec) && !readFileBytes(a.timingCache, bytes, error))
+            return fail(error);
+        timingCache = config->createTimingCache(bytes.data(), bytes.size());
+        if (!timingCache) return fail("--timing-cache " + a.timingCache + ": not a kiln timing cache (see above)");
+        config->setTimingCache(*timingCache, false);
+    }
     const auto start = std::chrono::steady_clock::now();
     auto engine = builder->buildEngineWithConfig(*network, *config);
     const double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
@@ -138,6 +151,11 @@ int runBuild(const BuildArgs& a) {
         if (config->getBackend() == BackendKind::kCUDA && logger.lastError().find("CUDA") != std::string::npos)
             return fail("--backend cuda: the CUDA backend is not available in this kiln build (use --backend cpu)");
         return fail("the build failed (see above)");
+    }
+    if (timingCache) {
+        auto cacheBlob = timingCache->serialize();
+        if (!cacheBlob || !writeFileBytes(a.timingCache, cacheBlob->data(), cacheBlob->size(), error))
+            return fail("could not write the timing cache " + a.timingCache + ": " + error);
     }
     auto blob = engine->serialize();
     if (!blob) return fail("could not serialize the engine (see above)");
@@ -181,6 +199,8 @@ Command addBuildCommand(CLI::App& parent) {
     app->add_flag("--explicit-batch", a->explicitBatch, "Build an explicit-batch network (dynamic batch 1..max)");
     app->add_flag("--verbose", a->verbose, "Print kiln's info and verbose messages");
     app->add_option("--save", a->save, "Engine file to write");
+    app->add_option("--timing-cache", a->timingCache,
+                    "Timing cache file: read when it exists, written back with the build's new timings");
     return {app, [a] { return runBuild(*a); }};
 }
 

@@ -10,38 +10,11 @@
 #include "backends/cuda/device_memory.h"
 #include "backends/cuda/tactic.h"
 #include "builder/build.h"
+#include "builder/timing_cache.h"
 #include "cuda_build.h"
 
 namespace kiln::builder {
 namespace {
-
-std::string signature(const ir::Graph& g, const ir::Node& n) {
-    std::string s = n.op + "|";
-    for (const auto& [k, v] : n.attrs.all()) {
-        s += k + "=";
-        std::visit(
-            [&](const auto& x) {
-                using T = std::decay_t<decltype(x)>;
-                if constexpr (std::is_same_v<T, std::string>)
-                    s += x;
-                else if constexpr (std::is_arithmetic_v<T>)
-                    s += std::to_string(x);
-                else
-                    for (auto e : x) s += std::to_string(e) + ",";
-            },
-            v);
-        s += ";";
-    }
-    for (int v : n.inputs) {
-        if (v < 0) {
-            s += "|-";
-            continue;
-        }
-        const auto& val = g.values[size_t(v)];
-        s += "|" + std::string(ir::dtypeName(val.dtype)) + ir::shapeToString(val.shape) + (val.isConstant() ? "c" : "");
-    }
-    return s;
-}
 
 // Device buffers for timing one node: random inputs, constants as they are.
 struct TimingBuffers {
@@ -145,6 +118,9 @@ Status chooseCudaTactics(ir::Graph& g, const BuildOptions& opt, const LogFn& log
     Timer timer;
     KILN_RETURN_IF_ERROR(timer.init());
     std::map<std::string, std::string> cache;
+    TimingCacheData* tc = opt.timingCache;
+    const std::string device = cuda::deviceFingerprint();
+    if (tc) KILN_RETURN_IF_ERROR(checkTimingCacheDevice(*tc, device, opt.timingCacheIgnoreMismatch));
     for (auto& n : g.nodes) {
         const std::vector<ir::TensorDesc> in = ir::describeInputs(g, n), out = ir::describeOutputs(g, n);
         std::vector<ir::TensorDesc> inferred;
@@ -172,25 +148,38 @@ Status chooseCudaTactics(ir::Graph& g, const BuildOptions& opt, const LogFn& log
         }
         const cuda::Tactic* best = candidates.front();
         if (candidates.size() > 1 && opt.optimizationLevel > 0) {
-            const std::string key = signature(g, n);
+            const std::string key = problemKey(g, n);
             auto hit = cache.find(key);
             if (hit != cache.end()) {
                 for (const auto* c : candidates)
                     if (c->name == hit->second) best = c;
             } else {
-                TimingBuffers bufs;
-                KILN_RETURN_IF_ERROR(makeTimingBuffers(g, n, out, bufs).withContext("layer '" + n.name + "': "));
+                std::unique_ptr<TimingBuffers> bufs;  // made only when a tactic is not in the timing cache
                 double bestTime = -1.0;
                 for (const auto* c : candidates) {
                     double ms = -1.0;
-                    const Status st = timeTactic(*c, n, in, out, bufs, handles, timer, opt.timingIterations, ms);
-                    if (!st.ok()) {
-                        (void)cudaDeviceSynchronize();
-                        (void)cudaGetLastError();
+                    const bool cached = tc && tc->lookup(device, key, std::string(c->name), ms);
+                    Status st = Status::Ok();
+                    if (!cached) {
+                        if (!bufs) {
+                            bufs = std::make_unique<TimingBuffers>();
+                            KILN_RETURN_IF_ERROR(
+                                makeTimingBuffers(g, n, out, *bufs).withContext("layer '" + n.name + "': "));
+                        }
+                        st = timeTactic(*c, n, in, out, *bufs, handles, timer, opt.timingIterations, ms);
+                        if (!st.ok()) {
+                            (void)cudaDeviceSynchronize();
+                            (void)cudaGetLastError();
+                            ms = -1.0;
+                        }
+                        if (tc) tc->insert(device, key, std::string(c->name), ms);
                     }
-                    log(kLogVerbose, "layer '" + n.name + "': CUDA tactic '" + std::string(c->name) + "' " +
-                                         (st.ok() ? std::to_string(ms) + " ms" : "failed: " + st.message()));
-                    if (st.ok() && (bestTime < 0 || ms < bestTime)) {
+                    log(kLogVerbose,
+                        "layer '" + n.name + "': CUDA tactic '" + std::string(c->name) + "' " +
+                            (cached ? (ms < 0 ? std::string("failed") : std::to_string(ms) + " ms") + " (timing cache)"
+                             : st.ok() ? std::to_string(ms) + " ms"
+                                       : "failed: " + st.message()));
+                    if (ms >= 0 && (bestTime < 0 || ms < bestTime)) {
                         bestTime = ms;
                         best = c;
                     }

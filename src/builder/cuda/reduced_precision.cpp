@@ -122,7 +122,17 @@ Status applyReducedPrecision(ir::Graph& g, const BuildOptions& opt, const LogFn&
             g.nodes[i].inputs[k] = it->second;
         }
     }
+    // The float32 original is needed only where a float32 layer reads it or the
+    // network outputs it; elsewhere its Cast would be a wasted pass over the
+    // tensor (one per lowered layer, seen doubling the layer count of FP16
+    // engines). compact() then drops the unread originals, float32 weights too.
+    std::vector<char> needed(g.values.size(), 0);
+    for (const auto& n : g.nodes)
+        for (int v : n.inputs)
+            if (v >= 0) needed[size_t(v)] = 1;
+    for (int v : g.outputs) needed[size_t(v)] = 1;
     for (const auto& [twin, orig] : castsUp) {
+        if (!needed[size_t(orig)]) continue;
         ir::Attrs a;
         a.set("to", int64_t(ir::DType::kF32));
         const int cast = g.addNode("Cast", g.uniqueName(g.values[size_t(orig)].name + "_cast"), {twin}, 0);
@@ -130,6 +140,7 @@ Status applyReducedPrecision(ir::Graph& g, const BuildOptions& opt, const LogFn&
         g.nodes[size_t(cast)].outputs = {orig};
         g.values[size_t(orig)].producer = cast;
     }
+    g.compact();
     log(kLogInfo, "reduced precision: " + std::to_string(lowered) + " of " + std::to_string(nodeCount) +
                       " layers run in " + std::string(ir::dtypeName(low)));
     return Status::Ok();
