@@ -46,8 +46,15 @@ toff_t tiffSeek(thandle_t h, toff_t off, int whence) {
 
 int tiffClose(thandle_t) { return 0; }
 toff_t tiffSize(thandle_t h) { return static_cast<TiffSource*>(h)->size; }
-int tiffMap(thandle_t, void**, toff_t*) { return 0; }  // no mapping: libtiff reads through tiffRead
-void tiffUnmap(thandle_t, void*, toff_t) {}
+// The bytes are already in memory: "mapping" hands libtiff the buffer itself
+// (read-only use). libtiff 4.5's unmapped path also misreads some tiles.
+int tiffMap(thandle_t h, void** base, toff_t* size) {
+    auto* s = static_cast<TiffSource*>(h);
+    *base = const_cast<uint8_t*>(s->data);
+    *size = s->size;
+    return 1;
+}
+void tiffUnmap(thandle_t, void*, toff_t) {}  // the caller owns the bytes
 
 #if TIFFLIB_VERSION >= 20221213  // libtiff 4.5: per-handle handlers
 int tiffError(TIFF*, void* user, const char* module, const char* fmt, va_list ap) {
@@ -66,12 +73,12 @@ TIFF* openTiff(TiffSource& src) {
     if (!opts) return nullptr;
     TIFFOpenOptionsSetErrorHandlerExtR(opts, tiffError, &src);
     TIFFOpenOptionsSetWarningHandlerExtR(opts, tiffWarning, &src);
-    TIFF* t = TIFFClientOpenExt("memory", "rm", &src, tiffRead, tiffWrite, tiffSeek, tiffClose, tiffSize, tiffMap,
+    TIFF* t = TIFFClientOpenExt("memory", "r", &src, tiffRead, tiffWrite, tiffSeek, tiffClose, tiffSize, tiffMap,
                                 tiffUnmap, opts);
     TIFFOpenOptionsFree(opts);
     return t;
 #else  // older libtiff: errors go to its global handler (stderr); ours says "decoding failed"
-    return TIFFClientOpen("memory", "rm", &src, tiffRead, tiffWrite, tiffSeek, tiffClose, tiffSize, tiffMap, tiffUnmap);
+    return TIFFClientOpen("memory", "r", &src, tiffRead, tiffWrite, tiffSeek, tiffClose, tiffSize, tiffMap, tiffUnmap);
 #endif
 }
 
