@@ -9,9 +9,11 @@
 #include <filesystem>
 #include <fstream>
 #include <iterator>
+#include <random>
 #include <string>
 #include <vector>
 
+#include "ir/ops/image_decoder.h"
 #include "ops/op_test_util.h"
 
 #ifdef KILN_HAVE_TIFF
@@ -336,6 +338,48 @@ TEST(ImageDecoderOp, Jpeg2000NotBuilt) {
     GTEST_SKIP() << "JPEG 2000 decoding not built (OpenJPEG, libopenjp2, missing)";
 }
 #endif
+
+// Robustness: randomly damaged files (bytes changed, tails cut) decode or
+// fail with an error, never crash (run under valgrind for the error paths).
+// Files whose damaged header claims a large image are left out, so the test
+// does not allocate gigabytes of output.
+TEST(ImageDecoderOp, DamagedFilesDecodeOrFailCleanly) {
+    std::vector<std::pair<std::string, Bytes>> files;
+#ifdef KILN_HAVE_TIFF
+    files.emplace_back("TIFF", writeTiff(sourceRgb(), 3, "wl", COMPRESSION_LZW, false));
+    files.emplace_back("TIFF", handTiff(sourceRgb()));
+#endif
+#ifdef KILN_HAVE_WEBP
+    files.emplace_back("WebP", encodeWebp(sourceRgb(), false));
+#endif
+#ifdef KILN_HAVE_OPENJPEG
+    files.emplace_back("JPEG 2000", encodeJpeg2000(sourceRgb(), 3, true));
+    files.emplace_back("JPEG 2000", encodeJpeg2000(sourceRgb(), 3, false));
+#endif
+    if (files.empty()) GTEST_SKIP() << "no TIFF, WebP or JPEG 2000 library built";
+    std::mt19937 rng(1234 + testSeedSalt());
+    int decoded = 0, failed = 0;
+    for (const auto& [name, file] : files) {
+        ASSERT_FALSE(file.empty()) << name;
+        for (int iter = 0; iter < 150; ++iter) {
+            Bytes bad = file;
+            const int edits = 1 + int(rng() % 4);
+            for (int e = 0; e < edits; ++e) bad[rng() % bad.size()] = uint8_t(rng());
+            if (iter % 3 == 0) bad.resize(1 + rng() % bad.size());
+            ir::ImageInfo info;
+            if (!ir::probeImage(bad.data(), bad.size(), info).ok() || info.width * info.height > 64 * 64) continue;
+            auto r = decode(bad);
+            if (r.status.ok()) {
+                ++decoded;
+                EXPECT_EQ(r.outputs[0].shape, (ir::Shape{info.height, info.width, 3})) << name;
+            } else {
+                ++failed;
+            }
+        }
+    }
+    EXPECT_GT(failed, 0);  // the damage did reach the decoders
+    std::printf("damaged files: %d decoded, %d refused\n", decoded, failed);
+}
 
 }  // namespace
 }  // namespace kiln::test
