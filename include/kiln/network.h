@@ -1082,7 +1082,8 @@ public:
 enum class PixelFormat : int32_t { kRGB, kBGR, kGRAYSCALE };
 
 //! kiln extension: decodes an encoded image (ONNX ImageDecoder) held in a
-//! 1-D uint8 tensor: JPEG, PNG, BMP or PNM (P1-P6). Output uint8 [H, W, 3]
+//! 1-D uint8 tensor: JPEG, PNG, BMP, PNM (P2, P3, P5, P6), TIFF, WebP or
+//! JPEG 2000 (docs/ops.md). Output uint8 [H, W, 3]
 //! (kRGB, kBGR) or [H, W, 1] (kGRAYSCALE); the shape is known only at run time.
 class IImageDecoderLayer : public ILayer {
 public:

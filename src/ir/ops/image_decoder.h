@@ -10,7 +10,7 @@
 
 namespace kiln::ir {
 
-enum class ImageFormat { kJPEG, kPNG, kBMP, kPNM };
+enum class ImageFormat { kJPEG, kPNG, kBMP, kPNM, kTIFF, kWebP, kJPEG2000 };
 
 struct ImageInfo {
     ImageFormat format = ImageFormat::kJPEG;

@@ -1,5 +1,6 @@
 // Reference ImageDecoder (docs/ops.md): JPEG through libjpeg(-turbo), PNG
-// through libpng, BMP and PNM decoded here. Pixels are first decoded to 8-bit
+// through libpng, BMP and PNM decoded here; TIFF, WebP and JPEG 2000 in
+// image_codecs/. Pixels are first decoded to 8-bit
 // RGB, as Pillow (ONNX's reference) does, then reordered (BGR) or converted to
 // luma with Pillow's integer rule (R*19595 + G*38470 + B*7471 + 32768) >> 16.
 #include <cctype>
@@ -9,6 +10,7 @@
 #include <string>
 
 #include "../../../ir/ops/image_decoder.h"
+#include "image_codecs/image_codecs.h"
 #include "ref_kernels.h"
 
 #ifdef KILN_HAVE_JPEG
@@ -22,7 +24,7 @@ namespace kiln::cpu::ref {
 
 namespace {
 
-using Pixels = std::vector<uint8_t>;  // H * W * 3, RGB
+using Pixels = codecs::Pixels;  // H * W * 3, RGB
 
 #ifdef KILN_HAVE_JPEG
 struct JpegError {
@@ -241,6 +243,27 @@ Status imageDecoder(KernelArgs& args) {
             break;
         case ir::ImageFormat::kPNM:
             st = decodePnm(d, n, H, W, rgb);
+            break;
+        case ir::ImageFormat::kTIFF:
+#ifdef KILN_HAVE_TIFF
+            st = codecs::decodeTiff(d, n, H, W, rgb);
+#else
+            st = Status::Error("TIFF support was not built (libtiff missing)");
+#endif
+            break;
+        case ir::ImageFormat::kWebP:
+#ifdef KILN_HAVE_WEBP
+            st = codecs::decodeWebp(d, n, H, W, rgb);
+#else
+            st = Status::Error("WebP support was not built (libwebp missing)");
+#endif
+            break;
+        case ir::ImageFormat::kJPEG2000:
+#ifdef KILN_HAVE_OPENJPEG
+            st = codecs::decodeJpeg2000(d, n, H, W, rgb);
+#else
+            st = Status::Error("JPEG 2000 support was not built (OpenJPEG, libopenjp2, missing)");
+#endif
             break;
     }
     KILN_RETURN_IF_ERROR(st.withContext("ImageDecoder: "));
