@@ -52,6 +52,7 @@ enum class LayerType : int32_t {
     kITERATOR,
     kTRIP_LIMIT,
     kLOOP_OUTPUT,
+    kPLUGIN_V2,
 };
 
 enum class ActivationType : int32_t {
@@ -537,6 +538,15 @@ public:
     virtual bool getSorted() const noexcept = 0;
 };
 
+class IPluginV2;
+
+//! A layer that runs a plugin (see kiln/plugin.h).
+class IPluginV2Layer : public ILayer {
+public:
+    //! The network's own copy of the plugin (addPluginV2 clones the one it is given).
+    virtual IPluginV2& getPlugin() noexcept = 0;
+};
+
 class ILoop;
 
 //! A layer on a loop's boundary.
@@ -698,6 +708,10 @@ public:
     //! A loop / conditional owned by the network (see ILoop, IIfConditional).
     virtual ILoop* addLoop() noexcept = 0;
     virtual IIfConditional* addIfConditional() noexcept = 0;
+    //! A layer running `plugin` on `nbInputs` tensors. The network keeps a clone of the
+    //! plugin (the caller still owns `plugin`); engines store the plugin's type, version,
+    //! namespace and serialized bytes and recreate it through the plugin registry.
+    virtual IPluginV2Layer* addPluginV2(ITensor* const* inputs, int32_t nbInputs, IPluginV2& plugin) noexcept = 0;
 
     virtual int32_t getNbLayers() const noexcept = 0;
     virtual ILayer* getLayer(int32_t index) const noexcept = 0;

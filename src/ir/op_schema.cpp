@@ -19,6 +19,7 @@ const std::vector<OpSchema>& allOpSchemas() {
         registerUnique(t);
         registerNms(t);
         registerControlFlowOps(t);
+        registerPluginOp(t);
         return t;
     }();
     return table;

@@ -1,4 +1,5 @@
 #include "kernel.h"
+#include "plugin_tactic.h"
 #include "ref/ref_kernels.h"
 #ifdef KILN_HAVE_ONEDNN
 #include "onednn/onednn_tactics.h"
@@ -66,6 +67,7 @@ const std::vector<Tactic>& cpuTactics() {
         REF("IfCondition", ifPass),
         REF("IfInput", ifPass),
         REF("IfOutput", ifOutput),
+        Tactic{"plugin", "Plugin", &pluginSupports, &pluginWorkspace, &createPluginKernel},
 #ifdef KILN_HAVE_ONEDNN
         // After every reference entry: optimization level 0 (no timing) takes
         // the first supported tactic, which keeps it on the reference kernels.

@@ -19,5 +19,6 @@ void registerNonZero(std::vector<OpSchema>& t);
 void registerUnique(std::vector<OpSchema>& t);
 void registerNms(std::vector<OpSchema>& t);
 void registerControlFlowOps(std::vector<OpSchema>& t);  // Loop*, If* (src/ir/control_flow.h)
+void registerPluginOp(std::vector<OpSchema>& t);        // Plugin (ops/plugin.h)
 
 }  // namespace kiln::ir
