@@ -1,6 +1,8 @@
 // Graph walk: opset, network inputs, initializers, nodes, outputs.
 #include "importer.h"
 
+#include "plugin_fallback.h"
+
 namespace kiln::onnx {
 
 void Importer::recordError(ErrorCode code, const std::string& desc, int32_t node, const pb::NodeProto* proto) {
@@ -99,16 +101,20 @@ bool Importer::addInputs(const pb::GraphProto& graph) {
 }
 
 bool Importer::importNode(const pb::NodeProto& node, int32_t index) {
-    if (!node.domain().empty() && node.domain() != "ai.onnx") {
+    // An op kiln does not map runs as the registered plugin of that name (plugin_fallback.h).
+    const bool defaultDomain = node.domain().empty() || node.domain() == "ai.onnx";
+    ConverterFn fn = defaultDomain ? findConverter(node.op_type()) : nullptr;
+    const bool plugin = !fn && findPluginCreator(node);
+    if (plugin) fn = &importPluginNode;
+    if (!defaultDomain && !plugin) {
         recordError(ErrorCode::kUNSUPPORTED_NODE, "no converter for domain '" + node.domain() + "'", index, &node);
         return false;
     }
-    ConverterFn fn = findConverter(node.op_type());
     if (!fn) {
         recordError(ErrorCode::kUNSUPPORTED_NODE, "no converter for op '" + node.op_type() + "'", index, &node);
         return false;
     }
-    if (tryFold(node, index)) return true;
+    if (!plugin && tryFold(node, index)) return true;
     std::vector<ITensor*> inputs;
     for (const auto& name : node.input()) {
         if (name.empty()) { inputs.push_back(nullptr); continue; }
@@ -182,7 +188,7 @@ bool Importer::checkSupport(const pb::ModelProto& model) {
     for (int i = 0; i < nodes.size(); ++i) {
         const auto& n = nodes[i];
         const bool defaultDomain = n.domain().empty() || n.domain() == "ai.onnx";
-        if (!defaultDomain || !findConverter(n.op_type())) {
+        if ((!defaultDomain || !findConverter(n.op_type())) && !findPluginCreator(n)) {
             recordError(ErrorCode::kUNSUPPORTED_NODE, "no converter for op '" + n.op_type() + "'", i, &n);
             ok = false;
         }
