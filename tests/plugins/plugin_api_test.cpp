@@ -156,6 +156,7 @@ TEST(PluginApi, BadFieldsAreRejectedWithAMessage) {
     IPluginCreator* c = getPluginRegistry()->getPluginCreator("TestAffine", "2", "");
     ASSERT_NE(c, nullptr);
     Logger log;
+    ILogger* previous = getPluginRegistry()->getLogger();
     getPluginRegistry()->setLogger(&log);
     Fields half;
     half.f("repeat", 1.5f);  // not a whole number
@@ -166,7 +167,7 @@ TEST(PluginApi, BadFieldsAreRejectedWithAMessage) {
     Fields text;
     text.fs("label", {1.f});  // numbers where characters are wanted
     EXPECT_EQ(std::unique_ptr<IPluginV2>(c->createPlugin("l3", text.collection())), nullptr);
-    getPluginRegistry()->setLogger(nullptr);
+    getPluginRegistry()->setLogger(previous);
     EXPECT_NE(log.errors.find("TestAffine plugin 'l1': field 'repeat'"), std::string::npos) << log.errors;
     EXPECT_NE(log.errors.find("repeat must be positive"), std::string::npos) << log.errors;
     EXPECT_NE(log.errors.find("field 'label' must be characters"), std::string::npos) << log.errors;

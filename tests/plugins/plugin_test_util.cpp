@@ -57,10 +57,15 @@ const kiln::PluginFieldCollection* Fields::collection() {
     return &fc_;
 }
 
-std::unique_ptr<kiln::IPluginV2> createBuiltin(const char* name, Fields& fields, Logger& log) {
+Logger& builtinPlugins() {
     static Logger registryLog;  // outlives the registry's use of it
     static std::once_flag once;
     std::call_once(once, [] { EXPECT_TRUE(kiln::initBuiltinPlugins(&registryLog, "")); });
+    return registryLog;
+}
+
+std::unique_ptr<kiln::IPluginV2> createBuiltin(const char* name, Fields& fields, Logger& log) {
+    Logger& registryLog = builtinPlugins();
     kiln::IPluginCreator* c = kiln::getPluginRegistry()->getPluginCreator(name, "1", "");
     if (!c) {
         log.errors += std::string("no creator for ") + name + "\n";

@@ -56,6 +56,10 @@ private:
     kiln::PluginFieldCollection fc_;
 };
 
+// Registers the built-in plugins (once), with a logger that lives as long as the process
+// (the registry keeps it), and returns that logger.
+Logger& builtinPlugins();
+
 // Registers the built-in plugins (once) and creates one from fields; null on failure.
 std::unique_ptr<kiln::IPluginV2> createBuiltin(const char* name, Fields& fields, Logger& log);
 
