@@ -116,6 +116,9 @@ public:
     virtual std::unique_ptr<IHostMemory> buildSerializedNetwork(INetworkDefinition& network,
                                                                 IBuilderConfig& config) noexcept = 0;
     virtual ILogger* getLogger() const noexcept = 0;
+    //! Device memory of the engines this builder makes (nullptr: cudaMalloc);
+    //! tactic timing during the build uses cudaMalloc.
+    virtual void setGpuAllocator(IGpuAllocator* allocator) noexcept = 0;
 };
 
 //! kiln: name of builder pass `index` (for IBuilderConfig::setPassEnabled), or

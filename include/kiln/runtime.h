@@ -9,6 +9,22 @@ namespace kiln {
 
 enum class TensorIOMode : int32_t { kNONE = 0, kINPUT = 1, kOUTPUT = 2 };
 
+using AllocatorFlags = uint32_t;
+
+//! Device memory from the application (TensorRT's IGpuAllocator): when set on
+//! the builder or the runtime, CUDA engines take their weights and each
+//! context its activation arena and workspace from it. It must outlive the
+//! engines and contexts that use it and may be called from several threads.
+class IGpuAllocator {
+public:
+    virtual ~IGpuAllocator() = default;
+    //! `size` bytes aligned to `alignment` (a power of two), or nullptr when
+    //! there is not enough memory (kiln then reports out of device memory).
+    virtual void* allocate(uint64_t size, uint64_t alignment, AllocatorFlags flags) noexcept = 0;
+    //! Releases memory from allocate(); returns false if it was not ours.
+    virtual bool deallocate(void* memory) noexcept = 0;
+};
+
 class IExecutionContext;
 
 //! An optimized network, ready to run. Immutable and safe to share between
@@ -112,6 +128,15 @@ public:
     virtual int32_t getOptimizationProfile() const noexcept = 0;
     virtual void setName(const char* name) noexcept = 0;
     virtual const char* getName() const noexcept = 0;
+
+    //! kiln (CUDA engines): capture the whole inference into a CUDA graph on the
+    //! next enqueue and replay that graph on later enqueues, which removes the
+    //! per-layer launch cost. The graph is captured again (updated in place)
+    //! when the bound addresses or input shapes change. Enqueues on the legacy
+    //! default stream (nullptr) run without a graph. Returns false (and logs)
+    //! when enabling it on an engine of another backend.
+    virtual bool setCudaGraphCapture(bool enabled) noexcept = 0;
+    virtual bool getCudaGraphCapture() const noexcept = 0;
 };
 
 class IRuntime {
@@ -123,6 +148,8 @@ public:
                                                                void* pluginFactory = nullptr) noexcept = 0;
     virtual std::unique_ptr<ICudaEngine> deserializeEngine(const void* blob, size_t size) noexcept = 0;
     virtual ILogger* getLogger() const noexcept = 0;
+    //! Device memory of the engines this runtime loads (nullptr: cudaMalloc).
+    virtual void setGpuAllocator(IGpuAllocator* allocator) noexcept = 0;
 };
 
 //! Creates a runtime that reports to `logger` (which must outlive it).

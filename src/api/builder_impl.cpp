@@ -171,7 +171,7 @@ public:
     std::unique_ptr<ICudaEngine> buildEngineWithConfig(INetworkDefinition& network, IBuilderConfig& config) noexcept override {
         engine::Plan plan;
         if (!buildPlan(network, config, plan)) return nullptr;
-        return runtime::EngineImpl::fromPlan(std::move(plan), log_);
+        return runtime::EngineImpl::fromPlan(std::move(plan), log_, allocator_);
     }
     std::unique_ptr<IHostMemory> buildSerializedNetwork(INetworkDefinition& network, IBuilderConfig& config) noexcept override {
         engine::Plan plan;
@@ -185,6 +185,7 @@ public:
         return std::make_unique<runtime::HostMemory>(std::move(bytes));
     }
     ILogger* getLogger() const noexcept override { return log_; }
+    void setGpuAllocator(IGpuAllocator* allocator) noexcept override { allocator_ = allocator; }
 
 private:
     void flag(BuilderFlag f, bool on) {
@@ -216,13 +217,15 @@ private:
         opt.timingIterations = cfg.getAvgTimingIterations();
         opt.disabledPasses = cfg.disabledPasses();
         for (auto [on, what] : {std::pair{opt.fp16, "FP16"}, {opt.bf16, "BF16"}, {opt.int8, "INT8"}, {opt.fp8, "FP8"}})
-            if (on)
+            if (on && opt.backend == engine::Backend::kCPU)
                 logWarning(log_, std::string(what) + " was allowed, but the CPU backend computes every layer in "
                                  "float32; the engine keeps float32 precision");
+#ifndef KILN_HAVE_CUDA
         if (opt.backend != engine::Backend::kCPU) {
             logError(log_, "build failed: the CUDA backend is not available in this kiln build");
             return false;
         }
+#endif
         ir::Graph g = net.graph();
         if (!cfg.profiles().empty()) {
             if (cfg.profiles().size() > 1)
@@ -258,6 +261,7 @@ private:
     BuilderConfigImpl classic_;
     int32_t maxBatch_ = 1;
     std::vector<std::unique_ptr<OptimizationProfileImpl>> profiles_;
+    IGpuAllocator* allocator_ = nullptr;
 };
 
 }  // namespace

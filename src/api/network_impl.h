@@ -160,6 +160,29 @@ public:
     IUniqueLayer* addUnique(ITensor& input) noexcept override;
     ILoop* addLoop() noexcept override;
     IIfConditional* addIfConditional() noexcept override;
+    IScatterLayer* addScatter(ITensor& data, ITensor& indices, ITensor& updates, ScatterMode mode) noexcept override;
+    ICumulativeLayer* addCumulative(ITensor& input, ITensor& axis, CumulativeOperation operation, bool exclusive,
+                                    bool reverse) noexcept override;
+    IOneHotLayer* addOneHot(ITensor& indices, ITensor& values, ITensor& depth, int32_t axis) noexcept override;
+    IReverseSequenceLayer* addReverseSequence(ITensor& input, ITensor& sequenceLens) noexcept override;
+    IEinsumLayer* addEinsum(ITensor* const* inputs, int32_t nbInputs, const char* equation) noexcept override;
+    IDeterminantLayer* addDeterminant(ITensor& input) noexcept override;
+    IGridSampleLayer* addGridSample(ITensor& input, ITensor& grid) noexcept override;
+    IRNNLayer* addRNN(ITensor& input, RNNOperation op, int32_t hiddenSize, ITensor& weights,
+                      ITensor& recurrentWeights) noexcept override;
+    IDFTLayer* addDFT(ITensor& input, int32_t axis) noexcept override;
+    ISTFTLayer* addSTFT(ITensor& signal, ITensor& frameStep) noexcept override;
+    IWindowLayer* addWindow(ITensor& size, WindowType type) noexcept override;
+    IMelWeightMatrixLayer* addMelWeightMatrix(ITensor& numMelBins, ITensor& dftLength, ITensor& sampleRate,
+                                              ITensor& lowerEdgeHertz, ITensor& upperEdgeHertz) noexcept override;
+    IRoiAlignLayer* addRoiAlign(ITensor& input, ITensor& rois, ITensor& batchIndices) noexcept override;
+    ICol2ImLayer* addCol2Im(ITensor& input, const Dims& imageShape, const Dims& blockShape) noexcept override;
+    IMaxUnpoolLayer* addMaxUnpool(ITensor& input, ITensor& indices, const Dims& windowSize) noexcept override;
+    IAffineGridLayer* addAffineGrid(ITensor& theta, ITensor& size) noexcept override;
+    IDeformConvolutionLayer* addDeformConvolution(ITensor& input, ITensor& weights, ITensor& offsets) noexcept override;
+    ITfIdfVectorizerLayer* addTfIdfVectorizer(ITensor& input) noexcept override;
+    IImageDecoderLayer* addImageDecoder(ITensor& encoded) noexcept override;
+    ITreeEnsembleLayer* addTreeEnsemble(ITensor& input, int32_t nbTargets) noexcept override;
     IPluginV2Layer* addPluginV2(ITensor* const* inputs, int32_t nbInputs, IPluginV2& plugin) noexcept override;  // layers/plugin_layer.cpp
     int32_t getNbLayers() const noexcept override { return int32_t(layers_.size()); }
     ILayer* getLayer(int32_t index) const noexcept override;

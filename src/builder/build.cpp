@@ -4,6 +4,9 @@
 
 #include "ir/op_schema.h"
 #include "pass.h"
+#ifdef KILN_HAVE_CUDA
+#include "cuda/cuda_build.h"
+#endif
 
 namespace kiln::builder {
 
@@ -106,6 +109,18 @@ Status buildPlan(ir::Graph g, const BuildOptions& opt, const LogFn& log, engine:
     KILN_RETURN_IF_ERROR(g.validate());
     KILN_RETURN_IF_ERROR(useMaxShapes(g, profiles[0]));
 
+#ifdef KILN_HAVE_CUDA
+    if (opt.backend == engine::Backend::kCUDA && !opt.disabledPasses.count("cuda-conv-fusion")) {
+        KILN_RETURN_IF_ERROR(fuseConvolutions(g, log));
+        KILN_RETURN_IF_ERROR(g.topoSort());
+        KILN_RETURN_IF_ERROR(ir::inferGraph(g).withContext("after cuda-conv-fusion: "));
+    }
+    if (opt.backend == engine::Backend::kCUDA && (opt.fp16 || opt.bf16)) {
+        KILN_RETURN_IF_ERROR(applyReducedPrecision(g, opt, log));
+        KILN_RETURN_IF_ERROR(g.topoSort());
+        KILN_RETURN_IF_ERROR(ir::inferGraph(g).withContext("after reduced precision: "));
+    }
+#endif
     size_t workspace = 0;
     KILN_RETURN_IF_ERROR(chooseTactics(g, opt, log, workspace));
     plan.memory = {};
@@ -114,12 +129,16 @@ Status buildPlan(ir::Graph g, const BuildOptions& opt, const LogFn& log, engine:
 
     plan.backend = opt.backend;
     plan.deviceFingerprint = cpuFingerprint();
+#ifdef KILN_HAVE_CUDA
+    if (opt.backend == engine::Backend::kCUDA) plan.deviceFingerprint = cudaFingerprint();
+#endif
     plan.producer = "kiln " + std::to_string(KILN_VERSION_MAJOR) + "." + std::to_string(KILN_VERSION_MINOR) + "." +
                     std::to_string(KILN_VERSION_PATCH);
     plan.implicitBatch = opt.implicitBatch;
     plan.maxBatchSize = opt.maxBatchSize;
     plan.profiles = std::move(profiles);
     plan.buildInfo = {{"fp16", opt.fp16 ? "1" : "0"},
+                      {"bf16", opt.bf16 ? "1" : "0"},
                       {"int8", opt.int8 ? "1" : "0"},
                       {"optimization_level", std::to_string(opt.optimizationLevel)},
                       {"workspace_limit", std::to_string(opt.workspaceLimit)}};

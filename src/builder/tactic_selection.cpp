@@ -9,6 +9,9 @@
 #include "backends/cpu/kernel.h"
 #include "build.h"
 #include "ir/control_flow.h"
+#ifdef KILN_HAVE_CUDA
+#include "cuda/cuda_build.h"
+#endif
 
 namespace kiln::builder {
 namespace {
@@ -93,6 +96,12 @@ double timeTactic(const cpu::Tactic& t, const ir::Graph& g, const ir::Node& n, c
 }  // namespace
 
 Status chooseTactics(ir::Graph& g, const BuildOptions& opt, const LogFn& log, size_t& workspaceBytes) {
+#ifdef KILN_HAVE_CUDA
+    if (opt.backend == engine::Backend::kCUDA) return chooseCudaTactics(g, opt, log, workspaceBytes);
+#endif
+    if (opt.backend != engine::Backend::kCPU)
+        return Status::Error(std::string("the ") + engine::backendName(opt.backend) +
+                             " backend is not available in this kiln build");
     workspaceBytes = 0;
     std::map<std::string, std::string> cache;
     cpu::ThreadPool pool(0);

@@ -1,5 +1,7 @@
 #include "runtime_objects.h"
 
+#include <algorithm>
+
 namespace kiln::runtime {
 
 namespace {
@@ -17,13 +19,17 @@ ContextImpl::ContextImpl(const EngineImpl& engine) : engine_(engine), exec_(engi
     allocators_.assign(core.bindings().size(), nullptr);
     // Inputs start at the profile's opt shape (the only shape for static engines).
     for (int i = 0; i < core.nbInputs(); ++i) inputShapes_.push_back(core.plan().profiles[0].opt[size_t(i)]);
+#ifdef KILN_HAVE_CUDA
+    if (core.cudaState()) init_ = cuda::ContextState::create(core.plan(), core.cudaState(), engine.gpuAllocator(), cuda_);
+#endif
 }
 
 void ContextImpl::error(const std::string& msg) const {
     if (engine_.logger()) engine_.logger()->log(ILogger::Severity::kERROR, msg.c_str());
 }
 
-bool ContextImpl::runWith(const std::vector<void*>& io, const char* call, cudaStream_t stream) {
+bool ContextImpl::runWith(const std::vector<void*>& io, const char* call, cudaStream_t stream,
+                          cudaEvent_t* inputConsumed, bool sync) {
     const auto& bindings = engine_.core().bindings();
     const size_t nIn = size_t(engine_.core().nbInputs());
     for (size_t i = 0; i < io.size(); ++i) {
@@ -43,7 +49,15 @@ bool ContextImpl::runWith(const std::vector<void*>& io, const char* call, cudaSt
     };
     Status st;
     try {
-        st = exec_.run(io, inputShapes_, allocated, alloc);
+#ifdef KILN_HAVE_CUDA
+        if (cuda_) {
+            if (std::find(allocated.begin(), allocated.end(), true) != allocated.end())
+                st = Status::Error("output allocators are not supported by the CUDA backend yet");
+            else
+                st = sync ? cuda_->execute(io, inputShapes_) : cuda_->enqueue(io, inputShapes_, stream, inputConsumed);
+        } else
+#endif
+            st = exec_.run(io, inputShapes_, allocated, alloc);
     } catch (const std::bad_alloc&) {
         st = Status::Error("out of host memory");
     }
@@ -57,11 +71,16 @@ bool ContextImpl::runWith(const std::vector<void*>& io, const char* call, cudaSt
     return true;
 }
 
-bool ContextImpl::enqueue(int32_t batchSize, void* const* bindings, cudaStream_t, cudaEvent_t*) noexcept {
-    return execute(batchSize, bindings);
+bool ContextImpl::enqueue(int32_t batchSize, void* const* bindings, cudaStream_t stream, cudaEvent_t* ev) noexcept {
+    return runBatch(batchSize, bindings, "enqueue", stream, ev, false);
 }
 
 bool ContextImpl::execute(int32_t batchSize, void* const* bindings) noexcept {
+    return runBatch(batchSize, bindings, "execute", nullptr, nullptr, true);
+}
+
+bool ContextImpl::runBatch(int32_t batchSize, void* const* bindings, const char* call, cudaStream_t stream,
+                           cudaEvent_t* ev, bool sync) {
     const auto& plan = engine_.core().plan();
     if (!bindings) {
         error("enqueue: null bindings array");
@@ -80,10 +99,17 @@ bool ContextImpl::execute(int32_t batchSize, void* const* bindings) noexcept {
     for (auto& s : inputShapes_)
         if (!s.empty()) s[0] = batchSize;
     std::vector<void*> io(bindings, bindings + engine_.core().bindings().size());
-    return runWith(io, "enqueue");
+    return runWith(io, call, stream, ev, sync);
 }
 
-bool ContextImpl::enqueueV2(void* const* bindings, cudaStream_t, cudaEvent_t*) noexcept { return executeV2(bindings); }
+bool ContextImpl::enqueueV2(void* const* bindings, cudaStream_t stream, cudaEvent_t* ev) noexcept {
+    if (!bindings) {
+        error("enqueueV2: null bindings array");
+        return false;
+    }
+    std::vector<void*> io(bindings, bindings + engine_.core().bindings().size());
+    return runWith(io, "enqueueV2", stream, ev, false);
+}
 
 bool ContextImpl::executeV2(void* const* bindings) noexcept {
     if (!bindings) {
@@ -158,7 +184,7 @@ Dims ContextImpl::getTensorShape(const char* name) const noexcept {
     return toDims(outs[size_t(i) - inputShapes_.size()]);
 }
 
-bool ContextImpl::enqueueV3(cudaStream_t stream) noexcept { return runWith(addresses_, "enqueueV3", stream); }
+bool ContextImpl::enqueueV3(cudaStream_t stream) noexcept { return runWith(addresses_, "enqueueV3", stream, nullptr, false); }
 
 bool ContextImpl::execute() noexcept { return runWith(addresses_, "enqueueV3"); }
 
@@ -169,6 +195,29 @@ bool ContextImpl::setOptimizationProfile(int32_t index) noexcept {
         return false;
     }
     return true;
+}
+
+}  // namespace kiln::runtime
+
+namespace kiln::runtime {
+
+bool ContextImpl::setCudaGraphCapture(bool enabled) noexcept {
+#ifdef KILN_HAVE_CUDA
+    if (cuda_) {
+        cuda_->setGraphCapture(enabled);
+        return true;
+    }
+#endif
+    if (enabled) error("setCudaGraphCapture: CUDA graphs need an engine built for the CUDA backend");
+    return !enabled;
+}
+
+bool ContextImpl::getCudaGraphCapture() const noexcept {
+#ifdef KILN_HAVE_CUDA
+    return cuda_ && cuda_->graphCapture();
+#else
+    return false;
+#endif
 }
 
 }  // namespace kiln::runtime

@@ -3,6 +3,9 @@
 #include <algorithm>
 
 #include "ir/op_schema.h"
+#ifdef KILN_HAVE_CUDA
+#include "cuda/cuda_engine.h"
+#endif
 
 namespace kiln::runtime {
 
@@ -97,11 +100,17 @@ Status checkConsistency(const engine::Plan& plan, const ir::Schedule& sched) {
 
 }  // namespace
 
-Status EngineCore::create(engine::Plan plan, std::shared_ptr<const EngineCore>& out) {
+Status EngineCore::create(engine::Plan plan, std::shared_ptr<const EngineCore>& out, IGpuAllocator* allocator) {
     auto core = std::make_shared<EngineCore>();
     core->plan_ = std::move(plan);
     const ir::Graph& g = core->plan_.graph;
-    if (core->plan_.backend != engine::Backend::kCPU)
+    const bool onCuda = core->plan_.backend == engine::Backend::kCUDA;
+#ifdef KILN_HAVE_CUDA
+    const bool supported = core->plan_.backend == engine::Backend::kCPU || onCuda;
+#else
+    const bool supported = core->plan_.backend == engine::Backend::kCPU;
+#endif
+    if (!supported)
         return Status::Error(std::string("the engine was built for the ") + engine::backendName(core->plan_.backend) +
                              " backend, which this kiln runtime does not provide");
     for (int v : g.inputs) core->bindings_.push_back({g.values[size_t(v)].name, v, true});
@@ -113,7 +122,14 @@ Status EngineCore::create(engine::Plan plan, std::shared_ptr<const EngineCore>& 
     KILN_RETURN_IF_ERROR(ir::buildSchedule(g, core->schedule_).withContext("the engine is inconsistent: "));
     KILN_RETURN_IF_ERROR(checkConsistency(core->plan_, core->schedule_).withContext("the engine is inconsistent: "));
     size_t workspace = 0;
+#ifdef KILN_HAVE_CUDA
+    if (onCuda) {
+        KILN_RETURN_IF_ERROR(cuda::EngineState::create(core->plan_, allocator, core->cuda_));
+        workspace = core->cuda_->workspaceBytes();
+    }
+#endif
     for (const auto& n : g.nodes) {
+        if (onCuda) break;  // the CUDA state holds this engine's kernels
         if (ir::isLoopBoundaryOp(n.op)) {
             if (n.tactic != "control")
                 return Status::Error("loop layer '" + n.name + "' has tactic '" + n.tactic + "'; rebuild the engine");

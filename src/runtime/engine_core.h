@@ -8,6 +8,11 @@
 #include "backends/cpu/kernel.h"
 #include "engine/plan.h"
 #include "ir/control_flow.h"
+#include "kiln/runtime.h"
+
+namespace kiln::cuda {
+class EngineState;  // runtime/cuda/cuda_engine.h (CUDA builds only)
+}
 
 namespace kiln::runtime {
 
@@ -20,7 +25,8 @@ struct Binding {
 class EngineCore {
 public:
     // Prepares kernels for every node; fails if a tactic is unknown here.
-    static Status create(engine::Plan plan, std::shared_ptr<const EngineCore>& out);
+    // `allocator`: device memory for a CUDA engine's weights (nullptr: cudaMalloc).
+    static Status create(engine::Plan plan, std::shared_ptr<const EngineCore>& out, IGpuAllocator* allocator = nullptr);
 
     const engine::Plan& plan() const { return plan_; }
     const std::vector<Binding>& bindings() const { return bindings_; }
@@ -34,6 +40,8 @@ public:
     int nbInputs() const { return int(plan_.graph.inputs.size()); }
     // Scratch the prepared kernels need (max over nodes), computed when loading.
     size_t workspaceBytes() const { return workspaceBytes_; }
+    // The prepared CUDA kernels and weights of a CUDA engine; null for CPU engines.
+    const std::shared_ptr<const cuda::EngineState>& cudaState() const { return cuda_; }
 
 private:
     engine::Plan plan_;
@@ -44,6 +52,7 @@ private:
     // the input shapes (found by shape inference at the profile's min/opt/max).
     std::vector<ir::Shape> outputShapes_;
     size_t workspaceBytes_ = 0;
+    std::shared_ptr<const cuda::EngineState> cuda_;
 };
 
 }  // namespace kiln::runtime

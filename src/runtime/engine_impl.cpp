@@ -23,11 +23,11 @@ Dims badDims() {
 }
 }  // namespace
 
-std::unique_ptr<EngineImpl> EngineImpl::fromPlan(engine::Plan plan, ILogger* logger) {
+std::unique_ptr<EngineImpl> EngineImpl::fromPlan(engine::Plan plan, ILogger* logger, IGpuAllocator* allocator) {
     std::shared_ptr<const EngineCore> core;
     Status st;
     try {  // preparing kernels allocates (packed weights); callers are noexcept
-        st = EngineCore::create(std::move(plan), core);
+        st = EngineCore::create(std::move(plan), core, allocator);
     } catch (const std::bad_alloc&) {
         st = Status::Error("out of memory while preparing the engine's kernels");
     }
@@ -35,7 +35,7 @@ std::unique_ptr<EngineImpl> EngineImpl::fromPlan(engine::Plan plan, ILogger* log
         logError(logger, st.message());
         return nullptr;
     }
-    return std::make_unique<EngineImpl>(std::move(core), logger);
+    return std::make_unique<EngineImpl>(std::move(core), logger, allocator);
 }
 
 int EngineImpl::findBinding(const char* name, const char* call) const {
@@ -99,7 +99,12 @@ size_t EngineImpl::getDeviceMemorySize() const noexcept {
 
 std::unique_ptr<IExecutionContext> EngineImpl::createExecutionContext() noexcept {
     try {
-        return std::make_unique<ContextImpl>(*this);
+        auto ctx = std::make_unique<ContextImpl>(*this);
+        if (!ctx->initStatus().ok()) {
+            logError(logger_, "createExecutionContext: " + ctx->initStatus().message());
+            return nullptr;
+        }
+        return ctx;
     } catch (const std::bad_alloc&) {
         logError(logger_, "createExecutionContext: out of memory allocating " + std::to_string(getDeviceMemorySize()) +
                               " bytes of activations");

@@ -8,6 +8,8 @@ namespace kiln::runtime {
 
 Executor::Executor(std::shared_ptr<const EngineCore> core, int threads) : core_(std::move(core)), pool_(threads) {
     // 64 bytes of slack keep every arena offset 64-byte aligned below.
+    // CUDA engines keep their activations on the device (runtime/cuda).
+    if (core_->plan().backend != engine::Backend::kCPU) return;
     arena_.resize(size_t(core_->plan().memory.arenaBytes) + 64);
     workspace_.resize(core_->workspaceBytes() + 64);
 }

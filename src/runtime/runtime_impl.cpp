@@ -27,12 +27,14 @@ public:
             logger_->log(ILogger::Severity::kERROR, ("deserializeCudaEngine: " + st.message()).c_str());
             return nullptr;
         }
-        return runtime::EngineImpl::fromPlan(std::move(plan), logger_);
+        return runtime::EngineImpl::fromPlan(std::move(plan), logger_, allocator_);
     }
     ILogger* getLogger() const noexcept override { return logger_; }
+    void setGpuAllocator(IGpuAllocator* allocator) noexcept override { allocator_ = allocator; }
 
 private:
     ILogger* logger_;
+    IGpuAllocator* allocator_ = nullptr;
 };
 
 }  // namespace

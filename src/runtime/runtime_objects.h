@@ -6,6 +6,9 @@
 
 #include "engine_core.h"
 #include "executor.h"
+#ifdef KILN_HAVE_CUDA
+#include "cuda/cuda_engine.h"
+#endif
 #include "kiln/runtime.h"
 
 namespace kiln::runtime {
@@ -24,9 +27,10 @@ private:
 
 class EngineImpl final : public IEngine {
 public:
-    EngineImpl(std::shared_ptr<const EngineCore> core, ILogger* logger) : core_(std::move(core)), logger_(logger) {}
+    EngineImpl(std::shared_ptr<const EngineCore> core, ILogger* logger, IGpuAllocator* allocator = nullptr)
+        : core_(std::move(core)), logger_(logger), allocator_(allocator) {}
     // Loads a verified plan into an engine; nullptr after logging on failure.
-    static std::unique_ptr<EngineImpl> fromPlan(engine::Plan plan, ILogger* logger);
+    static std::unique_ptr<EngineImpl> fromPlan(engine::Plan plan, ILogger* logger, IGpuAllocator* allocator = nullptr);
 
     int32_t getNbBindings() const noexcept override { return int32_t(core_->bindings().size()); }
     int32_t getBindingIndex(const char* name) const noexcept override;
@@ -52,12 +56,14 @@ public:
     const EngineCore& core() const { return *core_; }
     const std::shared_ptr<const EngineCore>& corePtr() const { return core_; }
     ILogger* logger() const { return logger_; }
+    IGpuAllocator* gpuAllocator() const { return allocator_; }
     // Binding index for a tensor name; logs an error naming `call` if absent.
     int findBinding(const char* name, const char* call) const;
 
 private:
     std::shared_ptr<const EngineCore> core_;
     ILogger* logger_;
+    IGpuAllocator* allocator_ = nullptr;
 };
 
 class ContextImpl final : public IExecutionContext {
@@ -80,9 +86,18 @@ public:
     int32_t getOptimizationProfile() const noexcept override { return 0; }
     void setName(const char* name) noexcept override { name_ = name ? name : ""; }
     const char* getName() const noexcept override { return name_.c_str(); }
+    bool setCudaGraphCapture(bool enabled) noexcept override;
+    bool getCudaGraphCapture() const noexcept override;
+
+    // Why the context could not be made (device memory, say); checked by createExecutionContext().
+    const Status& initStatus() const { return init_; }
 
 private:
-    bool runWith(const std::vector<void*>& io, const char* call, cudaStream_t stream = nullptr);
+    // `sync`: wait for the result (execute*); otherwise only enqueue on `stream` (CUDA).
+    bool runWith(const std::vector<void*>& io, const char* call, cudaStream_t stream = nullptr,
+                 cudaEvent_t* inputConsumed = nullptr, bool sync = true);
+    bool runBatch(int32_t batchSize, void* const* bindings, const char* call, cudaStream_t stream,
+                  cudaEvent_t* inputConsumed, bool sync);
     void error(const std::string& msg) const;
 
     const EngineImpl& engine_;
@@ -91,6 +106,10 @@ private:
     std::vector<void*> addresses_;
     std::vector<IOutputAllocator*> allocators_;  // per binding; only outputs may have one
     std::string name_;
+    Status init_;
+#ifdef KILN_HAVE_CUDA
+    std::unique_ptr<cuda::ContextState> cuda_;  // set for CUDA engines
+#endif
 };
 
 }  // namespace kiln::runtime

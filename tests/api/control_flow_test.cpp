@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "dynamic_test_util.h"
 #include "kiln/kiln.h"
 
 namespace {
@@ -16,35 +17,9 @@ namespace {
 using kiln::DataType;
 using kiln::Dims;
 
-struct Logger : kiln::ILogger {
-    std::vector<std::string> errors;
-    void log(Severity s, const char* msg) noexcept override {
-        if (s <= Severity::kERROR) errors.push_back(msg ? msg : "");
-    }
-    std::string joined() const {
-        std::string r;
-        for (const auto& e : errors) r += e + "\n";
-        return r;
-    }
-};
-
-Dims dims(std::initializer_list<int64_t> v) {
-    Dims d;
-    for (int64_t x : v) d.d[d.nbDims++] = x;
-    return d;
-}
-
-class Sink final : public kiln::IOutputAllocator {
-public:
-    void* reallocateOutput(const char*, void*, uint64_t size, uint64_t) noexcept override {
-        buf.assign(size_t(size) / 8 + 2, 0.0);
-        return buf.data();
-    }
-    void notifyShape(const char*, const Dims& d) noexcept override { shape.assign(d.d, d.d + d.nbDims); }
-    const float* f() const { return reinterpret_cast<const float*>(buf.data()); }
-    std::vector<double> buf;
-    std::vector<int64_t> shape;
-};
+using dyntest::dims;
+using dyntest::Logger;
+using Sink = dyntest::Collector;
 
 struct Net {
     Logger logger;
@@ -107,11 +82,11 @@ TEST(ControlFlow, LoopSumsRowsAndStacksValues) {
     ASSERT_EQ(s1.shape, (std::vector<int64_t>{4, 3}));
     // The state at the start of each iteration: 0, row0, row0+row1, ...
     const std::vector<float> states0 = {0, 0, 0, 1, 2, 3, 5, 7, 9, 12, 15, 18};
-    EXPECT_EQ(std::vector<float>(s1.f(), s1.f() + 12), states0);
+    EXPECT_EQ(std::vector<float>(s1.as<float>(), s1.as<float>() + 12), states0);
     // Rows stacked on axis 1, last iteration first: out[c][i] = row(3 - i)[c].
     ASSERT_EQ(s2.shape, (std::vector<int64_t>{3, 4}));
     for (int c = 0; c < 3; ++c)
-        for (int i = 0; i < 4; ++i) EXPECT_EQ(s2.f()[c * 4 + i], xv[size_t((3 - i) * 3 + c)]) << c << "," << i;
+        for (int i = 0; i < 4; ++i) EXPECT_EQ(s2.as<float>()[c * 4 + i], xv[size_t((3 - i) * 3 + c)]) << c << "," << i;
 }
 
 // while (i < limit) i += step: a while trip limit computed in the body.
@@ -168,7 +143,7 @@ TEST(ControlFlow, ConditionalRunsOneBranch) {
         n.ctx->setTensorAddress("c", &cb);
         ASSERT_TRUE(n.ctx->enqueueV3(nullptr)) << n.logger.joined();
         EXPECT_EQ(sink.shape, cv ? (std::vector<int64_t>{2, 3}) : (std::vector<int64_t>{3, 2}));
-        for (int k = 0; k < 6; ++k) EXPECT_EQ(sink.f()[k], cv ? 2 * xv[size_t(k)] : xv[size_t(k)] + 10) << k;
+        for (int k = 0; k < 6; ++k) EXPECT_EQ(sink.as<float>()[k], cv ? 2 * xv[size_t(k)] : xv[size_t(k)] + 10) << k;
     }
 }
 

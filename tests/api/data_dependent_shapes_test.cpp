@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "dynamic_test_util.h"
 #include "kiln/kiln.h"
 
 namespace {
@@ -19,45 +20,9 @@ namespace {
 using kiln::DataType;
 using kiln::Dims;
 
-struct Logger : kiln::ILogger {
-    std::vector<std::string> errors;
-    void log(Severity s, const char* msg) noexcept override {
-        if (s <= Severity::kERROR) errors.push_back(msg ? msg : "");
-    }
-    std::string joined() const {
-        std::string r;
-        for (const auto& e : errors) r += e + "\n";
-        return r;
-    }
-};
-
-Dims dims(std::initializer_list<int64_t> v) {
-    Dims d;
-    for (int64_t x : v) d.d[d.nbDims++] = x;
-    return d;
-}
-
-// Collects one output: the requested bytes, then the reported shape.
-class Collector final : public kiln::IOutputAllocator {
-public:
-    void* reallocateOutput(const char* name, void* current, uint64_t size, uint64_t alignment) noexcept override {
-        lastName = name;
-        lastCurrent = current;
-        ++calls;
-        EXPECT_GE(alignment, 1u);
-        buffer.assign(size_t(size) / sizeof(double) + 8, 0.0);  // double-aligned, room to spare
-        requested = size;
-        return buffer.data();
-    }
-    void notifyShape(const char*, const Dims& d) noexcept override { shape.assign(d.d, d.d + d.nbDims); }
-
-    std::vector<double> buffer;
-    std::vector<int64_t> shape;
-    uint64_t requested = 0;
-    int calls = 0;
-    std::string lastName;
-    void* lastCurrent = nullptr;
-};
+using dyntest::Collector;
+using dyntest::dims;
+using dyntest::Logger;
 
 struct Built {
     Logger logger;
@@ -123,7 +88,7 @@ TEST(DataDependentShapes, ReduceAxesFromAnInput) {
                     want[size_t(o[0] * keep[1] + o[1])] += double(xv[size_t((i * 3 + j) * 4 + k)]);
                 }
         EXPECT_EQ(col.requested, want.size() * sizeof(float));
-        const float* got = reinterpret_cast<const float*>(col.buffer.data());
+        const float* got = col.as<float>();
         for (size_t i = 0; i < want.size(); ++i)
             EXPECT_FLOAT_EQ(got[i], float(want[i])) << "axis " << axis << " at " << i;
     }
@@ -181,7 +146,7 @@ TEST(DataDependentShapes, IntermediateTensorsOfRunTimeSize) {
         ASSERT_TRUE(b.ctx->setTensorAddress("target", &t));
         ASSERT_TRUE(b.ctx->enqueueV3(nullptr)) << b.logger.joined();
         ASSERT_EQ(col.shape, std::vector<int64_t>{rows * cols});
-        const int64_t* got = reinterpret_cast<const int64_t*>(col.buffer.data());
+        const int64_t* got = col.as<int64_t>();
         for (int32_t i = 0; i < rows; ++i)
             for (int32_t j = 0; j < cols; ++j) EXPECT_EQ(got[i * cols + j], 5 + 10 * i + j);
     }
@@ -208,7 +173,7 @@ TEST(DataDependentShapes, SliceSizeFromATensor) {
     ASSERT_TRUE(b.ctx->setTensorAddress("size", &sz));
     ASSERT_TRUE(b.ctx->enqueueV3(nullptr)) << b.logger.joined();
     ASSERT_EQ(col.shape, std::vector<int64_t>{3});
-    const float* got = reinterpret_cast<const float*>(col.buffer.data());
+    const float* got = col.as<float>();
     EXPECT_EQ(got[0], 2.f);
     EXPECT_EQ(got[2], 4.f);
     // Out of bounds in strict mode is an error naming the layer, not a crash.
@@ -258,15 +223,15 @@ TEST(DataDependentShapes, NonZeroNmsAndUniqueLayers) {
     ASSERT_TRUE(b.ctx->setOutputAllocator(nms->getOutput(0)->getName(), &nmsOut));
     ASSERT_TRUE(b.ctx->enqueueV3(nullptr)) << b.logger.joined();
     EXPECT_EQ(nzOut.shape, (std::vector<int64_t>{2, 2}));
-    const int64_t* coords = reinterpret_cast<const int64_t*>(nzOut.buffer.data());
+    const int64_t* coords = nzOut.as<int64_t>();
     EXPECT_EQ((std::vector<int64_t>(coords, coords + 4)), (std::vector<int64_t>{0, 1, 1, 0}));
     EXPECT_EQ(uqOut.shape, (std::vector<int64_t>{2}));
-    const float* u = reinterpret_cast<const float*>(uqOut.buffer.data());
+    const float* u = uqOut.as<float>();
     EXPECT_EQ(u[0], 0.f);
     EXPECT_EQ(u[1], 3.f);
     EXPECT_EQ(count, 1);
     EXPECT_EQ(nmsOut.shape, (std::vector<int64_t>{1, 3}));
-    const int32_t* sel = reinterpret_cast<const int32_t*>(nmsOut.buffer.data());
+    const int32_t* sel = nmsOut.as<int32_t>();
     EXPECT_EQ(sel[2], 1) << "the higher-scoring box";
 }
 

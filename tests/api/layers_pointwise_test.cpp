@@ -23,6 +23,7 @@ const EwCase kFloatEw[] = {
     {ElementWiseOperation::kMAX, "MAX"},   {ElementWiseOperation::kMIN, "MIN"},
     {ElementWiseOperation::kSUB, "SUB"},   {ElementWiseOperation::kDIV, "DIV"},
     {ElementWiseOperation::kPOW, "POW"},   {ElementWiseOperation::kFLOOR_DIV, "FLOOR_DIV"},
+    {ElementWiseOperation::kMOD, "MOD"},   {ElementWiseOperation::kFMOD, "FMOD"},
 };
 
 double refEw(ElementWiseOperation op, double a, double b) {
@@ -41,6 +42,8 @@ double refEw(ElementWiseOperation op, double a, double b) {
         case ElementWiseOperation::kEQUAL: return double(a == b);
         case ElementWiseOperation::kGREATER: return double(a > b);
         case ElementWiseOperation::kLESS: return double(a < b);
+        case ElementWiseOperation::kMOD: return a - std::floor(a / b) * b;
+        case ElementWiseOperation::kFMOD: return std::fmod(a, b);
     }
     return NAN;
 }
@@ -172,6 +175,8 @@ TEST_P(LayerElementWise, Int32Arithmetic) {
         {ElementWiseOperation::kMAX, "max", [](int64_t x, int64_t y) { return std::max(x, y); }},
         {ElementWiseOperation::kMIN, "min", [](int64_t x, int64_t y) { return std::min(x, y); }},
         {ElementWiseOperation::kEQUAL, "equal", [](int64_t x, int64_t y) { return int64_t(x == y); }},
+        {ElementWiseOperation::kMOD, "mod", [](int64_t x, int64_t y) { return ((x % y) + y) % y; }},
+        {ElementWiseOperation::kFMOD, "fmod", [](int64_t x, int64_t y) { return x % y; }},
     };
     for (auto& o : ops) {
         auto* ew = h.net().addElementWise(*a, *b, o.op);

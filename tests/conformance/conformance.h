@@ -64,6 +64,7 @@ bool convertTensor(const tool::TensorData& in, tool::ElemType type, tool::Tensor
 // ---- runner.cpp ----
 struct RunOptions {
     bool verbose = false;
+    bool cuda = false;  // --backend cuda: build for CUDA, run on device copies of the tensors
 };
 // Runs one test directory; never throws.
 TestResult runTest(const std::string& dir, const ModelInfo& info, const RunOptions& opts);

@@ -9,6 +9,9 @@
 #include <memory>
 
 #include "conformance.h"
+#ifdef KILN_HAVE_CUDA
+#include <cuda_runtime.h>
+#endif
 #include "kiln/builder.h"
 #include "kiln/onnx_parser.h"
 #include "kiln/runtime.h"
@@ -162,7 +165,7 @@ TestResult runTest(const std::string& dir, const ModelInfo& info, const RunOptio
     logger.first.clear();  // a build failure must report the builder's error, not a parse-time one
 
     auto config = builder->createBuilderConfig();
-    config->setBackend(BackendKind::kCPU);
+    config->setBackend(opts.cuda ? BackendKind::kCUDA : BackendKind::kCPU);
     config->setBuilderOptimizationLevel(0);  // no tactic timing: ~1,900 builds must stay fast
     // Dynamic inputs get one profile fitted to the test's input shapes.
     IOptimizationProfile* profile = nullptr;
@@ -244,8 +247,40 @@ TestResult runTest(const std::string& dir, const ModelInfo& info, const RunOptio
             got[k].bytes.assign(std::max<size_t>(n * tool::elemSize(got[k].type), 8), 0);
             context->setTensorAddress(name.c_str(), got[k].bytes.data());
         }
+#ifdef KILN_HAVE_CUDA
+        // CUDA: the same bindings on device copies (inputs copied in, outputs copied back).
+        std::vector<void*> device;
+        struct FreeAll {
+            std::vector<void*>& p;
+            ~FreeAll() {
+                for (void* q : p) cudaFree(q);
+            }
+        } freeAll{device};
+        if (opts.cuda) {
+            auto toDevice = [&](const std::string& name, TensorData& t, bool copy) -> bool {
+                void* d = nullptr;
+                if (cudaMalloc(&d, std::max<size_t>(t.bytes.size(), 8)) != cudaSuccess) return false;
+                device.push_back(d);
+                if (copy && cudaMemcpy(d, t.bytes.data(), t.bytes.size(), cudaMemcpyHostToDevice) != cudaSuccess) return false;
+                return context->setTensorAddress(name.c_str(), d);
+            };
+            for (size_t k = 0; k < inBufs.size(); ++k)
+                if (!toDevice(pick(info.inputs, engIn, k), inBufs[k], true)) return fail(where + "device input copy failed");
+            for (size_t k = 0; k < got.size(); ++k)
+                if (!toDevice(pick(info.outputs, engOut, k), got[k], false)) return fail(where + "device output allocation failed");
+        }
+#endif
         if (!context->enqueueV3(nullptr))
             return fail(where + "enqueueV3: " + (logger.first.empty() ? std::string("failed") : logger.first));
+#ifdef KILN_HAVE_CUDA
+        if (opts.cuda) {
+            if (cudaDeviceSynchronize() != cudaSuccess) return fail(where + "device error: " + cudaGetErrorString(cudaGetLastError()));
+            const size_t nIn = inBufs.size();
+            for (size_t k = 0; k < got.size(); ++k)
+                if (cudaMemcpy(got[k].bytes.data(), device[nIn + k], got[k].bytes.size(), cudaMemcpyDeviceToHost) != cudaSuccess)
+                    return fail(where + "device output copy failed");
+        }
+#endif
         for (size_t k = 0; k < got.size(); ++k) {
             size_t n = 0;
             tool::elementCount(got[k].shape, n);

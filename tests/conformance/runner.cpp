@@ -62,6 +62,7 @@ struct Options {
     double timeout = 10;  // seconds per test; a hang must not eat the 5-minute CI budget
     int suiteBudget = 240;  // seconds for all tests together
     bool verbose = false, fork = true;
+    bool cuda = false;
 };
 
 struct Test {
@@ -127,7 +128,7 @@ TestResult finish(Child& c, double timeout) {
 
 // Runs tests[i] for every i in `todo`, up to opt.jobs at once.
 void runAll(std::vector<Test>& tests, const std::vector<size_t>& todo, const Options& opt) {
-    const RunOptions ro{opt.verbose};
+    const RunOptions ro{opt.verbose, opt.cuda};
     if (!opt.fork) {
         for (size_t i : todo) {
             try {
@@ -236,7 +237,12 @@ int main(int argc, char** argv) {
         else if (a == "--timeout" && (v = value())) opt.timeout = std::max(1.0, std::atof(v));
         else if (a == "--suite-timeout" && (v = value())) opt.suiteBudget = std::max(1, std::atoi(v));
         else if (a == "--backend" && (v = value())) {
-            if (std::string(v) != "cpu") return usage("only --backend cpu is supported");
+#ifdef KILN_HAVE_CUDA
+            if (std::string(v) != "cpu" && std::string(v) != "cuda") return usage("--backend is cpu or cuda");
+            opt.cuda = std::string(v) == "cuda";
+#else
+            if (std::string(v) != "cpu") return usage("only --backend cpu is supported (built without CUDA)");
+#endif
         } else return usage(("unknown argument (or missing value) " + a).c_str());
     }
 

@@ -45,6 +45,16 @@ struct OpResult {
 OpResult runOp(const std::string& op, const ir::Attrs& attrs, const std::vector<TestTensor>& inputs,
                int numOutputs = 1, const std::string& tactic = "ref");
 
+// Added to every TestTensor::random seed: KILN_TEST_SEED, or 0.
+uint32_t testSeedSalt();
+
+#ifdef KILN_OP_TEST_CUDA
+// Runs the op with every CUDA tactic that supports it (ops/cuda/op_test_cuda.cpp),
+// compares each with `reference` (the CPU result) and returns the first one's outputs.
+OpResult runOpOnCuda(const std::string& op, const ir::Attrs& attrs, const std::vector<TestTensor>& inputs,
+                     int numOutputs, const OpResult& reference);
+#endif
+
 // Names of every CPU tactic registered for `op`.
 std::vector<std::string> tacticsFor(const std::string& op);
 

@@ -6,13 +6,8 @@ namespace kiln::api {
 class PoolingLayer final : public LayerBase<IPoolingLayer> {
 public:
     PoolingLayer(NetworkImpl& net, int node) : LayerBase(net, LayerType::kPOOLING, node, 1) {}
-    void setPoolingType(PoolingType t) noexcept override {
-        node().attrs.set("mode", t == PoolingType::kMAX ? "max" : "avg");
-        touch();
-    }
-    PoolingType getPoolingType() const noexcept override {
-        return node().attrs.getString("mode") == "max" ? PoolingType::kMAX : PoolingType::kAVERAGE;
-    }
+    void setPoolingType(PoolingType t) noexcept override;
+    PoolingType getPoolingType() const noexcept override;
     void setWindowSize(const DimsHW& s) noexcept override { setWindowSizeNd(s); }
     void setWindowSizeNd(const Dims& s) noexcept override { setIntsAttr(node(), "kernel", s); touch(); }
     Dims getWindowSizeNd() const noexcept override { return toDims(node().attrs.getInts("kernel")); }
@@ -35,6 +30,14 @@ public:
     bool getAverageCountExcludesPadding() const noexcept override {
         return node().attrs.getInt("count_include_pad", 0) == 0;
     }
+
+    void setDilationNd(const Dims& d) noexcept override { setIntsAttr(node(), "dilations", d); touch(); }
+    Dims getDilationNd() const noexcept override { return intsAttr(node(), "dilations", rank(), 1); }
+    void setLpNormOrder(float p) noexcept override;
+    float getLpNormOrder() const noexcept override { return float(node().attrs.getFloat("p", 2.0)); }
+    ITensor* addIndicesOutput() noexcept override;
+    void setIndicesColumnMajor(bool c) noexcept override { node().attrs.set("storage_order", int64_t(c ? 1 : 0)); }
+    bool getIndicesColumnMajor() const noexcept override { return node().attrs.getInt("storage_order", 0) == 1; }
 
 private:
     int rank() const { return int(node().attrs.getInts("kernel").size()); }

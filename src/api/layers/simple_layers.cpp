@@ -42,6 +42,8 @@ const char* elementWiseName(ElementWiseOperation op) {
         case ElementWiseOperation::kEQUAL: return "equal";
         case ElementWiseOperation::kGREATER: return "greater";
         case ElementWiseOperation::kLESS: return "less";
+        case ElementWiseOperation::kMOD: return "mod";
+        case ElementWiseOperation::kFMOD: return "fmod";
     }
     return "invalid";
 }

@@ -51,7 +51,7 @@ const std::map<std::string, ConverterFn>& registry() {
         {"Unsqueeze", convertUnsqueeze},
         {"Transpose", convertTranspose},
         {"Identity", convertIdentity},
-        {"Dropout", convertIdentity},
+        {"Dropout", convertDropout},
         {"Concat", convertConcat},
         {"Slice", convertSlice},
         {"Gather", convertGather},
@@ -74,7 +74,7 @@ const std::map<std::string, ConverterFn>& registry() {
         {"Pad", convertPad},
         {"Resize", convertResize}, {"Upsample", convertResize},
         {"TopK", convertTopK},
-        {"ArgMax", convertArgMinMax}, {"ArgMin", convertArgMinMax},
+        {"ArgMax", convertArgMinMaxLastIndex}, {"ArgMin", convertArgMinMaxLastIndex},
         {"Split", convertSplit},
         {"ConstantOfShape", convertConstantOfShape},
         {"Range", convertRange},
@@ -87,6 +87,64 @@ const std::map<std::string, ConverterFn>& registry() {
         {"If", convertIf},
         {"Loop", convertLoop},
         {"Scan", convertScan},
+        {"Mod", convertMod},
+        {"Attention", convertAttention},
+        {"RMSNormalization", convertRMSNormalization},
+        {"SwiGLU", convertSwiGLU},
+        {"RotaryEmbedding", convertRotaryEmbedding},
+        {"TensorScatter", convertTensorScatter},
+        {"CausalConvWithState", convertCausalConvWithState},
+        {"ai.onnx.preview:FlexAttention", convertFlexAttention},
+        {"LinearAttention", convertLinearAttention},
+        {"NegativeLogLikelihoodLoss", convertNegativeLogLikelihoodLoss},
+        {"SoftmaxCrossEntropyLoss", convertSoftmaxCrossEntropyLoss},
+        {"LRN", convertLRN},
+        {"GatherND", convertGatherND},
+        {"Trilu", convertTrilu},
+        {"Hardmax", convertHardmax},
+        {"EyeLike", convertEyeLike},
+        {"Celu", convertCelu},
+        {"Mish", convertMish},
+        {"Shrink", convertShrink},
+        {"MeanVarianceNormalization", convertMeanVarianceNormalization},
+        {"GroupNormalization", convertGroupNormalization},
+        {"LpNormalization", convertLpNormalization},
+        {"DepthToSpace", convertDepthToSpace},
+        {"SpaceToDepth", convertSpaceToDepth},
+        {"Asin", convertUnary}, {"Acos", convertUnary}, {"Atan", convertUnary}, {"Sinh", convertUnary},
+        {"Cosh", convertUnary}, {"Asinh", convertUnary}, {"Acosh", convertUnary}, {"Atanh", convertUnary},
+        {"ScatterElements", convertScatter}, {"ScatterND", convertScatter}, {"Scatter", convertScatter},
+        {"CumSum", convertCumulative}, {"CumProd", convertCumulative},
+        {"OneHot", convertOneHot},
+        {"ReverseSequence", convertReverseSequence},
+        {"Einsum", convertEinsum},
+        {"Det", convertDet},
+        {"LpPool", convertLpPool},
+        {"GridSample", convertGridSample},
+        {"RNN", convertRNN}, {"GRU", convertGRU}, {"LSTM", convertLSTM},
+        {"DFT", convertDFT},
+        {"STFT", convertSTFT},
+        {"HannWindow", convertWindow}, {"HammingWindow", convertWindow}, {"BlackmanWindow", convertWindow},
+        {"MelWeightMatrix", convertMelWeightMatrix},
+        {"RoiAlign", convertRoiAlign},
+        {"Col2Im", convertCol2Im},
+        {"MaxUnpool", convertMaxUnpool},
+        {"AffineGrid", convertAffineGrid},
+        {"DeformConv", convertDeformConv},
+        {"TfIdfVectorizer", convertTfIdfVectorizer},
+        {"ImageDecoder", convertImageDecoder},
+        {"CenterCropPad", convertCenterCropPad},
+    };
+    return table;
+}
+
+// The ai.onnx.ml domain's converters (a table of their own: op names may
+// repeat across domains).
+const std::map<std::string, ConverterFn>& mlRegistry() {
+    static const std::map<std::string, ConverterFn> table = {
+        {"Binarizer", convertBinarizer},
+        {"ArrayFeatureExtractor", convertArrayFeatureExtractor},
+        {"TreeEnsemble", convertTreeEnsemble},
     };
     return table;
 }
@@ -95,6 +153,12 @@ const std::map<std::string, ConverterFn>& registry() {
 
 ConverterFn findConverter(const std::string& opType) {
     const auto& t = registry();
+    auto it = t.find(opType);
+    return it == t.end() ? nullptr : it->second;
+}
+
+ConverterFn findMLConverter(const std::string& opType) {
+    const auto& t = mlRegistry();
     auto it = t.find(opType);
     return it == t.end() ? nullptr : it->second;
 }
@@ -137,6 +201,11 @@ const pb::TensorProto* ConverterContext::attrTensor(const char* name) const {
 const pb::GraphProto* ConverterContext::attrGraph(const char* name) const {
     const auto* a = findAttr(mNode, name);
     return a && a->has_g() ? &a->g() : nullptr;
+}
+
+bool ConverterContext::importSubgraph(const pb::GraphProto& graph, const std::vector<ITensor*>& inputs,
+                                      std::vector<ITensor*>& outputs, const std::function<ITensor*(ITensor&)>& enter) {
+    return mImporter.importSubgraph(graph, inputs, outputs, mNodeIndex, mNode, enter);
 }
 
 bool ConverterContext::hasInput(int32_t i) const {

@@ -9,6 +9,7 @@
 // constant with ctx.setOutputConstant). It returns false after ctx.fail(...).
 #pragma once
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -56,8 +57,6 @@ public:
     const pb::TensorProto* attrTensor(const char* name) const;
     //! A graph attribute (If's branches, Loop's and Scan's body), or null.
     const pb::GraphProto* attrGraph(const char* name) const;
-    //! The importer, for converters that import subgraphs (control_flow.cpp).
-    Importer& importer() { return mImporter; }
 
     // Inputs.
     int32_t nbInputs() const { return static_cast<int32_t>(mInputs.size()); }
@@ -78,6 +77,9 @@ public:
     Weights keepFloats(const std::vector<float>& values);
     //! Adds a constant layer holding `value`; null + error on failure.
     ITensor* addConstantTensor(const Constant& value);
+    //! Imports a graph attribute inline (see Importer::importSubgraph).
+    bool importSubgraph(const pb::GraphProto& graph, const std::vector<ITensor*>& inputs,
+                        std::vector<ITensor*>& outputs, const std::function<ITensor*(ITensor&)>& enter = {});
 
 private:
     Importer& mImporter;
@@ -91,5 +93,7 @@ using ConverterFn = bool (*)(ConverterContext&, const pb::NodeProto&, std::vecto
 
 //! The converter of an op type of the default domain, or null.
 ConverterFn findConverter(const std::string& opType);
+//! The converter of an op type of the ai.onnx.ml domain, or null.
+ConverterFn findMLConverter(const std::string& opType);
 
 }  // namespace kiln::onnx

@@ -100,13 +100,25 @@ bool Importer::addInputs(const pb::GraphProto& graph) {
     return true;
 }
 
+namespace {
+
+bool isDefaultDomain(const pb::NodeProto& node) { return node.domain().empty() || node.domain() == "ai.onnx"; }
+
+// ai.onnx.ml has its own table; ops of other domains are registered as
+// "domain:op" (e.g. ai.onnx.preview:FlexAttention).
+ConverterFn converterFor(const pb::NodeProto& node) {
+    if (node.domain() == "ai.onnx.ml") return findMLConverter(node.op_type());
+    return findConverter(isDefaultDomain(node) ? node.op_type() : node.domain() + ":" + node.op_type());
+}
+
+}  // namespace
+
 bool Importer::importNode(const pb::NodeProto& node, int32_t index) {
     // An op kiln does not map runs as the registered plugin of that name (plugin_fallback.h).
-    const bool defaultDomain = node.domain().empty() || node.domain() == "ai.onnx";
-    ConverterFn fn = defaultDomain ? findConverter(node.op_type()) : nullptr;
+    ConverterFn fn = converterFor(node);
     const bool plugin = !fn && findPluginCreator(node);
     if (plugin) fn = &importPluginNode;
-    if (!defaultDomain && !plugin) {
+    if (!fn && !isDefaultDomain(node) && node.domain() != "ai.onnx.ml") {
         recordError(ErrorCode::kUNSUPPORTED_NODE, "no converter for domain '" + node.domain() + "'", index, &node);
         return false;
     }
@@ -187,8 +199,7 @@ bool Importer::checkSupport(const pb::ModelProto& model) {
     const auto& nodes = model.graph().node();
     for (int i = 0; i < nodes.size(); ++i) {
         const auto& n = nodes[i];
-        const bool defaultDomain = n.domain().empty() || n.domain() == "ai.onnx";
-        if ((!defaultDomain || !findConverter(n.op_type())) && !findPluginCreator(n)) {
+        if (!converterFor(n) && !findPluginCreator(n)) {
             recordError(ErrorCode::kUNSUPPORTED_NODE, "no converter for op '" + n.op_type() + "'", i, &n);
             ok = false;
         }

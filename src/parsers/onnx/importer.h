@@ -52,12 +52,13 @@ public:
     void bindConstant(const std::string& name, Constant value);
     void recordError(ErrorCode code, const std::string& desc, int32_t node, const pb::NodeProto* proto);
     //! Imports a subgraph's nodes into the network (subgraph.cpp): its formal inputs
-    //! take `bindings` (null: a name the enclosing scope already defines stays), names
-    //! it does not define resolve to the enclosing scopes, and each outer tensor it
-    //! reads first goes through `enter` when given (a conditional's inputs). The
-    //! subgraph's own names are visible only while it is imported.
+    //! take `bindings` (null or missing: the input stays unbound), names it does not
+    //! define resolve to the enclosing scopes, and each outer tensor it reads first goes
+    //! through `enter` when given (a conditional's inputs). The subgraph's own names are
+    //! visible only while it is imported; errors name the owning node.
     bool importSubgraph(const pb::GraphProto& body, const std::vector<ITensor*>& bindings,
-                        std::vector<ITensor*>& outputs, const std::function<ITensor*(ITensor&)>& enter = {});
+                        std::vector<ITensor*>& outputs, int32_t ownerIndex, const pb::NodeProto& owner,
+                        const std::function<ITensor*(ITensor&)>& enter = {});
 
 private:
     bool readOpset(const pb::ModelProto& model);

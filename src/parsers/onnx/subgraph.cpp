@@ -33,7 +33,15 @@ void outerNames(const pb::GraphProto& g, std::set<std::string>& reads) {
 }  // namespace
 
 bool Importer::importSubgraph(const pb::GraphProto& body, const std::vector<ITensor*>& bindings,
-                              std::vector<ITensor*>& outputs, const std::function<ITensor*(ITensor&)>& enter) {
+                              std::vector<ITensor*>& outputs, int32_t ownerIndex, const pb::NodeProto& owner,
+                              const std::function<ITensor*(ITensor&)>& enter) {
+    if (int(bindings.size()) > body.input_size()) {
+        recordError(ErrorCode::kINVALID_NODE,
+                    "subgraph '" + body.name() + "' has " + std::to_string(body.input_size()) + " inputs, given " +
+                        std::to_string(bindings.size()),
+                    ownerIndex, &owner);
+        return false;
+    }
     // Remember every entry the subgraph shadows, to restore it afterwards.
     std::map<std::string, ITensor*> savedTensors;
     std::map<std::string, Constant> savedConstants;
@@ -72,7 +80,7 @@ bool Importer::importSubgraph(const pb::GraphProto& body, const std::vector<ITen
         std::string err;
         shadow(init.name());
         if (!tensorProtoToConstant(init, c, err, mModelDir.empty() ? nullptr : mModelDir.c_str())) {
-            recordError(ErrorCode::kINVALID_VALUE, "subgraph initializer: " + err, -1, nullptr);
+            recordError(ErrorCode::kINVALID_VALUE, "subgraph initializer: " + err, ownerIndex, &owner);
             ok = false;
         } else {
             mConstants[init.name()] = std::move(c);
@@ -81,7 +89,7 @@ bool Importer::importSubgraph(const pb::GraphProto& body, const std::vector<ITen
     for (const auto& n : body.node())
         for (const auto& o : n.output())
             if (!o.empty()) shadow(o);
-    for (int i = 0; ok && i < body.node_size(); ++i) ok = importNode(body.node(i), i);
+    for (int i = 0; ok && i < body.node_size(); ++i) ok = importNode(body.node(i), ownerIndex);
     for (int k = 0; ok && k < body.output_size(); ++k) {
         ITensor* t = materialize(body.output(k).name());
         if (!t) {

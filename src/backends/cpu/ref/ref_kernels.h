@@ -52,6 +52,43 @@ KILN_REF_OP(nms)
 // conditional.cpp (IfCondition and IfInput share ifPass)
 KILN_REF_OP(ifPass)
 KILN_REF_OP(ifOutput)
+// fused ops (made by builder passes)
+KILN_REF_OP(fusedConvolution)
+// nn files (scatter.cpp, cumulative.cpp, onehot.cpp, reverse_sequence.cpp, einsum.cpp, det.cpp)
+KILN_REF_OP(scatter)
+KILN_REF_OP(cumulative)
+KILN_REF_OP(onehot)
+KILN_REF_OP(reverseSequence)
+KILN_REF_OP(einsum)
+KILN_REF_OP(det)
+// grid_sample.cpp
+KILN_REF_OP(gridSample)
+// rnn.cpp
+KILN_REF_OP(rnn)
+// dft.cpp
+KILN_REF_OP(dft)
+// stft.cpp
+KILN_REF_OP(stft)
+// window.cpp
+KILN_REF_OP(window)
+// mel_weight_matrix.cpp
+KILN_REF_OP(melWeightMatrix)
+// roi_align.cpp
+KILN_REF_OP(roiAlign)
+// col2im.cpp
+KILN_REF_OP(col2im)
+// max_unpool.cpp
+KILN_REF_OP(maxUnpool)
+// affine_grid.cpp
+KILN_REF_OP(affineGrid)
+// deform_conv.cpp
+KILN_REF_OP(deformConv)
+// tfidf_vectorizer.cpp
+KILN_REF_OP(tfidfVectorizer)
+// image_decoder.cpp
+KILN_REF_OP(imageDecoder)
+// tree_ensemble.cpp
+KILN_REF_OP(treeEnsemble)
 
 #undef KILN_REF_OP
 

@@ -2,7 +2,7 @@
 #include <cfloat>
 #include <limits>
 
-#include "ops.h"
+#include "layer_chain.h"
 
 namespace kiln::onnx {
 
@@ -39,7 +39,14 @@ KILN_ONNX_CONVERTER(convertActivation) {
     }
     else if (op == "Swish") {
         // x * sigmoid(alpha * x); kiln's SiLU is the alpha = 1 case.
-        if (ctx.attrFloat("alpha", 1.f) != 1.f) return ctx.fail(ErrorCode::kUNSUPPORTED_NODE, "Swish with alpha != 1");
+        const float swishAlpha = ctx.attrFloat("alpha", 1.f);
+        if (swishAlpha != 1.f) {
+            LayerChain chain(ctx);
+            ITensor* y = addSwish(chain, x, swishAlpha);
+            if (!y) return false;
+            outputs.push_back(y);
+            return true;
+        }
         type = ActivationType::kSILU;
     }
     else if (op == "HardSwish") {

@@ -1,7 +1,6 @@
 // If -> IIfConditional (or the taken branch inline when the condition is known
 // at parse time); Loop and Scan -> ILoop. Subgraphs are imported inline with
-// Importer::importSubgraph.
-#include "importer.h"
+// ConverterContext::importSubgraph.
 #include "ops.h"
 #include "shape_math.h"
 
@@ -27,7 +26,7 @@ KILN_ONNX_CONVERTER(convertIf) {
     if (const Constant* c = ctx.constant(0)) {
         // Known condition: only the taken branch exists.
         if (c->count() != 1) return ctx.fail(ErrorCode::kINVALID_NODE, "the condition must hold one value");
-        return ctx.importer().importSubgraph(*branch[c->toFloats()[0] != 0.f ? 0 : 1], {}, outputs);
+        return ctx.importSubgraph(*branch[c->toFloats()[0] != 0.f ? 0 : 1], {}, outputs);
     }
     ITensor* cond = asScalar(ctx, 0);
     if (!cond) return false;
@@ -42,7 +41,7 @@ KILN_ONNX_CONVERTER(convertIf) {
             IIfConditionalInputLayer* in = ifc->addInput(outer);
             return in ? in->getOutput(0) : nullptr;
         };
-        if (!ctx.importer().importSubgraph(*branch[b], {}, out[b], enter)) return false;
+        if (!ctx.importSubgraph(*branch[b], {}, out[b], enter)) return false;
     }
     for (int k = 0; k < n; ++k) {
         IIfConditionalOutputLayer* o = ifc->addOutput(*out[0][size_t(k)], *out[1][size_t(k)]);
@@ -99,7 +98,7 @@ KILN_ONNX_CONVERTER(convertLoop) {
         bindings.push_back(r->getOutput(0));
     }
     std::vector<ITensor*> out;
-    if (!ctx.importer().importSubgraph(*body, bindings, out)) return false;
+    if (!ctx.importSubgraph(*body, bindings, out)) return false;
     ITensor* next = shape::binary(ctx, *iter->getOutput(0), *one, ElementWiseOperation::kSUM);
     if (!next) return false;
     iter->setInput(1, *next);
@@ -158,7 +157,7 @@ bool scan8(ConverterContext& ctx, const pb::NodeProto& node, const pb::GraphProt
         }
     }
     std::vector<ITensor*> out;
-    if (!ctx.importer().importSubgraph(body, bindings, out)) return false;
+    if (!ctx.importSubgraph(body, bindings, out)) return false;
     for (size_t j = 0; j < out.size(); ++j) {
         ILoopOutputLayer* inner = j < size_t(n) ? seq->addLoopOutput(*state[j]->getOutput(0), LoopOutput::kLAST_VALUE)
                                                 : seq->addLoopOutput(*out[j], LoopOutput::kCONCATENATE, 0);
@@ -217,7 +216,7 @@ KILN_ONNX_CONVERTER(convertScan) {
         bindings.push_back(it->getOutput(0));
     }
     std::vector<ITensor*> out;
-    if (!ctx.importer().importSubgraph(*body, bindings, out)) return false;
+    if (!ctx.importSubgraph(*body, bindings, out)) return false;
     for (int s = 0; s < n; ++s) {
         state[size_t(s)]->setInput(1, *out[size_t(s)]);
         ILoopOutputLayer* o = loop->addLoopOutput(*state[size_t(s)]->getOutput(0), LoopOutput::kLAST_VALUE);

@@ -114,8 +114,8 @@ KILN_ONNX_CONVERTER(convertInstanceNormalization) {
 
 KILN_ONNX_CONVERTER(convertLayerNormalization) {
     (void)inputs;
-    for (int i = 1; i < node.output_size(); ++i)
-        if (!node.output(i).empty()) return ctx.fail(ErrorCode::kUNSUPPORTED_NODE, "the Mean/InvStdDev outputs");
+    bool wantStats = false;
+    for (int i = 1; i < node.output_size(); ++i) wantStats |= !node.output(i).empty();
     ITensor* x = ctx.tensor(0);
     ITensor* scale = x ? ctx.tensor(1) : nullptr;
     if (!scale) return false;
@@ -129,6 +129,7 @@ KILN_ONNX_CONVERTER(convertLayerNormalization) {
         return ctx.fail(ErrorCode::kUNSUPPORTED_NODE, "a missing bias needs a constant scale");
     }
     if (!bias) return false;
+    if (wantStats) return convertLayerNormalizationStats(ctx, node, *x, *scale, *bias, outputs);
     const int32_t rank = x->getDimensions().nbDims;
     int64_t axis = ctx.attrInt("axis", -1);
     if (!normalizeAxis(axis, rank)) return ctx.fail(ErrorCode::kINVALID_VALUE, "axis out of range");

@@ -75,6 +75,56 @@ KILN_ONNX_CONVERTER(convertCompress);
 KILN_ONNX_CONVERTER(convertIf);
 KILN_ONNX_CONVERTER(convertLoop);
 KILN_ONNX_CONVERTER(convertScan);
+// mod.cpp
+KILN_ONNX_CONVERTER(convertMod);
+// attention.cpp
+KILN_ONNX_CONVERTER(convertAttention);
+// rotary_embedding.cpp
+KILN_ONNX_CONVERTER(convertRotaryEmbedding);
+// tensor_scatter.cpp
+KILN_ONNX_CONVERTER(convertTensorScatter);
+// causal_conv_with_state.cpp
+KILN_ONNX_CONVERTER(convertCausalConvWithState);
+// flex_attention.cpp
+KILN_ONNX_CONVERTER(convertFlexAttention);
+// linear_attention.cpp
+KILN_ONNX_CONVERTER(convertLinearAttention);
+// swiglu.cpp
+KILN_ONNX_CONVERTER(convertSwiGLU);
+// rms_normalization.cpp
+KILN_ONNX_CONVERTER(convertRMSNormalization);
+//! LayerNormalization when its Mean/InvStdDev outputs are used.
+bool convertLayerNormalizationStats(ConverterContext& ctx, const pb::NodeProto& node, ITensor& x, ITensor& scale,
+                                    ITensor& bias, std::vector<ITensor*>& outputs);
+// pool.cpp (LpPool)
+KILN_ONNX_CONVERTER(convertLpPool);
+// grid_sample.cpp
+KILN_ONNX_CONVERTER(convertGridSample);
+// rnn.cpp
+KILN_ONNX_CONVERTER(convertRNN);
+KILN_ONNX_CONVERTER(convertGRU);
+KILN_ONNX_CONVERTER(convertLSTM);
+// dft.cpp, stft.cpp, window.cpp, mel_weight_matrix.cpp
+KILN_ONNX_CONVERTER(convertDFT);
+KILN_ONNX_CONVERTER(convertSTFT);
+KILN_ONNX_CONVERTER(convertWindow);
+KILN_ONNX_CONVERTER(convertMelWeightMatrix);
+// roi_align.cpp
+KILN_ONNX_CONVERTER(convertRoiAlign);
+// col2im.cpp
+KILN_ONNX_CONVERTER(convertCol2Im);
+// max_unpool.cpp, affine_grid.cpp, deform_conv.cpp, tfidf_vectorizer.cpp,
+// image_decoder.cpp, center_crop_pad.cpp
+KILN_ONNX_CONVERTER(convertMaxUnpool);
+KILN_ONNX_CONVERTER(convertAffineGrid);
+KILN_ONNX_CONVERTER(convertDeformConv);
+KILN_ONNX_CONVERTER(convertTfIdfVectorizer);
+KILN_ONNX_CONVERTER(convertImageDecoder);
+KILN_ONNX_CONVERTER(convertCenterCropPad);
+// ai.onnx.ml: ml_binarizer.cpp, ml_array_feature_extractor.cpp
+KILN_ONNX_CONVERTER(convertBinarizer);
+KILN_ONNX_CONVERTER(convertArrayFeatureExtractor);
+KILN_ONNX_CONVERTER(convertTreeEnsemble);  // ml_tree_ensemble.cpp
 
 // Shared helpers (op_helpers.cpp).
 //! Normalizes a possibly negative axis against `rank`; false if out of range.
@@ -86,5 +136,56 @@ IShuffleLayer* addReshape(ConverterContext& ctx, ITensor& input, const Dims& dim
 ITensor* addScalar(ConverterContext& ctx, float value, int32_t rank);
 //! Pushes the layer's output (or fails naming the node when the layer is null).
 bool pushLayer(ConverterContext& ctx, ILayer* layer, std::vector<ITensor*>& outputs);
+//! Reads an ONNX element-type attribute (default FLOAT) as a kiln type; DOUBLE
+//! becomes FLOAT. Fails (naming the node) for types kiln has no tensors of.
+bool outputDataType(ConverterContext& ctx, const char* attr, DataType& type);
+
+// ---- NN ops (one converter per file; decompositions use layer_helpers.cpp) ----
+// losses.cpp
+KILN_ONNX_CONVERTER(convertNegativeLogLikelihoodLoss);
+KILN_ONNX_CONVERTER(convertSoftmaxCrossEntropyLoss);
+// lrn.cpp, gather_nd.cpp, trilu.cpp, hardmax.cpp, argminmax_last.cpp, eyelike.cpp, onehot.cpp
+KILN_ONNX_CONVERTER(convertLRN);
+KILN_ONNX_CONVERTER(convertGatherND);
+KILN_ONNX_CONVERTER(convertTrilu);
+KILN_ONNX_CONVERTER(convertHardmax);
+KILN_ONNX_CONVERTER(convertArgMinMaxLastIndex);
+KILN_ONNX_CONVERTER(convertEyeLike);
+KILN_ONNX_CONVERTER(convertOneHot);
+// celu.cpp, mish.cpp, shrink.cpp
+KILN_ONNX_CONVERTER(convertCelu);
+KILN_ONNX_CONVERTER(convertMish);
+KILN_ONNX_CONVERTER(convertShrink);
+// mvn.cpp, group_norm.cpp, lp_norm.cpp, dropout.cpp, depth_space.cpp
+KILN_ONNX_CONVERTER(convertMeanVarianceNormalization);
+KILN_ONNX_CONVERTER(convertGroupNormalization);
+KILN_ONNX_CONVERTER(convertLpNormalization);
+KILN_ONNX_CONVERTER(convertDropout);
+KILN_ONNX_CONVERTER(convertDepthToSpace);
+KILN_ONNX_CONVERTER(convertSpaceToDepth);
+// scatter.cpp, cumulative.cpp, reverse_sequence.cpp, einsum.cpp, det.cpp
+KILN_ONNX_CONVERTER(convertScatter);
+KILN_ONNX_CONVERTER(convertCumulative);
+KILN_ONNX_CONVERTER(convertReverseSequence);
+KILN_ONNX_CONVERTER(convertEinsum);
+KILN_ONNX_CONVERTER(convertDet);
+
+// Helpers for decompositions (layer_helpers.cpp). Each returns null after
+// ctx.fail(...) naming the helper layer by `suffix`.
+std::vector<int64_t> dimsOf(const ITensor& t);
+bool isIntegerType(DataType t);
+//! `t` cast to `type` (t itself when it already has that type).
+ITensor* castTo(ConverterContext& ctx, ITensor& t, DataType type, const char* suffix);
+//! A constant of `type` with all `rank` extents 1 holding `value`.
+ITensor* scalarOfType(ConverterContext& ctx, double value, int32_t rank, DataType type);
+//! The layer's output 0, naming the layer after the node plus `suffix`.
+ITensor* layerOutput(ConverterContext& ctx, ILayer* layer, const char* suffix);
+ITensor* binary(ConverterContext& ctx, ITensor& a, ITensor& b, ElementWiseOperation op, const char* suffix);
+ITensor* unary(ConverterContext& ctx, ITensor& x, UnaryOperation op, const char* suffix);
+ITensor* select(ConverterContext& ctx, ITensor& cond, ITensor& a, ITensor& b, const char* suffix);
+//! Reshape to explicit dims (at most one -1; 0 means an empty dim).
+ITensor* reshapeTo(ConverterContext& ctx, ITensor& x, const std::vector<int64_t>& dims, const char* suffix);
+ITensor* reduceAll(ConverterContext& ctx, ITensor& x, ReduceOperation op, uint32_t axes, bool keep,
+                   const char* suffix);
 
 }  // namespace kiln::onnx

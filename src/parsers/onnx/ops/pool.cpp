@@ -1,4 +1,4 @@
-// MaxPool / AveragePool -> IPoolingLayer; Global*Pool -> IReduceLayer.
+// MaxPool / AveragePool / LpPool -> IPoolingLayer; Global*Pool -> IReduceLayer.
 #include "ops.h"
 
 namespace kiln::onnx {
@@ -7,15 +7,15 @@ namespace {
 bool convertPool(ConverterContext& ctx, PoolingType type, std::vector<ITensor*>& outputs) {
     ITensor* x = ctx.tensor(0);
     if (!x) return false;
-    if (ctx.node().output_size() > 1 && !ctx.node().output(1).empty())
-        return ctx.fail(ErrorCode::kUNSUPPORTED_NODE, "the Indices output of MaxPool is not supported");
+    const bool wantIndices = ctx.node().output_size() > 1 && !ctx.node().output(1).empty();
+    if (wantIndices && type != PoolingType::kMAX)
+        return ctx.fail(ErrorCode::kINVALID_NODE, "only MaxPool has an Indices output");
     const auto kernelShape = ctx.attrInts("kernel_shape");
     const int32_t k = static_cast<int32_t>(kernelShape.size());
     if (k < 1 || k > 3) return ctx.fail(ErrorCode::kINVALID_NODE, "kernel_shape must have 1 to 3 entries");
-    for (int64_t d : ctx.attrInts("dilations"))
-        if (d != 1) return ctx.fail(ErrorCode::kUNSUPPORTED_NODE, "pooling dilations other than 1");
-    if (ctx.attrInt("storage_order", 0) != 0)
-        return ctx.fail(ErrorCode::kUNSUPPORTED_NODE, "storage_order 1 is not supported");
+    const int64_t storageOrder = ctx.attrInt("storage_order", 0);
+    if (storageOrder != 0 && storageOrder != 1)
+        return ctx.fail(ErrorCode::kINVALID_VALUE, "storage_order must be 0 or 1");
     IPoolingLayer* pool = ctx.network().addPoolingNd(*x, type, toDims(kernelShape));
     if (!pool) return ctx.fail(ErrorCode::kINVALID_NODE, "the network rejected the pooling layer");
     auto strides = ctx.attrInts("strides");
@@ -23,6 +23,18 @@ bool convertPool(ConverterContext& ctx, PoolingType type, std::vector<ITensor*>&
     if (static_cast<int32_t>(strides.size()) != k)
         return ctx.fail(ErrorCode::kINVALID_NODE, "strides must have one entry per spatial dim");
     pool->setStrideNd(toDims(strides));
+    auto dilations = ctx.attrInts("dilations");
+    if (!dilations.empty()) {
+        if (static_cast<int32_t>(dilations.size()) != k)
+            return ctx.fail(ErrorCode::kINVALID_NODE, "dilations must have one entry per spatial dim");
+        pool->setDilationNd(toDims(dilations));
+    }
+    if (type == PoolingType::kLP) {
+        // LpPool-1 has a float p; from opset 2 on it is an int.
+        const float p = ctx.opset() < 2 ? ctx.attrFloat("p", 2.f) : static_cast<float>(ctx.attrInt("p", 2));
+        if (!(p > 0.f)) return ctx.fail(ErrorCode::kINVALID_VALUE, "p must be > 0");
+        pool->setLpNormOrder(p);
+    }
     const bool ceil = ctx.attrInt("ceil_mode", 0) != 0;
     const std::string autoPad = ctx.attrString("auto_pad", "NOTSET");
     if (autoPad == "SAME_UPPER") {
@@ -42,7 +54,15 @@ bool convertPool(ConverterContext& ctx, PoolingType type, std::vector<ITensor*>&
     }
     if (type == PoolingType::kAVERAGE)
         pool->setAverageCountExcludesPadding(ctx.attrInt("count_include_pad", 0) == 0);
-    return pushLayer(ctx, pool, outputs);
+    ctx.nameLayer(pool);
+    outputs.push_back(pool->getOutput(0));
+    if (wantIndices) {
+        pool->setIndicesColumnMajor(storageOrder == 1);
+        ITensor* indices = pool->addIndicesOutput();
+        if (!indices) return ctx.fail(ErrorCode::kINVALID_NODE, "the network rejected the Indices output");
+        outputs.push_back(indices);
+    }
+    return true;
 }
 
 bool convertGlobalPool(ConverterContext& ctx, ReduceOperation op, std::vector<ITensor*>& outputs) {
@@ -67,6 +87,12 @@ KILN_ONNX_CONVERTER(convertAveragePool) {
     (void)node;
     (void)inputs;
     return convertPool(ctx, PoolingType::kAVERAGE, outputs);
+}
+
+KILN_ONNX_CONVERTER(convertLpPool) {
+    (void)node;
+    (void)inputs;
+    return convertPool(ctx, PoolingType::kLP, outputs);
 }
 
 KILN_ONNX_CONVERTER(convertGlobalAveragePool) {

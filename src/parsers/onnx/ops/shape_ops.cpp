@@ -69,26 +69,30 @@ bool reshapePicking(ConverterContext& ctx, ITensor& x, const std::vector<int64_t
     return picked && reshapeTo(ctx, x, *picked, outputs);
 }
 
+// Run-time axes normalized against n, as a column [k, 1], and the positions
+// 0..n-1 as a row [1, n]: comparing them marks where the axes are.
+bool axesGrid(ConverterContext& ctx, ITensor& axes, int64_t n, ITensor*& column, ITensor*& positions) {
+    const int64_t k = axes.getDimensions().d[0];
+    std::vector<int64_t> iota;
+    for (int64_t j = 0; j < n; ++j) iota.push_back(j);
+    ITensor* norm = shape::normalizeAxes(ctx, axes, int32_t(n));
+    IShuffleLayer* col = norm ? addReshape(ctx, *norm, Dims2{k, 1}, "_axes_column") : nullptr;
+    positions = col ? ctx.addConstantTensor(Constant::fromInt64s({1, n}, iota)) : nullptr;
+    column = col ? col->getOutput(0) : nullptr;
+    return positions != nullptr;
+}
+
 // Unsqueeze by axes known at run time: out[j] = 1 where j is an axis, else the
 // input dim j - (number of axes below j).
 bool unsqueezeAtRunTime(ConverterContext& ctx, ITensor& x, ITensor& axes, std::vector<ITensor*>& outputs) {
     using EW = ElementWiseOperation;
     const int32_t rank = x.getDimensions().nbDims;
-    const int64_t k = axes.getDimensions().d[0];
-    const int64_t outRank = rank + k;
+    const int64_t outRank = rank + axes.getDimensions().d[0];
     if (outRank > Dims::MAX_DIMS) return ctx.fail(ErrorCode::kUNSUPPORTED_NODE, "rank above 8");
-    std::vector<int64_t> iota;
-    for (int64_t j = 0; j < outRank; ++j) iota.push_back(j);
-    ITensor* r = shape::i64(ctx, {outRank});
-    ITensor* zero = r ? shape::i64(ctx, {0}) : nullptr;
-    // Normalized axes as a column [k, 1] against the output positions [1, outRank].
-    ITensor* neg = zero ? shape::binary(ctx, axes, *zero, EW::kLESS) : nullptr;
-    ITensor* wrapped = neg ? shape::binary(ctx, axes, *r, EW::kSUM) : nullptr;
-    ITensor* norm = wrapped ? shape::select(ctx, *neg, *wrapped, axes) : nullptr;
-    IShuffleLayer* col = norm ? addReshape(ctx, *norm, Dims2{k, 1}, "_axes_column") : nullptr;
-    ITensor* pos = col ? ctx.addConstantTensor(Constant::fromInt64s({1, outRank}, iota)) : nullptr;
-    ITensor* below = pos ? shape::binary(ctx, *col->getOutput(0), *pos, EW::kLESS) : nullptr;
-    ITensor* at = below ? shape::binary(ctx, *col->getOutput(0), *pos, EW::kEQUAL) : nullptr;
+    ITensor *col, *pos;
+    if (!axesGrid(ctx, axes, outRank, col, pos)) return false;
+    ITensor* below = shape::binary(ctx, *col, *pos, EW::kLESS);
+    ITensor* at = below ? shape::binary(ctx, *col, *pos, EW::kEQUAL) : nullptr;
     auto countOver = [&](ITensor* b, ReduceOperation op) -> ITensor* {
         ITensor* i = b ? shape::toI64(ctx, *b) : nullptr;
         IReduceLayer* red = i ? ctx.network().addReduce(*i, op, 1u, false) : nullptr;
@@ -97,7 +101,7 @@ bool unsqueezeAtRunTime(ConverterContext& ctx, ITensor& x, ITensor& axes, std::v
     };
     ITensor* nBelow = countOver(below, ReduceOperation::kSUM);
     ITensor* isAxis = countOver(at, ReduceOperation::kMAX);
-    ITensor* posFlat = isAxis ? shape::i64(ctx, iota) : nullptr;
+    ITensor* posFlat = isAxis ? shape::flat(ctx, *pos) : nullptr;
     ITensor* src = posFlat && nBelow ? shape::binary(ctx, *posFlat, *nBelow, EW::kSUB) : nullptr;
     // Axis positions read a placeholder (the appended 1).
     ITensor* placeholder = src ? shape::i64(ctx, {rank}) : nullptr;
@@ -120,19 +124,13 @@ bool squeezeAtRunTime(ConverterContext& ctx, ITensor& x, ITensor& axes, std::vec
     const int64_t k = axes.getDimensions().d[0];
     if (k > rank) return ctx.fail(ErrorCode::kINVALID_NODE, "more axes than dims");
     if (k == rank) return reshapeKnown(ctx, x, {}, outputs);  // every dim is squeezed
-    std::vector<int64_t> iota;
-    for (int64_t j = 0; j < rank; ++j) iota.push_back(j);
+    ITensor *col, *pos;
+    if (!axesGrid(ctx, axes, rank, col, pos)) return false;
     ITensor* r = shape::i64(ctx, {rank});
-    ITensor* zero = r ? shape::i64(ctx, {0}) : nullptr;
-    ITensor* neg = zero ? shape::binary(ctx, axes, *zero, EW::kLESS) : nullptr;
-    ITensor* wrapped = neg ? shape::binary(ctx, axes, *r, EW::kSUM) : nullptr;
-    ITensor* norm = wrapped ? shape::select(ctx, *neg, *wrapped, axes) : nullptr;
-    IShuffleLayer* col = norm ? addReshape(ctx, *norm, Dims2{k, 1}, "_axes_column") : nullptr;
-    ITensor* pos = col ? ctx.addConstantTensor(Constant::fromInt64s({1, rank}, iota)) : nullptr;
-    ITensor* at = pos ? shape::binary(ctx, *col->getOutput(0), *pos, EW::kEQUAL) : nullptr;
+    ITensor* at = r ? shape::binary(ctx, *col, *pos, EW::kEQUAL) : nullptr;
     ITensor* atI = at ? shape::toI64(ctx, *at) : nullptr;
     IReduceLayer* hit = atI ? ctx.network().addReduce(*atI, ReduceOperation::kMAX, 1u, false) : nullptr;
-    ITensor* posFlat = hit ? shape::i64(ctx, iota) : nullptr;
+    ITensor* posFlat = hit ? shape::flat(ctx, *pos) : nullptr;
     ITensor* shift = posFlat ? shape::binary(ctx, *hit->getOutput(0), *r, EW::kPROD) : nullptr;
     ITensor* key = shift ? shape::binary(ctx, *posFlat, *shift, EW::kSUM) : nullptr;
     if (!key) return false;

@@ -1,0 +1,98 @@
+#!/usr/bin/env bash
+# Builds kiln on a GPU machine (Ubuntu 24.04, CUDA 13, cuDNN 9, GoogleTest,
+# protobuf; no internet, no apt: oneDNN is optional and absent there) and runs
+# the GPU test suite. Logs and a summary land in $OUT (or ./gpu-out).
+#   bash scripts/gpu/build_and_test.sh            # build + CUDA tests + the rest of ctest
+#   KILN_GPU_QUICK=1 bash scripts/gpu/...         # CUDA tests only
+set -uo pipefail
+cd "$(dirname "$0")/../.."
+out=${OUT:-$PWD/gpu-out}
+mkdir -p "$out"
+jobs=${KILN_JOBS:-16}
+summary=$out/summary.md
+log() { echo "$*" | tee -a "$summary"; }
+: >"$summary"
+
+log "# kiln GPU build and test ($(date -u +%Y-%m-%dT%H:%MZ))"
+nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader 2>&1 | sed 's/^/gpu: /' | tee -a "$summary"
+log "nvcc: $(nvcc --version 2>/dev/null | tail -1)"
+
+t0=$(date +%s)
+gen=(); command -v ninja >/dev/null && gen=(-G Ninja)
+if ! cmake -S . -B build-gpu "${gen[@]}" -DCMAKE_BUILD_TYPE=Release -DKILN_CUDA=ON -DKILN_ONEDNN=AUTO \
+     -DKILN_BUILD_BENCH=ON >"$out/configure.log" 2>&1; then
+  log "configure FAILED (see configure.log)"; tail -30 "$out/configure.log"; exit 1
+fi
+if ! cmake --build build-gpu -j "$jobs" >"$out/build.log" 2>&1; then
+  log "build FAILED (see build.log)"; grep -E "error|FAILED" "$out/build.log" | head -40; exit 1
+fi
+log "build: $(( $(date +%s) - t0 )) s with -j$jobs"
+rm -f "$out/configure.log"  # kept only when configuring fails (the output folder holds few files)
+
+rc=0
+run_suite() {  # name, command...
+  local name=$1; shift
+  local t=$(date +%s)
+  "$@" >"$out/$name.log" 2>&1
+  local r=$?
+  local line
+  line=$(grep -E "^\[  PASSED  \]|^\[  FAILED  \]|^\[  SKIPPED \]|tests? ran" "$out/$name.log" | tr '\n' ' ')
+  log "- $name: exit $r, $(( $(date +%s) - t )) s: $line"
+  if [ $r -ne 0 ]; then rc=1; grep -E "^\[  FAILED  \]" "$out/$name.log" | head -60 | tee -a "$summary"; fi
+}
+run_suite cuda_runtime_tests ./build-gpu/tests/kiln_cuda_tests
+run_suite cuda_op_tests ./build-gpu/tests/kiln_op_tests_cuda
+seed=$(( $(date +%s) % 100000 + 1 ))
+run_suite cuda_op_tests_fresh_seed env KILN_TEST_SEED=$seed ./build-gpu/tests/kiln_op_tests_cuda
+cat "$out/cuda_op_tests_fresh_seed.log" >>"$out/cuda_op_tests.log" && rm -f "$out/cuda_op_tests_fresh_seed.log"
+log "  (fresh seed: KILN_TEST_SEED=$seed; both runs in cuda_op_tests.log)"
+
+# ONNX conformance on CUDA next to the CPU, when the data travels with the
+# tree (scripts/gpu/onnx-backend.tgz, made from ../shared/data; not committed).
+data=${KILN_ONNX_DATA:-}
+if [ -z "$data" ] && [ -f scripts/gpu/onnx-backend.tgz ]; then
+  mkdir -p /tmp/kiln-onnx && tar xzf scripts/gpu/onnx-backend.tgz -C /tmp/kiln-onnx && data=/tmp/kiln-onnx/onnx-backend
+fi
+if [ -n "$data" ] && [ -d "$data" ] && [ -x build-gpu/tests/kiln_conformance ]; then
+  conf=$out/conformance.log
+  : >"$conf"
+  for be in cpu cuda; do
+    t=$(date +%s)
+    echo "=== --backend $be" >>"$conf"
+    timeout 240 ./build-gpu/tests/kiln_conformance --data "$data" --backend $be --jobs 16 --table /tmp/conf-$be.md \
+      >>"$conf" 2>&1
+    log "- onnx conformance --backend $be ($(( $(date +%s) - t )) s): $(grep -a '^onnx-conformance:' "$conf" | tail -1)"
+  done
+  echo "=== CUDA failures (test | detail)" >>"$conf"
+  grep -a -i "fail" /tmp/conf-cuda.md >>"$conf" 2>/dev/null
+fi
+if [ -n "${KILN_GPU_SANITIZE:-}" ] && command -v compute-sanitizer >/dev/null; then
+  # memcheck on both CUDA suites, racecheck on the op kernels (shared-memory reductions).
+  t=$(date +%s)
+  san=$out/sanitizer.log
+  : >"$san"
+  srcs=0
+  # The out-of-memory test makes cudaMalloc fail on purpose: memcheck would count that API error.
+  for spec in "memcheck ./build-gpu/tests/kiln_cuda_tests" "memcheck ./build-gpu/tests/kiln_op_tests_cuda" \
+              "racecheck ./build-gpu/tests/kiln_op_tests_cuda" "racecheck ./build-gpu/tests/kiln_cuda_tests"; do
+    set -- $spec
+    echo "=== compute-sanitizer --tool $1 $2" >>"$san"
+    timeout 90 compute-sanitizer --tool "$1" --error-exitcode 99 "$2" --gtest_brief=1 \
+      --gtest_filter=-*OutOfDeviceMemory* >>"$san" 2>&1
+    r=$?
+    log "- compute-sanitizer $1 $(basename "$2"): exit $r $(grep -a 'ERROR SUMMARY\|RACECHECK SUMMARY' "$san" | tail -1)"
+    [ $r -ne 0 ] && srcs=1
+  done
+  log "  sanitizers took $(( $(date +%s) - t )) s"
+  [ $srcs -ne 0 ] && rc=1
+fi
+if [ -z "${KILN_GPU_QUICK:-}" ]; then
+  ( cd build-gpu && timeout 150 ctest -j8 --timeout 120 --output-on-failure -E "cuda" ) >"$out/ctest.log" 2>&1 || rc=1
+  log "- ctest (everything else): $(grep -E 'tests passed|tests failed' "$out/ctest.log")"
+fi
+if [ -x build-gpu/bench/kiln_bench_cuda_quick ]; then
+  log "quick timing (ResNet basic blocks, batch 32, 64x56x56, 4 blocks):"
+  timeout 120 ./build-gpu/bench/kiln_bench_cuda_quick 32 4 2>&1 | tee -a "$summary"
+fi
+log "result: $([ $rc -eq 0 ] && echo PASS || echo FAIL)"
+exit $rc

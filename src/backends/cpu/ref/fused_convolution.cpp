@@ -1,0 +1,48 @@
+// Reference FusedConvolution (docs/ops.md): the Convolution reference into the
+// output, then + Z and the activation, element by element in float32.
+#include <cmath>
+#include <vector>
+
+#include "conv_common.h"
+#include "ref_kernels.h"
+
+namespace kiln::cpu::ref {
+
+namespace cc = convcommon;
+
+bool fusedConvolutionSupports(const ir::Node& node, const std::vector<ir::TensorDesc>& in,
+                              const std::vector<ir::TensorDesc>& out) {
+    if (node.op != "FusedConvolution" || in.size() < 2 || out.size() != 1) return false;
+    const std::vector<ir::TensorDesc> convIn(in.begin(), in.begin() + std::min<size_t>(in.size(), 3));
+    if (!cc::supports(node, convIn, out)) return false;
+    const std::string act = node.attrs.getString("activation", "none");
+    return (act == "none" || act == "relu") && !(cc::hasInput(node, 3) && in[3].dtype != out[0].dtype);
+}
+
+Status fusedConvolution(KernelArgs& args) {
+    ir::Node conv = args.node;
+    conv.op = "Convolution";
+    conv.inputs.resize(std::min<size_t>(conv.inputs.size(), 3));
+    std::vector<HostTensor> convIn(args.inputs.begin(), args.inputs.begin() + std::min<size_t>(args.inputs.size(), 3));
+    KernelArgs convArgs{conv, convIn, args.outputs, args.pool, args.workspace, args.workspaceBytes};
+    KILN_RETURN_IF_ERROR(convolution(convArgs));
+    HostTensor& y = args.outputs[0];
+    const bool hasZ = cc::hasInput(args.node, 3) && args.inputs.size() > 3;
+    const bool relu = args.node.attrs.getString("activation", "none") == "relu";
+    if (hasZ && (args.inputs[3].shape != y.shape || args.inputs[3].dtype != y.dtype))
+        return Status::Error("FusedConvolution: Z must have the output's shape and dtype");
+    if (!hasZ && !relu) return Status::Ok();
+    std::vector<float> ys, zs;
+    const float* yv = cc::asFloats(y, ys);
+    const float* zv = hasZ ? cc::asFloats(args.inputs[3], zs) : nullptr;
+    std::vector<float> r(yv, yv + y.numel());
+    for (size_t i = 0; i < r.size(); ++i) {
+        float v = r[i] + (zv ? zv[i] : 0.f);
+        if (relu && v < 0) v = 0;  // NaN passes through, as Activation relu
+        r[i] = v;
+    }
+    cc::storeFloats(r.data(), int64_t(r.size()), y.data, y.dtype, 0);
+    return Status::Ok();
+}
+
+}  // namespace kiln::cpu::ref

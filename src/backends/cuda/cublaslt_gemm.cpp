@@ -1,0 +1,273 @@
+// MatMul and FullyConnected through cuBLASLt for float32, float16 and
+// bfloat16 (16-bit types accumulate in float32; float32 stays exact float32,
+// TF32 is not used). Row-major Y = A·B is computed as the column-major
+// product Yᵀ = Bᵀ·Aᵀ, so no operand is copied. Batches map onto strided
+// batches: an operand either has the output's batch dims or none (stride 0).
+// FullyConnected adds its bias in the GEMM epilogue.
+#include <algorithm>
+#include <cstring>
+#include <mutex>
+
+#include "cuda_check.h"
+#include "library_tactics.h"
+
+namespace kiln::cuda::lib {
+
+namespace {
+
+constexpr size_t kGemmWorkspace = size_t(32) << 20;  // what cuBLASLt's fastest Hopper kernels ask for
+
+bool gemmType(ir::DType t, cudaDataType_t& dt) {
+    switch (t) {
+        case ir::DType::kF32:
+            dt = CUDA_R_32F;
+            return true;
+        case ir::DType::kF16:
+            dt = CUDA_R_16F;
+            return true;
+        case ir::DType::kBF16:
+            dt = CUDA_R_16BF;
+            return true;
+        default:
+            return false;
+    }
+}
+
+struct GemmDims {
+    int64_t M = 1, N = 1, K = 1, batch = 1;
+    int64_t strideA = 0, strideB = 0, strideC = 0;
+    bool transA = false, transB = false;
+    bool operator==(const GemmDims& o) const {
+        return M == o.M && N == o.N && K == o.K && batch == o.batch && strideA == o.strideA && strideB == o.strideB &&
+               transA == o.transA && transB == o.transB;
+    }
+};
+
+// MatMul: numpy matmul with transA/transB; false when the batch broadcast is
+// not expressible as one strided batch.
+bool matmulDims(const ir::Node& node, const ir::Shape& as, const ir::Shape& bs, GemmDims& d) {
+    const size_t ra = as.size(), rb = bs.size();
+    if (ra == 0 || rb == 0) return false;
+    d.transA = ra > 1 && node.attrs.getInt("transA", 0) != 0;
+    d.transB = rb > 1 && node.attrs.getInt("transB", 0) != 0;
+    int64_t Kb;
+    if (ra == 1) {
+        d.M = 1;
+        d.K = as[0];
+    } else {
+        d.M = as[ra - (d.transA ? 1 : 2)];
+        d.K = as[ra - (d.transA ? 2 : 1)];
+    }
+    if (rb == 1) {
+        Kb = bs[0];
+        d.N = 1;
+    } else {
+        Kb = bs[rb - (d.transB ? 1 : 2)];
+        d.N = bs[rb - (d.transB ? 2 : 1)];
+    }
+    if (Kb != d.K) return false;
+    const ir::Shape ba(as.begin(), as.end() - std::min<size_t>(ra, 2)),
+        bb(bs.begin(), bs.end() - std::min<size_t>(rb, 2));
+    ir::Shape by;
+    if (!ir::broadcastShapes(ba, bb, by)) return false;
+    d.batch = std::max<int64_t>(ir::volume(by), 0);
+    const int64_t va = ir::volume(ba), vb = ir::volume(bb);
+    auto full = [&](const ir::Shape& b) {  // has exactly the output's batch dims (leading 1s aside)
+        if (ir::volume(b) != d.batch) return false;
+        for (size_t i = 0; i < b.size(); ++i)
+            if (b[i] != by[by.size() - b.size() + i]) return false;
+        return true;
+    };
+    if (!(va == 1 || full(ba)) || !(vb == 1 || full(bb))) return false;
+    d.strideA = va == 1 ? 0 : d.M * d.K;
+    d.strideB = vb == 1 ? 0 : d.K * d.N;
+    d.strideC = d.M * d.N;
+    return true;
+}
+
+bool fcDims(const ir::Node& node, const ir::Shape& xs, const ir::Shape& ws, GemmDims& d) {
+    int64_t axis = node.attrs.getInt("axis", 1);
+    if (!ir::normalizeAxis(axis, int64_t(xs.size())) || ws.size() != 2) return false;
+    int64_t M = 1, F = 1;
+    for (size_t i = 0; i < xs.size(); ++i) (int64_t(i) < axis ? M : F) *= xs[i];
+    if (ws[1] != F) return false;
+    d.M = M;
+    d.K = F;
+    d.N = ws[0];
+    d.transB = true;
+    d.strideC = d.M * d.N;
+    return true;
+}
+
+// RAII holders of the cuBLASLt descriptors of one call.
+struct LtDescs {
+    cublasLtMatmulDesc_t op = nullptr;
+    cublasLtMatrixLayout_t a = nullptr, b = nullptr, c = nullptr;
+    cublasLtMatmulPreference_t pref = nullptr;
+    ~LtDescs() {
+        if (pref) cublasLtMatmulPreferenceDestroy(pref);
+        if (c) cublasLtMatrixLayoutDestroy(c);
+        if (b) cublasLtMatrixLayoutDestroy(b);
+        if (a) cublasLtMatrixLayoutDestroy(a);
+        if (op) cublasLtMatmulDescDestroy(op);
+    }
+};
+
+Status setBatch(cublasLtMatrixLayout_t l, int64_t batch, int64_t stride) {
+    const int32_t count = int32_t(batch);
+    KILN_CUBLAS_CHECK(cublasLtMatrixLayoutSetAttribute(l, CUBLASLT_MATRIX_LAYOUT_BATCH_COUNT, &count, sizeof(count)));
+    KILN_CUBLAS_CHECK(
+        cublasLtMatrixLayoutSetAttribute(l, CUBLASLT_MATRIX_LAYOUT_STRIDED_BATCH_OFFSET, &stride, sizeof(stride)));
+    return Status::Ok();
+}
+
+// Yᵀ (N×M, column-major) = op(B)ᵀ-view · op(A)ᵀ-view.
+Status makeDescs(const GemmDims& d, cudaDataType_t dt, bool bias, LtDescs& L) {
+    KILN_CUBLAS_CHECK(cublasLtMatmulDescCreate(&L.op, CUBLAS_COMPUTE_32F, CUDA_R_32F));
+    const cublasOperation_t opA = d.transB ? CUBLAS_OP_T : CUBLAS_OP_N;  // the library's A is our B
+    const cublasOperation_t opB = d.transA ? CUBLAS_OP_T : CUBLAS_OP_N;
+    KILN_CUBLAS_CHECK(cublasLtMatmulDescSetAttribute(L.op, CUBLASLT_MATMUL_DESC_TRANSA, &opA, sizeof(opA)));
+    KILN_CUBLAS_CHECK(cublasLtMatmulDescSetAttribute(L.op, CUBLASLT_MATMUL_DESC_TRANSB, &opB, sizeof(opB)));
+    if (bias) {
+        const cublasLtEpilogue_t epi = CUBLASLT_EPILOGUE_BIAS;
+        KILN_CUBLAS_CHECK(cublasLtMatmulDescSetAttribute(L.op, CUBLASLT_MATMUL_DESC_EPILOGUE, &epi, sizeof(epi)));
+        const int32_t bt = int32_t(dt);
+        KILN_CUBLAS_CHECK(cublasLtMatmulDescSetAttribute(L.op, CUBLASLT_MATMUL_DESC_BIAS_DATA_TYPE, &bt, sizeof(bt)));
+    }
+    const uint64_t aRows = d.transB ? d.K : d.N, aCols = d.transB ? d.N : d.K;
+    const uint64_t bRows = d.transA ? d.M : d.K, bCols = d.transA ? d.K : d.M;
+    KILN_CUBLAS_CHECK(cublasLtMatrixLayoutCreate(&L.a, dt, aRows, aCols, int64_t(aRows)));
+    KILN_CUBLAS_CHECK(cublasLtMatrixLayoutCreate(&L.b, dt, bRows, bCols, int64_t(bRows)));
+    KILN_CUBLAS_CHECK(cublasLtMatrixLayoutCreate(&L.c, dt, uint64_t(d.N), uint64_t(d.M), d.N));
+    if (d.batch > 1) {
+        KILN_RETURN_IF_ERROR(setBatch(L.a, d.batch, d.strideB));
+        KILN_RETURN_IF_ERROR(setBatch(L.b, d.batch, d.strideA));
+        KILN_RETURN_IF_ERROR(setBatch(L.c, d.batch, d.strideC));
+    }
+    return Status::Ok();
+}
+
+uint32_t alignmentOf(const void* p) {
+    const auto v = reinterpret_cast<uintptr_t>(p);
+    uint32_t a = 256;
+    while (a > 1 && (v % a) != 0) a >>= 1;
+    return a;
+}
+
+Status heuristic(cublasLtHandle_t h, LtDescs& L, uint32_t align, size_t workspace, cublasLtMatmulAlgo_t& algo) {
+    KILN_CUBLAS_CHECK(cublasLtMatmulPreferenceCreate(&L.pref));
+    KILN_CUBLAS_CHECK(cublasLtMatmulPreferenceSetAttribute(L.pref, CUBLASLT_MATMUL_PREF_MAX_WORKSPACE_BYTES, &workspace,
+                                                           sizeof(workspace)));
+    for (auto attr : {CUBLASLT_MATMUL_PREF_MIN_ALIGNMENT_A_BYTES, CUBLASLT_MATMUL_PREF_MIN_ALIGNMENT_B_BYTES,
+                      CUBLASLT_MATMUL_PREF_MIN_ALIGNMENT_C_BYTES, CUBLASLT_MATMUL_PREF_MIN_ALIGNMENT_D_BYTES})
+        KILN_CUBLAS_CHECK(cublasLtMatmulPreferenceSetAttribute(L.pref, attr, &align, sizeof(align)));
+    cublasLtMatmulHeuristicResult_t result{};
+    int found = 0;
+    KILN_CUBLAS_CHECK(cublasLtMatmulAlgoGetHeuristic(h, L.op, L.a, L.b, L.c, L.c, L.pref, 1, &result, &found));
+    if (found < 1) return Status::Error("cuBLASLt has no algorithm for this GEMM");
+    algo = result.algo;
+    return Status::Ok();
+}
+
+class GemmKernel final : public Kernel {
+public:
+    GemmKernel(bool fc, cudaDataType_t dt) : fc_(fc), dt_(dt) {}
+
+    Status init(const ir::Node& node, const std::vector<ir::TensorDesc>& in) {
+        if (!(fc_ ? fcDims(node, in[0].shape, in[1].shape, dims_) : matmulDims(node, in[0].shape, in[1].shape, dims_)))
+            return Status::Error("GEMM shapes not supported by cuBLASLt");
+        Handles* h = nullptr;
+        KILN_RETURN_IF_ERROR(buildHandles(h));
+        LtDescs L;
+        KILN_RETURN_IF_ERROR(makeDescs(dims_, dt_, hasBias(node), L));
+        KILN_RETURN_IF_ERROR(heuristic(h->cublasLt, L, 16, kGemmWorkspace, algo_));
+        return Status::Ok();
+    }
+
+    Status enqueue(LaunchArgs& a) const override {
+        GemmDims d;
+        const bool ok = fc_ ? fcDims(a.node, a.inputs[0].shape, a.inputs[1].shape, d)
+                            : matmulDims(a.node, a.inputs[0].shape, a.inputs[1].shape, d);
+        if (!ok) return Status::Error("run-time shapes not supported by the cuBLASLt tactic");
+        if (a.outputs[0].numel() == 0) return Status::Ok();
+        const bool bias = hasBias(a.node);
+        LtDescs L;
+        KILN_RETURN_IF_ERROR(makeDescs(d, dt_, bias, L));
+        if (bias) {
+            const void* bp = a.inputs[2].data;
+            KILN_CUBLAS_CHECK(cublasLtMatmulDescSetAttribute(L.op, CUBLASLT_MATMUL_DESC_BIAS_POINTER, &bp, sizeof(bp)));
+        }
+        if (d.K == 0) {  // an empty sum: zeros (plus the bias, which the kernel path below adds)
+            KILN_CUDA_CHECK(cudaMemsetAsync(a.outputs[0].data, 0, a.outputs[0].bytes(), a.stream));
+            if (!bias) return Status::Ok();
+        }
+        uint32_t align =
+            std::min({alignmentOf(a.inputs[0].data), alignmentOf(a.inputs[1].data), alignmentOf(a.outputs[0].data)});
+        cublasLtMatmulAlgo_t algo = algo_;
+        const size_t ws = std::min(a.workspaceBytes, kGemmWorkspace);
+        if (!(d == dims_) || align < 16 || ws < kGemmWorkspace)
+            KILN_RETURN_IF_ERROR(heuristic(a.handles.cublasLt, L, align, ws, algo));
+        const float alpha = 1.0f, beta = 0.0f;
+        KILN_CUBLAS_CHECK(cublasLtMatmul(a.handles.cublasLt, L.op, &alpha, a.inputs[1].data, L.a, a.inputs[0].data, L.b,
+                                         &beta, a.outputs[0].data, L.c, a.outputs[0].data, L.c, &algo, a.workspace, ws,
+                                         a.stream));
+        return Status::Ok();
+    }
+
+private:
+    bool hasBias(const ir::Node& n) const { return fc_ && n.inputs.size() > 2 && n.inputs[2] >= 0; }
+
+    bool fc_;
+    cudaDataType_t dt_;
+    GemmDims dims_;
+    cublasLtMatmulAlgo_t algo_{};
+};
+
+bool supportsCommon(const std::vector<ir::TensorDesc>& in, const std::vector<ir::TensorDesc>& out, cudaDataType_t& dt) {
+    if (in.size() < 2 || out.size() != 1 || !gemmType(in[0].dtype, dt)) return false;
+    for (const auto& t : in)
+        if (!t.shape.empty() && t.dtype != in[0].dtype) return false;
+    return in[1].dtype == in[0].dtype && out[0].dtype == in[0].dtype;
+}
+
+}  // namespace
+
+bool gemmMatMulSupports(const ir::Node& n, const std::vector<ir::TensorDesc>& in,
+                        const std::vector<ir::TensorDesc>& out) {
+    cudaDataType_t dt;
+    GemmDims d;
+    return in.size() == 2 && supportsCommon(in, out, dt) && matmulDims(n, in[0].shape, in[1].shape, d);
+}
+
+bool gemmFcSupports(const ir::Node& n, const std::vector<ir::TensorDesc>& in, const std::vector<ir::TensorDesc>& out) {
+    cudaDataType_t dt;
+    GemmDims d;
+    if (!supportsCommon(in, out, dt) || !fcDims(n, in[0].shape, in[1].shape, d)) return false;
+    return !(n.inputs.size() > 2 && n.inputs[2] >= 0 && in[2].shape != ir::Shape{d.N});
+}
+
+size_t gemmWorkspace(const ir::Node&, const std::vector<ir::TensorDesc>&, const std::vector<ir::TensorDesc>&) {
+    return kGemmWorkspace;
+}
+
+Status createGemmMatMul(const ir::Node& n, const std::vector<ir::TensorDesc>& in,
+                        const std::vector<ir::TensorDesc>& out, std::unique_ptr<Kernel>& k) {
+    cudaDataType_t dt;
+    if (!supportsCommon(in, out, dt)) return Status::Error("unsupported dtypes for cuBLASLt");
+    auto g = std::make_unique<GemmKernel>(false, dt);
+    KILN_RETURN_IF_ERROR(g->init(n, in));
+    k = std::move(g);
+    return Status::Ok();
+}
+
+Status createGemmFc(const ir::Node& n, const std::vector<ir::TensorDesc>& in, const std::vector<ir::TensorDesc>& out,
+                    std::unique_ptr<Kernel>& k) {
+    cudaDataType_t dt;
+    if (!supportsCommon(in, out, dt)) return Status::Error("unsupported dtypes for cuBLASLt");
+    auto g = std::make_unique<GemmKernel>(true, dt);
+    KILN_RETURN_IF_ERROR(g->init(n, in));
+    k = std::move(g);
+    return Status::Ok();
+}
+
+}  // namespace kiln::cuda::lib

@@ -1,0 +1,43 @@
+// The project's own CUDA kernels: one supports/launch pair per op (or family).
+// The registry (../registry.cpp) lists them; docs/ops.md is the contract.
+#pragma once
+#include "../tactic.h"
+
+namespace kiln::cuda::kernels {
+
+#define KILN_CUDA_KERNEL(fn)                                                                                    \
+    bool fn##Supports(const ir::Node&, const std::vector<ir::TensorDesc>&, const std::vector<ir::TensorDesc>&); \
+    Status fn(LaunchArgs& args)
+
+KILN_CUDA_KERNEL(elementwise);
+KILN_CUDA_KERNEL(activation);
+KILN_CUDA_KERNEL(unary);
+KILN_CUDA_KERNEL(cast);
+KILN_CUDA_KERNEL(softmax);
+KILN_CUDA_KERNEL(reduce);
+KILN_CUDA_KERNEL(shuffle);
+KILN_CUDA_KERNEL(identity);
+KILN_CUDA_KERNEL(shape);
+KILN_CUDA_KERNEL(concat);
+KILN_CUDA_KERNEL(slice);
+KILN_CUDA_KERNEL(pad);
+KILN_CUDA_KERNEL(gather);
+KILN_CUDA_KERNEL(pooling);
+KILN_CUDA_KERNEL(matmul);
+KILN_CUDA_KERNEL(fullyConnected);
+KILN_CUDA_KERNEL(select);
+KILN_CUDA_KERNEL(prelu);
+KILN_CUDA_KERNEL(scale);
+KILN_CUDA_KERNEL(normalization);
+KILN_CUDA_KERNEL(topk);
+KILN_CUDA_KERNEL(resize);
+KILN_CUDA_KERNEL(lrn);
+KILN_CUDA_KERNEL(convolution);
+KILN_CUDA_KERNEL(deconvolution);
+KILN_CUDA_KERNEL(fusedConvolution);
+
+#undef KILN_CUDA_KERNEL
+
+size_t shuffleWorkspace(const ir::Node&, const std::vector<ir::TensorDesc>&, const std::vector<ir::TensorDesc>&);
+
+}  // namespace kiln::cuda::kernels

@@ -1,0 +1,328 @@
+// Data movement on CUDA: Shuffle (transposes around a free reshape), Slice
+// and Pad (per-dim sampling with the SampleMode of docs/ops.md), Concat
+// (2-D copies), Identity and Shape. Parameters that shape inference reads
+// from value inputs (Shuffle's Shape, Slice's Start/Size/Stride, Pad's Pads)
+// must be build-time constants on CUDA: their host copies travel with the
+// tensors (DeviceTensor::hostData).
+#include <cstring>
+
+#include "device_common.cuh"
+#include "ir/ops/data_movement.h"
+#include "kernels.h"
+
+namespace kiln::cuda::kernels {
+
+namespace {
+
+using namespace dev;
+
+std::vector<ir::TensorDesc> descsOf(const std::vector<DeviceTensor>& ts) {
+    std::vector<ir::TensorDesc> d;
+    for (const auto& t : ts) d.push_back({t.dtype, t.shape, t.hostData});
+    return d;
+}
+
+// Same-size unsigned type for copying elements of `bytes` bytes.
+template <class Fn>
+Status visitBytes(size_t bytes, Fn&& fn) {
+    switch (bytes) {
+        case 1:
+            return fn(Tag<uint8_t>{});
+        case 2:
+            return fn(Tag<uint16_t>{});
+        case 4:
+            return fn(Tag<uint32_t>{});
+        case 8:
+            return fn(Tag<uint64_t>{});
+        default:
+            return Status::Error("element size " + std::to_string(bytes) + " is not supported");
+    }
+}
+
+template <class T>
+__global__ void gatherStrided(const T* __restrict__ x, T* __restrict__ y, int64_t n, StridedIndex<1> si) {
+    const int64_t stride = int64_t(gridDim.x) * blockDim.x;
+    for (int64_t i = int64_t(blockIdx.x) * blockDim.x + threadIdx.x; i < n; i += stride) {
+        int64_t off[1];
+        si.offsets(i, off);
+        y[i] = x[off[0]];
+    }
+}
+
+// y = transpose(x, perm) for x of shape xs.
+Status transpose(const void* x, const ir::Shape& xs, const std::vector<int64_t>& perm, void* y, size_t es,
+                 cudaStream_t stream) {
+    const int64_t n = ir::volume(xs);
+    if (n <= 0) return Status::Ok();
+    const auto xst = ir::stridesOf(xs);
+    ir::Shape ys(perm.size());
+    std::vector<int64_t> st(perm.size());
+    for (size_t d = 0; d < perm.size(); ++d) {
+        ys[d] = xs[size_t(perm[d])];
+        st[d] = xst[size_t(perm[d])];
+    }
+    StridedIndex<1> si;
+    KILN_RETURN_IF_ERROR(makeStridedIndex<1>(ys, {st}, si));
+    if (si.rank <= 1) {  // the permutation moves nothing
+        KILN_CUDA_CHECK(cudaMemcpyAsync(y, x, size_t(n) * es, cudaMemcpyDeviceToDevice, stream));
+        return Status::Ok();
+    }
+    return visitBytes(es, [&](auto tag) -> Status {
+        using T = typename decltype(tag)::type;
+        gatherStrided<T><<<gridFor(n), kBlock, 0, stream>>>(static_cast<const T*>(x), static_cast<T*>(y), n, si);
+        KILN_CUDA_CHECK_LAUNCH();
+        return Status::Ok();
+    });
+}
+
+bool isIdentityPerm(const std::vector<int64_t>& perm) {
+    for (size_t i = 0; i < perm.size(); ++i)
+        if (perm[i] != int64_t(i)) return false;
+    return true;
+}
+
+// ---- Slice / Pad sampling ----
+struct SampleParams {
+    int rank;
+    int mode;  // ir::movement::SampleMode
+    int64_t outDims[kMaxDims];
+    int64_t start[kMaxDims], step[kMaxDims], inDims[kMaxDims], inStrides[kMaxDims];
+    uint64_t fillBits;
+};
+
+__device__ __forceinline__ int64_t sampleCoordDev(int64_t x, int64_t d, int mode) {
+    using ir::movement::SampleMode;
+    if (x >= 0 && x < d) return x;
+    if (d <= 0) return -1;  // nothing to sample from an empty dim: the fill value
+    switch (SampleMode(mode)) {
+        case SampleMode::kStrict:
+        case SampleMode::kFill:
+            return -1;
+        case SampleMode::kClamp:
+            return x < 0 ? 0 : d - 1;
+        case SampleMode::kWrap:
+            return ((x % d) + d) % d;
+        case SampleMode::kReflect: {
+            if (d == 1) return 0;
+            const int64_t period = 2 * d - 2;
+            int64_t c = x % period;
+            if (c < 0) c = -c;
+            return c >= d ? period - c : c;
+        }
+    }
+    return -1;
+}
+
+template <class T>
+__global__ void sampleKernel(const T* __restrict__ x, T* __restrict__ y, int64_t n, SampleParams p, const T* fillPtr) {
+    T fill;
+    if (fillPtr)
+        fill = *fillPtr;
+    else
+        memcpy(&fill, &p.fillBits, sizeof(T));
+    const int64_t stride = int64_t(gridDim.x) * blockDim.x;
+    for (int64_t i = int64_t(blockIdx.x) * blockDim.x + threadIdx.x; i < n; i += stride) {
+        int64_t rem = i, off = 0;
+        bool outside = false;
+        for (int d = p.rank - 1; d >= 0; --d) {
+            const int64_t q = rem / p.outDims[d];
+            const int64_t c = rem - q * p.outDims[d];
+            rem = q;
+            const int64_t s = sampleCoordDev(p.start[d] + c * p.step[d], p.inDims[d], p.mode);
+            outside |= s < 0;
+            off += s * p.inStrides[d];
+        }
+        y[i] = outside ? fill : x[off];
+    }
+}
+
+Status sample(LaunchArgs& a, const ir::movement::SliceParams& p, const void* fillHost, const void* fillDevice) {
+    const DeviceTensor& X = a.inputs[0];
+    DeviceTensor& Y = a.outputs[0];
+    const size_t rank = X.shape.size();
+    if (rank > size_t(kMaxDims)) return Status::Error("rank over 8 is not supported on CUDA");
+    const int64_t n = Y.numel();
+    if (n <= 0) return Status::Ok();
+    SampleParams sp{};
+    sp.rank = int(rank);
+    sp.mode = int(p.mode);
+    const auto xst = ir::stridesOf(X.shape);
+    for (size_t d = 0; d < rank; ++d) {
+        sp.outDims[d] = Y.shape[d];
+        sp.start[d] = p.start[d];
+        sp.step[d] = p.stride[d];
+        sp.inDims[d] = X.shape[d];
+        sp.inStrides[d] = xst[d];
+        if (p.mode == ir::movement::SampleMode::kStrict) {
+            const int64_t first = p.start[d], last = p.start[d] + (Y.shape[d] - 1) * p.stride[d];
+            if (first < 0 || first >= X.shape[d] || last < 0 || last >= X.shape[d])
+                return Status::Error("strict mode: dim " + std::to_string(d) + " reads out of bounds");
+        }
+    }
+    if (fillHost) std::memcpy(&sp.fillBits, fillHost, ir::dtypeSize(X.dtype));
+    return visitBytes(ir::dtypeSize(X.dtype), [&](auto tag) -> Status {
+        using T = typename decltype(tag)::type;
+        sampleKernel<T>
+            <<<gridFor(n), kBlock, 0, a.stream>>>(X.as<const T>(), Y.as<T>(), n, sp, static_cast<const T*>(fillDevice));
+        KILN_CUDA_CHECK_LAUNCH();
+        return Status::Ok();
+    });
+}
+
+struct ShapeValues {
+    int64_t v[kMaxDims];
+};
+__global__ void writeShape(int64_t* y, int n, ShapeValues s) {
+    if (int(threadIdx.x) < n) y[threadIdx.x] = s.v[threadIdx.x];
+}
+
+}  // namespace
+
+// ---------------------------------------------------------------- Shuffle
+bool shuffleSupports(const ir::Node& node, const std::vector<ir::TensorDesc>& in,
+                     const std::vector<ir::TensorDesc>& out) {
+    if (in.empty() || out.empty() || in[0].dtype != out[0].dtype || in[0].shape.size() > size_t(kMaxDims)) return false;
+    // The Shape input must be known on the host.
+    return !(node.inputs.size() > 1 && node.inputs[1] >= 0 && in.size() > 1 && !in[1].data);
+}
+
+size_t shuffleWorkspace(const ir::Node& node, const std::vector<ir::TensorDesc>& in,
+                        const std::vector<ir::TensorDesc>&) {
+    ir::movement::ShuffleParams p;
+    if (!ir::movement::resolveShuffle(node, in, p).ok()) return 0;
+    if (isIdentityPerm(p.perm1) || isIdentityPerm(p.perm2)) return 0;
+    return size_t(std::max<int64_t>(ir::volume(in[0].shape), 0)) * ir::dtypeSize(in[0].dtype);
+}
+
+Status shuffle(LaunchArgs& a) {
+    ir::movement::ShuffleParams p;
+    KILN_RETURN_IF_ERROR(ir::movement::resolveShuffle(a.node, descsOf(a.inputs), p));
+    const DeviceTensor& X = a.inputs[0];
+    DeviceTensor& Y = a.outputs[0];
+    const size_t es = ir::dtypeSize(X.dtype);
+    if (X.numel() <= 0) return Status::Ok();
+    const bool t1 = !isIdentityPerm(p.perm1), t2 = !isIdentityPerm(p.perm2);
+    if (!t1 && !t2) {
+        if (X.data != Y.data)
+            KILN_CUDA_CHECK(cudaMemcpyAsync(Y.data, X.data, X.bytes(), cudaMemcpyDeviceToDevice, a.stream));
+        return Status::Ok();
+    }
+    if (t1 && !t2) return transpose(X.data, X.shape, p.perm1, Y.data, es, a.stream);
+    if (!t1) return transpose(X.data, p.reshaped, p.perm2, Y.data, es, a.stream);
+    if (a.workspaceBytes < X.bytes()) return Status::Error("Shuffle: workspace too small for two transposes");
+    KILN_RETURN_IF_ERROR(transpose(X.data, X.shape, p.perm1, a.workspace, es, a.stream));
+    return transpose(a.workspace, p.reshaped, p.perm2, Y.data, es, a.stream);
+}
+
+// ---------------------------------------------------------------- Identity / Shape
+bool identitySupports(const ir::Node&, const std::vector<ir::TensorDesc>& in, const std::vector<ir::TensorDesc>& out) {
+    return !in.empty() && !out.empty() && in[0].dtype == out[0].dtype;
+}
+
+Status identity(LaunchArgs& a) {
+    const DeviceTensor& X = a.inputs[0];
+    if (X.bytes() && a.outputs[0].data != X.data)
+        KILN_CUDA_CHECK(cudaMemcpyAsync(a.outputs[0].data, X.data, X.bytes(), cudaMemcpyDeviceToDevice, a.stream));
+    return Status::Ok();
+}
+
+bool shapeSupports(const ir::Node&, const std::vector<ir::TensorDesc>& in, const std::vector<ir::TensorDesc>& out) {
+    return !out.empty() && out[0].dtype == ir::DType::kI64 && !in.empty() && in[0].shape.size() <= size_t(kMaxDims);
+}
+
+Status shape(LaunchArgs& a) {
+    const ir::Shape& xs = a.inputs[0].shape;
+    int64_t start, end;
+    ir::movement::shapeRange(a.node, int64_t(xs.size()), start, end);
+    const int n = int(std::max<int64_t>(end - start, 0));
+    if (n != a.outputs[0].numel()) return Status::Error("Shape: output has the wrong size");
+    if (n == 0) return Status::Ok();
+    ShapeValues s{};
+    for (int i = 0; i < n; ++i) s.v[i] = xs[size_t(start + i)];
+    writeShape<<<1, 32, 0, a.stream>>>(a.outputs[0].as<int64_t>(), n, s);
+    KILN_CUDA_CHECK_LAUNCH();
+    return Status::Ok();
+}
+
+// ---------------------------------------------------------------- Concat
+bool concatSupports(const ir::Node&, const std::vector<ir::TensorDesc>& in, const std::vector<ir::TensorDesc>& out) {
+    for (const auto& t : in)
+        if (t.dtype != out[0].dtype) return false;
+    return true;
+}
+
+Status concat(LaunchArgs& a) {
+    DeviceTensor& Y = a.outputs[0];
+    int64_t axis = a.node.attrs.getInt("axis");
+    if (!ir::normalizeAxis(axis, int64_t(Y.shape.size()))) return Status::Error("Concat: axis out of range");
+    const size_t es = ir::dtypeSize(Y.dtype);
+    int64_t outer = 1, inner = 1;
+    for (int64_t d = 0; d < axis; ++d) outer *= Y.shape[size_t(d)];
+    for (size_t d = size_t(axis) + 1; d < Y.shape.size(); ++d) inner *= Y.shape[d];
+    const size_t outRow = size_t(Y.shape[size_t(axis)] * inner) * es;
+    if (outer == 0 || outRow == 0) return Status::Ok();
+    size_t off = 0;
+    for (const DeviceTensor& X : a.inputs) {
+        if (X.shape.size() != Y.shape.size()) return Status::Error("Concat: input ranks differ");
+        const size_t block = size_t(X.shape[size_t(axis)] * inner) * es;
+        if (block == 0) continue;
+        if (off + block > outRow) return Status::Error("Concat: inputs do not fit the output");
+        KILN_CUDA_CHECK(cudaMemcpy2DAsync(Y.as<uint8_t>() + off, outRow, X.data, block, block, size_t(outer),
+                                          cudaMemcpyDeviceToDevice, a.stream));
+        off += block;
+    }
+    return Status::Ok();
+}
+
+// ---------------------------------------------------------------- Slice / Pad
+bool sliceSupports(const ir::Node& node, const std::vector<ir::TensorDesc>& in,
+                   const std::vector<ir::TensorDesc>& out) {
+    if (in.empty() || out.empty() || in[0].dtype != out[0].dtype || in[0].shape.size() > size_t(kMaxDims)) return false;
+    for (size_t i = 1; i < in.size() && i < node.inputs.size(); ++i)
+        if (node.inputs[i] >= 0 && !in[i].data) return false;  // Start/Size/Stride must be known on the host
+    return ir::dtypeSize(in[0].dtype) <= 8;
+}
+
+Status slice(LaunchArgs& a) {
+    ir::movement::SliceParams p;
+    KILN_RETURN_IF_ERROR(ir::movement::resolveSlice(a.node, descsOf(a.inputs), p));
+    std::vector<uint8_t> fill(8, 0);
+    ir::storeFromDouble(fill.data(), a.inputs[0].dtype, 0, p.fillValue);
+    return sample(a, p, fill.data(), nullptr);
+}
+
+bool padSupports(const ir::Node& node, const std::vector<ir::TensorDesc>& in, const std::vector<ir::TensorDesc>& out) {
+    if (in.empty() || out.empty() || in[0].dtype != out[0].dtype || in[0].shape.size() > size_t(kMaxDims)) return false;
+    if (node.inputs.size() > 1 && node.inputs[1] >= 0 && in.size() > 1 && !in[1].data) return false;  // Pads
+    // A Value computed on the device must already have X's dtype.
+    if (node.inputs.size() > 2 && node.inputs[2] >= 0 && in.size() > 2 && !in[2].data && in[2].dtype != in[0].dtype)
+        return false;
+    return ir::dtypeSize(in[0].dtype) <= 8;
+}
+
+Status pad(LaunchArgs& a) {
+    ir::movement::SliceParams p;
+    KILN_RETURN_IF_ERROR(ir::movement::resolvePad(a.node, descsOf(a.inputs), p));
+    const ir::DType dt = a.inputs[0].dtype;
+    std::vector<uint8_t> fill(8, 0);
+    ir::storeFromDouble(fill.data(), dt, 0, p.fillValue);
+    const void* fillDevice = nullptr;
+    if (a.inputs.size() > 2 && a.node.inputs.size() > 2 && a.node.inputs[2] >= 0) {
+        const DeviceTensor& v = a.inputs[2];
+        if (v.numel() != 1)
+            return Status::Error("input 2 (Value) must hold one element, got shape " + ir::shapeToString(v.shape));
+        if (v.hostData) {
+            if (v.dtype == dt)
+                std::memcpy(fill.data(), v.hostData, ir::dtypeSize(dt));
+            else
+                ir::storeFromDouble(fill.data(), dt, 0, ir::loadAsDouble(v.hostData, v.dtype, 0));
+        } else if (v.dtype == dt) {
+            fillDevice = v.data;
+        } else {
+            return Status::Error("a computed Value input must have X's dtype on CUDA");
+        }
+    }
+    return sample(a, p, fill.data(), fillDevice);
+}
+
+}  // namespace kiln::cuda::kernels

@@ -1,0 +1,22 @@
+// The builder's CUDA steps (compiled only with the CUDA backend).
+#pragma once
+#include <string>
+
+#include "builder/build.h"
+
+namespace kiln::builder {
+
+// As chooseTactics(), with the CUDA tactics timed on the device.
+Status chooseCudaTactics(ir::Graph& g, const BuildOptions& options, const LogFn& log, size_t& workspaceBytes);
+
+// Convolution (+ ElementWise sum) (+ relu) -> FusedConvolution (conv_fusion.cpp).
+Status fuseConvolutions(ir::Graph& g, const LogFn& log);
+
+// BuilderFlag kFP16/kBF16 on CUDA: moves every float32 layer a CUDA tactic
+// supports in the 16-bit type to it, with Casts at the boundaries.
+Status applyReducedPrecision(ir::Graph& g, const BuildOptions& options, const LogFn& log);
+
+// The GPU's name and SM version, for the engine header.
+std::string cudaFingerprint();
+
+}  // namespace kiln::builder

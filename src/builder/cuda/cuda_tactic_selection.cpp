@@ -1,0 +1,209 @@
+// Chooses a CUDA tactic per node: every tactic that supports the node within
+// the workspace limit is run on the node's real (max) shapes with random
+// inputs and timed with CUDA events; the median of the timed runs decides.
+// Results are cached per problem signature within a build.
+#include <algorithm>
+#include <map>
+#include <random>
+
+#include "backends/cuda/cuda_check.h"
+#include "backends/cuda/device_memory.h"
+#include "backends/cuda/tactic.h"
+#include "builder/build.h"
+#include "cuda_build.h"
+
+namespace kiln::builder {
+namespace {
+
+std::string signature(const ir::Graph& g, const ir::Node& n) {
+    std::string s = n.op + "|";
+    for (const auto& [k, v] : n.attrs.all()) {
+        s += k + "=";
+        std::visit(
+            [&](const auto& x) {
+                using T = std::decay_t<decltype(x)>;
+                if constexpr (std::is_same_v<T, std::string>)
+                    s += x;
+                else if constexpr (std::is_arithmetic_v<T>)
+                    s += std::to_string(x);
+                else
+                    for (auto e : x) s += std::to_string(e) + ",";
+            },
+            v);
+        s += ";";
+    }
+    for (int v : n.inputs) {
+        if (v < 0) {
+            s += "|-";
+            continue;
+        }
+        const auto& val = g.values[size_t(v)];
+        s += "|" + std::string(ir::dtypeName(val.dtype)) + ir::shapeToString(val.shape) + (val.isConstant() ? "c" : "");
+    }
+    return s;
+}
+
+// Device buffers for timing one node: random inputs, constants as they are.
+struct TimingBuffers {
+    std::vector<cuda::DeviceBuffer> storage;
+    std::vector<cuda::DeviceTensor> in, out;
+};
+
+Status makeTimingBuffers(const ir::Graph& g, const ir::Node& n, const std::vector<ir::TensorDesc>& outDescs,
+                         TimingBuffers& b) {
+    std::mt19937 rng(1234);
+    std::uniform_real_distribution<double> dist(-1.0, 1.0);
+    for (int v : n.inputs) {
+        if (v < 0) {
+            b.in.push_back({});
+            continue;
+        }
+        const auto& val = g.values[size_t(v)];
+        const int64_t count = std::max<int64_t>(ir::volume(val.shape), 0);
+        const size_t bytes = size_t(count) * ir::dtypeSize(val.dtype);
+        std::vector<uint8_t> host;
+        if (val.isConstant()) {
+            host.assign(val.data->begin(), val.data->end());
+        } else {
+            host.resize(bytes);
+            // Integer inputs (indices, say) get small non-negative values.
+            for (int64_t i = 0; i < count; ++i)
+                ir::storeFromDouble(host.data(), val.dtype, i,
+                                    ir::dtypeIsFloat(val.dtype) ? dist(rng) : double(rng() % 2));
+        }
+        cuda::DeviceBuffer buf;
+        KILN_RETURN_IF_ERROR(cuda::DeviceBuffer::allocate(std::max<size_t>(host.size(), 1), "tactic timing", buf));
+        KILN_RETURN_IF_ERROR(cuda::copyToDevice(buf.get(), host.data(), host.size()));
+        b.in.push_back({buf.get(), val.dtype, val.shape, val.isConstant() ? val.data->data() : nullptr});
+        b.storage.push_back(std::move(buf));
+    }
+    for (const auto& d : outDescs) {
+        cuda::DeviceBuffer buf;
+        const size_t bytes = size_t(std::max<int64_t>(ir::volume(d.shape), 0)) * ir::dtypeSize(d.dtype);
+        KILN_RETURN_IF_ERROR(cuda::DeviceBuffer::allocate(std::max<size_t>(bytes, 1), "tactic timing", buf));
+        b.out.push_back({buf.get(), d.dtype, d.shape, nullptr});
+        b.storage.push_back(std::move(buf));
+    }
+    return Status::Ok();
+}
+
+struct Timer {
+    cudaStream_t stream = nullptr;
+    cudaEvent_t start = nullptr, stop = nullptr;
+    ~Timer() {
+        if (start) cudaEventDestroy(start);
+        if (stop) cudaEventDestroy(stop);
+        if (stream) cudaStreamDestroy(stream);
+    }
+    Status init() {
+        KILN_CUDA_CHECK(cudaStreamCreateWithFlags(&stream, cudaStreamNonBlocking));
+        KILN_CUDA_CHECK(cudaEventCreate(&start));
+        KILN_CUDA_CHECK(cudaEventCreate(&stop));
+        return Status::Ok();
+    }
+};
+
+// Median milliseconds of one enqueue of the tactic, measured with events.
+Status timeTactic(const cuda::Tactic& t, const ir::Node& n, const std::vector<ir::TensorDesc>& in,
+                  const std::vector<ir::TensorDesc>& out, TimingBuffers& b, cuda::Handles& h, Timer& timer,
+                  int iterations, double& ms) {
+    std::unique_ptr<cuda::Kernel> k;
+    KILN_RETURN_IF_ERROR(t.create(n, in, out, k));
+    const size_t wsBytes = t.workspace ? t.workspace(n, in, out) : 0;
+    cuda::DeviceBuffer ws;
+    KILN_RETURN_IF_ERROR(cuda::DeviceBuffer::allocate(wsBytes, "tactic timing workspace", ws));
+    cuda::LaunchArgs args{n, b.in, b.out, timer.stream, ws.get(), wsBytes, h};
+    KILN_RETURN_IF_ERROR(k->enqueue(args));  // warm-up, and proof it runs
+    KILN_CUDA_CHECK(cudaStreamSynchronize(timer.stream));
+    std::vector<float> times;
+    for (int i = 0; i < std::max(iterations, 3); ++i) {
+        KILN_CUDA_CHECK(cudaEventRecord(timer.start, timer.stream));
+        KILN_RETURN_IF_ERROR(k->enqueue(args));
+        KILN_CUDA_CHECK(cudaEventRecord(timer.stop, timer.stream));
+        KILN_CUDA_CHECK(cudaEventSynchronize(timer.stop));
+        float t_ms = 0;
+        KILN_CUDA_CHECK(cudaEventElapsedTime(&t_ms, timer.start, timer.stop));
+        times.push_back(t_ms);
+    }
+    std::sort(times.begin(), times.end());
+    ms = times[times.size() / 2];
+    return Status::Ok();
+}
+
+}  // namespace
+
+Status chooseCudaTactics(ir::Graph& g, const BuildOptions& opt, const LogFn& log, size_t& workspaceBytes) {
+    workspaceBytes = 0;
+    if (cuda::deviceCount() == 0)
+        return Status::Error("building for the CUDA backend needs a CUDA device; none was found");
+    cuda::Handles handles;
+    KILN_RETURN_IF_ERROR(cuda::Handles::create(handles));
+    struct HandlesGuard {
+        cuda::Handles& h;
+        ~HandlesGuard() { cuda::Handles::destroy(h); }
+    } guard{handles};
+    Timer timer;
+    KILN_RETURN_IF_ERROR(timer.init());
+    std::map<std::string, std::string> cache;
+    for (auto& n : g.nodes) {
+        const std::vector<ir::TensorDesc> in = ir::describeInputs(g, n), out = ir::describeOutputs(g, n);
+        std::vector<ir::TensorDesc> inferred;
+        if (!ir::inferNode(n, in, inferred).ok())
+            return Status::Error("layer '" + n.name + "' (" + n.op +
+                                 "): its output shape depends on tensor values computed at run time, which the CUDA "
+                                 "backend does not support yet");
+        std::vector<const cuda::Tactic*> candidates;
+        for (const auto& t : cuda::cudaTactics()) {
+            if (t.op != n.op || !t.supports(n, in, out)) continue;
+            const size_t ws = t.workspace ? t.workspace(n, in, out) : 0;
+            if (ws > opt.workspaceLimit) {
+                log(kLogVerbose, "layer '" + n.name + "': CUDA tactic '" + std::string(t.name) + "' needs " +
+                                     std::to_string(ws) + " bytes of workspace, over the limit");
+                continue;
+            }
+            candidates.push_back(&t);
+        }
+        if (candidates.empty()) {
+            std::string types;
+            for (const auto& d : in)
+                types += std::string(types.empty() ? "" : ", ") + std::string(ir::dtypeName(d.dtype));
+            return Status::Error("layer '" + n.name + "' (" + n.op + "): no CUDA kernel supports it with inputs (" +
+                                 types + ") within the workspace limit");
+        }
+        const cuda::Tactic* best = candidates.front();
+        if (candidates.size() > 1 && opt.optimizationLevel > 0) {
+            const std::string key = signature(g, n);
+            auto hit = cache.find(key);
+            if (hit != cache.end()) {
+                for (const auto* c : candidates)
+                    if (c->name == hit->second) best = c;
+            } else {
+                TimingBuffers bufs;
+                KILN_RETURN_IF_ERROR(makeTimingBuffers(g, n, out, bufs).withContext("layer '" + n.name + "': "));
+                double bestTime = -1.0;
+                for (const auto* c : candidates) {
+                    double ms = -1.0;
+                    const Status st = timeTactic(*c, n, in, out, bufs, handles, timer, opt.timingIterations, ms);
+                    if (!st.ok()) {
+                        (void)cudaDeviceSynchronize();
+                        (void)cudaGetLastError();
+                    }
+                    log(kLogVerbose, "layer '" + n.name + "': CUDA tactic '" + std::string(c->name) + "' " +
+                                         (st.ok() ? std::to_string(ms) + " ms" : "failed: " + st.message()));
+                    if (st.ok() && (bestTime < 0 || ms < bestTime)) {
+                        bestTime = ms;
+                        best = c;
+                    }
+                }
+                cache[key] = std::string(best->name);
+            }
+        }
+        n.tactic = std::string(best->name);
+        workspaceBytes = std::max(workspaceBytes, best->workspace ? best->workspace(n, in, out) : size_t(0));
+    }
+    return Status::Ok();
+}
+
+std::string cudaFingerprint() { return cuda::deviceFingerprint(); }
+
+}  // namespace kiln::builder

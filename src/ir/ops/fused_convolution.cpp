@@ -1,0 +1,45 @@
+// FusedConvolution (docs/ops.md): Y = act(conv(X, W) + B + Z), the node the
+// CUDA builder's fusion pass makes of Convolution -> ElementWise sum ->
+// Activation chains so that one kernel (cuDNN's fused convolution) does it all.
+// Never produced by the network API or the parsers.
+#include <string>
+
+#include "op_families.h"
+
+namespace kiln::ir {
+
+namespace {
+
+bool knownActivation(const std::string& a) { return a == "none" || a == "relu"; }
+
+Status inferFusedConvolution(const Node& node, const std::vector<TensorDesc>& in, std::vector<TensorDesc>& out) {
+    const std::string act = node.attrs.getString("activation", "none");
+    if (!knownActivation(act)) return Status::Error("unknown activation '" + act + "' (expected none or relu)");
+    // The convolution part is a Convolution on X, W and B.
+    Node conv = node;
+    conv.op = "Convolution";
+    conv.attrs.erase("activation");
+    const size_t n = std::min<size_t>(in.size(), 3);
+    conv.inputs.assign(node.inputs.begin(), node.inputs.begin() + std::min(node.inputs.size(), n));
+    while (conv.inputs.size() > 2 && conv.inputs.back() < 0) conv.inputs.pop_back();
+    std::vector<TensorDesc> convIn(in.begin(), in.begin() + std::min(conv.inputs.size(), n));
+    KILN_RETURN_IF_ERROR(inferNode(conv, convIn, out));
+    if (in.size() > 3 && node.inputs.size() > 3 && node.inputs[3] >= 0) {
+        const TensorDesc& z = in[3];
+        if (z.dtype != out[0].dtype)
+            return Status::Error("input 3 (Z) has dtype " + std::string(dtypeName(z.dtype)) + ", the output " +
+                                 std::string(dtypeName(out[0].dtype)));
+        if (z.shape != out[0].shape)
+            return Status::Error("input 3 (Z) has shape " + shapeToString(z.shape) + ", the output " +
+                                 shapeToString(out[0].shape));
+    }
+    return Status::Ok();
+}
+
+}  // namespace
+
+void registerFusedConvolutionOps(std::vector<OpSchema>& t) {
+    t.push_back({"FusedConvolution", 2, 4, 1, 1, &inferFusedConvolution});
+}
+
+}  // namespace kiln::ir

@@ -1,0 +1,58 @@
+// The CUDA side of a loaded engine (kiln::cuda::EngineState, shared by all
+// contexts: prepared kernels and weights uploaded once) and of one execution
+// context (kiln::cuda::ContextState: the device arena from the memory plan,
+// library handles, host-side shape inference per run, asynchronous launches on
+// the caller's stream, optional CUDA graph capture and replay). This header
+// needs no CUDA headers.
+#pragma once
+#include <memory>
+#include <vector>
+
+#include "engine/plan.h"
+#include "kiln/runtime.h"
+
+namespace kiln::cuda {
+
+class DeviceAllocator;
+struct EngineStateImpl;
+struct ContextStateImpl;
+
+class EngineState {
+public:
+    ~EngineState();
+    // Checks the device, refuses data-dependent shapes, creates every node's
+    // kernel with its recorded tactic and uploads the constants.
+    // `allocator` (nullptr: cudaMalloc) holds the weights; it must outlive the engine.
+    static Status create(const engine::Plan& plan, IGpuAllocator* allocator, std::shared_ptr<const EngineState>& out);
+    size_t workspaceBytes() const;
+    const EngineStateImpl& impl() const { return *impl_; }
+
+private:
+    std::unique_ptr<EngineStateImpl> impl_;
+};
+
+class ContextState {
+public:
+    ~ContextState();
+    // Allocates the arena and workspace through `alloc` (nullptr: cudaMalloc).
+    static Status create(const engine::Plan& plan, std::shared_ptr<const EngineState> engine, IGpuAllocator* alloc,
+                         std::unique_ptr<ContextState>& out);
+    // Enqueues one inference on `stream`; never waits for the device.
+    // io[i] is the device buffer of binding i, inputShapes[i] the shape of input i.
+    Status enqueue(const std::vector<void*>& io, const std::vector<ir::Shape>& inputShapes, cudaStream_t stream,
+                   cudaEvent_t* inputConsumed);
+    // enqueue() on the context's own stream, then waits for it.
+    Status execute(const std::vector<void*>& io, const std::vector<ir::Shape>& inputShapes);
+    void setGraphCapture(bool on);
+    bool graphCapture() const;
+
+private:
+    std::unique_ptr<ContextStateImpl> impl_;
+};
+
+// True when a CUDA device can be used.
+bool deviceAvailable();
+// "NVIDIA H200 sm_90" (for the engine header).
+std::string fingerprint();
+
+}  // namespace kiln::cuda
