@@ -11,6 +11,9 @@
 #include <string>
 
 #include "builtin.h"
+#ifdef KILN_PLUGINS_CUDA
+#include "cuda/builtin_cuda.h"
+#endif
 
 namespace kiln::builtin {
 
@@ -111,6 +114,45 @@ public:
             return reportError("out of memory"), 1;
         }
     }
+#ifdef KILN_PLUGINS_CUDA
+    // The anchors depend only on the fields: computed on the host once, when the plugin is
+    // first configured for CUDA, and copied to the outputs on each run.
+    void configurePlugin(const DynamicPluginTensorDesc*, int32_t, const DynamicPluginTensorDesc*,
+                         int32_t) noexcept override {
+        if (backend() != BackendKind::kCUDA || deviceAnchors_) return;
+        try {
+            std::vector<float> host;
+            layerOffsets_.clear();
+            for (int32_t i = 0; i < numLayers; ++i) {
+                const AnchorLayer l = layer(i);
+                layerOffsets_.push_back(host.size());
+                host.resize(host.size() + size_t(l.grid * l.grid * int64_t(l.widths.size()) * 4 * 2));
+                gridAnchorCpu(l, variance.data(), host.data() + layerOffsets_.back());
+            }
+            layerOffsets_.push_back(host.size());
+            std::string why;
+            deviceAnchors_ = cuda::upload(host.data(), host.size() * sizeof(float), why);
+            if (!deviceAnchors_) reportError("anchors: " + why);
+        } catch (...) {
+            deviceAnchors_.reset();
+            reportError("out of memory");
+        }
+    }
+    int32_t enqueueCuda(const PluginTensorDesc*, const PluginTensorDesc*, const void* const*, void* const* outputs,
+                        void*, cudaStream_t stream) noexcept {
+        if (!deviceAnchors_) return 1;  // configurePlugin() said why
+        const auto* base = static_cast<const float*>(deviceAnchors_.get());
+        for (int32_t i = 0; i < numLayers; ++i) {
+            const size_t first = layerOffsets_[size_t(i)], count = layerOffsets_[size_t(i) + 1] - first;
+            if (cuda::copyDeviceToDevice(outputs[i], base + first, count * sizeof(float), stream) != 0) return 1;
+        }
+        return 0;
+    }
+
+private:
+    std::shared_ptr<const void> deviceAnchors_;  // shared by the plugin's copies
+    std::vector<size_t> layerOffsets_;           // of each layer's anchors in deviceAnchors_, then the end
+#endif
 };
 
 }  // namespace

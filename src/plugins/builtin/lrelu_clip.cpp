@@ -2,6 +2,9 @@
 #include <algorithm>
 
 #include "builtin.h"
+#ifdef KILN_PLUGINS_CUDA
+#include "cuda/builtin_cuda.h"
+#endif
 
 namespace kiln::builtin {
 
@@ -41,6 +44,13 @@ public:
                      negSlope);
         return 0;
     }
+#ifdef KILN_PLUGINS_CUDA
+    int32_t enqueueCuda(const PluginTensorDesc* in, const PluginTensorDesc*, const void* const* inputs,
+                        void* const* outputs, void*, cudaStream_t stream) noexcept {
+        return cuda::leakyRelu(static_cast<const float*>(inputs[0]), static_cast<float*>(outputs[0]),
+                               volume(in[0].dims), negSlope, stream);
+    }
+#endif
 };
 
 class ClipPlugin : public PluginBase<ClipPlugin> {
@@ -66,6 +76,13 @@ public:
                 clipMax);
         return 0;
     }
+#ifdef KILN_PLUGINS_CUDA
+    int32_t enqueueCuda(const PluginTensorDesc* in, const PluginTensorDesc*, const void* const* inputs,
+                        void* const* outputs, void*, cudaStream_t stream) noexcept {
+        return cuda::clip(static_cast<const float*>(inputs[0]), static_cast<float*>(outputs[0]), volume(in[0].dims),
+                          clipMin, clipMax, stream);
+    }
+#endif
 };
 
 }  // namespace

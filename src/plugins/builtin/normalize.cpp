@@ -6,6 +6,9 @@
 #include <string>
 
 #include "builtin.h"
+#ifdef KILN_PLUGINS_CUDA
+#include "cuda/builtin_cuda.h"
+#endif
 
 namespace kiln::builtin {
 
@@ -89,6 +92,32 @@ public:
                      acrossSpatial, channelShared, eps);
         return 0;
     }
+#ifdef KILN_PLUGINS_CUDA
+    // The weights go to the device when the plugin is configured for CUDA (at engine
+    // creation, not during a run); the plugin's copies share them.
+    void configurePlugin(const DynamicPluginTensorDesc*, int32_t, const DynamicPluginTensorDesc*,
+                         int32_t) noexcept override {
+        if (backend() != BackendKind::kCUDA || deviceWeights_) return;
+        try {
+            std::string why;
+            deviceWeights_ = cuda::upload(weights.data(), weights.size() * sizeof(float), why);
+            if (!deviceWeights_) reportError("weights: " + why);
+        } catch (...) {
+            reportError("out of memory");
+        }
+    }
+    int32_t enqueueCuda(const PluginTensorDesc* in, const PluginTensorDesc*, const void* const* inputs,
+                        void* const* outputs, void*, cudaStream_t stream) noexcept {
+        if (!deviceWeights_) return 1;  // configurePlugin() said why
+        return cuda::normalize(static_cast<const float*>(inputs[0]), static_cast<float*>(outputs[0]), in[0].dims.d[0],
+                               in[0].dims.d[1], volumeFrom(in[0].dims, 2),
+                               static_cast<const float*>(deviceWeights_.get()), acrossSpatial, channelShared, eps,
+                               stream);
+    }
+
+private:
+    std::shared_ptr<const void> deviceWeights_;
+#endif
 };
 
 }  // namespace

@@ -8,6 +8,9 @@
 #include <string>
 
 #include "builtin.h"
+#ifdef KILN_PLUGINS_CUDA
+#include "cuda/builtin_cuda.h"
+#endif
 
 namespace kiln::builtin {
 
@@ -121,28 +124,74 @@ public:
         return {1, 2, in[0].d[2] * in[0].d[3] * per * 4};
     }
 
+    // The boxes of a feature map dims[0] (and image dims[1], if there is one).
+    PriorBoxGeometry geometry(const Dims* dims, int32_t nbInputs) const {
+        PriorBoxGeometry g;
+        g.layerH = dims[0].d[2];
+        g.layerW = dims[0].d[3];
+        g.imgH = imgH > 0 || nbInputs < 2 ? imgH : double(dims[1].d[2]);
+        g.imgW = imgW > 0 || nbInputs < 2 ? imgW : double(dims[1].d[3]);
+        g.stepH = stepH > 0 ? stepH : g.imgH / double(g.layerH);
+        g.stepW = stepW > 0 ? stepW : g.imgW / double(g.layerW);
+        g.offset = offset;
+        g.minSizes = minSize;
+        g.maxSizes = maxSize;
+        g.aspectRatios = expandedRatios();
+        g.variance = variance;
+        g.clip = clip;
+        return g;
+    }
+
     int32_t enqueueCpu(const PluginTensorDesc* in, const PluginTensorDesc*, const void* const*, void* const* outputs,
                        void*) noexcept {
         try {
-            PriorBoxGeometry g;
-            g.layerH = in[0].dims.d[2];
-            g.layerW = in[0].dims.d[3];
-            g.imgH = imgH > 0 ? imgH : double(in[1].dims.d[2]);
-            g.imgW = imgW > 0 ? imgW : double(in[1].dims.d[3]);
-            g.stepH = stepH > 0 ? stepH : g.imgH / double(g.layerH);
-            g.stepW = stepW > 0 ? stepW : g.imgW / double(g.layerW);
-            g.offset = offset;
-            g.minSizes = minSize;
-            g.maxSizes = maxSize;
-            g.aspectRatios = expandedRatios();
-            g.variance = variance;
-            g.clip = clip;
-            priorBoxCpu(g, static_cast<float*>(outputs[0]));
+            const Dims dims[2] = {in[0].dims, imgH > 0 && imgW > 0 ? Dims{} : in[1].dims};
+            priorBoxCpu(geometry(dims, imgH > 0 && imgW > 0 ? 1 : 2), static_cast<float*>(outputs[0]));
             return 0;
         } catch (...) {
             return reportError("out of memory"), 1;
         }
     }
+#ifdef KILN_PLUGINS_CUDA
+    // The priors depend only on the fields and the input shapes: computed on the host when
+    // the plugin is configured for CUDA (at engine creation, or when the shapes change),
+    // kept on the device, and copied to the output on each run.
+    void configurePlugin(const DynamicPluginTensorDesc* in, int32_t nbInputs, const DynamicPluginTensorDesc*,
+                         int32_t) noexcept override {
+        if (backend() != BackendKind::kCUDA || nbInputs < 1) return;
+        try {
+            const bool needImage = imgH == 0 || imgW == 0;
+            if (needImage && nbInputs < 2) return;  // outputDims() rejected these inputs already
+            const Dims dims[2] = {in[0].desc.dims, needImage ? in[1].desc.dims : Dims{}};
+            const std::vector<int64_t> key = {dims[0].d[2], dims[0].d[3], needImage ? dims[1].d[2] : 0,
+                                              needImage ? dims[1].d[3] : 0};
+            if (devicePriors_ && key == priorsKey_) return;
+            const PriorBoxGeometry g = geometry(dims, needImage ? 2 : 1);
+            std::vector<float> host(size_t(g.layerH * g.layerW * priorsPerCell(g) * 4 * 2));
+            priorBoxCpu(g, host.data());
+            std::string why;
+            devicePriors_ = cuda::upload(host.data(), host.size() * sizeof(float), why);
+            if (!devicePriors_) reportError("priors: " + why);
+            priorsKey_ = key;
+            priorsBytes_ = host.size() * sizeof(float);
+        } catch (...) {
+            devicePriors_.reset();
+            reportError("out of memory");
+        }
+    }
+    int32_t enqueueCuda(const PluginTensorDesc*, const PluginTensorDesc* out, const void* const*, void* const* outputs,
+                        void*, cudaStream_t stream) noexcept {
+        if (!devicePriors_) return 1;  // configurePlugin() said why
+        if (size_t(volume(out[0].dims)) * sizeof(float) != priorsBytes_)
+            return reportError("the output shape changed without configurePlugin()"), 1;
+        return cuda::copyDeviceToDevice(outputs[0], devicePriors_.get(), priorsBytes_, stream);
+    }
+
+private:
+    std::shared_ptr<const void> devicePriors_;  // shared by the plugin's copies
+    std::vector<int64_t> priorsKey_;
+    size_t priorsBytes_ = 0;
+#endif
 };
 
 }  // namespace

@@ -8,6 +8,9 @@
 #include <string>
 
 #include "builtin.h"
+#ifdef KILN_PLUGINS_CUDA
+#include "cuda/builtin_cuda.h"
+#endif
 
 namespace kiln::builtin {
 
@@ -72,6 +75,13 @@ public:
         regionCpu(static_cast<const float*>(inputs[0]), static_cast<float*>(outputs[0]), p);
         return 0;
     }
+#ifdef KILN_PLUGINS_CUDA
+    int32_t enqueueCuda(const PluginTensorDesc* in, const PluginTensorDesc*, const void* const* inputs,
+                        void* const* outputs, void*, cudaStream_t stream) noexcept {
+        return cuda::region(static_cast<const float*>(inputs[0]), static_cast<float*>(outputs[0]), in[0].dims.d[0], num,
+                            coords, classes, in[0].dims.d[2] * in[0].dims.d[3], stream);
+    }
+#endif
 };
 
 }  // namespace

@@ -7,6 +7,9 @@
 #include <string>
 
 #include "builtin.h"
+#ifdef KILN_PLUGINS_CUDA
+#include "cuda/builtin_cuda.h"
+#endif
 
 namespace kiln::builtin {
 
@@ -58,6 +61,14 @@ public:
                  stride);
         return 0;
     }
+#ifdef KILN_PLUGINS_CUDA
+    int32_t enqueueCuda(const PluginTensorDesc* in, const PluginTensorDesc*, const void* const* inputs,
+                        void* const* outputs, void*, cudaStream_t stream) noexcept {
+        const Dims& d = in[0].dims;
+        return cuda::reorg(static_cast<const float*>(inputs[0]), static_cast<float*>(outputs[0]), d.d[0], d.d[1],
+                           d.d[2], d.d[3], stride, stream);
+    }
+#endif
 };
 
 }  // namespace
