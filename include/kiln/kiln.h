@@ -3,5 +3,7 @@
 #pragma once
 #include "builder.h"   // IBuilder, IBuilderConfig, IOptimizationProfile
 #include "network.h"   // INetworkDefinition, ITensor, layers
+#include "plugin.h"    // IPluginV2*, IPluginCreator, getPluginRegistry
+#include "plugin_base.h"  // PluginBase, PluginCreatorFor: plugins without boilerplate
 #include "runtime.h"   // IRuntime, ICudaEngine/IEngine, IExecutionContext
 #include "types.h"     // DataType, Dims, Weights, ILogger, IHostMemory

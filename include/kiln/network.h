@@ -75,6 +75,7 @@ enum class LayerType : int32_t {
     kTFIDF_VECTORIZER,
     kIMAGE_DECODER,
     kTREE_ENSEMBLE,
+    kPLUGIN_V2,
 };
 
 enum class ActivationType : int32_t {
@@ -618,6 +619,15 @@ public:
     virtual int32_t getAxis() const noexcept = 0;  //!< -2^31 when flattening
     virtual void setSorted(bool sorted) noexcept = 0;
     virtual bool getSorted() const noexcept = 0;
+};
+
+class IPluginV2;
+
+//! A layer that runs a plugin (see kiln/plugin.h).
+class IPluginV2Layer : public ILayer {
+public:
+    //! The network's own copy of the plugin (addPluginV2 clones the one it is given).
+    virtual IPluginV2& getPlugin() noexcept = 0;
 };
 
 class ILoop;
@@ -1242,6 +1252,10 @@ public:
     virtual IEinsumLayer* addEinsum(ITensor* const* inputs, int32_t nbInputs, const char* equation) noexcept = 0;
     //! Determinants of a [..., M, M] float tensor, giving [...] (kiln extension; explicit batch only).
     virtual IDeterminantLayer* addDeterminant(ITensor& input) noexcept = 0;
+    //! A layer running `plugin` on `nbInputs` tensors. The network keeps a clone of the
+    //! plugin (the caller still owns `plugin`); engines store the plugin's type, version,
+    //! namespace and serialized bytes and recreate it through the plugin registry.
+    virtual IPluginV2Layer* addPluginV2(ITensor* const* inputs, int32_t nbInputs, IPluginV2& plugin) noexcept = 0;
 
     virtual int32_t getNbLayers() const noexcept = 0;
     virtual ILayer* getLayer(int32_t index) const noexcept = 0;

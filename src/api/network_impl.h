@@ -186,6 +186,7 @@ public:
     ITfIdfVectorizerLayer* addTfIdfVectorizer(ITensor& input) noexcept override;
     IImageDecoderLayer* addImageDecoder(ITensor& encoded) noexcept override;
     ITreeEnsembleLayer* addTreeEnsemble(ITensor& input, int32_t nbTargets) noexcept override;
+    IPluginV2Layer* addPluginV2(ITensor* const* inputs, int32_t nbInputs, IPluginV2& plugin) noexcept override;  // layers/plugin_layer.cpp
     int32_t getNbLayers() const noexcept override { return int32_t(layers_.size()); }
     ILayer* getLayer(int32_t index) const noexcept override;
     int32_t getNbInputs() const noexcept override { return int32_t(graph_.inputs.size()); }

@@ -36,6 +36,7 @@ const std::vector<OpSchema>& allOpSchemas() {
         registerTfIdfVectorizerOp(t);
         registerImageDecoderOp(t);
         registerTreeEnsembleOp(t);
+        registerPluginOp(t);
         return t;
     }();
     return table;

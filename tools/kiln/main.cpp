@@ -3,6 +3,8 @@
 #include <CLI/CLI.hpp>
 #include <cstdio>
 #include <exception>
+#include <string>
+#include <vector>
 
 #include "common.h"
 
@@ -17,6 +19,12 @@ int main(int argc, char** argv) {
     });
 
     const Command commands[] = {addBuildCommand(app), addRunCommand(app), addBenchCommand(app), addInspectCommand(app)};
+    // Plugins: the built-in ones are always registered (trtexec does the same); --plugins
+    // loads libraries whose creators register themselves, before the command runs.
+    std::vector<std::string> pluginLibraries;
+    for (const Command& c : commands)
+        c.app->add_option("--plugins", pluginLibraries, "Plugin library (.so) to load first; repeatable")
+            ->allow_extra_args(false);
 
     try {
         app.parse(argc, argv);
@@ -25,6 +33,11 @@ int main(int argc, char** argv) {
         const int code = app.exit(e);
         return code == 0 ? kExitOk : kExitError;
     }
+    static ConsoleLogger pluginLogger;  // the plugin registry reports here for the whole run
+    kiln::initBuiltinPlugins(&pluginLogger, "");
+    for (const std::string& library : pluginLibraries)
+        if (!kiln::loadPluginLibrary(library.c_str(), &pluginLogger))
+            return fail("cannot load plugin library '" + library + "' (see above)");
     try {
         for (const Command& c : commands)
             if (c.app->parsed()) return c.run();

@@ -1,4 +1,5 @@
 #include "kernel.h"
+#include "plugin_tactic.h"
 #include "ref/ref_kernels.h"
 #ifdef KILN_HAVE_ONEDNN
 #include "onednn/onednn_tactics.h"
@@ -90,6 +91,7 @@ const std::vector<Tactic>& cpuTactics() {
         REF("TfIdfVectorizer", tfidfVectorizer),
         REF("ImageDecoder", imageDecoder),
         REF("TreeEnsemble", treeEnsemble),
+        Tactic{"plugin", "Plugin", &pluginSupports, &pluginWorkspace, &createPluginKernel},
 #ifdef KILN_HAVE_ONEDNN
         // After every reference entry: optimization level 0 (no timing) takes
         // the first supported tactic, which keeps it on the reference kernels.

@@ -2,6 +2,7 @@
 
 #include "kernels/kernels.h"
 #include "library_tactics.h"
+#include "plugin_tactic.h"
 #include "tactic.h"
 
 namespace kiln::cuda {
@@ -94,6 +95,7 @@ const std::vector<Tactic>& cudaTactics() {
         CUDNN_FUSED("cudnn_fft_tiling", CUDNN_CONVOLUTION_FWD_ALGO_FFT_TILING),
         CUDNN_FUSED("cudnn_winograd", CUDNN_CONVOLUTION_FWD_ALGO_WINOGRAD),
         CUDNN_FUSED("cudnn_winograd_nonfused", CUDNN_CONVOLUTION_FWD_ALGO_WINOGRAD_NONFUSED),
+        Tactic{"plugin", "Plugin", &pluginSupports, &pluginWorkspace, &createPluginKernel},
     };
     return table;
 }

@@ -36,5 +36,6 @@ void registerDeformConvOp(std::vector<OpSchema>& t);  // DeformConv (deform_conv
 void registerTfIdfVectorizerOp(std::vector<OpSchema>& t);  // TfIdfVectorizer (tfidf_vectorizer.cpp)
 void registerImageDecoderOp(std::vector<OpSchema>& t);  // ImageDecoder (image_decoder.cpp)
 void registerTreeEnsembleOp(std::vector<OpSchema>& t);  // TreeEnsemble (tree_ensemble.cpp)
+void registerPluginOp(std::vector<OpSchema>& t);        // Plugin (ops/plugin.h)
 
 }  // namespace kiln::ir

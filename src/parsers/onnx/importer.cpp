@@ -1,6 +1,8 @@
 // Graph walk: opset, network inputs, initializers, nodes, outputs.
 #include "importer.h"
 
+#include "plugin_fallback.h"
+
 namespace kiln::onnx {
 
 void Importer::recordError(ErrorCode code, const std::string& desc, int32_t node, const pb::NodeProto* proto) {
@@ -112,7 +114,10 @@ ConverterFn converterFor(const pb::NodeProto& node) {
 }  // namespace
 
 bool Importer::importNode(const pb::NodeProto& node, int32_t index) {
+    // An op kiln does not map runs as the registered plugin of that name (plugin_fallback.h).
     ConverterFn fn = converterFor(node);
+    const bool plugin = !fn && findPluginCreator(node);
+    if (plugin) fn = &importPluginNode;
     if (!fn && !isDefaultDomain(node) && node.domain() != "ai.onnx.ml") {
         recordError(ErrorCode::kUNSUPPORTED_NODE, "no converter for domain '" + node.domain() + "'", index, &node);
         return false;
@@ -121,7 +126,7 @@ bool Importer::importNode(const pb::NodeProto& node, int32_t index) {
         recordError(ErrorCode::kUNSUPPORTED_NODE, "no converter for op '" + node.op_type() + "'", index, &node);
         return false;
     }
-    if (tryFold(node, index)) return true;
+    if (!plugin && tryFold(node, index)) return true;
     std::vector<ITensor*> inputs;
     for (const auto& name : node.input()) {
         if (name.empty()) { inputs.push_back(nullptr); continue; }
@@ -194,7 +199,7 @@ bool Importer::checkSupport(const pb::ModelProto& model) {
     const auto& nodes = model.graph().node();
     for (int i = 0; i < nodes.size(); ++i) {
         const auto& n = nodes[i];
-        if (!converterFor(n)) {
+        if (!converterFor(n) && !findPluginCreator(n)) {
             recordError(ErrorCode::kUNSUPPORTED_NODE, "no converter for op '" + n.op_type() + "'", i, &n);
             ok = false;
         }

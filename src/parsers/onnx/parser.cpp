@@ -9,6 +9,7 @@
 #include <iterator>
 
 #include "importer.h"
+#include "kiln/plugin.h"
 
 namespace kiln::onnx {
 namespace {
@@ -83,7 +84,8 @@ public:
 
     bool supportsOperator(const char* opName) const noexcept override {
         try {
-            return opName && findConverter(opName) != nullptr;
+            // As TensorRT's parser: a registered plugin of that name (version "1") also counts.
+            return opName && (findConverter(opName) != nullptr || getPluginRegistry()->getPluginCreator(opName, "1", ""));
         } catch (...) {
             return false;
         }
