@@ -268,4 +268,8 @@ ITensor* ConverterContext::addConstantTensor(const Constant& value) {
     return layer->getOutput(0);
 }
 
+const char* ConverterContext::modelDir() const {
+    return mImporter.modelDir().empty() ? nullptr : mImporter.modelDir().c_str();
+}
+
 }  // namespace kiln::onnx
