@@ -132,8 +132,8 @@ TEST_F(ExternalDataTest, ReadsOffsetsLengthsAndSeveralFiles) {
                                   {{"location", "weights.bin"}, {"offset", "16"}, {"length", "16"}, {"checksum", "x"}}),
                    externalTensor("w3", {4}, 1, {{"location", "sub/w3.bin"}})});
     ASSERT_TRUE(parser->parseFromFile(saveModel(m).c_str(), 1)) << allErrors();
-    expectNear(run({1, 1, 1, 1}), {(1 + 1) * 10 - 0.5f, (1 + 2) * 20 - 0.25f, (1 + 3) * 30 - 0.125f,
-                                   (1 + 4) * 40 - 0.0625f});
+    expectNear(run({1, 1, 1, 1}),
+               {(1 + 1) * 10 - 0.5f, (1 + 2) * 20 - 0.25f, (1 + 3) * 30 - 0.125f, (1 + 4) * 40 - 0.0625f});
 }
 
 TEST_F(ExternalDataTest, ParseFromMemoryResolvesAgainstTheModelPath) {
@@ -192,8 +192,8 @@ TEST_F(ExternalDataTest, OffsetsBeyondFourGiB) {
     const bool wrote = ::pwrite(fd, w.data(), 16, off_t(offset)) == 16;
     ::close(fd);
     if (!wrote) GTEST_SKIP() << "the temporary file system cannot hold a sparse 5 GiB file";
-    const std::string m = addModel(
-        externalTensor("w", {1, 4}, 1, {{"location", "big.bin"}, {"offset", std::to_string(offset)}, {"length", "16"}}));
+    const std::string m = addModel(externalTensor(
+        "w", {1, 4}, 1, {{"location", "big.bin"}, {"offset", std::to_string(offset)}, {"length", "16"}}));
     ASSERT_TRUE(parser->parseFromFile(saveModel(m).c_str(), 1)) << allErrors();
     expectNear(run({1, 1, 1, 1}), {10, 9, 8, 7});
 }
@@ -221,21 +221,18 @@ TEST_F(ExternalDataTest, MissingFile) {
 
 TEST_F(ExternalDataTest, OffsetPastTheEnd) {
     writeValues<float>(dir / "w.bin", {1, 2, 3, 4});
-    expectFailure(
-        addModel(externalTensor("w", {1, 4}, 1, {{"location", "w.bin"}, {"offset", "17"}, {"length", "16"}})), "w",
-        {"w.bin", "offset 17", "past the end", "16 bytes"});
+    expectFailure(addModel(externalTensor("w", {1, 4}, 1, {{"location", "w.bin"}, {"offset", "17"}, {"length", "16"}})),
+                  "w", {"w.bin", "offset 17", "past the end", "16 bytes"});
 }
 
 TEST_F(ExternalDataTest, LengthPastTheEnd) {
     writeValues<float>(dir / "w.bin", {1, 2, 3, 4});
-    expectFailure(
-        addModel(externalTensor("w", {1, 4}, 1, {{"location", "w.bin"}, {"offset", "4"}, {"length", "16"}})), "w",
-        {"w.bin", "length 16", "past the end"});
+    expectFailure(addModel(externalTensor("w", {1, 4}, 1, {{"location", "w.bin"}, {"offset", "4"}, {"length", "16"}})),
+                  "w", {"w.bin", "length 16", "past the end"});
     // offset + length overflowing 64 bits must not wrap around into range.
     parser->clearErrors();
     expectFailure(addModel(externalTensor(
-                      "w", {1, 4}, 1,
-                      {{"location", "w.bin"}, {"offset", "8"}, {"length", "18446744073709551610"}})),
+                      "w", {1, 4}, 1, {{"location", "w.bin"}, {"offset", "8"}, {"length", "18446744073709551610"}})),
                   "w", {"w.bin", "past the end"});
 }
 

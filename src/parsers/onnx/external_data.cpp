@@ -41,22 +41,38 @@ bool parseUnsigned(const std::string& s, uint64_t& v) {
 uint64_t elementBits(int32_t onnxType) {
     using P = pb::TensorProto;
     switch (onnxType) {
-        case P::UINT8: case P::INT8: case P::BOOL:
-        case P::FLOAT8E4M3FN: case P::FLOAT8E4M3FNUZ: case P::FLOAT8E5M2: case P::FLOAT8E5M2FNUZ:
+        case P::UINT8:
+        case P::INT8:
+        case P::BOOL:
+        case P::FLOAT8E4M3FN:
+        case P::FLOAT8E4M3FNUZ:
+        case P::FLOAT8E5M2:
+        case P::FLOAT8E5M2FNUZ:
             return 8;
-        case P::UINT16: case P::INT16: case P::FLOAT16: case P::BFLOAT16:
+        case P::UINT16:
+        case P::INT16:
+        case P::FLOAT16:
+        case P::BFLOAT16:
             return 16;
-        case P::FLOAT: case P::INT32: case P::UINT32:
+        case P::FLOAT:
+        case P::INT32:
+        case P::UINT32:
             return 32;
-        case P::INT64: case P::UINT64: case P::DOUBLE: case P::COMPLEX64:
+        case P::INT64:
+        case P::UINT64:
+        case P::DOUBLE:
+        case P::COMPLEX64:
             return 64;
         case P::COMPLEX128:
             return 128;
         case 24:  // FLOAT8E8M0
             return 8;
-        case 21: case 22: case 23:  // UINT4, INT4, FLOAT4E2M1: two per byte
+        case 21:
+        case 22:
+        case 23:  // UINT4, INT4, FLOAT4E2M1: two per byte
             return 4;
-        case 25: case 26:  // UINT2, INT2: four per byte
+        case 25:
+        case 26:  // UINT2, INT2: four per byte
             return 2;
         default:
             return 0;
@@ -108,8 +124,10 @@ bool parseExternalDataRef(const pb::TensorProto& t, ExternalDataRef& ref, std::s
                         "' is not a non-negative integer";
                 return false;
             }
-            if (e.key() == "offset") ref.offset = v;
-            else ref.length = v;
+            if (e.key() == "offset")
+                ref.offset = v;
+            else
+                ref.length = v;
         }
     }
     if (!hasLocation || ref.location.empty()) {

@@ -12,9 +12,9 @@ namespace kiln::onnx {
 
 //! The external_data entries of one tensor.
 struct ExternalDataRef {
-    std::string location;           //!< file path relative to the model's directory
-    uint64_t offset = 0;            //!< first byte of the tensor in the file
-    std::optional<uint64_t> length; //!< byte count; absent: to the end of the file
+    std::string location;            //!< file path relative to the model's directory
+    uint64_t offset = 0;             //!< first byte of the tensor in the file
+    std::optional<uint64_t> length;  //!< byte count; absent: to the end of the file
 };
 
 //! Reads `location`, `offset` and `length` from t.external_data (other keys,

@@ -128,6 +128,10 @@ bool tensorProtoToConstant(const pb::TensorProto& t, Constant& out, std::string&
     int64_t expected = 1;
     for (int64_t d : out.dims) {
         if (d < 0) { error = "tensor '" + t.name() + "' has a negative dimension"; return false; }
+        if (d > 0 && expected > (INT64_MAX / 16) / d) {  // 16: room for the widest element's byte count
+            error = "tensor '" + t.name() + "' has dims whose element count overflows";
+            return false;
+        }
         expected *= d;
     }
     out.bytes.clear();
