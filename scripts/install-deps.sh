@@ -3,7 +3,8 @@
 set -euo pipefail
 pkgs=(build-essential cmake ninja-build pkg-config libgtest-dev libgmock-dev libbenchmark-dev
       libdnnl-dev libcli11-dev nlohmann-json3-dev zlib1g-dev dataset-fashion-mnist python3
-      libprotobuf-dev protobuf-compiler libjpeg-dev libpng-dev)
+      libprotobuf-dev protobuf-compiler libjpeg-dev libpng-dev
+      clang libclang-rt-14-dev)  # clang + libFuzzer: scripts/fuzz.sh
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
