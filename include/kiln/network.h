@@ -633,6 +633,10 @@ class IIteratorLayer : public ILoopBoundaryLayer {
 public:
     virtual void setAxis(int32_t axis) noexcept = 0;
     virtual int32_t getAxis() const noexcept = 0;
+    virtual void setReverse(bool reverse) noexcept = 0;
+    virtual bool getReverse() const noexcept = 0;
+};
+
 //! A copy of the data with updates written at the indices (ONNX ScatterElements
 //! / ScatterND). With duplicate indices and kNONE the last update wins.
 class IScatterLayer : public ILayer {

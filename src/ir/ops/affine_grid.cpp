@@ -22,7 +22,13 @@ Status inferAffineGrid(const Node& node, const std::vector<TensorDesc>& in, std:
         (theta.shape[2] >= 0 && theta.shape[2] != r + 1))
         return Status::Error("theta must be [N, " + std::to_string(r) + ", " + std::to_string(r + 1) + "], got " +
                              shapeToString(theta.shape));
-    if (!size.data) return Status::Error("the output shape needs the values of input 1 (size), known only at run time");
+    if (!size.data) {  // the grid's extents are known at run time only
+        Shape g(size_t(r) + 2, -1);
+        g[0] = theta.shape[0];
+        g.back() = r;
+        out[0] = {theta.dtype, g, nullptr};
+        return Status::Ok();
+    }
     Shape y;
     for (int64_t i = 0; i < size.shape[0]; ++i) y.push_back(int64_t(loadAsDouble(size.data, size.dtype, i)));
     if (theta.shape[0] >= 0 && y[0] != theta.shape[0])

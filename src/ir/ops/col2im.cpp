@@ -91,6 +91,16 @@ Status inferCol2Im(const Node& node, const std::vector<TensorDesc>& in, std::vec
     const DType t = in[0].dtype;
     if (t != DType::kF32 && t != DType::kF16 && t != DType::kBF16 && t != DType::kI32)
         return Status::Error("unsupported dtype " + std::string(dtypeName(t)));
+    if ((present(node, in, 1) && !in[1].data) || (present(node, in, 2) && !in[2].data)) {
+        // The image extents (and the channels) follow from values known at run time only.
+        const TensorDesc& img = present(node, in, 1) ? in[1] : in[2];
+        if (in[0].shape.size() != 3 || img.shape.size() != 1 || img.shape[0] < 1)
+            return Status::Error("input must be [N, C * prod(block_shape), L] with 1-D image_shape/block_shape");
+        Shape s = {in[0].shape[0], -1};
+        s.insert(s.end(), size_t(present(node, in, 1) ? in[1].shape[0] : int64_t(node.attrs.getInts("image_shape").size())), -1);
+        out[0] = {t, s, nullptr};
+        return Status::Ok();
+    }
     Col2ImParams p;
     KILN_RETURN_IF_ERROR(resolveCol2Im(node, in, p));
     out[0] = {t, p.outShape, nullptr};

@@ -48,8 +48,8 @@ Status resolveDFT(const Node& node, const std::vector<TensorDesc>& in, DFTParams
     const bool lengthGiven = hasInput(node, in, 1) || a.has("dft_length");
     bool axisKnown = true;
     if (axisInput) {
-        if (!in[2].data && !p.onesided && !lengthGiven) {
-            axisKnown = false;  // the shape does not depend on the axis; the kernel reads it
+        if (!in[2].data) {
+            axisKnown = false;  // read by the kernel; which extent changes is known at run time only
         } else {
             KILN_RETURN_IF_ERROR(readIntScalar(in[2], "input 2 (axis)", p.axis));
         }
@@ -66,10 +66,16 @@ Status resolveDFT(const Node& node, const std::vector<TensorDesc>& in, DFTParams
     }
     p.outShape = x.shape;
     p.outShape.back() = p.onesided && p.inverse ? 1 : 2;
-    if (!axisKnown) return Status::Ok();
+    if (!axisKnown) {
+        if (p.onesided || lengthGiven)  // some transformed extent changes
+            for (size_t d = 0; d + 1 < p.outShape.size(); ++d) p.outShape[d] = -1;
+        return Status::Ok();
+    }
 
     const int64_t inLen = x.shape[size_t(p.axis)];
-    if (hasInput(node, in, 1)) {
+    if (valueUnknown(node, in, 1)) {
+        p.length = -1;  // known at run time only
+    } else if (hasInput(node, in, 1)) {
         KILN_RETURN_IF_ERROR(readIntScalar(in[1], "input 1 (dft_length)", p.length));
     } else if (a.has("dft_length")) {
         p.length = a.getInt("dft_length", 0);

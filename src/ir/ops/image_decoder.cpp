@@ -103,7 +103,10 @@ Status inferImageDecoder(const Node& node, const std::vector<TensorDesc>& in, st
     const std::string fmt = node.attrs.getString("pixel_format", "RGB");
     if (fmt != "RGB" && fmt != "BGR" && fmt != "Grayscale")
         return Status::Error("unknown pixel_format '" + fmt + "' (expected RGB, BGR or Grayscale)");
-    if (!x.data) return Status::Error("the output shape depends on the encoded image, known only at run time");
+    if (!x.data) {  // the image's size is known once it is decoded
+        out[0] = {DType::kU8, {-1, -1, fmt == "Grayscale" ? 1 : 3}, nullptr};
+        return Status::Ok();
+    }
     ImageInfo info;
     KILN_RETURN_IF_ERROR(probeImage(static_cast<const uint8_t*>(x.data), size_t(x.shape[0]), info));
     out[0] = {DType::kU8, {info.height, info.width, fmt == "Grayscale" ? 1 : 3}, nullptr};

@@ -33,10 +33,12 @@ Status inferMaxUnpool(const Node& node, const std::vector<TensorDesc>& in, std::
         const TensorDesc& s = in[2];
         if (s.dtype != DType::kI64 || s.shape != Shape{int64_t(rank)})
             return Status::Error("input 2 (output_shape) must be int64 [" + std::to_string(rank) + "]");
-        if (!s.data)
-            return Status::Error("the output shape needs the values of input 2 (output_shape), known only at run time");
-        const auto* v = static_cast<const int64_t*>(s.data);
-        y.assign(v, v + rank);
+        if (s.data) {
+            const auto* v = static_cast<const int64_t*>(s.data);
+            y.assign(v, v + rank);
+        } else {
+            y.assign(rank, -1);  // known at run time only
+        }
     } else if (a.has("output_shape")) {
         y = a.getInts("output_shape");
         if (y.size() != rank) return Status::Error("output_shape must have " + std::to_string(rank) + " entries");

@@ -51,6 +51,11 @@ namespace kiln::ir {
 namespace {
 
 Status inferMel(const Node& node, const std::vector<TensorDesc>& in, std::vector<TensorDesc>& out) {
+    for (size_t i = 0; i < 5; ++i)
+        if (signal::valueUnknown(node, in, i)) {  // the filters are known at run time only
+            out[0] = {DType(node.attrs.getInt("dtype", int64_t(DType::kF32))), {-1, -1}, nullptr};
+            return dtypeValid(int(out[0].dtype)) ? Status::Ok() : Status::Error("invalid output dtype");
+        }
     signal::MelParams p;
     KILN_RETURN_IF_ERROR(signal::resolveMel(node, in, p));
     out[0] = {p.dtype, {p.dftLength / 2 + 1, p.melBins}, nullptr};

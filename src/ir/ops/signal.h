@@ -12,6 +12,11 @@ namespace kiln::ir::signal {
 // Reads a scalar (or one-element) int32/int64 input. Fails naming `what` when
 // the value is not known (a runtime input at build time).
 Status readIntScalar(const TensorDesc& t, const char* what, int64_t& v);
+// Input i is given but its values are not known yet (build time): the output
+// extents that depend on it are -1.
+inline bool valueUnknown(const Node& node, const std::vector<TensorDesc>& in, size_t i) {
+    return i < in.size() && i < node.inputs.size() && node.inputs[i] >= 0 && !in[i].data;
+}
 bool hasInput(const Node& node, const std::vector<TensorDesc>& in, size_t i);
 
 // DFT: inputs X [..., 1|2], DftLength?, Axis?.

@@ -55,6 +55,12 @@ namespace kiln::ir {
 namespace {
 
 Status inferSTFT(const Node& node, const std::vector<TensorDesc>& in, std::vector<TensorDesc>& out) {
+    if (signal::valueUnknown(node, in, 1) || signal::valueUnknown(node, in, 3)) {
+        // Frames and bins follow from values known at run time only.
+        if (in[0].shape.size() != 3) return Status::Error("signal must be [batch, length, 1 or 2]");
+        out[0] = {in[0].dtype, {in[0].shape[0], -1, -1, 2}, nullptr};
+        return Status::Ok();
+    }
     signal::STFTParams p;
     KILN_RETURN_IF_ERROR(signal::resolveSTFT(node, in, p));
     out[0] = {in[0].dtype, p.outShape, nullptr};

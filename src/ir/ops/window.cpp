@@ -31,6 +31,10 @@ namespace kiln::ir {
 namespace {
 
 Status inferWindow(const Node& node, const std::vector<TensorDesc>& in, std::vector<TensorDesc>& out) {
+    if (signal::valueUnknown(node, in, 0)) {  // the size is known at run time only
+        out[0] = {DType(node.attrs.getInt("dtype", int64_t(DType::kF32))), {-1}, nullptr};
+        return dtypeValid(int(out[0].dtype)) ? Status::Ok() : Status::Error("invalid output dtype");
+    }
     signal::WindowParams p;
     KILN_RETURN_IF_ERROR(signal::resolveWindow(node, in, p));
     out[0] = {p.dtype, {p.size}, nullptr};
