@@ -1,43 +1,78 @@
 #!/usr/bin/env bash
-# Builds the libFuzzer targets (tests/fuzz) with clang, ASan and UBSan in
-# ./build-fuzz, replays the regression inputs (tests/fuzz/regressions) and the
-# seed corpus, then fuzzes each target for a bounded time.
+# Builds the libFuzzer targets (tests/fuzz) in ./build-san (clang, ASan, UBSan;
+# the same objects scripts/sanitize.sh builds, see scripts/san-configure.sh),
+# replays each target's regression inputs (tests/fuzz/regressions/<target>)
+# and seed corpus, then fuzzes each target for a bounded time.
 #
-#   usage: scripts/fuzz.sh [SECONDS]      (default 60 per target; env KILN_FUZZ_SECONDS)
+#   usage: scripts/fuzz.sh [SECONDS [TARGET...]]
+#          (default 60 s per target, env KILN_FUZZ_SECONDS; all targets)
+#
+# Targets: onnx_parser_fuzz (ONNX models), engine_loader_fuzz (engine files,
+# run when they load), tensor_file_fuzz (.npy / TensorProto .pb readers).
 #
 # The mutation seed is fixed (env KILN_FUZZ_SEED, default 1) so a CI run is
 # reproducible; use KILN_FUZZ_SEED=0 (random) and more SECONDS to hunt.
 #
-# The seed corpus is made at run time from ../shared/data/onnx-backend (every
-# test's model.onnx) and ../shared/data/models; without that data the fuzzer
-# starts from the regression inputs alone. Inputs the fuzzer finds interesting
-# stay in build-fuzz/corpus/<target> for the next run. A crash leaves its input
-# in build-fuzz/crashes/<target>; keep it under tests/fuzz/regressions/ once
-# fixed. Exits non-zero on any crash, leak, timeout or build failure.
+# Seed corpora are made at run time: every model.onnx of ../shared/data
+# (parser), every test_data_set_*/*.pb and *.npy of ../shared/data (tensor
+# readers), and engines built by the kiln tool of this build from the sample
+# network and a fixed selection of those models (engine loader). Without
+# ../shared/data a target starts from its regression inputs (and the sample
+# engines). Inputs the fuzzer finds interesting stay in build-san/corpus/<target>
+# for the next run. A crash leaves its input in build-san/crashes/<target>;
+# keep it under tests/fuzz/regressions/<target>/ once fixed. Exits non-zero on
+# any crash, leak, timeout or build failure.
 set -euo pipefail
-cd "$(dirname "$0")/.."
-root=$PWD
+source "$(dirname "$0")/san-configure.sh"
 secs=${1:-${KILN_FUZZ_SECONDS:-60}}
-jobs=${KILN_JOBS:-$(nproc)}
-bdir=$root/build-fuzz
+shift || true
+targets=("$@")
+[ ${#targets[@]} -gt 0 ] || targets=(onnx_parser_fuzz engine_loader_fuzz tensor_file_fuzz)
 data=$root/../shared/data
 
-cxx=${KILN_FUZZ_CXX:-clang++}
-command -v "$cxx" >/dev/null || { echo "fuzz: $cxx not found (apt-get install clang libclang-rt-14-dev)"; exit 2; }
-
-gen=(); command -v ninja >/dev/null && gen=(-G Ninja)
-launcher=(); command -v ccache >/dev/null && [ -n "${CCACHE_DIR:-}" ] && launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
 start=$(date +%s)
-cmake -S . -B "$bdir" "${gen[@]}" "${launcher[@]}" -DCMAKE_BUILD_TYPE=Release -DCMAKE_CXX_COMPILER="$cxx" \
-    -DKILN_FUZZ=ON -DKILN_BUILD_TESTS=OFF -DKILN_BUILD_BENCH=OFF -DKILN_CUDA=OFF >/dev/null
-targets=(onnx_parser_fuzz)
-cmake --build "$bdir" -j "$jobs" --target "${targets[@]}"
+san_configure
+extra=()  # kiln_cli makes the engine seeds
+[[ " ${targets[*]} " == *" engine_loader_fuzz "* ]] && extra=(kiln_cli)
+cmake --build "$bdir" -j "$jobs" --target "${targets[@]}" "${extra[@]}"
 echo "fuzz: built in $(($(date +%s) - start)) s"
 
-# Leaks are checked at exit of each input run (libFuzzer's -detect_leaks=1).
-export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:allocator_may_return_null=1}
-export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 common=(-timeout=30 -rss_limit_mb=3072 -print_final_stats=1 -seed="${KILN_FUZZ_SEED:-1}")
+
+# One file per source, named after its path below ../shared/data.
+seed_name() { local rel=${1#"$data"/}; echo "${rel//\//_}"; }
+
+make_seeds() {  # TARGET DIR
+    local t=$1 dir=$2 f
+    case $t in
+        onnx_parser_fuzz)
+            [ -d "$data" ] || return 0
+            while IFS= read -r f; do cp "$f" "$dir/$(seed_name "$f")"; done \
+                < <(find "$data/onnx-backend" "$data/models" -name model.onnx 2>/dev/null | sort)
+            ;;
+        tensor_file_fuzz)
+            [ -d "$data" ] || return 0
+            # Every reference tensor under 64 KB (the big ones add time, not paths).
+            while IFS= read -r f; do cp "$f" "$dir/$(seed_name "$f")"; done \
+                < <(find "$data" \( -name '*.pb' -o -name '*.npy' \) -size -64k 2>/dev/null | sort)
+            ;;
+        engine_loader_fuzz)
+            # Engines as the tests make them: the built-in LeNet (implicit and
+            # explicit batch) and every 12th ONNX backend model, CPU, level 0.
+            local kiln=$bdir/kiln n=0
+            "$kiln" build --sample mnist --max-batch 2 --opt-level 0 --save "$dir/lenet_implicit.engine" >/dev/null 2>&1 || true
+            "$kiln" build --sample mnist --explicit-batch --max-batch 2 --opt-level 0 \
+                --save "$dir/lenet_explicit.engine" >/dev/null 2>&1 || true
+            [ -d "$data" ] || return 0
+            while IFS= read -r f; do
+                n=$((n + 1))
+                [ $((n % 12)) = 0 ] || [[ $f == */models/* ]] || continue
+                "$kiln" build --onnx "$f" --backend cpu --opt-level 0 --save "$dir/$(seed_name "${f%/model.onnx}").engine" \
+                    >/dev/null 2>&1 || true
+            done < <(find "$data/onnx-backend" "$data/models" -name model.onnx -size -256k 2>/dev/null | sort)
+            ;;
+    esac
+}
 
 status=0
 for t in "${targets[@]}"; do
@@ -45,33 +80,28 @@ for t in "${targets[@]}"; do
     seeds=$bdir/seeds/$t
     corpus=$bdir/corpus/$t
     crashes=$bdir/crashes/$t
-    regressions=$root/tests/fuzz/regressions
+    regressions=$root/tests/fuzz/regressions/$t
     rm -rf "$seeds"
     mkdir -p "$seeds" "$corpus" "$crashes"
-    if [ -d "$data/onnx-backend" ]; then
-        # One file per test, named after it: a model is small (mostly under 100 KB).
-        while IFS= read -r m; do
-            rel=${m#"$data"/}
-            cp "$m" "$seeds/$(echo "${rel%/model.onnx}" | tr '/' '_').onnx"
-        done < <(find "$data/onnx-backend" "$data/models" -name model.onnx | sort)
-        echo "fuzz: $t: $(ls "$seeds" | wc -l) seed models from $data"
-    else
-        echo "fuzz: $t: $data is absent: no seed corpus, starting from the regression inputs"
-    fi
+    t0=$(date +%s)
+    make_seeds "$t" "$seeds"
+    echo "fuzz: $t: $(ls "$seeds" | wc -l) seed inputs ($(du -sk "$seeds" | cut -f1) KB) made in $(($(date +%s) - t0)) s"
 
     # Regression: every kept input and every seed, run once.
-    echo "fuzz: $t: replaying regressions and seeds"
-    replay=("$regressions")
+    replay=()
+    [ -d "$regressions" ] && [ -n "$(ls -A "$regressions")" ] && replay+=("$regressions")
     [ -n "$(ls -A "$seeds")" ] && replay+=("$seeds")
     t0=$(date +%s)
-    if ! "$exe" "${common[@]}" -runs=0 "${replay[@]}" >"$bdir/$t.replay.log" 2>&1; then
-        echo "FAIL: $t: a regression or seed input crashed"
-        tail -40 "$bdir/$t.replay.log"
-        status=1
-        continue
+    if [ ${#replay[@]} -gt 0 ]; then
+        if ! "$exe" "${common[@]}" -runs=0 "${replay[@]}" >"$bdir/$t.replay.log" 2>&1; then
+            echo "FAIL: $t: a regression or seed input crashed"
+            tail -40 "$bdir/$t.replay.log"
+            status=1
+            continue
+        fi
+        echo "fuzz: $t: replayed $(grep -Eo 'Done [0-9]+ runs' "$bdir/$t.replay.log" | grep -Eo '[0-9]+') inputs in $(($(date +%s) - t0)) s"
     fi
     replay_s=$(($(date +%s) - t0))
-    echo "fuzz: $t: replayed $(grep -Eo 'Done [0-9]+ runs' "$bdir/$t.replay.log" | grep -Eo '[0-9]+') inputs in $replay_s s"
 
     # Bounded fuzzing; new inputs go to $corpus, crashes to $crashes. libFuzzer
     # counts loading the inputs (about the replay's time) in -max_total_time.
@@ -84,8 +114,8 @@ for t in "${targets[@]}"; do
         status=1
         continue
     fi
-    grep -E "stat::number_of_executed_units|stat::peak_rss|DONE|INITED" "$bdir/$t.fuzz.log" | tail -4 || true
-    echo "fuzz: $t: corpus now $(ls "$corpus" | wc -l) inputs"
+    grep -E "stat::number_of_executed_units|stat::average_exec_per_sec|stat::peak_rss" "$bdir/$t.fuzz.log" || true
+    echo "fuzz: $t: corpus now $(ls "$corpus" | wc -l) inputs ($(du -sk "$corpus" | cut -f1) KB)"
 done
 echo "fuzz: total $(($(date +%s) - start)) s"
 exit $status

@@ -1,13 +1,20 @@
 #!/usr/bin/env bash
-# Builds kiln and runs the whole test suite (ctest), then the fuzz targets
-# (scripts/fuzz.sh: a clang build in ./build-fuzz, the regression inputs, and
-# 60 s of fuzzing per target; KILN_FUZZ_SECONDS=0 skips them). Tests that
-# need ../shared/data skip with a message when it is absent.
+# Builds kiln and runs the whole test suite (ctest), then the reliability
+# checks of issue 7, which share one clang build in ./build-san
+# (scripts/san-configure.sh):
+#   - scripts/sanitize.sh: the CPU test suite under ASan + UBSan + LeakSanitizer
+#     (KILN_SANITIZE_TESTS=0 skips it);
+#   - scripts/fuzz.sh: each fuzz target's regression inputs and seed corpus,
+#     then 60 s of fuzzing per target (KILN_FUZZ_SECONDS=0 skips it).
+# Tests that need ../shared/data skip with a message when it is absent.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install-deps.sh
 bash scripts/build.sh
 (cd build && ctest --output-on-failure -j "${KILN_JOBS:-$(nproc)}")
+if [ "${KILN_SANITIZE_TESTS:-1}" != 0 ]; then
+    bash scripts/sanitize.sh
+fi
 if [ "${KILN_FUZZ_SECONDS:-60}" != 0 ]; then
     bash scripts/fuzz.sh
 fi

@@ -141,6 +141,11 @@ Status EngineCore::create(engine::Plan plan, std::shared_ptr<const EngineCore>& 
             return Status::Error("layer '" + n.name + "' uses tactic '" + n.tactic + "' for " + n.op +
                                  ", which this kiln build does not have; rebuild the engine");
         const std::vector<ir::TensorDesc> in = ir::describeInputs(g, n), outs = ir::describeOutputs(g, n);
+        // The builder's own criterion: a file may name a tactic for a layer it
+        // cannot run (attributes, dtypes or ranks the kernel does not handle).
+        if (!t->supports(n, in, outs))
+            return Status::Error("layer '" + n.name + "' (" + n.op + ") is not supported by its tactic '" + n.tactic +
+                                 "' as the engine records it; rebuild the engine");
         if (t->workspace) workspace = std::max(workspace, t->workspace(n, in, outs));
         std::unique_ptr<cpu::Kernel> k;
         KILN_RETURN_IF_ERROR(t->create(n, in, outs, k).withContext("layer '" + n.name + "': "));
@@ -153,7 +158,8 @@ Status EngineCore::create(engine::Plan plan, std::shared_ptr<const EngineCore>& 
     const auto& prof = core->plan_.profiles[0];
     for (int v : g.outputs) core->outputShapes_.push_back(g.values[size_t(v)].shape);
     std::vector<ir::Shape> lo, mid, hi;
-    if (inferOutputShapes(g, prof.min, lo) && inferOutputShapes(g, prof.opt, mid) && inferOutputShapes(g, prof.max, hi)) {
+    if (inferOutputShapes(g, prof.min, lo) && inferOutputShapes(g, prof.opt, mid) &&
+        inferOutputShapes(g, prof.max, hi)) {
         for (size_t o = 0; o < core->outputShapes_.size(); ++o) {
             ir::Shape& s = core->outputShapes_[o];
             for (size_t d = 0; d < s.size(); ++d) {
