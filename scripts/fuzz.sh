@@ -8,7 +8,8 @@
 #          (default 60 s per target, env KILN_FUZZ_SECONDS; all targets)
 #
 # Targets: onnx_parser_fuzz (ONNX models), engine_loader_fuzz (engine files,
-# run when they load), tensor_file_fuzz (.npy / TensorProto .pb readers).
+# run when they load), engine_format_fuzz (the engine file format alone, many
+# more inputs a second), tensor_file_fuzz (.npy / TensorProto .pb readers).
 #
 # The mutation seed is fixed (env KILN_FUZZ_SEED, default 1) so a CI run is
 # reproducible; use KILN_FUZZ_SEED=0 (random) and more SECONDS to hunt.
@@ -27,13 +28,13 @@ source "$(dirname "$0")/san-configure.sh"
 secs=${1:-${KILN_FUZZ_SECONDS:-60}}
 shift || true
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(onnx_parser_fuzz engine_loader_fuzz tensor_file_fuzz)
+[ ${#targets[@]} -gt 0 ] || targets=(onnx_parser_fuzz engine_loader_fuzz engine_format_fuzz tensor_file_fuzz)
 data=$root/../shared/data
 
 start=$(date +%s)
 san_configure
 extra=()  # kiln_cli makes the engine seeds
-[[ " ${targets[*]} " == *" engine_loader_fuzz "* ]] && extra=(kiln_cli)
+[[ " ${targets[*]} " == *" engine_"* ]] && extra=(kiln_cli)
 cmake --build "$bdir" -j "$jobs" --target "${targets[@]}" "${extra[@]}"
 echo "fuzz: built in $(($(date +%s) - start)) s"
 
@@ -41,6 +42,26 @@ common=(-timeout=30 -rss_limit_mb=3072 -print_final_stats=1 -seed="${KILN_FUZZ_S
 
 # One file per source, named after its path below ../shared/data.
 seed_name() { local rel=${1#"$data"/}; echo "${rel//\//_}"; }
+
+# Engines as the tests make them, built once per run for both engine targets:
+# the built-in LeNet (implicit and explicit batch) and every 12th ONNX backend
+# model (plus models/), CPU, optimization level 0; models that fail to build
+# (dynamic inputs without shapes, ...) are skipped.
+make_engines() {
+    local dir=$bdir/seeds/engines kiln=$bdir/kiln n=0 f rel
+    [ -d "$dir" ] && return 0
+    mkdir -p "$dir"
+    "$kiln" build --sample mnist --max-batch 2 --opt-level 0 --save "$dir/lenet_implicit.engine" >/dev/null 2>&1 || true
+    "$kiln" build --sample mnist --explicit-batch --max-batch 2 --opt-level 0 \
+        --save "$dir/lenet_explicit.engine" >/dev/null 2>&1 || true
+    [ -d "$data" ] || return 0
+    while IFS= read -r f; do
+        n=$((n + 1))
+        [ $((n % 12)) = 0 ] || [[ $f == */models/* ]] || continue
+        rel=$(seed_name "${f%/model.onnx}")
+        "$kiln" build --onnx "$f" --backend cpu --opt-level 0 --save "$dir/$rel.engine" >/dev/null 2>&1 || true
+    done < <(find "$data/onnx-backend" "$data/models" -name model.onnx -size -256k 2>/dev/null | sort)
+}
 
 make_seeds() {  # TARGET DIR
     local t=$1 dir=$2 f
@@ -56,25 +77,15 @@ make_seeds() {  # TARGET DIR
             while IFS= read -r f; do cp "$f" "$dir/$(seed_name "$f")"; done \
                 < <(find "$data" \( -name '*.pb' -o -name '*.npy' \) -size -64k 2>/dev/null | sort)
             ;;
-        engine_loader_fuzz)
-            # Engines as the tests make them: the built-in LeNet (implicit and
-            # explicit batch) and every 12th ONNX backend model, CPU, level 0.
-            local kiln=$bdir/kiln n=0
-            "$kiln" build --sample mnist --max-batch 2 --opt-level 0 --save "$dir/lenet_implicit.engine" >/dev/null 2>&1 || true
-            "$kiln" build --sample mnist --explicit-batch --max-batch 2 --opt-level 0 \
-                --save "$dir/lenet_explicit.engine" >/dev/null 2>&1 || true
-            [ -d "$data" ] || return 0
-            while IFS= read -r f; do
-                n=$((n + 1))
-                [ $((n % 12)) = 0 ] || [[ $f == */models/* ]] || continue
-                "$kiln" build --onnx "$f" --backend cpu --opt-level 0 --save "$dir/$(seed_name "${f%/model.onnx}").engine" \
-                    >/dev/null 2>&1 || true
-            done < <(find "$data/onnx-backend" "$data/models" -name model.onnx -size -256k 2>/dev/null | sort)
+        engine_loader_fuzz | engine_format_fuzz)
+            make_engines
+            cp "$bdir/seeds/engines"/* "$dir"/ 2>/dev/null || true
             ;;
     esac
 }
 
 status=0
+rm -rf "$bdir/seeds"
 for t in "${targets[@]}"; do
     exe=$bdir/tests/fuzz/$t
     seeds=$bdir/seeds/$t
