@@ -42,6 +42,15 @@ common=(-timeout=30 -rss_limit_mb=3072 -print_final_stats=1 -seed="${KILN_FUZZ_S
 
 # One file per source, named after its path below ../shared/data.
 seed_name() { local rel=${1#"$data"/}; echo "${rel//\//_}"; }
+# Seeds are only read (libFuzzer writes to the first directory, $corpus), so
+# symbolic links do (thousands of copies take longer than replaying them).
+link_all() {  # DIR < paths: one link per path, named after it below $data
+    local dir=$1 f rel
+    while IFS= read -r f; do
+        rel=${f#"$data"/}
+        ln -sf "$f" "$dir/${rel//\//_}"
+    done
+}
 
 # Engines as the tests make them, built once per run for both engine targets:
 # the built-in LeNet (implicit and explicit batch) and every 12th ONNX backend
@@ -64,18 +73,16 @@ make_engines() {
 }
 
 make_seeds() {  # TARGET DIR
-    local t=$1 dir=$2 f
+    local t=$1 dir=$2
     case $t in
         onnx_parser_fuzz)
             [ -d "$data" ] || return 0
-            while IFS= read -r f; do cp "$f" "$dir/$(seed_name "$f")"; done \
-                < <(find "$data/onnx-backend" "$data/models" -name model.onnx 2>/dev/null | sort)
+            link_all "$dir" < <(find "$data/onnx-backend" "$data/models" -name model.onnx 2>/dev/null | sort)
             ;;
         tensor_file_fuzz)
             [ -d "$data" ] || return 0
             # Every reference tensor under 64 KB (the big ones add time, not paths).
-            while IFS= read -r f; do cp "$f" "$dir/$(seed_name "$f")"; done \
-                < <(find "$data" \( -name '*.pb' -o -name '*.npy' \) -size -64k 2>/dev/null | sort)
+            link_all "$dir" < <(find "$data" \( -name '*.pb' -o -name '*.npy' \) -size -64k 2>/dev/null | sort)
             ;;
         engine_loader_fuzz | engine_format_fuzz)
             make_engines
@@ -96,7 +103,7 @@ for t in "${targets[@]}"; do
     mkdir -p "$seeds" "$corpus" "$crashes"
     t0=$(date +%s)
     make_seeds "$t" "$seeds"
-    echo "fuzz: $t: $(ls "$seeds" | wc -l) seed inputs ($(du -sk "$seeds" | cut -f1) KB) made in $(($(date +%s) - t0)) s"
+    echo "fuzz: $t: $(ls "$seeds" | wc -l) seed inputs ($(du -skL "$seeds" | cut -f1) KB) made in $(($(date +%s) - t0)) s"
 
     # Regression: every kept input and every seed, run once.
     replay=()
