@@ -141,9 +141,21 @@ Status EngineCore::create(engine::Plan plan, std::shared_ptr<const EngineCore>& 
             return Status::Error("layer '" + n.name + "' uses tactic '" + n.tactic + "' for " + n.op +
                                  ", which this kiln build does not have; rebuild the engine");
         const std::vector<ir::TensorDesc> in = ir::describeInputs(g, n), outs = ir::describeOutputs(g, n);
-        // The builder's own criterion: a file may name a tactic for a layer it
-        // cannot run (attributes, dtypes or ranks the kernel does not handle).
-        if (!t->supports(n, in, outs))
+        // Kernels index their inputs and outputs as the op's schema allows, so
+        // a file's counts must fit it (shape inference may fail for other reasons).
+        const ir::OpSchema* schema = ir::findOpSchema(n.op);
+        if (!schema || int(in.size()) < schema->minInputs ||
+            (schema->maxInputs >= 0 && int(in.size()) > schema->maxInputs) || int(outs.size()) < schema->minOutputs ||
+            int(outs.size()) > schema->maxOutputs)
+            return Status::Error("layer '" + n.name + "' (" + n.op + ") has " + std::to_string(in.size()) +
+                                 " inputs and " + std::to_string(outs.size()) +
+                                 " outputs, which the op does not take; rebuild the engine");
+        // The builder's own criterion, for a layer it could infer: a file may name
+        // a tactic for a layer it cannot run (attributes, dtypes or ranks the
+        // kernel does not handle). Supports functions, like the builder, assume
+        // a layer whose shapes infer.
+        std::vector<ir::TensorDesc> inferred;
+        if (ir::inferNode(n, in, inferred).ok() && !t->supports(n, in, outs))
             return Status::Error("layer '" + n.name + "' (" + n.op + ") is not supported by its tactic '" + n.tactic +
                                  "' as the engine records it; rebuild the engine");
         if (t->workspace) workspace = std::max(workspace, t->workspace(n, in, outs));

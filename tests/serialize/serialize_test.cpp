@@ -14,6 +14,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <mutex>
 #include <string>
@@ -748,6 +749,41 @@ TEST_F(Corruption, EmptyAndNullBuffers) {
     expectRefused(text.data(), text.size(), "the header alone needs", "short text");
     std::string longText(4096, 'x');
     expectRefused(longText.data(), longText.size(), "bad magic", "long text");
+}
+
+// Every engine file a fuzzer once crashed the loader with
+// (tests/fuzz/regressions/engine_*_fuzz) loads or is refused with a message,
+// as it is and with its checksum recomputed; what loads also runs or refuses
+// to run with a message.
+TEST_F(Corruption, FuzzRegressionInputsAreHandled) {
+    const std::filesystem::path root = std::filesystem::path(KILN_SOURCE_DIR) / "tests" / "fuzz" / "regressions";
+    int n = 0;
+    for (const char* target : {"engine_loader_fuzz", "engine_format_fuzz"}) {
+        if (!std::filesystem::is_directory(root / target)) continue;
+        for (const auto& f : std::filesystem::directory_iterator(root / target)) {
+            std::ifstream in(f.path(), std::ios::binary);
+            std::vector<uint8_t> b((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+            for (int forged = 0; forged < 2; ++forged) {
+                if (forged) {
+                    if (b.size() < engine::kEngineHeaderSize) break;
+                    fixChecksum(b);
+                }
+                Logger log;
+                auto runtime = createInferRuntime(log);
+                auto e = runtime->deserializeCudaEngine(b.data(), b.size(), nullptr);
+                if (!e) {
+                    EXPECT_FALSE(log.errors.empty()) << f.path() << " refused silently";
+                    continue;
+                }
+                const RunResult r = run(*e, 1, makeInputs(*e, 1, 5));
+                if (!r.ok) {
+                    EXPECT_FALSE(log.errors.empty()) << f.path() << ": a run failed silently";
+                }
+            }
+            ++n;
+        }
+    }
+    RecordProperty("inputs", n);
 }
 
 TEST_F(Corruption, TheRuntimeStaysUsableAfterRefusals) {
