@@ -67,6 +67,19 @@ Status checkConsistency(const engine::Plan& plan, const ir::Schedule& sched) {
     // larger than all its tensors side by side (what the planner can need at most).
     uint64_t total = 0;
     const auto& offsets = plan.memory.offsets;
+    // Lifetimes as the memory planner computes them (src/builder/memory_planner.cpp):
+    // positions in the execution order, from the producer to the last reader.
+    std::vector<int> lastUse(g.values.size(), -1);
+    for (size_t i = 0; i < g.nodes.size(); ++i)
+        for (int v : g.nodes[i].inputs)
+            if (v >= 0)
+                lastUse[size_t(v)] =
+                    std::max(lastUse[size_t(v)], sched.loopEnd[i] >= 0 ? sched.loopEnd[i] : sched.position[i]);
+    struct Slot {
+        int value, first, last;
+        uint64_t offset, bytes;
+    };
+    std::vector<Slot> slots;
     for (const auto& n : g.nodes) {
         for (int v : n.outputs) {
             const ir::Value& val = g.values[size_t(v)];
@@ -76,7 +89,8 @@ Status checkConsistency(const engine::Plan& plan, const ir::Schedule& sched) {
                 // A data-dependent shape or a loop's value: allocated at run time, never in the arena.
                 if (off != -1)
                     return Status::Error("the memory plan gives tensor '" + val.name + "' (" +
-                                         ir::shapeToString(val.shape) + ", data-dependent or inside a loop) an arena slot");
+                                         ir::shapeToString(val.shape) +
+                                         ", data-dependent or inside a loop) an arena slot");
                 continue;
             }
             uint64_t bytes = ir::dtypeSize(val.dtype);
@@ -90,8 +104,22 @@ Status checkConsistency(const engine::Plan& plan, const ir::Schedule& sched) {
             if (!ok)
                 return Status::Error("the memory plan gives tensor '" + val.name + "' " + ir::shapeToString(val.shape) +
                                      " no room in the " + std::to_string(plan.memory.arenaBytes) + "-byte arena");
+            const int at = sched.position[size_t(val.producer)];
+            slots.push_back({v, at, std::max(at, lastUse[size_t(v)]), uint64_t(off), bytes});
         }
     }
+    // Tensors alive at the same time must not share bytes (the planner never
+    // places them so): a forged plan could make a kernel read what it is
+    // writing, or overwrite a tensor still to be read.
+    for (size_t a = 0; a < slots.size(); ++a)
+        for (size_t b = a + 1; b < slots.size(); ++b) {
+            const Slot &x = slots[a], &y = slots[b];
+            if (x.first <= y.last && y.first <= x.last && x.offset < y.offset + y.bytes &&
+                y.offset < x.offset + x.bytes)
+                return Status::Error("the memory plan places tensors '" + g.values[size_t(x.value)].name + "' and '" +
+                                     g.values[size_t(y.value)].name +
+                                     "', alive at the same time, in overlapping bytes");
+        }
     if (plan.memory.arenaBytes > total)
         return Status::Error("the memory plan's arena (" + std::to_string(plan.memory.arenaBytes) +
                              " bytes) is larger than all its tensors together (" + std::to_string(total) + " bytes)");
