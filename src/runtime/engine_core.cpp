@@ -67,6 +67,19 @@ Status checkConsistency(const engine::Plan& plan, const ir::Schedule& sched) {
     // larger than all its tensors side by side (what the planner can need at most).
     uint64_t total = 0;
     const auto& offsets = plan.memory.offsets;
+    // Lifetimes as the memory planner computes them (src/builder/memory_planner.cpp):
+    // positions in the execution order, from the producer to the last reader.
+    std::vector<int> lastUse(g.values.size(), -1);
+    for (size_t i = 0; i < g.nodes.size(); ++i)
+        for (int v : g.nodes[i].inputs)
+            if (v >= 0)
+                lastUse[size_t(v)] =
+                    std::max(lastUse[size_t(v)], sched.loopEnd[i] >= 0 ? sched.loopEnd[i] : sched.position[i]);
+    struct Slot {
+        int value, first, last;
+        uint64_t offset, bytes;
+    };
+    std::vector<Slot> slots;
     for (const auto& n : g.nodes) {
         for (int v : n.outputs) {
             const ir::Value& val = g.values[size_t(v)];
@@ -76,7 +89,8 @@ Status checkConsistency(const engine::Plan& plan, const ir::Schedule& sched) {
                 // A data-dependent shape or a loop's value: allocated at run time, never in the arena.
                 if (off != -1)
                     return Status::Error("the memory plan gives tensor '" + val.name + "' (" +
-                                         ir::shapeToString(val.shape) + ", data-dependent or inside a loop) an arena slot");
+                                         ir::shapeToString(val.shape) +
+                                         ", data-dependent or inside a loop) an arena slot");
                 continue;
             }
             uint64_t bytes = ir::dtypeSize(val.dtype);
@@ -90,8 +104,22 @@ Status checkConsistency(const engine::Plan& plan, const ir::Schedule& sched) {
             if (!ok)
                 return Status::Error("the memory plan gives tensor '" + val.name + "' " + ir::shapeToString(val.shape) +
                                      " no room in the " + std::to_string(plan.memory.arenaBytes) + "-byte arena");
+            const int at = sched.position[size_t(val.producer)];
+            slots.push_back({v, at, std::max(at, lastUse[size_t(v)]), uint64_t(off), bytes});
         }
     }
+    // Tensors alive at the same time must not share bytes (the planner never
+    // places them so): a forged plan could make a kernel read what it is
+    // writing, or overwrite a tensor still to be read.
+    for (size_t a = 0; a < slots.size(); ++a)
+        for (size_t b = a + 1; b < slots.size(); ++b) {
+            const Slot &x = slots[a], &y = slots[b];
+            if (x.first <= y.last && y.first <= x.last && x.offset < y.offset + y.bytes &&
+                y.offset < x.offset + x.bytes)
+                return Status::Error("the memory plan places tensors '" + g.values[size_t(x.value)].name + "' and '" +
+                                     g.values[size_t(y.value)].name +
+                                     "', alive at the same time, in overlapping bytes");
+        }
     if (plan.memory.arenaBytes > total)
         return Status::Error("the memory plan's arena (" + std::to_string(plan.memory.arenaBytes) +
                              " bytes) is larger than all its tensors together (" + std::to_string(total) + " bytes)");
@@ -141,6 +169,23 @@ Status EngineCore::create(engine::Plan plan, std::shared_ptr<const EngineCore>& 
             return Status::Error("layer '" + n.name + "' uses tactic '" + n.tactic + "' for " + n.op +
                                  ", which this kiln build does not have; rebuild the engine");
         const std::vector<ir::TensorDesc> in = ir::describeInputs(g, n), outs = ir::describeOutputs(g, n);
+        // Kernels index their inputs and outputs as the op's schema allows, so
+        // a file's counts must fit it (shape inference may fail for other reasons).
+        const ir::OpSchema* schema = ir::findOpSchema(n.op);
+        if (!schema || int(in.size()) < schema->minInputs ||
+            (schema->maxInputs >= 0 && int(in.size()) > schema->maxInputs) || int(outs.size()) < schema->minOutputs ||
+            int(outs.size()) > schema->maxOutputs)
+            return Status::Error("layer '" + n.name + "' (" + n.op + ") has " + std::to_string(in.size()) +
+                                 " inputs and " + std::to_string(outs.size()) +
+                                 " outputs, which the op does not take; rebuild the engine");
+        // The builder's own criterion, for a layer it could infer: a file may name
+        // a tactic for a layer it cannot run (attributes, dtypes or ranks the
+        // kernel does not handle). Supports functions, like the builder, assume
+        // a layer whose shapes infer.
+        std::vector<ir::TensorDesc> inferred;
+        if (ir::inferNode(n, in, inferred).ok() && !t->supports(n, in, outs))
+            return Status::Error("layer '" + n.name + "' (" + n.op + ") is not supported by its tactic '" + n.tactic +
+                                 "' as the engine records it; rebuild the engine");
         if (t->workspace) workspace = std::max(workspace, t->workspace(n, in, outs));
         std::unique_ptr<cpu::Kernel> k;
         KILN_RETURN_IF_ERROR(t->create(n, in, outs, k).withContext("layer '" + n.name + "': "));
@@ -153,7 +198,8 @@ Status EngineCore::create(engine::Plan plan, std::shared_ptr<const EngineCore>& 
     const auto& prof = core->plan_.profiles[0];
     for (int v : g.outputs) core->outputShapes_.push_back(g.values[size_t(v)].shape);
     std::vector<ir::Shape> lo, mid, hi;
-    if (inferOutputShapes(g, prof.min, lo) && inferOutputShapes(g, prof.opt, mid) && inferOutputShapes(g, prof.max, hi)) {
+    if (inferOutputShapes(g, prof.min, lo) && inferOutputShapes(g, prof.opt, mid) &&
+        inferOutputShapes(g, prof.max, hi)) {
         for (size_t o = 0; o < core->outputShapes_.size(); ++o) {
             ir::Shape& s = core->outputShapes_[o];
             for (size_t d = 0; d < s.size(); ++d) {

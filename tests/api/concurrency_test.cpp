@@ -1,5 +1,7 @@
-// One engine shared by eight threads, each with its own execution context:
-// every result must be bit-identical to a single-threaded run of the same input.
+// One engine shared by sixteen threads, each with its own execution context,
+// 10,000 inferences in all with inputs (values and batch size) that vary per
+// thread and iteration: every result must be bit-identical to a
+// single-threaded run of the same input (issue 7's stress test).
 #include <gtest/gtest.h>
 
 #include <atomic>
@@ -52,8 +54,8 @@ float detValue(uint32_t stream, uint32_t i) {
     return float(double(mix(stream * 0x9E3779B9u ^ (i + 0x7F4A7C15u) * 0x85EBCA6Bu)) / 2147483648.0 - 1.0);
 }
 
-constexpr int kThreads = 8;
-constexpr int kIterations = 1000;
+constexpr int kThreads = 16;
+constexpr int kIterations = 625;  // 16 x 625 = 10,000 inferences
 constexpr int kMaxBatch = 4;
 constexpr int kC = 3, kH = 10, kW = 10, kOut = 10;
 constexpr size_t kInPerItem = size_t(kC) * kH * kW;
@@ -103,7 +105,7 @@ bool infer(IExecutionContext& ctx, int t, int i, std::vector<float>& x, std::vec
     return ctx.enqueue(batch, buffers, nullptr, nullptr);
 }
 
-TEST(Concurrency, EightContextsOnEightThreadsMatchASingleThreadBitwise) {
+TEST(Concurrency, SixteenContextsOnSixteenThreadsMatchASingleThreadBitwise) {
     Logger log;
     auto engine = buildSmallNet(log);
     ASSERT_NE(engine, nullptr) << log.all();
@@ -182,6 +184,99 @@ TEST(Concurrency, ContextsDoNotShareState) {
         ASSERT_EQ(ya.size(), yr.size());
         EXPECT_EQ(std::memcmp(ya.data(), yr.data(), ya.size() * sizeof(float)), 0) << "iteration " << i;
     }
+}
+
+}  // namespace
+
+// ---- dynamic shapes: each context sets its own input shape per inference ----
+
+namespace {
+
+constexpr int kDynThreads = 16;
+constexpr int kDynIterations = 100;
+constexpr int kDynC = 2, kDynMaps = 3;
+
+// conv 3x3 (pad 1, 3 maps) -> relu -> average over H and W: x[N, 2, H, W] -> y[N, 3],
+// with N in [1, 3] and H, W in [4, 9].
+std::unique_ptr<IEngine> buildDynamicNet(Logger& log) {
+    auto builder = createInferBuilder(log);
+    auto net = builder->createNetworkV2(1u << uint32_t(NetworkDefinitionCreationFlag::kEXPLICIT_BATCH));
+    const auto cw = weights(size_t(kDynMaps) * kDynC * 9, 11, 0.3f), cb = weights(kDynMaps, 12, 0.1f);
+    auto* in = net->addInput("x", DataType::kFLOAT, Dims4{-1, kDynC, -1, -1});
+    auto* conv = net->addConvolutionNd(*in, kDynMaps, DimsHW{3, 3}, {DataType::kFLOAT, cw.data(), int64_t(cw.size())},
+                                       {DataType::kFLOAT, cb.data(), int64_t(cb.size())});
+    if (!conv) return nullptr;
+    conv->setPaddingNd(DimsHW{1, 1});
+    auto* relu = net->addActivation(*conv->getOutput(0), ActivationType::kRELU);
+    auto* mean = net->addReduce(*relu->getOutput(0), ReduceOperation::kAVG, (1u << 2) | (1u << 3), false);
+    mean->getOutput(0)->setName("y");
+    net->markOutput(*mean->getOutput(0));
+    auto config = builder->createBuilderConfig();
+    auto* profile = builder->createOptimizationProfile();
+    profile->setDimensions("x", OptProfileSelector::kMIN, Dims4{1, kDynC, 4, 4});
+    profile->setDimensions("x", OptProfileSelector::kOPT, Dims4{2, kDynC, 6, 6});
+    profile->setDimensions("x", OptProfileSelector::kMAX, Dims4{3, kDynC, 9, 9});
+    config->addOptimizationProfile(profile);
+    return builder->buildEngineWithConfig(*net, *config);
+}
+
+Dims4 dynShapeOf(int t, int i) {
+    const uint32_t h = mix(uint32_t(t * 104729 + i * 31 + 5));
+    return Dims4{1 + int64_t(h % 3), kDynC, 4 + int64_t((h >> 8) % 6), 4 + int64_t((h >> 16) % 6)};
+}
+
+bool inferDynamic(IExecutionContext& ctx, int t, int i, std::vector<float>& x, std::vector<float>& y) {
+    const Dims4 s = dynShapeOf(t, i);
+    x.resize(size_t(s.d[0] * s.d[1] * s.d[2] * s.d[3]));
+    const uint32_t stream = uint32_t(t) * 7919u + uint32_t(i) + 1000000u;
+    for (size_t k = 0; k < x.size(); ++k) x[k] = detValue(stream, uint32_t(k));
+    y.assign(size_t(s.d[0]) * kDynMaps, std::nanf(""));
+    if (!ctx.setInputShape("x", s)) return false;
+    const Dims out = ctx.getTensorShape("y");
+    if (out.nbDims != 2 || out.d[0] != s.d[0] || out.d[1] != kDynMaps) return false;
+    return ctx.setTensorAddress("x", x.data()) && ctx.setTensorAddress("y", y.data()) && ctx.enqueueV3(nullptr);
+}
+
+TEST(Concurrency, SixteenContextsWithTheirOwnDynamicShapesMatchASingleThread) {
+    Logger log;
+    auto engine = buildDynamicNet(log);
+    ASSERT_NE(engine, nullptr) << log.all();
+    std::vector<std::vector<std::vector<float>>> expected(kDynThreads, std::vector<std::vector<float>>(kDynIterations));
+    {
+        auto ctx = engine->createExecutionContext();
+        ASSERT_NE(ctx, nullptr);
+        std::vector<float> x;
+        for (int t = 0; t < kDynThreads; ++t)
+            for (int i = 0; i < kDynIterations; ++i)
+                ASSERT_TRUE(inferDynamic(*ctx, t, i, x, expected[t][i])) << log.all();
+    }
+    std::atomic<int> failedRuns{0}, mismatches{0}, ready{0};
+    std::vector<std::thread> threads;
+    for (int t = 0; t < kDynThreads; ++t) {
+        threads.emplace_back([&, t] {
+            auto ctx = engine->createExecutionContext();
+            ++ready;
+            while (ready.load() < kDynThreads) std::this_thread::yield();
+            if (!ctx) {
+                failedRuns += kDynIterations;
+                return;
+            }
+            std::vector<float> x, y;
+            for (int i = 0; i < kDynIterations; ++i) {
+                if (!inferDynamic(*ctx, t, i, x, y)) {
+                    ++failedRuns;
+                    continue;
+                }
+                const auto& want = expected[size_t(t)][size_t(i)];
+                if (y.size() != want.size() || std::memcmp(y.data(), want.data(), y.size() * sizeof(float)) != 0)
+                    ++mismatches;
+            }
+        });
+    }
+    for (auto& th : threads) th.join();
+    EXPECT_EQ(failedRuns.load(), 0) << log.all();
+    EXPECT_EQ(mismatches.load(), 0) << "results differ from the single-threaded run";
+    EXPECT_EQ(log.count(), 0u) << log.all();
 }
 
 }  // namespace

@@ -1,16 +1,20 @@
 #!/usr/bin/env bash
 # End-to-end test of the `kiln` command line.
-#   usage: cli_test.sh KILN_BINARY [SAMPLE_DATA_DIR]
+#   usage: cli_test.sh KILN_BINARY [SAMPLE_DATA_DIR [SHARED_DATA_DIR]]
 # Builds LeNet-5 engines from random weights it generates, runs, checks,
 # inspects and benchmarks them, and feeds the tool bad input, which must fail
 # with a message (exit 1 or 2), never a crash. With SAMPLE_DATA_DIR (holding
 # lenet5_fashion.wts, 0..9.pgm and reference.txt) it also checks the trained
-# network against the PyTorch reference probabilities.
+# network against the PyTorch reference probabilities. The ONNX checks (small
+# models it writes itself, and with SHARED_DATA_DIR the trained mnist-cnn
+# model against its three reference outputs) skip with a message when kiln
+# was built without the ONNX parser.
 # Needs bash and python3 (standard library only). Exits non-zero on failure.
 set -u
 
-KILN=${1:?usage: cli_test.sh KILN_BINARY [SAMPLE_DATA_DIR]}
+KILN=${1:?usage: cli_test.sh KILN_BINARY [SAMPLE_DATA_DIR [SHARED_DATA_DIR]]}
 DATA=${2:-}
+SHARED=${3:-}
 command -v python3 >/dev/null || { echo "cli_test: python3 is required"; exit 2; }
 [ -x "$KILN" ] || { echo "cli_test: $KILN is not an executable"; exit 2; }
 
@@ -94,6 +98,72 @@ def mnist(data_dir, img_out, ref_out):
     write_npy(img_out, [n, 1, 28, 28], pixels)
     write_npy(ref_out, [n, 10, 1, 1], probs)
     print(n)
+
+# ---- ONNX: protobuf wire format by hand (no onnx package needed) ----
+def varint(v):
+    out = b""
+    while True:
+        b = v & 0x7f
+        v >>= 7
+        if v:
+            out += bytes([b | 0x80])
+        else:
+            return out + bytes([b])
+
+def field(num, payload):  # length-delimited
+    return varint(num << 3 | 2) + varint(len(payload)) + payload
+
+def fint(num, v):
+    return varint(num << 3) + varint(v & (2**64 - 1))
+
+def value_info(name, dims):  # float tensor; a str dim is symbolic (dynamic)
+    shape = b"".join(field(1, field(2, d.encode()) if isinstance(d, str) else fint(1, d)) for d in dims)
+    return field(1, name.encode()) + field(2, field(1, fint(1, 1) + field(2, shape)))
+
+def node(ins, outs, name, op):
+    return (b"".join(field(1, i.encode()) for i in ins) + b"".join(field(2, o.encode()) for o in outs) +
+            field(3, name.encode()) + field(4, op.encode()))
+
+def model(nodes, inputs, outputs):
+    graph = b"".join(field(1, n) for n in nodes) + field(2, b"g")
+    graph += b"".join(field(11, value_info(*i)) for i in inputs)
+    graph += b"".join(field(12, value_info(*o)) for o in outputs)
+    return fint(1, 8) + field(8, fint(2, 13)) + field(7, graph)
+
+def onnx(path, kind):
+    x = ("x", [1, 4])
+    models = {
+        "relu": model([node(["x"], ["y"], "r", "Relu")], [("x", ["N", 3, "H", "W"])], [("y", [])]),
+        "batch": model([node(["x"], ["y"], "r", "Relu")], [("x", ["N", 4])], [("y", [])]),
+        "unsupported": model([node(["x"], ["t"], "ok", "Relu"), node(["t"], ["y"], "mystery", "FrobnicateOp")],
+                             [x], [("y", [])]),
+        "dangling": model([node(["x"], ["t"], "ok", "Relu"), node(["t", "ghost"], ["y"], "bad_add", "Add")],
+                          [x], [("y", [])]),
+    }
+    open(path, "wb").write(models[kind])
+
+def relu_ref(src, dst):
+    shape, vals = read_npy(src)
+    write_npy(dst, shape, [max(v, 0.0) for v in vals])
+
+def pb_argmax(path):  # float TensorProto: float_data (4, packed) or raw_data (9)
+    data, pos, vals = open(path, "rb").read(), 0, []
+    def rd():
+        nonlocal pos
+        v = shift = 0
+        while True:
+            b = data[pos]; pos += 1
+            v |= (b & 0x7f) << shift; shift += 7
+            if not b & 0x80: return v
+    while pos < len(data):
+        key = rd(); num, wire = key >> 3, key & 7
+        if wire == 0: rd()
+        elif wire == 5: pos += 4
+        elif wire == 1: pos += 8
+        elif wire == 2:
+            n = rd(); payload = data[pos:pos + n]; pos += n
+            if num in (4, 9): vals += struct.unpack("<%df" % (n // 4), payload)
+    print(max(range(len(vals)), key=lambda i: vals[i]))
 
 if __name__ == "__main__":
     f = globals()[sys.argv[1]]
@@ -195,7 +265,7 @@ expect 2 "expected NAME=FILE" "malformed --input" -- "$KILN" run --engine "$T/le
 expect 2 "[Nn]o such file" "missing input file" -- "$KILN" run --engine "$T/lenet.engine" --input data="$T/nope.npy"
 expect 2 "" "corrupt input file" -- "$KILN" run --engine "$T/lenet.engine" --input data="$T/truncated.engine"
 expect 2 "\.npy or \.pb" "unknown --output extension" -- "$KILN" run --engine "$T/lenet.engine" --output prob="$T/x.txt"
-expect 2 "not supported yet" "model file argument" -- "$KILN" build model.onnx --save "$T/x.engine"
+expect 2 "unknown model format" "non-ONNX model file argument" -- "$KILN" build model.caffemodel --save "$T/x.engine"
 if ! nvidia-smi -L >/dev/null 2>&1; then  # with a GPU (and a CUDA build) the CUDA build succeeds
 expect 2 "CUDA" "--backend cuda without CUDA" -- \
     "$KILN" build --sample mnist --weights "$T/lenet.wts" --backend cuda --save "$T/x.engine"
@@ -215,6 +285,83 @@ expect 2 "not a kiln timing cache" "build refuses a bad --timing-cache" -- bash 
 expect 2 "" "unknown flag" -- "$KILN" run --engine "$T/lenet.engine" --frobnicate
 expect 2 "" "no subcommand" -- "$KILN"
 expect 2 "" "bench --threads 0" -- "$KILN" bench --engine "$T/lenet.engine" --threads 0
+
+echo "== ONNX"
+if "$KILN" inspect --onnx "$T/none.onnx" 2>&1 | grep -q "without the ONNX parser"; then
+    echo "skip: the ONNX checks: this kiln was built without the ONNX parser (kiln_onnx needs protobuf)"
+else
+    py onnx "$T/relu.onnx" relu
+    py onnx "$T/batch.onnx" batch
+    py onnx "$T/unsupported.onnx" unsupported
+    py onnx "$T/dangling.onnx" dangling
+    py images "$T/x2388.npy" "[2,3,8,8]" 5
+    py relu_ref "$T/x2388.npy" "$T/y2388.npy"
+    py images "$T/x3355.npy" "[3,3,5,5]" 6
+    py relu_ref "$T/x3355.npy" "$T/y3355.npy"
+    expect 2 "input 'x' has dynamic dims \[-1,3,-1,-1\]: give its range with --min-shapes" \
+        "dynamic dims without shape flags are an error naming the input" -- \
+        "$KILN" build --onnx "$T/relu.onnx" --save "$T/relu.engine"
+    expect 0 "profile: +x min \[1,3,4,4\] opt \[2,3,8,8\] max \[4,3,16,16\]" "build --onnx with shape ranges" -- \
+        "$KILN" build --onnx "$T/relu.onnx" --save "$T/relu.engine" --opt-level 0 --workspace 8 \
+        --min-shapes x:1x3x4x4 --opt-shapes x:2x3x8x8 --max-shapes x:4x3x16x16
+    expect 0 "y: max abs err .* -> OK" "the saved dynamic engine runs a shape inside its range" -- \
+        "$KILN" run --engine "$T/relu.engine" --input x="$T/x2388.npy" --expect y="$T/y2388.npy"
+    py images "$T/x5388.npy" "[5,3,8,8]" 7
+    expect 2 "refused shape" "... and refuses one outside it" -- \
+        "$KILN" run --engine "$T/relu.engine" --input x="$T/x5388.npy"
+    expect 0 "y: max abs err .* -> OK" "run --onnx pins dynamic dims to the input file's shape" -- \
+        "$KILN" run --onnx "$T/relu.onnx" --input x="$T/x3355.npy" --expect y="$T/y3355.npy"
+    expect 0 "profile: +x min \[1,4\] opt \[8,4\] max \[8,4\]" "a dynamic batch defaults to [1, --max-batch]" -- \
+        "$KILN" build "$T/batch.onnx" --max-batch 8 --save "$T/batch.engine"
+    expect 2 "\[1,3,4\] from the shape flags does not fit" "a shape of the wrong rank" -- \
+        "$KILN" build --onnx "$T/relu.onnx" --save "$T/x.engine" --opt-shapes x:1x3x4
+    expect 2 "min <= opt <= max" "min above max" -- \
+        "$KILN" build --onnx "$T/relu.onnx" --save "$T/x.engine" --min-shapes x:4x3x8x8 --max-shapes x:2x3x8x8
+    expect 2 "not an input of the network \(inputs: x\)" "a shape for an unknown input" -- \
+        "$KILN" build --onnx "$T/relu.onnx" --save "$T/x.engine" --opt-shapes nosuch:1x3x4x4
+    expect 2 "expected NAME:DIMS" "malformed shape flag" -- \
+        "$KILN" build --onnx "$T/relu.onnx" --save "$T/x.engine" --opt-shapes x:1x3xfourx4
+    expect 2 "node 1 'mystery' \(FrobnicateOp\): no converter" "an unsupported op names the node, index and op" -- \
+        "$KILN" build --onnx "$T/unsupported.onnx" --save "$T/x.engine"
+    expect 2 "node 1 'bad_add' \(Add\): .*'ghost'" "a dangling input names the node" -- \
+        "$KILN" run --onnx "$T/dangling.onnx"
+    expect 2 "not a valid ONNX" "truncated model" -- bash -c "head -c 40 '$T/unsupported.onnx' >'$T/trunc.onnx' &&
+        '$KILN' run --onnx '$T/trunc.onnx'"
+    expect 2 "no such file|cannot open" "missing model" -- "$KILN" build --onnx "$T/none.onnx" --save "$T/x.engine"
+    expect 2 "excludes|Excludes" "--engine and --onnx together" -- \
+        "$KILN" run --engine "$T/relu.engine" --onnx "$T/relu.onnx"
+    expect 2 "apply to --onnx only" "build flags with an engine file" -- \
+        "$KILN" run --engine "$T/relu.engine" --fp16 --input x="$T/x2388.npy"
+    expect 2 "--engine FILE or --onnx MODEL" "neither --engine nor --onnx" -- "$KILN" bench
+
+    MNIST=${SHARED:+$SHARED/models/mnist-cnn}
+    if [ -z "$MNIST" ] || [ ! -f "$MNIST/model.onnx" ]; then
+        echo "skip: mnist-cnn checks: no shared data (${SHARED:-SHARED_DATA_DIR not given}/models/mnist-cnn)"
+    else
+        echo "== ONNX mnist-cnn against its three reference outputs"
+        for s in 0 1 2; do
+            D=$MNIST/test_data_set_$s
+            C=$(py pb_argmax "$D/output_0.pb")
+            expect 0 "Plus214_Output_0: max abs err .* -> OK" "run --onnx mnist-cnn set $s within rtol 1e-4" -- \
+                "$KILN" run --onnx "$MNIST/model.onnx" --input Input3="$D/input_0.pb" \
+                --expect Plus214_Output_0="$D/output_0.pb" --rtol 1e-4
+            cp "$OUT" "$T/mnist_run_$s.txt"
+            expect 0 "Plus214_Output_0: predicted class $C \(expected $C\)$" \
+                "set $s: the predicted class is the reference's argmax ($C)" -- cat "$T/mnist_run_$s.txt"
+        done
+        expect 0 "saved" "build --onnx mnist-cnn" -- "$KILN" build --onnx "$MNIST/model.onnx" --save "$T/mnist.engine"
+        expect 0 "-> OK" "the saved engine reproduces set 1" -- "$KILN" run --engine "$T/mnist.engine" \
+            --input Input3="$MNIST/test_data_set_1/input_0.pb" \
+            --expect Plus214_Output_0="$MNIST/test_data_set_1/output_0.pb" --rtol 1e-4
+        expect 1 "-> MISMATCH" "another set's reference does not match" -- "$KILN" run --onnx "$MNIST/model.onnx" \
+            --input Input3="$MNIST/test_data_set_0/input_0.pb" \
+            --expect Plus214_Output_0="$MNIST/test_data_set_1/output_0.pb" --rtol 1e-4
+        expect 0 "" "inspect --onnx --json parses" -- bash -c "'$KILN' inspect --onnx '$MNIST/model.onnx' --json |
+            python3 -c 'import json, sys; d = json.load(sys.stdin); assert d[\"layers\"] > 0, d'"
+        expect 0 "throughput: .* inferences/s" "bench --onnx" -- \
+            "$KILN" bench --onnx "$MNIST/model.onnx" --iterations 5 --warmup 1 --opt-level 0
+    fi
+fi
 
 if [ -n "$DATA" ] && [ -f "$DATA/lenet5_fashion.wts" ] && [ -f "$DATA/reference.txt" ]; then
     echo "== trained LeNet-5 against the PyTorch reference"

@@ -12,6 +12,7 @@
 #include <thread>
 
 #include "common.h"
+#include "engine_source.h"
 #include "io_tensors.h"
 
 namespace kiln::cli {
@@ -21,7 +22,8 @@ namespace {
 using Clock = std::chrono::steady_clock;
 
 struct BenchArgs {
-    std::string engine, json;
+    EngineSource src;
+    std::string json;
     int32_t iterations = 100, warmup = 10, threads = 1, batch = 1;
     CLI::Option* batchOpt = nullptr;
 };
@@ -68,7 +70,7 @@ Stats summarize(std::vector<double> all, double wallS, int32_t batch) {
 
 bool writeJson(const std::string& path, const BenchArgs& a, int32_t batch, const Stats& s, std::string& error) {
     nlohmann::ordered_json j = {
-        {"engine", a.engine},
+        {a.src.onnxFile.empty() ? "engine" : "onnx", a.src.label()},
         {"threads", a.threads},
         {"batch", batch},
         {"iterations", a.iterations},
@@ -88,10 +90,10 @@ bool writeJson(const std::string& path, const BenchArgs& a, int32_t batch, const
 }
 
 int runBench(const BenchArgs& a) {
-    ConsoleLogger logger;
+    ConsoleLogger logger(a.src.verbose ? ILogger::Severity::kVERBOSE : ILogger::Severity::kWARNING);
     LoadedEngine loaded;
     std::string error;
-    if (!loadEngine(a.engine, logger, loaded, error)) return fail(error);
+    if (!obtainEngine(a.src, {}, logger, loaded, error)) return fail(error);
 
     InputSpec spec;  // random inputs: bench measures speed, not results
     if (*a.batchOpt) spec.batch = a.batch;
@@ -139,8 +141,8 @@ int runBench(const BenchArgs& a) {
     for (const auto& w : workers) all.insert(all.end(), w.latencies.begin(), w.latencies.end());
     const Stats s = summarize(std::move(all), wallS, batch);
 
-    std::printf("engine: %s, %d thread(s), batch %d, %d iterations per thread after %d warm-up\n", a.engine.c_str(),
-                a.threads, batch, a.iterations, a.warmup);
+    std::printf("engine: %s, %d thread(s), batch %d, %d iterations per thread after %d warm-up\n",
+                a.src.label().c_str(), a.threads, batch, a.iterations, a.warmup);
     std::printf("latency (ms): min %.4f, median %.4f, p90 %.4f, p99 %.4f, max %.4f (mean %.4f)\n", s.min, s.median,
                 s.p90, s.p99, s.max, s.mean);
     std::printf("throughput: %.1f inferences/s, %.1f items/s (wall %.3f s)\n", s.inferencesPerS, s.itemsPerS, s.wallS);
@@ -156,7 +158,7 @@ int runBench(const BenchArgs& a) {
 Command addBenchCommand(CLI::App& parent) {
     auto a = std::make_shared<BenchArgs>();
     CLI::App* app = parent.add_subcommand("bench", "Measure latency and throughput (random inputs)");
-    app->add_option("--engine", a->engine, "Engine file")->required();
+    addEngineSource(*app, a->src);
     app->add_option("--iterations", a->iterations, "Timed runs per thread")
         ->capture_default_str()
         ->check(CLI::Range(1, 10000000));

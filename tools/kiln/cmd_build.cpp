@@ -1,11 +1,15 @@
-// `kiln build`: define a network, build an engine, save it.
+// `kiln build`: import a model (ONNX) or define one (--sample), build an
+// engine, save it.
 #include <CLI/CLI.hpp>
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
+#include <map>
 
+#include "build_options.h"
 #include "common.h"
+#include "engine_source.h"
 #include "lenet5.h"
 
 namespace kiln::cli {
@@ -13,15 +17,10 @@ namespace kiln::cli {
 namespace {
 
 struct BuildArgs {
-    std::string sample, weights, model, save, backend;
-    bool fp16 = false, int8 = false, listPasses = false, verbose = false, explicitBatch = false;
-    int32_t maxBatch = 1;
-    size_t workspaceMb = 0;
-    int32_t optLevel = 3;
-    std::vector<std::string> disabledPasses;
-    std::string timingCache;
-    CLI::Option* workspaceOpt = nullptr;
-    CLI::Option* optLevelOpt = nullptr;
+    std::string sample, weights, onnx, model, save;
+    bool listPasses = false, verbose = false, explicitBatch = false;
+    BuildOptions opts;
+    CLI::Option* explicitBatchOpt = nullptr;
 };
 
 // The bundled LeNet-5 weights: the source tree's copy (compile definition),
@@ -46,57 +45,68 @@ std::string findDefaultWeights(std::vector<std::string>& searched) {
     return {};
 }
 
-// Explicit-batch inputs with a dynamic batch get the profile [1, max batch].
-bool addBatchProfile(IBuilder& builder, INetworkDefinition& net, IBuilderConfig& config, int32_t maxBatch,
-                     std::string& error) {
-    IOptimizationProfile* profile = nullptr;
-    for (int32_t i = 0; i < net.getNbInputs(); ++i) {
-        ITensor* in = net.getInput(i);
-        Dims d = in->getDimensions();
-        bool dynamic = false;
-        for (int32_t k = 0; k < d.nbDims; ++k) {
-            if (d.d[k] >= 0) continue;
-            if (k != 0) {
-                error = std::string("input '") + in->getName() + "' has a dynamic non-batch dimension " + dimsString(d);
-                return false;
-            }
-            dynamic = true;
-        }
-        if (!dynamic) continue;
-        if (!profile) profile = builder.createOptimizationProfile();
-        Dims lo = d, hi = d;
-        lo.d[0] = 1;
-        hi.d[0] = maxBatch;
-        profile->setDimensions(in->getName(), OptProfileSelector::kMIN, lo);
-        profile->setDimensions(in->getName(), OptProfileSelector::kOPT, hi);
-        profile->setDimensions(in->getName(), OptProfileSelector::kMAX, hi);
-    }
-    if (profile && config.addOptimizationProfile(profile) < 0) {
-        error = "the optimization profile was refused (see above)";
-        return false;
-    }
-    return true;
-}
-
-bool isKnownPass(const std::string& name) {
-    for (int32_t i = 0; const char* p = kiln::getBuilderPassName(i); ++i)
-        if (name == p) return true;
-    return false;
-}
-
 int listPasses() {
     for (int32_t i = 0; const char* p = kiln::getBuilderPassName(i); ++i) std::printf("%s\n", p);
     return kExitOk;
 }
 
+void printRanges(const std::map<std::string, ShapeRange>& ranges) {
+    for (const auto& [name, r] : ranges)
+        std::printf("profile:     %s min %s opt %s max %s\n", name.c_str(), shapeString(r.min).c_str(),
+                    shapeString(r.opt).c_str(), shapeString(r.max).c_str());
+}
+
+void printTensors(const char* label, const INetworkDefinition& network, bool inputs) {
+    const int32_t n = inputs ? network.getNbInputs() : network.getNbOutputs();
+    for (int32_t i = 0; i < n; ++i) {
+        const ITensor* t = inputs ? network.getInput(i) : network.getOutput(i);
+        std::printf("%-12s %s %s %s\n", i == 0 ? label : "", t->getName(), dataTypeName(t->getType()),
+                    dimsString(t->getDimensions()).c_str());
+    }
+}
+
+int saveEngine(const BuildArgs& a, IEngine& engine, std::string& error) {
+    auto blob = engine.serialize();
+    if (!blob) return fail("could not serialize the engine (see above)");
+    if (!writeFileBytes(a.save, blob->data(), blob->size(), error)) return fail(error);
+    std::printf("engine size: %zu bytes\n", blob->size());
+    std::printf("saved:       %s\n", a.save.c_str());
+    return kExitOk;
+}
+
+// `kiln build --onnx model.onnx`: parse, build with the flags, save.
+int buildFromOnnx(const BuildArgs& a) {
+    if (a.explicitBatchOpt && *a.explicitBatchOpt)
+        return fail("--explicit-batch is for --sample: ONNX networks always have explicit batch dimensions");
+    ConsoleLogger logger(a.verbose ? ILogger::Severity::kVERBOSE : ILogger::Severity::kWARNING);
+    OnnxBuild built;
+    std::string error;
+    if (!buildOnnx(a.onnx, a.opts, {}, logger, built, error)) return fail(error);
+    std::printf("model:       %s (ONNX)\n", a.onnx.c_str());
+    printTensors("inputs:", *built.network, true);
+    printTensors("outputs:", *built.network, false);
+    printRanges(built.ranges);
+    std::printf("backend:     %s\n", built.engine->getBackend() == BackendKind::kCUDA ? "cuda" : "cpu");
+    std::printf("parse time:  %.1f ms\n", built.parseMs);
+    std::printf("build time:  %.1f ms\n", built.buildMs);
+    std::printf("layers:      %d (network had %d)\n", built.engine->getNbLayers(), built.network->getNbLayers());
+    return saveEngine(a, *built.engine, error);
+}
+
 int runBuild(const BuildArgs& a) {
     if (a.listPasses) return listPasses();
-    if (!a.model.empty())
-        return fail("'" + a.model + "': ONNX/Caffe model files are not supported yet (the parser issues add them)");
-    if (a.sample.empty()) return fail("no model given: use --sample mnist (model file parsers come later)");
     if (a.save.empty()) return fail("--save FILE is required");
-    for (const auto& p : a.disabledPasses)
-        if (!isKnownPass(p)) return fail("--disable-pass '" + p + "' is not a builder pass (see --list-passes)");
+    if (!a.model.empty()) {
+        // A bare model argument: ONNX by its extension; other formats come later.
+        if (std::filesystem::path(a.model).extension() != ".onnx")
+            return fail("'" + a.model +
+                        "': unknown model format (ONNX models: --onnx FILE; Caffe is not supported yet)");
+        BuildArgs onnxArgs = a;
+        onnxArgs.onnx = a.model;
+        return buildFromOnnx(onnxArgs);
+    }
+    if (!a.onnx.empty()) return buildFromOnnx(a);
+    if (a.sample.empty()) return fail("no model given: use --onnx MODEL or --sample mnist");
 
     std::string weightsPath = a.weights, error;
     if (weightsPath.empty()) {
@@ -121,55 +131,31 @@ int runBuild(const BuildArgs& a) {
     if (!network || !config) return fail("could not create a network or builder config");
     if (!samples::defineLeNet5(*network, weights, error)) return fail("LeNet-5 from " + weightsPath + ": " + error);
 
-    builder->setMaxBatchSize(a.maxBatch);
-    if (a.fp16) config->setFlag(BuilderFlag::kFP16);
-    if (a.int8) config->setFlag(BuilderFlag::kINT8);
-    if (a.backend == "cuda") config->setBackend(BackendKind::kCUDA);
-    if (a.backend == "cpu") config->setBackend(BackendKind::kCPU);
-    if (*a.workspaceOpt) config->setMemoryPoolLimit(MemoryPoolType::kWORKSPACE, a.workspaceMb << 20);
-    if (*a.optLevelOpt) config->setBuilderOptimizationLevel(a.optLevel);
-    for (const auto& p : a.disabledPasses) config->setPassEnabled(p.c_str(), false);
-    if (!network->hasImplicitBatchDimension() && !addBatchProfile(*builder, *network, *config, a.maxBatch, error))
+    if (!applyBuildOptions(a.opts, *builder, *config, error)) return fail(error);
+    std::map<std::string, ShapeRange> ranges;
+    if (network->hasImplicitBatchDimension()) {
+        if (!a.opts.minShapes.empty() || !a.opts.optShapes.empty() || !a.opts.maxShapes.empty())
+            return fail("the shape flags need an explicit-batch network (--explicit-batch)");
+    } else if (!addShapeProfile(a.opts, {}, *builder, *network, *config, ranges, error)) {
         return fail(error);
-
-    // --timing-cache FILE: timings are read from FILE when it exists, and the
-    // cache (with the build's new timings) is written back after the build.
-    std::unique_ptr<ITimingCache> timingCache;
-    if (!a.timingCache.empty()) {
-        std::vector<uint8_t> bytes;
-        std::error_code ec;
-        if (std::filesystem::exists(a.timingCache, ec) && !readFileBytes(a.timingCache, bytes, error))
-            return fail(error);
-        timingCache = config->createTimingCache(bytes.data(), bytes.size());
-        if (!timingCache) return fail("--timing-cache " + a.timingCache + ": not a kiln timing cache (see above)");
-        config->setTimingCache(*timingCache, false);
     }
+
+    std::unique_ptr<ITimingCache> timingCache;
+    if (!loadTimingCache(a.opts, *config, timingCache, error)) return fail(error);
     const auto start = std::chrono::steady_clock::now();
     auto engine = builder->buildEngineWithConfig(*network, *config);
     const double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
-    if (!engine) {
-        if (config->getBackend() == BackendKind::kCUDA && logger.lastError().find("CUDA") != std::string::npos)
-            return fail("--backend cuda: the CUDA backend is not available in this kiln build (use --backend cpu)");
-        return fail("the build failed (see above)");
-    }
-    if (timingCache) {
-        auto cacheBlob = timingCache->serialize();
-        if (!cacheBlob || !writeFileBytes(a.timingCache, cacheBlob->data(), cacheBlob->size(), error))
-            return fail("could not write the timing cache " + a.timingCache + ": " + error);
-    }
-    auto blob = engine->serialize();
-    if (!blob) return fail("could not serialize the engine (see above)");
-    if (!writeFileBytes(a.save, blob->data(), blob->size(), error)) return fail(error);
+    if (!engine) return fail(buildFailure(*config, logger.lastError()));
+    if (!saveTimingCache(a.opts, timingCache.get(), error)) return fail(error);
 
     std::printf("model:       LeNet-5 (--sample mnist, weights %s)\n", weightsPath.c_str());
     std::printf("backend:     %s, %s batch, max batch %d\n",
                 engine->getBackend() == BackendKind::kCUDA ? "cuda" : "cpu",
-                engine->hasImplicitBatchDimension() ? "implicit" : "explicit", a.maxBatch);
+                engine->hasImplicitBatchDimension() ? "implicit" : "explicit", a.opts.maxBatch);
+    printRanges(ranges);
     std::printf("build time:  %.1f ms\n", ms);
     std::printf("layers:      %d (network had %d)\n", engine->getNbLayers(), network->getNbLayers());
-    std::printf("engine size: %zu bytes\n", blob->size());
-    std::printf("saved:       %s\n", a.save.c_str());
-    return kExitOk;
+    return saveEngine(a, *engine, error);
 }
 
 }  // namespace
@@ -177,30 +163,19 @@ int runBuild(const BuildArgs& a) {
 Command addBuildCommand(CLI::App& parent) {
     auto a = std::make_shared<BuildArgs>();
     CLI::App* app = parent.add_subcommand("build", "Build an engine from a model and save it");
-    auto* model = app->add_option("model", a->model, "Model file (ONNX/Caffe: not supported yet)");
+    auto* model = app->add_option("model", a->model, "Model file (same as --onnx for a .onnx file)");
+    auto* onnx = app->add_option("--onnx", a->onnx, "ONNX model to import")->excludes(model);
     app->add_option("--sample", a->sample, "Built-in model definition")
         ->check(CLI::IsMember({"mnist"}))
-        ->excludes(model);
+        ->excludes(model)
+        ->excludes(onnx);
     app->add_option("--weights", a->weights, "Weights (.wts) for --sample (default: the bundled lenet5_fashion.wts)");
-    app->add_flag("--fp16", a->fp16, "Allow float16 kernels");
-    app->add_flag("--int8", a->int8, "Allow int8 kernels");
-    app->add_option("--backend", a->backend, "Target device (default: the library's)")
-        ->check(CLI::IsMember({"cpu", "cuda"}));
-    app->add_option("--max-batch", a->maxBatch, "Largest batch the engine runs")
-        ->capture_default_str()
-        ->check(CLI::Range(1, 1 << 20));
-    a->workspaceOpt =
-        app->add_option("--workspace", a->workspaceMb, "Workspace limit in MiB")->check(CLI::Range(0, 1 << 20));
-    a->optLevelOpt = app->add_option("--opt-level", a->optLevel, "0: no tactic timing; 1+: time every candidate")
-                         ->check(CLI::Range(0, 100));
-    app->add_option("--disable-pass", a->disabledPasses, "Turn a builder pass off (repeatable)")
-        ->allow_extra_args(false);
+    addBuildOptions(*app, a->opts, true);
     app->add_flag("--list-passes", a->listPasses, "Print the builder pass names and exit");
-    app->add_flag("--explicit-batch", a->explicitBatch, "Build an explicit-batch network (dynamic batch 1..max)");
+    a->explicitBatchOpt = app->add_flag("--explicit-batch", a->explicitBatch,
+                                        "--sample: build an explicit-batch network (dynamic batch 1..max)");
     app->add_flag("--verbose", a->verbose, "Print kiln's info and verbose messages");
     app->add_option("--save", a->save, "Engine file to write");
-    app->add_option("--timing-cache", a->timingCache,
-                    "Timing cache file: read when it exists, written back with the build's new timings");
     return {app, [a] { return runBuild(*a); }};
 }
 

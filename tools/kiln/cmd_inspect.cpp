@@ -6,13 +6,14 @@
 #include <string>
 
 #include "common.h"
+#include "engine_source.h"
 
 namespace kiln::cli {
 
 namespace {
 
 struct InspectArgs {
-    std::string engine;
+    EngineSource src;
     bool json = false;
 };
 
@@ -75,10 +76,11 @@ int printText(const IEngine& engine) {
 }
 
 int runInspect(const InspectArgs& a) {
-    ConsoleLogger logger;
+    ConsoleLogger logger(a.src.verbose ? ILogger::Severity::kVERBOSE : ILogger::Severity::kWARNING);
     LoadedEngine loaded;
     std::string error;
-    if (!loadEngine(a.engine, logger, loaded, error)) return fail(error);
+    // JSON goes to stdout alone, so it stays parseable.
+    if (!obtainEngine(a.src, {}, logger, loaded, error, a.json)) return fail(error);
     return a.json ? printJson(*loaded.engine) : printText(*loaded.engine);
 }
 
@@ -86,8 +88,9 @@ int runInspect(const InspectArgs& a) {
 
 Command addInspectCommand(CLI::App& parent) {
     auto a = std::make_shared<InspectArgs>();
-    CLI::App* app = parent.add_subcommand("inspect", "Describe an engine: layers, tactics, memory, bindings");
-    app->add_option("--engine", a->engine, "Engine file")->required();
+    CLI::App* app = parent.add_subcommand(
+        "inspect", "Describe an engine (or the one an ONNX model builds into): layers, tactics, memory, bindings");
+    addEngineSource(*app, a->src);
     app->add_flag("--json", a->json, "Print JSON instead of text");
     return {app, [a] { return runInspect(*a); }};
 }

@@ -1,12 +1,15 @@
 // `kiln run`: one inference with inputs from files (or random), outputs to
-// files, and comparisons against expected outputs.
+// files, and comparisons against expected outputs; the engine comes from a
+// file or is built in memory from an ONNX model.
 #include <CLI/CLI.hpp>
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <map>
 
 #include "common.h"
 #include "compare.h"
+#include "engine_source.h"
 #include "io_tensors.h"
 
 namespace kiln::cli {
@@ -14,7 +17,7 @@ namespace kiln::cli {
 namespace {
 
 struct RunArgs {
-    std::string engine;
+    EngineSource src;
     std::vector<std::string> inputs, expects, outputs;
     double rtol = 1e-5, atol = 1e-6;
     int32_t batch = 1;
@@ -92,6 +95,38 @@ bool checkExpect(const IoTensor& out, const tool::TensorData& want, double rtol,
     return r.ok();
 }
 
+// Index of the largest value of each row (the last axis) of `v`, for
+// classifier outputs; empty when there is no class axis to speak of.
+std::vector<size_t> argmaxRows(const std::vector<double>& v, const std::vector<int64_t>& shape) {
+    const size_t classes = shape.empty() ? v.size() : size_t(std::max<int64_t>(shape.back(), 0));
+    if (classes < 2 || v.size() % classes != 0) return {};
+    std::vector<size_t> best;
+    for (size_t row = 0; row < v.size() / classes; ++row) {
+        const auto first = v.begin() + std::ptrdiff_t(row * classes);
+        best.push_back(size_t(std::max_element(first, first + std::ptrdiff_t(classes)) - first));
+    }
+    return best;
+}
+
+std::string joinIndices(const std::vector<size_t>& v) {
+    std::string s;
+    for (size_t i = 0; i < v.size() && i < 16; ++i) s += (i ? ", " : "") + std::to_string(v[i]);
+    return v.size() > 16 ? s + ", ..." : s;
+}
+
+// "NAME: predicted class 7 (expected 7)": the top class per row of a
+// classifier output next to the expected tensor's.
+void printPredictedClass(const IoTensor& out, const tool::TensorData& want) {
+    tool::TensorData got;
+    std::string error;
+    if (out.type != DataType::kFLOAT && out.type != DataType::kHALF && out.type != DataType::kBF16) return;
+    if (!toTensorData(out, got, error)) return;
+    const auto g = argmaxRows(tool::toDoubles(got), out.shape), w = argmaxRows(tool::toDoubles(want), out.shape);
+    if (g.empty() || g.size() != w.size()) return;
+    std::printf("%s: predicted class%s %s (expected %s)%s\n", out.name.c_str(), g.size() > 1 ? "es" : "",
+                joinIndices(g).c_str(), joinIndices(w).c_str(), g == w ? "" : " -> DIFFERENT CLASS");
+}
+
 int runRun(const RunArgs& a) {
     std::multimap<std::string, std::string> inputFiles, expectFiles, outputFiles;
     std::string error;
@@ -102,9 +137,22 @@ int runRun(const RunArgs& a) {
         if (!isTensorFileExtension(file))
             return fail("--output " + name + "=" + file + ": use a .npy or .pb file name");
 
-    ConsoleLogger logger;
+    // Files first: their shapes pin the dynamic inputs of an --onnx build.
+    InputSpec spec;
+    spec.seed = a.seed;
+    if (*a.batchOpt) spec.batch = a.batch;
+    ShapeMap fileShapes;
+    for (const auto& [name, file] : inputFiles) {
+        if (!tool::readTensorFile(file, spec.files[name], error)) return fail(error);
+        fileShapes[name] = spec.files[name].shape;
+    }
+    std::map<std::string, tool::TensorData> expected;
+    for (const auto& [name, file] : expectFiles)
+        if (!tool::readTensorFile(file, expected[name], error)) return fail(error);
+
+    ConsoleLogger logger(a.src.verbose ? ILogger::Severity::kVERBOSE : ILogger::Severity::kWARNING);
     LoadedEngine loaded;
-    if (!loadEngine(a.engine, logger, loaded, error)) return fail(error);
+    if (!obtainEngine(a.src, fileShapes, logger, loaded, error)) return fail(error);
     const IEngine& engine = *loaded.engine;
 
     // Every name is checked before anything runs, so a typo costs no inference.
@@ -112,15 +160,6 @@ int runRun(const RunArgs& a) {
         for (const auto& [name, file] : *files)
             if (engine.getTensorIOMode(name.c_str()) != TensorIOMode::kOUTPUT)
                 return fail("the engine has no output named '" + name + "' (outputs: " + outputNames(engine) + ")");
-    InputSpec spec;
-    spec.seed = a.seed;
-    if (*a.batchOpt) spec.batch = a.batch;
-    for (const auto& [name, file] : inputFiles)
-        if (!tool::readTensorFile(file, spec.files[name], error)) return fail(error);
-    std::map<std::string, tool::TensorData> expected;
-    for (const auto& [name, file] : expectFiles)
-        if (!tool::readTensorFile(file, expected[name], error)) return fail(error);
-
     auto ctx = loaded.engine->createExecutionContext();
     if (!ctx) return fail("could not create an execution context (see above)");
     IoSet io;
@@ -145,7 +184,10 @@ int runRun(const RunArgs& a) {
         std::printf("wrote '%s' to %s\n", name.c_str(), file.c_str());
     }
     bool allMatch = true;
-    for (const auto& [name, want] : expected) allMatch &= checkExpect(*findOutput(io, name), want, a.rtol, a.atol);
+    for (const auto& [name, want] : expected) {
+        allMatch &= checkExpect(*findOutput(io, name), want, a.rtol, a.atol);
+        printPredictedClass(*findOutput(io, name), want);
+    }
     return allMatch ? kExitOk : kExitMismatch;
 }
 
@@ -153,8 +195,10 @@ int runRun(const RunArgs& a) {
 
 Command addRunCommand(CLI::App& parent) {
     auto a = std::make_shared<RunArgs>();
-    CLI::App* app = parent.add_subcommand("run", "Run an engine once; save and/or check its outputs");
-    app->add_option("--engine", a->engine, "Engine file")->required();
+    CLI::App* app = parent.add_subcommand("run",
+                                          "Run an engine (or an ONNX model built in memory) once; save and/or "
+                                          "check its outputs");
+    addEngineSource(*app, a->src);
     app->add_option("--input", a->inputs, "NAME=FILE (.npy or .pb); other inputs get random data")
         ->allow_extra_args(false);
     app->add_option("--expect", a->expects, "NAME=FILE: compare output NAME with FILE")->allow_extra_args(false);

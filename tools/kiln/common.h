@@ -48,9 +48,11 @@ bool readFileBytes(const std::string& path, std::vector<uint8_t>& out, std::stri
 bool writeFileBytes(const std::string& path, const void* data, size_t size, std::string& error);
 
 // Reads and deserializes an engine file. The runtime must outlive the engine,
-// so both are kept together.
+// so both are kept together; an engine built in memory (--onnx) keeps what it
+// was built from instead (see engine_source.h).
 struct LoadedEngine {
     std::unique_ptr<IRuntime> runtime;
+    std::shared_ptr<void> builtFrom;
     std::unique_ptr<IEngine> engine;
 };
 bool loadEngine(const std::string& path, ILogger& logger, LoadedEngine& out, std::string& error);

@@ -16,6 +16,38 @@ const pb::AttributeProto* findAttr(const pb::NodeProto& node, const char* name) 
     return nullptr;
 }
 
+const char* attrTypeName(int t) {
+    using A = pb::AttributeProto;
+    switch (t) {
+        case A::FLOAT: return "FLOAT";
+        case A::INT: return "INT";
+        case A::STRING: return "STRING";
+        case A::TENSOR: return "TENSOR";
+        case A::GRAPH: return "GRAPH";
+        case A::FLOATS: return "FLOATS";
+        case A::INTS: return "INTS";
+        case A::STRINGS: return "STRINGS";
+        case A::TENSORS: return "TENSORS";
+        case A::GRAPHS: return "GRAPHS";
+        default: return "an unknown type";
+    }
+}
+
+// The attribute `name` when its declared type is `want` (or undeclared, as
+// some old exporters leave it). One of another type is a malformed model: the
+// error is recorded against the node, which then fails to import, and the
+// attribute reads as absent.
+const pb::AttributeProto* typedAttr(Importer& importer, const pb::NodeProto& node, int32_t nodeIndex,
+                                    const char* name, pb::AttributeProto::AttributeType want) {
+    const pb::AttributeProto* a = findAttr(node, name);
+    if (!a || a->type() == pb::AttributeProto::UNDEFINED || a->type() == want) return a;
+    importer.recordError(ErrorCode::kINVALID_NODE,
+                         std::string("attribute '") + name + "' has type " + attrTypeName(a->type()) + ", expected " +
+                             attrTypeName(want),
+                         nodeIndex, &node);
+    return nullptr;
+}
+
 // The registry: ONE explicit table, op type -> converter.
 const std::map<std::string, ConverterFn>& registry() {
     static const std::map<std::string, ConverterFn> table = {
@@ -184,32 +216,32 @@ int64_t ConverterContext::opset() const { return mImporter.opset(); }
 bool ConverterContext::hasAttr(const char* name) const { return findAttr(mNode, name) != nullptr; }
 
 int64_t ConverterContext::attrInt(const char* name, int64_t def) const {
-    const auto* a = findAttr(mNode, name);
+    const auto* a = typedAttr(mImporter, mNode, mNodeIndex, name, pb::AttributeProto::INT);
     return a ? a->i() : def;
 }
 
 float ConverterContext::attrFloat(const char* name, float def) const {
-    const auto* a = findAttr(mNode, name);
+    const auto* a = typedAttr(mImporter, mNode, mNodeIndex, name, pb::AttributeProto::FLOAT);
     return a ? a->f() : def;
 }
 
 std::vector<int64_t> ConverterContext::attrInts(const char* name) const {
-    const auto* a = findAttr(mNode, name);
+    const auto* a = typedAttr(mImporter, mNode, mNodeIndex, name, pb::AttributeProto::INTS);
     return a ? std::vector<int64_t>(a->ints().begin(), a->ints().end()) : std::vector<int64_t>{};
 }
 
 std::vector<float> ConverterContext::attrFloats(const char* name) const {
-    const auto* a = findAttr(mNode, name);
+    const auto* a = typedAttr(mImporter, mNode, mNodeIndex, name, pb::AttributeProto::FLOATS);
     return a ? std::vector<float>(a->floats().begin(), a->floats().end()) : std::vector<float>{};
 }
 
 std::string ConverterContext::attrString(const char* name, const std::string& def) const {
-    const auto* a = findAttr(mNode, name);
+    const auto* a = typedAttr(mImporter, mNode, mNodeIndex, name, pb::AttributeProto::STRING);
     return a ? a->s() : def;
 }
 
 const pb::TensorProto* ConverterContext::attrTensor(const char* name) const {
-    const auto* a = findAttr(mNode, name);
+    const auto* a = typedAttr(mImporter, mNode, mNodeIndex, name, pb::AttributeProto::TENSOR);
     return a && a->has_t() ? &a->t() : nullptr;
 }
 
@@ -233,6 +265,13 @@ ITensor* ConverterContext::tensor(int32_t i) {
         return nullptr;
     }
     if (mInputs[i]) return mInputs[i];
+    const Constant* c = mImporter.findConstant(mNode.input(i));
+    if (c && c->dims.size() > static_cast<size_t>(Dims::MAX_DIMS)) {
+        fail(ErrorCode::kUNSUPPORTED_NODE, "constant input '" + mNode.input(i) + "' has " +
+                                               std::to_string(c->dims.size()) + " dimensions, more than kiln's " +
+                                               std::to_string(Dims::MAX_DIMS));
+        return nullptr;
+    }
     mInputs[i] = mImporter.materialize(mNode.input(i));
     if (!mInputs[i]) fail(ErrorCode::kINVALID_NODE, "cannot add constant input '" + mNode.input(i) + "'");
     return mInputs[i];
@@ -281,6 +320,10 @@ ITensor* ConverterContext::addConstantTensor(const Constant& value) {
     }
     nameLayer(layer, "_const");
     return layer->getOutput(0);
+}
+
+const char* ConverterContext::modelDir() const {
+    return mImporter.modelDir().empty() ? nullptr : mImporter.modelDir().c_str();
 }
 
 }  // namespace kiln::onnx

@@ -81,6 +81,9 @@ public:
     //! Imports a graph attribute inline (see Importer::importSubgraph).
     bool importSubgraph(const pb::GraphProto& graph, const std::vector<ITensor*>& inputs,
                         std::vector<ITensor*>& outputs, const std::function<ITensor*(ITensor&)>& enter = {});
+    //! The model's directory, for tensors stored as external data (null when
+    //! the model was parsed from memory without a path).
+    const char* modelDir() const;
 
 private:
     Importer& mImporter;

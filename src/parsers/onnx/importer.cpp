@@ -126,12 +126,29 @@ bool Importer::importNode(const pb::NodeProto& node, int32_t index) {
         recordError(ErrorCode::kUNSUPPORTED_NODE, "no converter for op '" + node.op_type() + "'", index, &node);
         return false;
     }
+    // ONNX graphs are in SSA form: every name is defined once.
+    for (const auto& name : node.output())
+        if (!name.empty() && (mTensors.count(name) || mConstants.count(name))) {
+            recordError(ErrorCode::kINVALID_GRAPH, "output '" + name + "' is already defined by an earlier node, "
+                        "graph input or initializer", index, &node);
+            return false;
+        }
     if (!plugin && tryFold(node, index)) return true;
     std::vector<ITensor*> inputs;
     for (const auto& name : node.input()) {
         if (name.empty()) { inputs.push_back(nullptr); continue; }
         auto it = mTensors.find(name);
-        if (it != mTensors.end()) { inputs.push_back(it->second); continue; }
+        if (it != mTensors.end()) {
+            // The network refused the layers behind this tensor (and logged
+            // why); converters need the shapes of their inputs, so stop here.
+            if (it->second->getDimensions().nbDims < 0) {
+                recordError(ErrorCode::kINVALID_NODE, "input '" + name + "' has no valid shape: the network refused "
+                            "the layers that produce it (the reason is logged before)", index, &node);
+                return false;
+            }
+            inputs.push_back(it->second);
+            continue;
+        }
         if (!mConstants.count(name)) {
             recordError(ErrorCode::kINVALID_GRAPH, "input '" + name + "' is not defined by any earlier node, "
                         "graph input or initializer", index, &node);
@@ -146,6 +163,7 @@ bool Importer::importNode(const pb::NodeProto& node, int32_t index) {
         if (mErrors.size() == errorsBefore) ctx.fail(ErrorCode::kINVALID_NODE, "conversion failed");
         return false;
     }
+    if (mErrors.size() > errorsBefore) return false;  // e.g. an attribute of the wrong type
     for (int i = 0; i < node.output_size(); ++i) {
         const std::string& name = node.output(i);
         if (name.empty()) continue;

@@ -47,6 +47,7 @@ public:
     INetworkDefinition& network() { return mNetwork; }
     int64_t opset() const { return mOpset; }
     WeightStore& store() { return mStore; }
+    const std::string& modelDir() const { return mModelDir; }
     const Constant* findConstant(const std::string& name) const;
     ITensor* materialize(const std::string& name);
     void bindConstant(const std::string& name, Constant value);

@@ -5,11 +5,10 @@
 #include <google/protobuf/io/coded_stream.h>
 
 #include <filesystem>
-#include <fstream>
-#include <iterator>
 
 #include "importer.h"
 #include "kiln/plugin.h"
+#include "mapped_file.h"
 
 namespace kiln::onnx {
 namespace {
@@ -53,17 +52,30 @@ public:
 
     bool parseFromFile(const char* file, int32_t verbosity) noexcept override {
         try {
-            std::ifstream in(file ? file : "", std::ios::binary);
-            if (!in) {
-                addError(ErrorCode::kMODEL_DESERIALIZE_FAILED, std::string("cannot open '") + (file ? file : "") + "'");
+            const std::string path = file ? file : "";
+            // The model is mapped, not copied: protobuf reads it in place.
+            MappedFile mapped;
+            std::string error;
+            if (!mapped.open(path, error)) {
+                addError(ErrorCode::kMODEL_DESERIALIZE_FAILED, error);
                 return false;
             }
-            std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+            if (mapped.size() > static_cast<size_t>(INT32_MAX)) {
+                addError(ErrorCode::kMODEL_DESERIALIZE_FAILED,
+                         "'" + path + "' is " + std::to_string(mapped.size()) +
+                             " bytes: protobuf cannot parse a model over 2 GiB; save its weights as external data "
+                             "(onnx.save_model(model, path, save_as_external_data=True))");
+                return false;
+            }
             if (verbosity >= static_cast<int32_t>(ILogger::Severity::kINFO)) {
-                std::string msg = std::string("ONNX parser: parsing ") + file + " (" + std::to_string(bytes.size()) + " bytes)";
+                std::string msg = "ONNX parser: parsing " + path + " (" + std::to_string(mapped.size()) + " bytes)";
                 mLogger.log(ILogger::Severity::kINFO, msg.c_str());
             }
-            return parse(bytes.data(), bytes.size(), file);
+            if (mapped.size() == 0) {
+                addError(ErrorCode::kMODEL_DESERIALIZE_FAILED, "'" + path + "' is empty");
+                return false;
+            }
+            return parse(mapped.data(), mapped.size(), path.c_str());
         } catch (...) {
             return internalError("exception while reading the model file");
         }
@@ -102,8 +114,13 @@ public:
 
 private:
     bool decode(const void* data, size_t size, pb::ModelProto& model) {
-        if (!data || size == 0 || size > static_cast<size_t>(INT32_MAX)) {
-            addError(ErrorCode::kMODEL_DESERIALIZE_FAILED, "empty model, or larger than 2 GiB (protobuf's limit)");
+        if (!data || size == 0) {
+            addError(ErrorCode::kMODEL_DESERIALIZE_FAILED, "the model is empty");
+            return false;
+        }
+        if (size > static_cast<size_t>(INT32_MAX)) {
+            addError(ErrorCode::kMODEL_DESERIALIZE_FAILED,
+                     "the model is over 2 GiB, protobuf's limit: keep its weights in external data files");
             return false;
         }
         google::protobuf::io::CodedInputStream stream(static_cast<const uint8_t*>(data), static_cast<int>(size));

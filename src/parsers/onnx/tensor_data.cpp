@@ -4,6 +4,7 @@
 #include <filesystem>
 #include <fstream>
 
+#include "external_data.h"
 #include "importer.h"
 
 namespace kiln::onnx {
@@ -116,51 +117,6 @@ template <typename T>
 void appendAs(std::vector<uint8_t>& bytes, T v) {
     const auto* p = reinterpret_cast<const uint8_t*>(&v);
     bytes.insert(bytes.end(), p, p + sizeof(T));
-}
-
-// Reads an external-data tensor's bytes: `location` relative to the model's
-// directory (absolute paths and ".." are refused, as ONNX's checker does),
-// optional `offset` and `length`.
-bool readExternal(const pb::TensorProto& t, const std::string& modelDir, std::string& bytes, std::string& error) {
-    std::string location;
-    int64_t offset = 0, length = -1;
-    for (const auto& e : t.external_data()) {
-        if (e.key() == "location")
-            location = e.value();
-        else if (e.key() == "offset")
-            offset = std::atoll(e.value().c_str());
-        else if (e.key() == "length")
-            length = std::atoll(e.value().c_str());
-    }
-    namespace fs = std::filesystem;
-    const fs::path rel(location);
-    bool escapes = location.empty() || rel.is_absolute();
-    for (const auto& part : rel) escapes = escapes || part == "..";
-    if (escapes) {
-        error = "tensor '" + t.name() + "': external data location '" + location +
-                "' must be a relative path inside the model's directory";
-        return false;
-    }
-    std::ifstream in(fs::path(modelDir) / rel, std::ios::binary);
-    if (!in) {
-        error = "tensor '" + t.name() + "': cannot open external data file '" + location + "'";
-        return false;
-    }
-    in.seekg(0, std::ios::end);
-    const int64_t size = static_cast<int64_t>(in.tellg());
-    if (length < 0) length = size - offset;
-    if (offset < 0 || length < 0 || offset + length > size) {
-        error = "tensor '" + t.name() + "': external data range lies outside '" + location + "'";
-        return false;
-    }
-    bytes.resize(static_cast<size_t>(length));
-    in.seekg(offset);
-    in.read(bytes.data(), length);
-    if (!in) {
-        error = "tensor '" + t.name() + "': reading external data failed";
-        return false;
-    }
-    return true;
 }
 
 }  // namespace
@@ -305,7 +261,7 @@ bool tensorProtoToConstant(const pb::TensorProto& t, Constant& out, std::string&
                 "tensor '" + t.name() + "' uses external data: pass the model's path to parse() (or use parseFromFile)";
             return false;
         }
-        if (!readExternal(t, modelDir, external, error)) return false;
+        if (!readExternalData(t, modelDir, external, error)) return false;  // external_data.cpp
     }
     if (t.has_segment()) {
         error = "tensor '" + t.name() + "' is segmented; segments are not supported";
@@ -314,8 +270,9 @@ bool tensorProtoToConstant(const pb::TensorProto& t, Constant& out, std::string&
     out.dims.assign(t.dims().begin(), t.dims().end());
     int64_t expected = 1;
     for (int64_t d : out.dims) {
-        if (d < 0) {
-            error = "tensor '" + t.name() + "' has a negative dimension";
+        if (d < 0) { error = "tensor '" + t.name() + "' has a negative dimension"; return false; }
+        if (d > 0 && expected > (INT64_MAX / 16) / d) {  // 16: room for the widest element's byte count
+            error = "tensor '" + t.name() + "' has dims whose element count overflows";
             return false;
         }
         expected *= d;

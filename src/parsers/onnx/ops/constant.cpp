@@ -11,7 +11,7 @@ KILN_ONNX_CONVERTER(convertConstant) {
     Constant value;
     if (const pb::TensorProto* t = ctx.attrTensor("value")) {
         std::string err;
-        if (!tensorProtoToConstant(*t, value, err)) return ctx.fail(ErrorCode::kINVALID_VALUE, err);
+        if (!tensorProtoToConstant(*t, value, err, ctx.modelDir())) return ctx.fail(ErrorCode::kINVALID_VALUE, err);
     } else if (ctx.hasAttr("value_float")) {
         value = Constant::fromFloats({}, {ctx.attrFloat("value_float", 0.f)});
     } else if (ctx.hasAttr("value_floats")) {

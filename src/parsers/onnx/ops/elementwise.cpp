@@ -60,6 +60,9 @@ KILN_ONNX_CONVERTER(convertElementWise) {
     if (!acc) return false;
     const int32_t n = ctx.nbInputs();
     const std::string& op_type = node.op_type();
+    const bool variadic = op_type == "Sum" || op_type == "Max" || op_type == "Min" || op_type == "Mean";
+    if (!variadic && n != 2)
+        return ctx.fail(ErrorCode::kINVALID_NODE, "takes 2 inputs, the node has " + std::to_string(n));
     const bool postOp = op_type == "GreaterOrEqual" || op_type == "LessOrEqual" || op_type == "Mean";
     if (n == 1) return pushLayer(ctx, ctx.network().addIdentity(*acc), outputs);
     for (int32_t i = 1; i < n; ++i) {

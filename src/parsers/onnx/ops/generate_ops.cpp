@@ -95,6 +95,9 @@ bool rangeAtRunTime(ConverterContext& ctx, std::vector<ITensor*>& outputs) {
 
 }  // namespace
 
+// Longest Range computed at parse time.
+constexpr int64_t kMaxParseTimeRange = int64_t(1) << 20;
+
 KILN_ONNX_CONVERTER(convertRange) {
     (void)node;
     (void)inputs;
@@ -105,7 +108,12 @@ KILN_ONNX_CONVERTER(convertRange) {
     const bool isFloat = c[0]->type == DataType::kFLOAT;
     const double start = c[0]->toFloats()[0], limit = c[1]->toFloats()[0], delta = c[2]->toFloats()[0];
     if (delta == 0) return ctx.fail(ErrorCode::kINVALID_VALUE, "delta is 0");
-    const int64_t n = std::max<int64_t>(0, static_cast<int64_t>(std::ceil((limit - start) / delta)));
+    const double steps = std::ceil((limit - start) / delta);
+    if (std::isnan(steps)) return ctx.fail(ErrorCode::kINVALID_VALUE, "start, limit and delta give no element count");
+    // Parse-time values are for shape-sized ranges; a longer one (or an
+    // infinite one) is left to the run-time layer, which checks it.
+    if (steps > double(kMaxParseTimeRange)) return rangeAtRunTime(ctx, outputs);
+    const int64_t n = steps <= 0 ? 0 : static_cast<int64_t>(steps);
     if (isFloat) {
         std::vector<float> v;
         for (int64_t i = 0; i < n; ++i) v.push_back(static_cast<float>(start + i * delta));
@@ -113,7 +121,8 @@ KILN_ONNX_CONVERTER(convertRange) {
     } else {
         const int64_t s = c[0]->toInt64s()[0], d = c[2]->toInt64s()[0];
         std::vector<int64_t> v;
-        for (int64_t i = 0; i < n; ++i) v.push_back(s + i * d);
+        // Wrapping arithmetic: an overflowing range is the model's problem, not undefined behaviour here.
+        for (int64_t i = 0; i < n; ++i) v.push_back(int64_t(uint64_t(s) + uint64_t(i) * uint64_t(d)));
         Constant out = Constant::fromInt64s({n}, v);
         if (c[0]->type == DataType::kINT32) {  // keep the input's integer type
             out.type = DataType::kINT32;
@@ -165,6 +174,9 @@ KILN_ONNX_CONVERTER(convertTile) {
             return ctx.fail(ErrorCode::kINVALID_NODE, "repeats length != rank");
         for (int i = 0; i < d.nbDims; ++i) {
             if (r[i] < 0) return ctx.fail(ErrorCode::kINVALID_VALUE, "negative repeats");
+            if (d.d[i] > 0 && r[i] > INT64_MAX / d.d[i])
+                return ctx.fail(ErrorCode::kINVALID_VALUE, "repeats " + std::to_string(r[i]) + " of dim " +
+                                                               std::to_string(i) + " overflow the output extent");
             size.d[i] = d.d[i] * r[i];
         }
     } else {
