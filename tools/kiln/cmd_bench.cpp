@@ -24,6 +24,7 @@ struct BenchArgs {
     std::string engine, json;
     int32_t iterations = 100, warmup = 10, threads = 1, batch = 1;
     CLI::Option* batchOpt = nullptr;
+    std::string shapes;  // --shapes NAME:DxD,...
 };
 
 // One thread's context, buffers and measured latencies (ms).
@@ -95,6 +96,7 @@ int runBench(const BenchArgs& a) {
 
     InputSpec spec;  // random inputs: bench measures speed, not results
     if (*a.batchOpt) spec.batch = a.batch;
+    if (!a.shapes.empty() && !parseShapeList(a.shapes, "--shapes", spec.shapes, error)) return fail(error);
     std::vector<Worker> workers(size_t(a.threads));
     for (auto& w : workers) {
         w.ctx = loaded.engine->createExecutionContext();
@@ -157,6 +159,7 @@ Command addBenchCommand(CLI::App& parent) {
     auto a = std::make_shared<BenchArgs>();
     CLI::App* app = parent.add_subcommand("bench", "Measure latency and throughput (random inputs)");
     app->add_option("--engine", a->engine, "Engine file")->required();
+    app->add_option("--shapes", a->shapes, "NAME:1x3x224x224,...: shapes of dynamic inputs (within the profile)");
     app->add_option("--iterations", a->iterations, "Timed runs per thread")
         ->capture_default_str()
         ->check(CLI::Range(1, 10000000));

@@ -4,6 +4,7 @@
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
+#include <map>
 
 #include "common.h"
 #include "lenet5.h"
@@ -20,6 +21,7 @@ struct BuildArgs {
     int32_t optLevel = 3;
     std::vector<std::string> disabledPasses;
     std::string timingCache;
+    std::string minShapes, optShapes, maxShapes;  // NAME:DxD,... (one optimization profile)
     CLI::Option* workspaceOpt = nullptr;
     CLI::Option* optLevelOpt = nullptr;
 };
@@ -78,6 +80,45 @@ bool addBatchProfile(IBuilder& builder, INetworkDefinition& net, IBuilderConfig&
     return true;
 }
 
+// --min-shapes/--opt-shapes/--max-shapes: one optimization profile; the three
+// lists must name the same inputs.
+bool addShapeProfile(const BuildArgs& a, IBuilder& builder, IBuilderConfig& config, std::string& error) {
+    std::map<std::string, std::vector<int64_t>> lists[3];
+    const char* options[3] = {"--min-shapes", "--opt-shapes", "--max-shapes"};
+    const std::string* args[3] = {&a.minShapes, &a.optShapes, &a.maxShapes};
+    for (int k = 0; k < 3; ++k) {
+        if (args[k]->empty()) {
+            error = std::string(options[k]) + " is missing: give --min-shapes, --opt-shapes and --max-shapes together";
+            return false;
+        }
+        if (!parseShapeList(*args[k], options[k], lists[k], error)) return false;
+    }
+    IOptimizationProfile* profile = builder.createOptimizationProfile();
+    const OptProfileSelector sel[3] = {OptProfileSelector::kMIN, OptProfileSelector::kOPT, OptProfileSelector::kMAX};
+    for (const auto& [name, shape] : lists[0]) {
+        for (int k = 1; k < 3; ++k)
+            if (!lists[k].count(name)) {
+                error = std::string(options[k]) + " gives no shape for input '" + name + "' (--min-shapes does)";
+                return false;
+            }
+        for (int k = 0; k < 3; ++k)
+            if (!profile->setDimensions(name.c_str(), sel[k], shapeToDims(lists[k][name]))) {
+                error = std::string(options[k]) + ": shape of '" + name + "' refused (see above)";
+                return false;
+            }
+    }
+    for (int k = 1; k < 3; ++k)
+        if (lists[k].size() != lists[0].size()) {
+            error = std::string(options[k]) + " names an input --min-shapes does not";
+            return false;
+        }
+    if (config.addOptimizationProfile(profile) < 0) {
+        error = "the optimization profile was refused (min <= opt <= max per dimension?)";
+        return false;
+    }
+    return true;
+}
+
 bool isKnownPass(const std::string& name) {
     for (int32_t i = 0; const char* p = kiln::getBuilderPassName(i); ++i)
         if (name == p) return true;
@@ -129,7 +170,12 @@ int runBuild(const BuildArgs& a) {
     if (*a.workspaceOpt) config->setMemoryPoolLimit(MemoryPoolType::kWORKSPACE, a.workspaceMb << 20);
     if (*a.optLevelOpt) config->setBuilderOptimizationLevel(a.optLevel);
     for (const auto& p : a.disabledPasses) config->setPassEnabled(p.c_str(), false);
-    if (!network->hasImplicitBatchDimension() && !addBatchProfile(*builder, *network, *config, a.maxBatch, error))
+    const bool shapeProfile = !a.minShapes.empty() || !a.optShapes.empty() || !a.maxShapes.empty();
+    if (shapeProfile && network->hasImplicitBatchDimension())
+        return fail("--min-shapes/--opt-shapes/--max-shapes need an explicit-batch network (--explicit-batch)");
+    if (shapeProfile && !addShapeProfile(a, *builder, *config, error)) return fail(error);
+    if (!shapeProfile && !network->hasImplicitBatchDimension() &&
+        !addBatchProfile(*builder, *network, *config, a.maxBatch, error))
         return fail(error);
 
     // --timing-cache FILE: timings are read from FILE when it exists, and the
@@ -196,6 +242,9 @@ Command addBuildCommand(CLI::App& parent) {
     app->add_option("--disable-pass", a->disabledPasses, "Turn a builder pass off (repeatable)")
         ->allow_extra_args(false);
     app->add_flag("--list-passes", a->listPasses, "Print the builder pass names and exit");
+    app->add_option("--min-shapes", a->minShapes, "NAME:1x3x224x224,...: smallest shapes of the dynamic inputs");
+    app->add_option("--opt-shapes", a->optShapes, "NAME:DxD,...: the shapes tactics are timed at");
+    app->add_option("--max-shapes", a->maxShapes, "NAME:DxD,...: largest shapes (the memory plan's)");
     app->add_flag("--explicit-batch", a->explicitBatch, "Build an explicit-batch network (dynamic batch 1..max)");
     app->add_flag("--verbose", a->verbose, "Print kiln's info and verbose messages");
     app->add_option("--save", a->save, "Engine file to write");

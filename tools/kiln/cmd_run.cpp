@@ -20,6 +20,7 @@ struct RunArgs {
     int32_t batch = 1;
     uint32_t seed = 1234;
     CLI::Option* batchOpt = nullptr;
+    std::string shapes;  // --shapes NAME:DxD,...
 };
 
 // Parses NAME=FILE arguments of one flag; false on a malformed pair, or on a
@@ -115,6 +116,7 @@ int runRun(const RunArgs& a) {
     InputSpec spec;
     spec.seed = a.seed;
     if (*a.batchOpt) spec.batch = a.batch;
+    if (!a.shapes.empty() && !parseShapeList(a.shapes, "--shapes", spec.shapes, error)) return fail(error);
     for (const auto& [name, file] : inputFiles)
         if (!tool::readTensorFile(file, spec.files[name], error)) return fail(error);
     std::map<std::string, tool::TensorData> expected;
@@ -155,6 +157,7 @@ Command addRunCommand(CLI::App& parent) {
     auto a = std::make_shared<RunArgs>();
     CLI::App* app = parent.add_subcommand("run", "Run an engine once; save and/or check its outputs");
     app->add_option("--engine", a->engine, "Engine file")->required();
+    app->add_option("--shapes", a->shapes, "NAME:1x3x224x224,...: shapes of dynamic inputs (within the profile)");
     app->add_option("--input", a->inputs, "NAME=FILE (.npy or .pb); other inputs get random data")
         ->allow_extra_args(false);
     app->add_option("--expect", a->expects, "NAME=FILE: compare output NAME with FILE")->allow_extra_args(false);

@@ -200,4 +200,36 @@ bool writeTensorFile(const std::string& path, const tool::TensorData& t, std::st
     return false;
 }
 
+bool parseShapeList(const std::string& arg, const std::string& option,
+                    std::map<std::string, std::vector<int64_t>>& out, std::string& error) {
+    size_t start = 0;
+    while (start <= arg.size()) {
+        const size_t comma = std::min(arg.find(',', start), arg.size());
+        const std::string item = arg.substr(start, comma - start);
+        start = comma + 1;
+        // The last ':' splits, so that names may contain ':' themselves.
+        const size_t colon = item.rfind(':');
+        const std::string name = colon == std::string::npos ? "" : item.substr(0, colon);
+        const std::string dims = colon == std::string::npos ? "" : item.substr(colon + 1);
+        std::vector<int64_t> shape;
+        bool ok = !name.empty() && !dims.empty();
+        for (size_t p = 0; ok && p <= dims.size();) {
+            const size_t x = std::min(dims.find('x', p), dims.size());
+            const std::string num = dims.substr(p, x - p);
+            ok = !num.empty() && num.size() < 12 && num.find_first_not_of("0123456789") == std::string::npos;
+            if (ok) shape.push_back(std::stoll(num));
+            p = x + 1;
+        }
+        if (!ok) {
+            error = option + " '" + item + "': expected NAME:DxDx...D with non-negative integer dims";
+            return false;
+        }
+        if (!out.emplace(name, shape).second) {
+            error = option + ": input '" + name + "' is given twice";
+            return false;
+        }
+    }
+    return true;
+}
+
 }  // namespace kiln::cli

@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -57,6 +58,11 @@ bool loadEngine(const std::string& path, ILogger& logger, LoadedEngine& out, std
 
 // "NAME=FILE" -> {NAME, FILE}; false if either side is empty.
 bool splitNameFile(const std::string& arg, std::string& name, std::string& file);
+
+// "NAME:1x3x224x224,NAME2:8x128" (--shapes, --min-shapes ...) -> NAME -> shape;
+// false with `error` naming `option` on a malformed list or a repeated name.
+bool parseShapeList(const std::string& arg, const std::string& option,
+                    std::map<std::string, std::vector<int64_t>>& out, std::string& error);
 
 // "[1,28,28]"; "[]" for a scalar.
 std::string shapeString(const std::vector<int64_t>& shape);
