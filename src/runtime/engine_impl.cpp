@@ -186,7 +186,19 @@ std::unique_ptr<IHostMemory> EngineImpl::getEngineInformation(bool json) const n
            << "\",\"device\":\"" << jsonEscape(p.deviceFingerprint) << "\",\"implicit_batch\":"
            << (p.implicitBatch ? "true" : "false") << ",\"max_batch_size\":" << p.maxBatchSize
            << ",\"arena_bytes\":" << p.memory.arenaBytes << ",\"workspace_bytes\":" << p.memory.workspaceBytes
-           << ",\"layers\":[";
+           << ",\"profiles\":[";
+        // Per optimization profile: its arena and each input's range (the layers below are profile 0's).
+        for (size_t k = 0; k < cores_.size(); ++k) {
+            const engine::Plan& pk = cores_[k]->plan();
+            os << (k ? "," : "") << "{\"arena_bytes\":" << pk.memory.arenaBytes << ",\"inputs\":[";
+            for (size_t i = 0; i < pk.graph.inputs.size(); ++i)
+                os << (i ? "," : "") << "{\"name\":\"" << jsonEscape(pk.graph.values[size_t(pk.graph.inputs[i])].name)
+                   << "\",\"min\":" << ir::shapeToString(pk.profiles[0].min[i])
+                   << ",\"opt\":" << ir::shapeToString(pk.profiles[0].opt[i])
+                   << ",\"max\":" << ir::shapeToString(pk.profiles[0].max[i]) << "}";
+            os << "]}";
+        }
+        os << "],\"layers\":[";
         for (size_t i = 0; i < g.nodes.size(); ++i) {
             const auto& n = g.nodes[i];
             os << (i ? "," : "") << "{\"name\":\"" << jsonEscape(n.name) << "\",\"op\":\"" << n.op << "\",\"tactic\":\""

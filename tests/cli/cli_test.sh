@@ -164,6 +164,12 @@ expect 2 "max-shapes is missing" "build needs all three shape lists" -- \
     --opt-shapes data:1x1x28x28 --save "$T/x.engine"
 expect 0 "p99" "bench --shapes" -- \
     "$KILN" bench --engine "$T/lenet_p.engine" --shapes data:4x1x28x28 --iterations 3 --warmup 0
+expect 0 "" "inspect --json lists the profile's ranges" -- bash -c "'$KILN' inspect --engine '$T/lenet_p.engine' --json | python3 -c '
+import json, sys
+p = json.load(sys.stdin)[\"engine\"][\"profiles\"]
+assert len(p) == 1 and p[0][\"inputs\"][0][\"name\"] == \"data\", p
+assert p[0][\"inputs\"][0][\"min\"] == [1, 1, 28, 28] and p[0][\"inputs\"][0][\"max\"] == [4, 1, 28, 28], p
+'"
 
 echo "== inspect"
 expect 0 "" "inspect --json parses" -- bash -c "'$KILN' inspect --engine '$T/lenet.engine' --json | python3 -c '
