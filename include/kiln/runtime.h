@@ -11,6 +11,9 @@ enum class TensorIOMode : int32_t { kNONE = 0, kINPUT = 1, kOUTPUT = 2 };
 
 using AllocatorFlags = uint32_t;
 
+//! kMIN, kOPT or kMAX of an optimization profile (defined in builder.h).
+enum class OptProfileSelector : int32_t;
+
 //! Device memory from the application (TensorRT's IGpuAllocator): when set on
 //! the builder or the runtime, CUDA engines take their weights and each
 //! context its activation arena and workspace from it. It must outlive the
@@ -54,7 +57,15 @@ public:
     virtual DataType getTensorDataType(const char* tensorName) const noexcept = 0;
 
     virtual int32_t getNbLayers() const noexcept = 0;
+    //! Each optimization profile was compiled separately (tactics timed at its
+    //! opt shapes, memory planned for its max shapes); contexts pick one with
+    //! IExecutionContext::setOptimizationProfileAsync().
     virtual int32_t getNbOptimizationProfiles() const noexcept = 0;
+    //! The min, opt or max shape that optimization profile `profileIndex` gives
+    //! input `tensorName`; nbDims -1 (and an error logged) for an unknown name,
+    //! an output or an index out of range.
+    virtual Dims getProfileShape(const char* tensorName, int32_t profileIndex,
+                                 OptProfileSelector select) const noexcept = 0;
     //! Scratch + activation memory one execution context needs, in bytes.
     virtual size_t getDeviceMemorySize() const noexcept = 0;
     virtual BackendKind getBackend() const noexcept = 0;
@@ -124,6 +135,13 @@ public:
     //! Runs with the addresses set by setTensorAddress() and waits for the result.
     virtual bool execute() noexcept = 0;
 
+    //! Makes profile `profileIndex` the active one: setInputShape() checks
+    //! against its ranges and runs use its compiled plan. Input shapes start at
+    //! the profile's opt shapes. The first switch to a profile allocates that
+    //! profile's activation memory; later switches back are free. Returns false
+    //! (and logs) for an index out of range.
+    virtual bool setOptimizationProfileAsync(int32_t profileIndex, cudaStream_t stream) noexcept = 0;
+    //! setOptimizationProfileAsync() without a stream.
     virtual bool setOptimizationProfile(int32_t profileIndex) noexcept = 0;
     virtual int32_t getOptimizationProfile() const noexcept = 0;
     virtual void setName(const char* name) noexcept = 0;

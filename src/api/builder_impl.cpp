@@ -238,15 +238,15 @@ public:
         return buildEngineWithConfig(network, classic_);
     }
     std::unique_ptr<ICudaEngine> buildEngineWithConfig(INetworkDefinition& network, IBuilderConfig& config) noexcept override {
-        engine::Plan plan;
-        if (!buildPlan(network, config, plan)) return nullptr;
-        return runtime::EngineImpl::fromPlan(std::move(plan), log_, allocator_);
+        engine::Plans plans;
+        if (!buildPlans(network, config, plans)) return nullptr;
+        return runtime::EngineImpl::fromPlans(std::move(plans), log_, allocator_);
     }
     std::unique_ptr<IHostMemory> buildSerializedNetwork(INetworkDefinition& network, IBuilderConfig& config) noexcept override {
-        engine::Plan plan;
-        if (!buildPlan(network, config, plan)) return nullptr;
+        engine::Plans plans;
+        if (!buildPlans(network, config, plans)) return nullptr;
         std::vector<uint8_t> bytes;
-        Status st = engine::writeEngine(plan, bytes);
+        Status st = engine::writeEngine(plans, bytes);
         if (!st.ok()) {
             logError(log_, "buildSerializedNetwork: " + st.message());
             return nullptr;
@@ -262,7 +262,7 @@ private:
         else classic_.clearFlag(f);
     }
 
-    bool buildPlan(INetworkDefinition& network, IBuilderConfig& config, engine::Plan& plan) {
+    bool buildPlans(INetworkDefinition& network, IBuilderConfig& config, engine::Plans& plans) {
         auto& net = static_cast<NetworkImpl&>(network);
         auto& cfg = static_cast<BuilderConfigImpl&>(config);
         Status st = net.inferShapes();
@@ -300,10 +300,17 @@ private:
         }
 #endif
         ir::Graph g = net.graph();
-        if (!cfg.profiles().empty()) {
-            if (cfg.profiles().size() > 1)
-                logWarning(log_, "only the first optimization profile is used by this kiln version");
-            const auto& shapes = cfg.profiles()[0]->shapes();
+        for (size_t k = 0; k < cfg.profiles().size(); ++k) {
+            const auto& shapes = cfg.profiles()[k]->shapes();
+            for (const auto& [name, ranges] : shapes) {
+                bool isInput = false;
+                for (int v : g.inputs) isInput = isInput || g.values[size_t(v)].name == name;
+                if (!isInput) {
+                    logError(log_, "build failed: optimization profile " + std::to_string(k) + " gives shapes for '" +
+                                       name + "', which is not a network input");
+                    return false;
+                }
+            }
             engine::Profile p;
             for (int v : g.inputs) {
                 auto it = shapes.find(g.values[size_t(v)].name);
@@ -322,7 +329,7 @@ private:
         applyOutputTypes(net, g);
         auto log = [this](int sev, const std::string& m) { logMessage(log_, ILogger::Severity(sev), m); };
         try {
-            st = builder::buildPlan(std::move(g), opt, log, plan);
+            st = builder::buildPlans(g, opt, log, plans);
         } catch (const std::bad_alloc&) {
             st = Status::Error("out of memory");
         }

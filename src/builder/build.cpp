@@ -62,11 +62,33 @@ Status resolveInputShapes(ir::Graph& g, const BuildOptions& opt, std::vector<eng
     return Status::Ok();
 }
 
-// Sizes the graph for the profile's maximum: tactics are chosen and memory is
-// planned on those shapes. Extents that depend on computed values stay -1.
-Status useMaxShapes(ir::Graph& g, const engine::Profile& p) {
-    for (size_t i = 0; i < g.inputs.size(); ++i) g.values[size_t(g.inputs[i])].shape = p.max[i];
+// Gives the graph's inputs these shapes and infers the rest. Extents that
+// depend on computed values stay -1.
+Status useShapes(ir::Graph& g, const std::vector<ir::Shape>& inputs) {
+    for (size_t i = 0; i < g.inputs.size(); ++i) g.values[size_t(g.inputs[i])].shape = inputs[i];
     return ir::inferGraph(g);
+}
+
+// Tactics are timed at the profile's opt shapes (the shapes the user says are
+// typical) and must hold over the whole range: each is checked at the min and
+// max shapes, where the workspace is sized. If one does not hold there, the
+// tactics are chosen again at the max shapes. Leaves the graph at the max shapes.
+Status chooseProfileTactics(ir::Graph& g, const BuildOptions& opt, const engine::Profile& p, const LogFn& log,
+                            size_t& workspace) {
+    workspace = 0;
+    if (p.opt == p.max) return chooseTactics(g, opt, log, workspace);
+    KILN_RETURN_IF_ERROR(useShapes(g, p.opt));
+    size_t atOpt = 0;
+    KILN_RETURN_IF_ERROR(chooseTactics(g, opt, log, atOpt));
+    Status held = useShapes(g, p.min);
+    if (held.ok()) held = checkTactics(g, opt, workspace);
+    KILN_RETURN_IF_ERROR(useShapes(g, p.max));
+    if (held.ok()) held = checkTactics(g, opt, workspace);
+    if (held.ok()) return Status::Ok();
+    log(kLogVerbose, "tactics timed at the opt shapes do not hold over the profile (" + held.message() +
+                         "); choosing them at the max shapes");
+    workspace = 0;
+    return chooseTactics(g, opt, log, workspace);
 }
 
 Status checkNames(const ir::Graph& g) {
@@ -107,7 +129,7 @@ Status buildPlan(ir::Graph g, const BuildOptions& opt, const LogFn& log, engine:
         }
     }
     KILN_RETURN_IF_ERROR(g.validate());
-    KILN_RETURN_IF_ERROR(useMaxShapes(g, profiles[0]));
+    KILN_RETURN_IF_ERROR(useShapes(g, profiles[0].max));
 
 #ifdef KILN_HAVE_CUDA
     if (opt.backend == engine::Backend::kCUDA && !opt.disabledPasses.count("cuda-conv-fusion")) {
@@ -122,7 +144,7 @@ Status buildPlan(ir::Graph g, const BuildOptions& opt, const LogFn& log, engine:
     }
 #endif
     size_t workspace = 0;
-    KILN_RETURN_IF_ERROR(chooseTactics(g, opt, log, workspace));
+    KILN_RETURN_IF_ERROR(chooseProfileTactics(g, opt, profiles[0], log, workspace));
     plan.memory = {};
     KILN_RETURN_IF_ERROR(planMemory(g, plan.memory));
     plan.memory.workspaceBytes = workspace;
@@ -146,6 +168,22 @@ Status buildPlan(ir::Graph g, const BuildOptions& opt, const LogFn& log, engine:
     log(kLogInfo, "built engine: " + std::to_string(plan.graph.nodes.size()) + " layers, arena " +
                       std::to_string(plan.memory.arenaBytes) + " bytes, workspace " +
                       std::to_string(plan.memory.workspaceBytes) + " bytes");
+    return Status::Ok();
+}
+
+Status buildPlans(const ir::Graph& network, const BuildOptions& opt, const LogFn& log, engine::Plans& plans) {
+    plans.clear();
+    if (opt.profiles.size() <= 1) {
+        KILN_RETURN_IF_ERROR(buildPlan(network, opt, log, plans.emplace_back()));
+        return Status::Ok();
+    }
+    for (size_t k = 0; k < opt.profiles.size(); ++k) {
+        BuildOptions one = opt;
+        one.profiles = {opt.profiles[k]};
+        log(kLogInfo, "building optimization profile " + std::to_string(k) + " of " + std::to_string(opt.profiles.size()));
+        KILN_RETURN_IF_ERROR(buildPlan(network, one, log, plans.emplace_back())
+                                 .withContext("optimization profile " + std::to_string(k) + ": "));
+    }
     return Status::Ok();
 }
 

@@ -26,8 +26,9 @@ struct BuildOptions {
     int optimizationLevel = 3;  // 0: no timing, take the first supported tactic
     int timingIterations = 4;
     std::set<std::string> disabledPasses;
-    // Shape ranges per network input (indexed like Graph::inputs); empty when
-    // every input is static.
+    // Optimization profiles: shape ranges per network input (indexed like
+    // Graph::inputs; an empty shape: the input is static there); empty when
+    // every input is static. buildPlans compiles one plan per profile.
     std::vector<engine::Profile> profiles;
     // Tactic timings to reuse, and where new ones go (timing_cache.h); null:
     // none kept beyond this build. With ignoreMismatch, entries of another
@@ -38,7 +39,14 @@ struct BuildOptions {
 
 // Builds a plan from a network graph (explicit-batch form; dynamic dims -1 are
 // resolved from the profiles or the max batch size).
+// Uses only the first of options.profiles.
 Status buildPlan(ir::Graph network, const BuildOptions& options, const LogFn& log, engine::Plan& plan);
+
+// One plan per optimization profile (one plan when there are none): each
+// profile gets its own passes, tactics (timed at its opt shapes) and memory
+// plan (sized for its max shapes); constants the passes leave alone stay
+// shared between the plans.
+Status buildPlans(const ir::Graph& network, const BuildOptions& options, const LogFn& log, engine::Plans& plans);
 
 // The tactic name of the loop boundary nodes, which the executor runs itself.
 inline constexpr const char* kControlTactic = "control";
@@ -46,6 +54,12 @@ inline constexpr const char* kControlTactic = "control";
 // Chooses a tactic for every node (sets Node::tactic); returns the largest
 // workspace among the chosen tactics.
 Status chooseTactics(ir::Graph& g, const BuildOptions& options, const LogFn& log, size_t& workspaceBytes);
+
+// Checks that every node's chosen tactic supports the node at the graph's
+// current shapes within the workspace limit (tactics timed at a profile's opt
+// shapes must hold over its whole range); raises `workspaceBytes` to the
+// largest workspace they need there.
+Status checkTactics(const ir::Graph& g, const BuildOptions& options, size_t& workspaceBytes);
 
 // Lifetime-based arena planning: offsets for every intermediate value.
 Status planMemory(const ir::Graph& g, engine::MemoryPlan& plan);

@@ -142,4 +142,22 @@ Status chooseTactics(ir::Graph& g, const BuildOptions& opt, const LogFn& log, si
     return Status::Ok();
 }
 
+Status checkTactics(const ir::Graph& g, const BuildOptions& opt, size_t& workspaceBytes) {
+#ifdef KILN_HAVE_CUDA
+    if (opt.backend == engine::Backend::kCUDA) return checkCudaTactics(g, opt, workspaceBytes);
+#endif
+    for (const auto& n : g.nodes) {
+        if (ir::isLoopBoundaryOp(n.op)) continue;
+        const cpu::Tactic* t = cpu::findCpuTactic(n.op, n.tactic);
+        if (!t) return Status::Error("layer '" + n.name + "': unknown CPU tactic '" + n.tactic + "'");
+        const std::vector<ir::TensorDesc> in = ir::describeInputs(g, n), out = ir::describeOutputs(g, n);
+        const size_t ws = t->workspace ? t->workspace(n, in, out) : 0;
+        if (!t->supports(n, in, out) || ws > opt.workspaceLimit)
+            return Status::Error("layer '" + n.name + "': tactic '" + n.tactic + "' does not hold at shapes " +
+                                 (in.empty() ? std::string("[]") : ir::shapeToString(in[0].shape)));
+        workspaceBytes = std::max(workspaceBytes, ws);
+    }
+    return Status::Ok();
+}
+
 }  // namespace kiln::builder

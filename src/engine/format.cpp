@@ -37,6 +37,8 @@ constexpr size_t kMinValueBytes = 4 + 1 + 1 + 4 + 4 + 4;  // name, dtype, flags,
 constexpr size_t kMinNodeBytes = 4 * 7 + 1;               // 4 strings/vectors, attrs, precision, flags
 constexpr size_t kMinAttrBytes = 4 + 1 + 4;               // key, tag, smallest payload
 constexpr size_t kMinProfileBytes = 3 * 4;
+// values, nodes, inputs, outputs, profiles counts; arena, workspace; offsets count.
+constexpr size_t kMinPlanBytes = 5 * 4 + 2 * 8 + 4;
 
 uint64_t alignUp(uint64_t x, uint64_t a) { return (x + a - 1) / a * a; }
 
@@ -115,35 +117,42 @@ void writeNode(ByteWriter& w, const ir::Node& n) {
     w.u8(n.dead ? kNodeDead : 0);
 }
 
-void writeMetadata(ByteWriter& w, const Plan& plan, const std::vector<uint64_t>& weightOffsets) {
-    w.str(plan.producer);
-    w.str(plan.deviceFingerprint);
-    w.u32(uint32_t(plan.buildInfo.size()));
-    for (const auto& [k, v] : plan.buildInfo) {
+// Settings shared by every plan of the engine, once; then per profile its
+// graph, shape ranges and memory plan.
+void writeMetadata(ByteWriter& w, const Plans& plans, const std::vector<std::vector<uint64_t>>& weightOffsets) {
+    const Plan& first = plans[0];
+    w.str(first.producer);
+    w.str(first.deviceFingerprint);
+    w.u32(uint32_t(first.buildInfo.size()));
+    for (const auto& [k, v] : first.buildInfo) {
         w.str(k);
         w.str(v);
     }
-    w.u8(plan.implicitBatch ? 1 : 0);
-    w.i32(plan.maxBatchSize);
+    w.u8(first.implicitBatch ? 1 : 0);
+    w.i32(first.maxBatchSize);
 
-    const ir::Graph& g = plan.graph;
-    w.u32(uint32_t(g.values.size()));
-    for (size_t i = 0; i < g.values.size(); ++i) writeValue(w, g.values[i], weightOffsets[i]);
-    w.u32(uint32_t(g.nodes.size()));
-    for (const auto& n : g.nodes) writeNode(w, n);
-    writeIds(w, g.inputs);
-    writeIds(w, g.outputs);
+    w.u32(uint32_t(plans.size()));
+    for (size_t k = 0; k < plans.size(); ++k) {
+        const Plan& plan = plans[k];
+        const ir::Graph& g = plan.graph;
+        w.u32(uint32_t(g.values.size()));
+        for (size_t i = 0; i < g.values.size(); ++i) writeValue(w, g.values[i], weightOffsets[k][i]);
+        w.u32(uint32_t(g.nodes.size()));
+        for (const auto& n : g.nodes) writeNode(w, n);
+        writeIds(w, g.inputs);
+        writeIds(w, g.outputs);
 
-    w.u32(uint32_t(plan.profiles.size()));
-    for (const auto& p : plan.profiles) {
-        writeShapes(w, p.min);
-        writeShapes(w, p.opt);
-        writeShapes(w, p.max);
+        w.u32(uint32_t(plan.profiles.size()));
+        for (const auto& p : plan.profiles) {
+            writeShapes(w, p.min);
+            writeShapes(w, p.opt);
+            writeShapes(w, p.max);
+        }
+        w.u64(plan.memory.arenaBytes);
+        w.u64(plan.memory.workspaceBytes);
+        w.u32(uint32_t(plan.memory.offsets.size()));
+        for (int64_t o : plan.memory.offsets) w.i64(o);
     }
-    w.u64(plan.memory.arenaBytes);
-    w.u64(plan.memory.workspaceBytes);
-    w.u32(uint32_t(plan.memory.offsets.size()));
-    for (int64_t o : plan.memory.offsets) w.i64(o);
 }
 
 // Counts are u32 on disk.
@@ -249,7 +258,7 @@ public:
                    uint64_t weightsSize)
         : r_(meta, metaSize, metaOffset), weights_(weights), weightsSize_(weightsSize) {}
 
-    Status read(Plan& plan);
+    Status read(Plans& plans);
 
 private:
     Status readShape(ir::Shape& s);
@@ -260,6 +269,7 @@ private:
     Status readNode(ir::Node& n);
     Status readGraph(ir::Graph& g);
     Status readConstant(ir::Value& v);
+    Status readPlan(Plan& plan);
 
     ByteReader r_;
     const uint8_t* weights_;
@@ -415,27 +425,47 @@ Status MetadataReader::readGraph(ir::Graph& g) {
     return Status::Ok();
 }
 
-Status MetadataReader::read(Plan& plan) {
-    KILN_RETURN_IF_ERROR(r_.str(plan.producer));
-    KILN_RETURN_IF_ERROR(r_.str(plan.deviceFingerprint));
+Status MetadataReader::read(Plans& plans) {
+    Plan shared;
+    KILN_RETURN_IF_ERROR(r_.str(shared.producer));
+    KILN_RETURN_IF_ERROR(r_.str(shared.deviceFingerprint));
     uint32_t n;
     KILN_RETURN_IF_ERROR(r_.count(n, 8));
     for (uint32_t i = 0; i < n; ++i) {
         std::string k, v;
         KILN_RETURN_IF_ERROR(r_.str(k));
         KILN_RETURN_IF_ERROR(r_.str(v));
-        if (!plan.buildInfo.empty() && !(plan.buildInfo.rbegin()->first < k))
+        if (!shared.buildInfo.empty() && !(shared.buildInfo.rbegin()->first < k))
             return Status::Error("build info keys out of order");
-        plan.buildInfo.emplace_hint(plan.buildInfo.end(), std::move(k), std::move(v));
+        shared.buildInfo.emplace_hint(shared.buildInfo.end(), std::move(k), std::move(v));
     }
     uint8_t implicitBatch;
     KILN_RETURN_IF_ERROR(r_.u8(implicitBatch));
     if (implicitBatch > 1) return Status::Error("implicitBatch flag is " + std::to_string(implicitBatch));
-    plan.implicitBatch = implicitBatch == 1;
-    KILN_RETURN_IF_ERROR(r_.i32(plan.maxBatchSize));
+    shared.implicitBatch = implicitBatch == 1;
+    KILN_RETURN_IF_ERROR(r_.i32(shared.maxBatchSize));
 
+    KILN_RETURN_IF_ERROR(r_.count(n, kMinPlanBytes));
+    if (n == 0) return Status::Error("the engine has no optimization profile");
+    plans.clear();
+    plans.reserve(n);
+    for (uint32_t k = 0; k < n; ++k) {
+        Plan& plan = plans.emplace_back();
+        plan.producer = shared.producer;
+        plan.deviceFingerprint = shared.deviceFingerprint;
+        plan.buildInfo = shared.buildInfo;
+        plan.implicitBatch = shared.implicitBatch;
+        plan.maxBatchSize = shared.maxBatchSize;
+        KILN_RETURN_IF_ERROR(readPlan(plan).withContext(n > 1 ? "profile " + std::to_string(k) + ": " : ""));
+    }
+    if (r_.remaining() != 0)
+        return Status::Error(std::to_string(r_.remaining()) + " unread bytes at the end of the metadata");
+    return Status::Ok();
+}
+
+Status MetadataReader::readPlan(Plan& plan) {
     KILN_RETURN_IF_ERROR(readGraph(plan.graph));
-
+    uint32_t n;
     KILN_RETURN_IF_ERROR(r_.count(n, kMinProfileBytes));
     plan.profiles.resize(n);
     for (auto& p : plan.profiles) {
@@ -448,8 +478,6 @@ Status MetadataReader::read(Plan& plan) {
     KILN_RETURN_IF_ERROR(r_.count(n, 8));
     plan.memory.offsets.resize(n);
     for (auto& o : plan.memory.offsets) KILN_RETURN_IF_ERROR(r_.i64(o));
-    if (r_.remaining() != 0)
-        return Status::Error(std::to_string(r_.remaining()) + " unread bytes at the end of the metadata");
     return Status::Ok();
 }
 
@@ -473,32 +501,39 @@ uint64_t engineChecksum(const void* data, size_t size) {
     return c.finish();
 }
 
-Status writeEngine(const Plan& plan, std::vector<uint8_t>& out) {
-    Status st = validatePlan(plan);
-    if (st.ok()) st = checkCounts(plan);
+Status writeEngine(const Plan& plan, std::vector<uint8_t>& out) { return writeEngine(Plans{plan}, out); }
+
+Status writeEngine(const Plans& plans, std::vector<uint8_t>& out) {
+    Status st = validatePlans(plans);
+    for (size_t k = 0; st.ok() && k < plans.size(); ++k) st = checkCounts(plans[k]);
     if (!st.ok()) return st.withContext("cannot write the engine: ");
 
-    // Lay out the weights first: each distinct buffer once, 64-byte aligned.
-    const auto& values = plan.graph.values;
-    std::vector<uint64_t> weightOffsets(values.size(), 0);
+    // Lay out the weights first: each distinct buffer once (across all the
+    // profiles' plans), 64-byte aligned.
+    std::vector<std::vector<uint64_t>> weightOffsets(plans.size());
     std::vector<const ir::Bytes*> blobs;  // in placement order
     std::map<const ir::Bytes*, uint64_t> placed;
     uint64_t weightsSize = 0;
-    for (size_t i = 0; i < values.size(); ++i) {
-        if (!values[i].isConstant()) continue;
-        const ir::Bytes* b = values[i].data.get();
-        auto [it, fresh] = placed.emplace(b, alignUp(weightsSize, kEngineAlignment));
-        if (fresh) {
-            blobs.push_back(b);
-            weightsSize = it->second + b->size();
+    for (size_t k = 0; k < plans.size(); ++k) {
+        const auto& values = plans[k].graph.values;
+        weightOffsets[k].assign(values.size(), 0);
+        for (size_t i = 0; i < values.size(); ++i) {
+            if (!values[i].isConstant()) continue;
+            const ir::Bytes* b = values[i].data.get();
+            auto [it, fresh] = placed.emplace(b, alignUp(weightsSize, kEngineAlignment));
+            if (fresh) {
+                blobs.push_back(b);
+                weightsSize = it->second + b->size();
+            }
+            weightOffsets[k][i] = it->second;
         }
-        weightOffsets[i] = it->second;
     }
+    const Plan& plan = plans[0];
 
     std::vector<uint8_t> file;
     ByteWriter w(file);
     w.zeros(kEngineHeaderSize);
-    writeMetadata(w, plan, weightOffsets);
+    writeMetadata(w, plans, weightOffsets);
     const uint64_t metaSize = w.size() - kEngineHeaderSize;
     w.alignTo(kEngineAlignment);
     const uint64_t weightsOffset = w.size();
@@ -548,7 +583,7 @@ Status readEngineHeader(const void* data, size_t size, EngineHeaderInfo& out) {
     return Status::Ok();
 }
 
-Status readEngine(const void* data, size_t size, Plan& out) {
+Status readEngine(const void* data, size_t size, Plans& out) {
     const auto* p = static_cast<const uint8_t*>(data);
     Header h;
     KILN_RETURN_IF_ERROR(checkIdentity(p, size, h));
@@ -563,14 +598,24 @@ Status readEngine(const void* data, size_t size, Plan& out) {
     if (h.backend != uint32_t(Backend::kCPU) && h.backend != uint32_t(Backend::kCUDA))
         return Status::Error("engine file names unknown backend " + std::to_string(h.backend));
 
-    Plan plan;
-    plan.backend = Backend(h.backend);
+    Plans plans;
     MetadataReader meta(p + h.metaOffset, size_t(h.metaSize), size_t(h.metaOffset), p + h.weightsOffset,
                         h.weightsSize);
-    KILN_RETURN_IF_ERROR(meta.read(plan).withContext("engine metadata is malformed: "));
-    KILN_RETURN_IF_ERROR(validatePlan(plan).withContext("engine metadata is invalid: "));
-    setProducers(plan.graph);
-    out = std::move(plan);
+    KILN_RETURN_IF_ERROR(meta.read(plans).withContext("engine metadata is malformed: "));
+    for (Plan& plan : plans) plan.backend = Backend(h.backend);
+    KILN_RETURN_IF_ERROR(validatePlans(plans).withContext("engine metadata is invalid: "));
+    for (Plan& plan : plans) setProducers(plan.graph);
+    out = std::move(plans);
+    return Status::Ok();
+}
+
+Status readEngine(const void* data, size_t size, Plan& out) {
+    Plans plans;
+    KILN_RETURN_IF_ERROR(readEngine(data, size, plans));
+    if (plans.size() != 1)
+        return Status::Error("the engine has " + std::to_string(plans.size()) +
+                             " optimization profiles; this reader takes engines of one");
+    out = std::move(plans[0]);
     return Status::Ok();
 }
 

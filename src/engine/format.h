@@ -9,7 +9,8 @@
 
 namespace kiln::engine {
 
-constexpr uint32_t kFormatVersion = 1;
+// 2: several optimization profiles (one compiled plan each) per file.
+constexpr uint32_t kFormatVersion = 2;
 constexpr size_t kEngineHeaderSize = 96;  // fixed header (docs/engine-format.md)
 constexpr size_t kEngineAlignment = 64;   // weights section and each constant in it
 
@@ -39,14 +40,23 @@ constexpr size_t kReserved = 88;       // u64, 0
 // Graph::validate), so that every plan that can be written can be read back.
 // Defined in plan.cpp.
 Status validatePlan(const Plan& plan);
+// validatePlan on each plan, plus what one engine's plans must share (at least
+// one plan; same backend, producer, device, build info, batch mode, I/O
+// tensor names, dtypes and ranks).
+Status validatePlans(const Plans& plans);
 
-// Serializes the plan. Deterministic: the same plan gives the same bytes.
+// Serializes the plan (one profile) or the plans (one per profile), constant
+// buffers shared between plans stored once. Deterministic: the same plans give
+// the same bytes.
 Status writeEngine(const Plan& plan, std::vector<uint8_t>& out);
+Status writeEngine(const Plans& plans, std::vector<uint8_t>& out);
 
 // Verifies and reads an engine file. Refuses, with a message that says which
 // check failed: too short / truncated, bad magic, wrong format version, other
 // endianness, checksum mismatch, malformed metadata (every count and offset is
 // bounds-checked), `expected` backend mismatch.
+Status readEngine(const void* data, size_t size, Plans& out);
+// The same for a file of exactly one profile (refuses engines with more).
 Status readEngine(const void* data, size_t size, Plan& out);
 
 // Reads just the header fields (for `kiln inspect` and error messages).

@@ -70,6 +70,9 @@ Status checkNodes(const ir::Graph& g) {
 
 Status checkProfiles(const Plan& plan) {
     const size_t numInputs = plan.graph.inputs.size();
+    if (plan.profiles.size() != 1)
+        return Status::Error("a compiled plan must hold exactly one optimization profile, not " +
+                             std::to_string(plan.profiles.size()));
     for (size_t p = 0; p < plan.profiles.size(); ++p) {
         const Profile& prof = plan.profiles[p];
         const std::string what = "profile " + std::to_string(p);
@@ -107,7 +110,41 @@ Status checkMemory(const Plan& plan) {
     return Status::Ok();
 }
 
+// I/O tensor names, dtypes and ranks; the bindings of an engine come from its first plan.
+Status checkSameIO(const Plan& a, const Plan& b, const std::string& what) {
+    const ir::Graph &ga = a.graph, &gb = b.graph;
+    if (ga.inputs.size() != gb.inputs.size() || ga.outputs.size() != gb.outputs.size())
+        return Status::Error(what + " has a different number of inputs or outputs than profile 0");
+    auto same = [&](int va, int vb) {
+        const ir::Value &x = ga.values[size_t(va)], &y = gb.values[size_t(vb)];
+        return x.name == y.name && x.dtype == y.dtype && x.shape.size() == y.shape.size();
+    };
+    for (size_t i = 0; i < ga.inputs.size(); ++i)
+        if (!same(ga.inputs[i], gb.inputs[i]))
+            return Status::Error(what + " input " + std::to_string(i) + " differs from profile 0's (name, type or rank)");
+    for (size_t i = 0; i < ga.outputs.size(); ++i)
+        if (!same(ga.outputs[i], gb.outputs[i]))
+            return Status::Error(what + " output " + std::to_string(i) +
+                                 " differs from profile 0's (name, type or rank)");
+    return Status::Ok();
+}
+
 }  // namespace
+
+Status validatePlans(const Plans& plans) {
+    if (plans.empty()) return Status::Error("the engine has no optimization profile");
+    for (size_t k = 0; k < plans.size(); ++k) {
+        const std::string what = "profile " + std::to_string(k);
+        KILN_RETURN_IF_ERROR(validatePlan(plans[k]).withContext(plans.size() > 1 ? what + ": " : ""));
+        if (k == 0) continue;
+        const Plan &a = plans[0], &b = plans[k];
+        if (a.backend != b.backend || a.producer != b.producer || a.deviceFingerprint != b.deviceFingerprint ||
+            a.buildInfo != b.buildInfo || a.implicitBatch != b.implicitBatch || a.maxBatchSize != b.maxBatchSize)
+            return Status::Error(what + " was built with other settings than profile 0");
+        KILN_RETURN_IF_ERROR(checkSameIO(a, b, what));
+    }
+    return Status::Ok();
+}
 
 Status validatePlan(const Plan& plan) {
     if (plan.backend != Backend::kCPU && plan.backend != Backend::kCUDA)

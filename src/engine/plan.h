@@ -1,6 +1,9 @@
-// What an engine holds: the optimized graph with its chosen tactics, the
-// I/O bindings, the optimization profiles and the memory plan. The engine
-// file format (format.h) serializes exactly this.
+// What an engine holds: one compiled Plan per optimization profile, each with
+// the optimized graph and its chosen tactics (timed at that profile's opt
+// shapes), the I/O bindings, the profile's shape ranges and the memory plan
+// (sized for its max shapes). Plans of one engine share their constant
+// buffers where the builder left them untouched. The engine file format
+// (format.h) serializes exactly this.
 #pragma once
 #include <cstdint>
 #include <map>
@@ -35,9 +38,16 @@ struct Plan {
     ir::Graph graph;                // node.tactic set; value shapes at max profile
     bool implicitBatch = false;     // built from a classic createNetwork() network
     int32_t maxBatchSize = 1;
+    // Exactly one: the profile this plan was compiled for (an engine with
+    // several profiles is several plans, see Engine below).
     std::vector<Profile> profiles;
     MemoryPlan memory;
     std::map<std::string, std::string> buildInfo;  // flags the engine was built with, for inspect
 };
+
+// A whole engine: plans[k] is optimization profile k. Every plan has the same
+// backend, producer, device, build info, batch mode and I/O tensors (names,
+// dtypes, ranks); validatePlans (format.h) checks it.
+using Plans = std::vector<Plan>;
 
 }  // namespace kiln::engine

@@ -13,15 +13,32 @@ Dims toDims(const ir::Shape& s) {
 }
 }  // namespace
 
-ContextImpl::ContextImpl(const EngineImpl& engine) : engine_(engine), exec_(engine.corePtr()) {
+ContextImpl::ContextImpl(const EngineImpl& engine) : engine_(engine), pool_(std::make_shared<cpu::ThreadPool>(0)) {
     const auto& core = engine.core();
     addresses_.assign(core.bindings().size(), nullptr);
     allocators_.assign(core.bindings().size(), nullptr);
+    execs_.resize(size_t(engine.nbProfiles()));
+#ifdef KILN_HAVE_CUDA
+    cudas_.resize(size_t(engine.nbProfiles()));
+#endif
+    init_ = prepareProfile(0);
     // Inputs start at the profile's opt shape (the only shape for static engines).
     for (int i = 0; i < core.nbInputs(); ++i) inputShapes_.push_back(core.plan().profiles[0].opt[size_t(i)]);
+}
+
+Status ContextImpl::prepareProfile(int k) {
+    const auto& core = engine_.corePtr(k);
+    if (!execs_[size_t(k)]) execs_[size_t(k)] = std::make_unique<Executor>(core, pool_);
 #ifdef KILN_HAVE_CUDA
-    if (core.cudaState()) init_ = cuda::ContextState::create(core.plan(), core.cudaState(), engine.gpuAllocator(), cuda_);
+    if (core->cudaState() && !cudas_[size_t(k)]) {
+        std::unique_ptr<cuda::ContextState> state;
+        KILN_RETURN_IF_ERROR(cuda::ContextState::create(core->plan(), core->cudaState(), engine_.gpuAllocator(), state));
+        state->setGraphCapture(graphCapture_);
+        cudas_[size_t(k)] = std::move(state);
+    }
+    cuda_ = cudas_[size_t(k)].get();
 #endif
+    return Status::Ok();
 }
 
 void ContextImpl::error(const std::string& msg) const {
@@ -57,7 +74,7 @@ bool ContextImpl::runWith(const std::vector<void*>& io, const char* call, cudaSt
                 st = sync ? cuda_->execute(io, inputShapes_) : cuda_->enqueue(io, inputShapes_, stream, inputConsumed);
         } else
 #endif
-            st = exec_.run(io, inputShapes_, allocated, alloc);
+            st = exec().run(io, inputShapes_, allocated, alloc);
     } catch (const std::bad_alloc&) {
         st = Status::Error("out of host memory");
     }
@@ -67,7 +84,7 @@ bool ContextImpl::runWith(const std::vector<void*>& io, const char* call, cudaSt
     }
     for (size_t o = 0; o < allocated.size(); ++o)
         if (allocated[o])
-            allocators_[nIn + o]->notifyShape(bindings[nIn + o].name.c_str(), toDims(exec_.lastOutputShape(o)));
+            allocators_[nIn + o]->notifyShape(bindings[nIn + o].name.c_str(), toDims(exec().lastOutputShape(o)));
     return true;
 }
 
@@ -164,7 +181,7 @@ bool ContextImpl::setInputShape(const char* name, const Dims& dims) noexcept {
         return false;
     }
     ir::Shape s(dims.d, dims.d + dims.nbDims);
-    Status st = exec_.checkInputShape(i, s);
+    Status st = exec().checkInputShape(i, s);
     if (!st.ok()) {
         error("setInputShape: " + st.message());
         return false;
@@ -179,8 +196,8 @@ Dims ContextImpl::getTensorShape(const char* name) const noexcept {
     const int i = engine_.findBinding(name, "getTensorShape");
     if (i < 0) return d;
     if (i < int(inputShapes_.size())) return toDims(inputShapes_[size_t(i)]);
-        std::vector<ir::Shape> outs;
-        if (!const_cast<Executor&>(exec_).inferOutputShapes(inputShapes_, outs).ok()) return d;
+    std::vector<ir::Shape> outs;
+    if (!const_cast<Executor&>(exec()).inferOutputShapes(inputShapes_, outs).ok()) return d;
     return toDims(outs[size_t(i) - inputShapes_.size()]);
 }
 
@@ -189,11 +206,33 @@ bool ContextImpl::enqueueV3(cudaStream_t stream) noexcept { return runWith(addre
 bool ContextImpl::execute() noexcept { return runWith(addresses_, "enqueueV3"); }
 
 bool ContextImpl::setOptimizationProfile(int32_t index) noexcept {
-    if (index != 0) {
-        error("setOptimizationProfile: the engine has " + std::to_string(engine_.getNbOptimizationProfiles()) +
-              " profile(s); index " + std::to_string(index) + " is out of range");
+    return setOptimizationProfileAsync(index, nullptr);
+}
+
+// Each profile has its own arena, so work still queued on `stream` for the
+// previous profile cannot be overwritten by the next one: no wait is needed.
+bool ContextImpl::setOptimizationProfileAsync(int32_t index, cudaStream_t) noexcept {
+    if (index < 0 || index >= engine_.nbProfiles()) {
+        error("setOptimizationProfile: the engine has " + std::to_string(engine_.nbProfiles()) +
+              " optimization profile(s); index " + std::to_string(index) + " is out of range");
         return false;
     }
+    Status st;
+    try {
+        st = prepareProfile(index);
+    } catch (const std::bad_alloc&) {
+        st = Status::Error("out of memory allocating the profile's activations");
+    }
+    if (!st.ok()) {
+#ifdef KILN_HAVE_CUDA
+        cuda_ = cudas_[size_t(profile_)].get();
+#endif
+        error("setOptimizationProfile(" + std::to_string(index) + "): " + st.message());
+        return false;
+    }
+    profile_ = index;
+    const auto& prof = engine_.corePtr(index)->plan().profiles[0];
+    for (size_t i = 0; i < inputShapes_.size(); ++i) inputShapes_[i] = prof.opt[i];
     return true;
 }
 
@@ -204,7 +243,9 @@ namespace kiln::runtime {
 bool ContextImpl::setCudaGraphCapture(bool enabled) noexcept {
 #ifdef KILN_HAVE_CUDA
     if (cuda_) {
-        cuda_->setGraphCapture(enabled);
+        graphCapture_ = enabled;
+        for (auto& c : cudas_)
+            if (c) c->setGraphCapture(enabled);
         return true;
     }
 #endif

@@ -128,9 +128,11 @@ Status checkConsistency(const engine::Plan& plan, const ir::Schedule& sched) {
 
 }  // namespace
 
-Status EngineCore::create(engine::Plan plan, std::shared_ptr<const EngineCore>& out, IGpuAllocator* allocator) {
+Status EngineCore::create(engine::Plan plan, std::shared_ptr<const EngineCore>& out, IGpuAllocator* allocator,
+                          int profileIndex) {
     auto core = std::make_shared<EngineCore>();
     core->plan_ = std::move(plan);
+    core->profileIndex_ = profileIndex;
     const ir::Graph& g = core->plan_.graph;
     const bool onCuda = core->plan_.backend == engine::Backend::kCUDA;
 #ifdef KILN_HAVE_CUDA

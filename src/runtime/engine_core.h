@@ -26,7 +26,10 @@ class EngineCore {
 public:
     // Prepares kernels for every node; fails if a tactic is unknown here.
     // `allocator`: device memory for a CUDA engine's weights (nullptr: cudaMalloc).
-    static Status create(engine::Plan plan, std::shared_ptr<const EngineCore>& out, IGpuAllocator* allocator = nullptr);
+    // `profileIndex`: which optimization profile of the engine the plan is (for messages).
+    static Status create(engine::Plan plan, std::shared_ptr<const EngineCore>& out, IGpuAllocator* allocator = nullptr,
+                         int profileIndex = 0);
+    int profileIndex() const { return profileIndex_; }
 
     const engine::Plan& plan() const { return plan_; }
     const std::vector<Binding>& bindings() const { return bindings_; }
@@ -52,6 +55,7 @@ private:
     // the input shapes (found by shape inference at the profile's min/opt/max).
     std::vector<ir::Shape> outputShapes_;
     size_t workspaceBytes_ = 0;
+    int profileIndex_ = 0;
     std::shared_ptr<const cuda::EngineState> cuda_;
 };
 

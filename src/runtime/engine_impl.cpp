@@ -1,3 +1,4 @@
+#include <algorithm>
 #include <new>
 #include <sstream>
 
@@ -23,11 +24,14 @@ Dims badDims() {
 }
 }  // namespace
 
-std::unique_ptr<EngineImpl> EngineImpl::fromPlan(engine::Plan plan, ILogger* logger, IGpuAllocator* allocator) {
-    std::shared_ptr<const EngineCore> core;
-    Status st;
+std::unique_ptr<EngineImpl> EngineImpl::fromPlans(engine::Plans plans, ILogger* logger, IGpuAllocator* allocator) {
+    std::vector<std::shared_ptr<const EngineCore>> cores;
+    Status st = plans.empty() ? Status::Error("the engine has no optimization profile") : Status::Ok();
     try {  // preparing kernels allocates (packed weights); callers are noexcept
-        st = EngineCore::create(std::move(plan), core, allocator);
+        for (size_t k = 0; k < plans.size() && st.ok(); ++k) {
+            st = EngineCore::create(std::move(plans[k]), cores.emplace_back(), allocator, int(k));
+            if (!st.ok() && plans.size() > 1) st = st.withContext("optimization profile " + std::to_string(k) + ": ");
+        }
     } catch (const std::bad_alloc&) {
         st = Status::Error("out of memory while preparing the engine's kernels");
     }
@@ -35,7 +39,35 @@ std::unique_ptr<EngineImpl> EngineImpl::fromPlan(engine::Plan plan, ILogger* log
         logError(logger, st.message());
         return nullptr;
     }
-    return std::make_unique<EngineImpl>(std::move(core), logger, allocator);
+    return std::make_unique<EngineImpl>(std::move(cores), logger, allocator);
+}
+
+ir::Shape EngineImpl::declaredShape(int i) const {
+    ir::Shape s = core_->declaredShape(i);
+    for (size_t k = 1; k < cores_.size(); ++k) {
+        const ir::Shape other = cores_[k]->declaredShape(i);
+        for (size_t d = 0; d < s.size() && d < other.size(); ++d)
+            if (other[d] != s[d]) s[d] = -1;
+    }
+    return s;
+}
+
+Dims EngineImpl::getProfileShape(const char* name, int32_t profile, OptProfileSelector select) const noexcept {
+    const int i = findBinding(name, "getProfileShape");
+    if (i < 0) return badDims();
+    if (!core_->bindings()[size_t(i)].isInput) {
+        logError(logger_, std::string("getProfileShape: '") + name + "' is an output; profiles give input shapes");
+        return badDims();
+    }
+    const int sel = int(select);
+    if (profile < 0 || profile >= getNbOptimizationProfiles() || sel < 0 || sel > 2) {
+        logError(logger_, "getProfileShape: the engine has " + std::to_string(getNbOptimizationProfiles()) +
+                              " optimization profile(s); profile " + std::to_string(profile) + " selector " +
+                              std::to_string(sel) + " is out of range");
+        return badDims();
+    }
+    const engine::Profile& p = cores_[size_t(profile)]->plan().profiles[0];
+    return toDims(sel == 0 ? p.min[size_t(i)] : sel == 1 ? p.opt[size_t(i)] : p.max[size_t(i)]);
 }
 
 int EngineImpl::findBinding(const char* name, const char* call) const {
@@ -67,7 +99,7 @@ Dims EngineImpl::getBindingDimensions(int32_t i) const noexcept {
         logError(logger_, "getBindingDimensions: binding index " + std::to_string(i) + " is out of range");
         return badDims();
     }
-    ir::Shape s = core_->declaredShape(i);
+    ir::Shape s = declaredShape(i);
     if (core_->plan().implicitBatch && !s.empty()) s.erase(s.begin());
     return toDims(s);
 }
@@ -85,7 +117,7 @@ TensorIOMode EngineImpl::getTensorIOMode(const char* name) const noexcept {
 
 Dims EngineImpl::getTensorShape(const char* name) const noexcept {
     const int i = findBinding(name, "getTensorShape");
-    return i < 0 ? badDims() : toDims(core_->declaredShape(i));
+    return i < 0 ? badDims() : toDims(declaredShape(i));
 }
 
 DataType EngineImpl::getTensorDataType(const char* name) const noexcept {
@@ -93,8 +125,11 @@ DataType EngineImpl::getTensorDataType(const char* name) const noexcept {
     return i < 0 ? DataType::kFLOAT : getBindingDataType(i);
 }
 
+// What a context needs for one profile: the largest profile's arena and workspace.
 size_t EngineImpl::getDeviceMemorySize() const noexcept {
-    return size_t(core_->plan().memory.arenaBytes) + core_->workspaceBytes();
+    size_t bytes = 0;
+    for (const auto& c : cores_) bytes = std::max(bytes, size_t(c->plan().memory.arenaBytes) + c->workspaceBytes());
+    return bytes;
 }
 
 std::unique_ptr<IExecutionContext> EngineImpl::createExecutionContext() noexcept {
@@ -114,7 +149,9 @@ std::unique_ptr<IExecutionContext> EngineImpl::createExecutionContext() noexcept
 
 std::unique_ptr<IHostMemory> EngineImpl::serialize() const noexcept {
     std::vector<uint8_t> bytes;
-    Status st = engine::writeEngine(core_->plan(), bytes);
+    engine::Plans plans;
+    for (const auto& c : cores_) plans.push_back(c->plan());
+    Status st = engine::writeEngine(plans, bytes);
     if (!st.ok()) {
         logError(logger_, "serialize: " + st.message());
         return nullptr;
@@ -149,7 +186,19 @@ std::unique_ptr<IHostMemory> EngineImpl::getEngineInformation(bool json) const n
            << "\",\"device\":\"" << jsonEscape(p.deviceFingerprint) << "\",\"implicit_batch\":"
            << (p.implicitBatch ? "true" : "false") << ",\"max_batch_size\":" << p.maxBatchSize
            << ",\"arena_bytes\":" << p.memory.arenaBytes << ",\"workspace_bytes\":" << p.memory.workspaceBytes
-           << ",\"layers\":[";
+           << ",\"profiles\":[";
+        // Per optimization profile: its arena and each input's range (the layers below are profile 0's).
+        for (size_t k = 0; k < cores_.size(); ++k) {
+            const engine::Plan& pk = cores_[k]->plan();
+            os << (k ? "," : "") << "{\"arena_bytes\":" << pk.memory.arenaBytes << ",\"inputs\":[";
+            for (size_t i = 0; i < pk.graph.inputs.size(); ++i)
+                os << (i ? "," : "") << "{\"name\":\"" << jsonEscape(pk.graph.values[size_t(pk.graph.inputs[i])].name)
+                   << "\",\"min\":" << ir::shapeToString(pk.profiles[0].min[i])
+                   << ",\"opt\":" << ir::shapeToString(pk.profiles[0].opt[i])
+                   << ",\"max\":" << ir::shapeToString(pk.profiles[0].max[i]) << "}";
+            os << "]}";
+        }
+        os << "],\"layers\":[";
         for (size_t i = 0; i < g.nodes.size(); ++i) {
             const auto& n = g.nodes[i];
             os << (i ? "," : "") << "{\"name\":\"" << jsonEscape(n.name) << "\",\"op\":\"" << n.op << "\",\"tactic\":\""
@@ -169,7 +218,16 @@ std::unique_ptr<IHostMemory> EngineImpl::getEngineInformation(bool json) const n
         os << (p.implicitBatch ? "implicit batch, max batch " + std::to_string(p.maxBatchSize) : std::string("explicit batch"))
            << "\n";
         os << "memory: arena " << p.memory.arenaBytes << " bytes, workspace " << p.memory.workspaceBytes << " bytes\n";
-        os << "layers (" << g.nodes.size() << "):\n";
+        for (size_t k = 0; k < cores_.size(); ++k) {
+            const engine::Plan& pk = cores_[k]->plan();
+            os << "profile " << k << ": arena " << pk.memory.arenaBytes << " bytes";
+            for (size_t i = 0; i < pk.graph.inputs.size(); ++i)
+                os << ", " << pk.graph.values[size_t(pk.graph.inputs[i])].name << " "
+                   << ir::shapeToString(pk.profiles[0].min[i]) << ".." << ir::shapeToString(pk.profiles[0].max[i])
+                   << " (opt " << ir::shapeToString(pk.profiles[0].opt[i]) << ")";
+            os << "\n";
+        }
+        os << "layers (" << g.nodes.size() << (cores_.size() > 1 ? ", profile 0" : "") << "):\n";
         for (const auto& n : g.nodes) {
             os << "  " << n.name << "  [" << n.op << ", tactic " << n.tactic << "]\n";
             for (int v : n.inputs) os << "      in  " << tensorText(v) << "\n";

@@ -6,7 +6,11 @@
 
 namespace kiln::runtime {
 
-Executor::Executor(std::shared_ptr<const EngineCore> core, int threads) : core_(std::move(core)), pool_(threads) {
+Executor::Executor(std::shared_ptr<const EngineCore> core, int threads)
+    : Executor(std::move(core), std::make_shared<cpu::ThreadPool>(threads)) {}
+
+Executor::Executor(std::shared_ptr<const EngineCore> core, std::shared_ptr<cpu::ThreadPool> pool)
+    : core_(std::move(core)), pool_(std::move(pool)) {
     // 64 bytes of slack keep every arena offset 64-byte aligned below.
     // CUDA engines keep their activations on the device (runtime/cuda).
     if (core_->plan().backend != engine::Backend::kCPU) return;
@@ -24,9 +28,11 @@ Status Executor::checkInputShape(int i, const ir::Shape& s) const {
                              std::to_string(mx.size()));
     for (size_t d = 0; d < s.size(); ++d) {
         if (s[d] < mn[d] || s[d] > mx[d])
-            return Status::Error("input '" + name + "' shape " + ir::shapeToString(s) + " is outside the profile: dimension " +
-                                 std::to_string(d) + " must lie in [" + std::to_string(mn[d]) + ", " +
-                                 std::to_string(mx[d]) + "]");
+            return Status::Error("input '" + name + "' shape " + ir::shapeToString(s) +
+                                 " is outside optimization profile " + std::to_string(core_->profileIndex()) +
+                                 " (min " + ir::shapeToString(mn) + ", max " + ir::shapeToString(mx) +
+                                 "): dimension " + std::to_string(d) + " must lie in [" + std::to_string(mn[d]) +
+                                 ", " + std::to_string(mx[d]) + "]");
     }
     return Status::Ok();
 }
@@ -169,7 +175,7 @@ Status Executor::runNode(int ni) {
         KILN_RETURN_IF_ERROR(place(v, out[i].shape, out[i].dtype).withContext("layer '" + n.name + "': "));
         hout.push_back({ptrs_[size_t(v)], out[i].dtype, out[i].shape});
     }
-    cpu::KernelArgs args{n, hin, hout, pool_, workspacePtr_, core_->workspaceBytes()};
+    cpu::KernelArgs args{n, hin, hout, *pool_, workspacePtr_, core_->workspaceBytes()};
     return kernel->run(args).withContext("layer '" + n.name + "' (" + n.op + "): ");
 }
 

@@ -17,6 +17,8 @@ using OutputAllocFn = std::function<void*(size_t output, const ir::Shape& shape,
 class Executor {
 public:
     explicit Executor(std::shared_ptr<const EngineCore> core, int threads = 0);
+    // Runs its kernels on `pool` (shared by the executors of one context's profiles).
+    Executor(std::shared_ptr<const EngineCore> core, std::shared_ptr<cpu::ThreadPool> pool);
 
     // `io[i]` is the caller's buffer for binding i; `inputShapes[i]` the full
     // shape of input i for this run. Outputs with `allocated[o]` set get their
@@ -42,7 +44,7 @@ private:
     void* dynamicBuffer(int v, size_t bytes);
 
     std::shared_ptr<const EngineCore> core_;
-    cpu::ThreadPool pool_;
+    std::shared_ptr<cpu::ThreadPool> pool_;
     std::vector<uint8_t> arena_;
     std::vector<uint8_t> workspace_;
     std::vector<ir::Shape> shapes_;  // concrete shape per value for the current run

@@ -16,10 +16,10 @@ public:
             logger_->log(ILogger::Severity::kERROR, "deserializeCudaEngine: null or empty engine data");
             return nullptr;
         }
-        engine::Plan plan;
+        engine::Plans plans;
         Status st;
         try {
-            st = engine::readEngine(blob, size, plan);
+            st = engine::readEngine(blob, size, plans);
         } catch (const std::bad_alloc&) {
             st = Status::Error("out of memory while reading the engine");
         }
@@ -27,7 +27,7 @@ public:
             logger_->log(ILogger::Severity::kERROR, ("deserializeCudaEngine: " + st.message()).c_str());
             return nullptr;
         }
-        return runtime::EngineImpl::fromPlan(std::move(plan), logger_, allocator_);
+        return runtime::EngineImpl::fromPlans(std::move(plans), logger_, allocator_);
     }
     ILogger* getLogger() const noexcept override { return logger_; }
     void setGpuAllocator(IGpuAllocator* allocator) noexcept override { allocator_ = allocator; }

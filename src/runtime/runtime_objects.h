@@ -27,10 +27,12 @@ private:
 
 class EngineImpl final : public IEngine {
 public:
-    EngineImpl(std::shared_ptr<const EngineCore> core, ILogger* logger, IGpuAllocator* allocator = nullptr)
-        : core_(std::move(core)), logger_(logger), allocator_(allocator) {}
-    // Loads a verified plan into an engine; nullptr after logging on failure.
-    static std::unique_ptr<EngineImpl> fromPlan(engine::Plan plan, ILogger* logger, IGpuAllocator* allocator = nullptr);
+    // One core per optimization profile (at least one).
+    EngineImpl(std::vector<std::shared_ptr<const EngineCore>> cores, ILogger* logger, IGpuAllocator* allocator = nullptr)
+        : cores_(std::move(cores)), core_(cores_.front()), logger_(logger), allocator_(allocator) {}
+    // Loads verified plans (one per profile) into an engine; nullptr after logging on failure.
+    static std::unique_ptr<EngineImpl> fromPlans(engine::Plans plans, ILogger* logger,
+                                                 IGpuAllocator* allocator = nullptr);
 
     int32_t getNbBindings() const noexcept override { return int32_t(core_->bindings().size()); }
     int32_t getBindingIndex(const char* name) const noexcept override;
@@ -46,22 +48,29 @@ public:
     Dims getTensorShape(const char* name) const noexcept override;
     DataType getTensorDataType(const char* name) const noexcept override;
     int32_t getNbLayers() const noexcept override { return int32_t(core_->plan().graph.nodes.size()); }
-    int32_t getNbOptimizationProfiles() const noexcept override { return int32_t(core_->plan().profiles.size()); }
+    int32_t getNbOptimizationProfiles() const noexcept override { return int32_t(cores_.size()); }
+    Dims getProfileShape(const char* tensorName, int32_t profileIndex, OptProfileSelector select) const noexcept override;
     size_t getDeviceMemorySize() const noexcept override;
     BackendKind getBackend() const noexcept override { return BackendKind(int(core_->plan().backend)); }
     std::unique_ptr<IExecutionContext> createExecutionContext() noexcept override;
     std::unique_ptr<IHostMemory> serialize() const noexcept override;
     std::unique_ptr<IHostMemory> getEngineInformation(bool json) const noexcept override;
 
+    // Profile 0's core: bindings, dtypes and settings are the same in every profile.
     const EngineCore& core() const { return *core_; }
-    const std::shared_ptr<const EngineCore>& corePtr() const { return core_; }
+    const std::shared_ptr<const EngineCore>& corePtr(int profile = 0) const { return cores_[size_t(profile)]; }
+    int nbProfiles() const { return int(cores_.size()); }
     ILogger* logger() const { return logger_; }
     IGpuAllocator* gpuAllocator() const { return allocator_; }
     // Binding index for a tensor name; logs an error naming `call` if absent.
     int findBinding(const char* name, const char* call) const;
 
 private:
-    std::shared_ptr<const EngineCore> core_;
+    // Declared shape of binding i over all profiles (-1 where it varies).
+    ir::Shape declaredShape(int i) const;
+
+    std::vector<std::shared_ptr<const EngineCore>> cores_;
+    std::shared_ptr<const EngineCore> core_;  // cores_[0]
     ILogger* logger_;
     IGpuAllocator* allocator_ = nullptr;
 };
@@ -83,7 +92,8 @@ public:
     bool enqueueV3(cudaStream_t stream) noexcept override;
     bool execute() noexcept override;
     bool setOptimizationProfile(int32_t index) noexcept override;
-    int32_t getOptimizationProfile() const noexcept override { return 0; }
+    bool setOptimizationProfileAsync(int32_t index, cudaStream_t stream) noexcept override;
+    int32_t getOptimizationProfile() const noexcept override { return profile_; }
     void setName(const char* name) noexcept override { name_ = name ? name : ""; }
     const char* getName() const noexcept override { return name_.c_str(); }
     bool setCudaGraphCapture(bool enabled) noexcept override;
@@ -99,16 +109,27 @@ private:
     bool runBatch(int32_t batchSize, void* const* bindings, const char* call, cudaStream_t stream,
                   cudaEvent_t* inputConsumed, bool sync);
     void error(const std::string& msg) const;
+    // Creates profile k's executor (and CUDA state) if this context has none yet.
+    Status prepareProfile(int k);
+    Executor& exec() { return *execs_[size_t(profile_)]; }
+    const Executor& exec() const { return *execs_[size_t(profile_)]; }
 
     const EngineImpl& engine_;
-    Executor exec_;
+    // Per optimization profile, made when the context first switches to it and
+    // kept, so that switching back costs nothing: its own arena (sized for that
+    // profile's max shapes) and kernels' state. The thread pool is shared.
+    std::shared_ptr<cpu::ThreadPool> pool_;
+    std::vector<std::unique_ptr<Executor>> execs_;
+    int profile_ = 0;
+    bool graphCapture_ = false;
     std::vector<ir::Shape> inputShapes_;
     std::vector<void*> addresses_;
     std::vector<IOutputAllocator*> allocators_;  // per binding; only outputs may have one
     std::string name_;
     Status init_;
 #ifdef KILN_HAVE_CUDA
-    std::unique_ptr<cuda::ContextState> cuda_;  // set for CUDA engines
+    std::vector<std::unique_ptr<cuda::ContextState>> cudas_;  // per profile, for CUDA engines
+    cuda::ContextState* cuda_ = nullptr;                      // the active profile's
 #endif
 };
 

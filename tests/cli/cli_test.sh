@@ -214,6 +214,32 @@ expect 0 "-> OK" "opt-level 0 engine agrees" -- \
     "$KILN" run --engine "$T/lenet_o0.engine" --input data="$T/in2.npy" --expect prob="$T/out2.npy" --rtol 1e-4 --atol 1e-5
 expect 0 "random float32 \[3,1,28,28\]" "explicit-batch engine with --batch 3" -- \
     "$KILN" run --engine "$T/lenet_x.engine" --batch 3
+# Optimization profile from --min-shapes/--opt-shapes/--max-shapes; --shapes on run and bench.
+expect 0 "saved" "build with --min-shapes/--opt-shapes/--max-shapes" -- \
+    "$KILN" build --sample mnist --weights "$T/lenet.wts" --explicit-batch --min-shapes data:1x1x28x28 \
+    --opt-shapes data:2x1x28x28 --max-shapes data:4x1x28x28 --save "$T/lenet_p.engine"
+expect 0 "random float32 \[3,1,28,28\]" "run --shapes inside the profile" -- \
+    "$KILN" run --engine "$T/lenet_p.engine" --shapes data:3x1x28x28
+expect 0 "-> OK" "the profile engine agrees with the implicit one" -- \
+    "$KILN" run --engine "$T/lenet_p.engine" --input data="$T/in2.npy" --expect prob="$T/out2.npy" --rtol 1e-4 --atol 1e-5
+expect 2 "'data' shape \[5,1,28,28\] is outside optimization profile 0 .*dimension 0 must lie in \[1, 4\]" \
+    "run --shapes outside the profile" -- "$KILN" run --engine "$T/lenet_p.engine" --shapes data:5x1x28x28
+expect 2 "expected NAME:DxDx" "malformed --shapes" -- "$KILN" run --engine "$T/lenet_p.engine" --shapes data:3x1xx28
+expect 2 "no input named 'nosuch'" "--shapes names no input" -- \
+    "$KILN" run --engine "$T/lenet_p.engine" --shapes nosuch:1x1x28x28
+expect 2 "given twice" "--shapes repeats an input" -- \
+    "$KILN" run --engine "$T/lenet_p.engine" --shapes data:1x1x28x28,data:2x1x28x28
+expect 2 "max-shapes is missing" "build needs all three shape lists" -- \
+    "$KILN" build --sample mnist --weights "$T/lenet.wts" --explicit-batch --min-shapes data:1x1x28x28 \
+    --opt-shapes data:1x1x28x28 --save "$T/x.engine"
+expect 0 "p99" "bench --shapes" -- \
+    "$KILN" bench --engine "$T/lenet_p.engine" --shapes data:4x1x28x28 --iterations 3 --warmup 0
+expect 0 "" "inspect --json lists the profile's ranges" -- bash -c "'$KILN' inspect --engine '$T/lenet_p.engine' --json | python3 -c '
+import json, sys
+p = json.load(sys.stdin)[\"engine\"][\"profiles\"]
+assert len(p) == 1 and p[0][\"inputs\"][0][\"name\"] == \"data\", p
+assert p[0][\"inputs\"][0][\"min\"] == [1, 1, 28, 28] and p[0][\"inputs\"][0][\"max\"] == [4, 1, 28, 28], p
+'"
 
 echo "== inspect"
 expect 0 "" "inspect --json parses" -- bash -c "'$KILN' inspect --engine '$T/lenet.engine' --json | python3 -c '

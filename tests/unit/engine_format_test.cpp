@@ -424,3 +424,61 @@ TEST(EngineChecksum, StreamingMatchesOneShotAndSeesEveryBit) {
     EXPECT_NE(checksum64(zeros.data(), 15), checksum64(zeros.data(), 16));
     EXPECT_NE(checksum64(zeros.data(), 0), checksum64(zeros.data(), 1));
 }
+
+// Format 2: one plan per optimization profile; constants the plans share are
+// stored once; plans that disagree on their settings or I/O are refused.
+TEST(EngineFormat, SeveralProfilesRoundTripAndShareWeights) {
+    const Plan a = samplePlan();
+    Plan b = samplePlan();  // shares a's constant buffers
+    for (size_t v = 0; v < b.graph.values.size(); ++v) b.graph.values[v].data = a.graph.values[v].data;
+    b.profiles[0].min = {{2, 4}};
+    b.profiles[0].opt = {{8, 4}};
+    b.memory.arenaBytes = 128;
+    std::vector<uint8_t> one, two;
+    ASSERT_TRUE(writeEngine(a, one).ok());
+    Status st = writeEngine(Plans{a, b}, two);
+    ASSERT_TRUE(st.ok()) << st.message();
+    EngineHeaderInfo h1, h2;
+    ASSERT_TRUE(readEngineHeader(one.data(), one.size(), h1).ok());
+    ASSERT_TRUE(readEngineHeader(two.data(), two.size(), h2).ok());
+    EXPECT_EQ(h1.weightsSize, h2.weightsSize) << "shared constants are stored once";
+
+    Plans back;
+    st = readEngine(two.data(), two.size(), back);
+    ASSERT_TRUE(st.ok()) << st.message();
+    ASSERT_EQ(back.size(), 2u);
+    expectPlansEqual(a, back[0]);
+    expectPlansEqual(b, back[1]);
+    EXPECT_EQ(back[0].graph.values[1].data, back[1].graph.values[1].data) << "shared again after reading";
+    std::vector<uint8_t> again;
+    ASSERT_TRUE(writeEngine(back, again).ok());
+    EXPECT_EQ(again, two);
+
+    // The one-plan reader refuses a two-profile file rather than dropping a profile.
+    Plan single;
+    st = readEngine(two.data(), two.size(), single);
+    EXPECT_FALSE(st.ok());
+    EXPECT_TRUE(has(st.message(), "2 optimization profiles")) << st.message();
+
+    std::vector<uint8_t> out;
+    Plan other = samplePlan();
+    other.maxBatchSize = 4;
+    st = writeEngine(Plans{a, other}, out);
+    EXPECT_TRUE(has(st.message(), "profile 1 was built with other settings")) << st.message();
+    other = samplePlan();
+    other.graph.values[size_t(other.graph.inputs[0])].name = "renamed";
+    st = writeEngine(Plans{a, other}, out);
+    EXPECT_TRUE(has(st.message(), "profile 1 input 0 differs")) << st.message();
+    other = samplePlan();
+    other.profiles.push_back(other.profiles[0]);
+    st = writeEngine(Plans{a, other}, out);
+    EXPECT_TRUE(has(st.message(), "exactly one optimization profile")) << st.message();
+    EXPECT_FALSE(writeEngine(Plans{}, out).ok());
+
+    // A plan count of zero in the file is refused: it follows the last build
+    // info value, the implicit-batch flag (u8) and the max batch size (i32).
+    auto g = one;
+    putU32(g, after(g, "1048576") + 1 + 4, 0);
+    fixChecksum(g);
+    EXPECT_TRUE(has(readError(g), "no optimization profile")) << readError(g);
+}

@@ -26,6 +26,7 @@ struct BenchArgs {
     std::string json;
     int32_t iterations = 100, warmup = 10, threads = 1, batch = 1;
     CLI::Option* batchOpt = nullptr;
+    std::vector<std::string> shapes;  // --shapes NAME:DxD,...
 };
 
 // One thread's context, buffers and measured latencies (ms).
@@ -97,6 +98,7 @@ int runBench(const BenchArgs& a) {
 
     InputSpec spec;  // random inputs: bench measures speed, not results
     if (*a.batchOpt) spec.batch = a.batch;
+    if (!parseShapeList(a.shapes, "--shapes", spec.shapes, error)) return fail(error);
     std::vector<Worker> workers(size_t(a.threads));
     for (auto& w : workers) {
         w.ctx = loaded.engine->createExecutionContext();
@@ -159,6 +161,8 @@ Command addBenchCommand(CLI::App& parent) {
     auto a = std::make_shared<BenchArgs>();
     CLI::App* app = parent.add_subcommand("bench", "Measure latency and throughput (random inputs)");
     addEngineSource(*app, a->src);
+    app->add_option("--shapes", a->shapes, "NAME:1x3x224x224,...: shapes of dynamic inputs (within the profile)")
+        ->allow_extra_args(false);
     app->add_option("--iterations", a->iterations, "Timed runs per thread")
         ->capture_default_str()
         ->check(CLI::Range(1, 10000000));

@@ -23,6 +23,7 @@ struct RunArgs {
     int32_t batch = 1;
     uint32_t seed = 1234;
     CLI::Option* batchOpt = nullptr;
+    std::vector<std::string> shapes;  // --shapes NAME:DxD,...
 };
 
 // Parses NAME=FILE arguments of one flag; false on a malformed pair, or on a
@@ -141,6 +142,7 @@ int runRun(const RunArgs& a) {
     InputSpec spec;
     spec.seed = a.seed;
     if (*a.batchOpt) spec.batch = a.batch;
+    if (!parseShapeList(a.shapes, "--shapes", spec.shapes, error)) return fail(error);
     ShapeMap fileShapes;
     for (const auto& [name, file] : inputFiles) {
         if (!tool::readTensorFile(file, spec.files[name], error)) return fail(error);
@@ -199,6 +201,8 @@ Command addRunCommand(CLI::App& parent) {
                                           "Run an engine (or an ONNX model built in memory) once; save and/or "
                                           "check its outputs");
     addEngineSource(*app, a->src);
+    app->add_option("--shapes", a->shapes, "NAME:1x3x224x224,...: shapes of dynamic inputs (within the profile)")
+        ->allow_extra_args(false);
     app->add_option("--input", a->inputs, "NAME=FILE (.npy or .pb); other inputs get random data")
         ->allow_extra_args(false);
     app->add_option("--expect", a->expects, "NAME=FILE: compare output NAME with FILE")->allow_extra_args(false);

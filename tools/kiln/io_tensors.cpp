@@ -72,7 +72,10 @@ bool checkInputNames(const IEngine& engine, const InputSpec& spec, std::string& 
         if (n && engine.getTensorIOMode(n) == TensorIOMode::kINPUT)
             inputs += std::string(inputs.empty() ? "" : ", ") + n;
     }
-    for (const auto& [name, file] : spec.files) {
+    std::vector<std::string> names;
+    for (const auto& [name, file] : spec.files) names.push_back(name);
+    for (const auto& [name, shape] : spec.shapes) names.push_back(name);
+    for (const auto& name : names) {
         const TensorIOMode mode = engine.getTensorIOMode(name.c_str());
         if (mode == TensorIOMode::kINPUT) continue;
         error = mode == TensorIOMode::kOUTPUT ? "'" + name + "' is an output of the engine, not an input"
@@ -137,6 +140,29 @@ bool resolveExplicitShape(const IEngine& engine, const IExecutionContext& ctx, c
                     std::to_string(shape[0]);
             return false;
         }
+        const auto given = spec.shapes.find(name);
+        if (given != spec.shapes.end() && given->second != shape) {
+            error = "--shapes gives input '" + name + "' shape " + shapeString(given->second) + " but its file has " +
+                    shapeString(shape);
+            return false;
+        }
+        return true;
+    }
+    const auto given = spec.shapes.find(name);
+    if (given != spec.shapes.end()) {
+        shape = given->second;
+        bool fits = shape.size() == declared.size();
+        for (size_t d = 0; fits && d < shape.size(); ++d) fits = declared[d] < 0 || declared[d] == shape[d];
+        if (!fits) {
+            error = "--shapes " + name + ":" + shapeString(shape) + ": the engine expects " + shapeString(declared) +
+                    " (-1: any)";
+            return false;
+        }
+        if (spec.batch && !shape.empty() && shape[0] != *spec.batch) {
+            error = "--batch " + std::to_string(*spec.batch) + " differs from --shapes " + name + " leading dim " +
+                    std::to_string(shape[0]);
+            return false;
+        }
         return true;
     }
     // The context starts at the profile's opt shape: the default for dynamic dims.
@@ -152,6 +178,10 @@ bool prepareIo(const IEngine& engine, IExecutionContext& ctx, const InputSpec& s
     io = IoSet{};
     io.implicitBatch = engine.hasImplicitBatchDimension();
     if (!checkInputNames(engine, spec, error)) return false;
+    if (io.implicitBatch && !spec.shapes.empty()) {
+        error = "--shapes: the engine has an implicit batch dimension and static input shapes; use --batch";
+        return false;
+    }
     if (io.implicitBatch && !resolveImplicitBatch(engine, spec, io.batch, error)) return false;
 
     // Bindings are inputs first, then outputs; shapes of outputs need all inputs set.

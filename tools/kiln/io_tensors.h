@@ -42,6 +42,8 @@ struct IoTensor {
 struct InputSpec {
     std::map<std::string, tool::TensorData> files;
     std::optional<int32_t> batch;  // --batch
+    // --shapes: the shape of dynamic inputs (within the context's profile).
+    std::map<std::string, std::vector<int64_t>> shapes;
     uint32_t seed = 1234;
 };
 

@@ -9,6 +9,9 @@ namespace kiln::builder {
 // As chooseTactics(), with the CUDA tactics timed on the device.
 Status chooseCudaTactics(ir::Graph& g, const BuildOptions& options, const LogFn& log, size_t& workspaceBytes);
 
+// As checkTactics(), for CUDA tactics.
+Status checkCudaTactics(const ir::Graph& g, const BuildOptions& options, size_t& workspaceBytes);
+
 // Convolution (+ ElementWise sum) (+ relu) -> FusedConvolution (conv_fusion.cpp).
 Status fuseConvolutions(ir::Graph& g, const LogFn& log);
 

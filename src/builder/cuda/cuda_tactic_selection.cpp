@@ -193,6 +193,20 @@ Status chooseCudaTactics(ir::Graph& g, const BuildOptions& opt, const LogFn& log
     return Status::Ok();
 }
 
+Status checkCudaTactics(const ir::Graph& g, const BuildOptions& opt, size_t& workspaceBytes) {
+    for (const auto& n : g.nodes) {
+        const cuda::Tactic* t = cuda::findCudaTactic(n.op, n.tactic);
+        if (!t) return Status::Error("layer '" + n.name + "': unknown CUDA tactic '" + n.tactic + "'");
+        const std::vector<ir::TensorDesc> in = ir::describeInputs(g, n), out = ir::describeOutputs(g, n);
+        const size_t ws = t->workspace ? t->workspace(n, in, out) : 0;
+        if (!t->supports(n, in, out) || ws > opt.workspaceLimit)
+            return Status::Error("layer '" + n.name + "': CUDA tactic '" + n.tactic + "' does not hold at shapes " +
+                                 (in.empty() ? std::string("[]") : ir::shapeToString(in[0].shape)));
+        workspaceBytes = std::max(workspaceBytes, ws);
+    }
+    return Status::Ok();
+}
+
 std::string cudaFingerprint() { return cuda::deviceFingerprint(); }
 
 }  // namespace kiln::builder
