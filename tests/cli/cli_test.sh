@@ -224,14 +224,15 @@ expect 0 "-> OK" "the profile engine agrees with the implicit one" -- \
     "$KILN" run --engine "$T/lenet_p.engine" --input data="$T/in2.npy" --expect prob="$T/out2.npy" --rtol 1e-4 --atol 1e-5
 expect 2 "'data' shape \[5,1,28,28\] is outside optimization profile 0 .*dimension 0 must lie in \[1, 4\]" \
     "run --shapes outside the profile" -- "$KILN" run --engine "$T/lenet_p.engine" --shapes data:5x1x28x28
-expect 2 "expected NAME:DxDx" "malformed --shapes" -- "$KILN" run --engine "$T/lenet_p.engine" --shapes data:3x1xx28
+expect 2 "expected NAME:DIMS" "malformed --shapes" -- "$KILN" run --engine "$T/lenet_p.engine" --shapes data:3x1xx28
 expect 2 "no input named 'nosuch'" "--shapes names no input" -- \
     "$KILN" run --engine "$T/lenet_p.engine" --shapes nosuch:1x1x28x28
 expect 2 "given twice" "--shapes repeats an input" -- \
     "$KILN" run --engine "$T/lenet_p.engine" --shapes data:1x1x28x28,data:2x1x28x28
-expect 2 "max-shapes is missing" "build needs all three shape lists" -- \
+expect 0 "profile: +data min \[1,1,28,28\] opt \[2,1,28,28\] max \[2,1,28,28\]" \
+    "a missing --max-shapes takes --opt-shapes (as trtexec)" -- \
     "$KILN" build --sample mnist --weights "$T/lenet.wts" --explicit-batch --min-shapes data:1x1x28x28 \
-    --opt-shapes data:1x1x28x28 --save "$T/x.engine"
+    --opt-shapes data:2x1x28x28 --save "$T/x.engine"
 expect 0 "p99" "bench --shapes" -- \
     "$KILN" bench --engine "$T/lenet_p.engine" --shapes data:4x1x28x28 --iterations 3 --warmup 0
 expect 0 "" "inspect --json lists the profile's ranges" -- bash -c "'$KILN' inspect --engine '$T/lenet_p.engine' --json | python3 -c '

@@ -36,15 +36,6 @@ struct CountingLogger final : kiln::ILogger {
 // kernels on big tensors, not in the loader).
 constexpr int64_t kMaxElements = int64_t(1) << 16;
 
-int64_t volume(const kiln::Dims& d) {
-    int64_t v = 1;
-    for (int32_t k = 0; k < d.nbDims; ++k) {
-        if (d.d[k] < 0 || d.d[k] > kMaxElements) return -1;
-        v *= d.d[k];
-        if (v > kMaxElements) return -1;
-    }
-    return v;
-}
 
 // Buffers for outputs whose shape depends on computed values.
 struct GrowingAllocator final : kiln::IOutputAllocator {
@@ -71,7 +62,7 @@ void runOnce(kiln::IEngine& engine, CountingLogger& logger) {
     if (engine.hasImplicitBatchDimension()) {
         std::vector<void*> bindings(size_t(engine.getNbBindings()), nullptr);
         for (int32_t b = 0; b < engine.getNbBindings(); ++b) {
-            const int64_t v = volume(engine.getBindingDimensions(b));
+            const int64_t v = kiln::volume(engine.getBindingDimensions(b));
             const size_t elem = kiln::dataTypeSize(engine.getBindingDataType(b));
             if (v < 0 || elem == 0) return;
             buffers.emplace_back(size_t(v) * elem + 64);
@@ -88,7 +79,7 @@ void runOnce(kiln::IEngine& engine, CountingLogger& logger) {
         for (int32_t k = 0; k < d.nbDims; ++k)
             if (d.d[k] < 0) d.d[k] = 1;
         if (!ctx->setInputShape(name, d)) return;  // outside the profile: refused (and logged)
-        const int64_t v = volume(d);
+        const int64_t v = kiln::volume(d);
         const kiln::DataType t = engine.getTensorDataType(name);
         const size_t elem = kiln::dataTypeSize(t);
         if (v < 0 || elem == 0) return;
@@ -109,7 +100,7 @@ void runOnce(kiln::IEngine& engine, CountingLogger& logger) {
             if (!ctx->setOutputAllocator(name, &allocator)) return;
             continue;
         }
-        const int64_t v = volume(d);
+        const int64_t v = kiln::volume(d);
         const size_t elem = kiln::dataTypeSize(engine.getTensorDataType(name));
         if (v < 0 || elem == 0) return;
         buffers.emplace_back(size_t(v) * elem + 64);

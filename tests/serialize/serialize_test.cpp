@@ -73,12 +73,6 @@ struct WeightPool {
     }
 };
 
-int64_t volume(const Dims& d) {
-    int64_t v = 1;
-    for (int i = 0; i < d.nbDims; ++i) v *= d.d[i];
-    return v;
-}
-
 // One inference's inputs and outputs, in binding order.
 struct RunResult {
     bool ok = false;
@@ -115,7 +109,7 @@ RunResult run(IEngine& e, int batch, const std::vector<std::vector<float>>& inpu
             if (e.bindingIsInput(b)) {
                 buffers[size_t(b)] = ins[next++].data();
             } else {
-                r.outputs.emplace_back(size_t(volume(e.getBindingDimensions(b)) * batch), std::nanf(""));
+                r.outputs.emplace_back(size_t(kiln::volume(e.getBindingDimensions(b)) * batch), std::nanf(""));
             }
         }
         size_t o = 0;
@@ -139,7 +133,7 @@ RunResult run(IEngine& e, int batch, const std::vector<std::vector<float>>& inpu
         if (e.getTensorIOMode(name) != TensorIOMode::kOUTPUT) continue;
         const Dims d = ctx->getTensorShape(name);
         if (d.nbDims < 0) return r;
-        r.outputs.emplace_back(size_t(volume(d)), std::nanf(""));
+        r.outputs.emplace_back(size_t(kiln::volume(d)), std::nanf(""));
     }
     size_t o = 0;
     for (int i = 0; i < e.getNbIOTensors(); ++i) {
