@@ -37,10 +37,10 @@ AccT<S> loadAcc(const S* p, int64_t i) {
 
 template <class S>
 void storeAcc(S* p, int64_t i, AccT<S> v) {
-    if constexpr (kIsFloatElem<S>)
-        p[i] = Elem<S>::store(ComputeT<S>(v));
-    else
+    if constexpr (std::is_integral_v<S>)
         p[i] = S(v);  // modular since C++20
+    else  // floats, and the narrow / bool element types (which the kernels refuse, but instantiate)
+        p[i] = Elem<S>::store(ComputeT<S>(v));
 }
 
 // Wrapping integer arithmetic (no signed-overflow UB).
