@@ -68,10 +68,8 @@ bool ContextImpl::runWith(const std::vector<void*>& io, const char* call, cudaSt
     try {
 #ifdef KILN_HAVE_CUDA
         if (cuda_) {
-            if (std::find(allocated.begin(), allocated.end(), true) != allocated.end())
-                st = Status::Error("output allocators are not supported by the CUDA backend yet");
-            else
-                st = sync ? cuda_->execute(io, inputShapes_) : cuda_->enqueue(io, inputShapes_, stream, inputConsumed);
+            st = sync ? cuda_->execute(io, inputShapes_, allocated, alloc)
+                      : cuda_->enqueue(io, inputShapes_, stream, inputConsumed, allocated, alloc);
         } else
 #endif
             st = exec().run(io, inputShapes_, allocated, alloc);
@@ -82,9 +80,14 @@ bool ContextImpl::runWith(const std::vector<void*>& io, const char* call, cudaSt
         error(std::string(call) + ": " + st.message());
         return false;
     }
-    for (size_t o = 0; o < allocated.size(); ++o)
-        if (allocated[o])
-            allocators_[nIn + o]->notifyShape(bindings[nIn + o].name.c_str(), toDims(exec().lastOutputShape(o)));
+    for (size_t o = 0; o < allocated.size(); ++o) {
+        if (!allocated[o]) continue;
+        const ir::Shape* shape = &exec().lastOutputShape(o);
+#ifdef KILN_HAVE_CUDA
+        if (cuda_) shape = &cuda_->lastOutputShape(o);
+#endif
+        allocators_[nIn + o]->notifyShape(bindings[nIn + o].name.c_str(), toDims(*shape));
+    }
     return true;
 }
 
@@ -243,6 +246,15 @@ namespace kiln::runtime {
 bool ContextImpl::setCudaGraphCapture(bool enabled) noexcept {
 #ifdef KILN_HAVE_CUDA
     if (cuda_) {
+        const auto& reason = engine_.core().cudaState()->dynamicReason();
+        if (enabled && !reason.empty()) {
+            // Syncs and host decisions during the run cannot be captured once and replayed.
+            if (engine_.logger())
+                engine_.logger()->log(ILogger::Severity::kWARNING,
+                                      ("setCudaGraphCapture: refused, enqueue runs without a CUDA graph: " + reason)
+                                          .c_str());
+            return false;
+        }
         graphCapture_ = enabled;
         for (auto& c : cudas_)
             if (c) c->setGraphCapture(enabled);

@@ -142,6 +142,45 @@ private:
     size_t offset_ = 0;
 };
 
+#ifdef KILN_HAVE_CUDA
+// --backend cuda: receives an output of data-dependent shape in device memory,
+// copied to the host after the run.
+class DeviceOutputBuffer final : public IOutputAllocator {
+public:
+    explicit DeviceOutputBuffer(TensorData& t) : t_(t) {}
+    ~DeviceOutputBuffer() override {
+        if (p_) cudaFree(p_);
+    }
+    void* reallocateOutput(const char*, void*, uint64_t size, uint64_t) noexcept override {
+        if (p_ && size <= cap_) return p_;
+        if (p_) cudaFree(p_);
+        p_ = nullptr;
+        cap_ = 0;
+        if (cudaMalloc(&p_, std::max<uint64_t>(size, 8)) != cudaSuccess) {
+            p_ = nullptr;
+            return nullptr;
+        }
+        cap_ = size;
+        return p_;
+    }
+    void notifyShape(const char*, const Dims& dims) noexcept override {
+        t_.shape.assign(dims.d, dims.d + std::max(0, std::min(dims.nbDims, Dims::MAX_DIMS)));
+    }
+    bool download() {
+        size_t n = 0;
+        if (!tool::elementCount(t_.shape, n)) return false;
+        t_.bytes.resize(n * tool::elemSize(t_.type));
+        return t_.bytes.empty() ||
+               (p_ && cudaMemcpy(t_.bytes.data(), p_, t_.bytes.size(), cudaMemcpyDeviceToHost) == cudaSuccess);
+    }
+
+private:
+    TensorData& t_;
+    void* p_ = nullptr;
+    uint64_t cap_ = 0;
+};
+#endif
+
 }  // namespace
 
 TestResult runTest(const std::string& dir, const ModelInfo& info, const RunOptions& opts) {
@@ -237,7 +276,10 @@ TestResult runTest(const std::string& dir, const ModelInfo& info, const RunOptio
             context->setTensorAddress(name.c_str(), inBufs[k].bytes.data());
         }
         std::vector<TensorData> got(outs[s].size());
-        std::vector<std::unique_ptr<OutputBuffer>> allocators(got.size());
+        std::vector<std::unique_ptr<IOutputAllocator>> allocators(got.size());
+#ifdef KILN_HAVE_CUDA
+        std::vector<DeviceOutputBuffer*> deviceAllocators(got.size(), nullptr);
+#endif
         for (size_t k = 0; k < outs[s].size(); ++k) {
             const std::string name = pick(info.outputs, engOut, k);
             if (!toElem(engine->getTensorDataType(name.c_str()), got[k].type) ||
@@ -251,6 +293,13 @@ TestResult runTest(const std::string& dir, const ModelInfo& info, const RunOptio
             if (!tool::elementCount(got[k].shape, n)) {
                 // A data-dependent shape: the engine asks for the buffer during the run.
                 allocators[k] = std::make_unique<OutputBuffer>(got[k]);
+#ifdef KILN_HAVE_CUDA
+                if (opts.cuda) {
+                    auto d = std::make_unique<DeviceOutputBuffer>(got[k]);
+                    deviceAllocators[k] = d.get();
+                    allocators[k] = std::move(d);
+                }
+#endif
                 if (!context->setOutputAllocator(name.c_str(), allocators[k].get()))
                     return fail(where + "setOutputAllocator(" + name + ") refused");
                 continue;
@@ -260,7 +309,7 @@ TestResult runTest(const std::string& dir, const ModelInfo& info, const RunOptio
         }
 #ifdef KILN_HAVE_CUDA
         // CUDA: the same bindings on device copies (inputs copied in, outputs copied back).
-        std::vector<void*> device;
+        std::vector<void*> device, outDevice(got.size(), nullptr);
         struct FreeAll {
             std::vector<void*>& p;
             ~FreeAll() {
@@ -268,17 +317,20 @@ TestResult runTest(const std::string& dir, const ModelInfo& info, const RunOptio
             }
         } freeAll{device};
         if (opts.cuda) {
-            auto toDevice = [&](const std::string& name, TensorData& t, bool copy) -> bool {
+            auto toDevice = [&](const std::string& name, TensorData& t, bool copy, void** where) -> bool {
                 void* d = nullptr;
                 if (cudaMalloc(&d, std::max<size_t>(t.bytes.size(), 8)) != cudaSuccess) return false;
                 device.push_back(d);
+                if (where) *where = d;
                 if (copy && cudaMemcpy(d, t.bytes.data(), t.bytes.size(), cudaMemcpyHostToDevice) != cudaSuccess) return false;
                 return context->setTensorAddress(name.c_str(), d);
             };
             for (size_t k = 0; k < inBufs.size(); ++k)
-                if (!toDevice(pick(info.inputs, engIn, k), inBufs[k], true)) return fail(where + "device input copy failed");
+                if (!toDevice(pick(info.inputs, engIn, k), inBufs[k], true, nullptr))
+                    return fail(where + "device input copy failed");
             for (size_t k = 0; k < got.size(); ++k)
-                if (!toDevice(pick(info.outputs, engOut, k), got[k], false)) return fail(where + "device output allocation failed");
+                if (!allocators[k] && !toDevice(pick(info.outputs, engOut, k), got[k], false, &outDevice[k]))
+                    return fail(where + "device output allocation failed");
         }
 #endif
         if (!context->enqueueV3(nullptr))
@@ -286,10 +338,12 @@ TestResult runTest(const std::string& dir, const ModelInfo& info, const RunOptio
 #ifdef KILN_HAVE_CUDA
         if (opts.cuda) {
             if (cudaDeviceSynchronize() != cudaSuccess) return fail(where + "device error: " + cudaGetErrorString(cudaGetLastError()));
-            const size_t nIn = inBufs.size();
-            for (size_t k = 0; k < got.size(); ++k)
-                if (cudaMemcpy(got[k].bytes.data(), device[nIn + k], got[k].bytes.size(), cudaMemcpyDeviceToHost) != cudaSuccess)
+            for (size_t k = 0; k < got.size(); ++k) {
+                if (deviceAllocators[k] ? !deviceAllocators[k]->download()
+                                        : cudaMemcpy(got[k].bytes.data(), outDevice[k], got[k].bytes.size(),
+                                                     cudaMemcpyDeviceToHost) != cudaSuccess)
                     return fail(where + "device output copy failed");
+            }
         }
 #endif
         for (size_t k = 0; k < got.size(); ++k) {

@@ -96,6 +96,9 @@ const std::vector<Tactic>& cudaTactics() {
         CUDNN_FUSED("cudnn_winograd", CUDNN_CONVOLUTION_FWD_ALGO_WINOGRAD),
         CUDNN_FUSED("cudnn_winograd_nonfused", CUDNN_CONVOLUTION_FWD_ALGO_WINOGRAD_NONFUSED),
         Tactic{"plugin", "Plugin", &pluginSupports, &pluginWorkspace, &createPluginKernel},
+        OWN_WS("NonZero", nonzero, nonzeroWorkspace),
+        OWN_WS("Unique", unique, uniqueWorkspace),
+        OWN_WS("NMS", nms, nmsWorkspace),
     };
     return table;
 }

@@ -22,7 +22,9 @@ struct DeviceTensor {
     void* data = nullptr;  // nullptr for an omitted optional input
     ir::DType dtype = ir::DType::kF32;
     ir::Shape shape;
-    const void* hostData = nullptr;  // the values on the host, for build-time constants only
+    // The values on the host: build-time constants, and values the runtime
+    // computed on the host or read back from the device (backends/cuda/host_plan.h).
+    const void* hostData = nullptr;
 
     int64_t numel() const { return ir::volume(shape); }
     size_t bytes() const { return size_t(numel()) * ir::dtypeSize(dtype); }
@@ -58,6 +60,12 @@ struct LaunchArgs {
     void* workspace = nullptr;
     size_t workspaceBytes = 0;
     const Handles& handles;
+    // Ops whose output extent depends on the input values (NonZero, Unique,
+    // NMS; host_plan.h): device memory for one int64 where the kernel writes
+    // the actual extent, which replaces every -1 of the node's inferred output
+    // shapes. Those outputs come at their upper-bound shapes and are written
+    // contiguously for the actual ones (the runtime reads the extent back).
+    int64_t* outputExtent = nullptr;
 };
 
 // A prepared kernel: may hold packed weights in device memory. enqueue() is

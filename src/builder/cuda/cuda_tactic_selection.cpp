@@ -1,13 +1,18 @@
 // Chooses a CUDA tactic per node: every tactic that supports the node within
 // the workspace limit is run on the node's real (max) shapes with random
 // inputs and timed with CUDA events; the median of the timed runs decides.
-// Results are cached per problem signature within a build.
+// Results are cached per problem signature within a build. Nodes that compute
+// shape tensors on the host get the "host" tactic and the boundary nodes of
+// loops and conditionals "control" (backends/cuda/host_plan.h); shapes that
+// depend on values are timed at their upper bounds (NonZero [rank, numel] ...),
+// and layers whose shapes have no bound before the run are not timed.
 #include <algorithm>
 #include <map>
 #include <random>
 
 #include "backends/cuda/cuda_check.h"
 #include "backends/cuda/device_memory.h"
+#include "backends/cuda/host_plan.h"
 #include "backends/cuda/tactic.h"
 #include "builder/build.h"
 #include "builder/timing_cache.h"
@@ -20,23 +25,28 @@ namespace {
 struct TimingBuffers {
     std::vector<cuda::DeviceBuffer> storage;
     std::vector<cuda::DeviceTensor> in, out;
+    cuda::DeviceBuffer extent;
 };
 
-Status makeTimingBuffers(const ir::Graph& g, const ir::Node& n, const std::vector<ir::TensorDesc>& outDescs,
-                         TimingBuffers& b) {
+// `inDescs`: the node's inputs at their bound shapes, with the values the host
+// knows (constants, host-computed shape tensors), which are used as they are.
+Status makeTimingBuffers(const ir::Graph& g, const ir::Node& n, const std::vector<ir::TensorDesc>& inDescs,
+                         const std::vector<ir::TensorDesc>& outDescs, TimingBuffers& b) {
     std::mt19937 rng(1234);
     std::uniform_real_distribution<double> dist(-1.0, 1.0);
-    for (int v : n.inputs) {
+    for (size_t k = 0; k < n.inputs.size(); ++k) {
+        const int v = n.inputs[k];
         if (v < 0) {
             b.in.push_back({});
             continue;
         }
         const auto& val = g.values[size_t(v)];
-        const int64_t count = std::max<int64_t>(ir::volume(val.shape), 0);
+        const ir::TensorDesc& d = inDescs[k];
+        const int64_t count = std::max<int64_t>(ir::volume(d.shape), 0);
         const size_t bytes = size_t(count) * ir::dtypeSize(val.dtype);
         std::vector<uint8_t> host;
-        if (val.isConstant()) {
-            host.assign(val.data->begin(), val.data->end());
+        if (d.data) {
+            host.assign(static_cast<const uint8_t*>(d.data), static_cast<const uint8_t*>(d.data) + bytes);
         } else {
             host.resize(bytes);
             // Integer inputs (indices, say) get small non-negative values.
@@ -47,7 +57,7 @@ Status makeTimingBuffers(const ir::Graph& g, const ir::Node& n, const std::vecto
         cuda::DeviceBuffer buf;
         KILN_RETURN_IF_ERROR(cuda::DeviceBuffer::allocate(std::max<size_t>(host.size(), 1), "tactic timing", buf));
         KILN_RETURN_IF_ERROR(cuda::copyToDevice(buf.get(), host.data(), host.size()));
-        b.in.push_back({buf.get(), val.dtype, val.shape, val.isConstant() ? val.data->data() : nullptr});
+        b.in.push_back({buf.get(), val.dtype, d.shape, d.data});
         b.storage.push_back(std::move(buf));
     }
     for (const auto& d : outDescs) {
@@ -57,6 +67,8 @@ Status makeTimingBuffers(const ir::Graph& g, const ir::Node& n, const std::vecto
         b.out.push_back({buf.get(), d.dtype, d.shape, nullptr});
         b.storage.push_back(std::move(buf));
     }
+    // Where a data-dependent op writes its extent.
+    KILN_RETURN_IF_ERROR(cuda::DeviceBuffer::allocate(sizeof(int64_t), "tactic timing", b.extent));
     return Status::Ok();
 }
 
@@ -86,6 +98,7 @@ Status timeTactic(const cuda::Tactic& t, const ir::Node& n, const std::vector<ir
     cuda::DeviceBuffer ws;
     KILN_RETURN_IF_ERROR(cuda::DeviceBuffer::allocate(wsBytes, "tactic timing workspace", ws));
     cuda::LaunchArgs args{n, b.in, b.out, timer.stream, ws.get(), wsBytes, h};
+    args.outputExtent = static_cast<int64_t*>(b.extent.get());
     KILN_RETURN_IF_ERROR(k->enqueue(args));  // warm-up, and proof it runs
     KILN_CUDA_CHECK(cudaStreamSynchronize(timer.stream));
     std::vector<float> times;
@@ -121,17 +134,23 @@ Status chooseCudaTactics(ir::Graph& g, const BuildOptions& opt, const LogFn& log
     TimingCacheData* tc = opt.timingCache;
     const std::string device = cuda::deviceFingerprint();
     if (tc) KILN_RETURN_IF_ERROR(checkTimingCacheDevice(*tc, device, opt.timingCacheIgnoreMismatch));
-    for (auto& n : g.nodes) {
-        const std::vector<ir::TensorDesc> in = ir::describeInputs(g, n), out = ir::describeOutputs(g, n);
-        std::vector<ir::TensorDesc> inferred;
-        if (!ir::inferNode(n, in, inferred).ok())
-            return Status::Error("layer '" + n.name + "' (" + n.op +
-                                 "): its output shape depends on tensor values computed at run time, which the CUDA "
-                                 "backend does not support yet");
+    cuda::HostPlan hp;
+    KILN_RETURN_IF_ERROR(cuda::planHostWork(g, hp));
+    if (hp.dynamic()) log(kLogInfo, "CUDA: enqueue will wait for the device where needed: " + hp.dynamicReason);
+    for (size_t ni = 0; ni < g.nodes.size(); ++ni) {
+        ir::Node& n = g.nodes[ni];
+        if (hp.kind[ni] != cuda::NodeKind::kDevice) {
+            // Shape tensors on the host (the CPU reference), control flow in the runtime.
+            n.tactic = std::string(hp.kind[ni] == cuda::NodeKind::kHost ? cuda::kHostTactic : cuda::kControlTactic);
+            continue;
+        }
+        const std::vector<ir::TensorDesc> in = hp.inputs(g, n), out = hp.outputs(g, n);
+        // Shapes or parameters known only during the run: no timing, the workspace is sized then.
+        const bool known = hp.bounded(g, n) && !hp.readsBack(n);
         std::vector<const cuda::Tactic*> candidates;
         for (const auto& t : cuda::cudaTactics()) {
             if (t.op != n.op || !t.supports(n, in, out)) continue;
-            const size_t ws = t.workspace ? t.workspace(n, in, out) : 0;
+            const size_t ws = t.workspace && known ? t.workspace(n, in, out) : 0;
             if (ws > opt.workspaceLimit) {
                 log(kLogVerbose, "layer '" + n.name + "': CUDA tactic '" + std::string(t.name) + "' needs " +
                                      std::to_string(ws) + " bytes of workspace, over the limit");
@@ -147,7 +166,7 @@ Status chooseCudaTactics(ir::Graph& g, const BuildOptions& opt, const LogFn& log
                                  types + ") within the workspace limit");
         }
         const cuda::Tactic* best = candidates.front();
-        if (candidates.size() > 1 && opt.optimizationLevel > 0) {
+        if (candidates.size() > 1 && opt.optimizationLevel > 0 && known) {
             const std::string key = problemKey(g, n);
             auto hit = cache.find(key);
             if (hit != cache.end()) {
@@ -164,7 +183,7 @@ Status chooseCudaTactics(ir::Graph& g, const BuildOptions& opt, const LogFn& log
                         if (!bufs) {
                             bufs = std::make_unique<TimingBuffers>();
                             KILN_RETURN_IF_ERROR(
-                                makeTimingBuffers(g, n, out, *bufs).withContext("layer '" + n.name + "': "));
+                                makeTimingBuffers(g, n, in, out, *bufs).withContext("layer '" + n.name + "': "));
                         }
                         st = timeTactic(*c, n, in, out, *bufs, handles, timer, opt.timingIterations, ms);
                         if (!st.ok()) {
@@ -188,17 +207,30 @@ Status chooseCudaTactics(ir::Graph& g, const BuildOptions& opt, const LogFn& log
             }
         }
         n.tactic = std::string(best->name);
-        workspaceBytes = std::max(workspaceBytes, best->workspace ? best->workspace(n, in, out) : size_t(0));
+        if (known) workspaceBytes = std::max(workspaceBytes, best->workspace ? best->workspace(n, in, out) : size_t(0));
     }
     return Status::Ok();
 }
 
 Status checkCudaTactics(const ir::Graph& g, const BuildOptions& opt, size_t& workspaceBytes) {
-    for (const auto& n : g.nodes) {
+    cuda::HostPlan hp;
+    KILN_RETURN_IF_ERROR(cuda::planHostWork(g, hp));
+    for (size_t ni = 0; ni < g.nodes.size(); ++ni) {
+        const ir::Node& n = g.nodes[ni];
+        // Which nodes run on the host depends on the shapes (their sizes): it must not change.
+        const std::string_view want = hp.kind[ni] == cuda::NodeKind::kHost      ? cuda::kHostTactic
+                                      : hp.kind[ni] == cuda::NodeKind::kControl ? cuda::kControlTactic
+                                                                                : std::string_view();
+        if (!want.empty() || n.tactic == cuda::kHostTactic || n.tactic == cuda::kControlTactic) {
+            if (n.tactic != want)
+                return Status::Error("layer '" + n.name + "': tactic '" + n.tactic + "' does not hold at these shapes");
+            continue;
+        }
         const cuda::Tactic* t = cuda::findCudaTactic(n.op, n.tactic);
         if (!t) return Status::Error("layer '" + n.name + "': unknown CUDA tactic '" + n.tactic + "'");
-        const std::vector<ir::TensorDesc> in = ir::describeInputs(g, n), out = ir::describeOutputs(g, n);
-        const size_t ws = t->workspace ? t->workspace(n, in, out) : 0;
+        const std::vector<ir::TensorDesc> in = hp.inputs(g, n), out = hp.outputs(g, n);
+        const bool known = hp.bounded(g, n) && !hp.readsBack(n);
+        const size_t ws = t->workspace && known ? t->workspace(n, in, out) : 0;
         if (!t->supports(n, in, out) || ws > opt.workspaceLimit)
             return Status::Error("layer '" + n.name + "': CUDA tactic '" + n.tactic + "' does not hold at shapes " +
                                  (in.empty() ? std::string("[]") : ir::shapeToString(in[0].shape)));

@@ -3,67 +3,53 @@
 #include <algorithm>
 #include <cstring>
 
-#include "backends/cuda/cuda_check.h"
-#include "backends/cuda/device_memory.h"
-#include "backends/cuda/tactic.h"
+#include "cuda_state.h"
 #include "ir/op_schema.h"
 
 namespace kiln::cuda {
 
 namespace {
-// A user's IGpuAllocator behind the backend's DeviceAllocator interface.
-class UserAllocator final : public DeviceAllocator {
+
+// A host node's launch: copies its outputs that device work (or the user)
+// reads from the context's pinned memory to their device buffers.
+class HostUploadKernel final : public Kernel {
 public:
-    explicit UserAllocator(IGpuAllocator* a) : a_(a) {}
-    void* allocate(size_t bytes, size_t alignment) noexcept override { return a_->allocate(bytes, alignment, 0); }
-    void release(void* p) noexcept override { a_->deallocate(p); }
+    explicit HostUploadKernel(std::vector<char> upload) : upload_(std::move(upload)) {}
+    Status enqueue(LaunchArgs& a) const override {
+        for (size_t k = 0; k < a.outputs.size(); ++k) {
+            const DeviceTensor& y = a.outputs[k];
+            if (upload_[k] && y.data && y.hostData && y.bytes())
+                KILN_CUDA_CHECK(cudaMemcpyAsync(y.data, y.hostData, y.bytes(), cudaMemcpyHostToDevice, a.stream));
+        }
+        return Status::Ok();
+    }
 
 private:
-    IGpuAllocator* a_;
+    std::vector<char> upload_;  // per output
 };
-}  // namespace
 
-struct EngineStateImpl {
-    const engine::Plan* plan = nullptr;
-    std::unique_ptr<UserAllocator> allocator;  // declared before the buffers it frees
-    std::vector<std::unique_ptr<Kernel>> kernels;
-    std::vector<DeviceBuffer> constants;  // indexed like Graph::values; empty for non-constants
-    size_t workspace = 0;
-};
+}  // namespace
 
 EngineState::~EngineState() = default;
 size_t EngineState::workspaceBytes() const { return impl_->workspace; }
+const std::string& EngineState::dynamicReason() const { return impl_->host.dynamicReason; }
 
 bool deviceAvailable() { return deviceCount() > 0; }
 std::string fingerprint() { return deviceFingerprint(); }
-
-// The CUDA backend infers shapes on the host from shapes alone; a layer whose
-// output shape needs values computed on the device cannot run there yet.
-static Status checkShapesAreStatic(const ir::Graph& g) {
-    std::vector<ir::TensorDesc> out;
-    for (const auto& n : g.nodes) {
-        const Status st = ir::inferNode(n, ir::describeInputs(g, n), out);
-        if (!st.ok())
-            return Status::Error("layer '" + n.name + "' (" + n.op +
-                                 "): its output shape depends on tensor values computed at run time, which the CUDA "
-                                 "backend does not support yet (" +
-                                 st.message() + ")");
-    }
-    return Status::Ok();
-}
 
 Status EngineState::create(const engine::Plan& plan, IGpuAllocator* allocator,
                            std::shared_ptr<const EngineState>& out) {
     if (!deviceAvailable())
         return Status::Error("no CUDA device is available to run this engine built for the cuda backend");
-    KILN_RETURN_IF_ERROR(checkShapesAreStatic(plan.graph));
     auto state = std::shared_ptr<EngineState>(new EngineState());
     state->impl_ = std::make_unique<EngineStateImpl>();
     EngineStateImpl& s = *state->impl_;
     s.plan = &plan;
+    const ir::Graph& g = plan.graph;
+    KILN_RETURN_IF_ERROR(planHostWork(g, s.host));
+    KILN_RETURN_IF_ERROR(ir::buildSchedule(g, s.schedule));
     if (allocator) s.allocator = std::make_unique<UserAllocator>(allocator);
     DeviceAllocator& alloc = s.allocator ? *s.allocator : defaultDeviceAllocator();
-    const ir::Graph& g = plan.graph;
     s.constants.resize(g.values.size());
     std::vector<bool> used(g.values.size(), false);
     for (const auto& n : g.nodes)
@@ -77,18 +63,62 @@ Status EngineState::create(const engine::Plan& plan, IGpuAllocator* allocator,
             DeviceBuffer::allocate(val.data->size(), ("weights '" + val.name + "'").c_str(), s.constants[v], alloc));
         KILN_RETURN_IF_ERROR(copyToDevice(s.constants[v].get(), val.data->data(), val.data->size()));
     }
-    for (const auto& n : g.nodes) {
+    const size_t nn = g.nodes.size();
+    s.tactics.assign(nn, nullptr);
+    s.hostTactics.assign(nn, nullptr);
+    s.hostKernels.resize(nn);
+    s.runtimeWorkspace.assign(nn, 0);
+    for (size_t ni = 0; ni < nn; ++ni) {
+        const ir::Node& n = g.nodes[ni];
+        const std::string layer = "layer '" + n.name + "' (" + n.op + ")";
+        // What the builder's tactic selection saw: the bound shapes, with the host's values.
+        const auto in = s.host.inputs(g, n), outs = s.host.outputs(g, n);
+        switch (s.host.kind[ni]) {
+            case NodeKind::kControl:
+                if (n.tactic != kControlTactic)
+                    return Status::Error(layer + " is run by the runtime itself, but the engine records tactic '" +
+                                         n.tactic + "'; rebuild the engine");
+                s.kernels.push_back(nullptr);
+                continue;
+            case NodeKind::kHost: {
+                if (n.tactic != kHostTactic)
+                    return Status::Error(layer +
+                                         " computes values needed on the host, but the engine records tactic '" +
+                                         n.tactic + "' instead of 'host'; rebuild the engine");
+                const cpu::Tactic* t = cpu::findCpuTactic(n.op, "ref");
+                if (!t || !t->supports(n, in, outs))
+                    return Status::Error(layer + ": the CPU reference kernel does not support it; rebuild the engine");
+                std::unique_ptr<cpu::Kernel> k;
+                KILN_RETURN_IF_ERROR(t->create(n, in, outs, k).withContext(layer + ": "));
+                s.hostTactics[ni] = t;
+                s.hostKernels[ni] = std::move(k);
+                std::vector<char> up;
+                for (int v : n.outputs) up.push_back(s.host.upload[size_t(v)]);
+                s.hasHostNodes = true;
+                s.hasUploads = s.hasUploads || std::find(up.begin(), up.end(), 1) != up.end();
+                s.kernels.push_back(std::make_unique<HostUploadKernel>(std::move(up)));
+                continue;
+            }
+            case NodeKind::kDevice:
+                break;
+        }
+        if (n.tactic == kHostTactic || n.tactic == kControlTactic)
+            return Status::Error(layer + " is recorded with tactic '" + n.tactic +
+                                 "' but runs on the device; rebuild the engine");
         const Tactic* t = findCudaTactic(n.op, n.tactic);
         if (!t)
             return Status::Error("layer '" + n.name + "' uses tactic '" + n.tactic + "' for " + n.op +
                                  ", which the cuda backend of this kiln build does not have; rebuild the engine");
-        const auto in = ir::describeInputs(g, n), outs = ir::describeOutputs(g, n);
         if (!t->supports(n, in, outs))
             return Status::Error("layer '" + n.name + "': CUDA tactic '" + n.tactic +
                                  "' does not support it on this device");
-        if (t->workspace) s.workspace = std::max(s.workspace, t->workspace(n, in, outs));
+        // Shapes or parameters known only during the run: the workspace is sized then.
+        const bool known = s.host.bounded(g, n) && !s.host.readsBack(n);
+        if (t->workspace && known) s.workspace = std::max(s.workspace, t->workspace(n, in, outs));
+        s.runtimeWorkspace[ni] = t->workspace && !known;
         std::unique_ptr<Kernel> k;
         KILN_RETURN_IF_ERROR(t->create(n, in, outs, k).withContext("layer '" + n.name + "': "));
+        s.tactics[ni] = t;
         s.kernels.push_back(std::move(k));
     }
     out = std::move(state);
@@ -96,41 +126,6 @@ Status EngineState::create(const engine::Plan& plan, IGpuAllocator* allocator,
 }
 
 // ---------------------------------------------------------------- context
-
-struct ContextStateImpl {
-    const engine::Plan* plan = nullptr;
-    std::shared_ptr<const EngineState> engine;
-    std::unique_ptr<UserAllocator> allocator;  // declared before the buffers it frees
-    DeviceBuffer arena, workspace;
-    Handles handles;
-    cudaStream_t ownStream = nullptr;
-
-    // The last run's shapes and the launch arguments built from them.
-    std::vector<ir::Shape> lastInputShapes;
-    bool shapesValid = false;
-    std::vector<ir::Shape> shapes;                   // per value
-    std::vector<void*> ptrs;                         // per value
-    std::vector<void*> boundIo;                      // the bindings of the run being enqueued
-    std::vector<std::vector<DeviceTensor>> nodeIn;   // per node
-    std::vector<std::vector<DeviceTensor>> nodeOut;  // per node
-
-    // CUDA graph replay.
-    bool graphMode = false;
-    cudaGraphExec_t graphExec = nullptr;
-    std::vector<void*> graphIo;
-    std::vector<ir::Shape> graphShapes;
-
-    ~ContextStateImpl() {
-        if (graphExec) cudaGraphExecDestroy(graphExec);
-        if (ownStream) cudaStreamDestroy(ownStream);
-        Handles::destroy(handles);
-    }
-
-    Status inferShapes(const std::vector<ir::Shape>& inputShapes);
-    Status bind(const std::vector<void*>& io);
-    Status launchAll(cudaStream_t stream);
-    Status runGraph(const std::vector<void*>& io, const std::vector<ir::Shape>& inputShapes, cudaStream_t stream);
-};
 
 ContextState::~ContextState() = default;
 
@@ -149,18 +144,84 @@ Status ContextState::create(const engine::Plan& plan, std::shared_ptr<const Engi
     const ir::Graph& g = plan.graph;
     s.nodeIn.resize(g.nodes.size());
     s.nodeOut.resize(g.nodes.size());
+    const EngineStateImpl& e = s.eng();
+    if (e.hasHostNodes || e.host.dynamic()) {
+        s.pinned.resize(g.values.size());
+        s.pool = std::make_unique<cpu::ThreadPool>(1);
+        KILN_CUDA_CHECK(cudaEventCreateWithFlags(&s.uploadsDone, cudaEventDisableTiming));
+    }
     out = std::move(cs);
     return Status::Ok();
 }
 
-void ContextState::setGraphCapture(bool on) {
+bool ContextState::setGraphCapture(bool on) {
+    // A dynamic engine waits for the device or picks work on the host during
+    // the run: it cannot be captured once and replayed.
+    if (on && impl_->eng().host.dynamic()) return false;
     impl_->graphMode = on;
     if (!on && impl_->graphExec) {
         cudaGraphExecDestroy(impl_->graphExec);
         impl_->graphExec = nullptr;
     }
+    return true;
 }
 bool ContextState::graphCapture() const { return impl_->graphMode; }
+
+const ir::Shape& ContextState::lastOutputShape(size_t o) const {
+    const ContextStateImpl& s = *impl_;
+    if (s.eng().host.dynamic()) return s.outputShapes[o];
+    return s.shapes[size_t(s.plan->graph.outputs[o])];
+}
+
+Status ContextStateImpl::waitForUploads() {
+    if (uploadsPending) {
+        KILN_CUDA_CHECK(cudaEventSynchronize(uploadsDone));
+        uploadsPending = false;
+    }
+    return Status::Ok();
+}
+
+Status ContextStateImpl::runHostNode(int ni, const std::vector<ir::TensorDesc>& outs) {
+    const ir::Graph& g = plan->graph;
+    const EngineStateImpl& e = eng();
+    const ir::Node& n = g.nodes[size_t(ni)];
+    std::vector<ir::TensorDesc> in;
+    std::vector<cpu::HostTensor> hin, hout;
+    for (size_t k = 0; k < n.inputs.size(); ++k) {
+        const int v = n.inputs[k];
+        if (v < 0) {
+            in.push_back({});
+            hin.push_back({});
+            continue;
+        }
+        const ir::DType t = g.values[size_t(v)].dtype;
+        const void* data = hostPtr[size_t(v)];
+        if (!data && !(n.op == "Shape" && k == 0))
+            return Status::Error("the values of input '" + g.values[size_t(v)].name + "' are not on the host");
+        in.push_back({t, shapes[size_t(v)], data});
+        hin.push_back({const_cast<void*>(data), t, shapes[size_t(v)]});
+    }
+    // The previous run's copies may still read these pinned buffers; this run's too (loops).
+    KILN_RETURN_IF_ERROR(waitForUploads());
+    for (size_t k = 0; k < n.outputs.size(); ++k) {
+        const int v = n.outputs[k];
+        if (size_t(v) < pendingUpload.size() && pendingUpload[size_t(v)]) KILN_RETURN_IF_ERROR(syncStream());
+        const int64_t count = ir::volume(outs[k].shape);
+        if (count < 0) return Status::Error("output shape " + ir::shapeToString(outs[k].shape) + " is not known");
+        KILN_RETURN_IF_ERROR(pinned[size_t(v)].reserve(size_t(count) * ir::dtypeSize(outs[k].dtype)));
+        hout.push_back({pinned[size_t(v)].get(), outs[k].dtype, outs[k].shape});
+    }
+    const cpu::Tactic* t = e.hostTactics[size_t(ni)];
+    const size_t ws = t->workspace ? t->workspace(n, in, outs) : 0;
+    if (hostScratch.size() < ws) hostScratch.resize(ws);
+    cpu::KernelArgs args{n, hin, hout, *pool, hostScratch.data(), hostScratch.size()};
+    KILN_RETURN_IF_ERROR(e.hostKernels[size_t(ni)]->run(args));
+    for (size_t k = 0; k < n.outputs.size(); ++k) {
+        hostPtr[size_t(n.outputs[k])] = pinned[size_t(n.outputs[k])].get();
+        shapes[size_t(n.outputs[k])] = outs[k].shape;
+    }
+    return Status::Ok();
+}
 
 Status ContextStateImpl::inferShapes(const std::vector<ir::Shape>& inputShapes) {
     if (shapesValid && inputShapes == lastInputShapes) return Status::Ok();
@@ -181,6 +242,11 @@ Status ContextStateImpl::inferShapes(const std::vector<ir::Shape>& inputShapes) 
                 return Status::Error("input '" + name + "' shape " + ir::shapeToString(s) + " is outside the profile");
         shapes[size_t(g.inputs[i])] = s;
     }
+    // Values on the host: the constants, and the host nodes' outputs below.
+    hostPtr.assign(g.values.size(), nullptr);
+    for (size_t v = 0; v < g.values.size(); ++v)
+        if (g.values[v].isConstant()) hostPtr[v] = g.values[v].data->data();
+    const EngineStateImpl& e = eng();
     std::vector<ir::TensorDesc> in, out;
     for (size_t ni = 0; ni < g.nodes.size(); ++ni) {
         const ir::Node& n = g.nodes[ni];
@@ -190,8 +256,7 @@ Status ContextStateImpl::inferShapes(const std::vector<ir::Shape>& inputShapes) 
                 in.push_back({});
                 continue;
             }
-            const ir::Value& val = g.values[size_t(v)];
-            in.push_back({val.dtype, shapes[size_t(v)], val.isConstant() ? val.data->data() : nullptr});
+            in.push_back({g.values[size_t(v)].dtype, shapes[size_t(v)], hostPtr[size_t(v)]});
         }
         KILN_RETURN_IF_ERROR(ir::inferNode(n, in, out));
         auto& di = nodeIn[ni];
@@ -201,7 +266,7 @@ Status ContextStateImpl::inferShapes(const std::vector<ir::Shape>& inputShapes) 
             if (v < 0) continue;
             di[k].dtype = g.values[size_t(v)].dtype;
             di[k].shape = shapes[size_t(v)];
-            di[k].hostData = g.values[size_t(v)].isConstant() ? g.values[size_t(v)].data->data() : nullptr;
+            di[k].hostData = hostPtr[size_t(v)];
         }
         auto& dout = nodeOut[ni];
         dout.assign(n.outputs.size(), {});
@@ -214,6 +279,11 @@ Status ContextStateImpl::inferShapes(const std::vector<ir::Shape>& inputShapes) 
             shapes[size_t(v)] = out[k].shape;
             dout[k].dtype = out[k].dtype;
             dout[k].shape = out[k].shape;
+        }
+        if (e.host.kind[ni] == NodeKind::kHost) {
+            // Shape tensors: computed here, copied to the device by the node's launch.
+            KILN_RETURN_IF_ERROR(runHostNode(int(ni), out).withContext("layer '" + n.name + "' (" + n.op + "): "));
+            for (size_t k = 0; k < n.outputs.size(); ++k) dout[k].hostData = hostPtr[size_t(n.outputs[k])];
         }
     }
     lastInputShapes = inputShapes;
@@ -317,25 +387,58 @@ Status ContextStateImpl::runGraph(const std::vector<void*>& io, const std::vecto
 }
 
 Status ContextState::enqueue(const std::vector<void*>& io, const std::vector<ir::Shape>& inputShapes,
-                             cudaStream_t stream, cudaEvent_t* inputConsumed) {
+                             cudaStream_t stream, cudaEvent_t* inputConsumed, const std::vector<bool>& allocated,
+                             const OutputAllocFn& alloc) {
     ContextStateImpl& s = *impl_;
-    // The legacy default stream cannot be captured: run plainly there.
-    if (s.graphMode && stream != nullptr) {
-        KILN_RETURN_IF_ERROR(s.runGraph(io, inputShapes, stream));
+    const EngineStateImpl& e = s.eng();
+    if (e.host.dynamic()) {
+        KILN_RETURN_IF_ERROR(s.runDynamic(io, inputShapes, stream, allocated, alloc));
     } else {
-        KILN_RETURN_IF_ERROR(s.inferShapes(inputShapes));
-        KILN_RETURN_IF_ERROR(s.bind(io));
-        KILN_RETURN_IF_ERROR(s.launchAll(stream));
+        // Outputs with an allocator: their shapes are known before any launch here.
+        const std::vector<void*>* bindings = &io;
+        std::vector<void*> withAllocated;
+        if (alloc && std::find(allocated.begin(), allocated.end(), true) != allocated.end()) {
+            const ir::Graph& g = s.plan->graph;
+            KILN_RETURN_IF_ERROR(s.inferShapes(inputShapes));
+            withAllocated = io;
+            for (size_t o = 0; o < g.outputs.size() && o < allocated.size(); ++o) {
+                if (!allocated[o]) continue;
+                const int v = g.outputs[o];
+                const ir::Shape& shape = s.shapes[size_t(v)];
+                const size_t bytes = size_t(ir::volume(shape)) * ir::dtypeSize(g.values[size_t(v)].dtype);
+                void* p = alloc(o, shape, std::max<size_t>(bytes, 1));
+                if (!p)
+                    return Status::Error("the output allocator gave no memory for output '" + g.values[size_t(v)].name +
+                                         "'");
+                withAllocated[g.inputs.size() + o] = p;
+            }
+            bindings = &withAllocated;
+        }
+        // The legacy default stream cannot be captured: run plainly there.
+        if (s.graphMode && stream != nullptr) {
+            KILN_RETURN_IF_ERROR(s.runGraph(*bindings, inputShapes, stream));
+        } else {
+            KILN_RETURN_IF_ERROR(s.inferShapes(inputShapes));
+            KILN_RETURN_IF_ERROR(s.bind(*bindings));
+            KILN_RETURN_IF_ERROR(s.launchAll(stream));
+        }
+        // Host nodes' values are copied from pinned memory: it is rewritten (on
+        // the next change of shapes) only once these copies are done.
+        if (e.hasUploads) {
+            KILN_CUDA_CHECK(cudaEventRecord(s.uploadsDone, stream));
+            s.uploadsPending = true;
+        }
     }
     // The inputs may be overwritten once everything enqueued so far has run.
     if (inputConsumed && *inputConsumed) KILN_CUDA_CHECK(cudaEventRecord(*inputConsumed, stream));
     return Status::Ok();
 }
 
-Status ContextState::execute(const std::vector<void*>& io, const std::vector<ir::Shape>& inputShapes) {
+Status ContextState::execute(const std::vector<void*>& io, const std::vector<ir::Shape>& inputShapes,
+                             const std::vector<bool>& allocated, const OutputAllocFn& alloc) {
     ContextStateImpl& s = *impl_;
     if (!s.ownStream) KILN_CUDA_CHECK(cudaStreamCreateWithFlags(&s.ownStream, cudaStreamNonBlocking));
-    KILN_RETURN_IF_ERROR(enqueue(io, inputShapes, s.ownStream, nullptr));
+    KILN_RETURN_IF_ERROR(enqueue(io, inputShapes, s.ownStream, nullptr, allocated, alloc));
     KILN_CUDA_CHECK(cudaStreamSynchronize(s.ownStream));
     return Status::Ok();
 }

@@ -5,7 +5,9 @@
 // the caller's stream, optional CUDA graph capture and replay). This header
 // needs no CUDA headers.
 #pragma once
+#include <functional>
 #include <memory>
+#include <string>
 #include <vector>
 
 #include "engine/plan.h"
@@ -17,14 +19,24 @@ class DeviceAllocator;
 struct EngineStateImpl;
 struct ContextStateImpl;
 
+// Returns the device buffer (at least `bytes` bytes) for network output
+// `output` once its shape for the run is known; nullptr fails the run (the
+// user's IOutputAllocator behind it).
+using OutputAllocFn = std::function<void*(size_t output, const ir::Shape& shape, size_t bytes)>;
+
 class EngineState {
 public:
     ~EngineState();
-    // Checks the device, refuses data-dependent shapes, creates every node's
-    // kernel with its recorded tactic and uploads the constants.
+    // Checks the device, decides which work runs on the host (host_plan.h)
+    // and checks the plan's record of it, creates every node's kernel with its
+    // recorded tactic and uploads the constants.
     // `allocator` (nullptr: cudaMalloc) holds the weights; it must outlive the engine.
     static Status create(const engine::Plan& plan, IGpuAllocator* allocator, std::shared_ptr<const EngineState>& out);
     size_t workspaceBytes() const;
+    // Why an enqueue of this engine waits for the device or follows the
+    // schedule on the host (empty: it only launches work, and a CUDA graph can
+    // capture it).
+    const std::string& dynamicReason() const;
     const EngineStateImpl& impl() const { return *impl_; }
 
 private:
@@ -37,13 +49,21 @@ public:
     // Allocates the arena and workspace through `alloc` (nullptr: cudaMalloc).
     static Status create(const engine::Plan& plan, std::shared_ptr<const EngineState> engine, IGpuAllocator* alloc,
                          std::unique_ptr<ContextState>& out);
-    // Enqueues one inference on `stream`; never waits for the device.
-    // io[i] is the device buffer of binding i, inputShapes[i] the shape of input i.
+    // Enqueues one inference on `stream`. io[i] is the device buffer of
+    // binding i, inputShapes[i] the shape of input i; outputs with
+    // `allocated[o]` set take their buffer from `alloc` instead (outputs of
+    // data-dependent shape must). Never waits for the device unless the
+    // engine is dynamic (dynamicReason()).
     Status enqueue(const std::vector<void*>& io, const std::vector<ir::Shape>& inputShapes, cudaStream_t stream,
-                   cudaEvent_t* inputConsumed);
+                   cudaEvent_t* inputConsumed, const std::vector<bool>& allocated = {},
+                   const OutputAllocFn& alloc = {});
     // enqueue() on the context's own stream, then waits for it.
-    Status execute(const std::vector<void*>& io, const std::vector<ir::Shape>& inputShapes);
-    void setGraphCapture(bool on);
+    Status execute(const std::vector<void*>& io, const std::vector<ir::Shape>& inputShapes,
+                   const std::vector<bool>& allocated = {}, const OutputAllocFn& alloc = {});
+    // Shape of network output o in the last successful run.
+    const ir::Shape& lastOutputShape(size_t o) const;
+    // Graph capture is refused (false) for dynamic engines.
+    bool setGraphCapture(bool on);
     bool graphCapture() const;
 
 private:

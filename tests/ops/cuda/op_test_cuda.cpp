@@ -4,6 +4,10 @@
 // CPU reference: float32 within 1e-5 relative (scaled by the reduction length
 // for GEMM, convolution and reductions), float16/bfloat16 within 1e-2 (2e-2
 // for bfloat16's shorter mantissa), everything else exactly; NaN where NaN.
+// Ops of data-dependent output size (NonZero, Unique, NMS) run as the runtime
+// runs them: their data inputs unknown to shape inference, their outputs at
+// the upper bound, the actual extent reported by the kernel; that extent and
+// the outputs cut to it are compared with the CPU's.
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -12,6 +16,7 @@
 
 #include "backends/cuda/cuda_check.h"
 #include "backends/cuda/device_memory.h"
+#include "backends/cuda/host_plan.h"
 #include "backends/cuda/tactic.h"
 #include "ir/ops/convolution.h"
 #include "ops/op_test_util.h"
@@ -117,9 +122,10 @@ std::string compareOutputs(const TestTensor& got, const TestTensor& want, double
     return {};
 }
 
+// `extent`: for a data-dependent op, where the extent the kernel reports goes (else nullptr).
 Status runTactic(const cuda::Tactic& t, const ir::Node& node, const std::vector<ir::TensorDesc>& in,
                  const std::vector<ir::TensorDesc>& out, const std::vector<TestTensor>& inputs,
-                 std::vector<TestTensor>& outputs) {
+                 std::vector<TestTensor>& outputs, int64_t* extent = nullptr) {
     std::unique_ptr<cuda::Kernel> kernel;
     KILN_RETURN_IF_ERROR(t.create(node, in, out, kernel));
     std::vector<cuda::DeviceBuffer> bufs;
@@ -152,11 +158,18 @@ Status runTactic(const cuda::Tactic& t, const ir::Node& node, const std::vector<
     cudaStream_t stream = nullptr;
     KILN_CUDA_CHECK(cudaStreamCreateWithFlags(&stream, cudaStreamNonBlocking));
     cuda::LaunchArgs args{node, din, dout, stream, ws.get(), wsBytes, handles()};
+    cuda::DeviceBuffer extentBuf;
+    if (extent) {
+        KILN_RETURN_IF_ERROR(cuda::DeviceBuffer::allocate(sizeof(int64_t), "test extent", extentBuf));
+        KILN_CUDA_CHECK(cudaMemset(extentBuf.get(), 0xA5, sizeof(int64_t)));  // an unwritten extent shows up
+        args.outputExtent = static_cast<int64_t*>(extentBuf.get());
+    }
     const Status st = kernel->enqueue(args);
     const cudaError_t sync = cudaStreamSynchronize(stream);
     cudaStreamDestroy(stream);
     KILN_RETURN_IF_ERROR(st);
     if (sync != cudaSuccess) return cuda::cudaError(sync, "cudaStreamSynchronize");
+    if (extent) KILN_RETURN_IF_ERROR(cuda::copyToHost(extent, extentBuf.get(), sizeof(int64_t)));
     for (size_t i = 0; i < out.size(); ++i) {
         outputs[i].bytes.resize(size_t(std::max<int64_t>(outputs[i].numel(), 0)) * ir::dtypeSize(outputs[i].dtype));
         KILN_RETURN_IF_ERROR(cuda::copyToHost(outputs[i].bytes.data(), dout[i].data, outputs[i].bytes.size()));
@@ -184,13 +197,48 @@ OpResult runOpOnCuda(const std::string& op, const ir::Attrs& attrs, const std::v
     std::vector<ir::TensorDesc> out;
     res.status = ir::inferNode(node, in, out);
     if (!res.status.ok()) return res;
+    // A data-dependent op runs as in an engine: its data inputs' values are not
+    // known to shape inference (NMS's scalar parameters are, like constants),
+    // its outputs come at the upper bound of the extent.
+    const bool dataDependent = cuda::isDataDependentOp(op);
+    std::vector<ir::Shape> unknown(out.size());
+    if (dataDependent) {
+        for (size_t k = 0; k < in.size(); ++k)
+            if (!(op == "NMS" && k >= 2)) in[k].data = nullptr;
+        res.status = ir::inferNode(node, in, out);
+        if (!res.status.ok()) return res;
+        const int64_t bound = cuda::extentBound(node, in);
+        if (bound < 0) {
+            res.status = Status::Error("no upper bound for the output size of this " + op);
+            return res;
+        }
+        for (size_t k = 0; k < out.size(); ++k) {
+            unknown[k] = out[k].shape;
+            for (auto& d : out[k].shape)
+                if (d < 0) d = bound;
+        }
+    }
     const double len = reductionLength(op, attrs, inputs, reference.outputs);
     bool any = false;
     for (const auto& t : cuda::cudaTactics()) {
         if (t.op != op || !t.supports(node, in, out)) continue;
         std::vector<TestTensor> outputs;
-        const Status st = runTactic(t, node, in, out, inputs, outputs);
+        int64_t extent = -1;
+        Status st = runTactic(t, node, in, out, inputs, outputs, dataDependent ? &extent : nullptr);
         const std::string what = "CUDA tactic '" + std::string(t.name) + "' for " + op;
+        if (st.ok() && dataDependent) {
+            // Cut the outputs of unknown extent to the one the kernel reported.
+            if (extent < 0 || extent > (out.empty() ? 0 : cuda::extentBound(node, in)))
+                st = Status::Error("reported extent " + std::to_string(extent) + " is outside [0, bound]");
+            for (size_t k = 0; st.ok() && k < outputs.size(); ++k) {
+                if (ir::isStatic(unknown[k])) continue;
+                ir::Shape actual = unknown[k];
+                for (auto& d : actual)
+                    if (d < 0) d = extent;
+                outputs[k].shape = actual;
+                outputs[k].bytes.resize(size_t(ir::volume(actual)) * ir::dtypeSize(outputs[k].dtype));
+            }
+        }
         if (!st.ok()) {
             (void)cudaGetLastError();
             res.status = Status::Error(what + " failed: " + st.message());

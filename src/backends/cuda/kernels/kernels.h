@@ -40,4 +40,15 @@ KILN_CUDA_KERNEL(fusedConvolution);
 
 size_t shuffleWorkspace(const ir::Node&, const std::vector<ir::TensorDesc>&, const std::vector<ir::TensorDesc>&);
 
+// Data-dependent output sizes (LaunchArgs::outputExtent): nonzero.cu, unique.cu, nms.cu.
+bool nonzeroSupports(const ir::Node&, const std::vector<ir::TensorDesc>&, const std::vector<ir::TensorDesc>&);
+Status nonzero(LaunchArgs& args);
+size_t nonzeroWorkspace(const ir::Node&, const std::vector<ir::TensorDesc>&, const std::vector<ir::TensorDesc>&);
+bool uniqueSupports(const ir::Node&, const std::vector<ir::TensorDesc>&, const std::vector<ir::TensorDesc>&);
+Status unique(LaunchArgs& args);
+size_t uniqueWorkspace(const ir::Node&, const std::vector<ir::TensorDesc>&, const std::vector<ir::TensorDesc>&);
+bool nmsSupports(const ir::Node&, const std::vector<ir::TensorDesc>&, const std::vector<ir::TensorDesc>&);
+Status nms(LaunchArgs& args);
+size_t nmsWorkspace(const ir::Node&, const std::vector<ir::TensorDesc>&, const std::vector<ir::TensorDesc>&);
+
 }  // namespace kiln::cuda::kernels

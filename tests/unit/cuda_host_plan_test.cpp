@@ -1,0 +1,185 @@
+// The CUDA backend's split of work between host and device (backends/cuda/
+// host_plan.h): which layers compute shape tensors on the host, which values
+// are read back, the upper bounds of data-dependent extents. Host logic only:
+// runs without a GPU (in CUDA builds).
+#ifdef KILN_HAVE_CUDA
+#include <gtest/gtest.h>
+
+#include <cstring>
+
+#include "backends/cuda/host_plan.h"
+#include "ir/op_schema.h"
+
+using namespace kiln;
+using namespace kiln::ir;
+using cuda::NodeKind;
+
+namespace {
+
+int constantI64(Graph& g, const std::string& name, const std::vector<int64_t>& v) {
+    auto bytes = std::make_shared<Bytes>(v.size() * 8);
+    if (!v.empty()) std::memcpy(bytes->data(), v.data(), bytes->size());
+    return g.addConstant(name, DType::kI64, {int64_t(v.size())}, bytes);
+}
+
+int node(Graph& g, const std::string& op, const std::string& name, std::vector<int> inputs, int outputs = 1) {
+    return g.addNode(op, name, std::move(inputs), outputs);
+}
+
+int out(const Graph& g, int n, size_t k = 0) { return g.nodes[size_t(n)].outputs[k]; }
+
+void finish(Graph& g) {
+    ASSERT_TRUE(g.topoSort().ok());
+    const Status st = inferGraph(g);
+    ASSERT_TRUE(st.ok()) << st.message();
+}
+
+}  // namespace
+
+// y = reshape(x, concat(gather(shape(x), [0]), [-1])): the target is made on
+// the host; the engine needs no wait (launches only).
+TEST(CudaHostPlan, ShapeTensorsOfAReshapeRunOnTheHost) {
+    Graph g;
+    const int x = g.addValue("x", DType::kF32, {4, 3, 2});
+    g.inputs = {x};
+    const int shape = node(g, "Shape", "shape", {x});
+    const int gather = node(g, "Gather", "gather", {out(g, shape), constantI64(g, "zero", {0})});
+    g.nodes[size_t(gather)].attrs.set("axis", int64_t(0));
+    const int concat = node(g, "Concat", "concat", {out(g, gather), constantI64(g, "rest", {-1})});
+    g.nodes[size_t(concat)].attrs.set("axis", int64_t(0));
+    const int reshape = node(g, "Shuffle", "reshape", {x, out(g, concat)});
+    const int relu = node(g, "Activation", "relu", {out(g, reshape)});
+    g.nodes[size_t(relu)].attrs.set("type", std::string("relu"));
+    g.outputs = {out(g, relu)};
+    finish(g);
+    cuda::HostPlan p;
+    const Status st = cuda::planHostWork(g, p);
+    ASSERT_TRUE(st.ok()) << st.message();
+    EXPECT_EQ(p.kind[size_t(shape)], NodeKind::kHost);
+    EXPECT_EQ(p.kind[size_t(gather)], NodeKind::kHost);
+    EXPECT_EQ(p.kind[size_t(concat)], NodeKind::kHost);
+    EXPECT_EQ(p.kind[size_t(reshape)], NodeKind::kDevice);
+    EXPECT_EQ(p.kind[size_t(relu)], NodeKind::kDevice);
+    EXPECT_FALSE(p.dynamic()) << p.dynamicReason;
+    // Only the target is read on the device (by the reshape's launch).
+    EXPECT_TRUE(p.upload[size_t(out(g, concat))]);
+    EXPECT_FALSE(p.upload[size_t(out(g, shape))]);
+    EXPECT_FALSE(p.upload[size_t(out(g, gather))]);
+    // The reshape's tactic sees the target's values at the max shapes.
+    const auto in = p.inputs(g, g.nodes[size_t(reshape)]);
+    ASSERT_NE(in[1].data, nullptr);
+    const auto* target = static_cast<const int64_t*>(in[1].data);
+    EXPECT_EQ(target[0], 4);
+    EXPECT_EQ(target[1], -1);
+}
+
+// A Shape whose values only device work reads (no shape depends on them) stays on the device.
+TEST(CudaHostPlan, ShapeTensorsNoShapeNeedsStayOnTheDevice) {
+    Graph g;
+    const int x = g.addValue("x", DType::kF32, {4, 3});
+    g.inputs = {x};
+    const int shape = node(g, "Shape", "shape", {x});
+    const int cast = node(g, "Cast", "cast", {out(g, shape)});
+    g.nodes[size_t(cast)].attrs.set("to", int64_t(DType::kF32));
+    g.outputs = {out(g, cast)};
+    finish(g);
+    cuda::HostPlan p;
+    ASSERT_TRUE(cuda::planHostWork(g, p).ok());
+    EXPECT_EQ(p.kind[size_t(shape)], NodeKind::kDevice);
+    EXPECT_EQ(p.kind[size_t(cast)], NodeKind::kDevice);
+    EXPECT_FALSE(p.dynamic());
+}
+
+// A reshape target that is a network input: read back from the device (a wait).
+TEST(CudaHostPlan, ATargetOnTheDeviceIsReadBack) {
+    Graph g;
+    const int x = g.addValue("x", DType::kF32, {4, 6});
+    const int target = g.addValue("target", DType::kI64, {2});
+    g.inputs = {x, target};
+    const int reshape = node(g, "Shuffle", "reshape", {x, target});
+    g.outputs = {out(g, reshape)};
+    finish(g);
+    cuda::HostPlan p;
+    ASSERT_TRUE(cuda::planHostWork(g, p).ok());
+    EXPECT_TRUE(p.readback[size_t(target)]);
+    EXPECT_FALSE(p.readback[size_t(x)]) << "only the small tensor the shape depends on";
+    EXPECT_TRUE(p.dynamic());
+    EXPECT_NE(p.dynamicReason.find("target"), std::string::npos) << p.dynamicReason;
+    EXPECT_TRUE(p.readsBack(g.nodes[size_t(reshape)]));
+    EXPECT_FALSE(p.bounded(g, g.nodes[size_t(reshape)])) << "its output extents are known only at run time";
+}
+
+// NonZero: counted on the device, bounded by [rank, numel]; later layers bounded from it.
+TEST(CudaHostPlan, NonZeroIsCountedWithAnUpperBound) {
+    Graph g;
+    const int x = g.addValue("x", DType::kF32, {3, 5});
+    g.inputs = {x};
+    const int nz = node(g, "NonZero", "nz", {x});
+    const int shape = node(g, "Shape", "count", {out(g, nz)});
+    const int cast = node(g, "Cast", "cast", {out(g, shape)});
+    g.nodes[size_t(cast)].attrs.set("to", int64_t(DType::kI32));
+    g.outputs = {out(g, nz), out(g, cast)};
+    finish(g);
+    EXPECT_EQ(g.values[size_t(out(g, nz))].shape, (Shape{2, -1}));
+    cuda::HostPlan p;
+    ASSERT_TRUE(cuda::planHostWork(g, p).ok());
+    EXPECT_EQ(p.kind[size_t(nz)], NodeKind::kDevice);
+    EXPECT_TRUE(p.counted[size_t(nz)]);
+    EXPECT_EQ(p.bound[size_t(out(g, nz))], (Shape{2, 15}));
+    EXPECT_TRUE(p.bounded(g, g.nodes[size_t(cast)]));
+    EXPECT_TRUE(p.dynamic());
+    EXPECT_NE(p.dynamicReason.find("NonZero"), std::string::npos) << p.dynamicReason;
+}
+
+TEST(CudaHostPlan, ExtentBounds) {
+    Node nz;
+    nz.op = "NonZero";
+    EXPECT_EQ(cuda::extentBound(nz, {{DType::kF32, {2, 3, 4}, nullptr}}), 24);
+    EXPECT_EQ(cuda::extentBound(nz, {{DType::kF32, {}, nullptr}}), 1);
+    EXPECT_EQ(cuda::extentBound(nz, {{DType::kF32, {2, -1}, nullptr}}), -1);
+    Node uq;
+    uq.op = "Unique";
+    EXPECT_EQ(cuda::extentBound(uq, {{DType::kF32, {2, 3}, nullptr}}), 6);
+    uq.attrs.set("axis", int64_t(-1));
+    EXPECT_EQ(cuda::extentBound(uq, {{DType::kF32, {2, 3}, nullptr}}), 3);
+    Node nms;
+    nms.op = "NMS";
+    nms.inputs = {0, 1, 2};
+    const TensorDesc boxes{DType::kF32, {2, 10, 4}, nullptr}, scores{DType::kF32, {2, 3, 10}, nullptr};
+    EXPECT_EQ(cuda::extentBound(nms, {boxes, scores, {DType::kI64, {1}, nullptr}}), 2 * 3 * 10);
+    const int64_t four = 4;
+    EXPECT_EQ(cuda::extentBound(nms, {boxes, scores, {DType::kI64, {1}, &four}}), 2 * 3 * 4);
+    nms.attrs.set("topk_limit", int64_t(2));
+    EXPECT_EQ(cuda::extentBound(nms, {boxes, scores, {DType::kI64, {1}, &four}}), 2 * 3 * 2);
+    nms.inputs = {0, 1};
+    EXPECT_EQ(cuda::extentBound(nms, {boxes, scores}), 0) << "no max_output_boxes_per_class: nothing selected";
+}
+
+// A conditional on a network input: control flow, its condition read back.
+TEST(CudaHostPlan, AConditionOnTheDeviceIsReadBack) {
+    Graph g;
+    const int x = g.addValue("x", DType::kF32, {2, 3});
+    const int c = g.addValue("c", DType::kBool, {});
+    g.inputs = {x, c};
+    const int cond = node(g, "IfCondition", "cond", {c});
+    g.nodes[size_t(cond)].attrs.set("cond", int64_t(0));
+    const int in = node(g, "IfInput", "in", {x});
+    g.nodes[size_t(in)].attrs.set("cond", int64_t(0));
+    const int neg = node(g, "Unary", "neg", {out(g, in)});
+    g.nodes[size_t(neg)].attrs.set("op", std::string("neg"));
+    const int res = node(g, "IfOutput", "res", {out(g, cond), out(g, in), out(g, neg)});
+    g.nodes[size_t(res)].attrs.set("cond", int64_t(0));
+    g.outputs = {out(g, res)};
+    finish(g);
+    cuda::HostPlan p;
+    const Status st = cuda::planHostWork(g, p);
+    ASSERT_TRUE(st.ok()) << st.message();
+    EXPECT_TRUE(p.controlFlow);
+    EXPECT_TRUE(p.dynamic());
+    EXPECT_EQ(p.kind[size_t(cond)], NodeKind::kControl);
+    EXPECT_EQ(p.kind[size_t(res)], NodeKind::kControl);
+    EXPECT_TRUE(p.readback[size_t(out(g, cond))]);
+    EXPECT_FALSE(p.readback[size_t(x)]);
+}
+
+#endif  // KILN_HAVE_CUDA
