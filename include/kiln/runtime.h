@@ -152,9 +152,7 @@ public:
     //! per-layer launch cost. The graph is captured again (updated in place)
     //! when the bound addresses or input shapes change. Enqueues on the legacy
     //! default stream (nullptr) run without a graph. Returns false (and logs)
-    //! when enabling it on an engine of another backend, or on an engine whose
-    //! enqueue waits for the device (data-dependent shapes, shape tensors read
-    //! back from the device, loops, conditionals), which then runs without one.
+    //! when enabling it on an engine of another backend.
     virtual bool setCudaGraphCapture(bool enabled) noexcept = 0;
     virtual bool getCudaGraphCapture() const noexcept = 0;
 };

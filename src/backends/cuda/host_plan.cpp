@@ -1,6 +1,7 @@
 #include "host_plan.h"
 
 #include <algorithm>
+#include <initializer_list>
 
 #include "backends/cpu/kernel.h"
 #include "ir/control_flow.h"

@@ -14,6 +14,7 @@
 // counts places the triples.
 #include <math_constants.h>
 
+#include <algorithm>
 #include <climits>
 #include <cub/cub.cuh>
 

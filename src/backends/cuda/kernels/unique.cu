@@ -10,6 +10,7 @@
 // each group of equal items starts with its first occurrence; group starts
 // are flagged and scanned into group numbers. Unsorted output orders the
 // groups by first occurrence (a radix sort of the first indices).
+#include <algorithm>
 #include <climits>
 #include <cub/cub.cuh>
 
