@@ -27,12 +27,6 @@ bool lowerable(const std::string& op) {
     return false;
 }
 
-bool anyCudaTactic(const ir::Node& n, const std::vector<ir::TensorDesc>& in, const std::vector<ir::TensorDesc>& out) {
-    for (const auto& t : cuda::cudaTactics())
-        if (t.op == n.op && t.supports(n, in, out)) return true;
-    return false;
-}
-
 ir::ConstData convertConstant(const ir::Value& v, ir::DType to) {
     const int64_t n = std::max<int64_t>(ir::volume(v.shape), 0);
     auto bytes = std::make_shared<ir::Bytes>(size_t(n) * ir::dtypeSize(to));
@@ -42,6 +36,12 @@ ir::ConstData convertConstant(const ir::Value& v, ir::DType to) {
 }
 
 }  // namespace
+
+bool anyCudaTactic(const ir::Node& n, const std::vector<ir::TensorDesc>& in, const std::vector<ir::TensorDesc>& out) {
+    for (const auto& t : cuda::cudaTactics())
+        if (t.op == n.op && t.supports(n, in, out)) return true;
+    return false;
+}
 
 Status applyReducedPrecision(ir::Graph& g, const BuildOptions& opt, const LogFn& log) {
     const ir::DType low = opt.fp16 ? ir::DType::kF16 : ir::DType::kBF16;

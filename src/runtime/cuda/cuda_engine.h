@@ -45,6 +45,11 @@ public:
     Status execute(const std::vector<void*>& io, const std::vector<ir::Shape>& inputShapes);
     void setGraphCapture(bool on);
     bool graphCapture() const;
+    // Per-layer timing: while on, runs record an event after each layer (and
+    // never replay a graph). layerTimes() waits for the last profiled run and
+    // gives each layer's milliseconds, in node order.
+    void setProfiling(bool on);
+    Status layerTimes(std::vector<float>& ms);
 
 private:
     std::unique_ptr<ContextStateImpl> impl_;
