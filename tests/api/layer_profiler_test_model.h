@@ -71,7 +71,9 @@ inline void profilerReportsEveryLayer(kiln::BackendKind backend, Memory& mem, vo
     ASSERT_TRUE(ctx->execute()) << log.joined();
     expectOneReportPerLayer(prof, *engine, names);
     // enqueue with the default (emits): also reported before it returns, graph capture or not.
-    if (backend == kiln::BackendKind::kCUDA) EXPECT_TRUE(ctx->setCudaGraphCapture(true));
+    if (backend == kiln::BackendKind::kCUDA) {
+        EXPECT_TRUE(ctx->setCudaGraphCapture(true));
+    }
     prof.reports.clear();
     ASSERT_TRUE(ctx->enqueueV3(static_cast<cudaStream_t>(stream))) << log.joined();
     expectOneReportPerLayer(prof, *engine, names);

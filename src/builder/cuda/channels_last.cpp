@@ -6,6 +6,7 @@
 // by channels-last tensors. A transpose (Shuffle) is inserted where an NCHW
 // tensor enters such a region and where a channels-last tensor leaves it, once
 // per tensor. Convolution weights are transposed once, here.
+#include <algorithm>
 #include <cstring>
 #include <map>
 
@@ -39,6 +40,16 @@ ir::ConstData rotateWeights(const ir::Value& w) {
     return out;
 }
 
+// [.., C] -> [.., to] with zeros after each row's C elements; `shape` follows.
+ir::ConstData padInnermost(const ir::Bytes& data, ir::Shape& shape, int64_t to, size_t elem) {
+    const int64_t C = shape.back(), rows = C > 0 ? int64_t(data.size() / elem) / C : 0;
+    auto out = std::make_shared<ir::Bytes>(size_t(rows * to) * elem, 0);
+    for (int64_t r = 0; r < rows; ++r)
+        std::memcpy(out->data() + size_t(r * to) * elem, data.data() + size_t(r * C) * elem, size_t(C) * elem);
+    shape.back() = to;
+    return out;
+}
+
 class ChannelsLast {
 public:
     ChannelsLast(ir::Graph& g, const LogFn& log) : g_(g), log_(log) {}
@@ -53,6 +64,8 @@ public:
                 tryFollower(int(i), {0});
             else if (layoutFree(g_.nodes[i]))
                 tryFollower(int(i), {});
+            else if (g_.nodes[i].op == "Reduce")
+                tryReduce(int(i));
         }
         if (converted_ == 0) return Status::Ok();
         KILN_RETURN_IF_ERROR(restoreChannelsFirst());
@@ -77,6 +90,23 @@ private:
         return out;
     }
 
+    // A channels-last tensor with its channels zero-padded to 8 (a Pad layer, made once per tensor).
+    int padChannels(int v) {
+        auto it = padded_.find(v);
+        if (it != padded_.end()) return it->second;
+        const ir::Value val = g_.values[size_t(v)];
+        const int node = g_.addNode("Pad", g_.uniqueName(val.name + "_pad8"), {v}, 1);
+        ir::Attrs& a = g_.nodes[size_t(node)].attrs;
+        a.set("pads_begin", std::vector<int64_t>{0, 0, 0, 0});
+        a.set("pads_end", std::vector<int64_t>{0, 0, 0, 8 - val.shape[3]});
+        a.set("mode", std::string("constant"));
+        const int out = g_.nodes[size_t(node)].outputs[0];
+        g_.values[size_t(out)].dtype = val.dtype;
+        g_.values[size_t(out)].shape = {val.shape[0], val.shape[1], val.shape[2], 8};
+        padded_[v] = out;
+        return out;
+    }
+
     // Moves node i's outputs to fresh channels-last values; the original values
     // are produced again by a transpose at the end if anything still reads them.
     void moveOutputs(int i) {
@@ -98,22 +128,31 @@ private:
         if (in.size() < 2 || in[0].shape.size() != 4 || !ir::isStatic(in[0].shape) || !tensorCoreType(in[0].dtype))
             return;
         const ir::Value& w = g_.values[size_t(n.inputs[1])];
-        if (!w.isConstant() || w.shape.size() != 4 || in[0].shape[1] % 8 != 0 || w.shape[0] % 8 != 0) return;
+        if (!w.isConstant() || w.shape.size() != 4 || w.shape[0] % 8 != 0) return;
+        // A few input channels (an image's 3) are zero-padded to 8, X and W alike,
+        // so that the first convolution also runs on tensor cores.
+        const int64_t C = in[0].shape[1];
+        const bool padC = C % 8 != 0 && C < 8 && n.attrs.getInt("group", 1) == 1;
+        if (C % 8 != 0 && !padC) return;
         // Would a CUDA tactic take it channels-last?
         ir::Node trial = n;
         trial.attrs.set("channels_last", int64_t(1));
         auto tin = in, tout = out;
         tin[0].shape = ir::channelsLastShape(in[0].shape);
         tin[1].shape = ir::channelsLastShape(in[1].shape);
+        if (padC) tin[0].shape[3] = tin[1].shape[3] = 8;
         tin[1].data = nullptr;
         if (tin.size() > 3 && n.inputs[3] >= 0) tin[3].shape = ir::channelsLastShape(in[3].shape);
         for (auto& o : tout) o.shape = ir::channelsLastShape(o.shape);
         if (!anyCudaTactic(trial, tin, tout)) return;
 
-        const int x = lastOf(n.inputs[0]);
+        int x = lastOf(n.inputs[0]);
+        if (padC) x = padChannels(x);
         const int z = n.inputs.size() > 3 && n.inputs[3] >= 0 ? lastOf(n.inputs[3]) : -1;
-        const int rotated =
-            g_.addConstant(g_.uniqueName(w.name + "_krsc"), w.dtype, ir::channelsLastShape(w.shape), rotateWeights(w));
+        ir::Shape wShape = ir::channelsLastShape(w.shape);
+        ir::ConstData wData = rotateWeights(w);
+        if (padC) wData = padInnermost(*wData, wShape, 8, ir::dtypeSize(w.dtype));
+        const int rotated = g_.addConstant(g_.uniqueName(w.name + "_krsc"), w.dtype, wShape, wData);
         ir::Node& node = g_.nodes[size_t(i)];  // addNode/addConstant may have moved the vector's storage
         node.attrs.set("channels_last", int64_t(1));
         node.inputs[0] = x;
@@ -152,6 +191,34 @@ private:
         moveOutputs(i);
     }
 
+    // A Reduce of a channels-last tensor that keeps its dims (global average
+    // pooling) reduces the same axes at their channels-last positions.
+    void tryReduce(int i) {
+        const ir::Node& n = g_.nodes[size_t(i)];
+        if (n.inputs.size() != 1 || n.outputs.size() != 1 || !n.attrs.has("axes") ||
+            n.attrs.getInt("keepdims", 1) == 0)
+            return;
+        auto it = last_.find(n.inputs[0]);
+        if (it == last_.end() || g_.values[size_t(n.inputs[0])].shape.size() != 4) return;
+        static const int64_t kPos[4] = {0, 3, 1, 2};  // NCHW axis -> its NHWC position
+        std::vector<int64_t> axes;
+        for (int64_t a : n.attrs.getInts("axes")) {
+            if (!ir::normalizeAxis(a, 4)) return;
+            axes.push_back(kPos[a]);
+        }
+        std::sort(axes.begin(), axes.end());
+        ir::Node trial = n;
+        trial.attrs.set("axes", axes);
+        auto in = ir::describeInputs(g_, n), out = ir::describeOutputs(g_, n);
+        in[0].shape = ir::channelsLastShape(in[0].shape);
+        out[0].shape = ir::channelsLastShape(out[0].shape);
+        if (!anyCudaTactic(trial, in, out)) return;
+        ir::Node& node = g_.nodes[size_t(i)];
+        node.attrs = trial.attrs;
+        node.inputs[0] = it->second;
+        moveOutputs(i);
+    }
+
     // Original (channels-first) values still read by a channels-first layer
     // or marked as network outputs come back through a transpose.
     Status restoreChannelsFirst() {
@@ -176,7 +243,8 @@ private:
 
     ir::Graph& g_;
     const LogFn& log_;
-    std::map<int, int> last_;  // value -> its channels-last twin
+    std::map<int, int> last_;    // value -> its channels-last twin
+    std::map<int, int> padded_;  // channels-last value -> its channel-padded copy
     std::vector<int> moved_;   // values whose producer now writes a channels-last twin
     int converted_ = 0, transposes_ = 0;
 };

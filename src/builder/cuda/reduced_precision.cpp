@@ -56,7 +56,9 @@ Status applyReducedPrecision(ir::Graph& g, const BuildOptions& opt, const LogFn&
         bool anyFloat = false;
         for (auto* list : {&in, &out})
             for (auto& d : *list)
-                if (d.dtype == ir::DType::kF32 && !d.shape.empty()) {
+                // Scalars too: a float32 scalar constant (GELU's 0.5, 1/sqrt(2) ...) would
+                // otherwise keep its layer, and every layer around it, in float32.
+                if (d.dtype == ir::DType::kF32) {
                     d.dtype = low;
                     d.data = nullptr;  // converted values are not known yet; shape inputs are never float
                     anyFloat = true;
