@@ -148,11 +148,12 @@ public:
     }
 };
 
+KILN_REGISTER_PLUGIN(PluginCreatorFor<CpuOnlyDouble>);
+
 TEST_F(CudaPlugins, APluginWithoutACudaPathIsAnErrorNamingIt) {
-    static PluginCreatorFor<CpuOnlyDouble> creator;
-    static const bool registered = getPluginRegistry()->registerCreator(creator, "");
-    ASSERT_TRUE(registered);
-    std::unique_ptr<IPluginV2> p(creator.createPlugin("double", nullptr));
+    IPluginCreator* creator = getPluginRegistry()->getPluginCreator("CpuOnlyDouble_Test", "1", "");
+    ASSERT_NE(creator, nullptr);
+    std::unique_ptr<IPluginV2> p(creator->createPlugin("double", nullptr));
     ASSERT_NE(p, nullptr);
     const RunResult cpu = runPlugin(*p, {floats({2, 3}, std::vector<float>{1, 2, 3, 4, 5, 6})});
     ASSERT_TRUE(cpu.ok) << cpu.errors;
