@@ -12,7 +12,7 @@
 //   kiln_model_bench --model m.onnx --in NAME=file.npy [--in ...] [--precision fp32,fp16]
 //                    [--out-dir DIR] [--timing-cache FILE (written as FILE.fp32/.fp16)]
 //                    [--warmup 20] [--iters 100]
-//                    [--no-graph] [--backend cuda|cpu] [--verbose]
+//                    [--no-graph] [--backend cuda|cpu] [--verbose] [--profile N]
 #include <cuda_runtime.h>
 
 #include <algorithm>
@@ -176,6 +176,7 @@ struct Options {
     std::vector<std::pair<std::string, std::string>> inputs;
     std::vector<std::string> precisions{"fp32", "fp16"};
     int warmup = 20, iters = 100;
+    int profileRuns = 0;  // --profile N: N more runs with an IProfiler, written to <out-dir>/profile_<prec>.txt
     bool graph = true, verbose = false;
     bool cpu = false;  // --backend cpu: host buffers and a host clock (to try the pipeline without a GPU)
 };
@@ -225,6 +226,70 @@ std::unique_ptr<ICudaEngine> build(IBuilder& builder, const std::vector<char>& m
     buildS = secondsSince(t0);
     if (!engine) err = "build: " + (log.firstError.empty() ? std::string("failed") : log.firstError);
     return engine;
+}
+
+// Per-layer times (median over --profile runs) next to each layer's op,
+// tactic and output, slowest first, then the totals per op and tactic.
+struct LayerTimes final : IProfiler {
+    std::map<std::string, std::vector<float>> ms;
+    std::vector<std::string> order;
+    void reportLayerTime(const char* name, float t) noexcept override {
+        auto& v = ms[name];
+        if (v.empty()) order.push_back(name);
+        v.push_back(t);
+    }
+};
+
+bool profileLayers(const Options& o, const std::string& prec, ICudaEngine& engine, IExecutionContext& ctx,
+                   cudaStream_t s, Logger& log, Result& result) {
+    // What each layer is, from the engine's text description ("  name  [op, tactic t]" then "      out ...").
+    std::map<std::string, std::string> what;
+    auto info = engine.getEngineInformation(false);
+    std::istringstream lines(std::string(static_cast<const char*>(info->data()), info->size()));
+    std::string line, current;
+    while (std::getline(lines, line)) {
+        if (line.rfind("      out ", 0) == 0 && !current.empty())
+            what[current] += " -> " + line.substr(10);
+        else if (line.rfind("  ", 0) == 0 && line.rfind("      ", 0) != 0) {
+            const size_t br = line.rfind("  [");
+            if (br == std::string::npos) continue;
+            current = line.substr(2, br - 2);
+            what[current] = line.substr(br + 2);
+        }
+    }
+    LayerTimes prof;
+    ctx.setProfiler(&prof);
+    for (int i = 0; i < o.profileRuns; ++i)
+        if (!ctx.enqueueV3(s)) {
+            result["error"] = "\"enqueueV3 (profile): " + jsonEscape(log.firstError) + "\"";
+            ctx.setProfiler(nullptr);
+            return false;
+        }
+    ctx.setProfiler(nullptr);
+    std::vector<std::pair<float, std::string>> rows;
+    std::map<std::string, float> perKind;
+    float total = 0;
+    for (const auto& name : prof.order) {
+        std::vector<float> v = prof.ms[name];
+        const float m = median(v);
+        rows.emplace_back(m, name);
+        total += m;
+        const std::string& w = what[name];
+        perKind[w.substr(0, w.find(']') + 1)] += m;
+    }
+    std::sort(rows.rbegin(), rows.rend());
+    std::ofstream f(o.outDir + "/profile_" + prec + ".txt");
+    f << "# " << prec << ": " << rows.size() << " layers, sum of per-layer medians " << total << " ms over "
+      << o.profileRuns << " profiled runs (no CUDA graph)\n# per op and tactic:\n";
+    std::vector<std::pair<float, std::string>> kinds;
+    for (const auto& [k, m] : perKind) kinds.emplace_back(m, k);
+    std::sort(kinds.rbegin(), kinds.rend());
+    for (const auto& [m, k] : kinds)
+        f << std::fixed << m << " ms  " << (total > 0 ? 100 * m / total : 0) << "%  " << k << "\n";
+    f << "# per layer:\n";
+    for (const auto& [m, name] : rows) f << std::fixed << m << " ms  " << name << "  " << what[name] << "\n";
+    result["profile_ms"] = std::to_string(total);
+    return true;
 }
 
 bool runPrecision(const Options& o, const std::vector<char>& model,
@@ -445,6 +510,7 @@ bool runPrecision(const Options& o, const std::vector<char>& model,
         result[key + "_p90"] = std::to_string(sorted[sorted.size() * 9 / 10]);
     }
     result["timed_runs"] = std::to_string(o.iters);
+    if (o.profileRuns > 0) return profileLayers(o, prec, *engine, *ctx, s, log, result);
     return true;
 }
 
@@ -452,7 +518,7 @@ int usage() {
     std::fprintf(stderr,
                  "usage: kiln_model_bench --model m.onnx --in NAME=file.npy [...] [--precision fp32,fp16]\n"
                  "       [--out-dir DIR] [--timing-cache FILE] [--warmup N] [--iters N] [--no-graph]\n"
-                 "       [--backend cuda|cpu] [--verbose]\n");
+                 "       [--backend cuda|cpu] [--verbose] [--profile N]\n");
     return 2;
 }
 
@@ -488,7 +554,9 @@ int main(int argc, char** argv) {
             const std::string b = next();
             if (b != "cpu" && b != "cuda") return usage();
             o.cpu = b == "cpu";
-        } else if (a == "--verbose")
+        } else if (a == "--profile")
+            o.profileRuns = std::atoi(next().c_str());
+        else if (a == "--verbose")
             o.verbose = true;
         else
             return usage();

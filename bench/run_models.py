@@ -284,6 +284,8 @@ def run_one(args, name, batch, meta):
     cmd = [args.kiln, "--model", onnx_path, "--precision", "fp32,fp16", "--out-dir", work,
            "--timing-cache", os.path.join(work, "timing_cache"),
            "--iters", str(args.iters), "--warmup", str(args.warmup)] + in_args
+    if args.profile:
+        cmd += ["--profile", str(args.profile)]
     print(f"[{name} b{batch}] export {export_s:.1f} s; kiln: {' '.join(cmd)}", flush=True)
     results = {}
     err_text = ""
@@ -355,6 +357,13 @@ def run_one(args, name, batch, meta):
             path = os.path.join(work, f"timing_cache.{prec}")
             if os.path.exists(path):
                 f.write(f"=== {name} batch {batch} {prec}\n" + open(path).read())
+    # Per-layer profiles (--profile): one file for all models.
+    if args.profile:
+        with open(os.path.join(args.out, "profiles.txt"), "a") as f:
+            for prec in ("fp32", "fp16"):
+                path = os.path.join(work, f"profile_{prec}.txt")
+                if os.path.exists(path):
+                    f.write(f"=== {name} batch {batch} {prec}\n" + open(path).read())
     # The exported file and outputs are large: drop them (the machine's disk is finite).
     for f in os.listdir(work):
         os.remove(os.path.join(work, f))
@@ -374,6 +383,8 @@ def main():
     ap.add_argument("--iters", type=int, default=100)
     ap.add_argument("--warmup", type=int, default=10)
     ap.add_argument("--kiln-timeout", type=int, default=240)
+    ap.add_argument("--profile", type=int, default=0,
+                    help="N: also time each kiln layer over N runs (IProfiler); written to OUT/profiles.txt")
     ap.add_argument("--deadline", type=float, default=0, help="seconds after which no new model starts")
     ap.add_argument("--order", default="batch", help="'batch': every model at its first batch, then the second")
     ap.add_argument("--jobs", default="", help="explicit model:batch list, in order (overrides --models/--batches)")

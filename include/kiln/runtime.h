@@ -100,6 +100,16 @@ public:
     virtual void notifyShape(const char* tensorName, const Dims& dims) noexcept = 0;
 };
 
+//! Receives per-layer times from a context (TensorRT's IProfiler). Layer names are
+//! the engine's layer names (a fused layer is named after its first layer).
+class IProfiler {
+public:
+    virtual ~IProfiler() = default;
+    //! One call per layer and run, in execution order; `ms` is the layer's time in
+    //! milliseconds (CUDA: measured with events around its launches; CPU: wall clock).
+    virtual void reportLayerTime(const char* layerName, float ms) noexcept = 0;
+};
+
 //! Runs an engine. Not thread-safe: one context per thread.
 class IExecutionContext {
 public:
@@ -152,9 +162,24 @@ public:
     //! per-layer launch cost. The graph is captured again (updated in place)
     //! when the bound addresses or input shapes change. Enqueues on the legacy
     //! default stream (nullptr) run without a graph. Returns false (and logs)
-    //! when enabling it on an engine of another backend.
+    //! when enabling it on an engine of another backend, or on an engine whose
+    //! enqueue waits for the device (data-dependent shapes, shape tensors read
+    //! back from the device, loops, conditionals), which then runs without one.
     virtual bool setCudaGraphCapture(bool enabled) noexcept = 0;
     virtual bool getCudaGraphCapture() const noexcept = 0;
+
+    // ---- per-layer profiling (TensorRT's setProfiler) ----
+    //! Sets (nullptr: clears) the profiler that receives each layer's time. While a
+    //! profiler is set, runs are timed layer by layer and do not use a CUDA graph.
+    virtual void setProfiler(IProfiler* profiler) noexcept = 0;
+    virtual IProfiler* getProfiler() const noexcept = 0;
+    //! true (the default): enqueue*() waits for its run and reports it to the profiler;
+    //! false: enqueue*() stays asynchronous and reportToProfiler() reports the last run.
+    virtual bool setEnqueueEmitsProfile(bool enqueueEmitsProfile) noexcept = 0;
+    virtual bool getEnqueueEmitsProfile() const noexcept = 0;
+    //! Waits for the last profiled run and reports its layer times; false (and logs)
+    //! when no profiler is set or nothing was profiled since the last report.
+    virtual bool reportToProfiler() const noexcept = 0;
 };
 
 class IRuntime {

@@ -141,6 +141,11 @@ Status buildPlan(ir::Graph g, const BuildOptions& opt, const LogFn& log, engine:
         KILN_RETURN_IF_ERROR(applyReducedPrecision(g, opt, log));
         KILN_RETURN_IF_ERROR(g.topoSort());
         KILN_RETURN_IF_ERROR(ir::inferGraph(g).withContext("after reduced precision: "));
+        if (!opt.disabledPasses.count("cuda-channels-last")) {
+            KILN_RETURN_IF_ERROR(applyChannelsLast(g, log));
+            KILN_RETURN_IF_ERROR(g.topoSort());
+            KILN_RETURN_IF_ERROR(ir::inferGraph(g).withContext("after cuda-channels-last: "));
+        }
     }
 #endif
     size_t workspace = 0;

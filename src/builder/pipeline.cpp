@@ -20,6 +20,9 @@ std::vector<std::string> allPassNames() {
         for (const auto& n : names) seen |= n == p->name();
         if (!seen) names.push_back(p->name());
     }
+    // The CUDA builder's own steps (build.cpp), switchable by the same names.
+    names.push_back("cuda-conv-fusion");
+    names.push_back("cuda-channels-last");
     return names;
 }
 

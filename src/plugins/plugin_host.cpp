@@ -195,6 +195,8 @@ public:
         if (!p_->supportsBackend(backendOf(backend)))
             return Status::Error(std::string("the plugin does not run on the ") + (backend == 1 ? "CUDA" : "CPU") +
                                  " backend (its supportsBackend() says so)");
+        // What follows (formats, the workspace size) is asked for this backend.
+        p_->setBackend(backendOf(backend));
         KILN_RETURN_IF_ERROR(checkShapesKnown(in, out));
         std::vector<PluginTensorDesc> all;
         for (const auto& t : in) all.push_back(descOf(t, drop()));

@@ -32,13 +32,60 @@ Status ContextImpl::prepareProfile(int k) {
 #ifdef KILN_HAVE_CUDA
     if (core->cudaState() && !cudas_[size_t(k)]) {
         std::unique_ptr<cuda::ContextState> state;
-        KILN_RETURN_IF_ERROR(cuda::ContextState::create(core->plan(), core->cudaState(), engine_.gpuAllocator(), state));
+        KILN_RETURN_IF_ERROR(
+            cuda::ContextState::create(core->plan(), core->cudaState(), engine_.gpuAllocator(), state));
         state->setGraphCapture(graphCapture_);
         cudas_[size_t(k)] = std::move(state);
     }
     cuda_ = cudas_[size_t(k)].get();
 #endif
+    applyProfiling(k);
     return Status::Ok();
+}
+
+void ContextImpl::applyProfiling(int k) {
+    execs_[size_t(k)]->setProfiling(profiler_ != nullptr);
+#ifdef KILN_HAVE_CUDA
+    if (cudas_[size_t(k)]) cudas_[size_t(k)]->setProfiling(profiler_ != nullptr);
+#endif
+}
+
+void ContextImpl::setProfiler(IProfiler* profiler) noexcept {
+    profiler_ = profiler;
+    pendingProfile_ = false;
+    for (size_t k = 0; k < execs_.size(); ++k)
+        if (execs_[k]) applyProfiling(int(k));
+}
+
+bool ContextImpl::setEnqueueEmitsProfile(bool on) noexcept {
+    emitsProfile_ = on;
+    return true;
+}
+
+Status ContextImpl::report() const {
+    std::vector<float> ms;
+#ifdef KILN_HAVE_CUDA
+    if (cuda_)
+        KILN_RETURN_IF_ERROR(cuda_->layerTimes(ms));
+    else
+#endif
+        ms = exec().layerTimes();
+    const auto& nodes = engine_.corePtr(profile_)->plan().graph.nodes;
+    for (size_t i = 0; i < ms.size() && i < nodes.size(); ++i)
+        if (ms[i] >= 0) profiler_->reportLayerTime(nodes[i].name.c_str(), ms[i]);
+    return Status::Ok();
+}
+
+bool ContextImpl::reportToProfiler() const noexcept {
+    if (!profiler_ || !pendingProfile_) {
+        error(profiler_ ? "reportToProfiler: no profiled run since the last report"
+                        : "reportToProfiler: no profiler is set (setProfiler)");
+        return false;
+    }
+    pendingProfile_ = false;
+    const Status st = report();
+    if (!st.ok()) error("reportToProfiler: " + st.message());
+    return st.ok();
 }
 
 void ContextImpl::error(const std::string& msg) const {
@@ -88,6 +135,10 @@ bool ContextImpl::runWith(const std::vector<void*>& io, const char* call, cudaSt
 #endif
         allocators_[nIn + o]->notifyShape(bindings[nIn + o].name.c_str(), toDims(*shape));
     }
+    if (profiler_) {
+        pendingProfile_ = true;
+        if (sync || emitsProfile_) return reportToProfiler();
+    }
     return true;
 }
 
@@ -107,13 +158,14 @@ bool ContextImpl::runBatch(int32_t batchSize, void* const* bindings, const char*
         return false;
     }
     if (!plan.implicitBatch) {
-        error("enqueue(batchSize, ...): the engine has an explicit batch dimension; use enqueueV2/executeV2 "
-              "or setTensorAddress + enqueueV3");
+        error(
+            "enqueue(batchSize, ...): the engine has an explicit batch dimension; use enqueueV2/executeV2 "
+            "or setTensorAddress + enqueueV3");
         return false;
     }
     if (batchSize < 1 || batchSize > plan.maxBatchSize) {
-        error("enqueue: batch size " + std::to_string(batchSize) + " is outside [1, " + std::to_string(plan.maxBatchSize) +
-              "], the engine's maximum batch size");
+        error("enqueue: batch size " + std::to_string(batchSize) + " is outside [1, " +
+              std::to_string(plan.maxBatchSize) + "], the engine's maximum batch size");
         return false;
     }
     for (auto& s : inputShapes_)
@@ -204,13 +256,13 @@ Dims ContextImpl::getTensorShape(const char* name) const noexcept {
     return toDims(outs[size_t(i) - inputShapes_.size()]);
 }
 
-bool ContextImpl::enqueueV3(cudaStream_t stream) noexcept { return runWith(addresses_, "enqueueV3", stream, nullptr, false); }
+bool ContextImpl::enqueueV3(cudaStream_t stream) noexcept {
+    return runWith(addresses_, "enqueueV3", stream, nullptr, false);
+}
 
 bool ContextImpl::execute() noexcept { return runWith(addresses_, "enqueueV3"); }
 
-bool ContextImpl::setOptimizationProfile(int32_t index) noexcept {
-    return setOptimizationProfileAsync(index, nullptr);
-}
+bool ContextImpl::setOptimizationProfile(int32_t index) noexcept { return setOptimizationProfileAsync(index, nullptr); }
 
 // Each profile has its own arena, so work still queued on `stream` for the
 // previous profile cannot be overwritten by the next one: no wait is needed.

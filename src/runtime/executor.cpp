@@ -1,5 +1,6 @@
 #include "executor.h"
 
+#include <chrono>
 #include <cstring>
 
 #include "ir/op_schema.h"
@@ -60,6 +61,7 @@ Status Executor::run(const std::vector<void*>& io, const std::vector<ir::Shape>&
     }
     shapes_.assign(g.values.size(), {});
     ptrs_.assign(g.values.size(), nullptr);
+    if (profiling_) layerMs_.assign(g.nodes.size(), -1.0f);
     dynamic_.resize(g.values.size());
     uint8_t* arena = aligned(arena_);
     for (size_t v = 0; v < g.values.size(); ++v) {
@@ -176,7 +178,13 @@ Status Executor::runNode(int ni) {
         hout.push_back({ptrs_[size_t(v)], out[i].dtype, out[i].shape});
     }
     cpu::KernelArgs args{n, hin, hout, *pool_, workspacePtr_, core_->workspaceBytes()};
-    return kernel->run(args).withContext("layer '" + n.name + "' (" + n.op + "): ");
+    if (!profiling_) return kernel->run(args).withContext("layer '" + n.name + "' (" + n.op + "): ");
+    const auto t0 = std::chrono::steady_clock::now();
+    const Status st = kernel->run(args);
+    const float ms = std::chrono::duration<float, std::milli>(std::chrono::steady_clock::now() - t0).count();
+    float& slot = layerMs_[size_t(ni)];
+    slot = slot < 0 ? ms : slot + ms;  // loop bodies run once per iteration
+    return st.withContext("layer '" + n.name + "' (" + n.op + "): ");
 }
 
 Status Executor::inferOutputShapes(const std::vector<ir::Shape>& inputShapes, std::vector<ir::Shape>& outputShapes) {

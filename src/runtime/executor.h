@@ -31,6 +31,10 @@ public:
     // Output shapes of the last successful run (or shape inference alone).
     Status inferOutputShapes(const std::vector<ir::Shape>& inputShapes, std::vector<ir::Shape>& outputShapes);
     Status checkInputShape(int input, const ir::Shape& s) const;
+    // Per-layer timing (IProfiler): when on, each run records every node's wall
+    // time (summed over loop iterations; -1 for nodes that did not run).
+    void setProfiling(bool on) { profiling_ = on; }
+    const std::vector<float>& layerTimes() const { return layerMs_; }
 
 private:
     // One run walks the engine's schedule (executor.cpp); loops run in executor_loop.cpp.
@@ -58,6 +62,8 @@ private:
     std::vector<bool> allocated_;
     const OutputAllocFn* alloc_ = nullptr;
     uint8_t* workspacePtr_ = nullptr;
+    bool profiling_ = false;
+    std::vector<float> layerMs_;
 };
 
 }  // namespace kiln::runtime

@@ -98,6 +98,11 @@ public:
     const char* getName() const noexcept override { return name_.c_str(); }
     bool setCudaGraphCapture(bool enabled) noexcept override;
     bool getCudaGraphCapture() const noexcept override;
+    void setProfiler(IProfiler* profiler) noexcept override;
+    IProfiler* getProfiler() const noexcept override { return profiler_; }
+    bool setEnqueueEmitsProfile(bool on) noexcept override;
+    bool getEnqueueEmitsProfile() const noexcept override { return emitsProfile_; }
+    bool reportToProfiler() const noexcept override;
 
     // Why the context could not be made (device memory, say); checked by createExecutionContext().
     const Status& initStatus() const { return init_; }
@@ -109,6 +114,9 @@ private:
     bool runBatch(int32_t batchSize, void* const* bindings, const char* call, cudaStream_t stream,
                   cudaEvent_t* inputConsumed, bool sync);
     void error(const std::string& msg) const;
+    // Reports the active profile's last run to the profiler (waits for it on CUDA).
+    Status report() const;
+    void applyProfiling(int k);
     // Creates profile k's executor (and CUDA state) if this context has none yet.
     Status prepareProfile(int k);
     Executor& exec() { return *execs_[size_t(profile_)]; }
@@ -122,6 +130,9 @@ private:
     std::vector<std::unique_ptr<Executor>> execs_;
     int profile_ = 0;
     bool graphCapture_ = false;
+    IProfiler* profiler_ = nullptr;
+    bool emitsProfile_ = true;
+    mutable bool pendingProfile_ = false;  // a profiled run not reported yet
     std::vector<ir::Shape> inputShapes_;
     std::vector<void*> addresses_;
     std::vector<IOutputAllocator*> allocators_;  // per binding; only outputs may have one

@@ -82,6 +82,15 @@ bool matmulDims(const ir::Node& node, const ir::Shape& as, const ir::Shape& bs, 
     d.strideA = va == 1 ? 0 : d.M * d.K;
     d.strideB = vb == 1 ? 0 : d.K * d.N;
     d.strideC = d.M * d.N;
+    // A batched A times one B (activations times weights): the batches of a
+    // row-major A are consecutive rows, so this is one GEMM with batch*M rows,
+    // which cuBLASLt tiles far better than many small ones.
+    if (vb == 1 && va > 1 && !d.transA && ra > 1) {
+        d.M *= d.batch;
+        d.batch = 1;
+        d.strideA = 0;
+        d.strideC = d.M * d.N;
+    }
     return true;
 }
 

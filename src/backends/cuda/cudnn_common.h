@@ -1,5 +1,6 @@
 // cuDNN descriptor holders and the tensor/filter/convolution descriptors of
-// kiln's NCHW (or NCDHW) tensors; 1-D spatial problems are lifted to 2-D.
+// kiln's NCHW (or NCDHW) tensors, or their channels-last forms (NHWC);
+// 1-D spatial problems are lifted to 2-D.
 #pragma once
 #include <cudnn.h>
 
@@ -51,13 +52,24 @@ inline std::vector<int> lifted(const ir::Shape& s) {
     return d;
 }
 
-inline Status makeTensorDesc(const ir::Shape& s, cudnnDataType_t dt, TensorDesc& d) {
+// `s` is the channels-first shape; `channelsLast` stores it as [N, S.., C].
+inline Status makeTensorDesc(const ir::Shape& s, cudnnDataType_t dt, TensorDesc& d, bool channelsLast = false) {
     const std::vector<int> dims = lifted(s);
     std::vector<int> strides(dims.size());
     int st = 1;
-    for (size_t i = dims.size(); i-- > 0;) {
-        strides[i] = st;
-        st *= std::max(dims[i], 1);
+    if (channelsLast && dims.size() >= 3) {  // C innermost, then the spatial dims, then N
+        strides[1] = 1;
+        st = std::max(dims[1], 1);
+        for (size_t i = dims.size(); i-- > 2;) {
+            strides[i] = st;
+            st *= std::max(dims[i], 1);
+        }
+        strides[0] = st;
+    } else {
+        for (size_t i = dims.size(); i-- > 0;) {
+            strides[i] = st;
+            st *= std::max(dims[i], 1);
+        }
     }
     KILN_CUDNN_CHECK(cudnnCreateTensorDescriptor(&d.h));
     KILN_CUDNN_CHECK(cudnnSetTensorNdDescriptor(d.h, dt, int(dims.size()), dims.data(), strides.data()));
@@ -71,10 +83,12 @@ inline Status makeBiasDesc(int64_t channels, size_t rank, cudnnDataType_t dt, Te
     return makeTensorDesc(s, dt, d);
 }
 
-inline Status makeFilterDesc(const ir::Shape& w, cudnnDataType_t dt, FilterDesc& d) {
+// `w` is the channels-first [M, C/g, K..] shape; `channelsLast` stores it as [M, K.., C/g].
+inline Status makeFilterDesc(const ir::Shape& w, cudnnDataType_t dt, FilterDesc& d, bool channelsLast = false) {
     const std::vector<int> dims = lifted(w);
     KILN_CUDNN_CHECK(cudnnCreateFilterDescriptor(&d.h));
-    KILN_CUDNN_CHECK(cudnnSetFilterNdDescriptor(d.h, dt, CUDNN_TENSOR_NCHW, int(dims.size()), dims.data()));
+    KILN_CUDNN_CHECK(cudnnSetFilterNdDescriptor(d.h, dt, channelsLast ? CUDNN_TENSOR_NHWC : CUDNN_TENSOR_NCHW,
+                                                int(dims.size()), dims.data()));
     return Status::Ok();
 }
 

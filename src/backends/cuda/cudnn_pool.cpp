@@ -5,6 +5,7 @@
 #include <string>
 
 #include "cudnn_common.h"
+#include "ir/ops/channels_last.h"
 #include "library_tactics.h"
 
 namespace kiln::cuda::lib {
@@ -16,7 +17,10 @@ struct PoolParams {
     std::vector<int> window, pads, strides;
 };
 
-bool poolParams(const ir::Node& n, const ir::Shape& xs, const ir::Shape& ys, PoolParams& p) {
+// From the stored shapes (channels_last nodes store [N, S.., C]).
+bool poolParams(const ir::Node& n, const ir::Shape& xStored, const ir::Shape& yStored, PoolParams& p) {
+    const bool cl = ir::isChannelsLast(n);
+    const ir::Shape xs = cl ? ir::channelsFirstShape(xStored) : xStored, ys = cl ? ir::channelsFirstShape(yStored) : yStored;
     if (xs.size() < 3 || xs.size() > 5 || ys.size() != xs.size() || !ir::isStatic(xs)) return false;
     const std::string mode = n.attrs.getString("mode", "max");
     if (mode == "max")
@@ -83,8 +87,9 @@ public:
         if (Y.numel() == 0) return Status::Ok();
         TensorDesc xd, yd;
         PoolDesc pd;
-        KILN_RETURN_IF_ERROR(makeTensorDesc(X.shape, dt, xd));
-        KILN_RETURN_IF_ERROR(makeTensorDesc(Y.shape, dt, yd));
+        const bool cl = ir::isChannelsLast(a.node);
+        KILN_RETURN_IF_ERROR(makeTensorDesc(cl ? ir::channelsFirstShape(X.shape) : X.shape, dt, xd, cl));
+        KILN_RETURN_IF_ERROR(makeTensorDesc(cl ? ir::channelsFirstShape(Y.shape) : Y.shape, dt, yd, cl));
         KILN_CUDNN_CHECK(cudnnCreatePoolingDescriptor(&pd.h));
         KILN_CUDNN_CHECK(cudnnSetPoolingNdDescriptor(pd.h, p.mode, CUDNN_PROPAGATE_NAN, int(p.window.size()),
                                                      p.window.data(), p.pads.data(), p.strides.data()));

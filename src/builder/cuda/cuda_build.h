@@ -3,6 +3,7 @@
 #include <string>
 
 #include "builder/build.h"
+#include "ir/op_schema.h"
 
 namespace kiln::builder {
 
@@ -18,6 +19,15 @@ Status fuseConvolutions(ir::Graph& g, const LogFn& log);
 // BuilderFlag kFP16/kBF16 on CUDA: moves every float32 layer a CUDA tactic
 // supports in the 16-bit type to it, with Casts at the boundaries.
 Status applyReducedPrecision(ir::Graph& g, const BuildOptions& options, const LogFn& log);
+
+// Tensor-core convolutions want NHWC: 16-bit Convolution/FusedConvolution
+// layers (and the Pooling and pointwise layers between them) store their
+// activations channels-last, with transposes inserted only at the borders of
+// those regions (channels_last.cpp).
+Status applyChannelsLast(ir::Graph& g, const LogFn& log);
+
+// Whether some CUDA tactic supports the node with these descriptors.
+bool anyCudaTactic(const ir::Node& n, const std::vector<ir::TensorDesc>& in, const std::vector<ir::TensorDesc>& out);
 
 // The GPU's name and SM version, for the engine header.
 std::string cudaFingerprint();

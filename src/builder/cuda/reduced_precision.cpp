@@ -27,12 +27,6 @@ bool lowerable(const std::string& op) {
     return false;
 }
 
-bool anyCudaTactic(const ir::Node& n, const std::vector<ir::TensorDesc>& in, const std::vector<ir::TensorDesc>& out) {
-    for (const auto& t : cuda::cudaTactics())
-        if (t.op == n.op && t.supports(n, in, out)) return true;
-    return false;
-}
-
 ir::ConstData convertConstant(const ir::Value& v, ir::DType to) {
     const int64_t n = std::max<int64_t>(ir::volume(v.shape), 0);
     auto bytes = std::make_shared<ir::Bytes>(size_t(n) * ir::dtypeSize(to));
@@ -42,6 +36,12 @@ ir::ConstData convertConstant(const ir::Value& v, ir::DType to) {
 }
 
 }  // namespace
+
+bool anyCudaTactic(const ir::Node& n, const std::vector<ir::TensorDesc>& in, const std::vector<ir::TensorDesc>& out) {
+    for (const auto& t : cuda::cudaTactics())
+        if (t.op == n.op && t.supports(n, in, out)) return true;
+    return false;
+}
 
 Status applyReducedPrecision(ir::Graph& g, const BuildOptions& opt, const LogFn& log) {
     const ir::DType low = opt.fp16 ? ir::DType::kF16 : ir::DType::kBF16;
@@ -56,7 +56,9 @@ Status applyReducedPrecision(ir::Graph& g, const BuildOptions& opt, const LogFn&
         bool anyFloat = false;
         for (auto* list : {&in, &out})
             for (auto& d : *list)
-                if (d.dtype == ir::DType::kF32 && !d.shape.empty()) {
+                // Scalars too: a float32 scalar constant (GELU's 0.5, 1/sqrt(2) ...) would
+                // otherwise keep its layer, and every layer around it, in float32.
+                if (d.dtype == ir::DType::kF32) {
                     d.dtype = low;
                     d.data = nullptr;  // converted values are not known yet; shape inputs are never float
                     anyFloat = true;

@@ -5,6 +5,7 @@
 #include <string>
 #include <variant>
 
+#include "channels_last.h"
 #include "op_families.h"
 
 namespace kiln::ir {
@@ -258,7 +259,14 @@ Status inferConvLike(const Node& node, const std::vector<TensorDesc>& in, std::v
     return Status::Ok();
 }
 
+Status inferChannelsFirstConvolution(const Node& node, const std::vector<TensorDesc>& in,
+                                     std::vector<TensorDesc>& out) {
+    return inferConvLike(node, in, out, false);
+}
+
 Status inferConvolution(const Node& node, const std::vector<TensorDesc>& in, std::vector<TensorDesc>& out) {
+    // channels_last: X [N, S.., C], W [M, K.., C/group], Y [N, O.., M] (channels_last.h).
+    if (isChannelsLast(node)) return inferChannelsLast(node, in, out, {0, 1}, &inferChannelsFirstConvolution);
     return inferConvLike(node, in, out, false);
 }
 

@@ -1,6 +1,7 @@
 // Schemas of the pooling family: Pooling and LRN (docs/ops.md).
 #include <string>
 
+#include "channels_last.h"
 #include "op_families.h"
 
 namespace kiln::ir {
@@ -57,7 +58,7 @@ Status pooledExtent(size_t dim, int64_t S, int64_t K, int64_t stride, int64_t di
     return Status::Ok();
 }
 
-Status inferPooling(const Node& node, const std::vector<TensorDesc>& in, std::vector<TensorDesc>& out) {
+Status inferChannelsFirstPooling(const Node& node, const std::vector<TensorDesc>& in, std::vector<TensorDesc>& out) {
     const Attrs& a = node.attrs;
     const TensorDesc& x = in[0];
     const size_t rank = x.shape.size();
@@ -113,6 +114,14 @@ Status inferPooling(const Node& node, const std::vector<TensorDesc>& in, std::ve
     out[0] = TensorDesc{x.dtype, y, nullptr};
     if (out.size() > 1) out[1] = TensorDesc{DType::kI64, y, nullptr};
     return Status::Ok();
+}
+
+Status inferPooling(const Node& node, const std::vector<TensorDesc>& in, std::vector<TensorDesc>& out) {
+    if (!isChannelsLast(node)) return inferChannelsFirstPooling(node, in, out);
+    // channels_last: X [N, S.., C], Y [N, O.., C] (channels_last.h); no Indices output.
+    if (out.size() > 1 && node.outputs.size() > 1 && node.outputs[1] >= 0)
+        return Status::Error("channels_last pooling has no Indices output");
+    return inferChannelsLast(node, in, out, {0}, &inferChannelsFirstPooling);
 }
 
 Status inferLRN(const Node& node, const std::vector<TensorDesc>& in, std::vector<TensorDesc>& out) {

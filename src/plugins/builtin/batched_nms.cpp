@@ -13,16 +13,14 @@
 
 #include "builtin.h"
 #include "nms_common.h"
+#include "ssd_math.h"
+#ifdef KILN_PLUGINS_CUDA
+#include "cuda/builtin_cuda.h"
+#endif
 
 namespace kiln::builtin {
 
 namespace {
-
-struct BatchedNmsParams {
-    bool shareLocation, clipBoxes, plusOne;
-    int32_t backgroundLabelId, numClasses, topK, keepTopK;
-    float scoreThreshold, iouThreshold;
-};
 
 void batchedNmsCpu(const BatchedNmsParams& p, int32_t numBoxes, const float* boxes, const float* scores, int32_t* count,
                    float* outBoxes, float* outScores, float* outClasses) {
@@ -124,12 +122,16 @@ public:
         }
     }
 
+    BatchedNmsParams params() const {
+        return {shareLocation,     clipBoxes,      !isNormalized && caffeSemantics,
+                backgroundLabelId, numClasses,     topK,
+                keepTopK,          scoreThreshold, iouThreshold};
+    }
+
     int32_t enqueueCpu(const PluginTensorDesc* in, const PluginTensorDesc*, const void* const* inputs,
                        void* const* outputs, void*) noexcept {
         try {
-            const BatchedNmsParams p{shareLocation,     clipBoxes,      !isNormalized && caffeSemantics,
-                                     backgroundLabelId, numClasses,     topK,
-                                     keepTopK,          scoreThreshold, iouThreshold};
+            const BatchedNmsParams p = params();
             const int64_t batch = in[0].dims.d[0], numBoxes = in[0].dims.d[1];
             const int64_t boxVol = volumeFrom(in[0].dims, 1), scoreVol = volumeFrom(in[1].dims, 1);
             for (int64_t n = 0; n < batch; ++n)
@@ -143,6 +145,22 @@ public:
             return reportError("out of memory"), 1;
         }
     }
+#ifdef KILN_PLUGINS_CUDA
+    // The same steps on the device (cuda/ssd_cuda.cu), in a workspace sized for the largest
+    // shapes; no host work besides the launches.
+    size_t getWorkspaceSize(const PluginTensorDesc* in, int32_t nbInputs, const PluginTensorDesc*,
+                            int32_t) const noexcept override {
+        if (backend() != BackendKind::kCUDA || nbInputs != 2) return 0;
+        return cuda::batchedNmsWorkspace(params(), in[0].dims.d[0], in[0].dims.d[1]);
+    }
+    int32_t enqueueCuda(const PluginTensorDesc* in, const PluginTensorDesc*, const void* const* inputs,
+                        void* const* outputs, void* workspace, cudaStream_t stream) noexcept {
+        return cuda::batchedNms(params(), in[0].dims.d[0], in[0].dims.d[1], static_cast<const float*>(inputs[0]),
+                                static_cast<const float*>(inputs[1]), static_cast<int32_t*>(outputs[0]),
+                                static_cast<float*>(outputs[1]), static_cast<float*>(outputs[2]),
+                                static_cast<float*>(outputs[3]), workspace, stream);
+    }
+#endif
 };
 
 }  // namespace

@@ -13,41 +13,14 @@
 
 #include "builtin.h"
 #include "nms_common.h"
+#include "ssd_math.h"
+#ifdef KILN_PLUGINS_CUDA
+#include "cuda/builtin_cuda.h"
+#endif
 
 namespace kiln::builtin {
 
 namespace {
-
-enum CodeType : int32_t { kCORNER = 1, kCENTER_SIZE = 2, kCORNER_SIZE = 3, kTF_CENTER = 4 };
-
-struct DetectionParams {
-    bool shareLocation, varianceEncodedInTarget, confSigmoid, isNormalized;
-    int32_t backgroundLabelId, numClasses, topK, keepTopK, codeType;
-    float confidenceThreshold, nmsThreshold;
-};
-
-Box decode(const float* prior, const float* var, const float* loc, const DetectionParams& p) {
-    static const float kOne[4] = {1, 1, 1, 1};
-    const float* v = p.varianceEncodedInTarget ? kOne : var;
-    const double pw = double(prior[2]) - prior[0], ph = double(prior[3]) - prior[1];
-    const double pcx = (double(prior[0]) + prior[2]) / 2, pcy = (double(prior[1]) + prior[3]) / 2;
-    switch (p.codeType) {
-        case kCORNER:
-            return {prior[0] + double(v[0]) * loc[0], prior[1] + double(v[1]) * loc[1],
-                    prior[2] + double(v[2]) * loc[2], prior[3] + double(v[3]) * loc[3]};
-        case kCORNER_SIZE:
-            return {prior[0] + double(v[0]) * loc[0] * pw, prior[1] + double(v[1]) * loc[1] * ph,
-                    prior[2] + double(v[2]) * loc[2] * pw, prior[3] + double(v[3]) * loc[3] * ph};
-        default: {
-            const bool tf = p.codeType == kTF_CENTER;  // loc holds (y, x, h, w)
-            const double dx = tf ? loc[1] : loc[0], dy = tf ? loc[0] : loc[1];
-            const double dw = tf ? loc[3] : loc[2], dh = tf ? loc[2] : loc[3];
-            const double cx = v[0] * dx * pw + pcx, cy = v[1] * dy * ph + pcy;
-            const double w = std::exp(v[2] * dw) * pw, h = std::exp(v[3] * dh) * ph;
-            return {cx - w / 2, cy - h / 2, cx + w / 2, cy + h / 2};
-        }
-    }
-}
 
 // loc/conf: one image; priors: boxes then variances. Writes keepTopK rows and the count.
 void detectionOutputCpu(const DetectionParams& p, int32_t numPriors, int32_t image, const float* loc, const float* conf,
@@ -56,11 +29,10 @@ void detectionOutputCpu(const DetectionParams& p, int32_t numPriors, int32_t ima
     std::vector<Box> boxes(size_t(numPriors) * size_t(locClasses));
     for (int32_t i = 0; i < numPriors; ++i)
         for (int32_t c = 0; c < locClasses; ++c)
-            boxes[size_t(i) * size_t(locClasses) + size_t(c)] = decode(
+            boxes[size_t(i) * size_t(locClasses) + size_t(c)] = decodeBox(
                 priors + 4 * i, priors + 4 * int64_t(numPriors) + 4 * i, loc + (int64_t(i) * locClasses + c) * 4, p);
     auto score = [&](int32_t i, int32_t c) {
-        const float s = conf[int64_t(i) * p.numClasses + c];
-        return p.confSigmoid ? 1.0 / (1.0 + std::exp(-double(s))) : double(s);
+        return detectionScore(conf[int64_t(i) * p.numClasses + c], p.confSigmoid);
     };
     std::vector<Detection> kept;
     for (int32_t c = 0; c < p.numClasses; ++c) {
@@ -164,6 +136,20 @@ public:
         return {loc.d[0], 1, 1, 1};
     }
 
+    DetectionParams params() const {
+        return {shareLocation,
+                varianceEncodedInTarget,
+                confSigmoid,
+                isNormalized,
+                backgroundLabelId,
+                numClasses,
+                topK,
+                keepTopK,
+                codeType,
+                confidenceThreshold,
+                nmsThreshold};
+    }
+
     int32_t enqueueCpu(const PluginTensorDesc* in, const PluginTensorDesc*, const void* const* inputs,
                        void* const* outputs, void*) noexcept {
         try {
@@ -171,17 +157,7 @@ public:
             const auto* loc = static_cast<const float*>(inputs[inputOrder[0]]);
             const auto* conf = static_cast<const float*>(inputs[inputOrder[1]]);
             const auto* pri = static_cast<const float*>(inputs[inputOrder[2]]);
-            const DetectionParams p{shareLocation,
-                                    varianceEncodedInTarget,
-                                    confSigmoid,
-                                    isNormalized,
-                                    backgroundLabelId,
-                                    numClasses,
-                                    topK,
-                                    keepTopK,
-                                    codeType,
-                                    confidenceThreshold,
-                                    nmsThreshold};
+            const DetectionParams p = params();
             const int32_t numPriors = int32_t(volumeFrom(priD.dims, 1) / 8);
             const int64_t locVol = volumeFrom(locD.dims, 1), confVol = volumeFrom(confD.dims, 1);
             for (int64_t n = 0; n < locD.dims.d[0]; ++n)
@@ -193,6 +169,25 @@ public:
             return reportError("out of memory"), 1;
         }
     }
+#ifdef KILN_PLUGINS_CUDA
+    // The same steps on the device (cuda/ssd_cuda.cu), in a workspace sized for the largest
+    // shapes; no host work besides the launches.
+    size_t getWorkspaceSize(const PluginTensorDesc* in, int32_t nbInputs, const PluginTensorDesc*,
+                            int32_t) const noexcept override {
+        if (backend() != BackendKind::kCUDA || nbInputs != 3) return 0;
+        return cuda::detectionOutputWorkspace(params(), in[inputOrder[0]].dims.d[0],
+                                              volumeFrom(in[inputOrder[2]].dims, 1) / 8);
+    }
+    int32_t enqueueCuda(const PluginTensorDesc* in, const PluginTensorDesc*, const void* const* inputs,
+                        void* const* outputs, void* workspace, cudaStream_t stream) noexcept {
+        const PluginTensorDesc &locD = in[inputOrder[0]], &confD = in[inputOrder[1]], &priD = in[inputOrder[2]];
+        return cuda::detectionOutput(params(), locD.dims.d[0], volumeFrom(priD.dims, 1) / 8,
+                                     static_cast<const float*>(inputs[inputOrder[0]]), volumeFrom(locD.dims, 1),
+                                     static_cast<const float*>(inputs[inputOrder[1]]), volumeFrom(confD.dims, 1),
+                                     static_cast<const float*>(inputs[inputOrder[2]]), static_cast<float*>(outputs[0]),
+                                     static_cast<int32_t*>(outputs[1]), workspace, stream);
+    }
+#endif
 
 private:
     static int64_t perItem(const ExtentDims& d) {

@@ -4,16 +4,9 @@
 #include <cstdint>
 #include <vector>
 
+#include "box_math.h"  // Box, boxArea, jaccard
+
 namespace kiln::builtin {
-
-struct Box {
-    double xmin, ymin, xmax, ymax;
-};
-
-// Area; 0 for an inverted box. `plusOne`: pixel boxes, whose extents count both ends.
-double boxArea(const Box& b, bool plusOne);
-// Intersection over union; 0 when the boxes do not meet.
-double jaccard(const Box& a, const Box& b, bool plusOne);
 
 // One class: the boxes whose score is above `scoreThreshold`, by descending score (lower
 // index first on ties), at most `topK` of them (-1: all), each kept while its IoU

@@ -8,6 +8,7 @@
 #include <string>
 
 #include "builtin.h"
+#include "ssd_math.h"
 #ifdef KILN_PLUGINS_CUDA
 #include "cuda/builtin_cuda.h"
 #endif
@@ -16,48 +17,33 @@ namespace kiln::builtin {
 
 namespace {
 
-struct PriorBoxGeometry {
-    int64_t layerH, layerW;
-    double imgH, imgW, stepH, stepW, offset;
-    std::vector<float> minSizes, maxSizes, aspectRatios;  // aspectRatios: 1 first, flipped ones added
-    std::vector<float> variance;                          // 1 or 4 values
-    bool clip;
-};
-
-int64_t priorsPerCell(const PriorBoxGeometry& g) {
-    return int64_t(g.aspectRatios.size() * g.minSizes.size() + g.maxSizes.size());
-}
-
-void priorBoxCpu(const PriorBoxGeometry& g, float* out) {
-    const int64_t count = g.layerH * g.layerW * priorsPerCell(g) * 4;
-    float* box = out;
-    for (int64_t h = 0; h < g.layerH; ++h) {
-        for (int64_t w = 0; w < g.layerW; ++w) {
-            const double cx = (double(w) + g.offset) * g.stepW, cy = (double(h) + g.offset) * g.stepH;
-            auto put = [&](double bw, double bh) {
-                *box++ = float((cx - bw / 2) / g.imgW);
-                *box++ = float((cy - bh / 2) / g.imgH);
-                *box++ = float((cx + bw / 2) / g.imgW);
-                *box++ = float((cy + bh / 2) / g.imgH);
-            };
-            for (size_t s = 0; s < g.minSizes.size(); ++s) {
-                const double minSize = g.minSizes[s];
-                put(minSize, minSize);
-                if (!g.maxSizes.empty()) {
-                    const double side = std::sqrt(minSize * g.maxSizes[s]);
-                    put(side, side);
-                }
-                for (float ar : g.aspectRatios) {
-                    if (std::fabs(ar - 1.f) < 1e-6f) continue;
-                    put(minSize * std::sqrt(double(ar)), minSize / std::sqrt(double(ar)));
-                }
-            }
+// Each prior's (width, height) in pixels, in the order of a cell's priors: per min size, the
+// square, the square of side sqrt(min * max) when there are max sizes, then one box per
+// aspect ratio other than 1 (`ratios` is the expanded list).
+std::vector<double> priorSizes(const std::vector<float>& minSizes, const std::vector<float>& maxSizes,
+                               const std::vector<float>& ratios) {
+    std::vector<double> sizes;
+    for (size_t s = 0; s < minSizes.size(); ++s) {
+        const double minSize = minSizes[s];
+        sizes.insert(sizes.end(), {minSize, minSize});
+        if (!maxSizes.empty()) {
+            const double side = std::sqrt(minSize * maxSizes[s]);
+            sizes.insert(sizes.end(), {side, side});
+        }
+        // ratios[0] is the 1 of the square: Caffe skips the ratios within 1e-6 of 1, and the
+        // expanded list has no other (counting by position keeps the sizes and the output
+        // shape, priorsPerCell(), in step even for a flipped ratio that lands near 1).
+        for (size_t r = 1; r < ratios.size(); ++r) {
+            const float ar = ratios[r];
+            sizes.insert(sizes.end(), {minSize * std::sqrt(double(ar)), minSize / std::sqrt(double(ar))});
         }
     }
-    if (g.clip)
-        for (int64_t i = 0; i < count; ++i) out[i] = std::min(std::max(out[i], 0.f), 1.f);
-    for (int64_t i = 0; i < count; ++i)
-        out[count + i] = g.variance.size() == 1 ? g.variance[0] : g.variance[size_t(i % 4)];
+    return sizes;
+}
+
+void priorBoxCpu(const PriorBoxShape& s, const double* sizes, float* out) {
+    const int64_t total = s.layerH * s.layerW * s.priorsPerCell * 4 * 2;
+    for (int64_t e = 0; e < total; ++e) out[e] = priorBoxValue(s, sizes, e);
 }
 
 class PriorBoxPlugin : public PluginBase<PriorBoxPlugin> {
@@ -124,73 +110,71 @@ public:
         return {1, 2, in[0].d[2] * in[0].d[3] * per * 4};
     }
 
-    // The boxes of a feature map dims[0] (and image dims[1], if there is one).
-    PriorBoxGeometry geometry(const Dims* dims, int32_t nbInputs) const {
-        PriorBoxGeometry g;
-        g.layerH = dims[0].d[2];
-        g.layerW = dims[0].d[3];
-        g.imgH = imgH > 0 || nbInputs < 2 ? imgH : double(dims[1].d[2]);
-        g.imgW = imgW > 0 || nbInputs < 2 ? imgW : double(dims[1].d[3]);
-        g.stepH = stepH > 0 ? stepH : g.imgH / double(g.layerH);
-        g.stepW = stepW > 0 ? stepW : g.imgW / double(g.layerW);
-        g.offset = offset;
-        g.minSizes = minSize;
-        g.maxSizes = maxSize;
-        g.aspectRatios = expandedRatios();
-        g.variance = variance;
-        g.clip = clip;
-        return g;
+    int64_t priorsPerCell() const { return int64_t(expandedRatios().size() * minSize.size() + maxSize.size()); }
+
+    // What the priors of feature map `feature` (and image `image`, when the image size is not
+    // given) depend on besides the prior sizes. `perCell`: priorsPerCell().
+    PriorBoxShape shapeFor(const Dims& feature, const Dims* image, int64_t perCell) const noexcept {
+        PriorBoxShape s{};
+        s.layerH = feature.d[2];
+        s.layerW = feature.d[3];
+        s.priorsPerCell = perCell;
+        s.imgH = imgH > 0 || !image ? imgH : double(image->d[2]);
+        s.imgW = imgW > 0 || !image ? imgW : double(image->d[3]);
+        s.stepH = stepH > 0 ? stepH : s.imgH / double(s.layerH);
+        s.stepW = stepW > 0 ? stepW : s.imgW / double(s.layerW);
+        s.offset = offset;
+        s.clip = clip;
+        s.nbVariance = int32_t(variance.size());
+        for (size_t i = 0; i < variance.size() && i < 4; ++i) s.variance[i] = variance[i];
+        return s;
     }
+    bool imageGiven() const { return imgH > 0 && imgW > 0; }
 
     int32_t enqueueCpu(const PluginTensorDesc* in, const PluginTensorDesc*, const void* const*, void* const* outputs,
                        void*) noexcept {
         try {
-            const Dims dims[2] = {in[0].dims, imgH > 0 && imgW > 0 ? Dims{} : in[1].dims};
-            priorBoxCpu(geometry(dims, imgH > 0 && imgW > 0 ? 1 : 2), static_cast<float*>(outputs[0]));
+            const std::vector<double> sizes = priorSizes(minSize, maxSize, expandedRatios());
+            const PriorBoxShape s = shapeFor(in[0].dims, imageGiven() ? nullptr : &in[1].dims, priorsPerCell());
+            priorBoxCpu(s, sizes.data(), static_cast<float*>(outputs[0]));
             return 0;
         } catch (...) {
             return reportError("out of memory"), 1;
         }
     }
 #ifdef KILN_PLUGINS_CUDA
-    // The priors depend only on the fields and the input shapes: computed on the host when
-    // the plugin is configured for CUDA (at engine creation, or when the shapes change),
-    // kept on the device, and copied to the output on each run.
-    void configurePlugin(const DynamicPluginTensorDesc* in, int32_t nbInputs, const DynamicPluginTensorDesc*,
+    // The priors are computed on the device by a kernel on each run, from the run's shapes,
+    // so that a new shape needs no host work and no copy (a run may be a CUDA graph capture).
+    // The per-prior sizes depend on the fields only: computed and uploaded once, when the
+    // plugin is first configured for CUDA (when the engine is built or loaded), and shared
+    // by the plugin's copies.
+    void configurePlugin(const DynamicPluginTensorDesc*, int32_t, const DynamicPluginTensorDesc*,
                          int32_t) noexcept override {
-        if (backend() != BackendKind::kCUDA || nbInputs < 1) return;
+        if (backend() != BackendKind::kCUDA || deviceSizes_) return;
         try {
-            const bool needImage = imgH == 0 || imgW == 0;
-            if (needImage && nbInputs < 2) return;  // outputDims() rejected these inputs already
-            const Dims dims[2] = {in[0].desc.dims, needImage ? in[1].desc.dims : Dims{}};
-            const std::vector<int64_t> key = {dims[0].d[2], dims[0].d[3], needImage ? dims[1].d[2] : 0,
-                                              needImage ? dims[1].d[3] : 0};
-            if (devicePriors_ && key == priorsKey_) return;
-            const PriorBoxGeometry g = geometry(dims, needImage ? 2 : 1);
-            std::vector<float> host(size_t(g.layerH * g.layerW * priorsPerCell(g) * 4 * 2));
-            priorBoxCpu(g, host.data());
+            const std::vector<double> sizes = priorSizes(minSize, maxSize, expandedRatios());
+            perCell_ = priorsPerCell();
             std::string why;
-            devicePriors_ = cuda::upload(host.data(), host.size() * sizeof(float), why);
-            if (!devicePriors_) reportError("priors: " + why);
-            priorsKey_ = key;
-            priorsBytes_ = host.size() * sizeof(float);
+            deviceSizes_ = cuda::upload(sizes.data(), sizes.size() * sizeof(double), why);
+            if (!deviceSizes_) reportError("prior sizes: " + why);
         } catch (...) {
-            devicePriors_.reset();
+            deviceSizes_.reset();
             reportError("out of memory");
         }
     }
-    int32_t enqueueCuda(const PluginTensorDesc*, const PluginTensorDesc* out, const void* const*, void* const* outputs,
-                        void*, cudaStream_t stream) noexcept {
-        if (!devicePriors_) return 1;  // configurePlugin() said why
-        if (size_t(volume(out[0].dims)) * sizeof(float) != priorsBytes_)
-            return reportError("the output shape changed without configurePlugin()"), 1;
-        return cuda::copyDeviceToDevice(outputs[0], devicePriors_.get(), priorsBytes_, stream);
+    int32_t enqueueCuda(const PluginTensorDesc* in, const PluginTensorDesc* out, const void* const*,
+                        void* const* outputs, void*, cudaStream_t stream) noexcept {
+        if (!deviceSizes_) return 1;  // configurePlugin() said why
+        const PriorBoxShape s = shapeFor(in[0].dims, imageGiven() ? nullptr : &in[1].dims, perCell_);
+        if (volume(out[0].dims) != s.layerH * s.layerW * s.priorsPerCell * 8)
+            return reportError("the output does not hold the priors of the input shape"), 1;
+        return cuda::priorBox(s, static_cast<const double*>(deviceSizes_.get()), static_cast<float*>(outputs[0]),
+                              stream);
     }
 
 private:
-    std::shared_ptr<const void> devicePriors_;  // shared by the plugin's copies
-    std::vector<int64_t> priorsKey_;
-    size_t priorsBytes_ = 0;
+    std::shared_ptr<const void> deviceSizes_;  // priorSizes() on the device, shared by the plugin's copies
+    int64_t perCell_ = 0;
 #endif
 };
 

@@ -10,78 +10,35 @@
 #include <string>
 
 #include "builtin.h"
+#include "rcnn_math.h"
+#ifdef KILN_PLUGINS_CUDA
+#include "cuda/builtin_cuda.h"
+#endif
 
 namespace kiln::builtin {
 
 namespace {
 
-struct RoiAlignParams {
-    bool halfPixel, avg;
-    int64_t outH, outW, samplingRatio;
-    float spatialScale;
-};
-
 void roiAlignOne(const float* x, int64_t channels, int64_t height, int64_t width, const float roi[4],
                  const RoiAlignParams& p, float* out) {
-    const double off = p.halfPixel ? 0.5 : 0.0;
-    const double x0 = roi[0] * double(p.spatialScale) - off, y0 = roi[1] * double(p.spatialScale) - off;
-    double rw = roi[2] * double(p.spatialScale) - off - x0, rh = roi[3] * double(p.spatialScale) - off - y0;
-    if (!p.halfPixel) {
-        rw = std::max(rw, 1.0);
-        rh = std::max(rh, 1.0);
+    if (height <= 0 || width <= 0) {  // an empty map: nothing to sample
+        std::fill(out, out + channels * p.outH * p.outW, 0.f);
+        return;
     }
-    const double binH = rh / double(p.outH), binW = rw / double(p.outW);
-    const int64_t gh = p.samplingRatio > 0 ? p.samplingRatio : int64_t(std::ceil(rh / double(p.outH)));
-    const int64_t gw = p.samplingRatio > 0 ? p.samplingRatio : int64_t(std::ceil(rw / double(p.outW)));
-    const double count = double(std::max<int64_t>(gh * gw, 1));
-    struct Sample {
-        int64_t pos[4];
-        double w[4];
-    };
-    std::vector<Sample> samples;
+    const RoiAlignGeometry g = roiAlignGeometry(roi, p);
+    // The samples of every bin once, then every channel.
+    const int64_t perBin = g.gh * g.gw;
+    std::vector<RoiAlignSample> samples;
     for (int64_t ph = 0; ph < p.outH; ++ph)
         for (int64_t pw = 0; pw < p.outW; ++pw)
-            for (int64_t iy = 0; iy < gh; ++iy)
-                for (int64_t ix = 0; ix < gw; ++ix) {
-                    double y = y0 + double(ph) * binH + (double(iy) + 0.5) * binH / double(gh);
-                    double xx = x0 + double(pw) * binW + (double(ix) + 0.5) * binW / double(gw);
-                    Sample s{{0, 0, 0, 0}, {0, 0, 0, 0}};
-                    if (!(y < -1.0 || y > double(height) || xx < -1.0 || xx > double(width))) {
-                        y = std::max(y, 0.0);
-                        xx = std::max(xx, 0.0);
-                        int64_t yl = int64_t(y), xl = int64_t(xx), yh, xh;
-                        if (yl >= height - 1)
-                            y = double(yh = yl = height - 1);
-                        else
-                            yh = yl + 1;
-                        if (xl >= width - 1)
-                            xx = double(xh = xl = width - 1);
-                        else
-                            xh = xl + 1;
-                        const double ly = y - double(yl), lx = xx - double(xl), hy = 1 - ly, hx = 1 - lx;
-                        s = {{yl * width + xl, yl * width + xh, yh * width + xl, yh * width + xh},
-                             {hy * hx, hy * lx, ly * hx, ly * lx}};
-                    }
-                    samples.push_back(s);
-                }
-    const int64_t perBin = gh * gw;
+            for (int64_t iy = 0; iy < g.gh; ++iy)
+                for (int64_t ix = 0; ix < g.gw; ++ix)
+                    samples.push_back(roiAlignSample(g, height, width, ph, pw, iy, ix));
     for (int64_t c = 0; c < channels; ++c) {
         const float* xc = x + c * height * width;
-        for (int64_t b = 0; b < p.outH * p.outW; ++b) {
-            double v = 0;
-            for (int64_t k = 0; k < perBin; ++k) {
-                const Sample& s = samples[size_t(b * perBin + k)];
-                if (p.avg) {
-                    for (int q = 0; q < 4; ++q) v += s.w[q] * xc[s.pos[q]];
-                } else {
-                    for (int q = 0; q < 4; ++q) {
-                        const double t = s.w[q] * xc[s.pos[q]];
-                        v = (k == 0 && q == 0) ? t : std::max(v, t);
-                    }
-                }
-            }
-            out[c * p.outH * p.outW + b] = float(p.avg ? v / count : v);
-        }
+        for (int64_t b = 0; b < p.outH * p.outW; ++b)
+            out[c * p.outH * p.outW + b] =
+                roiAlignBin(xc, g, p.avg, [&](int64_t k) { return samples[size_t(b * perBin + k)]; });
     }
 }
 
@@ -126,11 +83,14 @@ public:
         return {in[1].d[0], in[0].d[1], outputHeight, outputWidth};
     }
 
+    RoiAlignParams params() const {
+        return {coordinateTransformationMode == 1, mode == 1, outputHeight, outputWidth, samplingRatio, spatialScale};
+    }
+
     int32_t enqueueCpu(const PluginTensorDesc* in, const PluginTensorDesc*, const void* const* inputs,
                        void* const* outputs, void*) noexcept {
         try {
-            const RoiAlignParams p{
-                coordinateTransformationMode == 1, mode == 1, outputHeight, outputWidth, samplingRatio, spatialScale};
+            const RoiAlignParams p = params();
             const Dims& xd = in[0].dims;
             const int64_t rois = in[1].dims.d[0], item = volumeFrom(xd, 1);
             for (int64_t r = 0; r < rois; ++r) {
@@ -149,6 +109,17 @@ public:
             return reportError("out of memory"), 1;
         }
     }
+#ifdef KILN_PLUGINS_CUDA
+    // One thread per output value. The device cannot report a batch index outside the batch
+    // as the CPU does: that ROI's output is zeros.
+    int32_t enqueueCuda(const PluginTensorDesc* in, const PluginTensorDesc*, const void* const* inputs,
+                        void* const* outputs, void*, cudaStream_t stream) noexcept {
+        const Dims& xd = in[0].dims;
+        return cuda::roiAlign(params(), static_cast<const float*>(inputs[0]), xd.d[0], xd.d[1], xd.d[2], xd.d[3],
+                              static_cast<const float*>(inputs[1]), inputs[2], in[2].type == DataType::kINT64,
+                              in[1].dims.d[0], static_cast<float*>(outputs[0]), stream);
+    }
+#endif
 };
 
 }  // namespace

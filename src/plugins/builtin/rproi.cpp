@@ -16,15 +16,14 @@
 
 #include "builtin.h"
 #include "nms_common.h"
+#include "rcnn_math.h"
+#ifdef KILN_PLUGINS_CUDA
+#include "cuda/builtin_cuda.h"
+#endif
 
 namespace kiln::builtin {
 
 namespace {
-
-struct RproiParams {
-    int32_t poolingH, poolingW, featureStride, preNmsTop, nmsMaxOut;
-    float iouThreshold, minBoxSize, spatialScale;
-};
 
 // py-faster-rcnn's generate_anchors: the base box [0, 0, stride-1, stride-1] reshaped to each
 // ratio (rounded half to even, as numpy does), then scaled; ratio-major.
@@ -52,38 +51,14 @@ std::vector<Box> baseAnchors(int32_t stride, const std::vector<float>& ratios, c
     return out;
 }
 
-// Caffe's ROIPoolingLayer for one ROI (computed in float, as Caffe does).
+// Caffe's ROIPoolingLayer for one ROI.
 void roiPoolCpu(const float* feat, int64_t channels, int64_t height, int64_t width, const float roi[4],
                 const RproiParams& p, float* out) {
-    const int64_t startW = std::lround(roi[0] * p.spatialScale), startH = std::lround(roi[1] * p.spatialScale);
-    const int64_t endW = std::lround(roi[2] * p.spatialScale), endH = std::lround(roi[3] * p.spatialScale);
-    const int64_t roiH = std::max<int64_t>(endH - startH + 1, 1), roiW = std::max<int64_t>(endW - startW + 1, 1);
-    const float binH = float(roiH) / float(p.poolingH), binW = float(roiW) / float(p.poolingW);
-    for (int64_t c = 0; c < channels; ++c) {
-        const float* f = feat + c * height * width;
+    for (int64_t c = 0; c < channels; ++c)
         for (int64_t ph = 0; ph < p.poolingH; ++ph)
-            for (int64_t pw = 0; pw < p.poolingW; ++pw) {
-                int64_t hs = int64_t(std::floor(float(ph) * binH)), ws = int64_t(std::floor(float(pw) * binW));
-                int64_t he = int64_t(std::ceil(float(ph + 1) * binH)), we = int64_t(std::ceil(float(pw + 1) * binW));
-                hs = std::min(std::max(hs + startH, int64_t(0)), height);
-                he = std::min(std::max(he + startH, int64_t(0)), height);
-                ws = std::min(std::max(ws + startW, int64_t(0)), width);
-                we = std::min(std::max(we + startW, int64_t(0)), width);
-                float v = he <= hs || we <= ws ? 0.f : -FLT_MAX;
-                for (int64_t y = hs; y < he; ++y)
-                    for (int64_t x = ws; x < we; ++x) v = std::max(v, f[y * width + x]);
-                out[(c * p.poolingH + ph) * p.poolingW + pw] = v;
-            }
-    }
-}
-
-// py_cpu_nms's overlap: pixel extents count both ends, and boxes closer than a pixel overlap.
-double pixelIou(const Box& a, const Box& b) {
-    const double w = std::max(0.0, std::min(a.xmax, b.xmax) - std::max(a.xmin, b.xmin) + 1);
-    const double h = std::max(0.0, std::min(a.ymax, b.ymax) - std::max(a.ymin, b.ymin) + 1);
-    const double inter = w * h;
-    return inter /
-           ((a.xmax - a.xmin + 1) * (a.ymax - a.ymin + 1) + (b.xmax - b.xmin + 1) * (b.ymax - b.ymin + 1) - inter);
+            for (int64_t pw = 0; pw < p.poolingW; ++pw)
+                out[(c * p.poolingH + ph) * p.poolingW + pw] =
+                    roiPoolMax(feat + c * height * width, width, roiPoolWindow(roi, p, height, width, ph, pw));
 }
 
 // One image: scores [2A, H, W], deltas [4A, H, W], info (height, width, scale). Writes
@@ -97,19 +72,10 @@ int32_t proposalsCpu(const RproiParams& p, const std::vector<Box>& anchors, int6
     for (int64_t y = 0; y < height; ++y)
         for (int64_t x = 0; x < width; ++x)
             for (int64_t k = 0; k < a; ++k) {
-                const double sx = double(x) * p.featureStride, sy = double(y) * p.featureStride;
-                const Box& an = anchors[size_t(k)];
-                const double w = an.xmax - an.xmin + 1, h = an.ymax - an.ymin + 1;
-                const double cx = an.xmin + sx + 0.5 * w, cy = an.ymin + sy + 0.5 * h;
                 const float* d = deltas + 4 * k * plane + y * width + x;
-                const double pcx = d[0] * w + cx, pcy = d[plane] * h + cy;
-                const double pw = std::exp(double(d[2 * plane])) * w, ph = std::exp(double(d[3 * plane])) * h;
-                Box b{pcx - 0.5 * pw, pcy - 0.5 * ph, pcx + 0.5 * pw, pcy + 0.5 * ph};
-                b.xmin = std::min(std::max(b.xmin, 0.0), imW - 1);
-                b.xmax = std::min(std::max(b.xmax, 0.0), imW - 1);
-                b.ymin = std::min(std::max(b.ymin, 0.0), imH - 1);
-                b.ymax = std::min(std::max(b.ymax, 0.0), imH - 1);
-                if (b.xmax - b.xmin + 1 < minSize || b.ymax - b.ymin + 1 < minSize) continue;
+                const Box b = rpnProposal(anchors[size_t(k)], x, y, p.featureStride, d[0], d[plane], d[2 * plane],
+                                          d[3 * plane], imH, imW);
+                if (!rpnLargeEnough(b, minSize)) continue;
                 boxes.push_back(b);
                 score.push_back(scores[(a + k) * plane + y * width + x]);
             }
@@ -186,11 +152,14 @@ public:
         return {in[0].d[0], nmsMaxOut, in[2].d[1], poolingH, poolingW};
     }
 
+    RproiParams params() const {
+        return {poolingH, poolingW, featureStride, preNmsTop, nmsMaxOut, iouThreshold, minBoxSize, spatialScale};
+    }
+
     int32_t enqueueCpu(const PluginTensorDesc* in, const PluginTensorDesc*, const void* const* inputs,
                        void* const* outputs, void*) noexcept {
         try {
-            const RproiParams p{poolingH,  poolingW,     featureStride, preNmsTop,
-                                nmsMaxOut, iouThreshold, minBoxSize,    spatialScale};
+            const RproiParams p = params();
             const std::vector<Box> anchors = baseAnchors(featureStride, anchorsRatios, anchorsScales);
             const Dims &sd = in[0].dims, &fd = in[2].dims;
             const int64_t channels = fd.d[1], pooled = channels * poolingH * poolingW;
@@ -217,6 +186,46 @@ public:
             return reportError("out of memory"), 1;
         }
     }
+#ifdef KILN_PLUGINS_CUDA
+    // The same steps on the device (cuda/rcnn_cuda.cu), in a workspace sized for the largest
+    // shapes. The base anchors depend on the fields only: computed and uploaded once, when
+    // the plugin is first configured for CUDA (when the engine is built or loaded), and
+    // shared by the plugin's copies.
+    void configurePlugin(const DynamicPluginTensorDesc*, int32_t, const DynamicPluginTensorDesc*,
+                         int32_t) noexcept override {
+        if (backend() != BackendKind::kCUDA || deviceAnchors_) return;
+        try {
+            const std::vector<Box> anchors = baseAnchors(featureStride, anchorsRatios, anchorsScales);
+            std::string why;
+            deviceAnchors_ = cuda::upload(anchors.data(), anchors.size() * sizeof(Box), why);
+            if (!deviceAnchors_) reportError("anchors: " + why);
+            numAnchors_ = int64_t(anchors.size());
+        } catch (...) {
+            deviceAnchors_.reset();
+            reportError("out of memory");
+        }
+    }
+    size_t getWorkspaceSize(const PluginTensorDesc* in, int32_t nbInputs, const PluginTensorDesc*,
+                            int32_t) const noexcept override {
+        if (backend() != BackendKind::kCUDA || nbInputs != 4) return 0;
+        const int64_t anchors = int64_t(anchorsRatios.size() * anchorsScales.size());
+        return cuda::rproiWorkspace(params(), in[0].dims.d[0], anchors, in[0].dims.d[2], in[0].dims.d[3]);
+    }
+    int32_t enqueueCuda(const PluginTensorDesc* in, const PluginTensorDesc*, const void* const* inputs,
+                        void* const* outputs, void* workspace, cudaStream_t stream) noexcept {
+        if (!deviceAnchors_) return 1;  // configurePlugin() said why
+        const Dims &sd = in[0].dims, &fd = in[2].dims;
+        return cuda::rproi(params(), sd.d[0], static_cast<const Box*>(deviceAnchors_.get()), numAnchors_, sd.d[2],
+                           sd.d[3], static_cast<const float*>(inputs[0]), static_cast<const float*>(inputs[1]),
+                           static_cast<const float*>(inputs[2]), fd.d[1], fd.d[2], fd.d[3],
+                           static_cast<const float*>(inputs[3]), static_cast<float*>(outputs[0]),
+                           static_cast<float*>(outputs[1]), workspace, stream);
+    }
+
+private:
+    std::shared_ptr<const void> deviceAnchors_;  // baseAnchors() on the device, shared by the plugin's copies
+    int64_t numAnchors_ = 0;
+#endif
 };
 
 }  // namespace

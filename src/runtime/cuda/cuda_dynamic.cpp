@@ -144,6 +144,7 @@ Status ContextStateImpl::runDynamic(const std::vector<void*>& io, const std::vec
     pendingUpload.assign(nv, 0);
     boundIo = io;
     shapesValid = false;  // the static path's cache does not describe this run
+    timed.clear();
     auto* base = static_cast<uint8_t*>(arena.get());
     for (size_t v = 0; v < nv; ++v) {
         const ir::Value& val = g.values[v];
@@ -186,6 +187,7 @@ Status ContextStateImpl::runDynamic(const std::vector<void*>& io, const std::vec
     }
     outputShapes.clear();
     for (int v : g.outputs) outputShapes.push_back(shapes[size_t(v)]);
+    profiled = profiling;
     // The next run rewrites pinned memory and grows buffers only after this one.
     KILN_CUDA_CHECK(cudaEventRecord(uploadsDone, stream));
     uploadsPending = true;
@@ -234,6 +236,36 @@ Status ContextStateImpl::runControlNode(int ni) {
 }
 
 Status ContextStateImpl::runNode(int ni) {
+    if (!profiling) return runNodeWork(ni);
+    // The device time of what the node queues (a host node: its copy).
+    const size_t k = timed.size();
+    while (events.size() < 2 * (k + 1)) {
+        cudaEvent_t ev = nullptr;
+        KILN_CUDA_CHECK(cudaEventCreate(&ev));
+        events.push_back(ev);
+    }
+    KILN_CUDA_CHECK(cudaEventRecord(events[2 * k], stream));
+    KILN_RETURN_IF_ERROR(runNodeWork(ni));
+    KILN_CUDA_CHECK(cudaEventRecord(events[2 * k + 1], stream));
+    timed.push_back(ni);
+    return Status::Ok();
+}
+
+Status ContextStateImpl::dynamicLayerTimes(std::vector<float>& ms) {
+    // Summed over a loop's iterations; -1 for layers that did not run.
+    ms.assign(plan->graph.nodes.size(), -1.0f);
+    if (timed.empty()) return Status::Ok();
+    KILN_CUDA_CHECK(cudaEventSynchronize(events[2 * timed.size() - 1]));
+    for (size_t k = 0; k < timed.size(); ++k) {
+        float t = 0;
+        KILN_CUDA_CHECK(cudaEventElapsedTime(&t, events[2 * k], events[2 * k + 1]));
+        float& m = ms[size_t(timed[k])];
+        m = m < 0 ? t : m + t;
+    }
+    return Status::Ok();
+}
+
+Status ContextStateImpl::runNodeWork(int ni) {
     const ir::Graph& g = plan->graph;
     const EngineStateImpl& e = eng();
     const ir::Node& n = g.nodes[size_t(ni)];

@@ -321,11 +321,21 @@ Status ContextStateImpl::bind(const std::vector<void*>& io) {
 Status ContextStateImpl::launchAll(cudaStream_t stream) {
     const ir::Graph& g = plan->graph;
     const auto& kernels = engine->impl().kernels;
+    if (profiling) {
+        while (events.size() < g.nodes.size() + 1) {
+            cudaEvent_t e = nullptr;
+            KILN_CUDA_CHECK(cudaEventCreate(&e));
+            events.push_back(e);
+        }
+        KILN_CUDA_CHECK(cudaEventRecord(events[0], stream));
+    }
     for (size_t ni = 0; ni < g.nodes.size(); ++ni) {
         const ir::Node& n = g.nodes[ni];
         LaunchArgs args{n, nodeIn[ni], nodeOut[ni], stream, workspace.get(), workspace.size(), handles};
         KILN_RETURN_IF_ERROR(kernels[ni]->enqueue(args).withContext("layer '" + n.name + "' (" + n.op + "): "));
+        if (profiling) KILN_CUDA_CHECK(cudaEventRecord(events[ni + 1], stream));
     }
+    profiled = profiling;
     // Outputs that no layer produces (an input or a constant marked as output).
     const size_t nIn = g.inputs.size();
     for (size_t o = 0; o < g.outputs.size(); ++o) {
@@ -414,8 +424,9 @@ Status ContextState::enqueue(const std::vector<void*>& io, const std::vector<ir:
             }
             bindings = &withAllocated;
         }
-        // The legacy default stream cannot be captured: run plainly there.
-        if (s.graphMode && stream != nullptr) {
+        // The legacy default stream cannot be captured: run plainly there. A
+        // profiled run times each layer, so it does not replay a graph either.
+        if (s.graphMode && stream != nullptr && !s.profiling) {
             KILN_RETURN_IF_ERROR(s.runGraph(*bindings, inputShapes, stream));
         } else {
             KILN_RETURN_IF_ERROR(s.inferShapes(inputShapes));
@@ -431,6 +442,24 @@ Status ContextState::enqueue(const std::vector<void*>& io, const std::vector<ir:
     }
     // The inputs may be overwritten once everything enqueued so far has run.
     if (inputConsumed && *inputConsumed) KILN_CUDA_CHECK(cudaEventRecord(*inputConsumed, stream));
+    return Status::Ok();
+}
+
+void ContextState::setProfiling(bool on) {
+    impl_->profiling = on;
+    impl_->profiled = false;
+}
+
+Status ContextState::layerTimes(std::vector<float>& ms) {
+    ContextStateImpl& s = *impl_;
+    if (!s.profiled) return Status::Error("no profiled run to report");
+    s.profiled = false;
+    const size_t n = s.plan->graph.nodes.size();
+    if (s.eng().host.dynamic()) return s.dynamicLayerTimes(ms);
+    ms.assign(n, 0.0f);
+    if (n == 0) return Status::Ok();
+    KILN_CUDA_CHECK(cudaEventSynchronize(s.events[n]));
+    for (size_t i = 0; i < n; ++i) KILN_CUDA_CHECK(cudaEventElapsedTime(&ms[i], s.events[i], s.events[i + 1]));
     return Status::Ok();
 }
 

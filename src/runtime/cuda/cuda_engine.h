@@ -65,6 +65,13 @@ public:
     // Graph capture is refused (false) for dynamic engines.
     bool setGraphCapture(bool on);
     bool graphCapture() const;
+    // Per-layer timing: while on, runs record an event after each layer (and
+    // never replay a graph). layerTimes() waits for the last profiled run and
+    // gives each layer's milliseconds, in node order (dynamic engines: the
+    // device time of what the layer queued, summed over loop iterations, -1
+    // for layers that did not run).
+    void setProfiling(bool on);
+    Status layerTimes(std::vector<float>& ms);
 
 private:
     std::unique_ptr<ContextStateImpl> impl_;

@@ -114,6 +114,12 @@ struct ContextStateImpl {
     std::vector<void*> graphIo;
     std::vector<ir::Shape> graphShapes;
 
+    // Per-layer profiling: an event before the first node and after each node
+    // (the dynamic path: a pair per node run, `timed` saying which node).
+    bool profiling = false, profiled = false;
+    std::vector<cudaEvent_t> events;
+    std::vector<int> timed;
+
     // ---- host values (host nodes, read-back values), both paths
     std::vector<const void*> hostPtr;  // per value: its values on the host in this run (nullptr: not there)
     std::vector<PinnedBuffer> pinned;  // per value: host nodes' outputs, read-back copies
@@ -138,6 +144,7 @@ struct ContextStateImpl {
     std::vector<DeviceTensor> din, dout;  // launch arguments of the node being run
 
     ~ContextStateImpl() {
+        for (cudaEvent_t e : events) cudaEventDestroy(e);
         if (graphExec) cudaGraphExecDestroy(graphExec);
         if (uploadsDone) cudaEventDestroy(uploadsDone);
         if (ownStream) cudaStreamDestroy(ownStream);
@@ -161,8 +168,10 @@ struct ContextStateImpl {
                       const std::vector<bool>& allocatedOutputs, const OutputAllocFn& allocFn);
     Status runItems(const std::vector<ir::ScheduleItem>& items);
     Status runItem(const ir::ScheduleItem& item);
-    Status runNode(int node);
+    Status runNode(int node);  // timed when profiling
+    Status runNodeWork(int node);
     Status runControlNode(int node);
+    Status dynamicLayerTimes(std::vector<float>& ms);
     Status runLoop(const ir::ScheduleItem& loop);
     // Gives value v (shape s) its device buffer: the caller's, the output
     // allocator's, its arena slot, or a dynamic buffer.

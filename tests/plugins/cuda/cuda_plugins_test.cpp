@@ -1,117 +1,15 @@
 // The built-in plugins' CUDA paths (and the sample's) against their CPU paths: the same
 // network built for each backend, run on the same inputs, gives the same outputs. Every
 // test skips with a message on a machine without a CUDA device.
-#include <cuda_runtime.h>
-
 #include <cmath>
-#include <random>
 
-#include "../plugin_test_util.h"
+#include "cuda_test_util.h"
+#include "kiln/plugin_base.h"
 
 using namespace kiln;
 using namespace plugintest;
 
 namespace {
-
-bool haveDevice() {
-    int n = 0;
-    if (cudaGetDeviceCount(&n) != cudaSuccess) {
-        (void)cudaGetLastError();
-        return false;
-    }
-    return n > 0;
-}
-
-std::vector<float> randomFloats(size_t n, uint32_t seed, float lo = -4.f, float hi = 4.f) {
-    std::mt19937 rng(seed);
-    std::uniform_real_distribution<float> d(lo, hi);
-    std::vector<float> v(n);
-    for (auto& x : v) x = d(rng);
-    return v;
-}
-
-// runPlugin() (plugin_test_util.h) for the CUDA backend: device buffers, enqueueV3 on a
-// stream of the test's own.
-RunResult runPluginCuda(IPluginV2& plugin, const std::vector<Tensor>& inputs) {
-    RunResult r;
-    Logger log;
-    auto builder = createInferBuilder(log);
-    auto net = builder->createNetworkV2(0);
-    std::vector<ITensor*> ins;
-    for (size_t i = 0; i < inputs.size(); ++i) {
-        Dims d;
-        for (int64_t x : inputs[i].dims) d.d[d.nbDims++] = x;
-        ins.push_back(net->addInput(("in" + std::to_string(i)).c_str(), inputs[i].type, d));
-    }
-    IPluginV2Layer* layer = net->addPluginV2(ins.data(), int32_t(ins.size()), plugin);
-    if (!layer) {
-        r.errors = log.errors;
-        return r;
-    }
-    for (int32_t o = 0; o < layer->getNbOutputs(); ++o) {
-        layer->getOutput(o)->setName(("out" + std::to_string(o)).c_str());
-        net->markOutput(*layer->getOutput(o));
-    }
-    auto config = builder->createBuilderConfig();
-    config->setBackend(BackendKind::kCUDA);
-    auto engine = builder->buildEngineWithConfig(*net, *config);
-    if (!engine) {
-        r.errors = log.errors;
-        return r;
-    }
-    auto ctx = engine->createExecutionContext();
-    std::vector<void*> device;
-    auto release = [&] {
-        for (void* p : device) cudaFree(p);
-    };
-    for (size_t i = 0; i < inputs.size(); ++i) {
-        void* p = nullptr;
-        EXPECT_EQ(cudaMalloc(&p, std::max<size_t>(inputs[i].bytes.size(), 1)), cudaSuccess);
-        device.push_back(p);
-        EXPECT_EQ(cudaMemcpy(p, inputs[i].bytes.data(), inputs[i].bytes.size(), cudaMemcpyHostToDevice), cudaSuccess);
-        ctx->setTensorAddress(("in" + std::to_string(i)).c_str(), p);
-    }
-    for (int32_t o = 0; o < layer->getNbOutputs(); ++o) {
-        const std::string name = "out" + std::to_string(o);
-        const Dims d = ctx->getTensorShape(name.c_str());
-        Tensor t;
-        t.type = engine->getTensorDataType(name.c_str());
-        for (int k = 0; k < d.nbDims; ++k) t.dims.push_back(d.d[k]);
-        t.bytes.assign(size_t(t.volume()) * 4, 0);
-        void* p = nullptr;
-        EXPECT_EQ(cudaMalloc(&p, std::max<size_t>(t.bytes.size(), 1)), cudaSuccess);
-        EXPECT_EQ(cudaMemset(p, 0xCD, std::max<size_t>(t.bytes.size(), 1)), cudaSuccess);  // no stale zeros
-        device.push_back(p);
-        ctx->setTensorAddress(name.c_str(), p);
-        r.outputs.push_back(std::move(t));
-    }
-    cudaStream_t stream = nullptr;
-    EXPECT_EQ(cudaStreamCreate(&stream), cudaSuccess);
-    r.ok = ctx->enqueueV3(stream) && cudaStreamSynchronize(stream) == cudaSuccess;
-    cudaStreamDestroy(stream);
-    for (size_t o = 0; o < r.outputs.size(); ++o)
-        EXPECT_EQ(cudaMemcpy(r.outputs[o].bytes.data(), device[inputs.size() + o], r.outputs[o].bytes.size(),
-                             cudaMemcpyDeviceToHost),
-                  cudaSuccess);
-    release();
-    r.errors = log.errors;
-    return r;
-}
-
-// The plugin on both backends; every output within atol + rtol * |cpu| of the CPU's.
-void expectBackendsAgree(IPluginV2& plugin, const std::vector<Tensor>& inputs, double atol = 1e-6, double rtol = 1e-6) {
-    const RunResult cpu = runPlugin(plugin, inputs);
-    ASSERT_TRUE(cpu.ok) << cpu.errors;
-    const RunResult gpu = runPluginCuda(plugin, inputs);
-    ASSERT_TRUE(gpu.ok) << gpu.errors;
-    ASSERT_EQ(cpu.outputs.size(), gpu.outputs.size());
-    for (size_t o = 0; o < cpu.outputs.size(); ++o) {
-        SCOPED_TRACE("output " + std::to_string(o));
-        ASSERT_EQ(cpu.outputs[o].dims, gpu.outputs[o].dims);
-        const std::vector<float> want = cpu.outputs[o].floats();
-        EXPECT_TRUE(near(gpu.outputs[o].floats(), std::vector<double>(want.begin(), want.end()), atol, rtol));
-    }
-}
 
 class CudaPlugins : public ::testing::Test {
 protected:
@@ -181,16 +79,48 @@ TEST_F(CudaPlugins, PriorBoxAndGridAnchor) {
     pf.fs("variance", {0.1f, 0.1f, 0.2f, 0.2f}).f("offset", 0.5f);
     auto prior = make("PriorBox_TRT", pf);
     ASSERT_TRUE(prior);
-    expectBackendsAgree(*prior,
-                        {floats({1, 2, 19, 19}, std::vector<float>(2 * 19 * 19, 0.f)),
-                         floats({1, 3, 300, 300}, std::vector<float>(3 * 300 * 300, 0.f))},
-                        0, 0);
+    expectBackendsIdentical(*prior, {floats({1, 2, 19, 19}, std::vector<float>(2 * 19 * 19, 0.f)),
+                                     floats({1, 3, 300, 300}, std::vector<float>(3 * 300 * 300, 0.f))});
+    // Explicit image size and steps, no clipping, one variance, several min and max sizes.
+    Fields of;
+    of.fs("minSize", {30.f, 50.f}).fs("maxSize", {45.f, 80.f}).fs("aspectRatios", {1.f, 3.f, 0.4f}).i("flip", 0);
+    of.fs("variance", {0.3f}).f("offset", 0.25f).i("imgH", 120).i("imgW", 200).f("stepH", 40).f("stepW", 33.5f);
+    auto options = make("PriorBox_TRT", of);
+    ASSERT_TRUE(options);
+    expectBackendsIdentical(*options, {floats({2, 1, 3, 7}, std::vector<float>(42, 0.f))});
     Fields gf;
     gf.f("minSize", 0.2f).f("maxSize", 0.95f).fs("aspectRatios", {1.f, 2.f, 0.5f, 3.f, 0.33f});
     gf.is("featureMapShapes", {19, 10, 5, 3, 2, 1}).fs("variance", {0.1f, 0.1f, 0.2f, 0.2f}).i("numLayers", 6);
     auto anchors = make("GridAnchor_TRT", gf);
     ASSERT_TRUE(anchors);
     expectBackendsAgree(*anchors, {}, 0, 0);
+}
+
+// A new feature-map (and image) shape within the profile gives that shape's priors, with
+// CUDA graph capture on: the priors are computed on the device on each run, so a new shape
+// needs no upload and no synchronization inside the capture.
+TEST_F(CudaPlugins, PriorBoxFollowsShapeChangesUnderGraphCapture) {
+    Fields pf;
+    pf.fs("minSize", {40.f}).fs("maxSize", {90.f}).fs("aspectRatios", {2.f}).i("flip", 1).i("clip", 0);
+    pf.fs("variance", {0.1f, 0.1f, 0.2f, 0.2f});
+    auto prior = make("PriorBox_TRT", pf);
+    ASSERT_TRUE(prior);
+    const std::vector<std::vector<int64_t>> shapes = {
+        {10, 10, 300, 300}, {5, 8, 160, 256}, {19, 19, 300, 300}, {1, 1, 32, 32}, {10, 10, 300, 300}};
+    std::vector<std::vector<Tensor>> runs;
+    for (const auto& s : shapes)
+        runs.push_back({floats({1, 2, s[0], s[1]}, std::vector<float>(size_t(2 * s[0] * s[1]), 0.f)),
+                        floats({1, 3, s[2], s[3]}, std::vector<float>(size_t(3 * s[2] * s[3]), 0.f))});
+    const std::vector<RunResult> gpu =
+        runPluginCudaShapes(*prior, runs, {{1, 2, 1, 1}, {1, 3, 32, 32}}, {{1, 2, 19, 19}, {1, 3, 300, 300}}, true);
+    ASSERT_EQ(gpu.size(), shapes.size());
+    for (size_t k = 0; k < shapes.size(); ++k) {
+        SCOPED_TRACE("run " + std::to_string(k));
+        ASSERT_TRUE(gpu[k].ok) << gpu[k].errors;
+        const RunResult cpu = runPlugin(*prior, runs[k]);
+        ASSERT_TRUE(cpu.ok) << cpu.errors;
+        expectIdentical(cpu, gpu[k]);
+    }
 }
 
 TEST_F(CudaPlugins, TheSamplePluginRunsOnCuda) {
@@ -205,18 +135,32 @@ TEST_F(CudaPlugins, TheSamplePluginRunsOnCuda) {
     expectBackendsAgree(*mish, {floats({4, 100}, randomFloats(400, 6, -10.f, 10.f))}, 1e-6, 1e-5);
 }
 
+// A plugin with a CPU path only (all the built-in ones have both).
+class CpuOnlyDouble : public PluginBase<CpuOnlyDouble> {
+public:
+    static constexpr const char* kNAME = "CpuOnlyDouble_Test";
+    static constexpr const char* kVERSION = "1";
+    int32_t enqueueCpu(const PluginTensorDesc* in, const PluginTensorDesc*, const void* const* inputs,
+                       void* const* outputs, void*) noexcept {
+        for (int64_t i = 0; i < volume(in[0].dims); ++i)
+            static_cast<float*>(outputs[0])[i] = 2 * static_cast<const float*>(inputs[0])[i];
+        return 0;
+    }
+};
+
+KILN_REGISTER_PLUGIN(PluginCreatorFor<CpuOnlyDouble>);
+
 TEST_F(CudaPlugins, APluginWithoutACudaPathIsAnErrorNamingIt) {
-    Fields f;
-    f.i("shareLocation", 1).i("backgroundLabelId", 0).i("numClasses", 2).i("topK", 10).i("keepTopK", 5);
-    f.f("confidenceThreshold", 0.1f).f("nmsThreshold", 0.5f);
-    Logger log;
-    auto nms = createBuiltin("NMS_TRT", f, log);
-    ASSERT_NE(nms, nullptr) << log.errors;
-    const RunResult r = runPluginCuda(
-        *nms, {floats({1, 8, 1, 1}, std::vector<float>(8, 0.f)), floats({1, 4, 1, 1}, std::vector<float>(4, 0.5f)),
-               floats({1, 2, 8}, std::vector<float>(16, 0.1f))});
+    IPluginCreator* creator = getPluginRegistry()->getPluginCreator("CpuOnlyDouble_Test", "1", "");
+    ASSERT_NE(creator, nullptr);
+    std::unique_ptr<IPluginV2> p(creator->createPlugin("double", nullptr));
+    ASSERT_NE(p, nullptr);
+    const RunResult cpu = runPlugin(*p, {floats({2, 3}, std::vector<float>{1, 2, 3, 4, 5, 6})});
+    ASSERT_TRUE(cpu.ok) << cpu.errors;
+    EXPECT_EQ(cpu.outputs[0].floats(), (std::vector<float>{2, 4, 6, 8, 10, 12}));
+    const RunResult r = runPluginCuda(*p, {floats({2, 3}, std::vector<float>(6, 1.f))});
     EXPECT_FALSE(r.ok);
-    EXPECT_NE(r.errors.find("NMS_TRT"), std::string::npos) << r.errors;
+    EXPECT_NE(r.errors.find("CpuOnlyDouble_Test"), std::string::npos) << r.errors;
     EXPECT_NE(r.errors.find("CUDA"), std::string::npos) << r.errors;
 }
 

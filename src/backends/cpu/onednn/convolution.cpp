@@ -5,6 +5,7 @@
 // how oneDNN states every one of those cases. Weights are constants, reordered
 // once into oneDNN's preferred (blocked) layout; activations are staged
 // through the workspace when oneDNN prefers a blocked layout for them too.
+#include "ir/ops/channels_last.h"
 #include "../../../ir/ops/convolution.h"
 #include "../ref/ref_kernels.h"
 #include "onednn_common.h"
@@ -96,6 +97,7 @@ bool hasBias(const ir::Node& node) { return hasInput(node, 2); }
 
 bool convFamilySupports(const ir::Node& node, const std::vector<ir::TensorDesc>& in,
                         const std::vector<ir::TensorDesc>& out, bool transposed) {
+    if (ir::isChannelsLast(node)) return false;  // the reference handles that layout
     if (in.size() < 2 || out.size() != 1 || !hasInput(node, 0) || !allF32(node, in, out)) return false;
     // Weights and bias are prepared once, so they must be build-time constants.
     if (!isConstant(node, in, 1) || (hasBias(node) && !isConstant(node, in, 2))) return false;

@@ -11,6 +11,7 @@
 //    on what such a window yields).
 #include <string>
 
+#include "ir/ops/channels_last.h"
 #include "../ref/ref_kernels.h"
 #include "onednn_common.h"
 #include "onednn_tactics.h"
@@ -91,6 +92,7 @@ SetupFn makeSetup(const ir::Node& node) {
 
 bool poolingSupports(const ir::Node& node, const std::vector<ir::TensorDesc>& in,
                      const std::vector<ir::TensorDesc>& out) {
+    if (ir::isChannelsLast(node)) return false;  // the reference handles that layout
     if (node.op != "Pooling" || in.size() != 1 || out.empty() || !hasInput(node, 0)) return false;
     if (in[0].dtype != ir::DType::kF32 || out[0].dtype != ir::DType::kF32) return false;
     if (node.outputs.size() > 1 && node.outputs[1] >= 0) return false;  // Indices requested

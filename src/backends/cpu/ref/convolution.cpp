@@ -3,7 +3,9 @@
 // output range is computed once, so the inner loop has no bounds checks.
 #include <vector>
 
+#include "channels_last.h"
 #include "conv_common.h"
+#include "ir/ops/channels_last.h"
 #include "ref_kernels.h"
 
 namespace kiln::cpu::ref {
@@ -82,6 +84,7 @@ Status run(KernelArgs& args) {
 
 // float64 computes in float64; the other float types in float32.
 Status convolution(KernelArgs& args) {
+    if (ir::isChannelsLast(args.node)) return runChannelsFirst(args, {0, 1}, &convolution);
     return args.inputs[0].dtype == ir::DType::kF64 ? run<double>(args) : run<float>(args);
 }
 

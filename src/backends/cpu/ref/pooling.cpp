@@ -7,6 +7,8 @@
 #include <limits>
 #include <string>
 
+#include "channels_last.h"
+#include "ir/ops/channels_last.h"
 #include "ref_kernels.h"
 
 namespace kiln::cpu::ref {
@@ -187,6 +189,7 @@ std::vector<float> toFloat(const HostTensor& t) {
 }  // namespace
 
 Status pooling(KernelArgs& args) {
+    if (ir::isChannelsLast(args.node)) return runChannelsFirst(args, {0}, &pooling);
     const HostTensor& x = args.inputs[0];
     HostTensor& y = args.outputs[0];
     const size_t rank = x.shape.size();

@@ -6,6 +6,7 @@
 #include <cmath>
 #include <limits>
 
+#include "ir/ops/channels_last.h"
 #include "device_common.cuh"
 #include "ir/ops/convolution.h"
 #include "kernels.h"
@@ -308,13 +309,13 @@ Status poolGeometry(const ir::Attrs& a, const ir::Shape& xs, const ir::Shape& ys
 
 bool convolutionSupports(const ir::Node& n, const std::vector<ir::TensorDesc>& in,
                          const std::vector<ir::TensorDesc>& out) {
-    return n.op == "Convolution" && convTypesOk(n, in, out);
+    return n.op == "Convolution" && !ir::isChannelsLast(n) && convTypesOk(n, in, out);
 }
 Status convolution(LaunchArgs& a) { return runConv<false>(a); }
 
 bool fusedConvolutionSupports(const ir::Node& n, const std::vector<ir::TensorDesc>& in,
                               const std::vector<ir::TensorDesc>& out) {
-    if (n.op != "FusedConvolution" || in.size() < 2) return false;
+    if (n.op != "FusedConvolution" || in.size() < 2 || ir::isChannelsLast(n)) return false;
     const std::string act = n.attrs.getString("activation", "none");
     const std::vector<ir::TensorDesc> convIn(in.begin(), in.begin() + std::min<size_t>(in.size(), 3));
     return convTypesOk(n, convIn, out) && (act == "none" || act == "relu") &&
@@ -329,7 +330,7 @@ bool deconvolutionSupports(const ir::Node& n, const std::vector<ir::TensorDesc>&
 Status deconvolution(LaunchArgs& a) { return runConv<true>(a); }
 
 bool poolingSupports(const ir::Node& n, const std::vector<ir::TensorDesc>& in, const std::vector<ir::TensorDesc>& out) {
-    if (in.empty() || out.empty()) return false;
+    if (in.empty() || out.empty() || ir::isChannelsLast(n)) return false;  // channels-last: cuDNN only
     const size_t rank = in[0].shape.size();
     return rank >= 3 && rank <= 5 && out[0].dtype == in[0].dtype &&
            poolType(in[0].dtype, n.attrs.getString("mode", "max"));

@@ -233,6 +233,70 @@ __global__ void binaryStrided(const S* __restrict__ a, const S* __restrict__ b, 
     }
 }
 
+// Broadcasting where every operand is contiguous or broadcast (stride 1 or 0)
+// along the innermost merged dim, whose extent is a multiple of V: each thread
+// handles V consecutive outputs with one offset computation and wide loads of
+// the contiguous operands (a bias row, a scalar, a residual).
+template <class S, class Out>
+__global__ void binaryInnerVec(const S* __restrict__ a, const S* __restrict__ b, Out* __restrict__ y, int64_t n,
+                               int op, int64_t inner, bool aInner, bool bInner, StridedIndex<2> outer) {
+    constexpr int V = Vec16<S>::kN;
+    const int64_t stride = int64_t(gridDim.x) * blockDim.x;
+    for (int64_t i = int64_t(blockIdx.x) * blockDim.x + threadIdx.x; i < n / V; i += stride) {
+        const int64_t e = i * V, row = e / inner, j = e - row * inner;
+        int64_t off[2];
+        outer.offsets(row, off);
+        Vec16<S> va, vb;
+        if (aInner)
+            va = *reinterpret_cast<const Vec16<S>*>(a + off[0] + j);
+        else
+#pragma unroll
+            for (int k = 0; k < V; ++k) va.v[k] = a[off[0]];
+        if (bInner)
+            vb = *reinterpret_cast<const Vec16<S>*>(b + off[1] + j);
+        else
+#pragma unroll
+            for (int k = 0; k < V; ++k) vb.v[k] = b[off[1]];
+        if constexpr (std::is_same_v<Out, S>) {
+            Vec16<S> vy;
+#pragma unroll
+            for (int k = 0; k < V; ++k) vy.v[k] = apply<S, Out>(op, va.v[k], vb.v[k]);
+            reinterpret_cast<Vec16<S>*>(y)[i] = vy;
+        } else {
+#pragma unroll
+            for (int k = 0; k < V; ++k) y[e + k] = apply<S, Out>(op, va.v[k], vb.v[k]);
+        }
+    }
+}
+
+// The inner-vector form of a broadcast (see binaryInnerVec); false if it does not apply.
+template <class S, class Out>
+bool launchInnerVec(const S* a, const S* b, Out* y, int64_t n, int op, const StridedIndex<2>& si,
+                    cudaStream_t stream) {
+    constexpr int V = Vec16<S>::kN;
+    const int r = si.rank;
+    if (V < 2 || r < 1) return false;
+    const int64_t inner = si.dims[r - 1], sa = si.strides[0][r - 1], sb = si.strides[1][r - 1];
+    if (inner % V != 0 || sa > 1 || sb > 1 || !aligned16(y)) return false;
+    // Wide loads need 16-byte aligned rows of the contiguous operands.
+    auto rowsAligned = [&](const S* p, int k) {
+        if (!aligned16(p)) return false;
+        for (int d = 0; d < r - 1; ++d)
+            if ((si.strides[k][d] * int64_t(sizeof(S))) % 16 != 0) return false;
+        return true;
+    };
+    if ((sa == 1 && !rowsAligned(a, 0)) || (sb == 1 && !rowsAligned(b, 1))) return false;
+    StridedIndex<2> outer{};
+    outer.rank = r - 1;
+    for (int d = 0; d < r - 1; ++d) {
+        outer.dims[d] = si.dims[d];
+        outer.strides[0][d] = si.strides[0][d];
+        outer.strides[1][d] = si.strides[1][d];
+    }
+    binaryInnerVec<S, Out><<<gridFor(n / V), kBlock, 0, stream>>>(a, b, y, n, op, inner, sa == 1, sb == 1, outer);
+    return true;
+}
+
 template <class S, class Out>
 Status launch(LaunchArgs& args, int op) {
     const DeviceTensor& A = args.inputs[0];
@@ -253,7 +317,8 @@ Status launch(LaunchArgs& args, int op) {
         StridedIndex<2> si;
         KILN_RETURN_IF_ERROR(
             makeStridedIndex<2>(Y.shape, {broadcastStrides(A.shape, Y.shape), broadcastStrides(B.shape, Y.shape)}, si));
-        binaryStrided<S, Out><<<gridFor(n), kBlock, 0, args.stream>>>(a, b, y, n, op, si);
+        if (!launchInnerVec<S, Out>(a, b, y, n, op, si, args.stream))
+            binaryStrided<S, Out><<<gridFor(n), kBlock, 0, args.stream>>>(a, b, y, n, op, si);
     }
     KILN_CUDA_CHECK_LAUNCH();
     return Status::Ok();

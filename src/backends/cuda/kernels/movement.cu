@@ -49,6 +49,94 @@ __global__ void gatherStrided(const T* __restrict__ x, T* __restrict__ y, int64_
     }
 }
 
+// y[i] = x[outer offset of i's chunk + i % chunk], in units U (the chunk is
+// the innermost run that stays contiguous: copied with wide loads).
+template <class U>
+__global__ void gatherChunks(const U* __restrict__ x, U* __restrict__ y, int64_t n, int64_t chunk,
+                             StridedIndex<1> outer) {
+    const int64_t stride = int64_t(gridDim.x) * blockDim.x;
+    for (int64_t i = int64_t(blockIdx.x) * blockDim.x + threadIdx.x; i < n; i += stride) {
+        const int64_t c = i / chunk;
+        int64_t off[1];
+        outer.offsets(c, off);
+        y[i] = x[off[0] + (i - c * chunk)];
+    }
+}
+
+// y[b][p][q] = x[b][q][p] for x [B, Q, P], through 32x32 tiles in shared
+// memory so that reads and writes are both coalesced.
+template <class T>
+__global__ void transposeTiles(const T* __restrict__ x, T* __restrict__ y, int64_t P, int64_t Q) {
+    __shared__ T tile[32][33];
+    const int64_t b = blockIdx.z;
+    const T* xb = x + b * P * Q;
+    T* yb = y + b * P * Q;
+    const int64_t p0 = int64_t(blockIdx.y) * 32, q0 = int64_t(blockIdx.x) * 32;
+    for (int k = threadIdx.y; k < 32; k += blockDim.y) {  // read rows q of x: p contiguous
+        const int64_t q = q0 + k, p = p0 + threadIdx.x;
+        if (q < Q && p < P) tile[k][threadIdx.x] = xb[q * P + p];
+    }
+    __syncthreads();
+    for (int k = threadIdx.y; k < 32; k += blockDim.y) {  // write rows p of y: q contiguous
+        const int64_t p = p0 + k, q = q0 + threadIdx.x;
+        if (p < P && q < Q) yb[p * Q + q] = tile[threadIdx.x][k];
+    }
+}
+
+// The fast forms of a permutation (after merging dims): a batched 2-D
+// transpose, or an innermost run that stays contiguous. False: neither.
+bool fastTranspose(const void* x, void* y, int64_t n, const StridedIndex<1>& si, size_t es, cudaStream_t stream,
+                   Status& st) {
+    const int r = si.rank;
+    // [B,] P, Q with input strides [P*Q,] 1, P.
+    if ((r == 2 || r == 3) && si.strides[0][r - 2] == 1 && si.strides[0][r - 1] == si.dims[r - 2] &&
+        (r == 2 || si.strides[0][0] == si.dims[1] * si.dims[2]) && es <= 8) {
+        const int64_t B = r == 3 ? si.dims[0] : 1, P = si.dims[r - 2], Q = si.dims[r - 1];
+        if (B <= 65535 && (P + 31) / 32 <= 65535) {
+            const dim3 grid(unsigned((Q + 31) / 32), unsigned((P + 31) / 32), unsigned(B)), block(32, 8);
+            st = visitBytes(es, [&](auto tag) -> Status {
+                using T = typename decltype(tag)::type;
+                transposeTiles<T><<<grid, block, 0, stream>>>(static_cast<const T*>(x), static_cast<T*>(y), P, Q);
+                KILN_CUDA_CHECK_LAUNCH();
+                return Status::Ok();
+            });
+            return true;
+        }
+    }
+    if (r < 2 || si.strides[0][r - 1] != 1) return false;
+    // The widest unit (16, 8 or 4 bytes, at least one element) dividing the run, the strides and the addresses.
+    const int64_t runBytes = si.dims[r - 1] * int64_t(es);
+    size_t unit = 16;
+    auto fits = [&](size_t u) {
+        if (u < es || runBytes % int64_t(u) != 0) return false;
+        if ((reinterpret_cast<uintptr_t>(x) | reinterpret_cast<uintptr_t>(y)) % u != 0) return false;
+        for (int d = 0; d < r - 1; ++d)
+            if ((si.strides[0][d] * int64_t(es)) % int64_t(u) != 0) return false;
+        return true;
+    };
+    while (unit > es && !fits(unit)) unit /= 2;
+    if (!fits(unit)) unit = es;
+    StridedIndex<1> outer{};
+    outer.rank = r - 1;
+    for (int d = 0; d < r - 1; ++d) {
+        outer.dims[d] = si.dims[d];
+        outer.strides[0][d] = si.strides[0][d] * int64_t(es) / int64_t(unit);
+    }
+    const int64_t chunk = runBytes / int64_t(unit), units = n * int64_t(es) / int64_t(unit);
+    st = visitBytes(unit == 16 ? 8 : unit, [&](auto tag) -> Status {
+        using T = typename decltype(tag)::type;
+        if (unit == 16)
+            gatherChunks<uint4><<<gridFor(units), kBlock, 0, stream>>>(static_cast<const uint4*>(x),
+                                                                       static_cast<uint4*>(y), units, chunk, outer);
+        else
+            gatherChunks<T><<<gridFor(units), kBlock, 0, stream>>>(static_cast<const T*>(x), static_cast<T*>(y),
+                                                                   units, chunk, outer);
+        KILN_CUDA_CHECK_LAUNCH();
+        return Status::Ok();
+    });
+    return true;
+}
+
 // y = transpose(x, perm) for x of shape xs.
 Status transpose(const void* x, const ir::Shape& xs, const std::vector<int64_t>& perm, void* y, size_t es,
                  cudaStream_t stream) {
@@ -67,6 +155,8 @@ Status transpose(const void* x, const ir::Shape& xs, const std::vector<int64_t>&
         KILN_CUDA_CHECK(cudaMemcpyAsync(y, x, size_t(n) * es, cudaMemcpyDeviceToDevice, stream));
         return Status::Ok();
     }
+    Status fast;
+    if (fastTranspose(x, y, n, si, es, stream, fast)) return fast;
     return visitBytes(es, [&](auto tag) -> Status {
         using T = typename decltype(tag)::type;
         gatherStrided<T><<<gridFor(n), kBlock, 0, stream>>>(static_cast<const T*>(x), static_cast<T*>(y), n, si);

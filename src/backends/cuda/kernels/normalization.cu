@@ -2,6 +2,7 @@
 // Y = (X - mean) / sqrt(var + epsilon) * Scale + Bias with the biased
 // variance from a two-pass mean/variance, one block per normalized row.
 // float32 accumulates in double, 16-bit types in float32.
+#include <algorithm>
 #include <cmath>
 
 #include "device_common.cuh"
@@ -83,6 +84,80 @@ __global__ void normKernel(const S* __restrict__ x, const P* __restrict__ scale,
     }
 }
 
+// Layer norm over contiguous rows of n <= 32*K elements with one Scale/Bias
+// row for all: one warp per row, the row in registers (one read, one write),
+// the same two-pass mean/variance as normKernel.
+template <class S, class P, int K>
+__global__ void normRowsWarp(const S* __restrict__ x, const P* __restrict__ scale, const P* __restrict__ bias,
+                             S* __restrict__ y, int64_t rows, int n, double eps) {
+    using A = std::conditional_t<std::is_same_v<S, float>, double, float>;
+    const int lane = threadIdx.x & 31;
+    const int64_t warps = (int64_t(gridDim.x) * blockDim.x) >> 5;
+    for (int64_t r = (int64_t(blockIdx.x) * blockDim.x + threadIdx.x) >> 5; r < rows; r += warps) {
+        const S* xr = x + r * n;
+        A v[K];
+        A sum = 0;
+#pragma unroll
+        for (int k = 0; k < K; ++k) {
+            const int j = lane + k * 32;
+            v[k] = j < n ? A(Elem<S>::load(xr[j])) : A(0);
+            sum += v[k];
+        }
+#pragma unroll
+        for (int o = 16; o > 0; o >>= 1) sum += __shfl_xor_sync(0xffffffffu, sum, o);
+        const A mean = sum / A(n);
+        A sq = 0;
+#pragma unroll
+        for (int k = 0; k < K; ++k)
+            if (lane + k * 32 < n) {
+                v[k] -= mean;
+                sq += v[k] * v[k];
+            }
+#pragma unroll
+        for (int o = 16; o > 0; o >>= 1) sq += __shfl_xor_sync(0xffffffffu, sq, o);
+        const A invStd = A(1) / sqrt(sq / A(n) + A(eps));
+        S* yr = y + r * n;
+#pragma unroll
+        for (int k = 0; k < K; ++k) {
+            const int j = lane + k * 32;
+            if (j < n)
+                yr[j] = Elem<S>::store(
+                    ComputeT<S>(v[k] * invStd * A(Elem<P>::load(scale[j])) + A(Elem<P>::load(bias[j]))));
+        }
+    }
+}
+
+template <class S, class P, int K>
+void launchNormRowsWarp(const S* x, const P* scale, const P* bias, S* y, int64_t rows, int n, double eps,
+                        cudaStream_t stream) {
+    const int64_t blocks = std::min<int64_t>((rows + 7) / 8, 65535 * 8);  // 8 warps per block
+    normRowsWarp<S, P, K><<<unsigned(blocks), kBlock, 0, stream>>>(x, scale, bias, y, rows, n, eps);
+}
+
+// Contiguous rows of X, one contiguous Scale/Bias row shared by all rows.
+bool plainRows(const NormLayout& L, int64_t rows) {
+    auto unit = [](const StridedIndex<1>& e) { return e.rank == 1 && e.strides[0][0] == 1; };
+    auto shared = [](const StridedIndex<1>& r) { return r.rank == 0 || (r.rank == 1 && r.strides[0][0] == 0); };
+    const bool rowsContiguous = rows == 1 || (L.rowX.rank == 1 && L.rowX.strides[0][0] == L.rowLen);
+    return !L.group && L.rowLen > 1 && L.rowLen <= 1024 && unit(L.elemX) && rowsContiguous && unit(L.elemS) &&
+           unit(L.elemB) && shared(L.rowS) && shared(L.rowB);
+}
+
+template <class S, class P>
+void launchNormRows(const S* x, const P* scale, const P* bias, S* y, int64_t rows, int n, double eps,
+                    cudaStream_t stream) {
+    if (n <= 128)
+        launchNormRowsWarp<S, P, 4>(x, scale, bias, y, rows, n, eps, stream);
+    else if (n <= 256)
+        launchNormRowsWarp<S, P, 8>(x, scale, bias, y, rows, n, eps, stream);
+    else if (n <= 512)
+        launchNormRowsWarp<S, P, 16>(x, scale, bias, y, rows, n, eps, stream);
+    else if (n <= 768)
+        launchNormRowsWarp<S, P, 24>(x, scale, bias, y, rows, n, eps, stream);
+    else
+        launchNormRowsWarp<S, P, 32>(x, scale, bias, y, rows, n, eps, stream);
+}
+
 // Strides of p broadcast to x (0 on broadcast dims); false if it does not broadcast.
 bool paramStrides(const ir::Shape& p, const ir::Shape& x, std::vector<int64_t>& st) {
     if (!broadcastsTo(p, x)) return false;
@@ -159,7 +234,14 @@ Status normalization(LaunchArgs& a) {
     const unsigned grid = unsigned(std::min<int64_t>(rows, 65535 * 8));
     return visitFloatType(X.dtype, [&](auto tag) -> Status {
         using S = typename decltype(tag)::type;
-        if (Sc.dtype == X.dtype)
+        if (plainRows(L, rows)) {
+            if (Sc.dtype == X.dtype)
+                launchNormRows<S, S>(X.as<const S>(), Sc.as<const S>(), B.as<const S>(), Y.as<S>(), rows,
+                                     int(L.rowLen), eps, a.stream);
+            else
+                launchNormRows<S, float>(X.as<const S>(), Sc.as<const float>(), B.as<const float>(), Y.as<S>(), rows,
+                                         int(L.rowLen), eps, a.stream);
+        } else if (Sc.dtype == X.dtype)
             normKernel<S, S><<<grid, kBlock, 0, a.stream>>>(X.as<const S>(), Sc.as<const S>(), B.as<const S>(),
                                                             Y.as<S>(), rows, L, eps);
         else

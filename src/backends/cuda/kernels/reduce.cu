@@ -6,6 +6,7 @@
 // floats in float32 (as the reference does, up to its own double), integers
 // in wrapping 64-bit arithmetic.
 #include <cfloat>
+#include <algorithm>
 #include <cmath>
 #include <limits>
 
@@ -305,6 +306,50 @@ __global__ void softmaxBlock(const S* __restrict__ x, S* __restrict__ y, int64_t
     }
 }
 
+// One warp per contiguous row of n <= 32*K elements, held in registers: one
+// read and one write of the row, reductions by shuffles (attention's rows of
+// a few hundred). Same arithmetic as softmaxBlock.
+template <class S, class A, int K>
+__global__ void softmaxWarp(const S* __restrict__ x, S* __restrict__ y, int64_t rows, int n, bool logMode) {
+    const int lane = threadIdx.x & 31;
+    const int64_t warps = (int64_t(gridDim.x) * blockDim.x) >> 5;
+    for (int64_t r = (int64_t(blockIdx.x) * blockDim.x + threadIdx.x) >> 5; r < rows; r += warps) {
+        const S* xr = x + r * n;
+        S* yr = y + r * n;
+        A v[K];
+        A mx = A(-INFINITY);
+#pragma unroll
+        for (int k = 0; k < K; ++k) {
+            const int j = lane + k * 32;
+            v[k] = j < n ? A(Elem<S>::load(xr[j])) : A(-INFINITY);
+            mx = fmax(mx, v[k]);
+        }
+#pragma unroll
+        for (int o = 16; o > 0; o >>= 1) mx = fmax(mx, __shfl_xor_sync(0xffffffffu, mx, o));
+        A sum = 0;
+#pragma unroll
+        for (int k = 0; k < K; ++k)
+            if (lane + k * 32 < n) {
+                v[k] -= mx;
+                sum += exp(v[k]);
+            }
+#pragma unroll
+        for (int o = 16; o > 0; o >>= 1) sum += __shfl_xor_sync(0xffffffffu, sum, o);
+        const A logSum = log(sum);
+#pragma unroll
+        for (int k = 0; k < K; ++k) {
+            const int j = lane + k * 32;
+            if (j < n) yr[j] = Elem<S>::store(ComputeT<S>(logMode ? v[k] - logSum : exp(v[k]) / sum));
+        }
+    }
+}
+
+template <class S, class A, int K>
+void launchSoftmaxWarp(const S* x, S* y, int64_t rows, int n, bool logMode, cudaStream_t stream) {
+    const int64_t blocks = std::min<int64_t>((rows + 7) / 8, 65535 * 8);  // 8 warps per block
+    softmaxWarp<S, A, K><<<unsigned(blocks), kBlock, 0, stream>>>(x, y, rows, n, logMode);
+}
+
 template <class S, class A>
 __global__ void softmaxColumns(const S* __restrict__ x, S* __restrict__ y, int64_t rows, int64_t n, int64_t inner,
                                bool logMode) {
@@ -382,7 +427,23 @@ Status softmax(LaunchArgs& args) {
     return visitFloatType(X.dtype, [&](auto tag) -> Status {
         using S = typename decltype(tag)::type;
         using A = AccT<S>;
-        if (inner == 1)
+        if (inner == 1 && n <= 1024) {
+            const S* x = X.as<const S>();
+            S* y = Y.as<S>();
+            const int m = int(n);
+            if (m <= 32)
+                launchSoftmaxWarp<S, A, 1>(x, y, rows, m, logMode, args.stream);
+            else if (m <= 64)
+                launchSoftmaxWarp<S, A, 2>(x, y, rows, m, logMode, args.stream);
+            else if (m <= 128)
+                launchSoftmaxWarp<S, A, 4>(x, y, rows, m, logMode, args.stream);
+            else if (m <= 256)
+                launchSoftmaxWarp<S, A, 8>(x, y, rows, m, logMode, args.stream);
+            else if (m <= 512)
+                launchSoftmaxWarp<S, A, 16>(x, y, rows, m, logMode, args.stream);
+            else
+                launchSoftmaxWarp<S, A, 32>(x, y, rows, m, logMode, args.stream);
+        } else if (inner == 1)
             softmaxBlock<S, A><<<unsigned(std::min<int64_t>(rows, 65535 * 8)), kBlock, 0, args.stream>>>(
                 X.as<const S>(), Y.as<S>(), rows, n, logMode);
         else

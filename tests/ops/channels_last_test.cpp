@@ -1,0 +1,130 @@
+// channels_last Convolution, FusedConvolution and Pooling (docs/ops.md): the
+// same problem stored [N, H, W, C] (weights [M, R, S, C/g]) must give the
+// channels-first result, transposed. The channels-first kernels are checked
+// against float64 loops in their own tests; here the transposes are written
+// independently of the kernels' (a plain index loop). In kiln_op_tests_cuda
+// these specs also run cuDNN's NHWC tactics against the CPU.
+#include <gtest/gtest.h>
+
+#include "ops/op_test_util.h"
+
+using namespace kiln;
+using kiln::ir::DType;
+using kiln::ir::Shape;
+using kiln::test::OpResult;
+using kiln::test::runOp;
+using kiln::test::TestTensor;
+using Ints = std::vector<int64_t>;
+
+namespace {
+
+// [A, B, S1, S2] <-> [A, S1, S2, B] element by element.
+TestTensor toLast(const TestTensor& t) {
+    const Shape& s = t.shape;
+    const auto v = t.toDoubles();
+    std::vector<double> r(v.size());
+    for (int64_t a = 0; a < s[0]; ++a)
+        for (int64_t b = 0; b < s[1]; ++b)
+            for (int64_t h = 0; h < s[2]; ++h)
+                for (int64_t w = 0; w < s[3]; ++w)
+                    r[size_t(((a * s[2] + h) * s[3] + w) * s[1] + b)] =
+                        v[size_t(((a * s[1] + b) * s[2] + h) * s[3] + w)];
+    return TestTensor::fromDoubles(t.dtype, {s[0], s[2], s[3], s[1]}, r);
+}
+
+ir::Attrs convAttrs(int64_t pad, int64_t stride, int64_t group) {
+    ir::Attrs a;
+    a.set("strides", Ints{stride, stride});
+    a.set("pads_begin", Ints{pad, pad});
+    a.set("pads_end", Ints{pad, pad});
+    a.set("group", group);
+    return a;
+}
+
+void expectSame(const OpResult& last, const OpResult& first, double tol) {
+    ASSERT_TRUE(first.status.ok()) << first.status.message();
+    ASSERT_TRUE(last.status.ok()) << last.status.message();
+    const TestTensor want = toLast(first.outputs[0]);
+    ASSERT_EQ(last.outputs[0].shape, want.shape);
+    EXPECT_EQ(last.outputs[0].dtype, want.dtype);
+    EXPECT_CLOSE(last.outputs[0].toDoubles(), want.toDoubles(), tol, tol);
+}
+
+void checkConv(DType t, int64_t C, int64_t M, int64_t group, int64_t pad, int64_t stride, uint32_t seed, double tol) {
+    const TestTensor x = TestTensor::random(t, {2, C, 9, 7}, seed),
+                     w = TestTensor::random(t, {M, C / group, 3, 3}, seed + 1),
+                     b = TestTensor::random(t, {M}, seed + 2);
+    ir::Attrs last = convAttrs(pad, stride, group);
+    last.set("channels_last", int64_t(1));
+    expectSame(runOp("Convolution", last, {toLast(x), toLast(w), b}),
+               runOp("Convolution", convAttrs(pad, stride, group), {x, w, b}), tol);
+}
+
+TEST(ChannelsLast, ConvolutionMatchesChannelsFirst) {
+    checkConv(DType::kF32, 8, 16, 1, 1, 1, 1, 1e-5);
+    checkConv(DType::kF32, 6, 4, 2, 0, 2, 4, 1e-5);  // grouped, strided, unpadded
+    checkConv(DType::kF16, 16, 8, 1, 1, 2, 7, 2e-2);
+    checkConv(DType::kF16, 16, 16, 16, 1, 1, 10, 2e-2);  // depthwise
+    checkConv(DType::kBF16, 8, 8, 1, 1, 1, 13, 6e-2);
+}
+
+TEST(ChannelsLast, FusedConvolutionWithResidualAndRelu) {
+    for (DType t : {DType::kF32, DType::kF16}) {
+        const double tol = t == DType::kF32 ? 1e-5 : 2e-2;
+        const TestTensor x = TestTensor::random(t, {2, 8, 6, 6}, 21), w = TestTensor::random(t, {8, 8, 3, 3}, 22),
+                         b = TestTensor::random(t, {8}, 23), z = TestTensor::random(t, {2, 8, 6, 6}, 24);
+        ir::Attrs first = convAttrs(1, 1, 1);
+        first.set("activation", std::string("relu"));
+        ir::Attrs last = first;
+        last.set("channels_last", int64_t(1));
+        expectSame(runOp("FusedConvolution", last, {toLast(x), toLast(w), b, toLast(z)}),
+                   runOp("FusedConvolution", first, {x, w, b, z}), tol);
+    }
+}
+
+TEST(ChannelsLast, PoolingMatchesChannelsFirst) {
+    for (DType t : {DType::kF32, DType::kF16}) {
+        const double tol = t == DType::kF32 ? 1e-6 : 1e-2;
+        const TestTensor x = TestTensor::random(t, {2, 16, 8, 8}, 31);
+        for (const char* mode : {"max", "avg"}) {
+            ir::Attrs first;
+            first.set("mode", std::string(mode));
+            first.set("kernel", Ints{3, 3});
+            first.set("strides", Ints{2, 2});
+            first.set("pads_begin", Ints{1, 1});
+            first.set("pads_end", Ints{1, 1});
+            ir::Attrs last = first;
+            last.set("channels_last", int64_t(1));
+            expectSame(runOp("Pooling", last, {toLast(x)}), runOp("Pooling", first, {x}), tol);
+        }
+        ir::Attrs global;
+        global.set("mode", std::string("avg"));
+        global.set("global", int64_t(1));
+        ir::Attrs globalLast = global;
+        globalLast.set("channels_last", int64_t(1));
+        expectSame(runOp("Pooling", globalLast, {toLast(x)}), runOp("Pooling", global, {x}), tol);
+    }
+}
+
+TEST(ChannelsLast, Errors) {
+    ir::Attrs a = convAttrs(0, 1, 1);
+    a.set("channels_last", int64_t(1));
+    // Rank 2 has no channel axis to move.
+    EXPECT_FALSE(runOp("Convolution", a,
+                       {TestTensor::random(DType::kF32, {2, 3}, 1), TestTensor::random(DType::kF32, {4, 3}, 2)})
+                     .status.ok());
+    // W's channels (last) must match X's (last): [4, 3, 3, 5] against C = 3.
+    const OpResult bad =
+        runOp("Convolution", a,
+              {TestTensor::random(DType::kF32, {1, 5, 5, 3}, 3), TestTensor::random(DType::kF32, {4, 3, 3, 5}, 4)});
+    EXPECT_FALSE(bad.status.ok());
+    ir::Attrs p;
+    p.set("mode", std::string("max"));
+    p.set("kernel", Ints{2, 2});
+    p.set("channels_last", int64_t(1));
+    const OpResult withIndices = runOp("Pooling", p, {TestTensor::random(DType::kF32, {1, 4, 4, 2}, 5)}, 2);
+    EXPECT_FALSE(withIndices.status.ok());
+    EXPECT_NE(withIndices.status.message().find("Indices"), std::string::npos) << withIndices.status.message();
+}
+
+}  // namespace
