@@ -10,6 +10,7 @@
 #include <map>
 #include <random>
 
+#include "backends/cpu/kernel.h"
 #include "backends/cuda/cuda_check.h"
 #include "backends/cuda/device_memory.h"
 #include "backends/cuda/host_plan.h"
@@ -141,7 +142,13 @@ Status chooseCudaTactics(ir::Graph& g, const BuildOptions& opt, const LogFn& log
         ir::Node& n = g.nodes[ni];
         if (hp.kind[ni] != cuda::NodeKind::kDevice) {
             // Shape tensors on the host (the CPU reference), control flow in the runtime.
-            n.tactic = std::string(hp.kind[ni] == cuda::NodeKind::kHost ? cuda::kHostTactic : cuda::kControlTactic);
+            const bool host = hp.kind[ni] == cuda::NodeKind::kHost;
+            const cpu::Tactic* ref = host ? cpu::findCpuTactic(n.op, "ref") : nullptr;
+            if (host && (!ref || !ref->supports(n, hp.inputs(g, n), hp.outputs(g, n))))
+                return Status::Error("layer '" + n.name + "' (" + n.op +
+                                     "): its values are needed on the host, but the CPU reference kernel does not "
+                                     "support it");
+            n.tactic = std::string(host ? cuda::kHostTactic : cuda::kControlTactic);
             continue;
         }
         const std::vector<ir::TensorDesc> in = hp.inputs(g, n), out = hp.outputs(g, n);
