@@ -96,6 +96,8 @@ const std::vector<Tactic>& cudaTactics() {
         CUDNN_FUSED("cudnn_winograd", CUDNN_CONVOLUTION_FWD_ALGO_WINOGRAD),
         CUDNN_FUSED("cudnn_winograd_nonfused", CUDNN_CONVOLUTION_FWD_ALGO_WINOGRAD_NONFUSED),
         Tactic{"plugin", "Plugin", &pluginSupports, &pluginWorkspace, &createPluginKernel},
+        OWN("GridSample", gridSample),
+        OWN("AffineGrid", affineGrid),
     };
     return table;
 }

@@ -35,6 +35,8 @@ KILN_CUDA_KERNEL(lrn);
 KILN_CUDA_KERNEL(convolution);
 KILN_CUDA_KERNEL(deconvolution);
 KILN_CUDA_KERNEL(fusedConvolution);
+KILN_CUDA_KERNEL(gridSample);
+KILN_CUDA_KERNEL(affineGrid);
 
 #undef KILN_CUDA_KERNEL
 
