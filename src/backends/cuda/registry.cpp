@@ -98,6 +98,8 @@ const std::vector<Tactic>& cudaTactics() {
         Tactic{"plugin", "Plugin", &pluginSupports, &pluginWorkspace, &createPluginKernel},
         OWN("GridSample", gridSample),
         OWN("AffineGrid", affineGrid),
+        OWN("RoiAlign", roiAlign),
+        OWN("DeformConv", deformConv),
     };
     return table;
 }

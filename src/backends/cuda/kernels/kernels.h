@@ -37,6 +37,8 @@ KILN_CUDA_KERNEL(deconvolution);
 KILN_CUDA_KERNEL(fusedConvolution);
 KILN_CUDA_KERNEL(gridSample);
 KILN_CUDA_KERNEL(affineGrid);
+KILN_CUDA_KERNEL(roiAlign);
+KILN_CUDA_KERNEL(deformConv);
 
 #undef KILN_CUDA_KERNEL
 
