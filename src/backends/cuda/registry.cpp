@@ -100,6 +100,7 @@ const std::vector<Tactic>& cudaTactics() {
         OWN("AffineGrid", affineGrid),
         OWN("RoiAlign", roiAlign),
         OWN("DeformConv", deformConv),
+        OWN_WS("RNN", rnn, rnnWorkspace),
     };
     return table;
 }

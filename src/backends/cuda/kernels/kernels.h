@@ -39,9 +39,11 @@ KILN_CUDA_KERNEL(gridSample);
 KILN_CUDA_KERNEL(affineGrid);
 KILN_CUDA_KERNEL(roiAlign);
 KILN_CUDA_KERNEL(deformConv);
+KILN_CUDA_KERNEL(rnn);
 
 #undef KILN_CUDA_KERNEL
 
 size_t shuffleWorkspace(const ir::Node&, const std::vector<ir::TensorDesc>&, const std::vector<ir::TensorDesc>&);
+size_t rnnWorkspace(const ir::Node&, const std::vector<ir::TensorDesc>&, const std::vector<ir::TensorDesc>&);
 
 }  // namespace kiln::cuda::kernels
