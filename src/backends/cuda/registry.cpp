@@ -101,6 +101,10 @@ const std::vector<Tactic>& cudaTactics() {
         OWN("RoiAlign", roiAlign),
         OWN("DeformConv", deformConv),
         OWN_WS("RNN", rnn, rnnWorkspace),
+        OWN_WS("DFT", dft, dftWorkspace),
+        OWN_WS("STFT", stft, stftWorkspace),
+        OWN("Window", window),
+        Tactic{"kiln", "MelWeightMatrix", &kernels::melWeightMatrixSupports, nullptr, &kernels::createMelWeightMatrix},
     };
     return table;
 }
