@@ -105,6 +105,9 @@ const std::vector<Tactic>& cudaTactics() {
         OWN_WS("STFT", stft, stftWorkspace),
         OWN("Window", window),
         Tactic{"kiln", "MelWeightMatrix", &kernels::melWeightMatrixSupports, nullptr, &kernels::createMelWeightMatrix},
+        Tactic{"kiln", "TfIdfVectorizer", &kernels::tfidfVectorizerSupports, nullptr, &kernels::createTfidfVectorizer},
+        Tactic{"kiln", "TreeEnsemble", &kernels::treeEnsembleSupports, &kernels::treeEnsembleWorkspace,
+               &kernels::createTreeEnsemble},
     };
     return table;
 }

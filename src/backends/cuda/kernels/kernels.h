@@ -52,9 +52,14 @@ size_t dftWorkspace(const ir::Node&, const std::vector<ir::TensorDesc>&, const s
 size_t stftWorkspace(const ir::Node&, const std::vector<ir::TensorDesc>&, const std::vector<ir::TensorDesc>&);
 
 // Kernels made from the node's attributes or build-time constants: create()
-// uploads their tables (signal.cu).
+// uploads their tables (signal.cu, ml.cu).
 using TensorDescs = std::vector<ir::TensorDesc>;
 bool melWeightMatrixSupports(const ir::Node&, const TensorDescs&, const TensorDescs&);
 Status createMelWeightMatrix(const ir::Node&, const TensorDescs&, const TensorDescs&, std::unique_ptr<Kernel>&);
+bool tfidfVectorizerSupports(const ir::Node&, const TensorDescs&, const TensorDescs&);
+Status createTfidfVectorizer(const ir::Node&, const TensorDescs&, const TensorDescs&, std::unique_ptr<Kernel>&);
+bool treeEnsembleSupports(const ir::Node&, const TensorDescs&, const TensorDescs&);
+Status createTreeEnsemble(const ir::Node&, const TensorDescs&, const TensorDescs&, std::unique_ptr<Kernel>&);
+size_t treeEnsembleWorkspace(const ir::Node&, const std::vector<ir::TensorDesc>&, const std::vector<ir::TensorDesc>&);
 
 }  // namespace kiln::cuda::kernels
