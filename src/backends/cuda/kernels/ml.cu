@@ -198,8 +198,9 @@ __global__ void treeWalkKernel(const S* __restrict__ x, int64_t* __restrict__ le
 __device__ double treeErfInv(double y) {
     if (y <= -1) return -INFINITY;
     if (y >= 1) return INFINITY;
-    const double w = -log((1 - y) * (1 + y));
-    double x = copysign(sqrt(sqrt(pow(4.3307 + w / 2, 2) - w / 0.147) - (4.3307 + w / 2)), y);
+    // Winitzki's approximation with a = 0.147: 2 / (pi a) = 4.3307, w = -ln(1 - y^2).
+    const double w = -log((1 - y) * (1 + y)), t = 4.3307 - w / 2;
+    double x = copysign(sqrt(sqrt(t * t + w / 0.147) - t), y);
     for (int i = 0; i < 4; ++i) x -= (erf(x) - y) / (2 / sqrt(M_PI) * exp(-x * x));
     return x;
 }
