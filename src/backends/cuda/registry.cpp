@@ -96,6 +96,18 @@ const std::vector<Tactic>& cudaTactics() {
         CUDNN_FUSED("cudnn_winograd", CUDNN_CONVOLUTION_FWD_ALGO_WINOGRAD),
         CUDNN_FUSED("cudnn_winograd_nonfused", CUDNN_CONVOLUTION_FWD_ALGO_WINOGRAD_NONFUSED),
         Tactic{"plugin", "Plugin", &pluginSupports, &pluginWorkspace, &createPluginKernel},
+        OWN("GridSample", gridSample),
+        OWN("AffineGrid", affineGrid),
+        OWN("RoiAlign", roiAlign),
+        OWN("DeformConv", deformConv),
+        OWN_WS("RNN", rnn, rnnWorkspace),
+        OWN_WS("DFT", dft, dftWorkspace),
+        OWN_WS("STFT", stft, stftWorkspace),
+        OWN("Window", window),
+        Tactic{"kiln", "MelWeightMatrix", &kernels::melWeightMatrixSupports, nullptr, &kernels::createMelWeightMatrix},
+        Tactic{"kiln", "TfIdfVectorizer", &kernels::tfidfVectorizerSupports, nullptr, &kernels::createTfidfVectorizer},
+        Tactic{"kiln", "TreeEnsemble", &kernels::treeEnsembleSupports, &kernels::treeEnsembleWorkspace,
+               &kernels::createTreeEnsemble},
     };
     return table;
 }

@@ -35,9 +35,31 @@ KILN_CUDA_KERNEL(lrn);
 KILN_CUDA_KERNEL(convolution);
 KILN_CUDA_KERNEL(deconvolution);
 KILN_CUDA_KERNEL(fusedConvolution);
+KILN_CUDA_KERNEL(gridSample);
+KILN_CUDA_KERNEL(affineGrid);
+KILN_CUDA_KERNEL(roiAlign);
+KILN_CUDA_KERNEL(deformConv);
+KILN_CUDA_KERNEL(rnn);
+KILN_CUDA_KERNEL(dft);
+KILN_CUDA_KERNEL(stft);
+KILN_CUDA_KERNEL(window);
 
 #undef KILN_CUDA_KERNEL
 
 size_t shuffleWorkspace(const ir::Node&, const std::vector<ir::TensorDesc>&, const std::vector<ir::TensorDesc>&);
+size_t rnnWorkspace(const ir::Node&, const std::vector<ir::TensorDesc>&, const std::vector<ir::TensorDesc>&);
+size_t dftWorkspace(const ir::Node&, const std::vector<ir::TensorDesc>&, const std::vector<ir::TensorDesc>&);
+size_t stftWorkspace(const ir::Node&, const std::vector<ir::TensorDesc>&, const std::vector<ir::TensorDesc>&);
+
+// Kernels made from the node's attributes or build-time constants: create()
+// uploads their tables (signal.cu, ml.cu).
+using TensorDescs = std::vector<ir::TensorDesc>;
+bool melWeightMatrixSupports(const ir::Node&, const TensorDescs&, const TensorDescs&);
+Status createMelWeightMatrix(const ir::Node&, const TensorDescs&, const TensorDescs&, std::unique_ptr<Kernel>&);
+bool tfidfVectorizerSupports(const ir::Node&, const TensorDescs&, const TensorDescs&);
+Status createTfidfVectorizer(const ir::Node&, const TensorDescs&, const TensorDescs&, std::unique_ptr<Kernel>&);
+bool treeEnsembleSupports(const ir::Node&, const TensorDescs&, const TensorDescs&);
+Status createTreeEnsemble(const ir::Node&, const TensorDescs&, const TensorDescs&, std::unique_ptr<Kernel>&);
+size_t treeEnsembleWorkspace(const ir::Node&, const std::vector<ir::TensorDesc>&, const std::vector<ir::TensorDesc>&);
 
 }  // namespace kiln::cuda::kernels
