@@ -200,23 +200,29 @@ __device__ __forceinline__ Out apply(int op, S xa, S xb) {
     }
 }
 
+// Outputs i*V .. i*V+V-1 from V-wide operands (one 16-byte store when Out is S).
+template <class S, class Out>
+__device__ __forceinline__ void storeVec(int op, const Vec16<S>& va, const Vec16<S>& vb, Out* __restrict__ y,
+                                         int64_t i) {
+    constexpr int V = Vec16<S>::kN;
+    if constexpr (std::is_same_v<Out, S>) {
+        Vec16<S> vy;
+#pragma unroll
+        for (int k = 0; k < V; ++k) vy.v[k] = apply<S, Out>(op, va.v[k], vb.v[k]);
+        reinterpret_cast<Vec16<S>*>(y)[i] = vy;
+    } else {
+#pragma unroll
+        for (int k = 0; k < V; ++k) y[i * V + k] = apply<S, Out>(op, va.v[k], vb.v[k]);
+    }
+}
+
 template <class S, class Out>
 __global__ void binaryFlat(const S* __restrict__ a, const S* __restrict__ b, Out* __restrict__ y, int64_t n, int op) {
     constexpr int V = Vec16<S>::kN;
     const int64_t nv = n / V;
     const int64_t stride = int64_t(gridDim.x) * blockDim.x;
     for (int64_t i = int64_t(blockIdx.x) * blockDim.x + threadIdx.x; i < nv; i += stride) {
-        const Vec16<S> va = reinterpret_cast<const Vec16<S>*>(a)[i];
-        const Vec16<S> vb = reinterpret_cast<const Vec16<S>*>(b)[i];
-        if constexpr (std::is_same_v<Out, S>) {
-            Vec16<S> vy;
-#pragma unroll
-            for (int k = 0; k < V; ++k) vy.v[k] = apply<S, Out>(op, va.v[k], vb.v[k]);
-            reinterpret_cast<Vec16<S>*>(y)[i] = vy;
-        } else {
-#pragma unroll
-            for (int k = 0; k < V; ++k) y[i * V + k] = apply<S, Out>(op, va.v[k], vb.v[k]);
-        }
+        storeVec<S, Out>(op, reinterpret_cast<const Vec16<S>*>(a)[i], reinterpret_cast<const Vec16<S>*>(b)[i], y, i);
     }
     for (int64_t i = nv * V + int64_t(blockIdx.x) * blockDim.x + threadIdx.x; i < n; i += stride)
         y[i] = apply<S, Out>(op, a[i], b[i]);
@@ -257,15 +263,7 @@ __global__ void binaryInnerVec(const S* __restrict__ a, const S* __restrict__ b,
         else
 #pragma unroll
             for (int k = 0; k < V; ++k) vb.v[k] = b[off[1]];
-        if constexpr (std::is_same_v<Out, S>) {
-            Vec16<S> vy;
-#pragma unroll
-            for (int k = 0; k < V; ++k) vy.v[k] = apply<S, Out>(op, va.v[k], vb.v[k]);
-            reinterpret_cast<Vec16<S>*>(y)[i] = vy;
-        } else {
-#pragma unroll
-            for (int k = 0; k < V; ++k) y[e + k] = apply<S, Out>(op, va.v[k], vb.v[k]);
-        }
+        storeVec<S, Out>(op, va, vb, y, i);
     }
 }
 
