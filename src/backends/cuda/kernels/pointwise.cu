@@ -1,4 +1,4 @@
-// Activation, Unary and Cast on CUDA: one thread per element with 16-byte
+// Activation and Unary on CUDA: one thread per element with 16-byte
 // loads, the op chosen at run time inside the kernel (uniform across the
 // grid, so the branch costs nothing next to the memory traffic). Semantics
 // follow the CPU references (docs/ops.md).
@@ -261,57 +261,6 @@ struct ClassifyFn {  // isnan / isinf
     }
 };
 
-// ---------------------------------------------------------------- Cast
-__device__ __forceinline__ float toFloatRoundToOdd(double v) {
-    float f = __double2float_rn(v);
-    if (double(f) == v || isinf(f) || isnan(f)) return f;
-    if ((__float_as_uint(f) & 1u) == 0) f = nextafterf(f, v > double(f) ? INFINITY : -INFINITY);
-    return f;
-}
-
-template <class D>
-__device__ __forceinline__ D fromDouble(double v) {
-    if constexpr (kIsBool<D>) {
-        return {uint8_t(v != 0.0 ? 1 : 0)};
-    } else if constexpr (std::is_same_v<D, float> || std::is_same_v<D, double>) {
-        return D(v);
-    } else if constexpr (kIsFloat<D>) {
-        return Elem<D>::store(toFloatRoundToOdd(v));
-    } else {
-        if (isnan(v)) return D(0);
-        const double lo = double(std::numeric_limits<D>::lowest()), hi = double(std::numeric_limits<D>::max());
-        if (v <= lo) return std::numeric_limits<D>::lowest();
-        if (v >= hi) return std::numeric_limits<D>::max();
-        return D(v);
-    }
-}
-
-template <class D>
-__device__ __forceinline__ D fromInt(int64_t v) {
-    if constexpr (kIsBool<D>) {
-        return {uint8_t(v != 0 ? 1 : 0)};
-    } else if constexpr (std::is_same_v<D, float> || std::is_same_v<D, double>) {
-        return D(v);
-    } else if constexpr (kIsFloat<D>) {
-        return Elem<D>::store(toFloatRoundToOdd(double(v)));
-    } else {
-        const int64_t lo = int64_t(std::numeric_limits<D>::lowest()), hi = int64_t(std::numeric_limits<D>::max());
-        return D(v < lo ? lo : v > hi ? hi : v);
-    }
-}
-
-template <class S, class D>
-struct CastFn {
-    __device__ D operator()(S s) const {
-        if constexpr (kIsFloat<S>)
-            return fromDouble<D>(double(Elem<S>::load(s)));
-        else if constexpr (kIsBool<S>)
-            return fromInt<D>(s.v != 0 ? 1 : 0);
-        else
-            return fromInt<D>(int64_t(s));
-    }
-};
-
 }  // namespace
 
 bool activationSupports(const ir::Node& node, const std::vector<ir::TensorDesc>& in,
@@ -364,29 +313,6 @@ Status unary(LaunchArgs& args) {
             if (classify) return mapFlat(X.as<const S>(), Y.as<Bool8>(), X.numel(), ClassifyFn<S>{op}, args.stream);
         }
         return mapFlat(X.as<const S>(), Y.as<S>(), X.numel(), UnaryFn<S>{op}, args.stream);
-    });
-}
-
-bool castSupports(const ir::Node& node, const std::vector<ir::TensorDesc>& in, const std::vector<ir::TensorDesc>&) {
-    const int64_t to = node.attrs.getInt("to", -1);
-    return in.size() == 1 && ir::dtypeValid(int(in[0].dtype)) && to >= 0 && to < ir::kNumDTypes;
-}
-
-Status cast(LaunchArgs& args) {
-    const DeviceTensor& X = args.inputs[0];
-    DeviceTensor& Y = args.outputs[0];
-    if (Y.numel() != X.numel()) return Status::Error("Cast: output size differs from the input's");
-    if (X.dtype == Y.dtype && X.dtype != ir::DType::kBool) {
-        if (X.bytes())
-            KILN_CUDA_CHECK(cudaMemcpyAsync(Y.data, X.data, X.bytes(), cudaMemcpyDeviceToDevice, args.stream));
-        return Status::Ok();
-    }
-    return visitTypeWithFp8(X.dtype, [&](auto src) -> Status {
-        return visitTypeWithFp8(Y.dtype, [&](auto dst) -> Status {
-            using S = typename decltype(src)::type;
-            using D = typename decltype(dst)::type;
-            return mapFlat(X.as<const S>(), Y.as<D>(), X.numel(), CastFn<S, D>{}, args.stream);
-        });
     });
 }
 
