@@ -35,6 +35,9 @@ KILN_CUDA_KERNEL(lrn);
 KILN_CUDA_KERNEL(convolution);
 KILN_CUDA_KERNEL(deconvolution);
 KILN_CUDA_KERNEL(fusedConvolution);
+KILN_CUDA_KERNEL(quantize);
+KILN_CUDA_KERNEL(dequantize);
+KILN_CUDA_KERNEL(bitcast);
 
 #undef KILN_CUDA_KERNEL
 
