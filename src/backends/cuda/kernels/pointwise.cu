@@ -7,6 +7,7 @@
 
 #include "device_common.cuh"
 #include "kernels.h"
+#include "visit_types.cuh"
 
 namespace kiln::cuda::kernels {
 
@@ -45,7 +46,7 @@ int parseAct(const std::string& s) { return findName(s, kActNames, int(sizeof(kA
 
 bool actDtypeOk(int a, ir::DType t) {
     if (t == ir::DType::kF32 || t == ir::DType::kF16 || t == ir::DType::kBF16 || t == ir::DType::kF64) return true;
-    return (a == kRelu || a == kClip) && ir::dtypeIsInteger(t);
+    return (a == kRelu || a == kClip) && ir::dtypeIsArithmeticInteger(t);
 }
 
 template <class C>
@@ -161,15 +162,17 @@ bool isFloatCompute(ir::DType t) {
     return t == ir::DType::kF32 || t == ir::DType::kF16 || t == ir::DType::kBF16 || t == ir::DType::kF64;
 }
 
+// The dtype rules of the CPU reference (docs/ops.md): not is logical on bool
+// and bitwise on integers; neg needs a signed type.
 bool unDtypeOk(int op, ir::DType t) {
     switch (op) {
         case kNot:
-            return t == ir::DType::kBool;
+            return t == ir::DType::kBool || ir::dtypeIsArithmeticInteger(t);
         case kAbs:
         case kSign:
-            return isFloatCompute(t) || ir::dtypeIsInteger(t);
+            return ir::dtypeIsArithmetic(t);
         case kNeg:
-            return isFloatCompute(t) || t == ir::DType::kI8 || t == ir::DType::kI32 || t == ir::DType::kI64;
+            return ir::dtypeIsArithmetic(t) && ir::dtypeIsSigned(t);
         default:
             return isFloatCompute(t);
     }
@@ -237,6 +240,7 @@ struct UnaryFn {
             return Elem<S>::store(unaryFloat(op, Elem<S>::load(x)));
         } else {
             using U = std::make_unsigned_t<S>;
+            if (op == kNot) return S(~x);
             if (op == kAbs) {
                 if constexpr (std::is_signed_v<S>)
                     return x < 0 ? S(U(0) - U(x)) : x;
@@ -278,7 +282,7 @@ Status activation(LaunchArgs& args) {
     if (!actDtypeOk(act, X.dtype) || Y.dtype != X.dtype || Y.numel() != X.numel())
         return Status::Error("Activation '" + name + "': unsupported dtype or mismatched output");
     const double alpha = args.node.attrs.getFloat("alpha", 0.0), beta = args.node.attrs.getFloat("beta", 0.0);
-    return visitType(X.dtype, [&](auto tag) -> Status {
+    return visitArithmeticType(X.dtype, /*withBool=*/false, [&](auto tag) -> Status {
         using S = typename decltype(tag)::type;
         if constexpr (kIsFloat<S>) {
             using C = ComputeT<S>;
@@ -307,7 +311,7 @@ Status unary(LaunchArgs& args) {
     if (!unDtypeOk(op, X.dtype) || Y.numel() != X.numel())
         return Status::Error("Unary '" + name + "': unsupported dtype " + std::string(ir::dtypeName(X.dtype)));
     const bool classify = op == kIsNan || op == kIsInf;
-    return visitType(X.dtype, [&](auto tag) -> Status {
+    return visitArithmeticType(X.dtype, /*withBool=*/true, [&](auto tag) -> Status {
         using S = typename decltype(tag)::type;
         if constexpr (kIsFloat<S>) {
             if (classify) return mapFlat(X.as<const S>(), Y.as<Bool8>(), X.numel(), ClassifyFn<S>{op}, args.stream);
