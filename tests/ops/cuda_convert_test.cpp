@@ -1,7 +1,8 @@
 // Host checks of the scalar helpers the CUDA kernels are built on
 // (backends/cuda/kernels/dtype_convert.cuh and fill_random.cuh, plain C++
 // here): bit for bit against ir::'s conversions, the CPU reference's Cast on
-// every dtype pair. In kiln_op_tests_cuda the Cast runs also
+// every dtype pair, and the standard library's mt19937_64 and distributions
+// that the CPU's random Fill uses. In kiln_op_tests_cuda the Cast runs also
 // check the CUDA Cast on every pair against the CPU.
 #include <gtest/gtest.h>
 
@@ -11,6 +12,7 @@
 #include <vector>
 
 #include "backends/cuda/kernels/dtype_convert.cuh"
+#include "backends/cuda/kernels/fill_random.cuh"
 #include "ops/op_test_util.h"
 
 namespace kiln::test {
@@ -18,6 +20,7 @@ namespace {
 
 using ir::DType;
 namespace conv = cuda::conv;
+namespace rnd = cuda::rnd;
 
 uint64_t bitsOf(double d) {
     uint64_t b;
@@ -201,6 +204,76 @@ TEST(CudaConvertHost, AccumulatorHelpers) {
     EXPECT_EQ(conv::x86ToInt32(3e9), INT32_MIN);
     EXPECT_EQ(conv::x86ToInt32(-2147483648.9), INT32_MIN);
     EXPECT_EQ(conv::x86ToInt32(2147483647.5), 2147483647);
+}
+
+// The sequential mt19937_64 and the two-phase twist the CUDA Fill runs, both
+// against std::mt19937_64.
+TEST(CudaConvertHost, Mt19937TwoPhaseTwistMatchesTheStandard) {
+    for (uint64_t seed : {uint64_t(0), uint64_t(42), uint64_t(5489), ~uint64_t(0)}) {
+        std::mt19937_64 ref(seed);
+        uint64_t x[rnd::kN];
+        x[0] = seed;
+        for (int i = 1; i < rnd::kN; ++i) x[i] = rnd::seedNext(x[i - 1], i);
+        for (int gen = 0; gen < 5; ++gen) {
+            uint64_t tmp[rnd::kN];
+            for (int k = 0; k < rnd::kN - rnd::kM; ++k) tmp[k] = rnd::twistA(x, k);
+            for (int k = 0; k < rnd::kN - rnd::kM; ++k) x[k] = tmp[k];
+            for (int k = rnd::kN - rnd::kM; k < rnd::kN; ++k) tmp[k] = rnd::twistB(x, k);
+            for (int k = rnd::kN - rnd::kM; k < rnd::kN; ++k) x[k] = tmp[k];
+            for (int k = 0; k < rnd::kN; ++k) ASSERT_EQ(rnd::temper(x[k]), ref()) << "seed " << seed << " draw " << k;
+        }
+    }
+}
+
+TEST(CudaConvertHost, DistributionsMatchTheStandardLibrary) {
+    const std::pair<double, double> params[] = {{-2, 3}, {0, 1}, {10, 2}, {-1e-3, 1e5}};
+    for (auto [a, b] : params) {
+        std::mt19937_64 r1(99), r2(99);
+        std::uniform_real_distribution<double> u(a, b);
+        for (int i = 0; i < 20000; ++i) {
+            const double want = u(r1);
+            ASSERT_TRUE(sameDouble(rnd::uniform(r2(), a, b), want)) << i;
+        }
+        std::mt19937_64 r3(1234), r4(1234);
+        std::normal_distribution<double> nd(a, b);
+        std::vector<double> got;
+        while (got.size() < 20000) {
+            const uint64_t u1 = r4(), u2 = r4();
+            double f, s;
+            if (!rnd::polarPair(u1, u2, f, s)) continue;
+            got.push_back(rnd::scaleNormal(f, a, b));
+            got.push_back(rnd::scaleNormal(s, a, b));
+        }
+        // The same values, except where glibc's log rounds the wrong way (see
+        // logCorrectlyRounded): there the pair differs by an ulp or so.
+        int differ = 0;
+        for (size_t i = 0; i < got.size(); ++i) {
+            const double want = nd(r3);
+            if (sameDouble(got[i], want)) continue;
+            ++differ;
+            ASSERT_LE(std::fabs(got[i] - want), 1e-14 * (std::fabs(want) + std::fabs(a))) << i;
+        }
+        EXPECT_LE(differ, int(got.size()) / 200);
+    }
+    // The double-double log against glibc's on many arguments in (0, 1]: the
+    // same but in rare near-ties, and then by one ulp.
+    std::mt19937_64 rng(77);
+    int differ = 0, total = 0;
+    for (int i = 0; i < 300000; ++i) {
+        double x = rnd::canonical(rng());
+        if (i % 3 == 0) x = std::ldexp(x, -int(rng() % 100));
+        if (x == 0) continue;
+        ++total;
+        const double mine = rnd::logCorrectlyRounded(x), glibc = std::log(x);
+        if (sameDouble(mine, glibc)) continue;
+        ++differ;
+        ASSERT_EQ(std::nextafter(mine, glibc), glibc) << std::hexfloat << x;
+    }
+    EXPECT_LE(differ, total / 300);
+    // Two of glibc's near-ties, decided here against a 60-digit logarithm:
+    // the double-double log is the correctly rounded one.
+    EXPECT_EQ(rnd::logCorrectlyRounded(0x1.d97e99ac55e1fp-1), -0x1.403e236b266b7p-4);
+    EXPECT_EQ(rnd::logCorrectlyRounded(0x1.51cdc3b0dad26p-3), -0x1.cd59f41029f44p+0);
 }
 
 }  // namespace

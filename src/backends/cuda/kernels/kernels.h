@@ -38,6 +38,7 @@ KILN_CUDA_KERNEL(fusedConvolution);
 KILN_CUDA_KERNEL(quantize);
 KILN_CUDA_KERNEL(dequantize);
 KILN_CUDA_KERNEL(bitcast);
+KILN_CUDA_KERNEL(fill);
 
 #undef KILN_CUDA_KERNEL
 
