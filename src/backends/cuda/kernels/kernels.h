@@ -39,6 +39,7 @@ KILN_CUDA_KERNEL(quantize);
 KILN_CUDA_KERNEL(dequantize);
 KILN_CUDA_KERNEL(bitcast);
 KILN_CUDA_KERNEL(fill);
+KILN_CUDA_KERNEL(onehot);
 
 #undef KILN_CUDA_KERNEL
 
