@@ -40,6 +40,7 @@ KILN_CUDA_KERNEL(dequantize);
 KILN_CUDA_KERNEL(bitcast);
 KILN_CUDA_KERNEL(fill);
 KILN_CUDA_KERNEL(onehot);
+KILN_CUDA_KERNEL(cumulative);
 
 #undef KILN_CUDA_KERNEL
 
