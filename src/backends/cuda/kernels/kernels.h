@@ -41,6 +41,7 @@ KILN_CUDA_KERNEL(bitcast);
 KILN_CUDA_KERNEL(fill);
 KILN_CUDA_KERNEL(onehot);
 KILN_CUDA_KERNEL(cumulative);
+KILN_CUDA_KERNEL(reverseSequence);
 
 #undef KILN_CUDA_KERNEL
 
