@@ -82,6 +82,7 @@ const std::vector<Tactic>& cudaTactics() {
         OWN("OneHot", onehot),
         OWN("Cumulative", cumulative),
         OWN("ReverseSequence", reverseSequence),
+        OWN_WS("Scatter", scatter, scatterWorkspace),
         Tactic{"cublaslt", "MatMul", &lib::gemmMatMulSupports, &lib::gemmWorkspace, &lib::createGemmMatMul},
         Tactic{"cublaslt", "FullyConnected", &lib::gemmFcSupports, &lib::gemmWorkspace, &lib::createGemmFc},
         CUDNN_CONV("cudnn_implicit_gemm", CUDNN_CONVOLUTION_FWD_ALGO_IMPLICIT_GEMM),
