@@ -43,10 +43,12 @@ KILN_CUDA_KERNEL(onehot);
 KILN_CUDA_KERNEL(cumulative);
 KILN_CUDA_KERNEL(reverseSequence);
 KILN_CUDA_KERNEL(scatter);
+KILN_CUDA_KERNEL(maxUnpool);
 
 #undef KILN_CUDA_KERNEL
 
 size_t shuffleWorkspace(const ir::Node&, const std::vector<ir::TensorDesc>&, const std::vector<ir::TensorDesc>&);
 size_t scatterWorkspace(const ir::Node&, const std::vector<ir::TensorDesc>&, const std::vector<ir::TensorDesc>&);
+size_t maxUnpoolWorkspace(const ir::Node&, const std::vector<ir::TensorDesc>&, const std::vector<ir::TensorDesc>&);
 
 }  // namespace kiln::cuda::kernels
