@@ -44,6 +44,7 @@ KILN_CUDA_KERNEL(cumulative);
 KILN_CUDA_KERNEL(reverseSequence);
 KILN_CUDA_KERNEL(scatter);
 KILN_CUDA_KERNEL(maxUnpool);
+KILN_CUDA_KERNEL(col2im);
 
 #undef KILN_CUDA_KERNEL
 
