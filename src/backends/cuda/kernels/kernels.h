@@ -45,11 +45,13 @@ KILN_CUDA_KERNEL(reverseSequence);
 KILN_CUDA_KERNEL(scatter);
 KILN_CUDA_KERNEL(maxUnpool);
 KILN_CUDA_KERNEL(col2im);
+KILN_CUDA_KERNEL(det);
 
 #undef KILN_CUDA_KERNEL
 
 size_t shuffleWorkspace(const ir::Node&, const std::vector<ir::TensorDesc>&, const std::vector<ir::TensorDesc>&);
 size_t scatterWorkspace(const ir::Node&, const std::vector<ir::TensorDesc>&, const std::vector<ir::TensorDesc>&);
 size_t maxUnpoolWorkspace(const ir::Node&, const std::vector<ir::TensorDesc>&, const std::vector<ir::TensorDesc>&);
+size_t detWorkspace(const ir::Node&, const std::vector<ir::TensorDesc>&, const std::vector<ir::TensorDesc>&);
 
 }  // namespace kiln::cuda::kernels
