@@ -86,6 +86,7 @@ const std::vector<Tactic>& cudaTactics() {
         OWN_WS("MaxUnpool", maxUnpool, maxUnpoolWorkspace),
         OWN("Col2Im", col2im),
         OWN_WS("Det", det, detWorkspace),
+        OWN("Einsum", einsum),
         Tactic{"cublaslt", "MatMul", &lib::gemmMatMulSupports, &lib::gemmWorkspace, &lib::createGemmMatMul},
         Tactic{"cublaslt", "FullyConnected", &lib::gemmFcSupports, &lib::gemmWorkspace, &lib::createGemmFc},
         CUDNN_CONV("cudnn_implicit_gemm", CUDNN_CONVOLUTION_FWD_ALGO_IMPLICIT_GEMM),
