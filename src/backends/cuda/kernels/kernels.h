@@ -43,6 +43,18 @@ KILN_CUDA_KERNEL(rnn);
 KILN_CUDA_KERNEL(dft);
 KILN_CUDA_KERNEL(stft);
 KILN_CUDA_KERNEL(window);
+KILN_CUDA_KERNEL(quantize);
+KILN_CUDA_KERNEL(dequantize);
+KILN_CUDA_KERNEL(bitcast);
+KILN_CUDA_KERNEL(fill);
+KILN_CUDA_KERNEL(onehot);
+KILN_CUDA_KERNEL(cumulative);
+KILN_CUDA_KERNEL(reverseSequence);
+KILN_CUDA_KERNEL(scatter);
+KILN_CUDA_KERNEL(maxUnpool);
+KILN_CUDA_KERNEL(col2im);
+KILN_CUDA_KERNEL(det);
+KILN_CUDA_KERNEL(einsum);
 
 #undef KILN_CUDA_KERNEL
 
@@ -61,5 +73,8 @@ Status createTfidfVectorizer(const ir::Node&, const TensorDescs&, const TensorDe
 bool treeEnsembleSupports(const ir::Node&, const TensorDescs&, const TensorDescs&);
 Status createTreeEnsemble(const ir::Node&, const TensorDescs&, const TensorDescs&, std::unique_ptr<Kernel>&);
 size_t treeEnsembleWorkspace(const ir::Node&, const std::vector<ir::TensorDesc>&, const std::vector<ir::TensorDesc>&);
+size_t scatterWorkspace(const ir::Node&, const std::vector<ir::TensorDesc>&, const std::vector<ir::TensorDesc>&);
+size_t maxUnpoolWorkspace(const ir::Node&, const std::vector<ir::TensorDesc>&, const std::vector<ir::TensorDesc>&);
+size_t detWorkspace(const ir::Node&, const std::vector<ir::TensorDesc>&, const std::vector<ir::TensorDesc>&);
 
 }  // namespace kiln::cuda::kernels
