@@ -65,6 +65,9 @@ bool convertTensor(const tool::TensorData& in, tool::ElemType type, tool::Tensor
 struct RunOptions {
     bool verbose = false;
     bool cuda = false;  // --backend cuda: build for CUDA, run on device copies of the tensors
+    // --dynamic-range: each dynamic dim's profile spans [1, 2 x its largest test extent]
+    // (opt: the first data set's) instead of exactly the test's extents.
+    bool dynamicRange = false;
 };
 // Runs one test directory; never throws.
 TestResult runTest(const std::string& dir, const ModelInfo& info, const RunOptions& opts);

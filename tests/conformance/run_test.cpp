@@ -238,6 +238,9 @@ TestResult runTest(const std::string& dir, const ModelInfo& info, const RunOptio
             for (int32_t j = 0; j < ds.nbDims && ds.nbDims == opt.nbDims; ++j)
                 lo.d[j] = std::min(lo.d[j], ds.d[j]), hi.d[j] = std::max(hi.d[j], ds.d[j]);
         }
+        if (opts.dynamicRange)  // only the dims the model leaves dynamic get a range
+            for (int32_t j = 0; j < d.nbDims && j < lo.nbDims; ++j)
+                if (d.d[j] < 0) lo.d[j] = std::min<int64_t>(lo.d[j], 1), hi.d[j] = std::max<int64_t>(2 * hi.d[j], 1);
         if (!profile) profile = builder->createOptimizationProfile();
         profile->setDimensions(t->getName(), OptProfileSelector::kMIN, lo);
         profile->setDimensions(t->getName(), OptProfileSelector::kOPT, opt);

@@ -3,7 +3,7 @@
 //   kiln_conformance [--data DIR] [--expectations FILE] [--table FILE]
 //                    [--filter SUBSTRING] [--backend cpu] [--jobs N]
 //                    [--timeout SECONDS] [--suite-timeout SECONDS] [--verbose] [--no-fork]
-//                    [--write-expectations FILE]
+//                    [--write-expectations FILE] [--dynamic-range]
 //
 // Every test runs in a forked child: a crash (the parser is young) or a hang
 // becomes that test's FAIL instead of ending the run, and the per-test time
@@ -14,6 +14,8 @@
 // (default KILN_SHARED_DATA/onnx-backend; absent data: a message and exit 0).
 // A test is skipped only when the expectations file lists it as `skip`; known
 // failures (`fail` lines) count as failed but do not fail the run.
+// --dynamic-range: inputs the model declares dynamic get profiles spanning
+// [1, 2x] their test extents, so the engines really serve a range of shapes.
 // --table FILE: per-test results, markdown (TSV when FILE ends in .tsv).
 // --write-expectations FILE: regenerates the expectations file: skips from the
 // model scan, every current failure as a `fail` line, min-passed = passes now.
@@ -63,6 +65,7 @@ struct Options {
     int suiteBudget = 240;  // seconds for all tests together
     bool verbose = false, fork = true;
     bool cuda = false;
+    bool dynamicRange = false;
 };
 
 struct Test {
@@ -76,7 +79,7 @@ int usage(const char* msg) {
     std::cerr << "kiln_conformance: " << msg
               << "\nusage: kiln_conformance [--data DIR] [--expectations FILE] [--table FILE] [--filter SUBSTRING]\n"
                  "       [--backend cpu] [--jobs N] [--timeout SECONDS] [--suite-timeout SECONDS]\n"
-                 "       [--verbose] [--no-fork]\n"
+                 "       [--verbose] [--no-fork] [--dynamic-range]\n"
                  "       [--write-expectations FILE]\n";
     return 2;
 }
@@ -128,7 +131,7 @@ TestResult finish(Child& c, double timeout) {
 
 // Runs tests[i] for every i in `todo`, up to opt.jobs at once.
 void runAll(std::vector<Test>& tests, const std::vector<size_t>& todo, const Options& opt) {
-    const RunOptions ro{opt.verbose, opt.cuda};
+    const RunOptions ro{opt.verbose, opt.cuda, opt.dynamicRange};
     if (!opt.fork) {
         for (size_t i : todo) {
             try {
@@ -228,6 +231,7 @@ int main(int argc, char** argv) {
         const char* v = nullptr;
         if (a == "--verbose" || a == "-v") opt.verbose = true;
         else if (a == "--no-fork") opt.fork = false;
+        else if (a == "--dynamic-range") opt.dynamicRange = true;
         else if (a == "--data" && (v = value())) opt.data = v;
         else if (a == "--expectations" && (v = value())) opt.expectations = v;
         else if (a == "--table" && (v = value())) opt.table = v;

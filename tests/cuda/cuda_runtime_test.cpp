@@ -12,6 +12,7 @@
 #include <random>
 #include <thread>
 
+#include "device_test_util.h"
 #include "kiln/kiln.h"
 
 namespace {
@@ -25,17 +26,8 @@ struct Logger : ILogger {
     }
 };
 
-bool haveDevice() {
-    int n = 0;
-    if (cudaGetDeviceCount(&n) != cudaSuccess) {
-        (void)cudaGetLastError();
-        return false;
-    }
-    return n > 0;
-}
+using devtest::haveDevice;
 
-#define SKIP_WITHOUT_DEVICE() \
-    if (!haveDevice()) GTEST_SKIP() << "no CUDA device: the CUDA runtime tests are skipped"
 
 std::vector<float> randomFloats(size_t n, uint32_t seed) {
     std::mt19937 rng(seed);

@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "device_test_util.h"
 #include "kiln/kiln.h"
 
 namespace {
@@ -23,14 +24,7 @@ struct Logger : ILogger {
     }
 };
 
-bool haveDevice() {
-    int n = 0;
-    if (cudaGetDeviceCount(&n) != cudaSuccess) {
-        (void)cudaGetLastError();
-        return false;
-    }
-    return n > 0;
-}
+using devtest::haveDevice;
 
 std::vector<float> randomFloats(size_t n, uint32_t seed) {
     std::mt19937 rng(seed);

@@ -227,6 +227,41 @@ TEST(GridSampleTest, HalfPrecisionMatchesFloat) {
                  2e-3);
 }
 
+// With a unit extent along a dim and grid coordinate 0 there, the sample sits
+// on that dim's only pixel with weight exactly 1 (the other taps weigh 0), so
+// sampling [N, C, W] along W equals sampling [N, C, 1, W], and [N, C, 1, H, W]
+// equals [N, C, H, W]: 1-D and 3-D checked against 2-D, every mode and padding.
+TEST(GridSampleTest, OneAndThreeSpatialDimsMatchTwoWithUnitExtent) {
+    const TestTensor x1 = TestTensor::random(DType::kF32, {2, 3, 7}, 51);
+    const TestTensor g1 = TestTensor::random(DType::kF32, {2, 5, 1}, 52, -1.6, 1.6);
+    const TestTensor x3 = TestTensor::random(DType::kF32, {1, 2, 1, 4, 5}, 53);
+    const TestTensor g2d = TestTensor::random(DType::kF32, {1, 3, 4, 2}, 54, -1.5, 1.5);
+    // The 2-D forms: X gains a unit dim; grid points gain a 0 coordinate.
+    const TestTensor x1as2 = TestTensor::fromDoubles(DType::kF32, {2, 3, 1, 7}, x1.toDoubles());
+    std::vector<double> g1as2;
+    for (double v : g1.toDoubles()) g1as2.push_back(v), g1as2.push_back(0.0);
+    const TestTensor g1as2t = TestTensor::fromDoubles(DType::kF32, {2, 1, 5, 2}, g1as2);
+    const TestTensor x3as2 = TestTensor::fromDoubles(DType::kF32, {1, 2, 4, 5}, x3.toDoubles());
+    std::vector<double> g3;  // (x, y, z = 0)
+    const auto g2v = g2d.toDoubles();
+    for (size_t i = 0; i < g2v.size(); i += 2) g3.push_back(g2v[i]), g3.push_back(g2v[i + 1]), g3.push_back(0.0);
+    const TestTensor g3t = TestTensor::fromDoubles(DType::kF32, {1, 1, 3, 4, 3}, g3);
+    for (const char* mode : {"linear", "nearest", "cubic"})
+        for (const char* pad : {"zeros", "border", "reflection"})
+            for (bool align : {false, true}) {
+                SCOPED_TRACE(std::string(mode) + " " + pad + (align ? " align" : ""));
+                const auto a = gsAttrs(mode, pad, align);
+                const auto r1 = runOp("GridSample", a, {x1, g1}), r1as2 = runOp("GridSample", a, {x1as2, g1as2t});
+                ASSERT_TRUE(r1.status.ok() && r1as2.status.ok()) << r1.status.message() << r1as2.status.message();
+                EXPECT_EQ(r1.outputs[0].shape, (ir::Shape{2, 3, 5}));
+                EXPECT_CLOSE(r1.outputs[0].toDoubles(), r1as2.outputs[0].toDoubles(), 1e-6, 1e-7);
+                const auto r3 = runOp("GridSample", a, {x3, g3t}), r3as2 = runOp("GridSample", a, {x3as2, g2d});
+                ASSERT_TRUE(r3.status.ok() && r3as2.status.ok()) << r3.status.message() << r3as2.status.message();
+                EXPECT_EQ(r3.outputs[0].shape, (ir::Shape{1, 2, 1, 3, 4}));
+                EXPECT_CLOSE(r3.outputs[0].toDoubles(), r3as2.outputs[0].toDoubles(), 1e-6, 1e-7);
+            }
+}
+
 TEST(GridSampleTest, ShapeErrors) {
     const TestTensor x = TestTensor::random(DType::kF32, {1, 1, 3, 3}, 1);
     // Grid's last dim must equal the spatial rank.

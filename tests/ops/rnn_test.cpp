@@ -272,6 +272,60 @@ TEST(RNNTest, HandValueSingleStep) {
     EXPECT_CLOSE(r.outputs[1].toDoubles(), (std::vector<double>{want}), 1e-6, 0);
 }
 
+// Sizes past one 16x16 tile in every GEMM dimension (batch rows, input and
+// hidden sizes, gates), with lengths and both directions.
+TEST(RNNTest, LargerSizesAcrossTiles) {
+    Cfg lstm;
+    lstm.direction = "bidirectional";
+    lstm.T = 5, lstm.B = 19, lstm.I = 37, lstm.H = 21;
+    lstm.seqLens = true;
+    checkRNN(lstm, 400);
+    Cfg gru = lstm;
+    gru.cell = "gru";
+    gru.batchFirst = true;
+    checkRNN(gru, 410);
+    gru.lbr = true;
+    checkRNN(gru, 420);
+}
+
+// float16 / bfloat16 inputs give the float32 result of the same values,
+// rounded to the narrow type.
+TEST(RNNTest, SixteenBitTypesMatchFloat) {
+    const int64_t T = 4, B = 3, I = 5, H = 3, D = 2;
+    for (DType t : {DType::kF16, DType::kBF16})
+        for (const char* cell : {"lstm", "gru", "rnn"}) {
+            SCOPED_TRACE(std::string(cell) + (t == DType::kF16 ? " float16" : " bfloat16"));
+            const int64_t G = std::string(cell) == "lstm" ? 4 : std::string(cell) == "gru" ? 3 : 1;
+            std::vector<TestTensor> narrow = {TestTensor::random(t, {T, B, I}, 500),
+                                              TestTensor::random(t, {D, G * H, I}, 501, -0.8, 0.8),
+                                              TestTensor::random(t, {D, G * H, H}, 502, -0.8, 0.8),
+                                              TestTensor::random(t, {D, 2 * G * H}, 503),
+                                              TestTensor::i32({B}, {4, 1, 3}),
+                                              TestTensor::random(t, {D, B, H}, 504)};
+            if (G == 4) {
+                narrow.push_back(TestTensor::random(t, {D, B, H}, 505));
+                narrow.push_back(TestTensor::random(t, {D, 3 * H}, 506));
+            }
+            std::vector<TestTensor> wide;
+            for (const TestTensor& n : narrow)
+                wide.push_back(n.dtype == t ? TestTensor::fromDoubles(DType::kF32, n.shape, n.toDoubles()) : n);
+            ir::Attrs a;
+            a.set("cell", cell);
+            a.set("direction", "bidirectional");
+            a.set("hidden_size", H);
+            a.set("clip", 2.5);
+            const int outs = G == 4 ? 3 : 2;
+            const auto rn = runOp("RNN", a, narrow, outs), rw = runOp("RNN", a, wide, outs);
+            ASSERT_TRUE(rn.status.ok()) << rn.status.message();
+            ASSERT_TRUE(rw.status.ok()) << rw.status.message();
+            const double tol = t == DType::kF16 ? 2e-3 : 1e-2;
+            for (int o = 0; o < outs; ++o) {
+                EXPECT_EQ(rn.outputs[size_t(o)].dtype, t);
+                EXPECT_CLOSE(rn.outputs[size_t(o)].toDoubles(), rw.outputs[size_t(o)].toDoubles(), tol, tol);
+            }
+        }
+}
+
 TEST(RNNTest, ShapeErrors) {
     ir::Attrs a;
     a.set("cell", "lstm");

@@ -147,6 +147,42 @@ TEST(DFTTest, Errors) {
     EXPECT_FALSE(runOp("DFT", noAxis, {TestTensor::random(DType::kF32, {2, 4, 1}, 1)}).status.ok());
 }
 
+TEST(DFTTest, LongerLines) {
+    checkDft({{3, 100, 1}, 1}, 60);                     // forward, 100 bins
+    checkDft({{2, 64, 2}, 1, 0, true, false}, 61);      // complex inverse, radix-2 on the CPU
+    checkDft({{2, 33, 2}, 1, 0, true, true}, 62);       // irfft to 64 values
+    checkDft({{2, 40, 3, 1}, 1, 57, false, true}, 63);  // padded rfft, inner lines
+}
+
+// float16 / bfloat16 signals give the float32 result of the same values,
+// rounded to the narrow type.
+TEST(DFTTest, SixteenBitTypesMatchFloat) {
+    for (DType t : {DType::kF16, DType::kBF16}) {
+        SCOPED_TRACE(t == DType::kF16 ? "float16" : "bfloat16");
+        const double tol = t == DType::kF16 ? 1e-3 : 8e-3;
+        const TestTensor x = TestTensor::random(t, {2, 12, 2}, 70);
+        const TestTensor xw = TestTensor::fromDoubles(DType::kF32, x.shape, x.toDoubles());
+        for (bool inverse : {false, true}) {
+            ir::Attrs a;
+            a.set("axis", int64_t(1));
+            a.set("inverse", inverse);
+            a.set("onesided", inverse);  // forward complex, then irfft
+            const auto rn = runOp("DFT", a, {x}), rw = runOp("DFT", a, {xw});
+            ASSERT_TRUE(rn.status.ok() && rw.status.ok()) << rn.status.message() << rw.status.message();
+            EXPECT_EQ(rn.outputs[0].dtype, t);
+            EXPECT_CLOSE(rn.outputs[0].toDoubles(), rw.outputs[0].toDoubles(), tol, tol);
+        }
+        const TestTensor sig = TestTensor::random(t, {2, 20, 1}, 71), win = TestTensor::random(t, {6}, 72, 0, 1);
+        const auto rn = runOp("STFT", ir::Attrs{}, {sig, TestTensor::i64({}, {3}), win});
+        const auto rw =
+            runOp("STFT", ir::Attrs{},
+                  {TestTensor::fromDoubles(DType::kF32, sig.shape, sig.toDoubles()), TestTensor::i64({}, {3}),
+                   TestTensor::fromDoubles(DType::kF32, win.shape, win.toDoubles())});
+        ASSERT_TRUE(rn.status.ok() && rw.status.ok()) << rn.status.message() << rw.status.message();
+        EXPECT_CLOSE(rn.outputs[0].toDoubles(), rw.outputs[0].toDoubles(), tol, tol);
+    }
+}
+
 TEST(STFTTest, FramesWindowAndOnesided) {
     const int64_t B = 2, L = 30, N = 8, step = 3;
     const TestTensor x = TestTensor::random(DType::kF32, {B, L, 1}, 40);
@@ -229,6 +265,29 @@ TEST(WindowTest, HannHammingBlackmanPeriodicAndSymmetric) {
     EXPECT_EQ(r.outputs[0].dtype, DType::kF16);
     EXPECT_EQ(r.outputs[0].shape, (ir::Shape{0}));
     EXPECT_FALSE(runOp("Window", a, {TestTensor::i64({}, {-1})}).status.ok());
+}
+
+TEST(WindowTest, IntegerAndDoubleOutputs) {
+    // Periodic Hann of 8: 0.5 - 0.5 cos(2 pi n / 8) is 1 at n = 4 only, so an
+    // integer output (truncated) is one-hot there.
+    ir::Attrs a;
+    a.set("kind", "hann");
+    a.set("dtype", int64_t(DType::kI32));
+    auto r = runOp("Window", a, {TestTensor::i64({}, {8})});
+    ASSERT_TRUE(r.status.ok()) << r.status.message();
+    EXPECT_EQ(r.outputs[0].dtype, DType::kI32);
+    EXPECT_CLOSE(r.outputs[0].toDoubles(), (std::vector<double>{0, 0, 0, 0, 1, 0, 0, 0}), 0, 0);
+    a.set("kind", "blackman");
+    a.set("periodic", int64_t(0));
+    a.set("dtype", int64_t(DType::kF64));
+    r = runOp("Window", a, {TestTensor::i64({}, {300})});
+    ASSERT_TRUE(r.status.ok()) << r.status.message();
+    std::vector<double> want;
+    for (int n = 0; n < 300; ++n) {
+        const double t = 2 * M_PI * n / 299;
+        want.push_back(0.42 - 0.5 * std::cos(t) + 0.08 * std::cos(2 * t));
+    }
+    EXPECT_CLOSE(r.outputs[0].toDoubles(), want, 1e-12, 1e-14);
 }
 
 TEST(MelWeightMatrixTest, TriangularFiltersByHand) {

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <limits>
 #include <map>
 
 #include "op_test_util.h"
@@ -390,6 +391,140 @@ TEST(TreeEnsembleTest, TwoTreesMembershipMissingAndAggregates) {
     // A member node without its set is an error.
     a.set("membership_values", std::vector<double>{1, 3});
     EXPECT_FALSE(runOp("TreeEnsemble", a, {x}).status.ok());
+}
+
+}  // namespace
+}  // namespace kiln
+
+namespace kiln {
+namespace {
+
+using ir::DType;
+using test::runOp;
+using test::TestTensor;
+
+TestTensor asFloat32(const TestTensor& t) { return TestTensor::fromDoubles(DType::kF32, t.shape, t.toDoubles()); }
+
+// 16-bit inputs give the float32 result of the same values, rounded to the
+// narrow type: RoiAlign (both modes), DeformConv (groups, offset groups, mask,
+// bias), AffineGrid.
+TEST(SpatialOpsTest, SixteenBitTypesMatchFloat) {
+    for (DType t : {DType::kF16, DType::kBF16}) {
+        SCOPED_TRACE(t == DType::kF16 ? "float16" : "bfloat16");
+        const double tol = t == DType::kF16 ? 2e-3 : 1e-2;
+        {
+            const TestTensor x = TestTensor::random(t, {2, 3, 6, 7}, 80);
+            const TestTensor rois = TestTensor::fromDoubles(t, {3, 4}, {0.5, 1, 5, 4.5, -1, -1, 3, 2, 2, 2, 6, 5.5});
+            const TestTensor idx = TestTensor::i32({3}, {1, 0, 1});
+            for (const char* mode : {"avg", "max"}) {
+                ir::Attrs a;
+                a.set("mode", mode);
+                a.set("output_height", int64_t(2));
+                a.set("output_width", int64_t(3));
+                a.set("spatial_scale", 0.9);
+                const auto rn = runOp("RoiAlign", a, {x, rois, idx});
+                const auto rw = runOp("RoiAlign", a, {asFloat32(x), asFloat32(rois), idx});
+                ASSERT_TRUE(rn.status.ok() && rw.status.ok()) << rn.status.message() << rw.status.message();
+                EXPECT_EQ(rn.outputs[0].dtype, t);
+                EXPECT_CLOSE(rn.outputs[0].toDoubles(), rw.outputs[0].toDoubles(), tol, tol);
+            }
+        }
+        {
+            const TestTensor x = TestTensor::random(t, {2, 4, 5, 6}, 81), w = TestTensor::random(t, {6, 2, 3, 2}, 82);
+            const TestTensor off = TestTensor::random(t, {2, 2 * 2 * 6, 3, 5}, 83, -1.5, 1.5);
+            const TestTensor mask = TestTensor::random(t, {2, 2 * 6, 3, 5}, 84, 0, 1);
+            const TestTensor b = TestTensor::random(t, {6}, 85);
+            ir::Attrs a;
+            a.set("group", int64_t(2));
+            a.set("offset_group", int64_t(2));
+            a.set("strides", std::vector<int64_t>{2, 1});
+            a.set("pads_begin", std::vector<int64_t>{1, 0});
+            a.set("pads_end", std::vector<int64_t>{1, 1});
+            a.set("dilations", std::vector<int64_t>{1, 2});
+            const auto rn = runOp("DeformConv", a, {x, w, off, b, mask});
+            const auto rw =
+                runOp("DeformConv", a, {asFloat32(x), asFloat32(w), asFloat32(off), asFloat32(b), asFloat32(mask)});
+            ASSERT_TRUE(rn.status.ok() && rw.status.ok()) << rn.status.message() << rw.status.message();
+            EXPECT_EQ(rn.outputs[0].shape, (ir::Shape{2, 6, 3, 5}));
+            EXPECT_CLOSE(rn.outputs[0].toDoubles(), rw.outputs[0].toDoubles(), tol, tol);
+        }
+        {
+            const TestTensor theta = TestTensor::random(t, {2, 3, 4}, 86);
+            const TestTensor size = TestTensor::i64({5}, {2, 1, 3, 4, 5});
+            ir::Attrs a;
+            a.set("align_corners", true);
+            const auto rn = runOp("AffineGrid", a, {theta, size}),
+                       rw = runOp("AffineGrid", a, {asFloat32(theta), size});
+            ASSERT_TRUE(rn.status.ok() && rw.status.ok()) << rn.status.message() << rw.status.message();
+            EXPECT_CLOSE(rn.outputs[0].toDoubles(), rw.outputs[0].toDoubles(), tol, tol);
+        }
+    }
+}
+
+// The trees of TwoTreesMembershipMissingAndAggregates on float64 input with
+// min / max aggregation, softmax, softmax_zero and probit.
+TEST(TreeEnsembleTest, MinMaxSoftmaxAndProbit) {
+    ir::Attrs a;
+    a.set("n_targets", int64_t(2));
+    a.set("nodes_featureids", std::vector<int64_t>{0, 1, 1});
+    a.set("nodes_modes", std::vector<int64_t>{0, 6, 3});
+    a.set("nodes_splits", std::vector<double>{0.5, 0, 2});
+    a.set("nodes_truenodeids", std::vector<int64_t>{0, 1, 3});
+    a.set("nodes_trueleafs", std::vector<int64_t>{1, 1, 1});
+    a.set("nodes_falsenodeids", std::vector<int64_t>{1, 2, 4});
+    a.set("nodes_falseleafs", std::vector<int64_t>{0, 1, 1});
+    a.set("nodes_missing_value_tracks_true", std::vector<int64_t>{0, 0, 1});
+    a.set("membership_values", std::vector<double>{1, 3, std::nan("")});
+    a.set("leaf_targetids", std::vector<int64_t>{0, 0, 1, 1, 0});
+    a.set("leaf_weights", std::vector<double>{1, 2, 3, 10, 20});
+    a.set("tree_roots", std::vector<int64_t>{0, 2});
+    const double nan = std::nan("");
+    const TestTensor x = TestTensor::fromDoubles(DType::kF64, {4, 2}, {0, 5, 1, 3, 1, 2, 1, nan});
+    // Leaves per row (target, weight): (0,1) (1,10) | (0,2) (1,10) | (1,3) (0,20) | (1,3) (1,10).
+    const double fmax = double(std::numeric_limits<float>::max());
+    a.set("aggregate_function", int64_t(3));
+    auto r = runOp("TreeEnsemble", a, {x});
+    ASSERT_TRUE(r.status.ok()) << r.status.message();
+    EXPECT_EQ(r.outputs[0].dtype, DType::kF64);
+    EXPECT_CLOSE(r.outputs[0].toDoubles(), (std::vector<double>{1, 10, 2, 10, 20, 3, -fmax, 10}), 0, 0);
+    a.set("aggregate_function", int64_t(2));
+    r = runOp("TreeEnsemble", a, {x});
+    ASSERT_TRUE(r.status.ok()) << r.status.message();
+    EXPECT_CLOSE(r.outputs[0].toDoubles(), (std::vector<double>{1, 10, 2, 10, 20, 3, fmax, 3}), 0, 0);
+    // Sums (1, 10) (2, 10) (20, 3) (0, 13) through softmax and softmax_zero.
+    a.set("aggregate_function", int64_t(1));
+    auto softmax = [](double u, double v) {
+        return std::vector<double>{1 / (1 + std::exp(v - u)), 1 / (1 + std::exp(u - v))};
+    };
+    for (int64_t post : {1, 3}) {
+        a.set("post_transform", post);
+        r = runOp("TreeEnsemble", a, {x});
+        ASSERT_TRUE(r.status.ok()) << r.status.message();
+        std::vector<double> want;
+        for (auto [u, v] : {std::pair<double, double>{1, 10}, {2, 10}, {20, 3}, {0, 13}}) {
+            auto s = softmax(u, v);
+            if (post == 3 && u == 0) s = {0, 1};  // softmax_zero keeps the zero
+            want.insert(want.end(), s.begin(), s.end());
+        }
+        EXPECT_CLOSE(r.outputs[0].toDoubles(), want, 1e-12, 1e-14);
+    }
+    // Probit of one target's sums in (0, 1), against a bisection of the normal CDF.
+    a.set("n_targets", int64_t(1));
+    a.set("leaf_targetids", std::vector<int64_t>{0, 0, 0, 0, 0});
+    a.set("leaf_weights", std::vector<double>{0.1, 0.2, 0.3, 0.4, 0.05});
+    a.set("post_transform", int64_t(4));
+    r = runOp("TreeEnsemble", a, {x});
+    ASSERT_TRUE(r.status.ok()) << r.status.message();
+    std::vector<double> want;
+    for (double p : {0.5, 0.6, 0.35, 0.7}) {
+        double lo = -10, hi = 10;
+        for (int i = 0; i < 200; ++i) {
+            const double mid = (lo + hi) / 2;
+            (0.5 * std::erfc(-mid / std::sqrt(2.0)) < p ? lo : hi) = mid;
+        }
+        want.push_back((lo + hi) / 2);
+    }
+    EXPECT_CLOSE(r.outputs[0].toDoubles(), want, 1e-9, 1e-9);
 }
 
 }  // namespace

@@ -185,13 +185,12 @@ private:
 
 }  // namespace
 
-// cuDNN's non-fused Winograd on float32 channels-last misses the float32
-// tolerance (seen on the H200: 1.7e-5 relative); 16-bit types, which the
-// channels-last pass uses, are unaffected.
+// cuDNN's non-fused Winograd misses kiln's float32 tolerance (seen on the
+// H200: 1.7e-5 relative on a 72-term 3x3 convolution, where exact float32
+// summation stays within 1.6e-5); 16-bit types keep it.
 template <int Algo>
-bool algoAllowed(const ir::Node& n, const Descs& in) {
-    return !(Algo == CUDNN_CONVOLUTION_FWD_ALGO_WINOGRAD_NONFUSED && ir::isChannelsLast(n) && !in.empty() &&
-             in[0].dtype == ir::DType::kF32);
+bool algoAllowed(const ir::Node&, const Descs& in) {
+    return !(Algo == CUDNN_CONVOLUTION_FWD_ALGO_WINOGRAD_NONFUSED && !in.empty() && in[0].dtype == ir::DType::kF32);
 }
 
 template <int Algo>

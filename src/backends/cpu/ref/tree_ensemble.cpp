@@ -16,8 +16,9 @@ namespace {
 double erfInv(double y) {
     if (y <= -1) return -std::numeric_limits<double>::infinity();
     if (y >= 1) return std::numeric_limits<double>::infinity();
-    const double w = -std::log((1 - y) * (1 + y));
-    double x = std::copysign(std::sqrt(std::sqrt(std::pow(4.3307 + w / 2, 2) - w / 0.147) - (4.3307 + w / 2)), y);
+    // Winitzki's approximation with a = 0.147: 2 / (pi a) = 4.3307, w = -ln(1 - y^2).
+    const double w = -std::log((1 - y) * (1 + y)), t = 4.3307 - w / 2;
+    double x = std::copysign(std::sqrt(std::sqrt(t * t + w / 0.147) - t), y);
     for (int i = 0; i < 4; ++i) x -= (std::erf(x) - y) / (2 / std::sqrt(M_PI) * std::exp(-x * x));
     return x;
 }

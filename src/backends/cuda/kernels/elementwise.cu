@@ -1,11 +1,14 @@
 // ElementWise on CUDA: binary ops with numpy broadcasting, the semantics of
 // the CPU reference (integer ops wrap and never trap, x/0 = 0 for integers,
-// max/min propagate NaN, mod takes the divisor's sign). Same-shape operands
+// max/min propagate NaN, mod takes the divisor's sign; and/or/xor are logical
+// on bool and bitwise on integers; shifts on unsigned integers give 0 for a
+// shift by the width or more). Same-shape operands
 // take a flat path with 16-byte loads; others a strided path over collapsed dims.
 #include <cmath>
 
 #include "device_common.cuh"
 #include "kernels.h"
+#include "visit_types.cuh"
 
 namespace kiln::cuda::kernels {
 
@@ -32,12 +35,14 @@ enum BinOp : int {
     kLess,
     kGreaterEqual,
     kLessEqual,
+    kShiftLeft,
+    kShiftRight,
 };
 
 bool parseBinOp(const std::string& s, int& op) {
-    static const char* kNames[] = {"sum", "sub",       "prod",    "div",  "pow",           "max",
-                                   "min", "floor_div", "mod",     "fmod", "and",           "or",
-                                   "xor", "equal",     "greater", "less", "greater_equal", "less_equal"};
+    static const char* kNames[] = {
+        "sum", "sub", "prod", "div",   "pow",     "max",  "min",           "floor_div",  "mod",        "fmod",
+        "and", "or",  "xor",  "equal", "greater", "less", "greater_equal", "less_equal", "shift_left", "shift_right"};
     for (int i = 0; i < int(sizeof(kNames) / sizeof(kNames[0])); ++i)
         if (s == kNames[i]) {
             op = i;
@@ -47,13 +52,15 @@ bool parseBinOp(const std::string& s, int& op) {
 }
 
 bool isLogical(int op) { return op == kAnd || op == kOr || op == kXor; }
-bool isComparison(int op) { return op >= kEqual; }
+bool isComparison(int op) { return op >= kEqual && op <= kLessEqual; }
+bool isShift(int op) { return op == kShiftLeft || op == kShiftRight; }
 
+// The dtype rules of the CPU reference (docs/ops.md).
 bool dtypeOk(int op, ir::DType t) {
-    if (isLogical(op)) return t == ir::DType::kBool;
+    if (isLogical(op)) return t == ir::DType::kBool || ir::dtypeIsArithmeticInteger(t);
+    if (isShift(op)) return ir::dtypeIsArithmeticInteger(t) && !ir::dtypeIsSigned(t);
     if (isComparison(op) && t == ir::DType::kBool) return true;
-    return t == ir::DType::kF32 || t == ir::DType::kF16 || t == ir::DType::kBF16 || t == ir::DType::kF64 ||
-           ir::dtypeIsInteger(t);
+    return ir::dtypeIsArithmetic(t);
 }
 
 // ---- integer arithmetic without traps ----
@@ -69,8 +76,10 @@ __device__ __forceinline__ T wrapSub(T a, T b) {
 }
 template <class T>
 __device__ __forceinline__ T wrapMul(T a, T b) {
-    using U = std::make_unsigned_t<T>;
-    return T(U(U(a) * U(b)));
+    // At least `unsigned`: 16-bit operands would promote to int, where
+    // 65535 * 65535 overflows.
+    using W = std::common_type_t<std::make_unsigned_t<T>, unsigned>;
+    return T(W(a) * W(b));
 }
 template <class T>
 __device__ __forceinline__ bool isMinusOne(T b) {
@@ -131,6 +140,20 @@ __device__ T intBinary(int op, T a, T b) {
             return a < b ? b : a;
         case kMin:
             return b < a ? b : a;
+        case kAnd:
+            return T(a & b);
+        case kOr:
+            return T(a | b);
+        case kXor:
+            return T(a ^ b);
+        case kShiftLeft:
+        case kShiftRight:
+            if constexpr (std::is_unsigned_v<T>) {
+                if (b >= T(sizeof(T) * 8)) return 0;  // by the width or more: 0 (C++ leaves it undefined)
+                using W = std::common_type_t<T, unsigned>;
+                return op == kShiftLeft ? T(W(a) << b) : T(W(a) >> b);
+            }
+            return 0;
         default:
             return 0;
     }
@@ -200,23 +223,29 @@ __device__ __forceinline__ Out apply(int op, S xa, S xb) {
     }
 }
 
+// Outputs i*V .. i*V+V-1 from V-wide operands (one 16-byte store when Out is S).
+template <class S, class Out>
+__device__ __forceinline__ void storeVec(int op, const Vec16<S>& va, const Vec16<S>& vb, Out* __restrict__ y,
+                                         int64_t i) {
+    constexpr int V = Vec16<S>::kN;
+    if constexpr (std::is_same_v<Out, S>) {
+        Vec16<S> vy;
+#pragma unroll
+        for (int k = 0; k < V; ++k) vy.v[k] = apply<S, Out>(op, va.v[k], vb.v[k]);
+        reinterpret_cast<Vec16<S>*>(y)[i] = vy;
+    } else {
+#pragma unroll
+        for (int k = 0; k < V; ++k) y[i * V + k] = apply<S, Out>(op, va.v[k], vb.v[k]);
+    }
+}
+
 template <class S, class Out>
 __global__ void binaryFlat(const S* __restrict__ a, const S* __restrict__ b, Out* __restrict__ y, int64_t n, int op) {
     constexpr int V = Vec16<S>::kN;
     const int64_t nv = n / V;
     const int64_t stride = int64_t(gridDim.x) * blockDim.x;
     for (int64_t i = int64_t(blockIdx.x) * blockDim.x + threadIdx.x; i < nv; i += stride) {
-        const Vec16<S> va = reinterpret_cast<const Vec16<S>*>(a)[i];
-        const Vec16<S> vb = reinterpret_cast<const Vec16<S>*>(b)[i];
-        if constexpr (std::is_same_v<Out, S>) {
-            Vec16<S> vy;
-#pragma unroll
-            for (int k = 0; k < V; ++k) vy.v[k] = apply<S, Out>(op, va.v[k], vb.v[k]);
-            reinterpret_cast<Vec16<S>*>(y)[i] = vy;
-        } else {
-#pragma unroll
-            for (int k = 0; k < V; ++k) y[i * V + k] = apply<S, Out>(op, va.v[k], vb.v[k]);
-        }
+        storeVec<S, Out>(op, reinterpret_cast<const Vec16<S>*>(a)[i], reinterpret_cast<const Vec16<S>*>(b)[i], y, i);
     }
     for (int64_t i = nv * V + int64_t(blockIdx.x) * blockDim.x + threadIdx.x; i < n; i += stride)
         y[i] = apply<S, Out>(op, a[i], b[i]);
@@ -257,15 +286,7 @@ __global__ void binaryInnerVec(const S* __restrict__ a, const S* __restrict__ b,
         else
 #pragma unroll
             for (int k = 0; k < V; ++k) vb.v[k] = b[off[1]];
-        if constexpr (std::is_same_v<Out, S>) {
-            Vec16<S> vy;
-#pragma unroll
-            for (int k = 0; k < V; ++k) vy.v[k] = apply<S, Out>(op, va.v[k], vb.v[k]);
-            reinterpret_cast<Vec16<S>*>(y)[i] = vy;
-        } else {
-#pragma unroll
-            for (int k = 0; k < V; ++k) y[e + k] = apply<S, Out>(op, va.v[k], vb.v[k]);
-        }
+        storeVec<S, Out>(op, va, vb, y, i);
     }
 }
 
@@ -342,8 +363,8 @@ Status elementwise(LaunchArgs& args) {
     const ir::DType t = args.inputs[0].dtype;
     if (args.inputs[1].dtype != t || !dtypeOk(op, t))
         return Status::Error("ElementWise '" + name + "': unsupported dtypes");
-    const bool boolOut = isLogical(op) || isComparison(op);
-    return visitType(t, [&](auto tag) -> Status {
+    const bool boolOut = isComparison(op) || (isLogical(op) && t == ir::DType::kBool);
+    return visitArithmeticType(t, /*withBool=*/true, [&](auto tag) -> Status {
         using S = typename decltype(tag)::type;
         if (boolOut) return launch<S, Bool8>(args, op);
         if constexpr (kIsBool<S>)

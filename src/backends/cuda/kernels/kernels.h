@@ -35,10 +35,47 @@ KILN_CUDA_KERNEL(lrn);
 KILN_CUDA_KERNEL(convolution);
 KILN_CUDA_KERNEL(deconvolution);
 KILN_CUDA_KERNEL(fusedConvolution);
+KILN_CUDA_KERNEL(gridSample);
+KILN_CUDA_KERNEL(affineGrid);
+KILN_CUDA_KERNEL(roiAlign);
+KILN_CUDA_KERNEL(deformConv);
+KILN_CUDA_KERNEL(rnn);
+KILN_CUDA_KERNEL(dft);
+KILN_CUDA_KERNEL(stft);
+KILN_CUDA_KERNEL(window);
+KILN_CUDA_KERNEL(quantize);
+KILN_CUDA_KERNEL(dequantize);
+KILN_CUDA_KERNEL(bitcast);
+KILN_CUDA_KERNEL(fill);
+KILN_CUDA_KERNEL(onehot);
+KILN_CUDA_KERNEL(cumulative);
+KILN_CUDA_KERNEL(reverseSequence);
+KILN_CUDA_KERNEL(scatter);
+KILN_CUDA_KERNEL(maxUnpool);
+KILN_CUDA_KERNEL(col2im);
+KILN_CUDA_KERNEL(det);
+KILN_CUDA_KERNEL(einsum);
 
 #undef KILN_CUDA_KERNEL
 
 size_t shuffleWorkspace(const ir::Node&, const std::vector<ir::TensorDesc>&, const std::vector<ir::TensorDesc>&);
+size_t rnnWorkspace(const ir::Node&, const std::vector<ir::TensorDesc>&, const std::vector<ir::TensorDesc>&);
+size_t dftWorkspace(const ir::Node&, const std::vector<ir::TensorDesc>&, const std::vector<ir::TensorDesc>&);
+size_t stftWorkspace(const ir::Node&, const std::vector<ir::TensorDesc>&, const std::vector<ir::TensorDesc>&);
+
+// Kernels made from the node's attributes or build-time constants: create()
+// uploads their tables (signal.cu, ml.cu).
+using TensorDescs = std::vector<ir::TensorDesc>;
+bool melWeightMatrixSupports(const ir::Node&, const TensorDescs&, const TensorDescs&);
+Status createMelWeightMatrix(const ir::Node&, const TensorDescs&, const TensorDescs&, std::unique_ptr<Kernel>&);
+bool tfidfVectorizerSupports(const ir::Node&, const TensorDescs&, const TensorDescs&);
+Status createTfidfVectorizer(const ir::Node&, const TensorDescs&, const TensorDescs&, std::unique_ptr<Kernel>&);
+bool treeEnsembleSupports(const ir::Node&, const TensorDescs&, const TensorDescs&);
+Status createTreeEnsemble(const ir::Node&, const TensorDescs&, const TensorDescs&, std::unique_ptr<Kernel>&);
+size_t treeEnsembleWorkspace(const ir::Node&, const std::vector<ir::TensorDesc>&, const std::vector<ir::TensorDesc>&);
+size_t scatterWorkspace(const ir::Node&, const std::vector<ir::TensorDesc>&, const std::vector<ir::TensorDesc>&);
+size_t maxUnpoolWorkspace(const ir::Node&, const std::vector<ir::TensorDesc>&, const std::vector<ir::TensorDesc>&);
+size_t detWorkspace(const ir::Node&, const std::vector<ir::TensorDesc>&, const std::vector<ir::TensorDesc>&);
 
 // Data-dependent output sizes (LaunchArgs::outputExtent): nonzero.cu, unique.cu, nms.cu.
 bool nonzeroSupports(const ir::Node&, const std::vector<ir::TensorDesc>&, const std::vector<ir::TensorDesc>&);

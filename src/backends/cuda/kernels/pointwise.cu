@@ -1,4 +1,4 @@
-// Activation, Unary and Cast on CUDA: one thread per element with 16-byte
+// Activation and Unary on CUDA: one thread per element with 16-byte
 // loads, the op chosen at run time inside the kernel (uniform across the
 // grid, so the branch costs nothing next to the memory traffic). Semantics
 // follow the CPU references (docs/ops.md).
@@ -7,6 +7,7 @@
 
 #include "device_common.cuh"
 #include "kernels.h"
+#include "visit_types.cuh"
 
 namespace kiln::cuda::kernels {
 
@@ -45,7 +46,7 @@ int parseAct(const std::string& s) { return findName(s, kActNames, int(sizeof(kA
 
 bool actDtypeOk(int a, ir::DType t) {
     if (t == ir::DType::kF32 || t == ir::DType::kF16 || t == ir::DType::kBF16 || t == ir::DType::kF64) return true;
-    return (a == kRelu || a == kClip) && ir::dtypeIsInteger(t);
+    return (a == kRelu || a == kClip) && ir::dtypeIsArithmeticInteger(t);
 }
 
 template <class C>
@@ -161,15 +162,17 @@ bool isFloatCompute(ir::DType t) {
     return t == ir::DType::kF32 || t == ir::DType::kF16 || t == ir::DType::kBF16 || t == ir::DType::kF64;
 }
 
+// The dtype rules of the CPU reference (docs/ops.md): not is logical on bool
+// and bitwise on integers; neg needs a signed type.
 bool unDtypeOk(int op, ir::DType t) {
     switch (op) {
         case kNot:
-            return t == ir::DType::kBool;
+            return t == ir::DType::kBool || ir::dtypeIsArithmeticInteger(t);
         case kAbs:
         case kSign:
-            return isFloatCompute(t) || ir::dtypeIsInteger(t);
+            return ir::dtypeIsArithmetic(t);
         case kNeg:
-            return isFloatCompute(t) || t == ir::DType::kI8 || t == ir::DType::kI32 || t == ir::DType::kI64;
+            return ir::dtypeIsArithmetic(t) && ir::dtypeIsSigned(t);
         default:
             return isFloatCompute(t);
     }
@@ -237,6 +240,7 @@ struct UnaryFn {
             return Elem<S>::store(unaryFloat(op, Elem<S>::load(x)));
         } else {
             using U = std::make_unsigned_t<S>;
+            if (op == kNot) return S(~x);
             if (op == kAbs) {
                 if constexpr (std::is_signed_v<S>)
                     return x < 0 ? S(U(0) - U(x)) : x;
@@ -261,57 +265,6 @@ struct ClassifyFn {  // isnan / isinf
     }
 };
 
-// ---------------------------------------------------------------- Cast
-__device__ __forceinline__ float toFloatRoundToOdd(double v) {
-    float f = __double2float_rn(v);
-    if (double(f) == v || isinf(f) || isnan(f)) return f;
-    if ((__float_as_uint(f) & 1u) == 0) f = nextafterf(f, v > double(f) ? INFINITY : -INFINITY);
-    return f;
-}
-
-template <class D>
-__device__ __forceinline__ D fromDouble(double v) {
-    if constexpr (kIsBool<D>) {
-        return {uint8_t(v != 0.0 ? 1 : 0)};
-    } else if constexpr (std::is_same_v<D, float> || std::is_same_v<D, double>) {
-        return D(v);
-    } else if constexpr (kIsFloat<D>) {
-        return Elem<D>::store(toFloatRoundToOdd(v));
-    } else {
-        if (isnan(v)) return D(0);
-        const double lo = double(std::numeric_limits<D>::lowest()), hi = double(std::numeric_limits<D>::max());
-        if (v <= lo) return std::numeric_limits<D>::lowest();
-        if (v >= hi) return std::numeric_limits<D>::max();
-        return D(v);
-    }
-}
-
-template <class D>
-__device__ __forceinline__ D fromInt(int64_t v) {
-    if constexpr (kIsBool<D>) {
-        return {uint8_t(v != 0 ? 1 : 0)};
-    } else if constexpr (std::is_same_v<D, float> || std::is_same_v<D, double>) {
-        return D(v);
-    } else if constexpr (kIsFloat<D>) {
-        return Elem<D>::store(toFloatRoundToOdd(double(v)));
-    } else {
-        const int64_t lo = int64_t(std::numeric_limits<D>::lowest()), hi = int64_t(std::numeric_limits<D>::max());
-        return D(v < lo ? lo : v > hi ? hi : v);
-    }
-}
-
-template <class S, class D>
-struct CastFn {
-    __device__ D operator()(S s) const {
-        if constexpr (kIsFloat<S>)
-            return fromDouble<D>(double(Elem<S>::load(s)));
-        else if constexpr (kIsBool<S>)
-            return fromInt<D>(s.v != 0 ? 1 : 0);
-        else
-            return fromInt<D>(int64_t(s));
-    }
-};
-
 }  // namespace
 
 bool activationSupports(const ir::Node& node, const std::vector<ir::TensorDesc>& in,
@@ -329,7 +282,7 @@ Status activation(LaunchArgs& args) {
     if (!actDtypeOk(act, X.dtype) || Y.dtype != X.dtype || Y.numel() != X.numel())
         return Status::Error("Activation '" + name + "': unsupported dtype or mismatched output");
     const double alpha = args.node.attrs.getFloat("alpha", 0.0), beta = args.node.attrs.getFloat("beta", 0.0);
-    return visitType(X.dtype, [&](auto tag) -> Status {
+    return visitArithmeticType(X.dtype, /*withBool=*/false, [&](auto tag) -> Status {
         using S = typename decltype(tag)::type;
         if constexpr (kIsFloat<S>) {
             using C = ComputeT<S>;
@@ -358,35 +311,12 @@ Status unary(LaunchArgs& args) {
     if (!unDtypeOk(op, X.dtype) || Y.numel() != X.numel())
         return Status::Error("Unary '" + name + "': unsupported dtype " + std::string(ir::dtypeName(X.dtype)));
     const bool classify = op == kIsNan || op == kIsInf;
-    return visitType(X.dtype, [&](auto tag) -> Status {
+    return visitArithmeticType(X.dtype, /*withBool=*/true, [&](auto tag) -> Status {
         using S = typename decltype(tag)::type;
         if constexpr (kIsFloat<S>) {
             if (classify) return mapFlat(X.as<const S>(), Y.as<Bool8>(), X.numel(), ClassifyFn<S>{op}, args.stream);
         }
         return mapFlat(X.as<const S>(), Y.as<S>(), X.numel(), UnaryFn<S>{op}, args.stream);
-    });
-}
-
-bool castSupports(const ir::Node& node, const std::vector<ir::TensorDesc>& in, const std::vector<ir::TensorDesc>&) {
-    const int64_t to = node.attrs.getInt("to", -1);
-    return in.size() == 1 && ir::dtypeValid(int(in[0].dtype)) && to >= 0 && to < ir::kNumDTypes;
-}
-
-Status cast(LaunchArgs& args) {
-    const DeviceTensor& X = args.inputs[0];
-    DeviceTensor& Y = args.outputs[0];
-    if (Y.numel() != X.numel()) return Status::Error("Cast: output size differs from the input's");
-    if (X.dtype == Y.dtype && X.dtype != ir::DType::kBool) {
-        if (X.bytes())
-            KILN_CUDA_CHECK(cudaMemcpyAsync(Y.data, X.data, X.bytes(), cudaMemcpyDeviceToDevice, args.stream));
-        return Status::Ok();
-    }
-    return visitTypeWithFp8(X.dtype, [&](auto src) -> Status {
-        return visitTypeWithFp8(Y.dtype, [&](auto dst) -> Status {
-            using S = typename decltype(src)::type;
-            using D = typename decltype(dst)::type;
-            return mapFlat(X.as<const S>(), Y.as<D>(), X.numel(), CastFn<S, D>{}, args.stream);
-        });
     });
 }
 

@@ -2,6 +2,7 @@
 // out, per dim, the input taps and weights of its output coordinate (the same
 // coordinate transforms as ir::movement::resizeSourceCoord), then copies the
 // nearest element's bits or sums the separable product of the taps in double.
+// Antialiased downsampling has its own kernel (resizeAntialiasKernel).
 #include <cmath>
 #include <cstring>
 #include <limits>
@@ -186,6 +187,134 @@ __global__ void resizeKernel(const S* __restrict__ x, S* __restrict__ y, int64_t
     }
 }
 
+// Antialiased linear/cubic downsampling (ONNX's reference, as the CPU's
+// filterTaps): along a dim with scale < 1 the filter is stretched by 1/scale,
+// taps base+i for i in [start, 1-start] with base the floor of the source
+// coordinate (one less when it is whole); weights are normalized by their sum,
+// then (exclude_outside) taps outside the input are zeroed and the rest
+// renormalized. Each thread works out every tap's weight when it needs it,
+// from the per-dim sums found first, in the reference's order of operations.
+struct WideDim {
+    bool wide;
+    int64_t base, start;
+    double r, sum, sum2;
+    int count;
+};
+
+__device__ double wideRaw(const RP& p, int d, int64_t i, double r) {
+    const double arg = (double(i) - r) * p.scales[d];
+    if (ResizeMode(p.mode) == ResizeMode::kLinear) {
+        const double v = 1 - fabs(arg);
+        return 0.0 < v ? v : 0.0;  // std::max(0.0, v)
+    }
+    return cubicWeight(arg, p.cubicA);
+}
+
+// Tap k (0-based) of a wide dim: its clamped input index and weight (0: skipped).
+__device__ double wideTap(const RP& p, int d, const WideDim& w, int k, int64_t& idx) {
+    const int64_t i = w.start + k, pos = w.base + i;
+    double v = wideRaw(p, d, i, w.r);
+    if (w.sum != 0) v /= w.sum;
+    if (p.excludeOutside) {
+        if (pos < 0 || pos >= p.in[d])
+            v = 0;
+        else if (w.sum2 != 0)
+            v /= w.sum2;
+    }
+    idx = pos < 0 ? 0 : (pos > p.in[d] - 1 ? p.in[d] - 1 : pos);
+    return v;
+}
+
+// False when the coordinate lies outside (tf_crop_and_resize extrapolates).
+__device__ bool wideSetup(const RP& p, int d, int64_t x, WideDim& w) {
+    bool outside;
+    const double xo = sourceCoord(p, d, x, outside);
+    if (outside || !isfinite(xo)) return false;
+    double f = floor(xo), r = xo - f;
+    if (r == 0) f -= 1, r = 1;
+    const double s = p.scales[d];
+    w.start = int64_t(floor((ResizeMode(p.mode) == ResizeMode::kLinear ? -1.0 : -2.0) / s)) + 1;
+    w.base = int64_t(f);
+    w.r = r;
+    w.count = int(1 - w.start - w.start + 1);
+    double sum = 0;
+    for (int64_t i = w.start; i <= 1 - w.start; ++i) sum += wideRaw(p, d, i, r);
+    w.sum = sum;
+    w.sum2 = 0;
+    if (p.excludeOutside) {
+        double sum2 = 0;
+        for (int64_t i = w.start; i <= 1 - w.start; ++i) {
+            const int64_t pos = w.base + i;
+            if (pos < 0 || pos >= p.in[d]) continue;
+            double v = wideRaw(p, d, i, r);
+            if (sum != 0) v /= sum;
+            sum2 += v;
+        }
+        w.sum2 = sum2;
+    }
+    return true;
+}
+
+template <class S>
+__global__ void resizeAntialiasKernel(const S* __restrict__ x, S* __restrict__ y, int64_t total, RP p) {
+    const int64_t stride = int64_t(gridDim.x) * blockDim.x;
+    for (int64_t t = int64_t(blockIdx.x) * blockDim.x + threadIdx.x; t < total; t += stride) {
+        int64_t coord[kMaxDims];
+        int64_t rem = t;
+        for (int d = p.rank - 1; d >= 0; --d) {
+            coord[d] = rem % p.out[d];
+            rem /= p.out[d];
+        }
+        // Narrow dims keep their (at most 4) taps; wide dims compute theirs per use.
+        int64_t idx[kMaxDims][4];
+        double w[kMaxDims][4];
+        int cnt[kMaxDims];
+        WideDim wd[kMaxDims];
+        bool outside = false;
+        for (int d = 0; d < p.rank && !outside; ++d) {
+            wd[d].wide = p.scales[d] < 1.0;
+            if (wd[d].wide) {
+                outside = !wideSetup(p, d, coord[d], wd[d]);
+                cnt[d] = wd[d].count;
+            } else {
+                outside = !taps(p, d, coord[d], idx[d], w[d], cnt[d]);
+            }
+        }
+        if (outside) {
+            y[t] = fromDoubleValue<S>(p.extrapolation);
+            continue;
+        }
+        bool empty = false;
+        for (int d = 0; d < p.rank; ++d) empty |= cnt[d] <= 0;
+        double acc = 0;
+        int k[kMaxDims];
+        for (int d = 0; d < p.rank; ++d) k[d] = 0;
+        while (!empty) {
+            double weight = 1;
+            int64_t off = 0;
+            bool skip = false;
+            for (int d = 0; d < p.rank && !skip; ++d) {
+                int64_t i;
+                double wt;
+                if (wd[d].wide) {
+                    wt = wideTap(p, d, wd[d], k[d], i);
+                    skip = wt == 0;  // the reference leaves zero-weight taps out
+                } else {
+                    i = idx[d][k[d]];
+                    wt = w[d][k[d]];
+                }
+                weight *= wt;
+                off = off * p.in[d] + i;
+            }
+            if (!skip) acc += weight * toDoubleValue(x[off]);
+            int d = p.rank - 1;
+            while (d >= 0 && ++k[d] == cnt[d]) k[d--] = 0;
+            if (d < 0) break;
+        }
+        y[t] = fromDoubleValue<S>(acc);
+    }
+}
+
 std::vector<ir::TensorDesc> descsOf(const std::vector<DeviceTensor>& ts) {
     std::vector<ir::TensorDesc> d;
     for (const auto& t : ts) d.push_back({t.dtype, t.shape, t.hostData});
@@ -227,6 +356,10 @@ Status resize(LaunchArgs& a) {
         if (rp.in[d] == 0) return Status::Error("Resize: cannot resize an empty dim");
     }
     for (size_t i = 0; i < p.roi.size() && i < size_t(2 * kMaxDims); ++i) rp.roi[i] = p.roi[i];
+    // Antialiasing changes only linear/cubic downsampling (a dim with scale < 1).
+    bool antialiased = false;
+    if (p.antialias && p.mode != ResizeMode::kNearest)
+        for (int d = 0; d < rp.rank; ++d) antialiased |= rp.scales[d] < 1.0;
     std::vector<uint8_t> fillBytes(16, 0);
     ir::storeFromDouble(fillBytes.data(), X.dtype, 0, p.extrapolationValue);
     return visitType(X.dtype, [&](auto tag) -> Status {
@@ -236,7 +369,11 @@ Status resize(LaunchArgs& a) {
         } else {
             S fill;
             std::memcpy(&fill, fillBytes.data(), sizeof(S));
-            resizeKernel<S><<<gridFor(total), kBlock, 0, a.stream>>>(X.as<const S>(), Y.as<S>(), total, rp, fill);
+            if (antialiased)
+                resizeAntialiasKernel<S>
+                    <<<gridFor(total), kBlock, 0, a.stream>>>(X.as<const S>(), Y.as<S>(), total, rp);
+            else
+                resizeKernel<S><<<gridFor(total), kBlock, 0, a.stream>>>(X.as<const S>(), Y.as<S>(), total, rp, fill);
             KILN_CUDA_CHECK_LAUNCH();
             return Status::Ok();
         }
