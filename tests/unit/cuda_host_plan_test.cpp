@@ -71,6 +71,9 @@ TEST(CudaHostPlan, ShapeTensorsOfAReshapeRunOnTheHost) {
     const auto* target = static_cast<const int64_t*>(in[1].data);
     EXPECT_EQ(target[0], 4);
     EXPECT_EQ(target[1], -1);
+    // create() sees only constants: no kernel bakes in a value of the bound shapes.
+    EXPECT_EQ(p.createInputs(g, g.nodes[size_t(reshape)])[1].data, nullptr);
+    EXPECT_NE(p.createInputs(g, g.nodes[size_t(gather)])[1].data, nullptr) << "a constant keeps its data";
 }
 
 // A Shape whose values only device work reads (no shape depends on them) stays on the device.

@@ -70,6 +70,13 @@ std::vector<ir::TensorDesc> HostPlan::inputs(const ir::Graph& g, const ir::Node&
     return in;
 }
 
+std::vector<ir::TensorDesc> HostPlan::createInputs(const ir::Graph& g, const ir::Node& n) const {
+    std::vector<ir::TensorDesc> in = inputs(g, n);
+    for (size_t k = 0; k < in.size(); ++k)
+        if (n.inputs[k] >= 0 && !g.values[size_t(n.inputs[k])].isConstant()) in[k].data = nullptr;
+    return in;
+}
+
 std::vector<ir::TensorDesc> HostPlan::outputs(const ir::Graph& g, const ir::Node& n) const {
     std::vector<ir::TensorDesc> out;
     for (int v : n.outputs) out.push_back({g.values[size_t(v)].dtype, bound[size_t(v)], nullptr});

@@ -63,8 +63,12 @@ struct HostPlan {
     bool dynamic() const { return !dynamicReason.empty(); }
 
     // A node's inputs and outputs at the bound shapes, with the host data
-    // above: what tactics' supports/workspace/create see.
+    // above: what tactics' supports() and workspace() see (kernels read host
+    // values from DeviceTensor::hostData at enqueue, where they are the run's).
     std::vector<ir::TensorDesc> inputs(const ir::Graph& g, const ir::Node& n) const;
+    // The same with data for the constants only: what create() sees, so that
+    // no kernel bakes in a host value computed at the bound shapes.
+    std::vector<ir::TensorDesc> createInputs(const ir::Graph& g, const ir::Node& n) const;
     std::vector<ir::TensorDesc> outputs(const ir::Graph& g, const ir::Node& n) const;
     // True when the node's shapes at the bounds are all known (tactics can be
     // timed and their workspace sized before the run).

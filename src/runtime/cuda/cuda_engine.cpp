@@ -117,7 +117,7 @@ Status EngineState::create(const engine::Plan& plan, IGpuAllocator* allocator,
         if (t->workspace && known) s.workspace = std::max(s.workspace, t->workspace(n, in, outs));
         s.runtimeWorkspace[ni] = t->workspace && !known;
         std::unique_ptr<Kernel> k;
-        KILN_RETURN_IF_ERROR(t->create(n, in, outs, k).withContext("layer '" + n.name + "': "));
+        KILN_RETURN_IF_ERROR(t->create(n, s.host.createInputs(g, n), outs, k).withContext("layer '" + n.name + "': "));
         s.tactics[ni] = t;
         s.kernels.push_back(std::move(k));
     }
