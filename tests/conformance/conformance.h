@@ -18,6 +18,9 @@ namespace kiln::conformance {
 enum class Status { kPass, kFail, kSkip };
 const char* statusName(Status s);
 
+// The detail of a pass whose engine was built with a dynamic-dim profile (--dynamic-range).
+inline constexpr const char* kDynamicPass = "dynamic profile";
+
 struct TestResult {
     Status status = Status::kFail;
     std::string detail;  // the first error for a failure, the reason for a skip

@@ -336,6 +336,12 @@ int main(int argc, char** argv) {
     // A --filter run is partial: min-passed applies to the whole suite only.
     const bool belowMin = opt.writeExpectations.empty() && opt.filter.empty() && passed < exp.minPassed;
     if (belowMin) std::cout << "kiln_conformance: " << passed << " passed < min-passed " << exp.minPassed << "\n";
+    if (opt.dynamicRange) {
+        int dynamicPasses = 0;
+        for (const auto& t : tests) dynamicPasses += t.result.status == Status::kPass && t.result.detail == kDynamicPass;
+        std::cout << "onnx-conformance --dynamic-range: " << dynamicPasses
+                  << " of the passes ran on engines whose declared-dynamic dims span [1, 2x] the test's extents\n";
+    }
     std::cout << "onnx-conformance: " << passed << " passed, " << failed << " failed, " << skipped << " skipped"
               << std::endl;
     if (belowMin) return 1;

@@ -123,11 +123,12 @@ private:
     }
 
     void tryConvolution(int i) {
-        ir::Node& n = g_.nodes[size_t(i)];
+        // Copies: adding layers and values below may move the graph's vectors.
+        const ir::Node n = g_.nodes[size_t(i)];
         const auto in = ir::describeInputs(g_, n), out = ir::describeOutputs(g_, n);
         if (in.size() < 2 || in[0].shape.size() != 4 || !ir::isStatic(in[0].shape) || !tensorCoreType(in[0].dtype))
             return;
-        const ir::Value& w = g_.values[size_t(n.inputs[1])];
+        const ir::Value w = g_.values[size_t(n.inputs[1])];
         if (!w.isConstant() || w.shape.size() != 4 || w.shape[0] % 8 != 0) return;
         // A few input channels (an image's 3) are zero-padded to 8, X and W alike,
         // so that the first convolution also runs on tensor cores.
@@ -195,8 +196,7 @@ private:
     // pooling) reduces the same axes at their channels-last positions.
     void tryReduce(int i) {
         const ir::Node& n = g_.nodes[size_t(i)];
-        if (n.inputs.size() != 1 || n.outputs.size() != 1 || !n.attrs.has("axes") ||
-            n.attrs.getInt("keepdims", 1) == 0)
+        if (n.inputs.size() != 1 || n.outputs.size() != 1 || !n.attrs.has("axes") || n.attrs.getInt("keepdims", 1) == 0)
             return;
         auto it = last_.find(n.inputs[0]);
         if (it == last_.end() || g_.values[size_t(n.inputs[0])].shape.size() != 4) return;
@@ -245,7 +245,7 @@ private:
     const LogFn& log_;
     std::map<int, int> last_;    // value -> its channels-last twin
     std::map<int, int> padded_;  // channels-last value -> its channel-padded copy
-    std::vector<int> moved_;   // values whose producer now writes a channels-last twin
+    std::vector<int> moved_;     // values whose producer now writes a channels-last twin
     int converted_ = 0, transposes_ = 0;
 };
 

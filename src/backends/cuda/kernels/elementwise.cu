@@ -267,8 +267,8 @@ __global__ void binaryStrided(const S* __restrict__ a, const S* __restrict__ b, 
 // handles V consecutive outputs with one offset computation and wide loads of
 // the contiguous operands (a bias row, a scalar, a residual).
 template <class S, class Out>
-__global__ void binaryInnerVec(const S* __restrict__ a, const S* __restrict__ b, Out* __restrict__ y, int64_t n,
-                               int op, int64_t inner, bool aInner, bool bInner, StridedIndex<2> outer) {
+__global__ void binaryInnerVec(const S* __restrict__ a, const S* __restrict__ b, Out* __restrict__ y, int64_t n, int op,
+                               int64_t inner, bool aInner, bool bInner, StridedIndex<2> outer) {
     constexpr int V = Vec16<S>::kN;
     const int64_t stride = int64_t(gridDim.x) * blockDim.x;
     for (int64_t i = int64_t(blockIdx.x) * blockDim.x + threadIdx.x; i < n / V; i += stride) {
@@ -292,8 +292,7 @@ __global__ void binaryInnerVec(const S* __restrict__ a, const S* __restrict__ b,
 
 // The inner-vector form of a broadcast (see binaryInnerVec); false if it does not apply.
 template <class S, class Out>
-bool launchInnerVec(const S* a, const S* b, Out* y, int64_t n, int op, const StridedIndex<2>& si,
-                    cudaStream_t stream) {
+bool launchInnerVec(const S* a, const S* b, Out* y, int64_t n, int op, const StridedIndex<2>& si, cudaStream_t stream) {
     constexpr int V = Vec16<S>::kN;
     const int r = si.rank;
     if (V < 2 || r < 1) return false;

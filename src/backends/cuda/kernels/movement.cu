@@ -129,8 +129,8 @@ bool fastTranspose(const void* x, void* y, int64_t n, const StridedIndex<1>& si,
             gatherChunks<uint4><<<gridFor(units), kBlock, 0, stream>>>(static_cast<const uint4*>(x),
                                                                        static_cast<uint4*>(y), units, chunk, outer);
         else
-            gatherChunks<T><<<gridFor(units), kBlock, 0, stream>>>(static_cast<const T*>(x), static_cast<T*>(y),
-                                                                   units, chunk, outer);
+            gatherChunks<T><<<gridFor(units), kBlock, 0, stream>>>(static_cast<const T*>(x), static_cast<T*>(y), units,
+                                                                   chunk, outer);
         KILN_CUDA_CHECK_LAUNCH();
         return Status::Ok();
     });

@@ -121,8 +121,8 @@ __global__ void normRowsWarp(const S* __restrict__ x, const P* __restrict__ scal
         for (int k = 0; k < K; ++k) {
             const int j = lane + k * 32;
             if (j < n)
-                yr[j] = Elem<S>::store(
-                    ComputeT<S>(v[k] * invStd * A(Elem<P>::load(scale[j])) + A(Elem<P>::load(bias[j]))));
+                yr[j] =
+                    Elem<S>::store(ComputeT<S>(v[k] * invStd * A(Elem<P>::load(scale[j])) + A(Elem<P>::load(bias[j]))));
         }
     }
 }
@@ -236,8 +236,8 @@ Status normalization(LaunchArgs& a) {
         using S = typename decltype(tag)::type;
         if (plainRows(L, rows)) {
             if (Sc.dtype == X.dtype)
-                launchNormRows<S, S>(X.as<const S>(), Sc.as<const S>(), B.as<const S>(), Y.as<S>(), rows,
-                                     int(L.rowLen), eps, a.stream);
+                launchNormRows<S, S>(X.as<const S>(), Sc.as<const S>(), B.as<const S>(), Y.as<S>(), rows, int(L.rowLen),
+                                     eps, a.stream);
             else
                 launchNormRows<S, float>(X.as<const S>(), Sc.as<const float>(), B.as<const float>(), Y.as<S>(), rows,
                                          int(L.rowLen), eps, a.stream);

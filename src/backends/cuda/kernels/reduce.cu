@@ -5,8 +5,8 @@
 // threads read neighbouring elements). Float32 accumulates in double, 16-bit
 // floats in float32 (as the reference does, up to its own double), integers
 // in wrapping 64-bit arithmetic.
-#include <cfloat>
 #include <algorithm>
+#include <cfloat>
 #include <cmath>
 #include <limits>
 
