@@ -1,66 +1,14 @@
 // Device plumbing shared by the kernels of data-dependent ops (NonZero,
 // Unique, NMS): element loads as double with the dtype chosen at run time
-// (exactly ir::loadAsDouble for the types listed), and a block-wide prefix sum.
+// (value_io.cuh's loadDouble), and a block-wide prefix sum.
 #pragma once
 #include "device_common.cuh"
+#include "value_io.cuh"
 
 namespace kiln::cuda::dev {
 
-// The dtypes loadAnyAsDouble reads (every 8..64-bit integer, bool, and the
-// 16/32/64-bit floats).
-inline bool loadsAsDouble(ir::DType t) {
-    switch (t) {
-        case ir::DType::kF32:
-        case ir::DType::kF16:
-        case ir::DType::kBF16:
-        case ir::DType::kF64:
-        case ir::DType::kI8:
-        case ir::DType::kU8:
-        case ir::DType::kI16:
-        case ir::DType::kU16:
-        case ir::DType::kI32:
-        case ir::DType::kU32:
-        case ir::DType::kI64:
-        case ir::DType::kU64:
-        case ir::DType::kBool:
-            return true;
-        default:
-            return false;
-    }
-}
-
-__device__ __forceinline__ double loadAnyAsDouble(const void* p, ir::DType t, int64_t i) {
-    switch (t) {
-        case ir::DType::kF32:
-            return double(static_cast<const float*>(p)[i]);
-        case ir::DType::kF16:
-            return double(__half2float(static_cast<const __half*>(p)[i]));
-        case ir::DType::kBF16:
-            return double(__bfloat162float(static_cast<const __nv_bfloat16*>(p)[i]));
-        case ir::DType::kF64:
-            return static_cast<const double*>(p)[i];
-        case ir::DType::kI8:
-            return double(static_cast<const int8_t*>(p)[i]);
-        case ir::DType::kU8:
-            return double(static_cast<const uint8_t*>(p)[i]);
-        case ir::DType::kI16:
-            return double(static_cast<const int16_t*>(p)[i]);
-        case ir::DType::kU16:
-            return double(static_cast<const uint16_t*>(p)[i]);
-        case ir::DType::kI32:
-            return double(static_cast<const int32_t*>(p)[i]);
-        case ir::DType::kU32:
-            return double(static_cast<const uint32_t*>(p)[i]);
-        case ir::DType::kI64:
-            return double(static_cast<const int64_t*>(p)[i]);
-        case ir::DType::kU64:
-            return double(static_cast<const uint64_t*>(p)[i]);
-        case ir::DType::kBool:
-            return static_cast<const uint8_t*>(p)[i] ? 1.0 : 0.0;
-        default:
-            return 0.0;
-    }
-}
+// The dtypes the data-dependent kernels read (loadDouble's, and bool).
+inline bool loadsAsDouble(ir::DType t) { return t == ir::DType::kBool || isDoubleIoType(t); }
 
 // Exclusive prefix sum of one int64 per thread over the block (blockDim.x a
 // multiple of 32, at most 1024); `total` gets the block's sum. Every thread of

@@ -30,7 +30,7 @@ using namespace dev;
 struct Scalar {  // an optional scalar input, read on the device
     const void* p = nullptr;
     ir::DType type = ir::DType::kF32;
-    __device__ double get(double absent) const { return p ? loadAnyAsDouble(p, type, 0) : absent; }
+    __device__ double get(double absent) const { return p ? loadDouble(p, type, 0) : absent; }
 };
 
 struct NmsArgs {
@@ -49,7 +49,7 @@ struct Box {
 
 __device__ Box boxAt(const NmsArgs& a, int64_t b, int64_t i) {
     double v[4];
-    for (int k = 0; k < 4; ++k) v[k] = loadAnyAsDouble(a.boxes, a.boxType, (b * a.n + i) * 4 + k);
+    for (int k = 0; k < 4; ++k) v[k] = loadDouble(a.boxes, a.boxType, (b * a.n + i) * 4 + k);
     if (a.center) {  // [x_center, y_center, width, height]
         const double hh = v[3] / 2, hw = v[2] / 2;
         return {__dsub_rn(v[1], hh), __dsub_rn(v[0], hw), __dadd_rn(v[1], hh), __dadd_rn(v[0], hw)};
@@ -75,7 +75,7 @@ __global__ void prepareCandidates(NmsArgs a, double* keys, int* values, uint8_t*
     const bool hasThreshold = a.scoreThreshold.p != nullptr;
     const double threshold = a.scoreThreshold.get(0.0);
     for (int64_t f = int64_t(blockIdx.x) * blockDim.x + threadIdx.x; f < total; f += int64_t(gridDim.x) * blockDim.x) {
-        const double s = loadAnyAsDouble(a.scores, a.scoreType, f);
+        const double s = loadDouble(a.scores, a.scoreType, f);
         const bool ok = !hasThreshold || s > threshold;
         // -0 and +0 are one score (the CPU compares them equal).
         keys[f] = ok ? (s == 0.0 ? 0.0 : s) : -CUDART_INF;

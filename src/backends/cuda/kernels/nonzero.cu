@@ -28,7 +28,7 @@ __global__ void countChunks(const void* x, ir::DType t, int64_t n, int64_t chunk
     const int64_t begin = int64_t(blockIdx.x) * chunk;
     const int64_t end = begin + chunk < n ? begin + chunk : n;
     int64_t c = 0;
-    for (int64_t i = begin + threadIdx.x; i < end; i += blockDim.x) c += loadAnyAsDouble(x, t, i) != 0.0;
+    for (int64_t i = begin + threadIdx.x; i < end; i += blockDim.x) c += loadDouble(x, t, i) != 0.0;
     int64_t total = 0;
     blockExclusiveSum(c, scratch, total);
     if (threadIdx.x == 0) counts[blockIdx.x] = total;
@@ -54,7 +54,7 @@ __global__ void writeCoords(const void* x, ir::DType t, int64_t n, int64_t chunk
     // Tiles of blockDim elements in order; the loop bounds are uniform over the block.
     for (int64_t tile = begin; tile < end; tile += blockDim.x) {
         const int64_t i = tile + threadIdx.x;
-        const int64_t hit = i < end && loadAnyAsDouble(x, t, i) != 0.0 ? 1 : 0;
+        const int64_t hit = i < end && loadDouble(x, t, i) != 0.0 ? 1 : 0;
         int64_t total = 0;
         const int64_t pos = base + blockExclusiveSum(hit, scratch, total);
         if (hit) {

@@ -31,7 +31,7 @@ struct Items {
 
     __device__ double value(int64_t item, int64_t k) const {
         const int64_t o = k / inner, in = k - o * inner;
-        return loadAnyAsDouble(x, type, (o * items + item) * inner + in);
+        return loadDouble(x, type, (o * items + item) * inner + in);
     }
     // Lexicographic, NaN after everything else, NaN equal to NaN.
     __device__ bool operator()(const int64_t& a, const int64_t& b) const {

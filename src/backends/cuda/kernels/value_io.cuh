@@ -65,6 +65,8 @@ __device__ __forceinline__ double loadDouble(const void* p, ir::DType t, int64_t
             return double(static_cast<const int64_t*>(p)[i]);
         case ir::DType::kU64:
             return double(static_cast<const uint64_t*>(p)[i]);
+        case ir::DType::kBool:
+            return static_cast<const uint8_t*>(p)[i] ? 1.0 : 0.0;
         default:
             return 0.0;
     }
