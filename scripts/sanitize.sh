@@ -6,12 +6,12 @@
 #
 #   usage: scripts/sanitize.sh [CTEST ARGS...]    e.g. -R kiln_api_tests
 #
-# By default two long suites are left out, to keep CI under its budget:
-# onnx_conformance (its ~1,700 models run the same kernels the op tests run
-# here, and the parser is fuzzed by scripts/fuzz.sh) and sample_mnist_accuracy
-# (10,000 images through the LeNet that sample_mnist already runs).
-# KILN_SANITIZE_ALL=1 runs them too (conformance gets longer budgets in
-# sanitized builds, see tests/CMakeLists.txt).
+# scripts/test.sh (CI) runs it by default, the ONNX conformance suite
+# included (its ~1,900 models in forked children: a sanitizer report in one
+# fails that model, and a pass count below the expectations' minimum fails the
+# run). One suite is left out: sample_mnist_accuracy (10,000 images through
+# the LeNet that sample_mnist already runs sanitized); KILN_SANITIZE_ALL=1
+# runs it too. docs/reliability.md has the times.
 set -euo pipefail
 source "$(dirname "$0")/san-configure.sh"
 start=$(date +%s)
@@ -20,6 +20,6 @@ cmake --build "$bdir" -j "$jobs"
 echo "sanitize: built in $(($(date +%s) - start)) s"
 t0=$(date +%s)
 exclude=()
-[ "${KILN_SANITIZE_ALL:-0}" = 1 ] || exclude=(-E '^(onnx_conformance|sample_mnist_accuracy)$')
+[ "${KILN_SANITIZE_ALL:-0}" = 1 ] || exclude=(-E '^sample_mnist_accuracy$')
 (cd "$bdir" && ctest --output-on-failure -j "$jobs" --timeout 1800 "${exclude[@]}" "$@")
 echo "sanitize: tests ran in $(($(date +%s) - t0)) s; total $(($(date +%s) - start)) s"

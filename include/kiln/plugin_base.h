@@ -261,7 +261,7 @@ class Writer {
 public:
     explicit Writer(void* buf) : p_(static_cast<unsigned char*>(buf)) {}
     void bytes(const void* src, size_t n) {
-        if (p_) std::memcpy(p_ + n_, src, n);
+        if (p_ && n) std::memcpy(p_ + n_, src, n);  // an empty vector's data() may be null
         n_ += n;
     }
     size_t size() const { return n_; }

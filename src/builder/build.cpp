@@ -53,6 +53,10 @@ Status resolveInputShapes(ir::Graph& g, const BuildOptions& opt, std::vector<eng
                                      " are not ordered");
             if (v.shape[d] >= 0 && (mn[d] != v.shape[d] || mx[d] != v.shape[d]))
                 return Status::Error("input '" + v.name + "': the profile changes static dimension " + std::to_string(d));
+            // enqueue(batchSize) has no way to give other extents (the runtime refuses such engines too).
+            if (opt.implicitBatch && d > 0 && (mn[d] != mx[d] || op[d] != mx[d]))
+                return Status::Error("input '" + v.name + "': dimension " + std::to_string(d) +
+                                     " varies, but an implicit-batch network fixes every dimension but the batch");
         }
         p.min.push_back(mn);
         p.opt.push_back(op);

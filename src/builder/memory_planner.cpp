@@ -13,6 +13,9 @@ namespace kiln::builder {
 namespace {
 constexpr int64_t kAlign = 64;
 int64_t alignUp(int64_t x) { return (x + kAlign - 1) / kAlign * kAlign; }
+// Far beyond any machine (64 PiB), and low enough that no offset or end below
+// can overflow: the sum of all arena tensors is kept under it.
+constexpr int64_t kMaxArenaBytes = int64_t(1) << 56;
 
 struct Interval {
     int value;
@@ -36,6 +39,7 @@ Status planMemory(const ir::Graph& g, engine::MemoryPlan& plan) {
             const int until = sched.loopEnd[size_t(i)] >= 0 ? sched.loopEnd[size_t(i)] : sched.position[size_t(i)];
             lastUse[size_t(v)] = std::max(lastUse[size_t(v)], until);
         }
+    int64_t allBytes = 0;
     for (int i = 0; i < int(g.nodes.size()); ++i) {
         const int at = sched.position[size_t(i)];
         for (int v : g.nodes[size_t(i)].outputs) {
@@ -44,8 +48,12 @@ Status planMemory(const ir::Graph& g, engine::MemoryPlan& plan) {
             const int64_t n = ir::volume(val.shape);
             if (n < 0) continue;  // size known only at run time: the executor allocates it then
             if (sched.inLoop[size_t(i)]) continue;  // per-iteration values: the executor's own buffers
-            live.push_back({v, at, std::max(at, lastUse[size_t(v)]),
-                            alignUp(std::max<int64_t>(n, 1) * int64_t(ir::dtypeSize(val.dtype)))});
+            int64_t bytes = 0;
+            if (__builtin_mul_overflow(std::max<int64_t>(n, 1), int64_t(ir::dtypeSize(val.dtype)), &bytes) ||
+                bytes > kMaxArenaBytes || (allBytes += alignUp(bytes)) > kMaxArenaBytes)
+                return Status::Error("tensor '" + val.name + "' " + ir::shapeToString(val.shape) +
+                                     ": the activations would need more than 2^56 bytes");
+            live.push_back({v, at, std::max(at, lastUse[size_t(v)]), alignUp(bytes)});
         }
     }
     std::stable_sort(live.begin(), live.end(), [](const Interval& a, const Interval& b) { return a.bytes > b.bytes; });

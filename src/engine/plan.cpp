@@ -89,6 +89,13 @@ Status checkProfiles(const Plan& plan) {
                 const int64_t lo = prof.min[i][d], mid = prof.opt[i][d], hi = prof.max[i][d];
                 if (lo >= 0 && mid >= 0 && hi >= 0 && !(lo <= mid && mid <= hi))
                     return Status::Error(in + " does not satisfy min <= opt <= max");
+                // enqueue(batchSize) runs the opt shape with only the batch
+                // replaced, and callers size buffers from the binding's dims:
+                // a range on another dimension (which the builder never makes)
+                // would have the kernels read past the caller's buffers.
+                if (plan.implicitBatch && d > 0 && (lo != hi || mid != hi))
+                    return Status::Error(in + " varies in dimension " + std::to_string(d) +
+                                         ", which an implicit-batch engine fixes");
             }
         }
     }

@@ -93,6 +93,12 @@ Status checkConsistency(const engine::Plan& plan, const ir::Schedule& sched) {
                                          ", data-dependent or inside a loop) an arena slot");
                 continue;
             }
+            // The planner places every slot at a multiple of 64 bytes; kernels
+            // rely on their elements' alignment (a forged odd offset made the
+            // CPU MatMul store misaligned floats).
+            if (off > 0 && off % 64 != 0)
+                return Status::Error("the memory plan puts tensor '" + val.name + "' at offset " +
+                                     std::to_string(off) + ", not a multiple of 64 bytes");
             uint64_t bytes = ir::dtypeSize(val.dtype);
             bool ok = off >= 0;
             for (int64_t d : val.shape) ok = ok && d >= 0 && !__builtin_mul_overflow(bytes, uint64_t(d), &bytes);

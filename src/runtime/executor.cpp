@@ -98,7 +98,7 @@ Status Executor::run(const std::vector<void*>& io, const std::vector<ir::Shape>&
             KILN_RETURN_IF_ERROR(place(v, shapes_[size_t(v)], g.values[size_t(v)].dtype));
             dst = ptrs_[size_t(v)];
     }
-        if (dst != src) std::memmove(dst, src, bytes);
+        if (dst != src && bytes) std::memmove(dst, src, bytes);  // an empty tensor may have no buffer
     }
     outputShapes_.clear();
     for (int v : g.outputs) outputShapes_.push_back(shapes_[size_t(v)]);

@@ -36,7 +36,6 @@ struct CountingLogger final : kiln::ILogger {
 // kernels on big tensors, not in the loader).
 constexpr int64_t kMaxElements = int64_t(1) << 16;
 
-
 // Buffers for outputs whose shape depends on computed values.
 struct GrowingAllocator final : kiln::IOutputAllocator {
     std::vector<std::vector<uint8_t>> buffers;
@@ -62,7 +61,13 @@ void runOnce(kiln::IEngine& engine, CountingLogger& logger) {
     if (engine.hasImplicitBatchDimension()) {
         std::vector<void*> bindings(size_t(engine.getNbBindings()), nullptr);
         for (int32_t b = 0; b < engine.getNbBindings(); ++b) {
-            const int64_t v = kiln::volume(engine.getBindingDimensions(b));
+            // A dimension the binding leaves open (-1) is sized 1, as a caller
+            // told nothing more would: the engine must then not read or write
+            // past the buffer (a forged profile once made it).
+            kiln::Dims d = engine.getBindingDimensions(b);
+            for (int32_t k = 0; k < d.nbDims; ++k)
+                if (d.d[k] < 0) d.d[k] = 1;
+            const int64_t v = kiln::volume(d);
             const size_t elem = kiln::dataTypeSize(engine.getBindingDataType(b));
             if (v < 0 || elem == 0) return;
             buffers.emplace_back(size_t(v) * elem + 64);

@@ -212,6 +212,37 @@ TEST_F(MalformedTest, ReshapeToAnAbsurdShapeNamesTheNode) {
     }
 }
 
+// ConstantOfShape with a constant but absurd shape (a fuzzer input took minutes:
+// the parser filled 2^31 elements one by one). Beyond 1 TiB, or when the size
+// overflows, it is refused at once naming node and output; below that but above
+// the parse-time limit it is a Fill layer, computed only if the engine runs.
+TEST_F(MalformedTest, ConstantOfShapeOfAnAbsurdShape) {
+    const auto huge = graphModel({node({"s"}, {"y"}, "zeros", "ConstantOfShape")}, {},
+                                 {int64Init("s", {int64_t(1) << 20, int64_t(1) << 20, 2})});
+    expectNodeError(huge, 0, "zeros", "ConstantOfShape", {"'y'", "[1048576,1048576,2]", "1 TiB"});
+    reset();
+    const auto overflow =
+        graphModel({node({"s"}, {"y"}, "zeros", "ConstantOfShape")}, {}, {int64Init("s", {int64_t(1) << 62, 3})});
+    expectNodeError(overflow, 0, "zeros", "ConstantOfShape", {"'y'", "1 TiB"});
+    reset();
+    const auto negative = graphModel({node({"s"}, {"y"}, "zeros", "ConstantOfShape")}, {}, {int64Init("s", {4, -2})});
+    expectNodeError(negative, 0, "zeros", "ConstantOfShape", {"'y'", "negative"});
+    reset();
+    // 2^38 floats (exactly 1 TiB): accepted as a Fill layer, not filled here.
+    const auto big = graphModel({node({"s"}, {"y"}, "zeros", "ConstantOfShape")}, {},
+                                {int64Init("s", {int64_t(1) << 20, int64_t(1) << 18})});
+    ASSERT_TRUE(parser->parse(big.data(), big.size())) << parser->getError(0)->desc();
+    bool fill = false;
+    for (int32_t i = 0; i < network->getNbLayers(); ++i)
+        fill = fill || network->getLayer(i)->getType() == kiln::LayerType::kFILL;
+    EXPECT_TRUE(fill);
+    // Dropout's all-true mask of a huge static input takes the same path.
+    reset();
+    const auto mask =
+        graphModel({node({"x"}, {"t", "y"}, "drop", "Dropout")}, {{"x", 1, {int64_t(1) << 20, int64_t(1) << 20, 2}}});
+    expectNodeError(mask, 0, "drop", "Dropout", {"'y'", "1 TiB"});
+}
+
 TEST_F(MalformedTest, NameDefinedTwice) {
     const auto m = graphModel({node({"x"}, {"t"}, "first", "Relu"), node({"x"}, {"t"}, "again", "Sigmoid"),
                                node({"t"}, {"y"}, "last", "Relu")},

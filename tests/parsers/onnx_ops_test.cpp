@@ -196,6 +196,24 @@ TEST(OnnxOps, RangeAndConstantOfShapeFold) {
     expectNear(runNodes(nodes, inits, {1, 3}, {10, 20, 30}, 13), {10, 21, 32});
 }
 
+TEST(OnnxOps, ConstantOfShapeAboveTheParseTimeLimitRunsAsAFill) {
+    // 2^22 + 1 floats of 2.5 (16 MiB + 4 bytes, over the parser's own fill
+    // limit): a Fill layer computed at run time. y = x * max(z) + min(z).
+    std::string value;  // TensorProto float [1] {2.5}
+    putInt(value, 1, 1);
+    putInt(value, 2, 1);
+    const float v = 2.5f;
+    putBytes(value, 9, std::string(reinterpret_cast<const char*>(&v), 4));
+    Attr attr;
+    putBytes(attr.bytes, 1, "value");
+    putBytes(attr.bytes, 5, value);
+    putInt(attr.bytes, 20, 4);  // TENSOR
+    const std::vector<std::string> nodes = {chainNode({"len"}, "z", "ConstantOfShape", {attr}),
+                                            chainNode({"z"}, "mx", "ReduceMax"), chainNode({"z"}, "mn", "ReduceMin"),
+                                            chainNode({"x", "mx"}, "a", "Mul"), chainNode({"a", "mn"}, "y", "Add")};
+    expectNear(runNodes(nodes, {int64Init("len", {(int64_t(1) << 22) + 1})}, {1, 3}, {1, 2, -3}, 13), {5, 7.5, -5});
+}
+
 TEST(OnnxOps, ReduceRecipesAndGatherElements) {
     const std::vector<float> x = {3, -4, 1, 2};  // [2,2]
     auto l2 = runOp(opNode({"x"}, "ReduceL2", {attrIs("axes", {1}), attrI("keepdims", 0)}), {}, {2, 2}, x, 13);

@@ -17,9 +17,12 @@ using namespace plugintest;
 namespace {
 
 // ---- a minimal reader of Caffe's prototxt (text protobuf): blocks and key: value ----
+// Children keep their own name: std::vector<Block> may hold the incomplete type
+// (C++17), a std::pair<std::string, Block> may not (clang with libstdc++ refuses it).
 struct Block {
+    std::string name;
     std::multimap<std::string, std::string> values;
-    std::vector<std::pair<std::string, Block>> blocks;
+    std::vector<Block> blocks;
     std::vector<std::string> all(const std::string& k) const {
         std::vector<std::string> r;
         for (auto [it, end] = values.equal_range(k); it != end; ++it) r.push_back(it->second);
@@ -30,8 +33,8 @@ struct Block {
         return v.empty() ? dflt : v[0];
     }
     const Block* child(const std::string& k) const {
-        for (const auto& [name, b] : blocks)
-            if (name == k) return &b;
+        for (const Block& b : blocks)
+            if (b.name == k) return &b;
         return nullptr;
     }
 };
@@ -56,8 +59,9 @@ void parseBlock(std::istream& in, Block& b) {
             else
                 in >> brace;  // "name {"
             Block c;
+            c.name = tok;
             parseBlock(in, c);
-            b.blocks.emplace_back(tok, std::move(c));
+            b.blocks.push_back(std::move(c));
         }
     }
 }
@@ -124,8 +128,8 @@ TEST(SsdPlugins, PriorBoxMatchesCaffeOnMobileNetSsd) {
     // Feature map sizes from the convolutions (other layers keep the size).
     std::map<std::string, int64_t> size{{net.one("input"), imgH}};
     std::vector<PriorBoxSpec> specs;
-    for (const auto& [kind, layer] : net.blocks) {
-        if (kind != "layer") continue;
+    for (const Block& layer : net.blocks) {
+        if (layer.name != "layer") continue;
         const std::string type = layer.one("type");
         if (type == "Convolution") {
             const Block* p = layer.child("convolution_param");

@@ -33,17 +33,12 @@ KILN_ONNX_CONVERTER(convertIdentity) {
             const Dims d = outputs[0]->getDimensions();
             for (int i = 0; i < d.nbDims; ++i) dims.push_back(d.d[i]);
         }
-        int64_t count = 1;
-        for (int64_t v : dims) {
+        for (int64_t v : dims)
             if (v < 0) return ctx.fail(ErrorCode::kUNSUPPORTED_NODE, "the mask output of a dynamically shaped input");
-            count *= v;
-        }
-        Constant mask;
-        mask.type = DataType::kBOOL;
-        mask.dims = dims;
-        mask.bytes.assign(static_cast<size_t>(count), 1);
-        ctx.setOutputConstant(1, std::move(mask));
-        outputs.push_back(nullptr);
+        Constant allTrue;
+        allTrue.type = DataType::kBOOL;
+        allTrue.bytes = {1};
+        if (!shape::fillOutput(ctx, dims, allTrue, outputs)) return false;
     }
     return true;
 }

@@ -4,6 +4,7 @@
 // mask = U >= ratio for U uniform in [0, 1) (IFillLayer), y = x * mask / (1 - ratio);
 // a run-time training_mode selects between that and the identity.
 #include "ops.h"
+#include "shape_math.h"
 
 namespace kiln::onnx {
 
@@ -13,17 +14,12 @@ bool identityDropout(ConverterContext& ctx, const pb::NodeProto& node, ITensor& 
     if (!pushLayer(ctx, ctx.network().addIdentity(x), outputs)) return false;
     if (node.output_size() > 1 && !node.output(1).empty()) {
         std::vector<int64_t> dims = dimsOf(x);
-        int64_t count = 1;
-        for (int64_t v : dims) {
+        for (int64_t v : dims)
             if (v < 0) return ctx.fail(ErrorCode::kUNSUPPORTED_NODE, "the mask output of a dynamically shaped input");
-            count *= v;
-        }
-        Constant mask;
-        mask.type = DataType::kBOOL;
-        mask.dims = dims;
-        mask.bytes.assign(static_cast<size_t>(count), 1);
-        ctx.setOutputConstant(1, std::move(mask));
-        outputs.push_back(nullptr);
+        Constant allTrue;
+        allTrue.type = DataType::kBOOL;
+        allTrue.bytes = {1};
+        if (!shape::fillOutput(ctx, dims, allTrue, outputs)) return false;
     }
     return true;
 }

@@ -34,19 +34,8 @@ KILN_ONNX_CONVERTER(convertConstantOfShape) {
         f->setInput(1, *value);  // exact for every type (int64 included)
         return pushLayer(ctx, f, outputs);
     }
-    const auto dims = shape->toInt64s();
-    int64_t count = 1;
-    for (int64_t d : dims) {
-        if (d < 0) return ctx.fail(ErrorCode::kINVALID_VALUE, "negative extent");
-        count *= d;
-    }
-    Constant out;
-    out.type = fill.type;
-    out.dims = dims;
-    for (int64_t i = 0; i < count; ++i) out.bytes.insert(out.bytes.end(), fill.bytes.begin(), fill.bytes.end());
-    ctx.setOutputConstant(0, std::move(out));
-    outputs.push_back(nullptr);
-    return true;
+    // A huge or overflowing shape is a Fill layer or an error, never a long loop here.
+    return shape::fillOutput(ctx, shape->toInt64s(), fill, outputs);
 }
 
 namespace {

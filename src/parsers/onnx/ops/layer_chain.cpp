@@ -18,7 +18,7 @@ ITensor* LayerChain::fail(const std::string& message) {
 std::vector<int64_t> LayerChain::dims(const ITensor* x) {
     if (!x) return {};
     const Dims d = x->getDimensions();
-    return std::vector<int64_t>(d.d, d.d + d.nbDims);
+    return std::vector<int64_t>(d.d, d.d + std::max(d.nbDims, 0));  // -1: a tensor the network could not shape
 }
 
 ITensor* LayerChain::finish(ILayer* layer, const char* what) {

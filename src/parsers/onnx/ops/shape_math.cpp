@@ -1,5 +1,9 @@
 #include "shape_math.h"
 
+#include <algorithm>
+#include <cstring>
+#include <string>
+
 namespace kiln::onnx::shape {
 
 namespace {
@@ -120,6 +124,56 @@ ITensor* fillLike(ConverterContext& ctx, ITensor& dims, DataType type, double va
     f->setAlpha(value);
     f->setBeta(0.0);
     return out(ctx, f, "_fill");
+}
+
+bool fillOutput(ConverterContext& ctx, const std::vector<int64_t>& dims, const Constant& value,
+                std::vector<ITensor*>& outputs) {
+    const int32_t index = int32_t(outputs.size());
+    const std::string name = index < ctx.node().output_size() ? ctx.node().output(index) : std::string();
+    const int64_t elemBytes = int64_t(value.bytes.size());
+    if (value.count() != 1 || elemBytes < 1)
+        return ctx.fail(ErrorCode::kINVALID_VALUE, "output '" + name + "': the fill value must hold one element");
+    std::string shape;
+    for (int64_t d : dims) shape += (shape.empty() ? "" : ",") + std::to_string(d);
+    int64_t bytes = elemBytes;
+    for (int64_t d : dims) {
+        if (d < 0)
+            return ctx.fail(ErrorCode::kINVALID_VALUE,
+                            "output '" + name + "': negative extent in shape [" + shape + "]");
+        if (bytes != 0 && (__builtin_mul_overflow(bytes, d, &bytes) || bytes > kMaxFillBytes))
+            return ctx.fail(ErrorCode::kINVALID_VALUE,
+                            "output '" + name + "': shape [" + shape + "] is larger than the 1 TiB the parser accepts");
+    }
+    if (bytes <= kMaxParseTimeFillBytes) {
+        Constant c;
+        c.type = value.type;
+        c.dims = dims;
+        c.bytes.resize(size_t(bytes));
+        // The first element, then doubling copies: a few memcpy calls, not one per element.
+        size_t done = std::min(size_t(bytes), size_t(elemBytes));
+        if (done) std::memcpy(c.bytes.data(), value.bytes.data(), done);
+        while (done < c.bytes.size()) {
+            const size_t n = std::min(done, c.bytes.size() - done);
+            std::memcpy(c.bytes.data() + done, c.bytes.data(), n);
+            done += n;
+        }
+        ctx.setOutputConstant(index, std::move(c));
+        outputs.push_back(nullptr);
+        return true;
+    }
+    ITensor* shapeTensor = i64(ctx, dims);
+    Constant scalarValue = value;
+    scalarValue.dims.clear();
+    ITensor* v = shapeTensor ? ctx.addConstantTensor(scalarValue) : nullptr;
+    if (!v) return false;
+    IFillLayer* f = ctx.network().addFill(Dims{0, {}}, FillOperation::kLINSPACE, value.type);
+    if (!f) return ctx.fail(ErrorCode::kINVALID_NODE, "output '" + name + "': the network rejected the fill");
+    f->setInput(0, *shapeTensor);
+    f->setInput(1, *v);  // exact for every type (int64 included)
+    ITensor* t = out(ctx, f, "_fill");
+    if (!t) return false;
+    outputs.push_back(t);
+    return true;
 }
 
 }  // namespace kiln::onnx::shape

@@ -3,6 +3,7 @@
 // (Slice starts, Split sizes, Pad pads, Range bounds ...). Each helper returns
 // the result tensor, or null after recording an error on the node.
 #pragma once
+#include <cstdint>
 #include <vector>
 
 #include "ops.h"
@@ -42,5 +43,22 @@ ITensor* normalizeAxes(ConverterContext& ctx, ITensor& axes, int32_t rank);
 
 //! A tensor of x's dtype and shape `dims` (int64 1-D) filled with one value.
 ITensor* fillLike(ConverterContext& ctx, ITensor& dims, DataType type, double value);
+
+//! Largest tensor the parser fills itself (ConstantOfShape with a constant
+//! shape, Dropout's all-true mask): a bigger one becomes a Fill layer, left to
+//! the builder (which folds it up to its own limit) and the engine, so parsing
+//! stays fast and small whatever the model declares.
+constexpr int64_t kMaxParseTimeFillBytes = int64_t(16) << 20;
+//! Largest filled tensor the parser accepts at all (1 TiB, beyond any device
+//! kiln targets): a larger one, or one whose size overflows, is refused
+//! naming the node and output instead of being planned.
+constexpr int64_t kMaxFillBytes = int64_t(1) << 40;
+
+//! Binds the node's next output (index outputs.size()) to a tensor of shape
+//! `dims` holding `value` (one element) everywhere, pushing onto `outputs`: a
+//! parse-time constant up to kMaxParseTimeFillBytes, a Fill layer above. False
+//! after an error naming the node and output (negative extent, over kMaxFillBytes).
+bool fillOutput(ConverterContext& ctx, const std::vector<int64_t>& dims, const Constant& value,
+                std::vector<ITensor*>& outputs);
 
 }  // namespace kiln::onnx::shape
