@@ -23,7 +23,7 @@ say "# kiln model benchmark ($(date -u +%Y-%m-%dT%H:%MZ))"
 nvidia-smi --query-gpu=name,driver_version,memory.total,clocks.sm --format=csv,noheader 2>&1 | sed 's/^/gpu: /' | tee -a "$log"
 t0=$(date +%s)
 gen=(); command -v ninja >/dev/null && gen=(-G Ninja)
-if ! cmake -S . -B build-gpu "${gen[@]}" -DCMAKE_BUILD_TYPE=Release -DKILN_CUDA=ON -DKILN_ONEDNN=OFF \
+if ! cmake -S . -B build-gpu "${gen[@]}" -DCMAKE_BUILD_TYPE=Release -DKILN_CUDA=ON -DKILN_ONEDNN=AUTO \
      -DKILN_BUILD_BENCH=ON -DCMAKE_CUDA_ARCHITECTURES="${KILN_CUDA_ARCHS:-90}" >"$out/build.log" 2>&1; then
   say "configure FAILED"; tail -30 "$out/build.log"; exit 1
 fi

@@ -4,6 +4,8 @@
 # the GPU test suite. Logs and a summary land in $OUT (or ./gpu-out).
 #   bash scripts/gpu/build_and_test.sh            # build + CUDA tests + the rest of ctest
 #   KILN_GPU_QUICK=1 bash scripts/gpu/...         # CUDA tests only
+#   KILN_CUDA_ARCHS="80;89;90" ...                # all of the project's targets (default: 90, faster)
+#   KILN_ONNX_DATA=DIR ...                         # also the ONNX conformance suite on CPU and CUDA
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 out=${OUT:-$PWD/gpu-out}
@@ -20,7 +22,7 @@ log "nvcc: $(nvcc --version 2>/dev/null | tail -1)"
 t0=$(date +%s)
 gen=(); command -v ninja >/dev/null && gen=(-G Ninja)
 if ! cmake -S . -B build-gpu "${gen[@]}" -DCMAKE_BUILD_TYPE=Release -DKILN_CUDA=ON -DKILN_ONEDNN=AUTO \
-     -DKILN_BUILD_BENCH=ON >"$out/configure.log" 2>&1; then
+     -DKILN_BUILD_BENCH=ON -DCMAKE_CUDA_ARCHITECTURES="${KILN_CUDA_ARCHS:-90}" >"$out/configure.log" 2>&1; then
   log "configure FAILED (see configure.log)"; tail -30 "$out/configure.log"; exit 1
 fi
 if ! cmake --build build-gpu -j "$jobs" >"$out/build.log" 2>&1; then
@@ -41,6 +43,7 @@ run_suite() {  # name, command...
   if [ $r -ne 0 ]; then rc=1; grep -E "^\[  FAILED  \]" "$out/$name.log" | head -60 | tee -a "$summary"; fi
 }
 run_suite cuda_runtime_tests ./build-gpu/tests/kiln_cuda_tests
+run_suite cuda_plugin_tests ./build-gpu/tests/kiln_plugin_tests_cuda
 run_suite cuda_op_tests ./build-gpu/tests/kiln_op_tests_cuda
 seed=$(( $(date +%s) % 100000 + 1 ))
 run_suite cuda_op_tests_fresh_seed env KILN_TEST_SEED=$seed ./build-gpu/tests/kiln_op_tests_cuda
@@ -59,7 +62,7 @@ if [ -n "$data" ] && [ -d "$data" ] && [ -x build-gpu/tests/kiln_conformance ]; 
   for be in cpu cuda; do
     t=$(date +%s)
     echo "=== --backend $be" >>"$conf"
-    timeout 240 ./build-gpu/tests/kiln_conformance --data "$data" --backend $be --jobs 16 --table /tmp/conf-$be.md \
+    timeout ${KILN_CONFORMANCE_TIMEOUT:-400} ./build-gpu/tests/kiln_conformance --data "$data" --backend $be --jobs 16 --table /tmp/conf-$be.md \
       >>"$conf" 2>&1
     log "- onnx conformance --backend $be ($(( $(date +%s) - t )) s): $(grep -a '^onnx-conformance:' "$conf" | tail -1)"
   done

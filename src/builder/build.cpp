@@ -141,6 +141,11 @@ Status buildPlan(ir::Graph g, const BuildOptions& opt, const LogFn& log, engine:
         KILN_RETURN_IF_ERROR(g.topoSort());
         KILN_RETURN_IF_ERROR(ir::inferGraph(g).withContext("after cuda-conv-fusion: "));
     }
+    if (opt.backend == engine::Backend::kCUDA && !opt.disabledPasses.count("cuda-matmul-bias")) {
+        KILN_RETURN_IF_ERROR(fuseMatMulBias(g, log));
+        KILN_RETURN_IF_ERROR(g.topoSort());
+        KILN_RETURN_IF_ERROR(ir::inferGraph(g).withContext("after cuda-matmul-bias: "));
+    }
     if (opt.backend == engine::Backend::kCUDA && (opt.fp16 || opt.bf16)) {
         KILN_RETURN_IF_ERROR(applyReducedPrecision(g, opt, log));
         KILN_RETURN_IF_ERROR(g.topoSort());

@@ -22,6 +22,7 @@ std::unique_ptr<Pass> makeDeadLayerElimination();
 std::unique_ptr<Pass> makeConstantFolding();
 std::unique_ptr<Pass> makeIdentityRemoval();
 std::unique_ptr<Pass> makeScaleFolding();  // batch-norm (Scale) into Convolution / FullyConnected
+std::unique_ptr<Pass> makeGeluFusion();    // x·(1+erf(x/√2))·0.5 into Activation gelu_erf
 
 // The pass list for an optimization level.
 std::vector<std::unique_ptr<Pass>> passPipeline(int level);

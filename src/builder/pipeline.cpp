@@ -9,6 +9,7 @@ std::vector<std::unique_ptr<Pass>> passPipeline(int level) {
     p.push_back(makeIdentityRemoval());
     p.push_back(makeConstantFolding());
     p.push_back(makeScaleFolding());
+    p.push_back(makeGeluFusion());
     p.push_back(makeDeadLayerElimination());  // folding leaves unused producers behind
     return p;
 }
@@ -22,6 +23,7 @@ std::vector<std::string> allPassNames() {
     }
     // The CUDA builder's own steps (build.cpp), switchable by the same names.
     names.push_back("cuda-conv-fusion");
+    names.push_back("cuda-matmul-bias");
     names.push_back("cuda-channels-last");
     return names;
 }

@@ -446,3 +446,67 @@ TEST(Builder, SetInputFromALayerAddedLater) {
 }
 
 }  // namespace
+
+// ---- GELU fusion ----
+
+// x·(1 + erf(x/√2))·0.5 in the three orders exporters write it; `form` 0:
+// ((x·(1+erf))·0.5), 1: x·((1+erf)·0.5), 2: (x·0.5)·(1+erf); `mulBy` uses
+// Mul by 1/√2 instead of Div by √2.
+std::unique_ptr<INetworkDefinition> geluNet(IBuilder& b, int form, bool mulBy, std::vector<float>& keep,
+                                            float half = 0.5f) {
+    auto net = explicitNetwork(b);
+    keep = {float(std::sqrt(2.0)), float(std::sqrt(0.5)), 1.f, half};
+    auto scalar = [&](size_t i) {
+        return net->addConstant(Dims2{1, 1}, Weights{DataType::kFLOAT, &keep[i], 1})->getOutput(0);
+    };
+    auto ew = [&](ITensor* a, ITensor* c, ElementWiseOperation op) { return net->addElementWise(*a, *c, op)->getOutput(0); };
+    ITensor* x = net->addInput("x", DataType::kFLOAT, Dims2{3, 40});
+    ITensor* s = mulBy ? ew(x, scalar(1), ElementWiseOperation::kPROD) : ew(x, scalar(0), ElementWiseOperation::kDIV);
+    ITensor* e = net->addUnary(*s, UnaryOperation::kERF)->getOutput(0);
+    ITensor* a = ew(scalar(2), e, ElementWiseOperation::kSUM);
+    ITensor* y = nullptr;
+    if (form == 0) y = ew(ew(x, a, ElementWiseOperation::kPROD), scalar(3), ElementWiseOperation::kPROD);
+    if (form == 1) y = ew(x, ew(a, scalar(3), ElementWiseOperation::kPROD), ElementWiseOperation::kPROD);
+    if (form == 2) y = ew(ew(x, scalar(3), ElementWiseOperation::kPROD), a, ElementWiseOperation::kPROD);
+    net->markOutput(*y);
+    return net;
+}
+
+TEST(Builder, GeluWrittenWithErfBecomesOneActivation) {
+    for (int form = 0; form < 3; ++form) {
+        for (bool mulBy : {false, true}) {
+            Logger log;
+            auto b = createInferBuilder(log);
+            std::vector<float> keep;
+            auto net = geluNet(*b, form, mulBy, keep);
+            auto fused = build(*b, *net);
+            auto plain = build(*b, *net, "gelu-fusion");
+            ASSERT_NE(fused, nullptr) << log.all();
+            ASSERT_NE(plain, nullptr) << log.all();
+            EXPECT_EQ(fused->getNbLayers(), 1) << "form " << form << "\n" << info(*fused, false);
+            EXPECT_EQ(countOp(*fused, "Activation"), 1) << info(*fused, false);
+            EXPECT_EQ(plain->getNbLayers(), 5);
+            const auto x = values(120, 30 + uint32_t(form), 3.f);
+            const auto y = runOne(*fused, x), y2 = runOne(*plain, x);
+            ASSERT_EQ(y.size(), x.size());
+            ASSERT_EQ(y2.size(), x.size());
+            for (size_t i = 0; i < x.size(); ++i) {
+                const double v = x[i], want = 0.5 * v * (1.0 + std::erf(v / std::sqrt(2.0)));
+                EXPECT_NEAR(y[i], want, 1e-6 * (1 + std::fabs(want))) << "form " << form << " at " << i;
+                EXPECT_NEAR(y2[i], want, 1e-6 * (1 + std::fabs(want))) << i;
+            }
+        }
+    }
+}
+
+TEST(Builder, GeluLookalikesAreLeftAlone) {
+    // 0.25 instead of 0.5: not GELU, all five layers stay.
+    Logger log;
+    auto b = createInferBuilder(log);
+    std::vector<float> keep;
+    auto net = geluNet(*b, 0, false, keep, 0.25f);
+    auto e = build(*b, *net);
+    ASSERT_NE(e, nullptr) << log.all();
+    EXPECT_EQ(countOp(*e, "Activation"), 0) << info(*e, false);
+    EXPECT_EQ(e->getNbLayers(), 5);
+}

@@ -140,7 +140,8 @@ private:
 // outputs on the host (device copies in and out on CUDA).
 class Runner {
 public:
-    Runner(IEngine& e, bool device) : e_(e), device_(device), ctx_(e.createExecutionContext()) {}
+    Runner(IEngine& e, bool device, const Logger* log = nullptr)
+        : e_(e), device_(device), log_(log), ctx_(e.createExecutionContext()) {}
     IExecutionContext& ctx() { return *ctx_; }
 
     ::testing::AssertionResult run(const Tensors& in, Tensors& out, cudaStream_t stream = nullptr) {
@@ -212,7 +213,8 @@ public:
             out[name].bytes.resize(bytes);
             outAddress[name] = p;
         }
-        if (!ctx_->enqueueV3(stream)) return ::testing::AssertionFailure() << "enqueueV3 failed";
+        if (!ctx_->enqueueV3(stream))
+            return ::testing::AssertionFailure() << "enqueueV3 failed: " << (log_ ? log_->joined() : std::string());
         if (device_ && cudaStreamSynchronize(stream) != cudaSuccess)
             return ::testing::AssertionFailure() << "device error: " << cudaGetErrorString(cudaGetLastError());
         for (const auto& name : outputs) {
@@ -240,6 +242,7 @@ public:
 private:
     IEngine& e_;
     bool device_;
+    const Logger* log_;
     std::unique_ptr<IExecutionContext> ctx_;
     std::map<std::string, std::unique_ptr<OutputBuffer>> allocators_;
 };
@@ -347,7 +350,7 @@ TEST(CudaDynamicShapes, ShapeGatherConcatReshapeOnADynamicInput) {
         {{"x", {dims({1, 4, 6}), dims({2, 4, 6}), dims({4, 4, 6})}}}));
     const std::string text = info(*p.gpu);
     EXPECT_NE(text.find("tactic host"), std::string::npos) << "the shape tensors run on the host:\n" << text;
-    Runner cpu(*p.cpu, false), gpu(*p.gpu, true);
+    Runner cpu(*p.cpu, false, &p.log), gpu(*p.gpu, true, &p.log);
     ASSERT_TRUE(gpu.ctx().setCudaGraphCapture(true)) << "no host synchronization: capture is allowed";
     cudaStream_t s;
     ASSERT_EQ(cudaStreamCreate(&s), cudaSuccess);
@@ -388,7 +391,7 @@ TEST(CudaDynamicShapes, NonZeroOutputThroughAnOutputAllocator) {
         nz->getOutput(0)->setName("coords");
         net.markOutput(*nz->getOutput(0));
     }));
-    Runner cpu(*p.cpu, false), gpu(*p.gpu, true);
+    Runner cpu(*p.cpu, false, &p.log), gpu(*p.gpu, true, &p.log);
     p.log.warnings.clear();
     EXPECT_FALSE(gpu.ctx().setCudaGraphCapture(true)) << "the run waits for the count: no capture";
     ASSERT_FALSE(p.log.warnings.empty());
@@ -440,7 +443,7 @@ TEST(CudaDynamicShapes, NonZeroFeedsLaterLayers) {
         column->getOutput(0)->setName("column");
         net.markOutput(*column->getOutput(0));
     }));
-    Runner cpu(*p.cpu, false), gpu(*p.gpu, true);
+    Runner cpu(*p.cpu, false, &p.log), gpu(*p.gpu, true, &p.log);
     for (uint32_t seed : {1u, 2u, 3u}) {
         const float zeros = seed == 3 ? 1.f : 0.4f;
         const Tensors in = {{"x", tensor<float>({4, 6}, randomFloats(24, seed, zeros))}};
@@ -471,7 +474,7 @@ TEST(CudaDynamicShapes, ConditionalPicksOneBranch) {
         out->getOutput(0)->setName("y");
         net.markOutput(*out->getOutput(0));
     }));
-    Runner cpu(*p.cpu, false), gpu(*p.gpu, true);
+    Runner cpu(*p.cpu, false, &p.log), gpu(*p.gpu, true, &p.log);
     for (uint8_t c : {1, 0, 0, 1}) {
         const Tensors in = {{"x", tensor<float>({2, 3}, randomFloats(6, c + 5u))}, {"c", tensor<uint8_t>({}, {c})}};
         Tensors want, got;
@@ -505,7 +508,7 @@ TEST(CudaDynamicShapes, LoopWithIteratorRecurrenceAndStackedOutputs) {
         net.markOutput(*states->getOutput(0));
         net.markOutput(*rowsBack->getOutput(0));
     }));
-    Runner cpu(*p.cpu, false), gpu(*p.gpu, true);
+    Runner cpu(*p.cpu, false, &p.log), gpu(*p.gpu, true, &p.log);
     for (uint32_t seed : {1u, 2u}) {
         const Tensors in = {{"x", tensor<float>({5, 3}, randomFloats(15, seed))},
                             {"zero", tensor<float>({3}, randomFloats(3, seed + 10))}};
@@ -548,7 +551,7 @@ TEST(CudaDynamicShapes, WhileLoopReadsItsConditionEachIteration) {
         net.markOutput(*accOut->getOutput(0));
         net.markOutput(*trace->getOutput(0));
     }));
-    Runner cpu(*p.cpu, false), gpu(*p.gpu, true);
+    Runner cpu(*p.cpu, false, &p.log), gpu(*p.gpu, true, &p.log);
     for (int32_t lim : {0, 1, 9, 10, 200}) {
         const Tensors in = {{"limit", tensor<int32_t>({}, {lim})}, {"seed", tensor<float>({2}, {0.5f, -1.5f})}};
         Tensors want, got;

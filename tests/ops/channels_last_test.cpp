@@ -82,6 +82,55 @@ TEST(ChannelsLast, FusedConvolutionWithResidualAndRelu) {
     }
 }
 
+// 1x1 kernels: on CUDA, cuBLASLt's GEMM tactic (unit strides, no padding,
+// one group) runs beside cuDNN's; a strided one is cuDNN's alone.
+TEST(ChannelsLast, PointwiseConvolutionMatchesChannelsFirst) {
+    const struct {
+        DType t;
+        int64_t C, M, stride;
+        bool bias;
+        double tol;
+    } cases[] = {{DType::kF32, 24, 16, 1, true, 1e-5},  {DType::kF32, 8, 40, 1, false, 1e-5},
+                 {DType::kF16, 64, 32, 1, true, 2e-2},  {DType::kF16, 16, 24, 2, true, 2e-2},
+                 {DType::kBF16, 32, 16, 1, true, 6e-2}};
+    uint32_t seed = 40;
+    for (const auto& c : cases) {
+        const TestTensor x = TestTensor::random(c.t, {3, c.C, 5, 7}, seed), w = TestTensor::random(c.t, {c.M, c.C, 1, 1}, seed + 1),
+                         b = TestTensor::random(c.t, {c.M}, seed + 2);
+        seed += 3;
+        ir::Attrs first = convAttrs(0, c.stride, 1);
+        ir::Attrs last = first;
+        last.set("channels_last", int64_t(1));
+        std::vector<TestTensor> inFirst = {x, w}, inLast = {toLast(x), toLast(w)};
+        if (c.bias) {
+            inFirst.push_back(b);
+            inLast.push_back(b);
+        }
+        expectSame(runOp("Convolution", last, inLast), runOp("Convolution", first, inFirst), c.tol);
+    }
+}
+
+TEST(ChannelsLast, PointwiseFusedConvolutionEpilogues) {
+    for (DType t : {DType::kF32, DType::kF16}) {
+        const double tol = t == DType::kF32 ? 1e-5 : 2e-2;
+        const TestTensor x = TestTensor::random(t, {2, 32, 6, 5}, 51), w = TestTensor::random(t, {16, 32, 1, 1}, 52),
+                         b = TestTensor::random(t, {16}, 53), z = TestTensor::random(t, {2, 16, 6, 5}, 54);
+        for (const char* act : {"relu", "none"}) {
+            ir::Attrs first = convAttrs(0, 1, 1);
+            first.set("activation", std::string(act));
+            ir::Attrs last = first;
+            last.set("channels_last", int64_t(1));
+            // Residual and bias; residual without bias; bias alone.
+            expectSame(runOp("FusedConvolution", last, {toLast(x), toLast(w), b, toLast(z)}),
+                       runOp("FusedConvolution", first, {x, w, b, z}), tol);
+            expectSame(runOp("FusedConvolution", last, {toLast(x), toLast(w), TestTensor::none(), toLast(z)}),
+                       runOp("FusedConvolution", first, {x, w, TestTensor::none(), z}), tol);
+            expectSame(runOp("FusedConvolution", last, {toLast(x), toLast(w), b}),
+                       runOp("FusedConvolution", first, {x, w, b}), tol);
+        }
+    }
+}
+
 TEST(ChannelsLast, PoolingMatchesChannelsFirst) {
     for (DType t : {DType::kF32, DType::kF16}) {
         const double tol = t == DType::kF32 ? 1e-6 : 1e-2;

@@ -242,3 +242,23 @@ TEST(ShuffleOp, PlaceholderOfZeroDimStillInfers) {
     ASSERT_TRUE(r.status.ok()) << r.status.message();
     EXPECT_EQ(r.outputs[0].shape, (ir::Shape{0, 3}));
 }
+
+// NCHW -> NHWC with 2..4 channels over many positions: on CUDA, the kernel
+// that writes each position's channels side by side.
+TEST(ShuffleOp, ChannelsToLastWithFewChannels) {
+    for (int64_t c : {2, 3, 4}) {
+        for (ir::DType t : {ir::DType::kF32, ir::DType::kF16}) {
+            const int64_t n = 2, s = 256;  // every index exact in float16
+            ir::Attrs a;
+            a.set("perm1", std::vector<int64_t>{0, 2, 1});
+            auto r = runOp("Shuffle", a, {TestTensor::fromDoubles(t, {n, c, s}, iota(n * c * s))});
+            ASSERT_TRUE(r.status.ok()) << r.status.message();
+            ASSERT_EQ(r.outputs[0].shape, (ir::Shape{n, s, c}));
+            std::vector<double> want;
+            for (int64_t b = 0; b < n; ++b)
+                for (int64_t p = 0; p < s; ++p)
+                    for (int64_t q = 0; q < c; ++q) want.push_back(double((b * c + q) * s + p));
+            EXPECT_CLOSE(r.outputs[0].toDoubles(), want, 0, 0);
+        }
+    }
+}

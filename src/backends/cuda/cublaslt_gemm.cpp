@@ -1,21 +1,18 @@
-// MatMul and FullyConnected through cuBLASLt for float32, float16 and
-// bfloat16 (16-bit types accumulate in float32; float32 stays exact float32,
-// TF32 is not used). Row-major Y = A·B is computed as the column-major
-// product Yᵀ = Bᵀ·Aᵀ, so no operand is copied. Batches map onto strided
-// batches: an operand either has the output's batch dims or none (stride 0).
-// FullyConnected adds its bias in the GEMM epilogue.
+// MatMul and FullyConnected through cuBLASLt (the layout conventions and
+// the helpers other cuBLASLt tactics share: cublaslt_common.h). Batches map
+// onto strided batches: an operand either has the output's batch dims or
+// none (stride 0). FullyConnected adds its bias in the GEMM epilogue.
 #include <algorithm>
 #include <cstring>
 #include <mutex>
 
+#include "cublaslt_common.h"
 #include "cuda_check.h"
 #include "library_tactics.h"
 
 namespace kiln::cuda::lib {
 
-namespace {
-
-constexpr size_t kGemmWorkspace = size_t(32) << 20;  // what cuBLASLt's fastest Hopper kernels ask for
+namespace lt {
 
 bool gemmType(ir::DType t, cudaDataType_t& dt) {
     switch (t) {
@@ -33,15 +30,76 @@ bool gemmType(ir::DType t, cudaDataType_t& dt) {
     }
 }
 
-struct GemmDims {
-    int64_t M = 1, N = 1, K = 1, batch = 1;
-    int64_t strideA = 0, strideB = 0, strideC = 0;
-    bool transA = false, transB = false;
-    bool operator==(const GemmDims& o) const {
-        return M == o.M && N == o.N && K == o.K && batch == o.batch && strideA == o.strideA && strideB == o.strideB &&
-               transA == o.transA && transB == o.transB;
+namespace {
+
+Status setBatch(cublasLtMatrixLayout_t l, int64_t batch, int64_t stride) {
+    const int32_t count = int32_t(batch);
+    KILN_CUBLAS_CHECK(cublasLtMatrixLayoutSetAttribute(l, CUBLASLT_MATRIX_LAYOUT_BATCH_COUNT, &count, sizeof(count)));
+    KILN_CUBLAS_CHECK(
+        cublasLtMatrixLayoutSetAttribute(l, CUBLASLT_MATRIX_LAYOUT_STRIDED_BATCH_OFFSET, &stride, sizeof(stride)));
+    return Status::Ok();
+}
+
+}  // namespace
+
+// Yᵀ (N×M, column-major) = op(B)ᵀ-view · op(A)ᵀ-view.
+Status makeDescs(const GemmDims& d, cudaDataType_t dt, Epilogue epilogue, LtDescs& L) {
+    KILN_CUBLAS_CHECK(cublasLtMatmulDescCreate(&L.op, CUBLAS_COMPUTE_32F, CUDA_R_32F));
+    const cublasOperation_t opA = d.transB ? CUBLAS_OP_T : CUBLAS_OP_N;  // the library's A is our B
+    const cublasOperation_t opB = d.transA ? CUBLAS_OP_T : CUBLAS_OP_N;
+    KILN_CUBLAS_CHECK(cublasLtMatmulDescSetAttribute(L.op, CUBLASLT_MATMUL_DESC_TRANSA, &opA, sizeof(opA)));
+    KILN_CUBLAS_CHECK(cublasLtMatmulDescSetAttribute(L.op, CUBLASLT_MATMUL_DESC_TRANSB, &opB, sizeof(opB)));
+    if (epilogue != Epilogue::kNone) {
+        const cublasLtEpilogue_t epi = epilogue == Epilogue::kBias       ? CUBLASLT_EPILOGUE_BIAS
+                                       : epilogue == Epilogue::kRelu     ? CUBLASLT_EPILOGUE_RELU
+                                                                         : CUBLASLT_EPILOGUE_RELU_BIAS;
+        KILN_CUBLAS_CHECK(cublasLtMatmulDescSetAttribute(L.op, CUBLASLT_MATMUL_DESC_EPILOGUE, &epi, sizeof(epi)));
     }
-};
+    if (epilogue == Epilogue::kBias || epilogue == Epilogue::kReluBias) {
+        const int32_t bt = int32_t(dt);
+        KILN_CUBLAS_CHECK(cublasLtMatmulDescSetAttribute(L.op, CUBLASLT_MATMUL_DESC_BIAS_DATA_TYPE, &bt, sizeof(bt)));
+    }
+    const uint64_t aRows = d.transB ? d.K : d.N, aCols = d.transB ? d.N : d.K;
+    const uint64_t bRows = d.transA ? d.M : d.K, bCols = d.transA ? d.K : d.M;
+    KILN_CUBLAS_CHECK(cublasLtMatrixLayoutCreate(&L.a, dt, aRows, aCols, int64_t(aRows)));
+    KILN_CUBLAS_CHECK(cublasLtMatrixLayoutCreate(&L.b, dt, bRows, bCols, int64_t(bRows)));
+    KILN_CUBLAS_CHECK(cublasLtMatrixLayoutCreate(&L.c, dt, uint64_t(d.N), uint64_t(d.M), d.N));
+    if (d.batch > 1) {
+        KILN_RETURN_IF_ERROR(setBatch(L.a, d.batch, d.strideB));
+        KILN_RETURN_IF_ERROR(setBatch(L.b, d.batch, d.strideA));
+        KILN_RETURN_IF_ERROR(setBatch(L.c, d.batch, d.strideC));
+    }
+    return Status::Ok();
+}
+
+uint32_t alignmentOf(const void* p) {
+    const auto v = reinterpret_cast<uintptr_t>(p);
+    uint32_t a = 256;
+    while (a > 1 && (v % a) != 0) a >>= 1;
+    return a;
+}
+
+Status heuristic(cublasLtHandle_t h, LtDescs& L, uint32_t align, size_t workspace, cublasLtMatmulAlgo_t& algo) {
+    KILN_CUBLAS_CHECK(cublasLtMatmulPreferenceCreate(&L.pref));
+    KILN_CUBLAS_CHECK(cublasLtMatmulPreferenceSetAttribute(L.pref, CUBLASLT_MATMUL_PREF_MAX_WORKSPACE_BYTES, &workspace,
+                                                           sizeof(workspace)));
+    for (auto attr : {CUBLASLT_MATMUL_PREF_MIN_ALIGNMENT_A_BYTES, CUBLASLT_MATMUL_PREF_MIN_ALIGNMENT_B_BYTES,
+                      CUBLASLT_MATMUL_PREF_MIN_ALIGNMENT_C_BYTES, CUBLASLT_MATMUL_PREF_MIN_ALIGNMENT_D_BYTES})
+        KILN_CUBLAS_CHECK(cublasLtMatmulPreferenceSetAttribute(L.pref, attr, &align, sizeof(align)));
+    cublasLtMatmulHeuristicResult_t result{};
+    int found = 0;
+    KILN_CUBLAS_CHECK(cublasLtMatmulAlgoGetHeuristic(h, L.op, L.a, L.b, L.c, L.c, L.pref, 1, &result, &found));
+    if (found < 1) return Status::Error("cuBLASLt has no algorithm for this GEMM");
+    algo = result.algo;
+    return Status::Ok();
+}
+
+}  // namespace lt
+
+namespace {
+
+using namespace lt;
+constexpr size_t kGemmWorkspace = kWorkspace;
 
 // MatMul: numpy matmul with transA/transB; false when the batch broadcast is
 // not expressible as one strided batch.
@@ -108,76 +166,6 @@ bool fcDims(const ir::Node& node, const ir::Shape& xs, const ir::Shape& ws, Gemm
     return true;
 }
 
-// RAII holders of the cuBLASLt descriptors of one call.
-struct LtDescs {
-    cublasLtMatmulDesc_t op = nullptr;
-    cublasLtMatrixLayout_t a = nullptr, b = nullptr, c = nullptr;
-    cublasLtMatmulPreference_t pref = nullptr;
-    ~LtDescs() {
-        if (pref) cublasLtMatmulPreferenceDestroy(pref);
-        if (c) cublasLtMatrixLayoutDestroy(c);
-        if (b) cublasLtMatrixLayoutDestroy(b);
-        if (a) cublasLtMatrixLayoutDestroy(a);
-        if (op) cublasLtMatmulDescDestroy(op);
-    }
-};
-
-Status setBatch(cublasLtMatrixLayout_t l, int64_t batch, int64_t stride) {
-    const int32_t count = int32_t(batch);
-    KILN_CUBLAS_CHECK(cublasLtMatrixLayoutSetAttribute(l, CUBLASLT_MATRIX_LAYOUT_BATCH_COUNT, &count, sizeof(count)));
-    KILN_CUBLAS_CHECK(
-        cublasLtMatrixLayoutSetAttribute(l, CUBLASLT_MATRIX_LAYOUT_STRIDED_BATCH_OFFSET, &stride, sizeof(stride)));
-    return Status::Ok();
-}
-
-// Yᵀ (N×M, column-major) = op(B)ᵀ-view · op(A)ᵀ-view.
-Status makeDescs(const GemmDims& d, cudaDataType_t dt, bool bias, LtDescs& L) {
-    KILN_CUBLAS_CHECK(cublasLtMatmulDescCreate(&L.op, CUBLAS_COMPUTE_32F, CUDA_R_32F));
-    const cublasOperation_t opA = d.transB ? CUBLAS_OP_T : CUBLAS_OP_N;  // the library's A is our B
-    const cublasOperation_t opB = d.transA ? CUBLAS_OP_T : CUBLAS_OP_N;
-    KILN_CUBLAS_CHECK(cublasLtMatmulDescSetAttribute(L.op, CUBLASLT_MATMUL_DESC_TRANSA, &opA, sizeof(opA)));
-    KILN_CUBLAS_CHECK(cublasLtMatmulDescSetAttribute(L.op, CUBLASLT_MATMUL_DESC_TRANSB, &opB, sizeof(opB)));
-    if (bias) {
-        const cublasLtEpilogue_t epi = CUBLASLT_EPILOGUE_BIAS;
-        KILN_CUBLAS_CHECK(cublasLtMatmulDescSetAttribute(L.op, CUBLASLT_MATMUL_DESC_EPILOGUE, &epi, sizeof(epi)));
-        const int32_t bt = int32_t(dt);
-        KILN_CUBLAS_CHECK(cublasLtMatmulDescSetAttribute(L.op, CUBLASLT_MATMUL_DESC_BIAS_DATA_TYPE, &bt, sizeof(bt)));
-    }
-    const uint64_t aRows = d.transB ? d.K : d.N, aCols = d.transB ? d.N : d.K;
-    const uint64_t bRows = d.transA ? d.M : d.K, bCols = d.transA ? d.K : d.M;
-    KILN_CUBLAS_CHECK(cublasLtMatrixLayoutCreate(&L.a, dt, aRows, aCols, int64_t(aRows)));
-    KILN_CUBLAS_CHECK(cublasLtMatrixLayoutCreate(&L.b, dt, bRows, bCols, int64_t(bRows)));
-    KILN_CUBLAS_CHECK(cublasLtMatrixLayoutCreate(&L.c, dt, uint64_t(d.N), uint64_t(d.M), d.N));
-    if (d.batch > 1) {
-        KILN_RETURN_IF_ERROR(setBatch(L.a, d.batch, d.strideB));
-        KILN_RETURN_IF_ERROR(setBatch(L.b, d.batch, d.strideA));
-        KILN_RETURN_IF_ERROR(setBatch(L.c, d.batch, d.strideC));
-    }
-    return Status::Ok();
-}
-
-uint32_t alignmentOf(const void* p) {
-    const auto v = reinterpret_cast<uintptr_t>(p);
-    uint32_t a = 256;
-    while (a > 1 && (v % a) != 0) a >>= 1;
-    return a;
-}
-
-Status heuristic(cublasLtHandle_t h, LtDescs& L, uint32_t align, size_t workspace, cublasLtMatmulAlgo_t& algo) {
-    KILN_CUBLAS_CHECK(cublasLtMatmulPreferenceCreate(&L.pref));
-    KILN_CUBLAS_CHECK(cublasLtMatmulPreferenceSetAttribute(L.pref, CUBLASLT_MATMUL_PREF_MAX_WORKSPACE_BYTES, &workspace,
-                                                           sizeof(workspace)));
-    for (auto attr : {CUBLASLT_MATMUL_PREF_MIN_ALIGNMENT_A_BYTES, CUBLASLT_MATMUL_PREF_MIN_ALIGNMENT_B_BYTES,
-                      CUBLASLT_MATMUL_PREF_MIN_ALIGNMENT_C_BYTES, CUBLASLT_MATMUL_PREF_MIN_ALIGNMENT_D_BYTES})
-        KILN_CUBLAS_CHECK(cublasLtMatmulPreferenceSetAttribute(L.pref, attr, &align, sizeof(align)));
-    cublasLtMatmulHeuristicResult_t result{};
-    int found = 0;
-    KILN_CUBLAS_CHECK(cublasLtMatmulAlgoGetHeuristic(h, L.op, L.a, L.b, L.c, L.c, L.pref, 1, &result, &found));
-    if (found < 1) return Status::Error("cuBLASLt has no algorithm for this GEMM");
-    algo = result.algo;
-    return Status::Ok();
-}
-
 class GemmKernel final : public Kernel {
 public:
     GemmKernel(bool fc, cudaDataType_t dt) : fc_(fc), dt_(dt) {}
@@ -188,7 +176,7 @@ public:
         Handles* h = nullptr;
         KILN_RETURN_IF_ERROR(buildHandles(h));
         LtDescs L;
-        KILN_RETURN_IF_ERROR(makeDescs(dims_, dt_, hasBias(node), L));
+        KILN_RETURN_IF_ERROR(makeDescs(dims_, dt_, hasBias(node) ? Epilogue::kBias : Epilogue::kNone, L));
         KILN_RETURN_IF_ERROR(heuristic(h->cublasLt, L, 16, kGemmWorkspace, algo_));
         return Status::Ok();
     }
@@ -201,7 +189,7 @@ public:
         if (a.outputs[0].numel() == 0) return Status::Ok();
         const bool bias = hasBias(a.node);
         LtDescs L;
-        KILN_RETURN_IF_ERROR(makeDescs(d, dt_, bias, L));
+        KILN_RETURN_IF_ERROR(makeDescs(d, dt_, bias ? Epilogue::kBias : Epilogue::kNone, L));
         if (bias) {
             const void* bp = a.inputs[2].data;
             KILN_CUBLAS_CHECK(cublasLtMatmulDescSetAttribute(L.op, CUBLASLT_MATMUL_DESC_BIAS_POINTER, &bp, sizeof(bp)));

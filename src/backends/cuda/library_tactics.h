@@ -1,4 +1,4 @@
-// Tactics backed by NVIDIA's libraries: cuBLASLt (MatMul, FullyConnected)
+// Tactics backed by NVIDIA's libraries: cuBLASLt (MatMul, FullyConnected, 1x1 convolutions)
 // and cuDNN 9 (Convolution, Deconvolution, Pooling). cuDNN convolution
 // algorithms are separate tactics so the builder times each on the real shapes.
 #pragma once
@@ -16,6 +16,12 @@ bool gemmFcSupports(const ir::Node&, const Descs& in, const Descs& out);
 size_t gemmWorkspace(const ir::Node&, const Descs& in, const Descs& out);
 Status createGemmMatMul(const ir::Node&, const Descs& in, const Descs& out, std::unique_ptr<Kernel>& k);
 Status createGemmFc(const ir::Node&, const Descs& in, const Descs& out, std::unique_ptr<Kernel>& k);
+
+// cublaslt_conv1x1.cpp: Convolution and FusedConvolution (bias, relu,
+// residual) with a 1x1 kernel, unit strides, no padding, one group, channels last.
+bool conv1x1Supports(const ir::Node&, const Descs& in, const Descs& out);
+size_t conv1x1Workspace(const ir::Node&, const Descs& in, const Descs& out);
+Status createConv1x1(const ir::Node&, const Descs& in, const Descs& out, std::unique_ptr<Kernel>& k);
 
 // cudnn_conv.cpp: Algo is a cudnnConvolutionFwdAlgo_t (Convolution) or a
 // cudnnConvolutionBwdDataAlgo_t (Deconvolution).

@@ -258,10 +258,12 @@ inline bool broadcastsTo(const ir::Shape& in, const ir::Shape& out) {
 
 namespace kiln::cuda::dev {
 
-// y[i] = f(x[i]) over n elements; 16-byte loads when x is aligned.
+// y[i] = f(x[i]) over n elements; 16-byte loads when x is aligned, and
+// 16-byte stores too when y has x's element size and is aligned.
 template <class S, class Out, class F>
 __global__ void mapFlatKernel(const S* __restrict__ x, Out* __restrict__ y, int64_t n, F f, bool vec) {
     constexpr int V = Vec16<S>::kN;
+    constexpr bool kWideStore = sizeof(Out) == sizeof(S) && Vec16<Out>::kN == V;
     const int64_t stride = int64_t(gridDim.x) * blockDim.x;
     const int64_t tid = int64_t(blockIdx.x) * blockDim.x + threadIdx.x;
     int64_t done = 0;
@@ -269,8 +271,15 @@ __global__ void mapFlatKernel(const S* __restrict__ x, Out* __restrict__ y, int6
         const int64_t nv = n / V;
         for (int64_t i = tid; i < nv; i += stride) {
             const Vec16<S> vx = reinterpret_cast<const Vec16<S>*>(x)[i];
+            if constexpr (kWideStore) {
+                Vec16<Out> vy;
 #pragma unroll
-            for (int k = 0; k < V; ++k) y[i * V + k] = f(vx.v[k]);
+                for (int k = 0; k < V; ++k) vy.v[k] = f(vx.v[k]);
+                reinterpret_cast<Vec16<Out>*>(y)[i] = vy;
+            } else {
+#pragma unroll
+                for (int k = 0; k < V; ++k) y[i * V + k] = f(vx.v[k]);
+            }
         }
         done = nv * V;
     }
@@ -280,7 +289,7 @@ __global__ void mapFlatKernel(const S* __restrict__ x, Out* __restrict__ y, int6
 template <class S, class Out, class F>
 Status mapFlat(const S* x, Out* y, int64_t n, F f, cudaStream_t stream) {
     if (n <= 0) return Status::Ok();
-    const bool vec = aligned16(x);
+    const bool vec = aligned16(x) && (sizeof(Out) != sizeof(S) || aligned16(y));
     mapFlatKernel<S, Out, F><<<gridFor(vec ? n / Vec16<S>::kN + 1 : n), kBlock, 0, stream>>>(x, y, n, f, vec);
     KILN_CUDA_CHECK_LAUNCH();
     return Status::Ok();

@@ -83,6 +83,37 @@ __global__ void transposeTiles(const T* __restrict__ x, T* __restrict__ y, int64
     }
 }
 
+// The same transpose when Q is small (NCHW -> NHWC of an image's 3
+// channels): one thread per p reads its Q values (coalesced across threads,
+// one row of x at a time) and writes them next to each other in y, so the
+// writes of a warp cover one contiguous span; the tiles would leave most
+// lanes idle.
+template <class T, int Q>
+__global__ void transposeToSmallInner(const T* __restrict__ x, T* __restrict__ y, int64_t B, int64_t P) {
+    const int64_t n = B * P, stride = int64_t(gridDim.x) * blockDim.x;
+    for (int64_t i = int64_t(blockIdx.x) * blockDim.x + threadIdx.x; i < n; i += stride) {
+        const int64_t b = i / P, p = i - b * P;
+        const T* xb = x + b * P * Q + p;
+#pragma unroll
+        for (int q = 0; q < Q; ++q) y[i * Q + q] = xb[q * P];
+    }
+}
+
+template <class T>
+Status launchSmallInner(const void* x, void* y, int64_t B, int64_t P, int64_t Q, cudaStream_t stream) {
+    const T* xs = static_cast<const T*>(x);
+    T* ys = static_cast<T*>(y);
+    const unsigned grid = gridFor(B * P);
+    switch (Q) {
+        case 2: transposeToSmallInner<T, 2><<<grid, kBlock, 0, stream>>>(xs, ys, B, P); break;
+        case 3: transposeToSmallInner<T, 3><<<grid, kBlock, 0, stream>>>(xs, ys, B, P); break;
+        case 4: transposeToSmallInner<T, 4><<<grid, kBlock, 0, stream>>>(xs, ys, B, P); break;
+        default: return Status::Error("small-inner transpose: Q must be 2..4");
+    }
+    KILN_CUDA_CHECK_LAUNCH();
+    return Status::Ok();
+}
+
 // The fast forms of a permutation (after merging dims): a batched 2-D
 // transpose, or an innermost run that stays contiguous. False: neither.
 bool fastTranspose(const void* x, void* y, int64_t n, const StridedIndex<1>& si, size_t es, cudaStream_t stream,
@@ -92,6 +123,12 @@ bool fastTranspose(const void* x, void* y, int64_t n, const StridedIndex<1>& si,
     if ((r == 2 || r == 3) && si.strides[0][r - 2] == 1 && si.strides[0][r - 1] == si.dims[r - 2] &&
         (r == 2 || si.strides[0][0] == si.dims[1] * si.dims[2]) && es <= 8) {
         const int64_t B = r == 3 ? si.dims[0] : 1, P = si.dims[r - 2], Q = si.dims[r - 1];
+        if (Q >= 2 && Q <= 4 && P >= 256) {
+            st = visitBytes(es, [&](auto tag) -> Status {
+                return launchSmallInner<typename decltype(tag)::type>(x, y, B, P, Q, stream);
+            });
+            return true;
+        }
         if (B <= 65535 && (P + 31) / 32 <= 65535) {
             const dim3 grid(unsigned((Q + 31) / 32), unsigned((P + 31) / 32), unsigned(B)), block(32, 8);
             st = visitBytes(es, [&](auto tag) -> Status {
@@ -226,6 +263,38 @@ __global__ void sampleKernel(const T* __restrict__ x, T* __restrict__ y, int64_t
     }
 }
 
+// A constant pad of the innermost axis alone (the channels-last pass pads
+// an image's channels to 8): one thread per row writes the row's Cout
+// elements, contiguous across the warp, instead of decoding every element's
+// coordinates.
+template <class T>
+__global__ void padInnerKernel(const T* __restrict__ x, T* __restrict__ y, int64_t rows, int64_t cin, int64_t cout,
+                               int64_t begin, uint64_t fillBits) {
+    T fill;
+    memcpy(&fill, &fillBits, sizeof(T));
+    const int64_t stride = int64_t(gridDim.x) * blockDim.x;
+    for (int64_t r = int64_t(blockIdx.x) * blockDim.x + threadIdx.x; r < rows; r += stride) {
+        const T* xr = x + r * cin;
+        T* yr = y + r * cout;
+        for (int64_t c = 0; c < cout; ++c) {
+            const int64_t s = c - begin;
+            yr[c] = s >= 0 && s < cin ? xr[s] : fill;
+        }
+    }
+}
+
+// Whether the sampling is a constant pad of the last axis that keeps the whole input row.
+bool innerPadOnly(const ir::movement::SliceParams& p, const ir::Shape& xs, const ir::Shape& ys) {
+    const size_t r = xs.size();
+    if (r == 0 || p.mode != ir::movement::SampleMode::kFill) return false;
+    for (size_t d = 0; d < r; ++d) {
+        if (p.stride[d] != 1) return false;
+        if (d + 1 < r && (p.start[d] != 0 || ys[d] != xs[d])) return false;
+    }
+    const int64_t begin = -p.start[r - 1];
+    return begin >= 0 && begin + xs[r - 1] <= ys[r - 1] && ys[r - 1] <= 64;
+}
+
 Status sample(LaunchArgs& a, const ir::movement::SliceParams& p, const void* fillHost, const void* fillDevice) {
     const DeviceTensor& X = a.inputs[0];
     DeviceTensor& Y = a.outputs[0];
@@ -250,6 +319,16 @@ Status sample(LaunchArgs& a, const ir::movement::SliceParams& p, const void* fil
         }
     }
     if (fillHost) std::memcpy(&sp.fillBits, fillHost, ir::dtypeSize(X.dtype));
+    if (!fillDevice && X.numel() > 0 && innerPadOnly(p, X.shape, Y.shape)) {
+        const int64_t cin = X.shape.back(), cout = Y.shape.back(), rows = n / cout;
+        return visitBytes(ir::dtypeSize(X.dtype), [&](auto tag) -> Status {
+            using T = typename decltype(tag)::type;
+            padInnerKernel<T><<<gridFor(rows), kBlock, 0, a.stream>>>(X.as<const T>(), Y.as<T>(), rows, cin, cout,
+                                                                      -p.start.back(), sp.fillBits);
+            KILN_CUDA_CHECK_LAUNCH();
+            return Status::Ok();
+        });
+    }
     return visitBytes(ir::dtypeSize(X.dtype), [&](auto tag) -> Status {
         using T = typename decltype(tag)::type;
         sampleKernel<T>

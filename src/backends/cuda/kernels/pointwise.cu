@@ -100,11 +100,15 @@ __device__ __forceinline__ C activate(int act, C x, C alpha, C beta) {
     }
 }
 
-template <class S>
+// Fixed >= 0 compiles one activation (the hot ones of transformers and
+// CNNs); -1 picks `act` at run time.
+template <class S, int Fixed = -1>
 struct ActFloatFn {
     int act;
     ComputeT<S> alpha, beta;
-    __device__ S operator()(S x) const { return Elem<S>::store(activate(act, Elem<S>::load(x), alpha, beta)); }
+    __device__ S operator()(S x) const {
+        return Elem<S>::store(activate(Fixed >= 0 ? Fixed : act, Elem<S>::load(x), alpha, beta));
+    }
 };
 
 template <class S>
@@ -286,7 +290,12 @@ Status activation(LaunchArgs& args) {
         using S = typename decltype(tag)::type;
         if constexpr (kIsFloat<S>) {
             using C = ComputeT<S>;
-            return mapFlat(X.as<const S>(), Y.as<S>(), X.numel(), ActFloatFn<S>{act, C(alpha), C(beta)}, args.stream);
+            const S* x = X.as<const S>();
+            S* y = Y.as<S>();
+            if (act == kGeluErf) return mapFlat(x, y, X.numel(), ActFloatFn<S, kGeluErf>{act, C(alpha), C(beta)}, args.stream);
+            if (act == kRelu) return mapFlat(x, y, X.numel(), ActFloatFn<S, kRelu>{act, C(alpha), C(beta)}, args.stream);
+            if (act == kSilu) return mapFlat(x, y, X.numel(), ActFloatFn<S, kSilu>{act, C(alpha), C(beta)}, args.stream);
+            return mapFlat(x, y, X.numel(), ActFloatFn<S>{act, C(alpha), C(beta)}, args.stream);
         } else if constexpr (kIsInt<S>) {
             const S lo = intBound<S>(std::ceil(alpha), std::numeric_limits<S>::lowest());
             const S hi = intBound<S>(std::floor(beta), std::numeric_limits<S>::max());

@@ -1,0 +1,135 @@
+// The CUDA builder's fusions of transformer layers, checked end to end
+// through the public API against the CPU engine: MatMul by constant weights
+// followed by a bias Add becomes one FullyConnected (bias in the cuBLASLt
+// epilogue), GELU written with Erf becomes one Activation; FP32 and FP16.
+#include <cuda_runtime.h>
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <random>
+#include <string>
+
+#include "device_test_util.h"
+#include "kiln/kiln.h"
+
+namespace {
+
+using namespace kiln;
+
+struct Logger : ILogger {
+    std::string errors;
+    void log(Severity s, const char* msg) noexcept override {
+        if (s <= Severity::kERROR) errors += std::string(msg) + "\n";
+    }
+};
+
+std::vector<float> randomFloats(size_t n, uint32_t seed) {
+    std::mt19937 rng(seed);
+    std::uniform_real_distribution<float> d(-1.f, 1.f);
+    std::vector<float> v(n);
+    for (auto& x : v) x = d(rng);
+    return v;
+}
+
+constexpr int64_t kB = 2, kS = 5, kIn = 24, kHidden = 32, kOut = 8;
+
+// x[B, S, 24] -> MatMul W1[24, 32] -> + b1[32] -> GELU (Div, Erf, Add, Mul, Mul)
+// -> MatMul W2ᵀ ([8, 32], transB) -> b2[1, 1, 8] + (bias first).
+struct Mlp {
+    std::vector<float> w1 = randomFloats(kIn * kHidden, 1), b1 = randomFloats(kHidden, 2);
+    std::vector<float> w2 = randomFloats(kOut * kHidden, 3), b2 = randomFloats(kOut, 4);
+    float sqrt2 = float(std::sqrt(2.0)), one = 1.f, half = 0.5f;
+
+    std::unique_ptr<IEngine> build(IBuilder& b, BackendKind backend, bool fp16, const char* disabled = nullptr) {
+        auto net = b.createNetworkV2(0);
+        auto constant = [&](Dims d, std::vector<float>& v) {
+            return net->addConstant(d, {DataType::kFLOAT, v.data(), int64_t(v.size())})->getOutput(0);
+        };
+        auto scalar = [&](float& v) {
+            return net->addConstant(Dims3{1, 1, 1}, {DataType::kFLOAT, &v, 1})->getOutput(0);
+        };
+        auto ew = [&](ITensor* p, ITensor* q, ElementWiseOperation op) {
+            return net->addElementWise(*p, *q, op)->getOutput(0);
+        };
+        ITensor* x = net->addInput("x", DataType::kFLOAT, Dims3{kB, kS, kIn});
+        ITensor* h = net->addMatrixMultiply(*x, MatrixOperation::kNONE, *constant(Dims2{kIn, kHidden}, w1),
+                                            MatrixOperation::kNONE)->getOutput(0);
+        h = ew(h, constant(Dims{1, {kHidden}}, b1), ElementWiseOperation::kSUM);
+        ITensor* e = net->addUnary(*ew(h, scalar(sqrt2), ElementWiseOperation::kDIV), UnaryOperation::kERF)->getOutput(0);
+        h = ew(ew(h, ew(e, scalar(one), ElementWiseOperation::kSUM), ElementWiseOperation::kPROD), scalar(half),
+               ElementWiseOperation::kPROD);
+        ITensor* y = net->addMatrixMultiply(*h, MatrixOperation::kNONE, *constant(Dims2{kOut, kHidden}, w2),
+                                            MatrixOperation::kTRANSPOSE)->getOutput(0);
+        y = ew(constant(Dims3{1, 1, kOut}, b2), y, ElementWiseOperation::kSUM);
+        y->setName("y");
+        net->markOutput(*y);
+        auto cfg = b.createBuilderConfig();
+        cfg->setBackend(backend);
+        if (fp16) cfg->setFlag(BuilderFlag::kFP16);
+        if (disabled) cfg->setPassEnabled(disabled, false);
+        return b.buildEngineWithConfig(*net, *cfg);
+    }
+};
+
+std::string info(IEngine& e) {
+    auto m = e.getEngineInformation(false);
+    return std::string(static_cast<const char*>(m->data()), m->size());
+}
+
+std::vector<float> run(IEngine& e, const std::vector<float>& x, bool device) {
+    auto ctx = e.createExecutionContext();
+    std::vector<float> y(size_t(kB * kS * kOut), NAN);
+    if (!device) {
+        void* bindings[] = {const_cast<float*>(x.data()), y.data()};
+        EXPECT_TRUE(ctx->executeV2(bindings));
+        return y;
+    }
+    void *dx = nullptr, *dy = nullptr;
+    EXPECT_EQ(cudaMalloc(&dx, x.size() * 4), cudaSuccess);
+    EXPECT_EQ(cudaMalloc(&dy, y.size() * 4), cudaSuccess);
+    EXPECT_EQ(cudaMemcpy(dx, x.data(), x.size() * 4, cudaMemcpyHostToDevice), cudaSuccess);
+    void* bindings[] = {dx, dy};
+    EXPECT_TRUE(ctx->executeV2(bindings));
+    EXPECT_EQ(cudaMemcpy(y.data(), dy, y.size() * 4, cudaMemcpyDeviceToHost), cudaSuccess);
+    cudaFree(dx);
+    cudaFree(dy);
+    return y;
+}
+
+int count(const std::string& text, const std::string& what) {
+    int n = 0;
+    for (size_t p = text.find(what); p != std::string::npos; p = text.find(what, p + 1)) ++n;
+    return n;
+}
+
+TEST(CudaFusion, LinearLayersAndGeluMatchTheCpu) {
+    SKIP_WITHOUT_DEVICE();
+    Logger log;
+    auto b = createInferBuilder(log);
+    Mlp mlp;
+    auto cpu = mlp.build(*b, BackendKind::kCPU, false);
+    ASSERT_TRUE(cpu) << log.errors;
+    const auto x = randomFloats(size_t(kB * kS * kIn), 9);
+    const auto want = run(*cpu, x, false);
+    for (bool fp16 : {false, true}) {
+        auto gpu = mlp.build(*b, BackendKind::kCUDA, fp16);
+        auto unfused = mlp.build(*b, BackendKind::kCUDA, fp16, "cuda-matmul-bias");
+        ASSERT_TRUE(gpu && unfused) << log.errors;
+        const std::string text = info(*gpu);
+        EXPECT_EQ(count(text, "[FullyConnected,"), 2) << text;
+        EXPECT_EQ(count(text, "[MatMul,"), 0) << text;
+        EXPECT_EQ(count(text, "[Activation,"), 1) << text;
+        EXPECT_EQ(count(text, "[Unary,"), 0) << text;
+        EXPECT_EQ(count(info(*unfused), "[FullyConnected,"), 0) << info(*unfused);
+        const double tol = fp16 ? 2e-2 : 1e-5;
+        double scale = 0;
+        for (float v : want) scale = std::max(scale, double(std::fabs(v)));
+        for (auto* e : {gpu.get(), unfused.get()}) {
+            const auto got = run(*e, x, true);
+            for (size_t i = 0; i < want.size(); ++i)
+                EXPECT_NEAR(got[i], want[i], tol * (1 + scale)) << (fp16 ? "fp16" : "fp32") << " at " << i;
+        }
+    }
+}
+
+}  // namespace
