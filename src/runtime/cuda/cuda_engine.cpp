@@ -273,7 +273,10 @@ Status ContextStateImpl::inferShapes(const std::vector<ir::Shape>& inputShapes) 
         for (size_t k = 0; k < n.outputs.size(); ++k) {
             const int v = n.outputs[k];
             const ir::Value& val = g.values[size_t(v)];
-            if (ir::volume(out[k].shape) > ir::volume(val.shape) || ir::volume(out[k].shape) < 0)
+            // A value whose maximum the builder could not bound (a Reshape to a
+            // shape computed from the input's) has no arena slot: bind() sizes it.
+            if (ir::volume(out[k].shape) < 0 ||
+                (ir::isStatic(val.shape) && ir::volume(out[k].shape) > ir::volume(val.shape)))
                 return Status::Error("layer '" + n.name + "': output shape " + ir::shapeToString(out[k].shape) +
                                      " exceeds the engine's maximum " + ir::shapeToString(val.shape));
             shapes[size_t(v)] = out[k].shape;
@@ -308,6 +311,15 @@ Status ContextStateImpl::bind(const std::vector<void*>& io) {
     for (size_t o = 0; o < g.outputs.size(); ++o) {
         const int v = g.outputs[o];
         if (g.values[size_t(v)].producer >= 0) ptrs[size_t(v)] = io[nIn + o];
+    }
+    // Intermediates without an arena slot (no bounded maximum shape): a buffer
+    // of this context, sized for the current shapes (before any capture).
+    dynamic.resize(g.values.size());
+    for (size_t v = 0; v < g.values.size(); ++v) {
+        if (ptrs[v] || g.values[v].producer < 0 || g.isGraphOutput(int(v))) continue;
+        const int64_t count = ir::volume(shapes[v]);
+        if (count < 0) return Status::Error("tensor '" + g.values[v].name + "' has no concrete shape");
+        KILN_RETURN_IF_ERROR(dynamicBuffer(int(v), size_t(count) * ir::dtypeSize(g.values[v].dtype), ptrs[v]));
     }
     for (size_t ni = 0; ni < g.nodes.size(); ++ni) {
         const ir::Node& n = g.nodes[ni];
@@ -404,6 +416,7 @@ Status ContextState::enqueue(const std::vector<void*>& io, const std::vector<ir:
     if (e.host.dynamic()) {
         KILN_RETURN_IF_ERROR(s.runDynamic(io, inputShapes, stream, allocated, alloc));
     } else {
+        s.stream = stream;  // a buffer bind() grows waits for the work queued on it
         // Outputs with an allocator: their shapes are known before any launch here.
         const std::vector<void*>* bindings = &io;
         std::vector<void*> withAllocated;

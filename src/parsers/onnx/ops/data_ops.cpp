@@ -285,7 +285,8 @@ KILN_ONNX_CONVERTER(convertSize) {
     int64_t count = 1;
     for (int i = 0; i < d.nbDims; ++i) {
         if (d.d[i] < 0) return ctx.fail(ErrorCode::kUNSUPPORTED_NODE, "Size of a dynamically shaped tensor");
-        count *= d.d[i];
+        if (__builtin_mul_overflow(count, d.d[i], &count))
+            return ctx.fail(ErrorCode::kINVALID_NODE, "the input has more elements than int64 holds");
     }
     ctx.setOutputConstant(0, Constant::fromInt64s({}, {count}));  // folded: a scalar int64
     outputs.push_back(nullptr);

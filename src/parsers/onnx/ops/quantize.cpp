@@ -128,7 +128,10 @@ ITensor* integerConvolution(ConverterContext& ctx, ITensor& x, ITensor* xZero, I
             ctx.fail(ErrorCode::kUNSUPPORTED_NODE, "weights need a static shape");
             return nullptr;
         }
-        count *= wd.d[i];
+        if (__builtin_mul_overflow(count, wd.d[i], &count)) {
+            ctx.fail(ErrorCode::kINVALID_NODE, "the weights have more elements than int64 holds");
+            return nullptr;
+        }
     }
     Dims kernel;
     kernel.nbDims = wd.nbDims - 2;

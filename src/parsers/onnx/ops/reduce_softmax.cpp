@@ -24,7 +24,9 @@ bool softmax(ConverterContext& ctx, std::vector<ITensor*>& outputs) {
     int64_t left = 1, right = 1;
     for (int i = 0; i < d.nbDims; ++i) {
         if (d.d[i] < 0) return ctx.fail(ErrorCode::kUNSUPPORTED_NODE, "opset < 13 softmax over dynamic dims");
-        (i < axis ? left : right) *= d.d[i];
+        int64_t& side = i < axis ? left : right;
+        if (__builtin_mul_overflow(side, d.d[i], &side))
+            return ctx.fail(ErrorCode::kINVALID_NODE, "the input has more elements than int64 holds");
     }
     IShuffleLayer* flat = addReshape(ctx, *x, Dims2{left, right}, "_flatten");
     if (!flat) return ctx.fail(ErrorCode::kINVALID_NODE, "the network rejected the flatten");

@@ -179,8 +179,7 @@ KILN_ONNX_CONVERTER(convertFlatten) {
     auto product = [&](int from, int to) {  // -1 when any extent is unknown
         int64_t p = 1;
         for (int i = from; i < to; ++i) {
-            if (d.d[i] < 0) return int64_t{-1};
-            p *= d.d[i];
+            if (d.d[i] < 0 || __builtin_mul_overflow(p, d.d[i], &p)) return int64_t{-1};
         }
         return p;
     };
