@@ -13,9 +13,14 @@
 //                    [--out-dir DIR] [--timing-cache FILE (written as FILE.fp32/.fp16)]
 //                    [--warmup 20] [--iters 100]
 //                    [--no-graph] [--backend cuda|cpu] [--verbose] [--profile N]
+//                    [--profile-shapes NAME=MIN:OPT:MAX ...]   (dims as 1x3x224x224)
+// An input with dynamic extents gets a profile fixed to its --in array's
+// shape (a static engine), or the range --profile-shapes gives (a dynamic
+// engine, run at the --in array's shape): bench/run_dynamic.py times both.
 #include <cuda_runtime.h>
 
 #include <algorithm>
+#include <array>
 #include <cctype>
 #include <chrono>
 #include <cstdio>
@@ -179,7 +184,34 @@ struct Options {
     int profileRuns = 0;  // --profile N: N more runs with an IProfiler, written to <out-dir>/profile_<prec>.txt
     bool graph = true, verbose = false;
     bool cpu = false;  // --backend cpu: host buffers and a host clock (to try the pipeline without a GPU)
+    std::map<std::string, std::array<Dims, 3>> profileShapes;  // --profile-shapes: min, opt, max per input
 };
+
+// "1x3x224x224" -> Dims; false when malformed.
+bool parseDims(const std::string& text, Dims& d) {
+    d.nbDims = 0;
+    std::stringstream ss(text);
+    for (std::string part; std::getline(ss, part, 'x');) {
+        if (part.empty() || d.nbDims == Dims::MAX_DIMS ||
+            part.find_first_not_of("0123456789") != std::string::npos)
+            return false;
+        d.d[d.nbDims++] = std::stoll(part);
+    }
+    return d.nbDims > 0;
+}
+
+// "NAME=MIN:OPT:MAX" into o.profileShapes.
+bool parseProfileShapes(const std::string& v, Options& o) {
+    const size_t eq = v.find('=');
+    if (eq == std::string::npos) return false;
+    std::array<Dims, 3> dims;
+    std::stringstream ss(v.substr(eq + 1));
+    std::string part;
+    for (auto& d : dims)
+        if (!std::getline(ss, part, ':') || !parseDims(part, d)) return false;
+    o.profileShapes[v.substr(0, eq)] = dims;
+    return !std::getline(ss, part, ':');
+}
 
 using Result = std::map<std::string, std::string>;  // key -> JSON value text
 
@@ -217,8 +249,11 @@ std::unique_ptr<ICudaEngine> build(IBuilder& builder, const std::vector<char>& m
         s.nbDims = int32_t(it->second.shape.size());
         for (int32_t k = 0; k < s.nbDims; ++k) s.d[k] = it->second.shape[size_t(k)];
         if (!profile) profile = builder.createOptimizationProfile();
-        for (auto sel : {OptProfileSelector::kMIN, OptProfileSelector::kOPT, OptProfileSelector::kMAX})
-            profile->setDimensions(t->getName(), sel, s);
+        const auto range = o.profileShapes.find(t->getName());
+        const OptProfileSelector sels[] = {OptProfileSelector::kMIN, OptProfileSelector::kOPT,
+                                           OptProfileSelector::kMAX};
+        for (int k = 0; k < 3; ++k)
+            profile->setDimensions(t->getName(), sels[k], range == o.profileShapes.end() ? s : range->second[size_t(k)]);
     }
     if (profile) cfg->addOptimizationProfile(profile);
     t0 = std::chrono::steady_clock::now();
@@ -518,7 +553,7 @@ int usage() {
     std::fprintf(stderr,
                  "usage: kiln_model_bench --model m.onnx --in NAME=file.npy [...] [--precision fp32,fp16]\n"
                  "       [--out-dir DIR] [--timing-cache FILE] [--warmup N] [--iters N] [--no-graph]\n"
-                 "       [--backend cuda|cpu] [--verbose] [--profile N]\n");
+                 "       [--backend cuda|cpu] [--verbose] [--profile N] [--profile-shapes NAME=MIN:OPT:MAX ...]\n");
     return 2;
 }
 
@@ -558,7 +593,9 @@ int main(int argc, char** argv) {
             o.profileRuns = std::atoi(next().c_str());
         else if (a == "--verbose")
             o.verbose = true;
-        else
+        else if (a == "--profile-shapes") {
+            if (!parseProfileShapes(next(), o)) return usage();
+        } else
             return usage();
     }
     if (o.model.empty()) return usage();
