@@ -9,6 +9,7 @@
 #   bash bench/run_gpu.sh [run_models.py options, e.g. --compile resnet50:1,resnet50:128]
 #   KILN_BENCH_MODELS=resnet50 bash bench/run_gpu.sh --batches 1
 #   bash bench/run_gpu.sh --jobs vit_b_16:1,bert_base:32 --iters 50 --deadline 200
+#   KILN_BENCH_DYNAMIC=1 bash bench/run_gpu.sh [--models resnet50]   # dynamic vs static engines (issue 5)
 # Merge the tables of several runs (later files win per model/batch/precision):
 #   python3 bench/run_models.py --kiln - --out bench/results --stem DATE-gpu --merge a.json b.json
 set -uo pipefail
@@ -41,6 +42,10 @@ if [ -n "${KILN_BENCH_PRE:-}" ]; then
 fi
 
 export PYTHONUNBUFFERED=1
-python3 bench/run_models.py --kiln build-gpu/bench/kiln_model_bench --out "$out" \
-  --models "${KILN_BENCH_MODELS:-resnet50,mobilenet_v2,vit_b_16,bert_base}" "$@" 2>&1 | tee -a "$log"
+if [ -n "${KILN_BENCH_DYNAMIC:-}" ]; then  # issue 5: dynamic-shape engines against static ones
+  python3 bench/run_dynamic.py --kiln build-gpu/bench/kiln_model_bench --out "$out" "$@" 2>&1 | tee -a "$log"
+else
+  python3 bench/run_models.py --kiln build-gpu/bench/kiln_model_bench --out "$out" \
+    --models "${KILN_BENCH_MODELS:-resnet50,mobilenet_v2,vit_b_16,bert_base}" "$@" 2>&1 | tee -a "$log"
+fi
 say "done in $(( $(date +%s) - t0 )) s"
