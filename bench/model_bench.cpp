@@ -192,8 +192,7 @@ bool parseDims(const std::string& text, Dims& d) {
     d.nbDims = 0;
     std::stringstream ss(text);
     for (std::string part; std::getline(ss, part, 'x');) {
-        if (part.empty() || d.nbDims == Dims::MAX_DIMS ||
-            part.find_first_not_of("0123456789") != std::string::npos)
+        if (part.empty() || d.nbDims == Dims::MAX_DIMS || part.find_first_not_of("0123456789") != std::string::npos)
             return false;
         d.d[d.nbDims++] = std::stoll(part);
     }
@@ -253,7 +252,8 @@ std::unique_ptr<ICudaEngine> build(IBuilder& builder, const std::vector<char>& m
         const OptProfileSelector sels[] = {OptProfileSelector::kMIN, OptProfileSelector::kOPT,
                                            OptProfileSelector::kMAX};
         for (int k = 0; k < 3; ++k)
-            profile->setDimensions(t->getName(), sels[k], range == o.profileShapes.end() ? s : range->second[size_t(k)]);
+            profile->setDimensions(t->getName(), sels[k],
+                                   range == o.profileShapes.end() ? s : range->second[size_t(k)]);
     }
     if (profile) cfg->addOptimizationProfile(profile);
     t0 = std::chrono::steady_clock::now();

@@ -52,7 +52,8 @@ Status resolveInputShapes(ir::Graph& g, const BuildOptions& opt, std::vector<eng
                 return Status::Error("input '" + v.name + "': profile min/opt/max of dimension " + std::to_string(d) +
                                      " are not ordered");
             if (v.shape[d] >= 0 && (mn[d] != v.shape[d] || mx[d] != v.shape[d]))
-                return Status::Error("input '" + v.name + "': the profile changes static dimension " + std::to_string(d));
+                return Status::Error("input '" + v.name + "': the profile changes static dimension " +
+                                     std::to_string(d));
             // enqueue(batchSize) has no way to give other extents (the runtime refuses such engines too).
             if (opt.implicitBatch && d > 0 && (mn[d] != mx[d] || op[d] != mx[d]))
                 return Status::Error("input '" + v.name + "': dimension " + std::to_string(d) +
@@ -129,7 +130,8 @@ Status buildPlan(ir::Graph g, const BuildOptions& opt, const LogFn& log, engine:
         if (changed) {
             KILN_RETURN_IF_ERROR(g.topoSort());
             KILN_RETURN_IF_ERROR(ir::inferGraph(g).withContext(std::string("after pass ") + pass->name() + ": "));
-            log(kLogVerbose, std::string("pass ") + pass->name() + ": " + std::to_string(g.nodes.size()) + " layers left");
+            log(kLogVerbose,
+                std::string("pass ") + pass->name() + ": " + std::to_string(g.nodes.size()) + " layers left");
         }
     }
     KILN_RETURN_IF_ERROR(g.validate());
@@ -194,7 +196,8 @@ Status buildPlans(const ir::Graph& network, const BuildOptions& opt, const LogFn
     for (size_t k = 0; k < opt.profiles.size(); ++k) {
         BuildOptions one = opt;
         one.profiles = {opt.profiles[k]};
-        log(kLogInfo, "building optimization profile " + std::to_string(k) + " of " + std::to_string(opt.profiles.size()));
+        log(kLogInfo,
+            "building optimization profile " + std::to_string(k) + " of " + std::to_string(opt.profiles.size()));
         KILN_RETURN_IF_ERROR(buildPlan(network, one, log, plans.emplace_back())
                                  .withContext("optimization profile " + std::to_string(k) + ": "));
     }

@@ -227,7 +227,8 @@ TEST(Builder, ConvolutionPlusChannelScaleIsFolded) {
 TEST(Builder, FullyConnectedPlusChannelScaleIsFolded) {
     Logger log;
     auto b = createInferBuilder(log);
-    const auto w = values(6 * 12, 20, 0.4f), bias = values(6, 21), shift = values(6, 22), scale = values(6, 23, 0.3f, 1.f);
+    const auto w = values(6 * 12, 20, 0.4f), bias = values(6, 21), shift = values(6, 22),
+               scale = values(6, 23, 0.3f, 1.f);
     auto net = b->createNetwork();  // classic: FC output [6, 1, 1], scale per channel
     auto* in = net->addInput("in", DataType::kFLOAT, Dims3{3, 2, 2});
     auto* fc = net->addFullyConnected(*in, 6, W(w), W(bias));
@@ -459,7 +460,9 @@ std::unique_ptr<INetworkDefinition> geluNet(IBuilder& b, int form, bool mulBy, s
     auto scalar = [&](size_t i) {
         return net->addConstant(Dims2{1, 1}, Weights{DataType::kFLOAT, &keep[i], 1})->getOutput(0);
     };
-    auto ew = [&](ITensor* a, ITensor* c, ElementWiseOperation op) { return net->addElementWise(*a, *c, op)->getOutput(0); };
+    auto ew = [&](ITensor* a, ITensor* c, ElementWiseOperation op) {
+        return net->addElementWise(*a, *c, op)->getOutput(0);
+    };
     ITensor* x = net->addInput("x", DataType::kFLOAT, Dims2{3, 40});
     ITensor* s = mulBy ? ew(x, scalar(1), ElementWiseOperation::kPROD) : ew(x, scalar(0), ElementWiseOperation::kDIV);
     ITensor* e = net->addUnary(*s, UnaryOperation::kERF)->getOutput(0);

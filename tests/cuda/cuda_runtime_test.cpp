@@ -30,7 +30,6 @@ struct Logger : ILogger {
 
 using devtest::haveDevice;
 
-
 std::vector<float> randomFloats(size_t n, uint32_t seed) {
     std::mt19937 rng(seed);
     std::uniform_real_distribution<float> d(-1.f, 1.f);
@@ -258,8 +257,8 @@ TEST_F(Fixture, SixteenThreadsTenThousandInferencesMatchOneThread) {
                 const auto& w = want[size_t(t)][size_t(r)];
                 for (size_t i = 0; i < got.size(); ++i)
                     if (!(std::fabs(got[i] - w[i]) <= 1e-6f * (1.f + std::fabs(w[i])))) {
-                        firstMismatch[size_t(t)] = "run " + std::to_string(r) + " element " + std::to_string(i) +
-                                                   ": " + std::to_string(got[i]) + " vs " + std::to_string(w[i]);
+                        firstMismatch[size_t(t)] = "run " + std::to_string(r) + " element " + std::to_string(i) + ": " +
+                                                   std::to_string(got[i]) + " vs " + std::to_string(w[i]);
                         break;
                     }
             }

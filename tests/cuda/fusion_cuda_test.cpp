@@ -53,13 +53,16 @@ struct Mlp {
         };
         ITensor* x = net->addInput("x", DataType::kFLOAT, Dims3{kB, kS, kIn});
         ITensor* h = net->addMatrixMultiply(*x, MatrixOperation::kNONE, *constant(Dims2{kIn, kHidden}, w1),
-                                            MatrixOperation::kNONE)->getOutput(0);
+                                            MatrixOperation::kNONE)
+                         ->getOutput(0);
         h = ew(h, constant(Dims{1, {kHidden}}, b1), ElementWiseOperation::kSUM);
-        ITensor* e = net->addUnary(*ew(h, scalar(sqrt2), ElementWiseOperation::kDIV), UnaryOperation::kERF)->getOutput(0);
+        ITensor* e =
+            net->addUnary(*ew(h, scalar(sqrt2), ElementWiseOperation::kDIV), UnaryOperation::kERF)->getOutput(0);
         h = ew(ew(h, ew(e, scalar(one), ElementWiseOperation::kSUM), ElementWiseOperation::kPROD), scalar(half),
                ElementWiseOperation::kPROD);
         ITensor* y = net->addMatrixMultiply(*h, MatrixOperation::kNONE, *constant(Dims2{kOut, kHidden}, w2),
-                                            MatrixOperation::kTRANSPOSE)->getOutput(0);
+                                            MatrixOperation::kTRANSPOSE)
+                         ->getOutput(0);
         y = ew(constant(Dims3{1, 1, kOut}, b2), y, ElementWiseOperation::kSUM);
         y->setName("y");
         net->markOutput(*y);

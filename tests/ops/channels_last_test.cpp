@@ -90,12 +90,15 @@ TEST(ChannelsLast, PointwiseConvolutionMatchesChannelsFirst) {
         int64_t C, M, stride;
         bool bias;
         double tol;
-    } cases[] = {{DType::kF32, 24, 16, 1, true, 1e-5},  {DType::kF32, 8, 40, 1, false, 1e-5},
-                 {DType::kF16, 64, 32, 1, true, 2e-2},  {DType::kF16, 16, 24, 2, true, 2e-2},
+    } cases[] = {{DType::kF32, 24, 16, 1, true, 1e-5},
+                 {DType::kF32, 8, 40, 1, false, 1e-5},
+                 {DType::kF16, 64, 32, 1, true, 2e-2},
+                 {DType::kF16, 16, 24, 2, true, 2e-2},
                  {DType::kBF16, 32, 16, 1, true, 6e-2}};
     uint32_t seed = 40;
     for (const auto& c : cases) {
-        const TestTensor x = TestTensor::random(c.t, {3, c.C, 5, 7}, seed), w = TestTensor::random(c.t, {c.M, c.C, 1, 1}, seed + 1),
+        const TestTensor x = TestTensor::random(c.t, {3, c.C, 5, 7}, seed),
+                         w = TestTensor::random(c.t, {c.M, c.C, 1, 1}, seed + 1),
                          b = TestTensor::random(c.t, {c.M}, seed + 2);
         seed += 3;
         ir::Attrs first = convAttrs(0, c.stride, 1);

@@ -51,9 +51,7 @@ TEST(PadOp, Reflect1D) {
     EXPECT_CLOSE(pad1D({1, 2, 3}, 5, 0, "reflect"), (std::vector<double>{2, 1, 2, 3, 2, 1, 2, 3}), 0, 0);
 }
 
-TEST(PadOp, Edge1D) {
-    EXPECT_CLOSE(pad1D({1, 2, 3}, 2, 1, "edge"), (std::vector<double>{1, 1, 1, 2, 3, 3}), 0, 0);
-}
+TEST(PadOp, Edge1D) { EXPECT_CLOSE(pad1D({1, 2, 3}, 2, 1, "edge"), (std::vector<double>{1, 1, 1, 2, 3, 3}), 0, 0); }
 
 TEST(PadOp, Wrap1D) {
     EXPECT_CLOSE(pad1D({1, 2, 3}, 2, 4, "wrap"), (std::vector<double>{2, 3, 1, 2, 3, 1, 2, 3, 1}), 0, 0);
@@ -113,7 +111,8 @@ TEST(PadOp, PadsInputValuesUnknownAtBuildTime) {
 
 TEST(PadOp, Int64ValueIsExact) {
     const int64_t big = (int64_t(1) << 60) + 1;  // would round through float64
-    auto r = runOp("Pad", padAttrs({1}, {0}), {TestTensor::i64({1}, {5}), TestTensor::none(), TestTensor::i64({1}, {big})});
+    auto r =
+        runOp("Pad", padAttrs({1}, {0}), {TestTensor::i64({1}, {5}), TestTensor::none(), TestTensor::i64({1}, {big})});
     ASSERT_TRUE(r.status.ok()) << r.status.message();
     EXPECT_EQ(r.outputs[0].toInts(), (std::vector<int64_t>{big, 5}));
 }
@@ -158,9 +157,9 @@ TEST(PadOp, Errors) {
     EXPECT_NE(st.message().find("below zero"), std::string::npos) << st.message();
     EXPECT_FALSE(runOp("Pad", padAttrs({1, 1}, {1}), {x}).status.ok());
     EXPECT_FALSE(runOp("Pad", padAttrs({1}, {1}, "symmetric"), {x}).status.ok());
-    EXPECT_FALSE(runOp("Pad", {}, {x}).status.ok());                                          // no pads at all
-    EXPECT_FALSE(runOp("Pad", {}, {x, TestTensor::i64({3}, {0, 0, 0})}).status.ok());          // wrong Pads length
-    EXPECT_FALSE(runOp("Pad", {}, {x, TestTensor::f32({2}, {0, 0})}).status.ok());             // Pads dtype
+    EXPECT_FALSE(runOp("Pad", {}, {x}).status.ok());                                   // no pads at all
+    EXPECT_FALSE(runOp("Pad", {}, {x, TestTensor::i64({3}, {0, 0, 0})}).status.ok());  // wrong Pads length
+    EXPECT_FALSE(runOp("Pad", {}, {x, TestTensor::f32({2}, {0, 0})}).status.ok());     // Pads dtype
     EXPECT_FALSE(runOp("Pad", padAttrs({1}, {1}), {x, TestTensor::none(), TestTensor::f32({2}, {1, 2})}).status.ok());
 }
 

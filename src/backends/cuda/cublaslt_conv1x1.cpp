@@ -83,8 +83,8 @@ public:
         if (!(d == dims_) || align < 16 || ws < kWorkspace)
             KILN_RETURN_IF_ERROR(heuristic(a.handles.cublasLt, L, align, ws, algo));
         const float alpha = 1.0f, beta = residual ? 1.0f : 0.0f;
-        KILN_CUBLAS_CHECK(cublasLtMatmul(a.handles.cublasLt, L.op, &alpha, a.inputs[1].data, L.a, a.inputs[0].data,
-                                         L.b, &beta, c, L.c, a.outputs[0].data, L.c, &algo, a.workspace, ws, a.stream));
+        KILN_CUBLAS_CHECK(cublasLtMatmul(a.handles.cublasLt, L.op, &alpha, a.inputs[1].data, L.a, a.inputs[0].data, L.b,
+                                         &beta, c, L.c, a.outputs[0].data, L.c, &algo, a.workspace, ws, a.stream));
         return Status::Ok();
     }
 
@@ -99,7 +99,8 @@ private:
 bool conv1x1Supports(const ir::Node& n, const std::vector<ir::TensorDesc>& in, const std::vector<ir::TensorDesc>& out) {
     cudaDataType_t dt;
     GemmDims d;
-    if (in.size() < 2 || out.size() != 1 || !present(n, 0) || !present(n, 1) || !gemmType(in[0].dtype, dt)) return false;
+    if (in.size() < 2 || out.size() != 1 || !present(n, 0) || !present(n, 1) || !gemmType(in[0].dtype, dt))
+        return false;
     if (n.op == "FusedConvolution") {
         const std::string act = n.attrs.getString("activation", "none");
         if (act != "none" && act != "relu") return false;

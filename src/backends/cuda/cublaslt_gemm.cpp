@@ -50,9 +50,9 @@ Status makeDescs(const GemmDims& d, cudaDataType_t dt, Epilogue epilogue, LtDesc
     KILN_CUBLAS_CHECK(cublasLtMatmulDescSetAttribute(L.op, CUBLASLT_MATMUL_DESC_TRANSA, &opA, sizeof(opA)));
     KILN_CUBLAS_CHECK(cublasLtMatmulDescSetAttribute(L.op, CUBLASLT_MATMUL_DESC_TRANSB, &opB, sizeof(opB)));
     if (epilogue != Epilogue::kNone) {
-        const cublasLtEpilogue_t epi = epilogue == Epilogue::kBias       ? CUBLASLT_EPILOGUE_BIAS
-                                       : epilogue == Epilogue::kRelu     ? CUBLASLT_EPILOGUE_RELU
-                                                                         : CUBLASLT_EPILOGUE_RELU_BIAS;
+        const cublasLtEpilogue_t epi = epilogue == Epilogue::kBias   ? CUBLASLT_EPILOGUE_BIAS
+                                       : epilogue == Epilogue::kRelu ? CUBLASLT_EPILOGUE_RELU
+                                                                     : CUBLASLT_EPILOGUE_RELU_BIAS;
         KILN_CUBLAS_CHECK(cublasLtMatmulDescSetAttribute(L.op, CUBLASLT_MATMUL_DESC_EPILOGUE, &epi, sizeof(epi)));
     }
     if (epilogue == Epilogue::kBias || epilogue == Epilogue::kReluBias) {

@@ -62,7 +62,8 @@ Status makeTimingBuffers(const ir::Graph& g, const ir::Node& n, const std::vecto
             KILN_RETURN_IF_ERROR(cuda::copyToDevice(buf.get(), host.data(), host.size()));
             auto* base = static_cast<uint8_t*>(buf.get());
             for (size_t filled = host.size(); filled < bytes; filled *= 2)
-                KILN_CUDA_CHECK(cudaMemcpy(base + filled, base, std::min(filled, bytes - filled), cudaMemcpyDeviceToDevice));
+                KILN_CUDA_CHECK(
+                    cudaMemcpy(base + filled, base, std::min(filled, bytes - filled), cudaMemcpyDeviceToDevice));
         }
         b.in.push_back({buf.get(), val.dtype, d.shape, d.data});
         b.storage.push_back(std::move(buf));

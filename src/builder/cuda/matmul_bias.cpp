@@ -57,8 +57,9 @@ Status fuseMatMulBias(ir::Graph& g, const LogFn& log) {
         const std::string wName = wv.name, bName = g.values[size_t(b)].name;
         const int sumOut = add.outputs[0];
         add.dead = true;
-        const int wt =
-            transB ? w : g.addConstant(g.uniqueName(wName + "_transposed"), dt, {n, k}, transposed(*wData, k, n, ir::dtypeSize(dt)));
+        const int wt = transB ? w
+                              : g.addConstant(g.uniqueName(wName + "_transposed"), dt, {n, k},
+                                              transposed(*wData, k, n, ir::dtypeSize(dt)));
         const int bias = g.addConstant(g.uniqueName(bName + "_vector"), dt, {n}, bData);
         ir::Node& m = g.nodes[i];
         m.op = "FullyConnected";

@@ -105,10 +105,17 @@ Status launchSmallInner(const void* x, void* y, int64_t B, int64_t P, int64_t Q,
     T* ys = static_cast<T*>(y);
     const unsigned grid = gridFor(B * P);
     switch (Q) {
-        case 2: transposeToSmallInner<T, 2><<<grid, kBlock, 0, stream>>>(xs, ys, B, P); break;
-        case 3: transposeToSmallInner<T, 3><<<grid, kBlock, 0, stream>>>(xs, ys, B, P); break;
-        case 4: transposeToSmallInner<T, 4><<<grid, kBlock, 0, stream>>>(xs, ys, B, P); break;
-        default: return Status::Error("small-inner transpose: Q must be 2..4");
+        case 2:
+            transposeToSmallInner<T, 2><<<grid, kBlock, 0, stream>>>(xs, ys, B, P);
+            break;
+        case 3:
+            transposeToSmallInner<T, 3><<<grid, kBlock, 0, stream>>>(xs, ys, B, P);
+            break;
+        case 4:
+            transposeToSmallInner<T, 4><<<grid, kBlock, 0, stream>>>(xs, ys, B, P);
+            break;
+        default:
+            return Status::Error("small-inner transpose: Q must be 2..4");
     }
     KILN_CUDA_CHECK_LAUNCH();
     return Status::Ok();

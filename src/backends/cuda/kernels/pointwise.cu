@@ -292,9 +292,12 @@ Status activation(LaunchArgs& args) {
             using C = ComputeT<S>;
             const S* x = X.as<const S>();
             S* y = Y.as<S>();
-            if (act == kGeluErf) return mapFlat(x, y, X.numel(), ActFloatFn<S, kGeluErf>{act, C(alpha), C(beta)}, args.stream);
-            if (act == kRelu) return mapFlat(x, y, X.numel(), ActFloatFn<S, kRelu>{act, C(alpha), C(beta)}, args.stream);
-            if (act == kSilu) return mapFlat(x, y, X.numel(), ActFloatFn<S, kSilu>{act, C(alpha), C(beta)}, args.stream);
+            if (act == kGeluErf)
+                return mapFlat(x, y, X.numel(), ActFloatFn<S, kGeluErf>{act, C(alpha), C(beta)}, args.stream);
+            if (act == kRelu)
+                return mapFlat(x, y, X.numel(), ActFloatFn<S, kRelu>{act, C(alpha), C(beta)}, args.stream);
+            if (act == kSilu)
+                return mapFlat(x, y, X.numel(), ActFloatFn<S, kSilu>{act, C(alpha), C(beta)}, args.stream);
             return mapFlat(x, y, X.numel(), ActFloatFn<S>{act, C(alpha), C(beta)}, args.stream);
         } else if constexpr (kIsInt<S>) {
             const S lo = intBound<S>(std::ceil(alpha), std::numeric_limits<S>::lowest());

@@ -28,7 +28,8 @@ KILN_ONNX_CONVERTER(convertIdentity) {
         // The mask is all true at inference; it needs a static shape to be a constant.
         const Constant* c = ctx.constant(0);
         std::vector<int64_t> dims;
-        if (c) dims = c->dims;
+        if (c)
+            dims = c->dims;
         else {
             const Dims d = outputs[0]->getDimensions();
             for (int i = 0; i < d.nbDims; ++i) dims.push_back(d.d[i]);
@@ -54,7 +55,8 @@ KILN_ONNX_CONVERTER(convertConcat) {
     }
     if (parts.empty()) return ctx.fail(ErrorCode::kINVALID_NODE, "no inputs");
     int64_t axis = ctx.attrInt("axis", 1);
-    if (!normalizeAxis(axis, parts[0]->getDimensions().nbDims)) return ctx.fail(ErrorCode::kINVALID_VALUE, "axis out of range");
+    if (!normalizeAxis(axis, parts[0]->getDimensions().nbDims))
+        return ctx.fail(ErrorCode::kINVALID_VALUE, "axis out of range");
     IConcatenationLayer* c = ctx.network().addConcatenation(parts.data(), static_cast<int32_t>(parts.size()));
     if (c) c->setAxis(static_cast<int32_t>(axis));
     return pushLayer(ctx, c, outputs);
@@ -200,10 +202,10 @@ KILN_ONNX_CONVERTER(convertSlice) {
         // to [0, n] (positive step) or [0, n-1] (negative step), ends to [0, n]
         // or [-1, n-1].
         auto wrap = [&](int64_t v) { return v < 0 ? v + n : v; };
-        const int64_t s = step > 0 ? std::clamp<int64_t>(wrap(starts[k]), 0, n)
-                                   : std::clamp<int64_t>(wrap(starts[k]), 0, n - 1);
-        const int64_t e = step > 0 ? std::clamp<int64_t>(wrap(ends[k]), 0, n)
-                                   : std::clamp<int64_t>(wrap(ends[k]), -1, n - 1);
+        const int64_t s =
+            step > 0 ? std::clamp<int64_t>(wrap(starts[k]), 0, n) : std::clamp<int64_t>(wrap(starts[k]), 0, n - 1);
+        const int64_t e =
+            step > 0 ? std::clamp<int64_t>(wrap(ends[k]), 0, n) : std::clamp<int64_t>(wrap(ends[k]), -1, n - 1);
         const int64_t count = step > 0 ? (e - s + step - 1) / step : (s - e + (-step) - 1) / (-step);
         start.d[a] = s;
         size.d[a] = std::max<int64_t>(count, 0);
@@ -219,7 +221,8 @@ KILN_ONNX_CONVERTER(convertGather) {
     ITensor* indices = data ? ctx.tensor(1) : nullptr;
     if (!indices) return false;
     int64_t axis = ctx.attrInt("axis", 0);
-    if (!normalizeAxis(axis, data->getDimensions().nbDims)) return ctx.fail(ErrorCode::kINVALID_VALUE, "axis out of range");
+    if (!normalizeAxis(axis, data->getDimensions().nbDims))
+        return ctx.fail(ErrorCode::kINVALID_VALUE, "axis out of range");
     return pushLayer(ctx, ctx.network().addGather(*data, *indices, static_cast<int32_t>(axis)), outputs);
 }
 
@@ -300,7 +303,8 @@ KILN_ONNX_CONVERTER(convertGatherElements) {
     ITensor* indices = data ? ctx.tensor(1) : nullptr;
     if (!indices) return false;
     int64_t axis = ctx.attrInt("axis", 0);
-    if (!normalizeAxis(axis, data->getDimensions().nbDims)) return ctx.fail(ErrorCode::kINVALID_VALUE, "axis out of range");
+    if (!normalizeAxis(axis, data->getDimensions().nbDims))
+        return ctx.fail(ErrorCode::kINVALID_VALUE, "axis out of range");
     IGatherLayer* g = ctx.network().addGatherV2(*data, *indices, GatherMode::kELEMENT);
     if (g) g->setGatherAxis(static_cast<int32_t>(axis));
     return pushLayer(ctx, g, outputs);

@@ -83,7 +83,7 @@ KILN_ONNX_CONVERTER(convertReduce) {
     ITensor* axesTensor = nullptr;  // axes known only at run time
     if (axesAsInput && ctx.hasInput(1)) {
         if (const Constant* c = ctx.constant(1)) {
-        axes = c->toInt64s();
+            axes = c->toInt64s();
         } else {
             axesTensor = ctx.tensor(1);
             if (!axesTensor) return false;
@@ -105,9 +105,12 @@ KILN_ONNX_CONVERTER(convertReduce) {
         mask |= 1u << a;
     }
     ILayer* pre = nullptr;
-    if (recipe.pre == Pre::kSQUARE) pre = ctx.network().addElementWise(*x, *x, ElementWiseOperation::kPROD);
-    else if (recipe.pre == Pre::kABS) pre = ctx.network().addUnary(*x, UnaryOperation::kABS);
-    else if (recipe.pre == Pre::kEXP) pre = ctx.network().addUnary(*x, UnaryOperation::kEXP);
+    if (recipe.pre == Pre::kSQUARE)
+        pre = ctx.network().addElementWise(*x, *x, ElementWiseOperation::kPROD);
+    else if (recipe.pre == Pre::kABS)
+        pre = ctx.network().addUnary(*x, UnaryOperation::kABS);
+    else if (recipe.pre == Pre::kEXP)
+        pre = ctx.network().addUnary(*x, UnaryOperation::kEXP);
     if (recipe.pre != Pre::kNONE) {
         if (!pre) return ctx.fail(ErrorCode::kINVALID_NODE, "the network rejected the pre-reduction step");
         ctx.nameLayer(pre, "_pre");
@@ -115,8 +118,8 @@ KILN_ONNX_CONVERTER(convertReduce) {
     }
     const bool keep = ctx.attrInt("keepdims", 1) != 0;
     // ReduceMax/Min of bool (opset 20) are any/all: exact through int32 and back.
-    const bool boolMinMax = x->getType() == DataType::kBOOL &&
-                            (recipe.op == ReduceOperation::kMAX || recipe.op == ReduceOperation::kMIN);
+    const bool boolMinMax =
+        x->getType() == DataType::kBOOL && (recipe.op == ReduceOperation::kMAX || recipe.op == ReduceOperation::kMIN);
     if (boolMinMax && !(x = castTo(ctx, *x, DataType::kINT32, "_i32"))) return false;
     IReduceLayer* reduce = ctx.network().addReduce(*x, recipe.op, mask, keep);
     if (boolMinMax) {

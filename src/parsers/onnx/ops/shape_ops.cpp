@@ -36,7 +36,8 @@ bool readAxes(ConverterContext& ctx, std::vector<int64_t>& axes, bool& present, 
 bool reshapeKnown(ConverterContext& ctx, ITensor& x, const std::vector<int64_t>& dims, std::vector<ITensor*>& outputs) {
     if (std::count(dims.begin(), dims.end(), -1) > 1)
         return ctx.fail(ErrorCode::kUNSUPPORTED_NODE, "needs more than one dynamic dimension resolved");
-    if (dims.size() > static_cast<size_t>(Dims::MAX_DIMS)) return ctx.fail(ErrorCode::kUNSUPPORTED_NODE, "rank above 8");
+    if (dims.size() > static_cast<size_t>(Dims::MAX_DIMS))
+        return ctx.fail(ErrorCode::kUNSUPPORTED_NODE, "rank above 8");
     IShuffleLayer* s = addReshape(ctx, x, toDims(dims), "");
     if (s) s->setZeroIsPlaceholder(false);
     return pushLayer(ctx, s, outputs);
@@ -155,7 +156,8 @@ KILN_ONNX_CONVERTER(convertReshape) {
         s->setReshapeDimensions(toDims(ctx.attrInts("shape")));
     } else if (const Constant* shape = ctx.constant(1)) {
         const auto dims = shape->toInt64s();
-        if (dims.size() > static_cast<size_t>(Dims::MAX_DIMS)) return ctx.fail(ErrorCode::kUNSUPPORTED_NODE, "rank above 8");
+        if (dims.size() > static_cast<size_t>(Dims::MAX_DIMS))
+            return ctx.fail(ErrorCode::kUNSUPPORTED_NODE, "rank above 8");
         s->setReshapeDimensions(toDims(dims));
     } else {
         ITensor* shapeTensor = ctx.tensor(1);  // dynamic shape: kiln takes it as the second input
@@ -204,7 +206,7 @@ KILN_ONNX_CONVERTER(convertSqueeze) {
         for (int i = 0; i < d.nbDims; ++i) {
             if (d.d[i] < 0) return ctx.fail(ErrorCode::kUNSUPPORTED_NODE, "squeezing every 1 of dynamic dims");
             if (d.d[i] == 1) drop.insert(i);
-    }
+        }
     }
     for (int64_t a : axes) {
         if (!normalizeAxis(a, d.nbDims)) return ctx.fail(ErrorCode::kINVALID_VALUE, "axis out of range");
