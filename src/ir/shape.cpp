@@ -1,6 +1,7 @@
 #include "shape.h"
 
 #include <algorithm>
+#include <cstdint>
 
 namespace kiln::ir {
 
@@ -9,8 +10,10 @@ int64_t volume(const Shape& s) {
     bool unknown = false;
     for (int64_t d : s) {
         if (d == 0) return 0;
-        if (d < 0) unknown = true;
-        else v *= d;
+        if (d < 0)
+            unknown = true;
+        else if (__builtin_mul_overflow(v, d, &v))  // saturates: callers' size checks then refuse it
+            v = INT64_MAX;
     }
     return unknown ? -1 : v;
 }
