@@ -332,6 +332,8 @@ private:
             st = builder::buildPlans(g, opt, log, plans);
         } catch (const std::bad_alloc&) {
             st = Status::Error("out of memory");
+        } catch (const std::length_error&) {  // a buffer asked for more than the address space
+            st = Status::Error("out of memory: a buffer larger than the address space was asked for");
         }
         if (!st.ok()) logError(log_, "build failed: " + st.message());
         return st.ok();

@@ -34,6 +34,8 @@ std::unique_ptr<EngineImpl> EngineImpl::fromPlans(engine::Plans plans, ILogger* 
         }
     } catch (const std::bad_alloc&) {
         st = Status::Error("out of memory while preparing the engine's kernels");
+    } catch (const std::length_error&) {  // a buffer asked for more than the address space
+        st = Status::Error("out of memory while preparing the engine's kernels: a buffer larger than the address space");
     }
     if (!st.ok()) {
         logError(logger, st.message());

@@ -25,9 +25,11 @@ Status readIntTensor(const TensorDesc& t, size_t i, std::vector<int64_t>& out) {
         return Status::Error(name + " must be int32 or int64, got " + std::string(dtypeName(t.dtype)));
     if (!isStatic(t.shape)) return Status::Error(name + " has a dynamic shape " + shapeToString(t.shape));
     const int64_t n = volume(t.shape);
-    out.assign(size_t(n), 0);
+    out.clear();
     if (n == 0) return Status::Ok();
+    // Checked before sizing `out`: without values, the shape alone may claim any size.
     if (!t.data) return Status::Error("needs the values of " + name + " at build time");
+    out.assign(size_t(n), 0);
     for (int64_t k = 0; k < n; ++k) {
         if (t.dtype == DType::kI64) {
             std::memcpy(&out[k], static_cast<const uint8_t*>(t.data) + k * 8, 8);
