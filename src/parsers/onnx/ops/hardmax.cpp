@@ -10,9 +10,17 @@ namespace {
 
 ITensor* hardmaxAlong(ConverterContext& ctx, ITensor& x, int32_t axis) {
     const std::vector<int64_t> d = dimsOf(x);
+    if (axis < 0 || size_t(axis) >= d.size()) {  // an input the network could not shape
+        ctx.fail(ErrorCode::kINVALID_NODE, "the input has no axis " + std::to_string(axis));
+        return nullptr;
+    }
     const int64_t n = d[size_t(axis)];
     if (n < 0) {
         ctx.fail(ErrorCode::kUNSUPPORTED_NODE, "a dynamic extent along the axis");
+        return nullptr;
+    }
+    if (n > (int64_t(1) << 26)) {  // the 0..n-1 table below is a constant
+        ctx.fail(ErrorCode::kUNSUPPORTED_NODE, "an extent of " + std::to_string(n) + " along the axis (over 2^26)");
         return nullptr;
     }
     ITopKLayer* t = ctx.network().addTopK(x, TopKOperation::kMAX, 1, 1u << axis);
@@ -47,7 +55,9 @@ KILN_ONNX_CONVERTER(convertHardmax) {
         int64_t left = 1, right = 1;
         for (size_t i = 0; i < d.size(); ++i) {
             if (d[i] < 0) return ctx.fail(ErrorCode::kUNSUPPORTED_NODE, "opset < 13 hardmax over dynamic dims");
-            (int64_t(i) < axis ? left : right) *= d[i];
+            int64_t& side = int64_t(i) < axis ? left : right;
+            if (__builtin_mul_overflow(side, d[i], &side))
+                return ctx.fail(ErrorCode::kINVALID_NODE, "the input has more elements than int64 holds");
         }
         ITensor* flat = reshapeTo(ctx, *x, {left, right}, "_flatten");
         ITensor* h = flat ? hardmaxAlong(ctx, *flat, 1) : nullptr;
