@@ -13,6 +13,7 @@ KILN_ONNX_CONVERTER(convertEyeLike) {
     const std::vector<int64_t> d = dimsOf(*x);
     if (d.size() != 2) return ctx.fail(ErrorCode::kINVALID_NODE, "input must be 2-D");
     if (d[0] < 0 || d[1] < 0) return ctx.fail(ErrorCode::kUNSUPPORTED_NODE, "a dynamically shaped input");
+    if (!tableFits(ctx, d[0], d[1])) return false;
     DataType type = x->getType();
     if (ctx.hasAttr("dtype") && !onnxTypeToKiln(static_cast<int32_t>(ctx.attrInt("dtype", 1)), type))
         return ctx.fail(ErrorCode::kUNSUPPORTED_NODE,

@@ -27,6 +27,7 @@ KILN_ONNX_CONVERTER(convertGroupNormalization) {
             return nullptr;
         }
         if (pd[0] != channels) {  // [G] -> [C]
+            if (!tableFits(ctx, 1, channels)) return nullptr;
             std::vector<int64_t> idx(static_cast<size_t>(channels));
             for (int64_t c = 0; c < channels; ++c) idx[size_t(c)] = c / (channels / groups);
             ITensor* i = ctx.addConstantTensor(Constant::fromInt64s({channels}, idx));

@@ -19,10 +19,7 @@ ITensor* hardmaxAlong(ConverterContext& ctx, ITensor& x, int32_t axis) {
         ctx.fail(ErrorCode::kUNSUPPORTED_NODE, "a dynamic extent along the axis");
         return nullptr;
     }
-    if (n > (int64_t(1) << 26)) {  // the 0..n-1 table below is a constant
-        ctx.fail(ErrorCode::kUNSUPPORTED_NODE, "an extent of " + std::to_string(n) + " along the axis (over 2^26)");
-        return nullptr;
-    }
+    if (!tableFits(ctx, 1, n)) return nullptr;  // the 0..n-1 table below is a constant
     ITopKLayer* t = ctx.network().addTopK(x, TopKOperation::kMAX, 1, 1u << axis);
     if (!t) return layerOutput(ctx, nullptr, "_argmax");
     ctx.nameLayer(t, "_argmax");

@@ -189,6 +189,10 @@ ITensor* LayerChain::constantInt64(const std::vector<int64_t>& d, const std::vec
 }
 
 ITensor* LayerChain::iota(int64_t n, const std::vector<int64_t>& d) {
+    if (mFailed || !tableFits(mCtx, 1, n)) {
+        mFailed = true;
+        return nullptr;
+    }
     std::vector<int64_t> v(size_t(std::max<int64_t>(n, 0)));
     for (size_t i = 0; i < v.size(); ++i) v[i] = int64_t(i);
     return constantInt64(d, v);

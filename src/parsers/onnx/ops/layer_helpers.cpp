@@ -10,6 +10,14 @@ std::vector<int64_t> dimsOf(const ITensor& t) {
     return std::vector<int64_t>(d.d, d.d + std::max(d.nbDims, 0));
 }
 
+bool tableFits(ConverterContext& ctx, int64_t rows, int64_t cols) {
+    constexpr int64_t kMaxTableElements = int64_t(1) << 25;
+    if (rows >= 0 && cols >= 0 && (rows == 0 || cols <= kMaxTableElements / rows)) return true;
+    ctx.fail(ErrorCode::kUNSUPPORTED_NODE, "a constant table of " + std::to_string(rows) + " x " +
+                                               std::to_string(cols) + " elements (over 2^25) would be needed");
+    return false;
+}
+
 bool isIntegerType(DataType t) {
     switch (t) {
         case DataType::kINT8: case DataType::kUINT8: case DataType::kINT16: case DataType::kUINT16:

@@ -189,6 +189,11 @@ KILN_ONNX_CONVERTER(convertDet);
 // Helpers for decompositions (layer_helpers.cpp). Each returns null after
 // ctx.fail(...) naming the helper layer by `suffix`.
 std::vector<int64_t> dimsOf(const ITensor& t);
+//! Whether a constant table of rows x cols elements, made at parse time from
+//! the input's dims (Trilu's mask, EyeLike, Hardmax's range), stays within
+//! 2^25 elements; fails the node naming the dims when not (absurd dims must
+//! be an error, not gigabytes of allocation).
+bool tableFits(ConverterContext& ctx, int64_t rows, int64_t cols);
 bool isIntegerType(DataType t);
 //! `t` cast to `type` (t itself when it already has that type).
 ITensor* castTo(ConverterContext& ctx, ITensor& t, DataType type, const char* suffix);

@@ -15,13 +15,7 @@ KILN_ONNX_CONVERTER(convertTrilu) {
     if (d.size() < 2) return ctx.fail(ErrorCode::kINVALID_NODE, "input must have rank >= 2");
     const int64_t rows = d[d.size() - 2], cols = d[d.size() - 1];
     if (rows < 0 || cols < 0) return ctx.fail(ErrorCode::kUNSUPPORTED_NODE, "dynamic matrix dims");
-    // The mask is a constant table of rows x cols: bounded, so that absurd
-    // dims are an error rather than an allocation of gigabytes.
-    constexpr int64_t kMaxMaskElements = int64_t(1) << 25;
-    if (rows != 0 && cols > kMaxMaskElements / rows)
-        return ctx.fail(ErrorCode::kUNSUPPORTED_NODE, "matrix of " + std::to_string(rows) + " x " +
-                                                          std::to_string(cols) +
-                                                          " is over the mask table's limit of 2^25 elements");
+    if (!tableFits(ctx, rows, cols)) return false;
     const bool upper = ctx.attrInt("upper", 1) != 0;
     const int32_t rank = static_cast<int32_t>(d.size());
     std::vector<int64_t> maskDims(d.size(), 1);
