@@ -177,7 +177,8 @@ dims toDims(const ir::Shape& s) { return dims(s.begin(), s.end()); }
 
 dims rowMajorStrides(const dims& d) {
     dims st(d.size(), 1);
-    for (size_t i = d.size(); i-- > 1;) st[i - 1] = st[i] * std::max<int64_t>(d[i], 1);
+    for (size_t i = d.size(); i-- > 1;)  // saturating: an absurd shape is then refused by the size checks
+        if (__builtin_mul_overflow(st[i], std::max<int64_t>(d[i], 1), &st[i - 1])) st[i - 1] = INT64_MAX;
     return st;
 }
 
