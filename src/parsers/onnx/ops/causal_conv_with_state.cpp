@@ -41,6 +41,9 @@ KILN_ONNX_CONVERTER(convertCausalConvWithState) {
                 return ctx.fail(ErrorCode::kINVALID_NODE, "past_state must be [batch, channels, kernel_size - 1]");
             past = c.cast(past, t);
         } else {
+            int64_t rows = 0;  // the zero state is a constant table
+            if (__builtin_mul_overflow(b, ch, &rows)) rows = INT64_MAX;
+            if (!tableFits(ctx, rows, k - 1)) return false;
             past = c.constant({b, ch, k - 1}, std::vector<float>(size_t(b * ch * (k - 1)), 0.f), t);
         }
         padded = c.concat({past, x}, 2);
