@@ -131,7 +131,14 @@ for t in "${targets[@]}"; do
         "$corpus" "${replay[@]}" >"$bdir/$t.fuzz.log" 2>&1; then
         grep -E "ERROR|SUMMARY|Test unit written" "$bdir/$t.fuzz.log" | head -20
         tail -60 "$bdir/$t.fuzz.log"
-        for f in "$crashes"/*; do [ -f "$f" ] && echo "fuzz: $t: input $(basename "$f") (base64): $(base64 -w0 "$f")"; done
+        for f in "$crashes"/*; do  # small inputs in full, so a CI log is enough to reproduce
+            [ -f "$f" ] || continue
+            if [ "$(stat -c %s "$f")" -le 4096 ]; then
+                echo "fuzz: $t: input $(basename "$f") (base64): $(base64 -w0 "$f")"
+            else
+                echo "fuzz: $t: input $(basename "$f"): $(stat -c %s "$f") bytes, sha256 $(sha256sum "$f" | cut -c1-64)"
+            fi
+        done
         if [ "${KILN_FUZZ_FATAL:-1}" != 0 ]; then
             echo "FAIL: $t: the fuzzer found a problem; inputs in $crashes"
             status=1
