@@ -141,6 +141,7 @@ KILN_ONNX_CONVERTER(convertSplit) {
     if (!normalizeAxis(axis, d.nbDims)) return ctx.fail(ErrorCode::kINVALID_VALUE, "axis out of range");
     const int64_t extent = d.d[axis];
     const int64_t n = node.output_size();
+    if (n < 1) return ctx.fail(ErrorCode::kINVALID_NODE, "Split needs at least one output");
     std::vector<int64_t> split;
     if (ctx.opset() < 13) {
         split = ctx.attrInts("split");
@@ -152,8 +153,12 @@ KILN_ONNX_CONVERTER(convertSplit) {
     if (extent < 0 && split.empty()) return splitAtRunTime(ctx, *x, int32_t(axis), n, nullptr, outputs);
     if (split.empty()) {
         // Equal parts; opset 18's num_outputs allows a smaller last part.
-        const int64_t part = (extent + n - 1) / n;
-        for (int64_t i = 0; i < n; ++i) split.push_back(std::max<int64_t>(0, std::min(part, extent - i * part)));
+        const int64_t part = extent / n + (extent % n != 0);  // ceil without overflowing
+        int64_t left = extent;
+        for (int64_t i = 0; i < n; ++i) {
+            split.push_back(std::min(part, left));
+            left -= split.back();
+        }
     }
     if (static_cast<int64_t>(split.size()) != n) return ctx.fail(ErrorCode::kINVALID_NODE, "split count != outputs");
     int64_t offset = 0;
