@@ -24,6 +24,10 @@ std::unique_ptr<Pass> makeIdentityRemoval();
 std::unique_ptr<Pass> makeScaleFolding();  // batch-norm (Scale) into Convolution / FullyConnected
 std::unique_ptr<Pass> makeGeluFusion();    // x·(1+erf(x/√2))·0.5 into Activation gelu_erf
 
+// The one live node reading intermediate value `v` (not a network output),
+// or -1; `consumers` is g.consumers(). Fusion passes absorb only such chains.
+int soleConsumer(const ir::Graph& g, const std::vector<std::vector<int>>& consumers, int v);
+
 // The pass list for an optimization level.
 std::vector<std::unique_ptr<Pass>> passPipeline(int level);
 std::vector<std::string> allPassNames();

@@ -2,6 +2,12 @@
 
 namespace kiln::builder {
 
+int soleConsumer(const ir::Graph& g, const std::vector<std::vector<int>>& consumers, int v) {
+    if (v < 0 || g.isGraphOutput(v) || consumers[size_t(v)].size() != 1) return -1;
+    const int c = consumers[size_t(v)][0];
+    return g.nodes[size_t(c)].dead ? -1 : c;
+}
+
 std::vector<std::unique_ptr<Pass>> passPipeline(int level) {
     std::vector<std::unique_ptr<Pass>> p;
     p.push_back(makeDeadLayerElimination());

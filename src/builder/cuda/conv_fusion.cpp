@@ -3,6 +3,7 @@
 // becomes Z) and/or only an Activation relu becomes one FusedConvolution
 // node, which cuDNN's fused convolution (or the own kernel) runs in a single
 // launch: the intermediate tensors are never written.
+#include "builder/pass.h"
 #include "cuda_build.h"
 #include "ir/op_schema.h"
 
@@ -10,12 +11,7 @@ namespace kiln::builder {
 
 Status fuseConvolutions(ir::Graph& g, const LogFn& log) {
     const auto consumers = g.consumers();
-    // The only live consumer of value v, or -1 (several, none, or a network output).
-    auto onlyConsumer = [&](int v) -> int {
-        if (g.isGraphOutput(v) || consumers[size_t(v)].size() != 1) return -1;
-        const int c = consumers[size_t(v)][0];
-        return g.nodes[size_t(c)].dead ? -1 : c;
-    };
+    auto onlyConsumer = [&](int v) { return soleConsumer(g, consumers, v); };
     int fused = 0;
     for (size_t i = 0; i < g.nodes.size(); ++i) {
         if (g.nodes[i].dead || g.nodes[i].op != "Convolution" || g.nodes[i].outputs.size() != 1) continue;

@@ -5,6 +5,7 @@
 // the product is written once instead of written, read and written again.
 #include <cstring>
 
+#include "builder/pass.h"
 #include "cuda_build.h"
 #include "ir/op_schema.h"
 
@@ -40,10 +41,10 @@ Status fuseMatMulBias(ir::Graph& g, const LogFn& log) {
         const ir::Value &av = g.values[size_t(a)], &wv = g.values[size_t(w)], &yv = g.values[size_t(y)];
         if (!(av.dtype == ir::DType::kF32 || av.dtype == ir::DType::kF16 || av.dtype == ir::DType::kBF16)) continue;
         if (av.shape.size() < 2 || !wv.isConstant() || wv.shape.size() != 2 || wv.dtype != av.dtype) continue;
-        if (g.isGraphOutput(y) || consumers[size_t(y)].size() != 1) continue;
-        ir::Node& add = g.nodes[size_t(consumers[size_t(y)][0])];
-        if (add.dead || add.op != "ElementWise" || add.attrs.getString("op") != "sum" || add.inputs.size() != 2)
-            continue;
+        const int ai = soleConsumer(g, consumers, y);
+        if (ai < 0) continue;
+        ir::Node& add = g.nodes[size_t(ai)];
+        if (add.op != "ElementWise" || add.attrs.getString("op") != "sum" || add.inputs.size() != 2) continue;
         const int b = add.inputs[0] == y ? add.inputs[1] : add.inputs[0];
         const bool transB = mm.attrs.getInt("transB", 0) != 0;
         const int64_t n = transB ? wv.shape[0] : wv.shape[1], k = transB ? wv.shape[1] : wv.shape[0];

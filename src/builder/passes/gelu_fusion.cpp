@@ -44,12 +44,7 @@ public:
     const char* name() const override { return "gelu-fusion"; }
     Status run(ir::Graph& g, bool& changed) override {
         const auto consumers = g.consumers();
-        // The single live consumer of an intermediate value (not a network output), or -1.
-        auto only = [&](int v) -> int {
-            if (v < 0 || g.isGraphOutput(v) || consumers[size_t(v)].size() != 1) return -1;
-            const int c = consumers[size_t(v)][0];
-            return g.nodes[size_t(c)].dead ? -1 : c;
-        };
+        auto only = [&](int v) { return soleConsumer(g, consumers, v); };
         auto out = [&](int node) { return g.nodes[size_t(node)].outputs[0]; };
         for (size_t ei = 0; ei < g.nodes.size(); ++ei) {
             const ir::Node& erf = g.nodes[ei];
