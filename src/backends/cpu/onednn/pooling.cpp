@@ -61,13 +61,21 @@ Status poolSetup(const ir::Node& node, const ir::Shape& x, Setup& s) {
         const int64_t r = (O - 1) * strides[i] + span - S - pb[i];
         if (includePad && r > pe[i])
             return Status::Error("avg pooling with count_include_pad: a window reaches past pads_end");
-        for (int64_t o = 0; o < O; ++o) {  // every window needs a real element
-            bool any = false;
-            for (int64_t t = 0; t < kernel[i] && !any; ++t) {
-                const int64_t pos = o * strides[i] - pb[i] + t * dil[i];
-                any = pos >= 0 && pos < S;
+        // Every window needs a real element. Window o starts at b = o * stride -
+        // pb and reads b + t * dil (t < kernel). Checked in closed form: O and
+        // the kernel may each be 2^31: visiting every tap took over a minute.
+        if (dil[i] <= S) {
+            // The taps' reach has no gaps: b in [-(span - 1), S - 1], and b grows with o.
+            if (pb[i] > span - 1 || (O - 1) * strides[i] - pb[i] > S - 1)
+                return Status::Error("a pooling window covers only padding");
+        } else {
+            // At most one tap lands inside; the reference handles too many windows to check.
+            if (O > (int64_t(1) << 20)) return Status::Error("too many dilated pooling windows to check");
+            for (int64_t o = 0; o < O; ++o) {
+                const int64_t b = o * strides[i] - pb[i];
+                const int64_t t = b >= 0 ? 0 : (-b + dil[i] - 1) / dil[i];  // first tap at or after 0
+                if (t >= kernel[i] || b + t * dil[i] >= S) return Status::Error("a pooling window covers only padding");
             }
-            if (!any) return Status::Error("a pooling window covers only padding");
         }
         padR.push_back(r);
         dil[i] -= 1;  // oneDNN counts dilation from 0
