@@ -19,6 +19,7 @@ Status readShapeInput(const TensorDesc& t, const char* what, std::vector<int64_t
         return Status::Error(std::string(what) + " must be int64 or int32");
     if (t.shape.size() != 1 || t.shape[0] < 1)
         return Status::Error(std::string(what) + " must be 1-D and not empty, got " + shapeToString(t.shape));
+    if (t.shape[0] > kMaxRank - 2) return Status::Error("output rank exceeds the maximum rank");
     if (!t.data)
         return Status::Error(std::string("the output shape needs the values of ") + what + ", known only at run time");
     v.resize(size_t(t.shape[0]));
@@ -96,8 +97,11 @@ Status inferCol2Im(const Node& node, const std::vector<TensorDesc>& in, std::vec
         const TensorDesc& img = present(node, in, 1) ? in[1] : in[2];
         if (in[0].shape.size() != 3 || img.shape.size() != 1 || img.shape[0] < 1)
             return Status::Error("input must be [N, C * prod(block_shape), L] with 1-D image_shape/block_shape");
+        const int64_t k = present(node, in, 1) ? in[1].shape[0] : int64_t(node.attrs.getInts("image_shape").size());
+        // k comes from a declared shape (a mutated one may say 2^62): check it before sizing the shape.
+        if (k > kMaxRank - 2) return Status::Error("output rank exceeds the maximum rank");
         Shape s = {in[0].shape[0], -1};
-        s.insert(s.end(), size_t(present(node, in, 1) ? in[1].shape[0] : int64_t(node.attrs.getInts("image_shape").size())), -1);
+        s.insert(s.end(), size_t(k), -1);
         out[0] = {t, s, nullptr};
         return Status::Ok();
     }
