@@ -75,9 +75,11 @@ ITensor* attentionBias(LayerChain& c, const AttentionBiasSpec& spec) {
         if (md.back() < skv) {  // a shorter mask is padded with -inf (those keys are masked)
             std::vector<int64_t> pd = md;
             pd.back() = skv - md.back();
-            int64_t n = 1;
-            for (int64_t v : pd) n *= v;
-            m = c.concat({m, c.constant(pd, std::vector<float>(size_t(n), kNegInf), DataType::kFLOAT)},
+            int64_t rows = 1;  // the padding is a constant table: its size is checked (mutated dims overflow)
+            for (size_t i = 0; i + 1 < pd.size(); ++i)
+                if (__builtin_mul_overflow(rows, pd[i], &rows)) rows = INT64_MAX;
+            if (!c.tableFits(rows, pd.back())) return nullptr;
+            m = c.concat({m, c.constant(pd, std::vector<float>(size_t(rows * pd.back()), kNegInf), DataType::kFLOAT)},
                          int32_t(md.size()) - 1);
         }
         bias = m;

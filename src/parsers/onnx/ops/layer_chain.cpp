@@ -188,11 +188,14 @@ ITensor* LayerChain::constantInt64(const std::vector<int64_t>& d, const std::vec
     return c;
 }
 
+bool LayerChain::tableFits(int64_t rows, int64_t cols) {
+    if (!mFailed && onnx::tableFits(mCtx, rows, cols)) return true;
+    mFailed = true;
+    return false;
+}
+
 ITensor* LayerChain::iota(int64_t n, const std::vector<int64_t>& d) {
-    if (mFailed || !tableFits(mCtx, 1, n)) {
-        mFailed = true;
-        return nullptr;
-    }
+    if (!tableFits(1, n)) return nullptr;
     std::vector<int64_t> v(size_t(std::max<int64_t>(n, 0)));
     for (size_t i = 0; i < v.size(); ++i) v[i] = int64_t(i);
     return constantInt64(d, v);

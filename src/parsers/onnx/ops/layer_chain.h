@@ -61,6 +61,8 @@ public:
     ITensor* constantInt64(const std::vector<int64_t>& dims, const std::vector<int64_t>& values);
     //! int64 0, 1, .., n-1 shaped `dims` (whose product is n).
     ITensor* iota(int64_t n, const std::vector<int64_t>& dims);
+    //! tableFits (ops.h) for a constant table the caller is about to make; fails the chain when not.
+    bool tableFits(int64_t rows, int64_t cols);
 
 private:
     //! Names the layer after the node with a running suffix, fails when null.
