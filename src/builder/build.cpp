@@ -26,8 +26,9 @@ namespace {
 
 // The profile of every input: from the optimization profile, or the max batch
 // size for the leading dimension of an implicit-batch network. The graph keeps
-// -1 for the dynamic dimensions until the passes have run (so that no pass
-// folds a shape that varies); useMaxShapes() then gives them their maximum.
+// -1 for the dimensions that vary over the profile until the passes have run
+// (so that no pass folds a shape that varies); useShapes() then gives them
+// their maximum.
 Status resolveInputShapes(ir::Graph& g, const BuildOptions& opt, std::vector<engine::Profile>& profiles) {
     engine::Profile p;
     for (size_t i = 0; i < g.inputs.size(); ++i) {
@@ -59,6 +60,10 @@ Status resolveInputShapes(ir::Graph& g, const BuildOptions& opt, std::vector<eng
                 return Status::Error("input '" + v.name + "': dimension " + std::to_string(d) +
                                      " varies, but an implicit-batch network fixes every dimension but the batch");
         }
+        // An extent the profile fixes does not vary: the passes may fold what is
+        // computed from it (Shape, and the arithmetic on it).
+        for (size_t d = 0; d < mx.size(); ++d)
+            if (mn[d] == mx[d]) v.shape[d] = mx[d];
         p.min.push_back(mn);
         p.opt.push_back(op);
         p.max.push_back(mx);
@@ -152,6 +157,11 @@ Status buildPlan(ir::Graph g, const BuildOptions& opt, const LogFn& log, engine:
         KILN_RETURN_IF_ERROR(applyReducedPrecision(g, opt, log));
         KILN_RETURN_IF_ERROR(g.topoSort());
         KILN_RETURN_IF_ERROR(ir::inferGraph(g).withContext("after reduced precision: "));
+        if (!opt.disabledPasses.count("cuda-attention-fusion")) {
+            KILN_RETURN_IF_ERROR(fuseAttention(g, log));
+            KILN_RETURN_IF_ERROR(g.topoSort());
+            KILN_RETURN_IF_ERROR(ir::inferGraph(g).withContext("after cuda-attention-fusion: "));
+        }
         if (!opt.disabledPasses.count("cuda-channels-last")) {
             KILN_RETURN_IF_ERROR(applyChannelsLast(g, log));
             KILN_RETURN_IF_ERROR(g.topoSort());

@@ -2,11 +2,13 @@
 // lifetimes do not overlap share memory. Greedy by size (largest first), each
 // placed at the lowest offset that fits beside the tensors it overlaps with.
 // Tensors whose shape depends on computed values (data-dependent shapes) get
-// no slot (offset -1).
+// no slot (offset -1). A reshape that moves no data shares its input's slot
+// (ir/views.h), which then lives until the last reader of either.
 #include <algorithm>
 
 #include "build.h"
 #include "ir/control_flow.h"
+#include "ir/views.h"
 
 namespace kiln::builder {
 
@@ -39,12 +41,18 @@ Status planMemory(const ir::Graph& g, engine::MemoryPlan& plan) {
             const int until = sched.loopEnd[size_t(i)] >= 0 ? sched.loopEnd[size_t(i)] : sched.position[size_t(i)];
             lastUse[size_t(v)] = std::max(lastUse[size_t(v)], until);
         }
+    const std::vector<int> view = ir::arenaViews(g, sched);
+    for (int v = 0; v < nv; ++v)
+        if (view[size_t(v)] >= 0)
+            lastUse[size_t(view[size_t(v)])] =
+                std::max({lastUse[size_t(view[size_t(v)])], lastUse[size_t(v)],
+                          sched.position[size_t(g.values[size_t(v)].producer)]});
     int64_t allBytes = 0;
     for (int i = 0; i < int(g.nodes.size()); ++i) {
         const int at = sched.position[size_t(i)];
         for (int v : g.nodes[size_t(i)].outputs) {
             const ir::Value& val = g.values[size_t(v)];
-            if (g.isGraphOutput(v)) continue;  // written to the caller's buffer
+            if (g.isGraphOutput(v) || view[size_t(v)] >= 0) continue;  // the caller's buffer; a view's source slot
             const int64_t n = ir::volume(val.shape);
             if (n < 0) continue;  // size known only at run time: the executor allocates it then
             if (sched.inLoop[size_t(i)]) continue;  // per-iteration values: the executor's own buffers
@@ -73,6 +81,8 @@ Status planMemory(const ir::Graph& g, engine::MemoryPlan& plan) {
         plan.offsets[size_t(iv.value)] = off;
         total = std::max(total, off + iv.bytes);
     }
+    for (int v = 0; v < nv; ++v)
+        if (view[size_t(v)] >= 0) plan.offsets[size_t(v)] = plan.offsets[size_t(view[size_t(v)])];
     plan.arenaBytes = uint64_t(total);
     return Status::Ok();
 }

@@ -30,6 +30,7 @@ std::vector<std::string> allPassNames() {
     // The CUDA builder's own steps (build.cpp), switchable by the same names.
     names.push_back("cuda-conv-fusion");
     names.push_back("cuda-matmul-bias");
+    names.push_back("cuda-attention-fusion");
     names.push_back("cuda-channels-last");
     return names;
 }

@@ -21,6 +21,7 @@ const std::vector<OpSchema>& allOpSchemas() {
         registerControlFlowOps(t);
         registerQuantizeOps(t);
         registerFusedConvolutionOps(t);
+        registerFusedAttentionOp(t);
         registerNNOps(t);
         registerGridSampleOp(t);
         registerRNNOp(t);

@@ -3,6 +3,8 @@
 #include <algorithm>
 
 #include "ir/op_schema.h"
+#include "ir/views.h"
+#include "shape_eval.h"
 #ifdef KILN_HAVE_CUDA
 #include "cuda/cuda_engine.h"
 #endif
@@ -11,30 +13,12 @@ namespace kiln::runtime {
 
 namespace {
 
-// Output shapes for the given input shapes by shape inference alone; false
-// when a shape depends on computed values.
-bool inferOutputShapes(const ir::Graph& g, const std::vector<ir::Shape>& inputs, std::vector<ir::Shape>& outs) {
-    std::vector<ir::Shape> shapes(g.values.size());
-    for (size_t v = 0; v < g.values.size(); ++v)
-        if (g.values[v].isConstant()) shapes[v] = g.values[v].shape;
-    for (size_t i = 0; i < g.inputs.size() && i < inputs.size(); ++i) shapes[size_t(g.inputs[i])] = inputs[i];
-    std::vector<ir::TensorDesc> in, out;
-    for (const auto& n : g.nodes) {
-        in.clear();
-        for (int v : n.inputs) {
-            if (v < 0) {
-                in.push_back({});
-                continue;
-            }
-            const auto& val = g.values[size_t(v)];
-            in.push_back({val.dtype, shapes[size_t(v)], val.data ? val.data->data() : nullptr});
-        }
-        if (!ir::inferNode(n, in, out).ok()) return false;
-        for (size_t i = 0; i < n.outputs.size(); ++i) shapes[size_t(n.outputs[i])] = out[i].shape;
-    }
-    outs.clear();
+// Output shapes for the given input shapes (-1 where they depend on computed values).
+std::vector<ir::Shape> inferOutputShapes(const ir::Graph& g, const std::vector<ir::Shape>& inputs) {
+    const std::vector<ir::Shape> shapes = inferWithHostValues(g, inputs);
+    std::vector<ir::Shape> outs;
     for (int v : g.outputs) outs.push_back(shapes[size_t(v)]);
-    return true;
+    return outs;
 }
 
 // A plan read from a file has passed the format's checks, but its tensor shapes
@@ -75,6 +59,13 @@ Status checkConsistency(const engine::Plan& plan, const ir::Schedule& sched) {
             if (v >= 0)
                 lastUse[size_t(v)] =
                     std::max(lastUse[size_t(v)], sched.loopEnd[i] >= 0 ? sched.loopEnd[i] : sched.position[i]);
+    // A reshape that moves no data shares its source's slot (ir/views.h), which
+    // then lives until the last reader of either.
+    const std::vector<int> view = ir::arenaViews(g, sched);
+    for (size_t v = 0; v < view.size(); ++v)
+        if (view[v] >= 0)
+            lastUse[size_t(view[v])] = std::max({lastUse[size_t(view[v])], lastUse[v],
+                                                  sched.position[size_t(g.values[v].producer)]});
     struct Slot {
         int value, first, last;
         uint64_t offset, bytes;
@@ -85,6 +76,12 @@ Status checkConsistency(const engine::Plan& plan, const ir::Schedule& sched) {
             const ir::Value& val = g.values[size_t(v)];
             if (g.isGraphOutput(v) || val.isConstant()) continue;
             const int64_t off = offsets[size_t(v)];
+            if (view[size_t(v)] >= 0) {
+                if (off != offsets[size_t(view[size_t(v)])])
+                    return Status::Error("the memory plan gives tensor '" + val.name +
+                                         "', a reshape that moves no data, a slot apart from its source's");
+                continue;
+            }
             if (!ir::isStatic(val.shape) || sched.inLoop[size_t(val.producer)]) {
                 // A data-dependent shape or a loop's value: allocated at run time, never in the arena.
                 if (off != -1)
@@ -205,16 +202,14 @@ Status EngineCore::create(engine::Plan plan, std::shared_ptr<const EngineCore>& 
     // An output dimension is dynamic (-1) when it differs across the profile.
     const auto& prof = core->plan_.profiles[0];
     for (int v : g.outputs) core->outputShapes_.push_back(g.values[size_t(v)].shape);
-    std::vector<ir::Shape> lo, mid, hi;
-    if (inferOutputShapes(g, prof.min, lo) && inferOutputShapes(g, prof.opt, mid) &&
-        inferOutputShapes(g, prof.max, hi)) {
-        for (size_t o = 0; o < core->outputShapes_.size(); ++o) {
-            ir::Shape& s = core->outputShapes_[o];
-            for (size_t d = 0; d < s.size(); ++d) {
-                const bool same = d < lo[o].size() && d < mid[o].size() && d < hi[o].size() && lo[o][d] == s[d] &&
-                                  mid[o][d] == s[d] && hi[o][d] == s[d];
-                if (!same) s[d] = -1;
-            }
+    const auto lo = inferOutputShapes(g, prof.min), mid = inferOutputShapes(g, prof.opt),
+               hi = inferOutputShapes(g, prof.max);
+    for (size_t o = 0; o < core->outputShapes_.size(); ++o) {
+        ir::Shape& s = core->outputShapes_[o];
+        for (size_t d = 0; d < s.size(); ++d) {
+            const bool same = d < lo[o].size() && d < mid[o].size() && d < hi[o].size() && lo[o][d] == s[d] &&
+                              mid[o][d] == s[d] && hi[o][d] == s[d];
+            if (!same) s[d] = -1;
         }
     }
     out = std::move(core);

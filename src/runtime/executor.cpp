@@ -4,6 +4,7 @@
 #include <cstring>
 
 #include "ir/op_schema.h"
+#include "shape_eval.h"
 
 namespace kiln::runtime {
 
@@ -189,30 +190,8 @@ Status Executor::runNode(int ni) {
 
 Status Executor::inferOutputShapes(const std::vector<ir::Shape>& inputShapes, std::vector<ir::Shape>& outputShapes) {
     const ir::Graph& g = core_->plan().graph;
-    std::vector<ir::Shape> shapes(g.values.size());
-    for (size_t v = 0; v < g.values.size(); ++v)
-        if (g.values[v].isConstant()) shapes[v] = g.values[v].shape;
-    for (size_t i = 0; i < g.inputs.size(); ++i) {
-        KILN_RETURN_IF_ERROR(checkInputShape(int(i), inputShapes[i]));
-        shapes[size_t(g.inputs[i])] = inputShapes[i];
-    }
-    std::vector<ir::TensorDesc> in, out;
-    for (const auto& n : g.nodes) {
-        in.clear();
-        for (int v : n.inputs) {
-            if (v < 0) in.push_back({});
-            else
-                in.push_back({g.values[size_t(v)].dtype, shapes[size_t(v)],
-                              g.values[size_t(v)].data ? g.values[size_t(v)].data->data() : nullptr});
-        }
-        Status st = ir::inferNode(n, in, out);
-        if (!st.ok()) {
-            // Shapes that depend on computed values are known only after a run.
-            for (int v : n.outputs) shapes[size_t(v)] = g.values[size_t(v)].shape;
-            continue;
-        }
-        for (size_t i = 0; i < n.outputs.size(); ++i) shapes[size_t(n.outputs[i])] = out[i].shape;
-    }
+    for (size_t i = 0; i < g.inputs.size(); ++i) KILN_RETURN_IF_ERROR(checkInputShape(int(i), inputShapes[i]));
+    const std::vector<ir::Shape> shapes = inferWithHostValues(g, inputShapes);
     outputShapes.clear();
     for (int v : g.outputs) {
         // Extents the build found data-dependent stay unknown whatever this pass

@@ -2,6 +2,8 @@
 // through the public API against the CPU engine: MatMul by constant weights
 // followed by a bias Add becomes one FullyConnected (bias in the cuBLASLt
 // epilogue), GELU written with Erf becomes one Activation; FP32 and FP16.
+// Scaled dot-product attention (MatMul, scale, mask, Softmax, MatMul) becomes
+// one FusedAttention in FP16.
 #include <cuda_runtime.h>
 #include <gtest/gtest.h>
 
@@ -132,6 +134,114 @@ TEST(CudaFusion, LinearLayersAndGeluMatchTheCpu) {
             for (size_t i = 0; i < want.size(); ++i)
                 EXPECT_NEAR(got[i], want[i], tol * (1 + scale)) << (fp16 ? "fp16" : "fp32") << " at " << i;
         }
+    }
+}
+
+// softmax(Q Kᵀ * 0.125 + M) V over [2, 3, Sq, D] heads, with K given as
+// [.., Sk, D] (transposed by the MatMul) or as Kᵀ [.., D, Sk], an optional
+// mask [2, 1, 1, Sk] of 0 and -10000; the scale on the scores or on Q and K.
+struct AttentionCase {
+    int64_t sq, sk, d;
+    bool transK, mask;
+    bool preScale = false;  // Q and K each times sqrt(0.125) instead (how SDPA exports)
+};
+
+std::unique_ptr<IEngine> buildAttention(IBuilder& b, const AttentionCase& c, BackendKind backend, bool fp16,
+                                        bool fuse, float& scale) {
+    auto net = b.createNetworkV2(0);
+    const Dims4 qd{2, 3, c.sq, c.d}, kd = c.transK ? Dims4{2, 3, c.sk, c.d} : Dims4{2, 3, c.d, c.sk},
+                vd{2, 3, c.sk, c.d};
+    ITensor* q = net->addInput("q", DataType::kFLOAT, qd);
+    ITensor* k = net->addInput("k", DataType::kFLOAT, kd);
+    ITensor* v = net->addInput("v", DataType::kFLOAT, vd);
+    ITensor* k0 = net->addConstant(Dims4{1, 1, 1, 1}, {DataType::kFLOAT, &scale, 1})->getOutput(0);
+    if (c.preScale) {
+        q = net->addElementWise(*q, *k0, ElementWiseOperation::kPROD)->getOutput(0);
+        k = net->addElementWise(*k0, *k, ElementWiseOperation::kPROD)->getOutput(0);
+    }
+    ITensor* s = net->addMatrixMultiply(*q, MatrixOperation::kNONE, *k,
+                                        c.transK ? MatrixOperation::kTRANSPOSE : MatrixOperation::kNONE)
+                     ->getOutput(0);
+    if (!c.preScale) s = net->addElementWise(*s, *k0, ElementWiseOperation::kPROD)->getOutput(0);
+    if (c.mask) {
+        ITensor* m = net->addInput("m", DataType::kFLOAT, Dims4{2, 1, 1, c.sk});
+        s = net->addElementWise(*s, *m, ElementWiseOperation::kSUM)->getOutput(0);
+    }
+    auto* sm = net->addSoftMax(*s);
+    sm->setAxes(1u << 3);
+    ITensor* y = net->addMatrixMultiply(*sm->getOutput(0), MatrixOperation::kNONE, *v, MatrixOperation::kNONE)
+                     ->getOutput(0);
+    y->setName("y");
+    net->markOutput(*y);
+    auto cfg = b.createBuilderConfig();
+    cfg->setBackend(backend);
+    if (fp16) cfg->setFlag(BuilderFlag::kFP16);
+    if (!fuse) cfg->setPassEnabled("cuda-attention-fusion", false);
+    return b.buildEngineWithConfig(*net, *cfg);
+}
+
+std::vector<float> runAll(IEngine& e, const std::vector<std::vector<float>>& in, size_t outCount, bool device) {
+    auto ctx = e.createExecutionContext();
+    std::vector<float> y(outCount, NAN);
+    std::vector<void*> bindings;
+    for (const auto& x : in) {
+        void* p = const_cast<float*>(x.data());
+        if (device) {
+            EXPECT_EQ(cudaMalloc(&p, x.size() * 4), cudaSuccess);
+            EXPECT_EQ(cudaMemcpy(p, x.data(), x.size() * 4, cudaMemcpyHostToDevice), cudaSuccess);
+        }
+        bindings.push_back(p);
+    }
+    void* out = y.data();
+    if (device) EXPECT_EQ(cudaMalloc(&out, y.size() * 4), cudaSuccess);
+    bindings.push_back(out);
+    EXPECT_TRUE(ctx->executeV2(bindings.data()));
+    if (device) {
+        EXPECT_EQ(cudaMemcpy(y.data(), out, y.size() * 4, cudaMemcpyDeviceToHost), cudaSuccess);
+        for (void* p : bindings) cudaFree(p);
+    }
+    return y;
+}
+
+TEST(CudaFusion, AttentionMatchesTheCpu) {
+    SKIP_WITHOUT_DEVICE();
+    Logger log;
+    auto b = createInferBuilder(log);
+    float scale = 0;
+    // Partial tiles of queries and keys, both K layouts, both head sizes, with and without a mask.
+    for (const AttentionCase c : {AttentionCase{70, 90, 64, false, true}, AttentionCase{64, 128, 128, true, false},
+                                  AttentionCase{5, 197, 64, true, true},
+                                  AttentionCase{197, 197, 64, false, false, true}}) {
+        scale = c.preScale ? float(std::sqrt(0.125)) : 0.125f;
+        const std::string what = "Sq " + std::to_string(c.sq) + " Sk " + std::to_string(c.sk) + " D " +
+                                 std::to_string(c.d) + (c.transK ? " K" : " Kt") + (c.mask ? " masked" : "");
+        std::vector<std::vector<float>> in = {randomFloats(size_t(6 * c.sq * c.d), 11),
+                                              randomFloats(size_t(6 * c.sk * c.d), 12),
+                                              randomFloats(size_t(6 * c.sk * c.d), 13)};
+        for (auto& x : in[0]) x *= 4;  // peaked softmax rows
+        if (c.mask) {
+            std::vector<float> m(size_t(2 * c.sk), 0.f);
+            for (size_t j = 0; j < m.size(); j += 3) m[j] = -10000.f;
+            in.push_back(m);
+        }
+        const size_t outCount = size_t(6 * c.sq * c.d);
+        auto cpu = buildAttention(*b, c, BackendKind::kCPU, false, true, scale);
+        auto fused = buildAttention(*b, c, BackendKind::kCUDA, true, true, scale);
+        auto plain = buildAttention(*b, c, BackendKind::kCUDA, true, false, scale);
+        ASSERT_TRUE(cpu && fused && plain) << log.errors;
+        EXPECT_EQ(count(info(*fused), "[FusedAttention,"), 1) << what << info(*fused);
+        EXPECT_EQ(count(info(*fused), "[Softmax,"), 0) << what << info(*fused);
+        EXPECT_EQ(count(info(*fused), "[ElementWise,"), 0) << what << info(*fused);  // the scale folded in
+        EXPECT_EQ(count(info(*plain), "[FusedAttention,"), 0) << what;
+        const auto want = runAll(*cpu, in, outCount, false);
+        const auto got = runAll(*fused, in, outCount, true), unfused = runAll(*plain, in, outCount, true);
+        double worst = 0, worstPlain = 0;
+        for (size_t i = 0; i < want.size(); ++i) {
+            worst = std::max(worst, std::fabs(double(got[i]) - want[i]));
+            worstPlain = std::max(worstPlain, std::fabs(double(unfused[i]) - want[i]));
+        }
+        EXPECT_LT(worst, 1e-2) << what;  // V in [-1, 1]; FP16 probabilities
+        EXPECT_LT(worstPlain, 1e-2) << what;
     }
 }
 

@@ -71,6 +71,7 @@ const std::vector<Tactic>& cpuTactics() {
         REF("Dequantize", dequantize),
         REF("BitCast", bitcast),
         REF("FusedConvolution", fusedConvolution),
+        REF("FusedAttention", fusedAttention),
         REF("Scatter", scatter),
         REF("Cumulative", cumulative),
         REF("OneHot", onehot),

@@ -54,6 +54,7 @@ const std::vector<Tactic>& cudaTactics() {
         OWN("Unary", unary),
         OWN("Cast", cast),
         OWN("Softmax", softmax),
+        OWN("FusedAttention", fusedAttention),
         OWN("Reduce", reduce),
         OWN_WS("Shuffle", shuffle, shuffleWorkspace),
         OWN("Identity", identity),

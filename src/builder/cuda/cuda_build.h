@@ -19,6 +19,9 @@ Status fuseConvolutions(ir::Graph& g, const LogFn& log);
 // MatMul (constant 2-D weights) + ElementWise sum of a bias vector -> FullyConnected (matmul_bias.cpp).
 Status fuseMatMulBias(ir::Graph& g, const LogFn& log);
 
+// MatMul -> [scale] -> [+ mask] -> Softmax -> MatMul on 16-bit tensors -> FusedAttention (attention_fusion.cpp).
+Status fuseAttention(ir::Graph& g, const LogFn& log);
+
 // BuilderFlag kFP16/kBF16 on CUDA: moves every float32 layer a CUDA tactic
 // supports in the 16-bit type to it, with Casts at the boundaries.
 Status applyReducedPrecision(ir::Graph& g, const BuildOptions& options, const LogFn& log);

@@ -78,15 +78,24 @@ public:
     const char* name() const override { return "constant-folding"; }
     Status run(ir::Graph& g, bool& changed) override {
         cpu::ThreadPool pool(1);
-        for (auto& n : g.nodes) {
-            if (n.dead || !foldable(g, n)) continue;
-            // A failure only means this layer stays a layer; the build goes on.
-            if (fold(g, n, pool).ok()) {
-                n.dead = true;
-                changed = true;
+        // A folded value can fix the extents of layers after it (a slice of a
+        // table by a folded size), whose Shape layers then fold: sweep again
+        // with the shapes inferred anew until nothing folds.
+        for (int sweep = 0; sweep < 16; ++sweep) {
+            bool folded = false;
+            for (auto& n : g.nodes) {
+                if (n.dead || !foldable(g, n)) continue;
+                // A failure only means this layer stays a layer; the build goes on.
+                if (fold(g, n, pool).ok()) {
+                    n.dead = true;
+                    folded = true;
+                }
             }
+            if (!folded) break;
+            changed = true;
+            g.compact();
+            KILN_RETURN_IF_ERROR(ir::inferGraph(g));
         }
-        if (changed) g.compact();
         return Status::Ok();
     }
 };

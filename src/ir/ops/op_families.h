@@ -21,6 +21,7 @@ void registerNms(std::vector<OpSchema>& t);
 void registerControlFlowOps(std::vector<OpSchema>& t);  // Loop*, If* (src/ir/control_flow.h)
 void registerQuantizeOps(std::vector<OpSchema>& t);      // Quantize, Dequantize, BitCast
 void registerFusedConvolutionOps(std::vector<OpSchema>& t);  // FusedConvolution (made by the CUDA fusion pass)
+void registerFusedAttentionOp(std::vector<OpSchema>& t);     // FusedAttention (made by the CUDA attention fusion)
 void registerNNOps(std::vector<OpSchema>& t);            // Scatter, Cumulative, OneHot, ReverseSequence, Einsum, Det
 void registerGridSampleOp(std::vector<OpSchema>& t);     // GridSample (grid_sample.cpp)
 void registerRNNOp(std::vector<OpSchema>& t);  // RNN (rnn.cpp)

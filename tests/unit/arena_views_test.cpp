@@ -1,0 +1,134 @@
+// Reshapes that move no data share their input's arena slot (ir/views.h):
+// the planner gives them one offset and one lifetime, a transpose or a network
+// output never shares; and the runtime's shape inference evaluates shape
+// tensors on the host (runtime/shape_eval.h), so an output whose extents come
+// from an input's shape through Shape, Gather, Concat and Slice is known
+// before any run.
+#include <gtest/gtest.h>
+
+#include <cstring>
+
+#include "builder/build.h"
+#include "ir/op_schema.h"
+#include "ir/views.h"
+#include "runtime/shape_eval.h"
+
+using namespace kiln;
+using namespace kiln::ir;
+
+namespace {
+
+int unary(Graph& g, int x, const std::string& name) {
+    const int n = g.addNode("Unary", name, {x}, 1);
+    g.nodes[size_t(n)].attrs.set("op", "abs");
+    return g.nodes[size_t(n)].outputs[0];
+}
+
+int reshape(Graph& g, int x, std::vector<int64_t> to, const std::string& name) {
+    const int n = g.addNode("Shuffle", name, {x}, 1);
+    g.nodes[size_t(n)].attrs.set("reshape", to);
+    return g.nodes[size_t(n)].outputs[0];
+}
+
+template <class T>
+ConstData bytesOf(std::vector<T> v) {
+    auto b = std::make_shared<Bytes>(v.size() * sizeof(T));
+    std::memcpy(b->data(), v.data(), b->size());
+    return b;
+}
+
+}  // namespace
+
+TEST(ArenaViews, ReshapesShareTheirInputsSlot) {
+    Graph g;
+    const int x = g.addValue("x", DType::kF32, {2, 3, 4});
+    g.inputs = {x};
+    const int a = unary(g, x, "a");
+    const int r1 = reshape(g, a, {6, 4}, "r1");
+    const int r2 = reshape(g, r1, {4, 6}, "r2");  // a chain: both share a's slot
+    const int b = unary(g, r2, "b");
+    const int t = g.addNode("Shuffle", "t", {b}, 1);  // a transpose moves data
+    g.nodes[size_t(t)].attrs.set("perm1", std::vector<int64_t>{1, 0});
+    const int tv = g.nodes[size_t(t)].outputs[0];
+    const int c = unary(g, tv, "c");
+    const int out = reshape(g, c, {2, 12}, "out");  // a network output lives in the caller's buffer
+    g.outputs = {out};
+    ASSERT_TRUE(inferGraph(g).ok());
+    Schedule sched;
+    ASSERT_TRUE(buildSchedule(g, sched).ok());
+    const auto view = arenaViews(g, sched);
+    EXPECT_EQ(view[size_t(r1)], a);
+    EXPECT_EQ(view[size_t(r2)], a);
+    EXPECT_EQ(view[size_t(tv)], -1) << "a transpose moves data";
+    EXPECT_EQ(view[size_t(out)], -1);
+    engine::MemoryPlan plan;
+    ASSERT_TRUE(builder::planMemory(g, plan).ok());
+    EXPECT_EQ(plan.offsets[size_t(r1)], plan.offsets[size_t(a)]);
+    EXPECT_EQ(plan.offsets[size_t(r2)], plan.offsets[size_t(a)]);
+    // a (through r2) is read by b, so b cannot take its bytes: two 128-byte slots at most at once.
+    EXPECT_NE(plan.offsets[size_t(b)], plan.offsets[size_t(a)]);
+    EXPECT_EQ(plan.arenaBytes, 256u);
+}
+
+TEST(ArenaViews, ViewLifetimeKeepsTheSourceAlive) {
+    // a -> r (view); a's last direct reader comes first, r's reader last: the
+    // slot must stay reserved until r's reader, so d (made in between) gets other bytes.
+    Graph g;
+    const int x = g.addValue("x", DType::kF32, {16});
+    g.inputs = {x};
+    const int a = unary(g, x, "a");
+    const int r = reshape(g, a, {4, 4}, "r");
+    const int d = unary(g, x, "d");
+    const int e = g.addNode("ElementWise", "e", {reshape(g, d, {4, 4}, "dr"), r}, 1);
+    g.nodes[size_t(e)].attrs.set("op", "sum");
+    g.outputs = {g.nodes[size_t(e)].outputs[0]};
+    ASSERT_TRUE(inferGraph(g).ok());
+    engine::MemoryPlan plan;
+    ASSERT_TRUE(builder::planMemory(g, plan).ok());
+    EXPECT_EQ(plan.offsets[size_t(r)], plan.offsets[size_t(a)]);
+    EXPECT_NE(plan.offsets[size_t(d)], plan.offsets[size_t(a)]);
+}
+
+TEST(HostShapeValues, ExtentsComputedFromAnInputsShapeAreKnownBeforeARun) {
+    // y = x + table[0:1, 0:seq], seq = Shape(x)[1]: how BERT's position
+    // embeddings are exported. With x [1, 5], y is [1, 5]; shape inference
+    // alone cannot tell (the slice's size is a computed value).
+    Graph g;
+    const int x = g.addValue("x", DType::kF32, {-1, -1});
+    g.inputs = {x};
+    const int table = g.addConstant("table", DType::kF32, {1, 8}, bytesOf(std::vector<float>(8, 1.f)));
+    const int shape = g.nodes[size_t(g.addNode("Shape", "shape", {x}, 1))].outputs[0];
+    const int one = g.addConstant("one", DType::kI64, {1}, bytesOf(std::vector<int64_t>{1}));
+    const int seq = g.nodes[size_t(g.addNode("Gather", "seq", {shape, one}, 1))].outputs[0];
+    const int cat = g.addNode("Concat", "size", {one, seq}, 1);
+    g.nodes[size_t(cat)].attrs.set("axis", int64_t(0));
+    const int zeros = g.addConstant("zeros", DType::kI64, {2}, bytesOf(std::vector<int64_t>{0, 0}));
+    const int slice = g.addNode("Slice", "slice", {table, zeros, g.nodes[size_t(cat)].outputs[0]}, 1);
+    const int sum = g.addNode("ElementWise", "sum", {x, g.nodes[size_t(slice)].outputs[0]}, 1);
+    g.nodes[size_t(sum)].attrs.set("op", "sum");
+    const int y = g.nodes[size_t(sum)].outputs[0];
+    g.outputs = {y};
+    ASSERT_TRUE(inferGraph(g).ok());
+    EXPECT_EQ(g.values[size_t(y)].shape, (Shape{-1, -1}));
+    for (int64_t s : {1, 5, 8}) {
+        const auto shapes = runtime::inferWithHostValues(g, {{1, s}});
+        EXPECT_EQ(shapes[size_t(y)], (Shape{1, s}));
+    }
+    // Beyond the table the slice fails: its shape stays as the graph records it.
+    const int sliced = g.nodes[size_t(slice)].outputs[0];
+    EXPECT_EQ(runtime::inferWithHostValues(g, {{1, 9}})[size_t(sliced)], (Shape{-1, -1}));
+}
+
+TEST(HostShapeValues, ValuesFromDataStayUnknown) {
+    // The slice size is a network input (data): nothing to evaluate.
+    Graph g;
+    const int x = g.addValue("x", DType::kF32, {4, 4});
+    const int size = g.addValue("size", DType::kI64, {2});
+    g.inputs = {x, size};
+    const int zeros = g.addConstant("zeros", DType::kI64, {2}, bytesOf(std::vector<int64_t>{0, 0}));
+    const int slice = g.addNode("Slice", "slice", {x, zeros, size}, 1);
+    const int y = g.nodes[size_t(slice)].outputs[0];
+    g.outputs = {y};
+    ASSERT_TRUE(inferGraph(g).ok());
+    EXPECT_EQ(runtime::inferWithHostValues(g, {{4, 4}, {2}})[size_t(y)], (Shape{-1, -1}));
+}
