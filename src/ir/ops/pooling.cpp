@@ -39,6 +39,10 @@ Status pooledExtent(size_t dim, int64_t S, int64_t K, int64_t stride, int64_t di
         O = -1;
         return Status::Ok();
     }
+    // With the attributes below 2^31 (spatialList), this keeps S + pads and
+    // S + stride within int64 (a mutated input dim may be 2^63 - 1).
+    if (S > (int64_t(1) << 62))
+        return Status::Error("spatial dim " + str(int64_t(dim)) + ": input extent " + str(S) + " exceeds 2^62");
     if (autoPad == "SAME_UPPER" || autoPad == "SAME_LOWER") {
         O = ceilDiv(S, stride);
     } else {
