@@ -70,8 +70,9 @@ Status resolveCol2Im(const Node& node, const std::vector<TensorDesc>& in, Col2Im
             return Status::Error("spatial dim " + std::to_string(i) +
                                  ": the dilated block is larger than the padded image");
         p.blocks.push_back(span / p.strides[i] + 1);
-        blockVolume *= p.block[i];
-        count *= p.blocks.back();
+        if (__builtin_mul_overflow(blockVolume, p.block[i], &blockVolume) ||
+            __builtin_mul_overflow(count, p.blocks.back(), &count))
+            return Status::Error("prod(block_shape) or the number of blocks overflows int64");
     }
     if (x.shape[1] >= 0 && x.shape[1] % blockVolume != 0)
         return Status::Error("dim 1 of the input (" + std::to_string(x.shape[1]) +

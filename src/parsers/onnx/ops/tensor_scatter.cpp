@@ -59,8 +59,10 @@ KILN_ONNX_CONVERTER(convertTensorScatter) {
     std::vector<int64_t> restShape = pd;
     restShape[0] = 1;
     restShape[axis] = 1;
-    int64_t restCount = 1;
-    for (int64_t v : restShape) restCount *= v;
+    int64_t restCount = 1;  // the zero indices are a constant table: checked like Attention's mask padding
+    for (int64_t v : restShape)
+        if (__builtin_mul_overflow(restCount, v, &restCount)) restCount = INT64_MAX;
+    if (!c.tableFits(1, restCount)) return false;
     ITensor* indices = c.add(clamped, c.constantInt64(restShape, std::vector<int64_t>(size_t(restCount), 0)));
     ITensor* fetched = c.gather(update, indices, int32_t(axis), GatherMode::kELEMENT);
     ITensor* y = c.select(written, fetched, past);
