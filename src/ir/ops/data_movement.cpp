@@ -99,7 +99,10 @@ Status inferConcat(const Node& node, const std::vector<TensorDesc>& in, std::vec
         for (int64_t d = 0; d < rank; ++d) {
             const int64_t a = shape[d], b = t.shape[d];
             if (d == axis) {
-                shape[d] = (a < 0 || b < 0) ? -1 : a + b;
+                if (a < 0 || b < 0) shape[d] = -1;
+                else if (__builtin_add_overflow(a, b, &shape[d]))  // mutated extents may be 2^63 - 1
+                    return Status::Error("input " + std::to_string(i) + ": the concatenated extent of dim " +
+                                         std::to_string(d) + " overflows int64");
             } else if (a >= 0 && b >= 0 && a != b) {
                 return Status::Error("input " + std::to_string(i) + " has shape " + shapeToString(t.shape) +
                                      ", dim " + std::to_string(d) + " differs from input 0 " +
