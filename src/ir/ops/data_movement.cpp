@@ -99,7 +99,8 @@ Status inferConcat(const Node& node, const std::vector<TensorDesc>& in, std::vec
         for (int64_t d = 0; d < rank; ++d) {
             const int64_t a = shape[d], b = t.shape[d];
             if (d == axis) {
-                if (a < 0 || b < 0) shape[d] = -1;
+                if (a < 0 || b < 0)
+                    shape[d] = -1;
                 else if (__builtin_add_overflow(a, b, &shape[d]))  // mutated extents may be 2^63 - 1
                     return Status::Error("input " + std::to_string(i) + ": the concatenated extent of dim " +
                                          std::to_string(d) + " overflows int64");
