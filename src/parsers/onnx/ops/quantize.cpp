@@ -150,13 +150,10 @@ ITensor* integerConvolution(ConverterContext& ctx, ITensor& x, ITensor* xZero, I
         ws = binary(ctx, ws, perChannel(ctx, castTo(ctx, *wZero, DataType::kDOUBLE, "_wzp_f64"), wd.nbDims),
                     ElementWiseOperation::kSUB, "_w_shifted");
     if (!xs || !ws) return nullptr;
-    // The layer takes its kernel from input 1; these zeros only give it its size.
-    Constant placeholder;
-    placeholder.type = DataType::kDOUBLE;
-    placeholder.dims = {count};
-    placeholder.bytes.assign(static_cast<size_t>(count) * 8, 0);
-    IConvolutionLayer* conv = ctx.network().addConvolutionNd(*xs, wd.d[0], kernel, ctx.keepWeights(placeholder),
-                                                             Weights{DataType::kDOUBLE, nullptr, 0});
+    // Empty kernel weights: the layer takes its kernel from input 1 (as Conv
+    // does). A zero placeholder of the weights' size was 128 TiB for a mutated shape.
+    const Weights none{DataType::kDOUBLE, nullptr, 0};
+    IConvolutionLayer* conv = ctx.network().addConvolutionNd(*xs, wd.d[0], kernel, none, none);
     if (!conv) {
         ctx.fail(ErrorCode::kINVALID_NODE, "the network rejected the convolution");
         return nullptr;
