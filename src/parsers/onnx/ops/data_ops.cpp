@@ -81,6 +81,10 @@ bool sliceAtRunTime(ConverterContext& ctx, ITensor& x, std::vector<int64_t> axes
     const Dims sd = s->getDimensions();
     if (sd.d[0] < 0) return ctx.fail(ErrorCode::kUNSUPPORTED_NODE, "starts of unknown length");
     const int64_t m = sd.d[0];
+    // Each start names a distinct axis; checked before sizing anything by m (a mutated shape may say 2^29).
+    if (m > rank)
+        return ctx.fail(ErrorCode::kINVALID_NODE,
+                        std::to_string(m) + " starts for an input of rank " + std::to_string(rank));
     if (axesTensor) {
         // Axes known at run time: normalized, then used as gather/scatter indices.
         if (axesTensor->getDimensions().d[0] != m)
