@@ -14,6 +14,7 @@
 //                    [--warmup 20] [--iters 100]
 //                    [--no-graph] [--backend cuda|cpu] [--verbose] [--profile N]
 //                    [--profile-shapes NAME=MIN:OPT:MAX ...]   (dims as 1x3x224x224)
+//                    [--enable-pass NAME ...]   (builder passes that are off by default)
 // An input with dynamic extents gets a profile fixed to its --in array's
 // shape (a static engine), or the range --profile-shapes gives (a dynamic
 // engine, run at the --in array's shape): bench/run_dynamic.py times both.
@@ -185,6 +186,7 @@ struct Options {
     bool graph = true, verbose = false;
     bool cpu = false;  // --backend cpu: host buffers and a host clock (to try the pipeline without a GPU)
     std::map<std::string, std::array<Dims, 3>> profileShapes;  // --profile-shapes: min, opt, max per input
+    std::vector<std::string> enabledPasses;                    // --enable-pass: builder passes off by default
 };
 
 // "1x3x224x224" -> Dims; false when malformed.
@@ -232,6 +234,7 @@ std::unique_ptr<ICudaEngine> build(IBuilder& builder, const std::vector<char>& m
     auto cfg = builder.createBuilderConfig();
     cfg->setBackend(o.cpu ? BackendKind::kCPU : BackendKind::kCUDA);
     if (fp16) cfg->setFlag(BuilderFlag::kFP16);
+    for (const auto& p : o.enabledPasses) cfg->setPassEnabled(p.c_str(), true);
     if (cache) cfg->setTimingCache(*cache, false);
     // Inputs with dynamic extents get a profile fixed to the given arrays' shapes.
     IOptimizationProfile* profile = nullptr;
@@ -553,7 +556,8 @@ int usage() {
     std::fprintf(stderr,
                  "usage: kiln_model_bench --model m.onnx --in NAME=file.npy [...] [--precision fp32,fp16]\n"
                  "       [--out-dir DIR] [--timing-cache FILE] [--warmup N] [--iters N] [--no-graph]\n"
-                 "       [--backend cuda|cpu] [--verbose] [--profile N] [--profile-shapes NAME=MIN:OPT:MAX ...]\n");
+                 "       [--backend cuda|cpu] [--verbose] [--profile N] [--profile-shapes NAME=MIN:OPT:MAX ...]\n"
+                 "       [--enable-pass NAME ...]\n");
     return 2;
 }
 
@@ -593,6 +597,8 @@ int main(int argc, char** argv) {
             o.profileRuns = std::atoi(next().c_str());
         else if (a == "--verbose")
             o.verbose = true;
+        else if (a == "--enable-pass")
+            o.enabledPasses.push_back(next());
         else if (a == "--profile-shapes") {
             if (!parseProfileShapes(next(), o)) return usage();
         } else

@@ -16,6 +16,7 @@ import argparse
 import datetime
 import json
 import os
+import shutil
 import subprocess
 import sys
 
@@ -80,6 +81,9 @@ def main():
     ap.add_argument("--batches", default=",".join(str(b) for b in BATCHES))
     ap.add_argument("--iters", type=int, default=50)
     ap.add_argument("--kiln-timeout", type=int, default=300)
+    ap.add_argument("--profile", type=int, default=0,
+                    help="N profiled runs per engine: per-layer times in WORK/<model>/<kind>/profile_fp16.txt, "
+                         "copied to OUT/profile-<model>-b<batch>-<kind>.txt")
     args = ap.parse_args()
     import numpy as np
 
@@ -109,7 +113,12 @@ def main():
                 os.makedirs(out_dir, exist_ok=True)
                 cmd = [args.kiln, "--model", onnx_path, "--precision", "fp16", "--out-dir", out_dir,
                        "--iters", str(args.iters), "--warmup", "10"] + in_args + extra
+                if args.profile:
+                    cmd += ["--profile", str(args.profile)]
                 result[kind] = run_bench(args, cmd)
+                prof = os.path.join(out_dir, "profile_fp16.txt")
+                if args.profile and os.path.exists(prof):
+                    shutil.copy(prof, os.path.join(args.out, f"profile-{name}-b{b}-{kind}.txt"))
             row = {"model": name, "batch": b, "seq": SEQ if name == "bert_base" else None}
             outs = {}
             for kind, r in result.items():

@@ -281,11 +281,13 @@ def run_one(args, name, batch, meta):
         np.save(p, v.numpy())
         in_args += ["--in", f"{k}={p}"]
 
-    cmd = [args.kiln, "--model", onnx_path, "--precision", "fp32,fp16", "--out-dir", work,
+    cmd = [args.kiln, "--model", onnx_path, "--precision", args.precision, "--out-dir", work,
            "--timing-cache", os.path.join(work, "timing_cache"),
            "--iters", str(args.iters), "--warmup", str(args.warmup)] + in_args
     if args.profile:
         cmd += ["--profile", str(args.profile)]
+    for p in args.enable_pass:
+        cmd += ["--enable-pass", p]
     print(f"[{name} b{batch}] export {export_s:.1f} s; kiln: {' '.join(cmd)}", flush=True)
     results = {}
     err_text = ""
@@ -381,6 +383,9 @@ def main():
     ap.add_argument("--batches", default="", help="e.g. 1 (default: each model's own pair)")
     ap.add_argument("--compile", default="", help="model:batch pairs timed with torch.compile, e.g. resnet50:128")
     ap.add_argument("--iters", type=int, default=100)
+    ap.add_argument("--precision", default="fp32,fp16", help="kiln precisions to build and time")
+    ap.add_argument("--enable-pass", action="append", default=[],
+                    help="a kiln builder pass that is off by default (repeatable), e.g. cuda-attention-fusion")
     ap.add_argument("--warmup", type=int, default=10)
     ap.add_argument("--kiln-timeout", type=int, default=240)
     ap.add_argument("--profile", type=int, default=0,

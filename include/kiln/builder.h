@@ -90,7 +90,8 @@ public:
     //! kiln: which device the engine targets (default: CUDA when a GPU is present, else CPU).
     virtual void setBackend(BackendKind backend) noexcept = 0;
     virtual BackendKind getBackend() const noexcept = 0;
-    //! kiln: turn one builder pass off by name (see `kiln build --list-passes`).
+    //! kiln: turn one builder pass on or off by name (see `kiln build --list-passes`); every
+    //! pass is on by default except cuda-attention-fusion.
     virtual void setPassEnabled(const char* passName, bool enabled) noexcept = 0;
     virtual bool getPassEnabled(const char* passName) const noexcept = 0;
     //! kiln: 0 = no tactic timing (first supported tactic), 1+ = time every candidate (default 3).

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "backends/cpu/shape_eval.h"
+#include "ir/control_flow.h"
 #include "ir/op_schema.h"
 #include "pass.h"
 #ifdef KILN_HAVE_CUDA
@@ -72,11 +74,24 @@ Status resolveInputShapes(ir::Graph& g, const BuildOptions& opt, std::vector<eng
     return Status::Ok();
 }
 
-// Gives the graph's inputs these shapes and infers the rest. Extents that
-// depend on computed values stay -1.
+// Gives the graph's inputs these shapes and infers the rest, with the shape
+// tensors evaluated on the host (backends/cpu/shape_eval.h): a Reshape whose
+// dims are computed from an input's shape gets them, so tactics are timed on
+// real shapes and, at the max shapes, such tensors get arena slots (and can be
+// views). The runtime refuses a run where a tensor outgrows its recorded
+// shape. Extents that depend on data, and values inside loops, stay -1.
 Status useShapes(ir::Graph& g, const std::vector<ir::Shape>& inputs) {
     for (size_t i = 0; i < g.inputs.size(); ++i) g.values[size_t(g.inputs[i])].shape = inputs[i];
-    return ir::inferGraph(g);
+    KILN_RETURN_IF_ERROR(ir::inferGraph(g));
+    ir::Schedule sched;
+    KILN_RETURN_IF_ERROR(ir::buildSchedule(g, sched));
+    const std::vector<ir::Shape> shapes = cpu::inferWithHostValues(g, inputs);
+    for (size_t v = 0; v < g.values.size(); ++v) {
+        ir::Value& val = g.values[v];
+        if (val.producer < 0 || sched.inLoop[size_t(val.producer)] || ir::isStatic(val.shape)) continue;
+        if (ir::isStatic(shapes[v]) && shapes[v].size() == val.shape.size()) val.shape = shapes[v];
+    }
+    return Status::Ok();
 }
 
 // Tactics are timed at the profile's opt shapes (the shapes the user says are
@@ -86,7 +101,10 @@ Status useShapes(ir::Graph& g, const std::vector<ir::Shape>& inputs) {
 Status chooseProfileTactics(ir::Graph& g, const BuildOptions& opt, const engine::Profile& p, const LogFn& log,
                             size_t& workspace) {
     workspace = 0;
-    if (p.opt == p.max) return chooseTactics(g, opt, log, workspace);
+    if (p.opt == p.max) {
+        KILN_RETURN_IF_ERROR(useShapes(g, p.max));
+        return chooseTactics(g, opt, log, workspace);
+    }
     KILN_RETURN_IF_ERROR(useShapes(g, p.opt));
     size_t atOpt = 0;
     KILN_RETURN_IF_ERROR(chooseTactics(g, opt, log, atOpt));
@@ -171,6 +189,7 @@ Status buildPlan(ir::Graph g, const BuildOptions& opt, const LogFn& log, engine:
 #endif
     size_t workspace = 0;
     KILN_RETURN_IF_ERROR(chooseProfileTactics(g, opt, profiles[0], log, workspace));
+    KILN_RETURN_IF_ERROR(useShapes(g, profiles[0].max));  // the memory plan's shapes
     plan.memory = {};
     KILN_RETURN_IF_ERROR(planMemory(g, plan.memory));
     plan.memory.workspaceBytes = workspace;

@@ -4,7 +4,7 @@
 
 #include "ir/op_schema.h"
 #include "ir/views.h"
-#include "shape_eval.h"
+#include "backends/cpu/shape_eval.h"
 #ifdef KILN_HAVE_CUDA
 #include "cuda/cuda_engine.h"
 #endif
@@ -15,10 +15,20 @@ namespace {
 
 // Output shapes for the given input shapes (-1 where they depend on computed values).
 std::vector<ir::Shape> inferOutputShapes(const ir::Graph& g, const std::vector<ir::Shape>& inputs) {
-    const std::vector<ir::Shape> shapes = inferWithHostValues(g, inputs);
+    const std::vector<ir::Shape> shapes = cpu::inferWithHostValues(g, inputs);
     std::vector<ir::Shape> outs;
     for (int v : g.outputs) outs.push_back(shapes[size_t(v)]);
     return outs;
+}
+
+// Whether a recorded shape agrees with the one inference gives: the same, or
+// known where inference needs a shape tensor's values (the builder evaluated
+// them at the max shapes; a run whose tensor outgrows it is refused).
+bool agrees(const ir::Shape& inferred, const ir::Shape& recorded) {
+    if (inferred.size() != recorded.size()) return false;
+    for (size_t d = 0; d < inferred.size(); ++d)
+        if (inferred[d] != recorded[d] && !(inferred[d] < 0 && recorded[d] >= 0)) return false;
+    return true;
 }
 
 // A plan read from a file has passed the format's checks, but its tensor shapes
@@ -40,7 +50,7 @@ Status checkConsistency(const engine::Plan& plan, const ir::Schedule& sched) {
         if (!ir::inferNode(n, ir::describeInputs(g, n), out).ok()) continue;  // shapes that depend on computed values
         for (size_t i = 0; i < n.outputs.size(); ++i) {
             const ir::Value& val = g.values[size_t(n.outputs[i])];
-            if (out[i].shape != val.shape || out[i].dtype != val.dtype)
+            if (!agrees(out[i].shape, val.shape) || out[i].dtype != val.dtype)
                 return Status::Error("layer '" + n.name + "' output '" + val.name + "' is recorded as " +
                                      std::string(ir::dtypeName(val.dtype)) + ir::shapeToString(val.shape) +
                                      " but the layer computes " + std::string(ir::dtypeName(out[i].dtype)) +

@@ -4,7 +4,7 @@
 #include <cstring>
 
 #include "ir/op_schema.h"
-#include "shape_eval.h"
+#include "backends/cpu/shape_eval.h"
 
 namespace kiln::runtime {
 
@@ -191,7 +191,7 @@ Status Executor::runNode(int ni) {
 Status Executor::inferOutputShapes(const std::vector<ir::Shape>& inputShapes, std::vector<ir::Shape>& outputShapes) {
     const ir::Graph& g = core_->plan().graph;
     for (size_t i = 0; i < g.inputs.size(); ++i) KILN_RETURN_IF_ERROR(checkInputShape(int(i), inputShapes[i]));
-    const std::vector<ir::Shape> shapes = inferWithHostValues(g, inputShapes);
+    const std::vector<ir::Shape> shapes = cpu::inferWithHostValues(g, inputShapes);
     outputShapes.clear();
     for (int v : g.outputs) {
         // Extents the build found data-dependent stay unknown whatever this pass

@@ -513,3 +513,17 @@ TEST(Builder, GeluLookalikesAreLeftAlone) {
     EXPECT_EQ(countOp(*e, "Activation"), 0) << info(*e, false);
     EXPECT_EQ(e->getNbLayers(), 5);
 }
+
+// Every pass is on by default but the attention fusion, which waits for a
+// faster kernel (docs/cuda.md); either can be switched both ways.
+TEST(Builder, PassesAreOnByDefaultButTheAttentionFusion) {
+    Logger log;
+    auto b = createInferBuilder(log);
+    auto config = b->createBuilderConfig();
+    for (int32_t i = 0; const char* name = getBuilderPassName(i); ++i)
+        EXPECT_EQ(config->getPassEnabled(name), std::string(name) != "cuda-attention-fusion") << name;
+    config->setPassEnabled("cuda-attention-fusion", true);
+    EXPECT_TRUE(config->getPassEnabled("cuda-attention-fusion"));
+    config->setPassEnabled("constant-folding", false);
+    EXPECT_FALSE(config->getPassEnabled("constant-folding"));
+}

@@ -176,7 +176,7 @@ std::unique_ptr<IEngine> buildAttention(IBuilder& b, const AttentionCase& c, Bac
     auto cfg = b.createBuilderConfig();
     cfg->setBackend(backend);
     if (fp16) cfg->setFlag(BuilderFlag::kFP16);
-    if (!fuse) cfg->setPassEnabled("cuda-attention-fusion", false);
+    cfg->setPassEnabled("cuda-attention-fusion", fuse);  // off by default
     return b.buildEngineWithConfig(*net, *cfg);
 }
 

@@ -1,7 +1,7 @@
 // Reshapes that move no data share their input's arena slot (ir/views.h):
 // the planner gives them one offset and one lifetime, a transpose or a network
 // output never shares; and the runtime's shape inference evaluates shape
-// tensors on the host (runtime/shape_eval.h), so an output whose extents come
+// tensors on the host (backends/cpu/shape_eval.h), so an output whose extents come
 // from an input's shape through Shape, Gather, Concat and Slice is known
 // before any run.
 #include <gtest/gtest.h>
@@ -11,7 +11,7 @@
 #include "builder/build.h"
 #include "ir/op_schema.h"
 #include "ir/views.h"
-#include "runtime/shape_eval.h"
+#include "backends/cpu/shape_eval.h"
 
 using namespace kiln;
 using namespace kiln::ir;
@@ -111,12 +111,12 @@ TEST(HostShapeValues, ExtentsComputedFromAnInputsShapeAreKnownBeforeARun) {
     ASSERT_TRUE(inferGraph(g).ok());
     EXPECT_EQ(g.values[size_t(y)].shape, (Shape{-1, -1}));
     for (int64_t s : {1, 5, 8}) {
-        const auto shapes = runtime::inferWithHostValues(g, {{1, s}});
+        const auto shapes = cpu::inferWithHostValues(g, {{1, s}});
         EXPECT_EQ(shapes[size_t(y)], (Shape{1, s}));
     }
     // Beyond the table the slice fails: its shape stays as the graph records it.
     const int sliced = g.nodes[size_t(slice)].outputs[0];
-    EXPECT_EQ(runtime::inferWithHostValues(g, {{1, 9}})[size_t(sliced)], (Shape{-1, -1}));
+    EXPECT_EQ(cpu::inferWithHostValues(g, {{1, 9}})[size_t(sliced)], (Shape{-1, -1}));
 }
 
 TEST(HostShapeValues, ValuesFromDataStayUnknown) {
@@ -130,5 +130,37 @@ TEST(HostShapeValues, ValuesFromDataStayUnknown) {
     const int y = g.nodes[size_t(slice)].outputs[0];
     g.outputs = {y};
     ASSERT_TRUE(inferGraph(g).ok());
-    EXPECT_EQ(runtime::inferWithHostValues(g, {{4, 4}, {2}})[size_t(y)], (Shape{-1, -1}));
+    EXPECT_EQ(cpu::inferWithHostValues(g, {{4, 4}, {2}})[size_t(y)], (Shape{-1, -1}));
+}
+
+TEST(HostShapeValues, BuilderRecordsMaxShapesOfReshapesComputedFromShapes) {
+    // r = Reshape(a, [Shape(a)[0], 2, 4]) in an engine for batches 1..4: the
+    // plan records r at the max batch, [4, 2, 4], with an arena slot (as a view
+    // of a), instead of [-1, -1, -1] allocated at run time.
+    Graph g;
+    const int x = g.addValue("x", DType::kF32, {-1, 8});
+    g.inputs = {x};
+    const int a = unary(g, x, "a");
+    const int shape = g.nodes[size_t(g.addNode("Shape", "shape", {a}, 1))].outputs[0];
+    const int zero = g.addConstant("zero", DType::kI64, {1}, bytesOf(std::vector<int64_t>{0}));
+    const int dims = g.addConstant("dims", DType::kI64, {2}, bytesOf(std::vector<int64_t>{2, 4}));
+    const int n = g.nodes[size_t(g.addNode("Gather", "n", {shape, zero}, 1))].outputs[0];
+    const int cat = g.addNode("Concat", "spec", {n, dims}, 1);
+    g.nodes[size_t(cat)].attrs.set("axis", int64_t(0));
+    const int rn = g.addNode("Shuffle", "r", {a, g.nodes[size_t(cat)].outputs[0]}, 1);
+    const std::string rName = g.values[size_t(g.nodes[size_t(rn)].outputs[0])].name;
+    g.outputs = {unary(g, g.nodes[size_t(rn)].outputs[0], "y")};
+    ASSERT_TRUE(inferGraph(g).ok());
+    builder::BuildOptions opt;
+    opt.profiles.push_back({{{1, 8}}, {{2, 8}}, {{4, 8}}});
+    engine::Plan plan;
+    const Status st = builder::buildPlan(g, opt, [](int, const std::string&) {}, plan);
+    ASSERT_TRUE(st.ok()) << st.message();
+    const Graph& pg = plan.graph;
+    int r = -1;
+    for (size_t v = 0; v < pg.values.size(); ++v)
+        if (pg.values[v].name == rName) r = int(v);
+    ASSERT_GE(r, 0);
+    EXPECT_EQ(pg.values[size_t(r)].shape, (Shape{4, 2, 4}));
+    EXPECT_GE(plan.memory.offsets[size_t(r)], 0);
 }

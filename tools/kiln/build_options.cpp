@@ -87,6 +87,9 @@ void addBuildOptions(CLI::App& app, BuildOptions& o, bool withInt8) {
     o.all.push_back(o.optLevelOpt);
     o.all.push_back(app.add_option("--disable-pass", o.disabledPasses, "Turn a builder pass off (repeatable)")
                         ->allow_extra_args(false));
+    o.all.push_back(app.add_option("--enable-pass", o.enabledPasses,
+                                   "Turn a builder pass on, e.g. one that is off by default (repeatable)")
+                        ->allow_extra_args(false));
     const char* shapes = "NAME:1x3x224x224[,NAME2:...]: shape range of dynamic inputs (as trtexec's)";
     o.all.push_back(app.add_option("--min-shapes", o.minShapes, shapes)->allow_extra_args(false));
     o.all.push_back(app.add_option("--opt-shapes", o.optShapes, shapes)->allow_extra_args(false));
@@ -122,11 +125,13 @@ bool saveTimingCache(const BuildOptions& o, const ITimingCache* cache, std::stri
 }
 
 bool applyBuildOptions(const BuildOptions& o, IBuilder& builder, IBuilderConfig& config, std::string& error) {
-    for (const auto& p : o.disabledPasses)
-        if (!isKnownPass(p)) {
-            error = "--disable-pass '" + p + "' is not a builder pass (see kiln build --list-passes)";
-            return false;
-        }
+    for (const auto* list : {&o.disabledPasses, &o.enabledPasses})
+        for (const auto& p : *list)
+            if (!isKnownPass(p)) {
+                error = std::string(list == &o.disabledPasses ? "--disable-pass" : "--enable-pass") + " '" + p +
+                        "' is not a builder pass (see kiln build --list-passes)";
+                return false;
+            }
     builder.setMaxBatchSize(o.maxBatch);
     if (o.fp16) config.setFlag(BuilderFlag::kFP16);
     if (o.int8) config.setFlag(BuilderFlag::kINT8);
@@ -134,6 +139,7 @@ bool applyBuildOptions(const BuildOptions& o, IBuilder& builder, IBuilderConfig&
     if (o.backend == "cpu") config.setBackend(BackendKind::kCPU);
     if (o.workspaceOpt && *o.workspaceOpt) config.setMemoryPoolLimit(MemoryPoolType::kWORKSPACE, o.workspaceMb << 20);
     if (o.optLevelOpt && *o.optLevelOpt) config.setBuilderOptimizationLevel(o.optLevel);
+    for (const auto& p : o.enabledPasses) config.setPassEnabled(p.c_str(), true);
     for (const auto& p : o.disabledPasses) config.setPassEnabled(p.c_str(), false);
     return true;
 }

@@ -26,7 +26,7 @@ struct BuildOptions {
     int32_t maxBatch = 1;
     size_t workspaceMb = 0;
     int32_t optLevel = 3;
-    std::vector<std::string> disabledPasses;
+    std::vector<std::string> disabledPasses, enabledPasses;
     std::vector<std::string> minShapes, optShapes, maxShapes;  // "NAME:1x3x224x224" items
     std::string timingCache;  // --timing-cache FILE
     CLI::Option* workspaceOpt = nullptr;

@@ -1,15 +1,15 @@
 // FusedAttention (docs/ops.md) on tensor cores: Y = softmax(scale * Q K^T + M) V
-// in one pass over the keys (the online softmax of FlashAttention), so the
+// in one pass over the keys (the online softmax of FlashAttention-2), so the
 // [.., Sq, Sk] scores never reach memory. 16-bit Q, K, V (float16 or
 // bfloat16), head sizes 64 and 128, float32 scores and accumulators.
 //
 // A block takes 64 query rows of one batch entry; each of its 4 warps owns 16
-// rows. Per tile of 64 keys: the block stages K and V in shared memory, each
-// warp computes its 16x64 scores with WMMA, rescales its running maximum and
-// sum, writes the probabilities as 16-bit values and multiplies them by V
-// with WMMA; each lane keeps half a row of the output in registers.
-#include <mma.h>
-
+// rows. Per tile of 64 keys the block stages K and V in shared memory; each
+// warp computes its 16x64 scores with mma.sync m16n8k16 into registers,
+// updates its rows' running maximum and sum there, and feeds the
+// probabilities, packed to 16 bits, straight back as the A operand of P V:
+// the accumulator layout of two adjacent 8-key score blocks is the A layout
+// of one 16-key step. Q stays in registers for the whole pass.
 #include <cfloat>
 
 #include "device_common.cuh"
@@ -19,12 +19,10 @@ namespace kiln::cuda::kernels {
 
 namespace {
 
-using namespace nvcuda;
-
 constexpr int kRows = 64;  // query rows per block
 constexpr int kKeys = 64;  // keys per tile
 constexpr int kWarps = kRows / 16;
-constexpr int kPad = 8;  // 16-bit elements after each shared row: spreads the banks, keeps 32-byte fragments aligned
+constexpr int kPad = 8;  // 16-bit elements after each shared row: conflict-free fragment loads, 16-byte rows
 constexpr int kMaxBatchDims = 6;
 
 // Where the mask element of (batch entry, query row, key) lives: strides per
@@ -36,18 +34,58 @@ struct MaskIndex {
     int64_t rowStride, keyStride;
 };
 
+// Shared layout: Q [64][D], V [64 keys][D], K as [64 keys][D] (trans_k) or
+// Kᵀ [D][64 keys]; each row padded by kPad.
 template <int D, bool TransK>
 struct Smem {
-    static constexpr int kLd = D + kPad;                            // Q, V and K stored [key][d]
-    static constexpr int kKLd = TransK ? kLd : kKeys + kPad;        // K stored [d][key] otherwise
-    static constexpr int kKRows = TransK ? kKeys : D;
-    static constexpr int kSLd = (D > kKeys ? D : kKeys) + 4;        // float scores, then P.V
-    static constexpr int kPLd = kKeys + kPad;
-    static constexpr size_t kQ = size_t(kRows) * kLd, kK = size_t(kKRows) * kKLd, kV = size_t(kKeys) * kLd;
-    static constexpr size_t kP = size_t(kRows) * kPLd;                // 16-bit elements
-    static constexpr size_t kS = size_t(kRows) * kSLd;                // floats
-    static constexpr size_t bytes() { return kS * 4 + (kQ + kK + kV + kP) * 2; }
+    static constexpr int kLd = D + kPad;
+    static constexpr int kKLd = TransK ? kLd : kKeys + kPad;
+    static constexpr size_t kQ = size_t(kRows) * kLd, kV = size_t(kKeys) * kLd;
+    static constexpr size_t kK = size_t(TransK ? kKeys : D) * kKLd;
+    static constexpr size_t bytes() { return (kQ + kK + kV) * 2; }
 };
+
+// One m16n8k16 tensor-core product C += A B, float32 accumulators; and two
+// floats packed as one fragment register of T.
+#define KILN_MMA_16816(TYPE)                                                                                  \
+    asm volatile("mma.sync.aligned.m16n8k16.row.col.f32." TYPE "." TYPE                                      \
+                 ".f32 {%0,%1,%2,%3}, {%4,%5,%6,%7}, {%8,%9}, {%0,%1,%2,%3};\n"                              \
+                 : "+f"(c[0]), "+f"(c[1]), "+f"(c[2]), "+f"(c[3])                                             \
+                 : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "r"(b0), "r"(b1))
+template <class T>
+struct Mma {
+    __device__ static void run(float c[4], const uint32_t a[4], uint32_t b0, uint32_t b1) {
+        if constexpr (std::is_same_v<T, __half>)
+            KILN_MMA_16816("f16");
+        else
+            KILN_MMA_16816("bf16");
+    }
+    __device__ static uint32_t pack(float lo, float hi) {
+        if constexpr (std::is_same_v<T, __half>) {
+            __half2 h = __floats2half2_rn(lo, hi);
+            return *reinterpret_cast<uint32_t*>(&h);
+        } else {
+            __nv_bfloat162 h = __floats2bfloat162_rn(lo, hi);
+            return *reinterpret_cast<uint32_t*>(&h);
+        }
+    }
+};
+#undef KILN_MMA_16816
+
+// Two 16-bit elements (one fragment register) at p.
+template <class T>
+__device__ __forceinline__ uint32_t ld32(const T* p) {
+    return *reinterpret_cast<const uint32_t*>(p);
+}
+
+// The B fragment (k16 x n8) of a matrix stored [k][n] row-major: two 8x8
+// blocks (k rows 0-7 and 8-15 from `rows`) read transposed by ldmatrix.
+__device__ __forceinline__ void ldTransB(const void* rows, int ld, uint32_t& b0, uint32_t& b1) {
+    const int t = threadIdx.x % 32;
+    const unsigned addr =
+        unsigned(__cvta_generic_to_shared(static_cast<const unsigned char*>(rows) + size_t(t & 15) * ld * 2));
+    asm volatile("ldmatrix.sync.aligned.m8n8.x2.trans.shared.b16 {%0,%1}, [%2];\n" : "=r"(b0), "=r"(b1) : "r"(addr));
+}
 
 // Copies `rows` x D elements (row stride D in global memory) into shared rows
 // of stride ld, zero-filling rows at or beyond `valid`; 16-byte vectors.
@@ -69,15 +107,14 @@ __global__ void __launch_bounds__(kWarps * 32) attentionKernel(const T* __restri
                                                                 MaskIndex mi) {
     using S = Smem<D, TransK>;
     extern __shared__ __align__(128) unsigned char smem[];
-    float* sS = reinterpret_cast<float*>(smem);
-    T* sQ = reinterpret_cast<T*>(sS + S::kS);
+    T* sQ = reinterpret_cast<T*>(smem);
     T* sK = sQ + S::kQ;
     T* sV = sK + S::kK;
-    T* sP = sV + S::kV;
 
     const int64_t b = blockIdx.x;
     const int row0 = blockIdx.y * kRows;
-    const int warp = threadIdx.x / 32, lane = threadIdx.x % 32;
+    const int warp = threadIdx.x / 32, t = threadIdx.x % 32;
+    const int quadRow = t / 4, quadCol = 2 * (t % 4);
     const T* qb = q + b * int64_t(sq) * D;
     const T* kb = k + b * int64_t(sk) * D;
     const T* vb = v + b * int64_t(sk) * D;
@@ -90,23 +127,31 @@ __global__ void __launch_bounds__(kWarps * 32) attentionKernel(const T* __restri
         }
     }
     stageRows<T, D>(sQ, S::kLd, qb + int64_t(row0) * D, kRows, sq - row0);
+    __syncthreads();
 
-    // This lane's half row of the warp's 16 rows.
-    constexpr int kHalf = D / 2, kKeyHalf = kKeys / 2;
-    const int lrow = lane / 2, wrow = warp * 16 + lrow, qrow = row0 + wrow;
-    float o[kHalf];
+    // This warp's 16 rows of Q as A fragments, one per 16-wide step of D.
+    uint32_t qa[D / 16][4];
+    const T* qw = sQ + (warp * 16 + quadRow) * S::kLd + quadCol;
 #pragma unroll
-    for (int c = 0; c < kHalf; ++c) o[c] = 0.f;
-    float m = -INFINITY, l = 0.f;
-    float* sSw = sS + warp * 16 * S::kSLd;
-    T* sPw = sP + warp * 16 * S::kPLd;
+    for (int kk = 0; kk < D / 16; ++kk) {
+        qa[kk][0] = ld32(qw + kk * 16);
+        qa[kk][1] = ld32(qw + 8 * S::kLd + kk * 16);
+        qa[kk][2] = ld32(qw + kk * 16 + 8);
+        qa[kk][3] = ld32(qw + 8 * S::kLd + kk * 16 + 8);
+    }
+    // The thread's two rows: quadRow and quadRow + 8 of the warp's 16.
+    const int qrow[2] = {row0 + warp * 16 + quadRow, row0 + warp * 16 + quadRow + 8};
+    float o[D / 8][4];
+#pragma unroll
+    for (int n = 0; n < D / 8; ++n) o[n][0] = o[n][1] = o[n][2] = o[n][3] = 0.f;
+    float m[2] = {-INFINITY, -INFINITY}, l[2] = {0.f, 0.f};
 
     for (int key0 = 0; key0 < sk; key0 += kKeys) {
         const int keys = min(kKeys, sk - key0);
-        __syncthreads();  // the previous tile's K and V are no longer read
+        __syncthreads();  // every warp is done with the previous tile
         if (TransK) {
             stageRows<T, D>(sK, S::kKLd, kb + int64_t(key0) * D, kKeys, keys);
-        } else {  // K is [D, Sk]: rows of odd length, element by element
+        } else {  // Kᵀ [D, Sk]: rows of any length, element by element
             for (int i = threadIdx.x; i < D * kKeys; i += blockDim.x) {
                 const int d = i / kKeys, j = i % kKeys;
                 sK[d * S::kKLd + j] = j < keys ? kb[int64_t(d) * sk + key0 + j] : T(0.f);
@@ -115,92 +160,98 @@ __global__ void __launch_bounds__(kWarps * 32) attentionKernel(const T* __restri
         stageRows<T, D>(sV, S::kLd, vb + int64_t(key0) * D, kKeys, keys);
         __syncthreads();
 
-        // Scores: the warp's 16 rows against the tile's 64 keys.
+        // Scores: 8 blocks of 8 keys, each 16 rows x 8 keys in 4 registers.
+        float s[kKeys / 8][4];
 #pragma unroll
-        for (int n = 0; n < kKeys / 16; ++n) {
-            wmma::fragment<wmma::accumulator, 16, 16, 16, float> acc;
-            wmma::fill_fragment(acc, 0.f);
+        for (int j = 0; j < kKeys / 8; ++j) {
+            s[j][0] = s[j][1] = s[j][2] = s[j][3] = 0.f;
 #pragma unroll
             for (int kk = 0; kk < D / 16; ++kk) {
-                wmma::fragment<wmma::matrix_a, 16, 16, 16, T, wmma::row_major> fa;
-                wmma::load_matrix_sync(fa, sQ + warp * 16 * S::kLd + kk * 16, S::kLd);
+                uint32_t b0, b1;
                 if constexpr (TransK) {
-                    wmma::fragment<wmma::matrix_b, 16, 16, 16, T, wmma::col_major> fb;
-                    wmma::load_matrix_sync(fb, sK + n * 16 * S::kKLd + kk * 16, S::kKLd);
-                    wmma::mma_sync(acc, fa, fb, acc);
+                    const T* kr = sK + (j * 8 + quadRow) * S::kKLd + kk * 16 + quadCol;
+                    b0 = ld32(kr);
+                    b1 = ld32(kr + 8);
                 } else {
-                    wmma::fragment<wmma::matrix_b, 16, 16, 16, T, wmma::row_major> fb;
-                    wmma::load_matrix_sync(fb, sK + kk * 16 * S::kKLd + n * 16, S::kKLd);
-                    wmma::mma_sync(acc, fa, fb, acc);
+                    ldTransB(sK + kk * 16 * S::kKLd + j * 8, S::kKLd, b0, b1);
                 }
+                Mma<T>::run(s[j], qa[kk], b0, b1);
             }
-            wmma::store_matrix_sync(sSw + n * 16, acc, S::kSLd, wmma::mem_row_major);
         }
-        __syncwarp();
-
-        // Online softmax over this lane's half of its row's keys.
-        const int c0 = (lane % 2) * kKeyHalf;
-        float s[kKeyHalf];
-        float tileMax = -INFINITY;
+        // Scale, mask, and this tile's maximum of each of the thread's rows.
+        float tileMax[2] = {-INFINITY, -INFINITY};
 #pragma unroll
-        for (int j = 0; j < kKeyHalf; ++j) {
-            const int key = key0 + c0 + j;
-            float x = -INFINITY;
-            if (c0 + j < keys) {
-                x = sSw[lrow * S::kSLd + c0 + j] * scale;
-                if (mask && qrow < sq)
-                    x += dev::Elem<T>::load(mask[mbase + int64_t(qrow) * mi.rowStride + int64_t(key) * mi.keyStride]);
+        for (int j = 0; j < kKeys / 8; ++j)
+#pragma unroll
+            for (int e = 0; e < 4; ++e) {
+                const int r = e / 2, key = key0 + j * 8 + quadCol + (e % 2);
+                float x = -INFINITY;
+                if (key < sk) {
+                    x = s[j][e] * scale;
+                    if (mask && qrow[r] < sq)
+                        x += dev::Elem<T>::load(
+                            mask[mbase + int64_t(qrow[r]) * mi.rowStride + int64_t(key) * mi.keyStride]);
+                }
+                s[j][e] = x;
+                tileMax[r] = fmaxf(tileMax[r], x);
             }
-            s[j] = x;
-            tileMax = fmaxf(tileMax, x);
+        float alpha[2];
+#pragma unroll
+        for (int r = 0; r < 2; ++r) {
+            // The 4 threads of a quad hold one row between them.
+            tileMax[r] = fmaxf(tileMax[r], __shfl_xor_sync(0xffffffffu, tileMax[r], 1));
+            tileMax[r] = fmaxf(tileMax[r], __shfl_xor_sync(0xffffffffu, tileMax[r], 2));
+            const float mNew = fmaxf(m[r], tileMax[r]);
+            // A row with every key masked so far keeps zero weights (no inf - inf).
+            alpha[r] = mNew == -INFINITY ? 1.f : __expf(m[r] - mNew);
+            m[r] = mNew;
         }
-        tileMax = fmaxf(tileMax, __shfl_xor_sync(0xffffffffu, tileMax, 1));
-        const float mNew = fmaxf(m, tileMax);
-        // A row with every key masked so far keeps zero weights (no inf - inf).
-        const float alpha = mNew == -INFINITY ? 1.f : __expf(m - mNew);
-        float sum = 0.f;
+        float sum[2] = {0.f, 0.f};
 #pragma unroll
-        for (int j = 0; j < kKeyHalf; ++j) {
-            const float p = mNew == -INFINITY ? 0.f : __expf(s[j] - mNew);
-            sum += p;
-            sPw[lrow * S::kPLd + c0 + j] = dev::Elem<T>::store(p);
-        }
-        sum += __shfl_xor_sync(0xffffffffu, sum, 1);
-        l = l * alpha + sum;
-        m = mNew;
-        __syncwarp();
-
-        // P V into the score scratch, then into the registers.
+        for (int j = 0; j < kKeys / 8; ++j)
 #pragma unroll
-        for (int n = 0; n < D / 16; ++n) {
-            wmma::fragment<wmma::accumulator, 16, 16, 16, float> acc;
-            wmma::fill_fragment(acc, 0.f);
-#pragma unroll
-            for (int kk = 0; kk < kKeys / 16; ++kk) {
-                wmma::fragment<wmma::matrix_a, 16, 16, 16, T, wmma::row_major> fa;
-                wmma::fragment<wmma::matrix_b, 16, 16, 16, T, wmma::row_major> fb;
-                wmma::load_matrix_sync(fa, sPw + kk * 16, S::kPLd);
-                wmma::load_matrix_sync(fb, sV + kk * 16 * S::kLd + n * 16, S::kLd);
-                wmma::mma_sync(acc, fa, fb, acc);
+            for (int e = 0; e < 4; ++e) {
+                const int r = e / 2;
+                const float p = m[r] == -INFINITY ? 0.f : __expf(s[j][e] - m[r]);
+                s[j][e] = p;
+                sum[r] += p;
             }
-            wmma::store_matrix_sync(sSw + n * 16, acc, S::kSLd, wmma::mem_row_major);
-        }
-        __syncwarp();
-        const int d0 = (lane % 2) * kHalf;
 #pragma unroll
-        for (int c = 0; c < kHalf; ++c) o[c] = o[c] * alpha + sSw[lrow * S::kSLd + d0 + c];
-        __syncwarp();
+        for (int r = 0; r < 2; ++r) {
+            sum[r] += __shfl_xor_sync(0xffffffffu, sum[r], 1);
+            sum[r] += __shfl_xor_sync(0xffffffffu, sum[r], 2);
+            l[r] = l[r] * alpha[r] + sum[r];
+        }
+#pragma unroll
+        for (int n = 0; n < D / 8; ++n) {
+            o[n][0] *= alpha[0];
+            o[n][1] *= alpha[0];
+            o[n][2] *= alpha[1];
+            o[n][3] *= alpha[1];
+        }
+        // P V: 4 steps of 16 keys; P's A fragment is two adjacent score blocks.
+#pragma unroll
+        for (int kk = 0; kk < kKeys / 16; ++kk) {
+            const uint32_t pa[4] = {Mma<T>::pack(s[2 * kk][0], s[2 * kk][1]), Mma<T>::pack(s[2 * kk][2], s[2 * kk][3]),
+                                    Mma<T>::pack(s[2 * kk + 1][0], s[2 * kk + 1][1]),
+                                    Mma<T>::pack(s[2 * kk + 1][2], s[2 * kk + 1][3])};
+#pragma unroll
+            for (int n = 0; n < D / 8; ++n) {
+                uint32_t b0, b1;
+                ldTransB(sV + kk * 16 * S::kLd + n * 8, S::kLd, b0, b1);
+                Mma<T>::run(o[n], pa, b0, b1);
+            }
+        }
     }
 
-    if (qrow >= sq) return;
-    const float inv = 1.f / l;  // 0/0 (NaN) for a row with every key masked, as the reference
-    T* yr = y + (b * sq + qrow) * int64_t(D) + (lane % 2) * kHalf;
 #pragma unroll
-    for (int c = 0; c < kHalf; c += 8) {
-        alignas(16) T packed[8];
+    for (int r = 0; r < 2; ++r) {
+        if (qrow[r] >= sq) continue;
+        const float inv = 1.f / l[r];  // 0/0 (NaN) for a row with every key masked, as the reference
+        T* yr = y + (b * sq + qrow[r]) * int64_t(D) + quadCol;
 #pragma unroll
-        for (int e = 0; e < 8; ++e) packed[e] = dev::Elem<T>::store(o[c + e] * inv);
-        *reinterpret_cast<uint4*>(yr + c) = *reinterpret_cast<const uint4*>(packed);
+        for (int n = 0; n < D / 8; ++n)
+            *reinterpret_cast<uint32_t*>(yr + n * 8) = Mma<T>::pack(o[n][2 * r] * inv, o[n][2 * r + 1] * inv);
     }
 }
 

@@ -9,11 +9,11 @@
 
 #include "ir/graph.h"
 
-namespace kiln::runtime {
+namespace kiln::cpu {
 
 // The shape of every value of g at these input shapes; a value whose shape
 // depends on data computed at run time keeps the shape the graph records
 // (with its -1 extents).
 std::vector<ir::Shape> inferWithHostValues(const ir::Graph& g, const std::vector<ir::Shape>& inputs);
 
-}  // namespace kiln::runtime
+}  // namespace kiln::cpu

@@ -3,11 +3,11 @@
 #include <cstring>
 #include <memory>
 
-#include "backends/cpu/kernel.h"
+#include "kernel.h"
 #include "ir/control_flow.h"
 #include "ir/op_schema.h"
 
-namespace kiln::runtime {
+namespace kiln::cpu {
 namespace {
 
 // Shape tensors are a handful of extents; anything larger is data.
@@ -43,9 +43,9 @@ std::vector<ir::Shape> inferWithHostValues(const ir::Graph& g, const std::vector
         data[v] = g.values[v].data ? g.values[v].data->data() : nullptr;
     }
     for (size_t i = 0; i < g.inputs.size() && i < inputs.size(); ++i) shapes[size_t(g.inputs[i])] = inputs[i];
-    std::unique_ptr<cpu::ThreadPool> pool;  // made only when something is evaluated
+    std::unique_ptr<ThreadPool> pool;  // made only when something is evaluated
     std::vector<ir::TensorDesc> in, out;
-    std::vector<cpu::HostTensor> hin, hout;
+    std::vector<HostTensor> hin, hout;
     for (const auto& n : g.nodes) {
         in.clear();
         hin.clear();
@@ -66,9 +66,9 @@ std::vector<ir::Shape> inferWithHostValues(const ir::Graph& g, const std::vector
         }
         for (size_t i = 0; i < n.outputs.size(); ++i) shapes[size_t(n.outputs[i])] = out[i].shape;
         if (!evaluable(n, in, out)) continue;
-        const cpu::Tactic* t = cpu::findCpuTactic(n.op, "ref");
+        const Tactic* t = findCpuTactic(n.op, "ref");
         if (!t || !t->supports(n, in, out) || (t->workspace && t->workspace(n, in, out) > 0)) continue;
-        std::unique_ptr<cpu::Kernel> k;
+        std::unique_ptr<Kernel> k;
         if (!t->create(n, in, out, k).ok()) continue;
         hout.clear();
         for (size_t i = 0; i < n.outputs.size(); ++i) {
@@ -76,12 +76,12 @@ std::vector<ir::Shape> inferWithHostValues(const ir::Graph& g, const std::vector
             buf.assign(std::max<size_t>(size_t(ir::volume(out[i].shape)) * ir::dtypeSize(out[i].dtype), 1), 0);
             hout.push_back({buf.data(), out[i].dtype, out[i].shape});
         }
-        if (!pool) pool = std::make_unique<cpu::ThreadPool>(1);
-        cpu::KernelArgs args{n, hin, hout, *pool};
+        if (!pool) pool = std::make_unique<ThreadPool>(1);
+        KernelArgs args{n, hin, hout, *pool};
         if (!k->run(args).ok()) continue;
         for (int v : n.outputs) data[size_t(v)] = computed[size_t(v)].data();
     }
     return shapes;
 }
 
-}  // namespace kiln::runtime
+}  // namespace kiln::cpu
