@@ -4,6 +4,7 @@
 #include <cstring>
 #include <exception>
 #include <optional>
+#include <stdexcept>
 #include <unordered_map>
 
 namespace kiln::cpu::onednn {
@@ -173,7 +174,21 @@ const dnnl::engine& cpuEngine() {
     return eng;
 }
 
-dims toDims(const ir::Shape& s) { return dims(s.begin(), s.end()); }
+// oneDNN counts some sizes in int (a MatMul of 2^40 rows divided by zero in
+// its primitive-descriptor creation): a tensor of more elements throws here,
+// inside guarded(), so the layer is left to the reference kernel.
+static void checkIntSized(const dims& d) {
+    int64_t n = 1;
+    for (int64_t e : d)
+        if (__builtin_mul_overflow(n, std::max<int64_t>(e, 1), &n) || n > INT32_MAX)
+            throw std::length_error("a tensor of over 2^31 - 1 elements is not handed to oneDNN");
+}
+
+dims toDims(const ir::Shape& s) {
+    dims d(s.begin(), s.end());
+    checkIntSized(d);
+    return d;
+}
 
 dims rowMajorStrides(const dims& d) {
     dims st(d.size(), 1);
@@ -185,6 +200,7 @@ dims rowMajorStrides(const dims& d) {
 memory::desc plainDesc(const dims& d) { return stridedDesc(d, rowMajorStrides(d)); }
 
 memory::desc stridedDesc(const dims& d, const dims& strides) {
+    checkIntSized(d);
     return memory::desc(d, memory::data_type::f32, strides);
 }
 

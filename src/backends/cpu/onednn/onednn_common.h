@@ -27,6 +27,8 @@ using dnnl::memory;
 // The one CPU engine of the process (oneDNN engines are thread-safe).
 const dnnl::engine& cpuEngine();
 
+// toDims, plainDesc and stridedDesc throw std::length_error (call them inside
+// guarded()) for a tensor of over 2^31 - 1 elements, which oneDNN mishandles.
 dims toDims(const ir::Shape& s);
 // float32 tensor of shape `d` stored row-major in kiln's order.
 memory::desc plainDesc(const dims& d);
