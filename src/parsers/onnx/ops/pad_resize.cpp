@@ -59,8 +59,15 @@ KILN_ONNX_CONVERTER(convertPad) {
     for (auto& a : axes)
         if (!normalizeAxis(a, rank)) return ctx.fail(ErrorCode::kINVALID_VALUE, "axis out of range");
     const int64_t m = axesT ? axesT->getDimensions().d[0] : int64_t(axes.size());
+    // Axes are distinct dims; checked before anything loops over m (a mutated shape may say 2^63 - 2).
+    if (m > rank)
+        return ctx.fail(ErrorCode::kINVALID_NODE,
+                        std::to_string(m) + " padded axes for an input of rank " + std::to_string(rank));
     if (!padsT && int64_t(pads.size()) != 2 * m)
         return ctx.fail(ErrorCode::kINVALID_NODE, "pads must have 2 entries per axis");
+    for (int64_t p : pads)  // keeps -pad and extent + pads below overflow checks
+        if (p < -(int64_t(1) << 62) || p > (int64_t(1) << 62))
+            return ctx.fail(ErrorCode::kINVALID_VALUE, "pad " + std::to_string(p) + " is beyond +-2^62");
     if (!value && attrValue != 0.f) {
         value = addScalar(ctx, attrValue, 0);
         ICastLayer* c = value ? ctx.network().addCast(*value, x->getType()) : nullptr;  // in x's type
@@ -84,8 +91,9 @@ KILN_ONNX_CONVERTER(convertPad) {
         start.d[a] = -pads[size_t(k)];
         if (d.d[a] < 0)
             staticShape = false;
-        else
-            size.d[a] = d.d[a] + pads[size_t(k)] + pads[size_t(m + k)];
+        else if (__builtin_add_overflow(d.d[a], pads[size_t(k)], &size.d[a]) ||
+                 __builtin_add_overflow(size.d[a], pads[size_t(m + k)], &size.d[a]))
+            return ctx.fail(ErrorCode::kINVALID_VALUE, "a padded extent overflows int64");
         if (staticShape && size.d[a] < 0)
             return ctx.fail(ErrorCode::kINVALID_VALUE, "pads crop a dimension below zero");
     }
