@@ -49,10 +49,15 @@
 
 namespace kiln {
 
-//! Element count of `d` (1 for a scalar; 0 if an extent is negative).
+//! Element count of `d` (1 for a scalar; 0 if an extent is negative). Saturates at INT64_MAX
+//! (absurd extents, e.g. of a forged engine), which any buffer-size check then refuses.
 inline int64_t volume(const Dims& d) noexcept {
+    constexpr int64_t kMax = std::numeric_limits<int64_t>::max();
     int64_t n = 1;
-    for (int32_t i = 0; i < d.nbDims; ++i) n *= d.d[i] < 0 ? 0 : d.d[i];
+    for (int32_t i = 0; i < d.nbDims; ++i) {
+        const int64_t e = d.d[i] < 0 ? 0 : d.d[i];
+        n = e != 0 && n > kMax / e ? kMax : n * e;
+    }
     return n;
 }
 
