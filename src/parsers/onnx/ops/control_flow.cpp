@@ -123,12 +123,19 @@ KILN_ONNX_CONVERTER(convertLoop) {
 
 namespace {
 
+// num_scan_inputs, or 0 (refused by the callers) when outside [1, inputs]:
+// a mutated value narrowed to int (-2^31) made `inputs - m` overflow.
+int scanInputCount(ConverterContext& ctx, const pb::NodeProto& node) {
+    const int64_t m = ctx.attrInt("num_scan_inputs", 0);
+    return m < 1 || m > node.input_size() ? 0 : int(m);
+}
+
 // Scan-8: every input has a leading batch axis and scans along axis 1. An outer
 // loop walks the batch, an inner one the sequence; outputs stack both.
 bool scan8(ConverterContext& ctx, const pb::NodeProto& node, const pb::GraphProto& body,
            std::vector<ITensor*>& outputs) {
     if (ctx.hasInput(0)) return ctx.fail(ErrorCode::kUNSUPPORTED_NODE, "Scan-8 with sequence_lens");
-    const int m = int(ctx.attrInt("num_scan_inputs", 0));
+    const int m = scanInputCount(ctx, node);
     const int n = node.input_size() - 1 - m;
     if (m <= 0 || n < 0 || body.input_size() != n + m || body.output_size() < n)
         return ctx.fail(ErrorCode::kINVALID_NODE, "num_scan_inputs does not match the inputs and the body");
@@ -179,7 +186,7 @@ KILN_ONNX_CONVERTER(convertScan) {
     const pb::GraphProto* body = ctx.attrGraph("body");
     if (!body) return ctx.fail(ErrorCode::kINVALID_NODE, "needs a body");
     if (ctx.opset() < 9) return scan8(ctx, node, *body, outputs);
-    const int m = int(ctx.attrInt("num_scan_inputs", 0));
+    const int m = scanInputCount(ctx, node);
     const int n = node.input_size() - m;
     if (m <= 0 || n < 0 || body->input_size() != n + m || body->output_size() < n)
         return ctx.fail(ErrorCode::kINVALID_NODE, "num_scan_inputs does not match the inputs and the body");
