@@ -30,8 +30,7 @@ std::vector<int> arenaViews(const Graph& g, const Schedule& sched) {
         const Value &xv = g.values[size_t(x)], &yv = g.values[size_t(y)];
         if (xv.dtype != yv.dtype || volume(xv.shape) != volume(yv.shape)) continue;
         movement::ShuffleParams p;
-        if (!movement::resolveShuffle(n, describeInputs(g, n), p).ok() || !isIdentity(p.perm1) ||
-            !isIdentity(p.perm2))
+        if (!movement::resolveShuffle(n, describeInputs(g, n), p).ok() || !isIdentity(p.perm1) || !isIdentity(p.perm2))
             continue;
         source[size_t(y)] = x;
     }

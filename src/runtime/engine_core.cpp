@@ -2,9 +2,9 @@
 
 #include <algorithm>
 
+#include "backends/cpu/shape_eval.h"
 #include "ir/op_schema.h"
 #include "ir/views.h"
-#include "backends/cpu/shape_eval.h"
 #ifdef KILN_HAVE_CUDA
 #include "cuda/cuda_engine.h"
 #endif
@@ -74,8 +74,8 @@ Status checkConsistency(const engine::Plan& plan, const ir::Schedule& sched) {
     const std::vector<int> view = ir::arenaViews(g, sched);
     for (size_t v = 0; v < view.size(); ++v)
         if (view[v] >= 0)
-            lastUse[size_t(view[v])] = std::max({lastUse[size_t(view[v])], lastUse[v],
-                                                  sched.position[size_t(g.values[v].producer)]});
+            lastUse[size_t(view[v])] =
+                std::max({lastUse[size_t(view[v])], lastUse[v], sched.position[size_t(g.values[v].producer)]});
     struct Slot {
         int value, first, last;
         uint64_t offset, bytes;
@@ -104,8 +104,8 @@ Status checkConsistency(const engine::Plan& plan, const ir::Schedule& sched) {
             // rely on their elements' alignment (a forged odd offset made the
             // CPU MatMul store misaligned floats).
             if (off > 0 && off % 64 != 0)
-                return Status::Error("the memory plan puts tensor '" + val.name + "' at offset " +
-                                     std::to_string(off) + ", not a multiple of 64 bytes");
+                return Status::Error("the memory plan puts tensor '" + val.name + "' at offset " + std::to_string(off) +
+                                     ", not a multiple of 64 bytes");
             uint64_t bytes = ir::dtypeSize(val.dtype);
             bool ok = off >= 0;
             for (int64_t d : val.shape) ok = ok && d >= 0 && !__builtin_mul_overflow(bytes, uint64_t(d), &bytes);

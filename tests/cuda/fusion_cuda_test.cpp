@@ -146,11 +146,11 @@ struct AttentionCase {
     bool preScale = false;  // Q and K each times sqrt(0.125) instead (how SDPA exports)
 };
 
-std::unique_ptr<IEngine> buildAttention(IBuilder& b, const AttentionCase& c, BackendKind backend, bool fp16,
-                                        bool fuse, float& scale) {
+std::unique_ptr<IEngine> buildAttention(IBuilder& b, const AttentionCase& c, BackendKind backend, bool fp16, bool fuse,
+                                        float& scale) {
     auto net = b.createNetworkV2(0);
     const Dims4 qd{2, 3, c.sq, c.d}, kd = c.transK ? Dims4{2, 3, c.sk, c.d} : Dims4{2, 3, c.d, c.sk},
-                vd{2, 3, c.sk, c.d};
+                                     vd{2, 3, c.sk, c.d};
     ITensor* q = net->addInput("q", DataType::kFLOAT, qd);
     ITensor* k = net->addInput("k", DataType::kFLOAT, kd);
     ITensor* v = net->addInput("v", DataType::kFLOAT, vd);
@@ -169,8 +169,8 @@ std::unique_ptr<IEngine> buildAttention(IBuilder& b, const AttentionCase& c, Bac
     }
     auto* sm = net->addSoftMax(*s);
     sm->setAxes(1u << 3);
-    ITensor* y = net->addMatrixMultiply(*sm->getOutput(0), MatrixOperation::kNONE, *v, MatrixOperation::kNONE)
-                     ->getOutput(0);
+    ITensor* y =
+        net->addMatrixMultiply(*sm->getOutput(0), MatrixOperation::kNONE, *v, MatrixOperation::kNONE)->getOutput(0);
     y->setName("y");
     net->markOutput(*y);
     auto cfg = b.createBuilderConfig();
@@ -209,9 +209,9 @@ TEST(CudaFusion, AttentionMatchesTheCpu) {
     auto b = createInferBuilder(log);
     float scale = 0;
     // Partial tiles of queries and keys, both K layouts, both head sizes, with and without a mask.
-    for (const AttentionCase c : {AttentionCase{70, 90, 64, false, true}, AttentionCase{64, 128, 128, true, false},
-                                  AttentionCase{5, 197, 64, true, true},
-                                  AttentionCase{197, 197, 64, false, false, true}}) {
+    for (const AttentionCase c :
+         {AttentionCase{70, 90, 64, false, true}, AttentionCase{64, 128, 128, true, false},
+          AttentionCase{5, 197, 64, true, true}, AttentionCase{197, 197, 64, false, false, true}}) {
         scale = c.preScale ? float(std::sqrt(0.125)) : 0.125f;
         const std::string what = "Sq " + std::to_string(c.sq) + " Sk " + std::to_string(c.sk) + " D " +
                                  std::to_string(c.d) + (c.transK ? " K" : " Kt") + (c.mask ? " masked" : "");

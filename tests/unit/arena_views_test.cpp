@@ -8,10 +8,10 @@
 
 #include <cstring>
 
+#include "backends/cpu/shape_eval.h"
 #include "builder/build.h"
 #include "ir/op_schema.h"
 #include "ir/views.h"
-#include "backends/cpu/shape_eval.h"
 
 using namespace kiln;
 using namespace kiln::ir;
@@ -154,7 +154,8 @@ TEST(HostShapeValues, BuilderRecordsMaxShapesOfReshapesComputedFromShapes) {
     builder::BuildOptions opt;
     opt.profiles.push_back({{{1, 8}}, {{2, 8}}, {{4, 8}}});
     engine::Plan plan;
-    const Status st = builder::buildPlan(g, opt, [](int, const std::string&) {}, plan);
+    const Status st = builder::buildPlan(
+        g, opt, [](int, const std::string&) {}, plan);
     ASSERT_TRUE(st.ok()) << st.message();
     const Graph& pg = plan.graph;
     int r = -1;

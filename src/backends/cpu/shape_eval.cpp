@@ -3,9 +3,9 @@
 #include <cstring>
 #include <memory>
 
-#include "kernel.h"
 #include "ir/control_flow.h"
 #include "ir/op_schema.h"
+#include "kernel.h"
 
 namespace kiln::cpu {
 namespace {
@@ -35,7 +35,7 @@ bool evaluable(const ir::Node& n, const std::vector<ir::TensorDesc>& in, const s
 std::vector<ir::Shape> inferWithHostValues(const ir::Graph& g, const std::vector<ir::Shape>& inputs) {
     const size_t nv = g.values.size();
     std::vector<ir::Shape> shapes(nv);
-    std::vector<const void*> data(nv, nullptr);     // host values where known
+    std::vector<const void*> data(nv, nullptr);      // host values where known
     std::vector<std::vector<uint8_t>> computed(nv);  // the ones evaluated here
     for (size_t v = 0; v < nv; ++v) {
         if (!g.values[v].isConstant()) continue;

@@ -22,7 +22,7 @@ double scalarValue(const ir::Value& v) {
 }
 
 struct Match {
-    int scoresMatMul = -1, out = -1;
+    int out = -1;           // the final MatMul, which becomes the FusedAttention
     std::vector<int> dead;  // the nodes the fused node replaces (all but the last MatMul)
     int mask = -1;
     double scale = 1.0;
@@ -33,7 +33,6 @@ bool matchChain(const ir::Graph& g, const std::vector<std::vector<int>>& consume
     const ir::Node& mm = g.nodes[size_t(i)];
     int cur = mm.outputs[0];
     const size_t rank = g.values[size_t(cur)].shape.size();
-    m.scoresMatMul = i;
     m.dead = {i};
     for (;;) {
         const int c = soleConsumer(g, consumers, cur);
@@ -44,15 +43,15 @@ bool matchChain(const ir::Graph& g, const std::vector<std::vector<int>>& consume
             const int other = n.inputs[0] == cur ? n.inputs[1] : n.inputs[0];
             if (other < 0 || other == cur) return false;
             const double k = scalarValue(g.values[size_t(other)]);
-            if ((op == "prod" || (op == "div" && n.inputs[0] == cur)) && std::isfinite(k) && k != 0 &&
-                m.mask < 0) {
+            if ((op == "prod" || (op == "div" && n.inputs[0] == cur)) && std::isfinite(k) && k != 0 && m.mask < 0) {
                 m.scale *= op == "prod" ? k : 1.0 / k;
             } else if (op == "sum" && m.mask < 0 && std::isnan(k)) {
                 m.mask = other;
             } else {
                 return false;
             }
-            if (g.values[size_t(n.outputs[0])].shape != g.values[size_t(cur)].shape) return false;  // no broadcast growth
+            if (g.values[size_t(n.outputs[0])].shape != g.values[size_t(cur)].shape)
+                return false;  // no broadcast growth
             m.dead.push_back(c);
             cur = n.outputs[0];
             continue;
@@ -120,8 +119,7 @@ Status fuseAttention(ir::Graph& g, const LogFn& log) {
         // Only where the kernel takes it, with the outputs shape inference gives.
         std::vector<ir::TensorDesc> out(1);
         const auto in = ir::describeInputs(g, fusedNode);
-        if (!ir::inferNode(fusedNode, in, out).ok() ||
-            out[0].shape != g.values[size_t(fusedNode.outputs[0])].shape ||
+        if (!ir::inferNode(fusedNode, in, out).ok() || out[0].shape != g.values[size_t(fusedNode.outputs[0])].shape ||
             out[0].dtype != g.values[size_t(fusedNode.outputs[0])].dtype || !anyCudaTactic(fusedNode, in, out))
             continue;
         g.nodes[size_t(m.out)] = std::move(fusedNode);
@@ -134,8 +132,8 @@ Status fuseAttention(ir::Graph& g, const LogFn& log) {
     }
     if (fused) {
         g.compact();
-        log(kLogVerbose, "CUDA attention fusion: " + std::to_string(fused) +
-                             " MatMul/Softmax/MatMul chain(s) made FusedAttention");
+        log(kLogVerbose,
+            "CUDA attention fusion: " + std::to_string(fused) + " MatMul/Softmax/MatMul chain(s) made FusedAttention");
     }
     return Status::Ok();
 }

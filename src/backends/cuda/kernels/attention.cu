@@ -47,10 +47,10 @@ struct Smem {
 
 // One m16n8k16 tensor-core product C += A B, float32 accumulators; and two
 // floats packed as one fragment register of T.
-#define KILN_MMA_16816(TYPE)                                                                                  \
-    asm volatile("mma.sync.aligned.m16n8k16.row.col.f32." TYPE "." TYPE                                      \
-                 ".f32 {%0,%1,%2,%3}, {%4,%5,%6,%7}, {%8,%9}, {%0,%1,%2,%3};\n"                              \
-                 : "+f"(c[0]), "+f"(c[1]), "+f"(c[2]), "+f"(c[3])                                             \
+#define KILN_MMA_16816(TYPE)                                                    \
+    asm volatile("mma.sync.aligned.m16n8k16.row.col.f32." TYPE "." TYPE         \
+                 ".f32 {%0,%1,%2,%3}, {%4,%5,%6,%7}, {%8,%9}, {%0,%1,%2,%3};\n" \
+                 : "+f"(c[0]), "+f"(c[1]), "+f"(c[2]), "+f"(c[3])               \
                  : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "r"(b0), "r"(b1))
 template <class T>
 struct Mma {
@@ -101,10 +101,9 @@ __device__ void stageRows(T* dst, int ld, const T* src, int rows, int valid) {
 }
 
 template <class T, int D, bool TransK>
-__global__ void __launch_bounds__(kWarps * 32) attentionKernel(const T* __restrict__ q, const T* __restrict__ k,
-                                                                const T* __restrict__ v, const T* __restrict__ mask,
-                                                                T* __restrict__ y, int sq, int sk, float scale,
-                                                                MaskIndex mi) {
+__global__ void __launch_bounds__(kWarps * 32)
+    attentionKernel(const T* __restrict__ q, const T* __restrict__ k, const T* __restrict__ v,
+                    const T* __restrict__ mask, T* __restrict__ y, int sq, int sk, float scale, MaskIndex mi) {
     using S = Smem<D, TransK>;
     extern __shared__ __align__(128) unsigned char smem[];
     T* sQ = reinterpret_cast<T*>(smem);
@@ -265,22 +264,24 @@ Status launch(LaunchArgs& a, int64_t batches, int sq, int sk, float scale, const
     const dim3 grid(unsigned(batches), unsigned((sq + kRows - 1) / kRows));
     const T* mask = a.inputs.size() > 3 ? static_cast<const T*>(a.inputs[3].data) : nullptr;
     kernel<<<grid, kWarps * 32, bytes, a.stream>>>(a.inputs[0].as<const T>(), a.inputs[1].as<const T>(),
-                                                   a.inputs[2].as<const T>(), mask, a.outputs[0].as<T>(), sq, sk,
-                                                   scale, mi);
+                                                   a.inputs[2].as<const T>(), mask, a.outputs[0].as<T>(), sq, sk, scale,
+                                                   mi);
     KILN_CUDA_CHECK_LAUNCH();
     return Status::Ok();
 }
 
 template <class T>
-Status dispatch(LaunchArgs& a, int d, bool transK, int64_t batches, int sq, int sk, float scale,
-                const MaskIndex& mi) {
-    if (d == 64) return transK ? launch<T, 64, true>(a, batches, sq, sk, scale, mi)
-                               : launch<T, 64, false>(a, batches, sq, sk, scale, mi);
+Status dispatch(LaunchArgs& a, int d, bool transK, int64_t batches, int sq, int sk, float scale, const MaskIndex& mi) {
+    if (d == 64)
+        return transK ? launch<T, 64, true>(a, batches, sq, sk, scale, mi)
+                      : launch<T, 64, false>(a, batches, sq, sk, scale, mi);
     return transK ? launch<T, 128, true>(a, batches, sq, sk, scale, mi)
                   : launch<T, 128, false>(a, batches, sq, sk, scale, mi);
 }
 
-bool hasMask(const ir::Node& node, size_t nInputs) { return nInputs > 3 && node.inputs.size() > 3 && node.inputs[3] >= 0; }
+bool hasMask(const ir::Node& node, size_t nInputs) {
+    return nInputs > 3 && node.inputs.size() > 3 && node.inputs[3] >= 0;
+}
 
 }  // namespace
 
