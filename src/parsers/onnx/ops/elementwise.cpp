@@ -16,7 +16,7 @@ ITensor* alignLegacyBroadcast(ConverterContext& ctx, ITensor& a, ITensor& b) {
     const std::vector<int64_t> ad = dimsOf(a), bd = dimsOf(b);
     int64_t axis = ctx.attrInt("axis", 0);
     if (axis < 0) axis += int64_t(ad.size());
-    if (axis < 0 || axis + int64_t(bd.size()) > int64_t(ad.size())) {
+    if (axis < 0 || axis > int64_t(ad.size()) - int64_t(bd.size())) {  // no axis + rank: axis may be INT64_MAX
         ctx.fail(ErrorCode::kINVALID_NODE, "broadcast axis " + std::to_string(ctx.attrInt("axis", 0)) +
                                                " does not fit B's rank " + std::to_string(bd.size()) +
                                                " into A's rank " + std::to_string(ad.size()));
