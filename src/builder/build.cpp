@@ -188,8 +188,7 @@ Status buildPlan(ir::Graph g, const BuildOptions& opt, const LogFn& log, engine:
     }
 #endif
     size_t workspace = 0;
-    KILN_RETURN_IF_ERROR(chooseProfileTactics(g, opt, profiles[0], log, workspace));
-    KILN_RETURN_IF_ERROR(useShapes(g, profiles[0].max));  // the memory plan's shapes
+    KILN_RETURN_IF_ERROR(chooseProfileTactics(g, opt, profiles[0], log, workspace));  // leaves the max shapes
     plan.memory = {};
     KILN_RETURN_IF_ERROR(planMemory(g, plan.memory));
     plan.memory.workspaceBytes = workspace;

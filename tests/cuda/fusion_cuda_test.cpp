@@ -81,23 +81,27 @@ std::string info(IEngine& e) {
     return std::string(static_cast<const char*>(m->data()), m->size());
 }
 
-std::vector<float> run(IEngine& e, const std::vector<float>& x, bool device) {
+// Runs an engine on host (CPU) or device (CUDA) copies of the inputs; the one output back on the host.
+std::vector<float> run(IEngine& e, const std::vector<std::vector<float>>& in, size_t outCount, bool device) {
     auto ctx = e.createExecutionContext();
-    std::vector<float> y(size_t(kB * kS * kOut), NAN);
-    if (!device) {
-        void* bindings[] = {const_cast<float*>(x.data()), y.data()};
-        EXPECT_TRUE(ctx->executeV2(bindings));
-        return y;
+    std::vector<float> y(outCount, NAN);
+    std::vector<void*> bindings;
+    for (const auto& x : in) {
+        void* p = const_cast<float*>(x.data());
+        if (device) {
+            EXPECT_EQ(cudaMalloc(&p, x.size() * 4), cudaSuccess);
+            EXPECT_EQ(cudaMemcpy(p, x.data(), x.size() * 4, cudaMemcpyHostToDevice), cudaSuccess);
+        }
+        bindings.push_back(p);
     }
-    void *dx = nullptr, *dy = nullptr;
-    EXPECT_EQ(cudaMalloc(&dx, x.size() * 4), cudaSuccess);
-    EXPECT_EQ(cudaMalloc(&dy, y.size() * 4), cudaSuccess);
-    EXPECT_EQ(cudaMemcpy(dx, x.data(), x.size() * 4, cudaMemcpyHostToDevice), cudaSuccess);
-    void* bindings[] = {dx, dy};
-    EXPECT_TRUE(ctx->executeV2(bindings));
-    EXPECT_EQ(cudaMemcpy(y.data(), dy, y.size() * 4, cudaMemcpyDeviceToHost), cudaSuccess);
-    cudaFree(dx);
-    cudaFree(dy);
+    void* out = y.data();
+    if (device) EXPECT_EQ(cudaMalloc(&out, y.size() * 4), cudaSuccess);
+    bindings.push_back(out);
+    EXPECT_TRUE(ctx->executeV2(bindings.data()));
+    if (device) {
+        EXPECT_EQ(cudaMemcpy(y.data(), out, y.size() * 4, cudaMemcpyDeviceToHost), cudaSuccess);
+        for (void* p : bindings) cudaFree(p);
+    }
     return y;
 }
 
@@ -115,7 +119,7 @@ TEST(CudaFusion, LinearLayersAndGeluMatchTheCpu) {
     auto cpu = mlp.build(*b, BackendKind::kCPU, false);
     ASSERT_TRUE(cpu) << log.errors;
     const auto x = randomFloats(size_t(kB * kS * kIn), 9);
-    const auto want = run(*cpu, x, false);
+    const auto want = run(*cpu, {x}, size_t(kB * kS * kOut), false);
     for (bool fp16 : {false, true}) {
         auto gpu = mlp.build(*b, BackendKind::kCUDA, fp16);
         auto unfused = mlp.build(*b, BackendKind::kCUDA, fp16, "cuda-matmul-bias");
@@ -130,7 +134,7 @@ TEST(CudaFusion, LinearLayersAndGeluMatchTheCpu) {
         double scale = 0;
         for (float v : want) scale = std::max(scale, double(std::fabs(v)));
         for (auto* e : {gpu.get(), unfused.get()}) {
-            const auto got = run(*e, x, true);
+            const auto got = run(*e, {x}, size_t(kB * kS * kOut), true);
             for (size_t i = 0; i < want.size(); ++i)
                 EXPECT_NEAR(got[i], want[i], tol * (1 + scale)) << (fp16 ? "fp16" : "fp32") << " at " << i;
         }
@@ -180,29 +184,6 @@ std::unique_ptr<IEngine> buildAttention(IBuilder& b, const AttentionCase& c, Bac
     return b.buildEngineWithConfig(*net, *cfg);
 }
 
-std::vector<float> runAll(IEngine& e, const std::vector<std::vector<float>>& in, size_t outCount, bool device) {
-    auto ctx = e.createExecutionContext();
-    std::vector<float> y(outCount, NAN);
-    std::vector<void*> bindings;
-    for (const auto& x : in) {
-        void* p = const_cast<float*>(x.data());
-        if (device) {
-            EXPECT_EQ(cudaMalloc(&p, x.size() * 4), cudaSuccess);
-            EXPECT_EQ(cudaMemcpy(p, x.data(), x.size() * 4, cudaMemcpyHostToDevice), cudaSuccess);
-        }
-        bindings.push_back(p);
-    }
-    void* out = y.data();
-    if (device) EXPECT_EQ(cudaMalloc(&out, y.size() * 4), cudaSuccess);
-    bindings.push_back(out);
-    EXPECT_TRUE(ctx->executeV2(bindings.data()));
-    if (device) {
-        EXPECT_EQ(cudaMemcpy(y.data(), out, y.size() * 4, cudaMemcpyDeviceToHost), cudaSuccess);
-        for (void* p : bindings) cudaFree(p);
-    }
-    return y;
-}
-
 TEST(CudaFusion, AttentionMatchesTheCpu) {
     SKIP_WITHOUT_DEVICE();
     Logger log;
@@ -233,8 +214,8 @@ TEST(CudaFusion, AttentionMatchesTheCpu) {
         EXPECT_EQ(count(info(*fused), "[Softmax,"), 0) << what << info(*fused);
         EXPECT_EQ(count(info(*fused), "[ElementWise,"), 0) << what << info(*fused);  // the scale folded in
         EXPECT_EQ(count(info(*plain), "[FusedAttention,"), 0) << what;
-        const auto want = runAll(*cpu, in, outCount, false);
-        const auto got = runAll(*fused, in, outCount, true), unfused = runAll(*plain, in, outCount, true);
+        const auto want = run(*cpu, in, outCount, false);
+        const auto got = run(*fused, in, outCount, true), unfused = run(*plain, in, outCount, true);
         double worst = 0, worstPlain = 0;
         for (size_t i = 0; i < want.size(); ++i) {
             worst = std::max(worst, std::fabs(double(got[i]) - want[i]));
