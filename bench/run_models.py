@@ -385,7 +385,7 @@ def main():
     ap.add_argument("--iters", type=int, default=100)
     ap.add_argument("--precision", default="fp32,fp16", help="kiln precisions to build and time")
     ap.add_argument("--enable-pass", action="append", default=[],
-                    help="a kiln builder pass that is off by default (repeatable), e.g. cuda-attention-fusion")
+                    help="a kiln builder pass to turn on (repeatable; all are on by default)")
     ap.add_argument("--warmup", type=int, default=10)
     ap.add_argument("--kiln-timeout", type=int, default=240)
     ap.add_argument("--profile", type=int, default=0,

@@ -173,10 +173,7 @@ private:
     size_t workspace_ = size_t(1) << 30;
     std::vector<const OptimizationProfileImpl*> profiles_;
     BackendKind backend_ = BackendKind::kCPU;
-    // Off until enabled: the attention fusion, whose first kernel was slower than
-    // the unfused chain on ViT-B/16 (0.90 ms a layer against 0.53, run 6) and
-    // whose register-resident successor is not yet measured (docs/cuda.md).
-    std::set<std::string> disabled_{"cuda-attention-fusion"};
+    std::set<std::string> disabled_;  // every pass is on until disabled
     int32_t level_ = 3;
     int32_t iterations_ = 4;
     TimingCacheImpl* timingCache_ = nullptr;

@@ -135,7 +135,9 @@ Status Executor::place(int v, const ir::Shape& s, ir::DType t) {
     const ir::Value& val = g.values[size_t(v)];
     const int64_t count = ir::volume(s);
     if (count < 0) return Status::Error("tensor '" + val.name + "' has no concrete shape " + ir::shapeToString(s));
-    const size_t bytes = size_t(count) * ir::dtypeSize(t);
+    size_t bytes = 0;  // a saturated count (volume() at int64's limit) must not wrap to a small buffer
+    if (__builtin_mul_overflow(size_t(count), ir::dtypeSize(t), &bytes))
+        return Status::Error("tensor '" + val.name + "' of shape " + ir::shapeToString(s) + " overflows the address space");
     const int o = outputOf_[size_t(v)];
     if (o >= 0 && allocated_[size_t(o)]) {
         void* p = (*alloc_)(size_t(o), s, std::max<size_t>(bytes, 1));

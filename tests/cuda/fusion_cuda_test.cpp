@@ -148,15 +148,24 @@ struct AttentionCase {
     int64_t sq, sk, d;
     bool transK, mask;
     bool preScale = false;  // Q and K each times sqrt(0.125) instead (how SDPA exports)
+    // Batch 1's keys all masked (-inf) and the probabilities guarded by
+    // Where(IsNaN(P), 0, P), as transformers' SDPA export writes: zeros, not NaN.
+    bool nanGuard = false;
+    bool kFromTranspose = false;  // Kᵀ made by a Transpose of a K input (the pass makes it K again)
 };
 
 std::unique_ptr<IEngine> buildAttention(IBuilder& b, const AttentionCase& c, BackendKind backend, bool fp16, bool fuse,
                                         float& scale) {
     auto net = b.createNetworkV2(0);
-    const Dims4 qd{2, 3, c.sq, c.d}, kd = c.transK ? Dims4{2, 3, c.sk, c.d} : Dims4{2, 3, c.d, c.sk},
-                                     vd{2, 3, c.sk, c.d};
+    const Dims4 qd{2, 3, c.sq, c.d},
+        kd = c.transK || c.kFromTranspose ? Dims4{2, 3, c.sk, c.d} : Dims4{2, 3, c.d, c.sk}, vd{2, 3, c.sk, c.d};
     ITensor* q = net->addInput("q", DataType::kFLOAT, qd);
     ITensor* k = net->addInput("k", DataType::kFLOAT, kd);
+    if (c.kFromTranspose) {
+        IShuffleLayer* t = net->addShuffle(*k);
+        t->setFirstTranspose(Permutation{{0, 1, 3, 2}});
+        k = t->getOutput(0);
+    }
     ITensor* v = net->addInput("v", DataType::kFLOAT, vd);
     ITensor* k0 = net->addConstant(Dims4{1, 1, 1, 1}, {DataType::kFLOAT, &scale, 1})->getOutput(0);
     if (c.preScale) {
@@ -173,14 +182,19 @@ std::unique_ptr<IEngine> buildAttention(IBuilder& b, const AttentionCase& c, Bac
     }
     auto* sm = net->addSoftMax(*s);
     sm->setAxes(1u << 3);
-    ITensor* y =
-        net->addMatrixMultiply(*sm->getOutput(0), MatrixOperation::kNONE, *v, MatrixOperation::kNONE)->getOutput(0);
+    ITensor* p = sm->getOutput(0);
+    static const float zero = 0.f;
+    if (c.nanGuard)
+        p = net->addSelect(*net->addUnary(*p, UnaryOperation::kISNAN)->getOutput(0),
+                           *net->addConstant(Dims4{1, 1, 1, 1}, {DataType::kFLOAT, &zero, 1})->getOutput(0), *p)
+                ->getOutput(0);
+    ITensor* y = net->addMatrixMultiply(*p, MatrixOperation::kNONE, *v, MatrixOperation::kNONE)->getOutput(0);
     y->setName("y");
     net->markOutput(*y);
     auto cfg = b.createBuilderConfig();
     cfg->setBackend(backend);
     if (fp16) cfg->setFlag(BuilderFlag::kFP16);
-    cfg->setPassEnabled("cuda-attention-fusion", fuse);  // off by default
+    cfg->setPassEnabled("cuda-attention-fusion", fuse);
     return b.buildEngineWithConfig(*net, *cfg);
 }
 
@@ -192,10 +206,12 @@ TEST(CudaFusion, AttentionMatchesTheCpu) {
     // Partial tiles of queries and keys, both K layouts, both head sizes, with and without a mask.
     for (const AttentionCase c :
          {AttentionCase{70, 90, 64, false, true}, AttentionCase{64, 128, 128, true, false},
-          AttentionCase{5, 197, 64, true, true}, AttentionCase{197, 197, 64, false, false, true}}) {
+          AttentionCase{5, 197, 64, true, true}, AttentionCase{197, 197, 64, false, false, true},
+          AttentionCase{70, 96, 64, false, true, false, true}, AttentionCase{64, 90, 64, false, false, false, false, true}}) {
         scale = c.preScale ? float(std::sqrt(0.125)) : 0.125f;
         const std::string what = "Sq " + std::to_string(c.sq) + " Sk " + std::to_string(c.sk) + " D " +
-                                 std::to_string(c.d) + (c.transK ? " K" : " Kt") + (c.mask ? " masked" : "");
+                                 std::to_string(c.d) + (c.transK ? " K" : " Kt") + (c.mask ? " masked" : "") +
+                                 (c.nanGuard ? " nan-guarded" : "") + (c.kFromTranspose ? " K transposed" : "");
         std::vector<std::vector<float>> in = {randomFloats(size_t(6 * c.sq * c.d), 11),
                                               randomFloats(size_t(6 * c.sk * c.d), 12),
                                               randomFloats(size_t(6 * c.sk * c.d), 13)};
@@ -203,6 +219,8 @@ TEST(CudaFusion, AttentionMatchesTheCpu) {
         if (c.mask) {
             std::vector<float> m(size_t(2 * c.sk), 0.f);
             for (size_t j = 0; j < m.size(); j += 3) m[j] = -10000.f;
+            if (c.nanGuard)
+                for (size_t j = size_t(c.sk); j < m.size(); ++j) m[j] = -INFINITY;
             in.push_back(m);
         }
         const size_t outCount = size_t(6 * c.sq * c.d);
@@ -213,6 +231,7 @@ TEST(CudaFusion, AttentionMatchesTheCpu) {
         EXPECT_EQ(count(info(*fused), "[FusedAttention,"), 1) << what << info(*fused);
         EXPECT_EQ(count(info(*fused), "[Softmax,"), 0) << what << info(*fused);
         EXPECT_EQ(count(info(*fused), "[ElementWise,"), 0) << what << info(*fused);  // the scale folded in
+        EXPECT_EQ(count(info(*fused), "[Select,"), 0) << what << info(*fused);
         EXPECT_EQ(count(info(*plain), "[FusedAttention,"), 0) << what;
         const auto want = run(*cpu, in, outCount, false);
         const auto got = run(*fused, in, outCount, true), unfused = run(*plain, in, outCount, true);

@@ -2,6 +2,7 @@
 // absurd dims) give errors naming the node (or the tensor when no node is
 // involved), and never crash; models found by the fuzzer stay fixed.
 #include <filesystem>
+#include <limits>
 
 #include "onnx_test_util.h"
 
@@ -36,7 +37,8 @@ std::string inputInfo(const Input& in) {
 }
 
 std::string graphModel(const std::vector<std::string>& nodes, const std::vector<Input>& inputs,
-                       const std::vector<std::string>& inits = {}, const std::string& output = "y") {
+                       const std::vector<std::string>& inits = {}, const std::string& output = "y",
+                       int64_t opsetVersion = 13) {
     std::string graph, opset, m;
     for (const auto& n : nodes) putBytes(graph, 1, n);
     putBytes(graph, 2, "g");
@@ -44,7 +46,7 @@ std::string graphModel(const std::vector<std::string>& nodes, const std::vector<
     for (const auto& in : inputs) putBytes(graph, 11, inputInfo(in));
     putBytes(graph, 12, typedInfo(output, {}));
     putInt(m, 1, 8);
-    putInt(opset, 2, 13);
+    putInt(opset, 2, uint64_t(opsetVersion));
     putBytes(m, 8, opset);
     putBytes(m, 7, graph);
     return m;
@@ -241,6 +243,29 @@ TEST_F(MalformedTest, ConstantOfShapeOfAnAbsurdShape) {
     const auto mask =
         graphModel({node({"x"}, {"t", "y"}, "drop", "Dropout")}, {{"x", 1, {int64_t(1) << 20, int64_t(1) << 20, 2}}});
     expectNodeError(mask, 0, "drop", "Dropout", {"'y'", "1 TiB"});
+}
+
+// Geometry attributes near int64's limits must give an error, not overflow
+// the extent arithmetic (UBSan would stop the sanitized suite here).
+TEST_F(MalformedTest, DeformConvWithAbsurdPadsNamesTheNode) {
+    const std::vector<Input> in = {{"x", 1, {1, 1, 4, 4}}, {"w", 1, {1, 1, 2, 2}}, {"off", 1, {1, 8, 3, 3}}};
+    const int64_t big = std::numeric_limits<int64_t>::max();
+    for (const auto& attr : {attrIs("pads", {big, 0, big, 0}), attrIs("dilations", {big, 1}), attrIs("strides", {1, big})}) {
+        reset();
+        std::string n = node({"x", "w", "off"}, {"y"}, "deform", "DeformConv");
+        putBytes(n, 5, attr.bytes);
+        const auto m = graphModel({n}, in, {}, "y", 19);
+        log.errors.clear();
+        if (parser->parse(m.data(), m.size())) {  // the output's shape is checked when the engine is built
+            auto config = builder->createBuilderConfig();
+            config->setBackend(kiln::BackendKind::kCPU);
+            EXPECT_EQ(builder->buildEngineWithConfig(*network, *config), nullptr);
+        }
+        bool named = false;
+        for (const auto& e : log.errors)
+            named = named || (e.find("deform") != std::string::npos && e.find("2^31") != std::string::npos);
+        EXPECT_TRUE(named) << (log.errors.empty() ? "no error" : log.errors.back());
+    }
 }
 
 TEST_F(MalformedTest, NameDefinedTwice) {

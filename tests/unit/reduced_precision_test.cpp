@@ -104,6 +104,46 @@ TEST(ReducedPrecision, AFloat32ReaderKeepsItsCast) {
     }
 }
 
+TEST(ReducedPrecision, ShapeReadsTheSixteenBitTensor) {
+    SKIP_WITHOUT_CUDA_BUILD();
+    // relu a feeds Shape (only its extents) and relu b: no float32 copy of a
+    // is made for the Shape (dynamic BERT had a hundred such Casts).
+    ir::Graph g;
+    const int x = g.addValue("x", DType::kF32, {2, 8});
+    g.inputs.push_back(x);
+    const int a = relu(g, "a", x);
+    const int shape = g.addNode("Shape", "shape", {a}, 1);
+    const int s = g.nodes[size_t(shape)].outputs[0];
+    g.values[size_t(s)].name = "s";
+    g.outputs.push_back(s);
+    const int y = relu(g, "b", a);
+    g.values[size_t(y)].name = "y";
+    g.outputs.push_back(y);
+    ASSERT_TRUE(lower(g).ok());
+    EXPECT_EQ(countOp(g, "Cast"), 2);  // down after x, up before y
+    for (const auto& n : g.nodes)
+        if (n.op == "Shape") EXPECT_EQ(g.values[size_t(n.inputs[0])].dtype, DType::kF16);
+}
+
+TEST(ReducedPrecision, AReshapeToARuntimeShapeIsLowered) {
+    SKIP_WITHOUT_CUDA_BUILD();
+    // a -> Reshape(a, Shape(a)) -> relu -> y: the CUDA Shuffle needs its dims
+    // on the host, which the pass evaluates; no float32 detour around it.
+    ir::Graph g;
+    const int x = g.addValue("x", DType::kF32, {2, 8});
+    g.inputs.push_back(x);
+    const int a = relu(g, "a", x);
+    const int shape = g.addNode("Shape", "shape", {a}, 1);
+    const int r = g.addNode("Shuffle", "reshape", {a, g.nodes[size_t(shape)].outputs[0]}, 1);
+    const int y = relu(g, "b", g.nodes[size_t(r)].outputs[0]);
+    g.values[size_t(y)].name = "y";
+    g.outputs.push_back(y);
+    ASSERT_TRUE(lower(g).ok());
+    EXPECT_EQ(countOp(g, "Cast"), 2);  // down after x, up before y
+    for (const auto& n : g.nodes)
+        if (n.op == "Shuffle") EXPECT_EQ(g.values[size_t(n.outputs[0])].dtype, DType::kF16);
+}
+
 TEST(ReducedPrecision, UnreadFloat32WeightsAreDropped) {
     SKIP_WITHOUT_CUDA_BUILD();
     // x * w (w a float32 constant): after lowering only the float16 copy of w is left.

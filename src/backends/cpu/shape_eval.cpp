@@ -32,11 +32,15 @@ bool evaluable(const ir::Node& n, const std::vector<ir::TensorDesc>& in, const s
 
 }  // namespace
 
-std::vector<ir::Shape> inferWithHostValues(const ir::Graph& g, const std::vector<ir::Shape>& inputs) {
+HostValues evaluateHostValues(const ir::Graph& g, const std::vector<ir::Shape>& inputs) {
     const size_t nv = g.values.size();
-    std::vector<ir::Shape> shapes(nv);
-    std::vector<const void*> data(nv, nullptr);      // host values where known
-    std::vector<std::vector<uint8_t>> computed(nv);  // the ones evaluated here
+    HostValues hv;
+    auto& shapes = hv.shapes;
+    auto& data = hv.data;
+    auto& computed = hv.computed;
+    shapes.resize(nv);
+    data.assign(nv, nullptr);
+    computed.resize(nv);
     for (size_t v = 0; v < nv; ++v) {
         if (!g.values[v].isConstant()) continue;
         shapes[v] = g.values[v].shape;
@@ -81,7 +85,11 @@ std::vector<ir::Shape> inferWithHostValues(const ir::Graph& g, const std::vector
         if (!k->run(args).ok()) continue;
         for (int v : n.outputs) data[size_t(v)] = computed[size_t(v)].data();
     }
-    return shapes;
+    return hv;
+}
+
+std::vector<ir::Shape> inferWithHostValues(const ir::Graph& g, const std::vector<ir::Shape>& inputs) {
+    return evaluateHostValues(g, inputs).shapes;
 }
 
 }  // namespace kiln::cpu

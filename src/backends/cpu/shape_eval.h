@@ -5,15 +5,25 @@
 // come from an input's shape would have unknown extents until a run, and an
 // engine with a dynamic profile could not say its output shapes beforehand.
 #pragma once
+#include <cstdint>
 #include <vector>
 
 #include "ir/graph.h"
 
 namespace kiln::cpu {
 
-// The shape of every value of g at these input shapes; a value whose shape
-// depends on data computed at run time keeps the shape the graph records
-// (with its -1 extents).
+// Every value of g at these input shapes: its shape (a value whose shape
+// depends on data computed at run time keeps the shape the graph records,
+// with its -1 extents) and, for constants and the small tensors evaluated
+// here, its values (data[v], nullptr where unknown; constants point into g).
+struct HostValues {
+    std::vector<ir::Shape> shapes;
+    std::vector<const void*> data;
+    std::vector<std::vector<uint8_t>> computed;  // what data points into, for evaluated values
+};
+HostValues evaluateHostValues(const ir::Graph& g, const std::vector<ir::Shape>& inputs);
+
+// evaluateHostValues(g, inputs).shapes.
 std::vector<ir::Shape> inferWithHostValues(const ir::Graph& g, const std::vector<ir::Shape>& inputs);
 
 }  // namespace kiln::cpu

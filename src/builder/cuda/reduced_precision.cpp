@@ -7,6 +7,7 @@
 // reductions, softmax and normalizations in float32.
 #include <map>
 
+#include "backends/cpu/shape_eval.h"
 #include "backends/cuda/tactic.h"
 #include "cuda_build.h"
 #include "ir/op_schema.h"
@@ -49,6 +50,12 @@ Status applyReducedPrecision(ir::Graph& g, const BuildOptions& opt, const LogFn&
     // 1. Which layers go to the 16-bit type.
     std::vector<bool> isLow(nodeCount, false);
     int lowered = 0;
+    // Shape tensors computed at run time (a Reshape's dims from an input's
+    // shape) have values here, at the shapes the graph holds (the profile's
+    // max): tactics that need them on the host support the layer in 16 bits too.
+    std::vector<ir::Shape> inputShapes;
+    for (int v : g.inputs) inputShapes.push_back(g.values[size_t(v)].shape);
+    const cpu::HostValues host = cpu::evaluateHostValues(g, inputShapes);
     for (size_t i = 0; i < nodeCount; ++i) {
         const ir::Node& n = g.nodes[i];
         if (!lowerable(n.op) || (n.precision >= 0 && ir::DType(n.precision) != low)) continue;
@@ -65,8 +72,15 @@ Status applyReducedPrecision(ir::Graph& g, const BuildOptions& opt, const LogFn&
                 }
         // Keep constant data for non-float inputs (shape tensors, indices).
         const auto orig = ir::describeInputs(g, n);
-        for (size_t k = 0; k < in.size(); ++k)
-            if (orig[k].dtype != ir::DType::kF32) in[k].data = orig[k].data;
+        for (size_t k = 0; k < in.size(); ++k) {
+            if (orig[k].dtype == ir::DType::kF32) continue;
+            in[k].data = orig[k].data;
+            const int v = n.inputs[k];
+            if (!in[k].data && v >= 0 && host.data[size_t(v)]) {
+                in[k].data = host.data[size_t(v)];
+                in[k].shape = host.shapes[size_t(v)];
+            }
+        }
         if (anyFloat && anyCudaTactic(n, in, out)) {
             isLow[i] = true;
             ++lowered;
@@ -123,6 +137,15 @@ Status applyReducedPrecision(ir::Graph& g, const BuildOptions& opt, const LogFn&
             }
             g.nodes[i].inputs[k] = it->second;
         }
+    }
+    // Shape reads only its input's extents, which the 16-bit twin shares: it
+    // reads the twin, so the float32 original is not kept alive just for it
+    // (dynamic BERT: 100 Casts, a third of its FP16 time, fed Shape layers).
+    for (size_t i = 0; i < nodeCount; ++i) {
+        if (g.nodes[i].op != "Shape" || g.nodes[i].inputs.empty()) continue;
+        const int v = g.nodes[i].inputs[0];
+        auto it = v >= 0 ? lowTwin.find(v) : lowTwin.end();
+        if (it != lowTwin.end()) g.nodes[i].inputs[0] = it->second;
     }
     // The float32 original is needed only where a float32 layer reads it or the
     // network outputs it; elsewhere its Cast would be a wasted pass over the

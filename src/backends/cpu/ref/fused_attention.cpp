@@ -25,6 +25,7 @@ Status fusedAttention(KernelArgs& args) {
     const bool hasMask = cc::hasInput(args.node, 3) && args.inputs.size() > 3;
     const bool transK = args.node.attrs.getInt("trans_k", 0) != 0;
     const double scale = args.node.attrs.getFloat("scale", 1.0f);
+    const bool nanToZero = args.node.attrs.getInt("nan_to_zero", 0) != 0;
     const size_t r = q.shape.size();
     const int64_t sq = q.shape[r - 2], d = q.shape[r - 1], sk = v.shape[r - 2], dv = v.shape[r - 1];
     const int64_t batches = sq * d > 0 ? q.numel() / (sq * d) : 0;
@@ -66,6 +67,8 @@ Status fusedAttention(KernelArgs& args) {
             double sum = 0;
             for (int64_t j = 0; j < sk; ++j) sum += (p[size_t(j)] = std::exp(p[size_t(j)] - mx));
             double* o = out.data() + (b * sq + i) * dv;
+            // A row with every key masked: its softmax is NaN (0/0), or zeros with nan_to_zero.
+            if (nanToZero && mx == -INFINITY) continue;
             for (int64_t j = 0; j < sk; ++j)
                 for (int64_t c = 0; c < dv; ++c) o[c] += p[size_t(j)] / sum * vb[j * dv + c];
         }

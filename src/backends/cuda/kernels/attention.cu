@@ -87,23 +87,60 @@ __device__ __forceinline__ void ldTransB(const void* rows, int ld, uint32_t& b0,
     asm volatile("ldmatrix.sync.aligned.m8n8.x2.trans.shared.b16 {%0,%1}, [%2];\n" : "=r"(b0), "=r"(b1) : "r"(addr));
 }
 
-// Copies `rows` x D elements (row stride D in global memory) into shared rows
-// of stride ld, zero-filling rows at or beyond `valid`; 16-byte vectors.
-template <class T, int D>
-__device__ void stageRows(T* dst, int ld, const T* src, int rows, int valid) {
+constexpr int kThreads = kWarps * 32;
+
+// cp.async: 16 bytes global -> shared without a register round trip, so a
+// whole tile's loads are in flight at once; with `valid` false it writes zeros.
+__device__ __forceinline__ void cpAsync16(void* dst, const void* src, bool valid) {
+    const unsigned d = unsigned(__cvta_generic_to_shared(dst));
+    asm volatile("cp.async.cg.shared.global [%0], [%1], 16, %2;\n" ::"r"(d), "l"(src), "r"(valid ? 16 : 0));
+}
+__device__ __forceinline__ void cpAsyncCommit() { asm volatile("cp.async.commit_group;\n" ::); }
+// Waits until at most one committed group is still in flight.
+__device__ __forceinline__ void cpAsyncWaitAllButOne() { asm volatile("cp.async.wait_group 1;\n" ::); }
+
+// Starts copying `rows` rows of `cols` elements (row stride `stride` in global
+// memory, 16-byte aligned) into shared rows of stride ld; rows at or beyond
+// `valid` and columns at or beyond `validCols` (a multiple of 8) become zeros.
+template <class T>
+__device__ void stageAsync(T* dst, int ld, const T* src, int64_t stride, int rows, int cols, int valid,
+                           int validCols) {
     constexpr int kVec = 8;  // 16-bit elements per 16 bytes
-    for (int i = threadIdx.x; i < rows * (D / kVec); i += blockDim.x) {
-        const int r = i / (D / kVec), c = (i % (D / kVec)) * kVec;
-        uint4 v = make_uint4(0, 0, 0, 0);
-        if (r < valid) v = *reinterpret_cast<const uint4*>(src + size_t(r) * D + c);
-        *reinterpret_cast<uint4*>(dst + r * ld + c) = v;
+    const int perRow = cols / kVec;
+    for (int i = threadIdx.x; i < rows * perRow; i += kThreads) {
+        const int r = i / perRow, c = (i % perRow) * kVec;
+        const bool ok = r < valid && c < validCols;
+        cpAsync16(dst + r * ld + c, ok ? src + r * stride + c : src, ok);
+    }
+}
+
+// Kᵀ [D, Sk] whose rows are not 16-byte aligned (Sk not a multiple of 8):
+// element loads, issued a batch at a time before their stores.
+template <class T, int D>
+__device__ void stageKtUnaligned(T* dst, int ld, const T* src, int sk, int key0, int keys) {
+    constexpr int kPerThread = D * kKeys / kThreads, kBatch = 8;
+    static_assert(kPerThread % kBatch == 0, "whole batches");
+#pragma unroll 1
+    for (int b = 0; b < kPerThread / kBatch; ++b) {
+        T r[kBatch];
+#pragma unroll
+        for (int u = 0; u < kBatch; ++u) {
+            const int i = (b * kBatch + u) * kThreads + int(threadIdx.x), d = i / kKeys, j = i % kKeys;
+            r[u] = j < keys ? src[int64_t(d) * sk + key0 + j] : T(0.f);
+        }
+#pragma unroll
+        for (int u = 0; u < kBatch; ++u) {
+            const int i = (b * kBatch + u) * kThreads + int(threadIdx.x);
+            dst[(i / kKeys) * ld + i % kKeys] = r[u];
+        }
     }
 }
 
 template <class T, int D, bool TransK>
-__global__ void __launch_bounds__(kWarps * 32)
+__global__ void __launch_bounds__(kThreads)
     attentionKernel(const T* __restrict__ q, const T* __restrict__ k, const T* __restrict__ v,
-                    const T* __restrict__ mask, T* __restrict__ y, int sq, int sk, float scale, MaskIndex mi) {
+                    const T* __restrict__ mask, T* __restrict__ y, int sq, int sk, float scale, bool nanToZero,
+                    MaskIndex mi) {
     using S = Smem<D, TransK>;
     extern __shared__ __align__(128) unsigned char smem[];
     T* sQ = reinterpret_cast<T*>(smem);
@@ -125,7 +162,28 @@ __global__ void __launch_bounds__(kWarps * 32)
             rem /= mi.batchDims[a];
         }
     }
-    stageRows<T, D>(sQ, S::kLd, qb + int64_t(row0) * D, kRows, sq - row0);
+    // One K tile (into sK) and one V tile (into sV), each committed as its own
+    // group: K of the next tile loads while this one's softmax and P V run, V
+    // while the next scores are computed.
+    const bool ktAligned = sk % 8 == 0;
+    auto loadK = [&](int key0) {
+        const int keys = min(kKeys, sk - key0);
+        if (TransK)
+            stageAsync(sK, S::kKLd, kb + int64_t(key0) * D, D, kKeys, D, keys, D);
+        else if (ktAligned)
+            stageAsync(sK, S::kKLd, kb + key0, sk, D, kKeys, D, keys);
+        else
+            stageKtUnaligned<T, D>(sK, S::kKLd, kb, sk, key0, keys);
+        cpAsyncCommit();
+    };
+    auto loadV = [&](int key0) {
+        stageAsync(sV, S::kLd, vb + int64_t(key0) * D, D, kKeys, D, min(kKeys, sk - key0), D);
+        cpAsyncCommit();
+    };
+    stageAsync(sQ, S::kLd, qb + int64_t(row0) * D, D, kRows, D, sq - row0, D);
+    loadK(0);  // one group with Q
+    loadV(0);
+    cpAsyncWaitAllButOne();
     __syncthreads();
 
     // This warp's 16 rows of Q as A fragments, one per 16-wide step of D.
@@ -146,19 +204,10 @@ __global__ void __launch_bounds__(kWarps * 32)
     float m[2] = {-INFINITY, -INFINITY}, l[2] = {0.f, 0.f};
 
     for (int key0 = 0; key0 < sk; key0 += kKeys) {
-        const int keys = min(kKeys, sk - key0);
-        __syncthreads();  // every warp is done with the previous tile
-        if (TransK) {
-            stageRows<T, D>(sK, S::kKLd, kb + int64_t(key0) * D, kKeys, keys);
-        } else {  // Kᵀ [D, Sk]: rows of any length, element by element
-            for (int i = threadIdx.x; i < D * kKeys; i += blockDim.x) {
-                const int d = i / kKeys, j = i % kKeys;
-                sK[d * S::kKLd + j] = j < keys ? kb[int64_t(d) * sk + key0 + j] : T(0.f);
-            }
+        if (key0 > 0) {  // this tile's K has arrived (its V may still be in flight)
+            cpAsyncWaitAllButOne();
+            __syncthreads();
         }
-        stageRows<T, D>(sV, S::kLd, vb + int64_t(key0) * D, kKeys, keys);
-        __syncthreads();
-
         // Scores: 8 blocks of 8 keys, each 16 rows x 8 keys in 4 registers.
         float s[kKeys / 8][4];
 #pragma unroll
@@ -177,6 +226,9 @@ __global__ void __launch_bounds__(kWarps * 32)
                 Mma<T>::run(s[j], qa[kk], b0, b1);
             }
         }
+        __syncthreads();  // every warp is done with sK
+        if (key0 + kKeys < sk) loadK(key0 + kKeys);
+        else cpAsyncCommit();  // an empty group keeps the waits' count
         // Scale, mask, and this tile's maximum of each of the thread's rows.
         float tileMax[2] = {-INFINITY, -INFINITY};
 #pragma unroll
@@ -228,6 +280,8 @@ __global__ void __launch_bounds__(kWarps * 32)
             o[n][2] *= alpha[1];
             o[n][3] *= alpha[1];
         }
+        cpAsyncWaitAllButOne();  // this tile's V (the next K may still be in flight)
+        __syncthreads();
         // P V: 4 steps of 16 keys; P's A fragment is two adjacent score blocks.
 #pragma unroll
         for (int kk = 0; kk < kKeys / 16; ++kk) {
@@ -241,12 +295,16 @@ __global__ void __launch_bounds__(kWarps * 32)
                 Mma<T>::run(o[n], pa, b0, b1);
             }
         }
+        __syncthreads();  // every warp is done with sV
+        if (key0 + kKeys < sk) loadV(key0 + kKeys);
+        else cpAsyncCommit();
     }
 
 #pragma unroll
     for (int r = 0; r < 2; ++r) {
         if (qrow[r] >= sq) continue;
-        const float inv = 1.f / l[r];  // 0/0 (NaN) for a row with every key masked, as the reference
+        // 0/0 (NaN) for a row with every key masked, as the reference; zeros with nan_to_zero.
+        const float inv = nanToZero && m[r] == -INFINITY ? 0.f : 1.f / l[r];
         T* yr = y + (b * sq + qrow[r]) * int64_t(D) + quadCol;
 #pragma unroll
         for (int n = 0; n < D / 8; ++n)
@@ -255,7 +313,7 @@ __global__ void __launch_bounds__(kWarps * 32)
 }
 
 template <class T, int D, bool TransK>
-Status launch(LaunchArgs& a, int64_t batches, int sq, int sk, float scale, const MaskIndex& mi) {
+Status launch(LaunchArgs& a, int64_t batches, int sq, int sk, float scale, bool nanToZero, const MaskIndex& mi) {
     auto kernel = attentionKernel<T, D, TransK>;
     const size_t bytes = Smem<D, TransK>::bytes();
     static const cudaError_t opted =  // once per instantiation: more than the default 48 KiB
@@ -265,18 +323,19 @@ Status launch(LaunchArgs& a, int64_t batches, int sq, int sk, float scale, const
     const T* mask = a.inputs.size() > 3 ? static_cast<const T*>(a.inputs[3].data) : nullptr;
     kernel<<<grid, kWarps * 32, bytes, a.stream>>>(a.inputs[0].as<const T>(), a.inputs[1].as<const T>(),
                                                    a.inputs[2].as<const T>(), mask, a.outputs[0].as<T>(), sq, sk, scale,
-                                                   mi);
+                                                   nanToZero, mi);
     KILN_CUDA_CHECK_LAUNCH();
     return Status::Ok();
 }
 
 template <class T>
-Status dispatch(LaunchArgs& a, int d, bool transK, int64_t batches, int sq, int sk, float scale, const MaskIndex& mi) {
+Status dispatch(LaunchArgs& a, int d, bool transK, int64_t batches, int sq, int sk, float scale, bool nanToZero,
+                const MaskIndex& mi) {
     if (d == 64)
-        return transK ? launch<T, 64, true>(a, batches, sq, sk, scale, mi)
-                      : launch<T, 64, false>(a, batches, sq, sk, scale, mi);
-    return transK ? launch<T, 128, true>(a, batches, sq, sk, scale, mi)
-                  : launch<T, 128, false>(a, batches, sq, sk, scale, mi);
+        return transK ? launch<T, 64, true>(a, batches, sq, sk, scale, nanToZero, mi)
+                      : launch<T, 64, false>(a, batches, sq, sk, scale, nanToZero, mi);
+    return transK ? launch<T, 128, true>(a, batches, sq, sk, scale, nanToZero, mi)
+                  : launch<T, 128, false>(a, batches, sq, sk, scale, nanToZero, mi);
 }
 
 bool hasMask(const ir::Node& node, size_t nInputs) {
@@ -331,8 +390,9 @@ Status fusedAttention(LaunchArgs& a) {
             return Status::Error("FusedAttention: a tensor is not 16-byte aligned");
     const float scale = float(a.node.attrs.getFloat("scale", 1.0));
     if (batches > int64_t(INT32_MAX)) return Status::Error("FusedAttention: too many batch entries");
-    if (Q.dtype == ir::DType::kF16) return dispatch<__half>(a, d, transK, batches, sq, sk, scale, mi);
-    return dispatch<__nv_bfloat16>(a, d, transK, batches, sq, sk, scale, mi);
+    const bool nanToZero = a.node.attrs.getInt("nan_to_zero", 0) != 0;
+    if (Q.dtype == ir::DType::kF16) return dispatch<__half>(a, d, transK, batches, sq, sk, scale, nanToZero, mi);
+    return dispatch<__nv_bfloat16>(a, d, transK, batches, sq, sk, scale, nanToZero, mi);
 }
 
 }  // namespace kiln::cuda::kernels
