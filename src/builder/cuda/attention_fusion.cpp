@@ -8,6 +8,7 @@
 #include <cmath>
 #include <utility>
 
+#include "backends/cpu/shape_eval.h"
 #include "builder/pass.h"
 #include "cuda_build.h"
 #include "ir/op_schema.h"
@@ -160,6 +161,13 @@ void makeK(ir::Graph& g, int shuffle) {
 
 Status fuseAttention(ir::Graph& g, const LogFn& log) {
     const auto consumers = g.consumers();
+    // In a dynamic engine the heads are Reshapes to dims computed at run time,
+    // which inference alone leaves without extents (not even the head size):
+    // the check below uses shapes with those dims evaluated on the host, at the
+    // input shapes the graph holds (the profile's max).
+    std::vector<ir::Shape> inputShapes;
+    for (int v : g.inputs) inputShapes.push_back(g.values[size_t(v)].shape);
+    const std::vector<ir::Shape> shapes = cpu::inferWithHostValues(g, inputShapes);
     int fused = 0;
     std::vector<char> taken(g.nodes.size(), 0);
     for (size_t i = 0; i < g.nodes.size(); ++i) {
@@ -186,8 +194,10 @@ Status fuseAttention(ir::Graph& g, const LogFn& log) {
         // Only where the kernel takes it, with the outputs shape inference gives.
         std::vector<ir::TensorDesc> out(1);
         auto in = ir::describeInputs(g, fusedNode);
+        for (size_t k = 0; k < in.size(); ++k)
+            if (fusedNode.inputs[k] >= 0) in[k].shape = shapes[size_t(fusedNode.inputs[k])];
         if (flip >= 0) std::swap(in[1].shape[in[1].shape.size() - 1], in[1].shape[in[1].shape.size() - 2]);
-        if (!ir::inferNode(fusedNode, in, out).ok() || out[0].shape != g.values[size_t(fusedNode.outputs[0])].shape ||
+        if (!ir::inferNode(fusedNode, in, out).ok() || out[0].shape != shapes[size_t(fusedNode.outputs[0])] ||
             out[0].dtype != g.values[size_t(fusedNode.outputs[0])].dtype || !anyCudaTactic(fusedNode, in, out))
             continue;
         if (flip >= 0) makeK(g, flip);
