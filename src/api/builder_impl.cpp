@@ -14,9 +14,7 @@
 
 namespace kiln {
 
-size_t dataTypeSize(DataType t) noexcept {
-    return api::validDataType(t) ? ir::dtypeSize(api::toIR(t)) : 0;
-}
+size_t dataTypeSize(DataType t) noexcept { return api::validDataType(t) ? ir::dtypeSize(api::toIR(t)) : 0; }
 const char* dataTypeName(DataType t) noexcept {
     return api::validDataType(t) ? ir::dtypeName(api::toIR(t)).data() : "invalid";
 }
@@ -120,8 +118,9 @@ public:
     size_t getMaxWorkspaceSize() const noexcept override { return workspace_; }
     int32_t addOptimizationProfile(const IOptimizationProfile* p) noexcept override {
         if (!p || !p->isValid()) {
-            logError(log_, "IBuilderConfig::addOptimizationProfile: the profile is null or invalid (min <= opt <= max "
-                           "must hold for every input)");
+            logError(log_,
+                     "IBuilderConfig::addOptimizationProfile: the profile is null or invalid (min <= opt <= max "
+                     "must hold for every input)");
             return -1;
         }
         profiles_.push_back(static_cast<const OptimizationProfileImpl*>(p));
@@ -132,8 +131,10 @@ public:
     BackendKind getBackend() const noexcept override { return backend_; }
     void setPassEnabled(const char* name, bool enabled) noexcept override {
         if (!name) return;
-        if (enabled) disabled_.erase(name);
-        else disabled_.insert(name);
+        if (enabled)
+            disabled_.erase(name);
+        else
+            disabled_.insert(name);
     }
     bool getPassEnabled(const char* name) const noexcept override { return name && !disabled_.count(name); }
     void setBuilderOptimizationLevel(int32_t l) noexcept override { level_ = l; }
@@ -190,7 +191,8 @@ void applyOutputTypes(const NetworkImpl& net, ir::Graph& g) {
             if (want < 0 || int(g.values[size_t(v)].dtype) == want) continue;
             // The cast takes over the tensor (and its name); the layer writes a new one.
             const std::string name = g.values[size_t(v)].name;
-            const int raw = g.addValue(g.uniqueName(name + "_precast"), g.values[size_t(v)].dtype, g.values[size_t(v)].shape);
+            const int raw =
+                g.addValue(g.uniqueName(name + "_precast"), g.values[size_t(v)].dtype, g.values[size_t(v)].shape);
             g.nodes[size_t(layer->nodeIndex())].outputs[i] = raw;
             g.values[size_t(raw)].producer = layer->nodeIndex();
             const int c = g.addNode("Cast", g.uniqueName(name + "_cast"), {raw}, 0);
@@ -237,12 +239,14 @@ public:
     std::unique_ptr<ICudaEngine> buildCudaEngine(INetworkDefinition& network) noexcept override {
         return buildEngineWithConfig(network, classic_);
     }
-    std::unique_ptr<ICudaEngine> buildEngineWithConfig(INetworkDefinition& network, IBuilderConfig& config) noexcept override {
+    std::unique_ptr<ICudaEngine> buildEngineWithConfig(INetworkDefinition& network,
+                                                       IBuilderConfig& config) noexcept override {
         engine::Plans plans;
         if (!buildPlans(network, config, plans)) return nullptr;
         return runtime::EngineImpl::fromPlans(std::move(plans), log_, allocator_);
     }
-    std::unique_ptr<IHostMemory> buildSerializedNetwork(INetworkDefinition& network, IBuilderConfig& config) noexcept override {
+    std::unique_ptr<IHostMemory> buildSerializedNetwork(INetworkDefinition& network,
+                                                        IBuilderConfig& config) noexcept override {
         engine::Plans plans;
         if (!buildPlans(network, config, plans)) return nullptr;
         std::vector<uint8_t> bytes;
@@ -258,8 +262,10 @@ public:
 
 private:
     void flag(BuilderFlag f, bool on) {
-        if (on) classic_.setFlag(f);
-        else classic_.clearFlag(f);
+        if (on)
+            classic_.setFlag(f);
+        else
+            classic_.clearFlag(f);
     }
 
     bool buildPlans(INetworkDefinition& network, IBuilderConfig& config, engine::Plans& plans) {
@@ -279,7 +285,8 @@ private:
         opt.int8 = cfg.getFlag(BuilderFlag::kINT8);
         opt.fp8 = cfg.getFlag(BuilderFlag::kFP8);
         opt.tf32 = cfg.getFlag(BuilderFlag::kTF32);
-        opt.obeyPrecision = cfg.getFlag(BuilderFlag::kOBEY_PRECISION_CONSTRAINTS) || cfg.getFlag(BuilderFlag::kSTRICT_TYPES);
+        opt.obeyPrecision =
+            cfg.getFlag(BuilderFlag::kOBEY_PRECISION_CONSTRAINTS) || cfg.getFlag(BuilderFlag::kSTRICT_TYPES);
         opt.refit = cfg.getFlag(BuilderFlag::kREFIT);
         opt.workspaceLimit = cfg.getMaxWorkspaceSize();
         opt.optimizationLevel = cfg.getBuilderOptimizationLevel();
@@ -291,8 +298,9 @@ private:
         }
         for (auto [on, what] : {std::pair{opt.fp16, "FP16"}, {opt.bf16, "BF16"}, {opt.int8, "INT8"}, {opt.fp8, "FP8"}})
             if (on && opt.backend == engine::Backend::kCPU)
-                logWarning(log_, std::string(what) + " was allowed, but the CPU backend computes every layer in "
-                                 "float32; the engine keeps float32 precision");
+                logWarning(log_, std::string(what) +
+                                     " was allowed, but the CPU backend computes every layer in "
+                                     "float32; the engine keeps float32 precision");
 #ifndef KILN_HAVE_CUDA
         if (opt.backend != engine::Backend::kCPU) {
             logError(log_, "build failed: the CUDA backend is not available in this kiln build");

@@ -3,8 +3,8 @@
 #include <chrono>
 #include <cstring>
 
-#include "ir/op_schema.h"
 #include "backends/cpu/shape_eval.h"
+#include "ir/op_schema.h"
 
 namespace kiln::runtime {
 
@@ -32,9 +32,9 @@ Status Executor::checkInputShape(int i, const ir::Shape& s) const {
         if (s[d] < mn[d] || s[d] > mx[d])
             return Status::Error("input '" + name + "' shape " + ir::shapeToString(s) +
                                  " is outside optimization profile " + std::to_string(core_->profileIndex()) +
-                                 " (min " + ir::shapeToString(mn) + ", max " + ir::shapeToString(mx) +
-                                 "): dimension " + std::to_string(d) + " must lie in [" + std::to_string(mn[d]) +
-                                 ", " + std::to_string(mx[d]) + "]");
+                                 " (min " + ir::shapeToString(mn) + ", max " + ir::shapeToString(mx) + "): dimension " +
+                                 std::to_string(d) + " must lie in [" + std::to_string(mn[d]) + ", " +
+                                 std::to_string(mx[d]) + "]");
     }
     return Status::Ok();
 }
@@ -98,7 +98,7 @@ Status Executor::run(const std::vector<void*>& io, const std::vector<ir::Shape>&
         if (allocated_[o]) {
             KILN_RETURN_IF_ERROR(place(v, shapes_[size_t(v)], g.values[size_t(v)].dtype));
             dst = ptrs_[size_t(v)];
-    }
+        }
         if (dst != src && bytes) std::memmove(dst, src, bytes);  // an empty tensor may have no buffer
     }
     outputShapes_.clear();
@@ -113,8 +113,10 @@ Status Executor::runItems(const std::vector<ir::ScheduleItem>& items) {
 
 Status Executor::runItem(const ir::ScheduleItem& item) {
     switch (item.kind) {
-        case ir::ScheduleItem::Kind::kNode: return runNode(item.node);
-        case ir::ScheduleItem::Kind::kLoop: return runLoop(item);
+        case ir::ScheduleItem::Kind::kNode:
+            return runNode(item.node);
+        case ir::ScheduleItem::Kind::kLoop:
+            return runLoop(item);
         case ir::ScheduleItem::Kind::kIf: {
             // Only the branch the condition picks runs.
             const auto* c = static_cast<const uint8_t*>(ptrs_[size_t(item.condition)]);
@@ -137,7 +139,8 @@ Status Executor::place(int v, const ir::Shape& s, ir::DType t) {
     if (count < 0) return Status::Error("tensor '" + val.name + "' has no concrete shape " + ir::shapeToString(s));
     size_t bytes = 0;  // a saturated count (volume() at int64's limit) must not wrap to a small buffer
     if (__builtin_mul_overflow(size_t(count), ir::dtypeSize(t), &bytes))
-        return Status::Error("tensor '" + val.name + "' of shape " + ir::shapeToString(s) + " overflows the address space");
+        return Status::Error("tensor '" + val.name + "' of shape " + ir::shapeToString(s) +
+                             " overflows the address space");
     const int o = outputOf_[size_t(v)];
     if (o >= 0 && allocated_[size_t(o)]) {
         void* p = (*alloc_)(size_t(o), s, std::max<size_t>(bytes, 1));

@@ -520,7 +520,8 @@ TEST(Builder, PassesAreOnByDefault) {
     Logger log;
     auto b = createInferBuilder(log);
     auto config = b->createBuilderConfig();
-    for (int32_t i = 0; const char* name = getBuilderPassName(i); ++i) EXPECT_TRUE(config->getPassEnabled(name)) << name;
+    for (int32_t i = 0; const char* name = getBuilderPassName(i); ++i)
+        EXPECT_TRUE(config->getPassEnabled(name)) << name;
     config->setPassEnabled("cuda-attention-fusion", false);
     EXPECT_FALSE(config->getPassEnabled("cuda-attention-fusion"));
     config->setPassEnabled("cuda-attention-fusion", true);

@@ -207,7 +207,8 @@ TEST(CudaFusion, AttentionMatchesTheCpu) {
     for (const AttentionCase c :
          {AttentionCase{70, 90, 64, false, true}, AttentionCase{64, 128, 128, true, false},
           AttentionCase{5, 197, 64, true, true}, AttentionCase{197, 197, 64, false, false, true},
-          AttentionCase{70, 96, 64, false, true, false, true}, AttentionCase{64, 90, 64, false, false, false, false, true}}) {
+          AttentionCase{70, 96, 64, false, true, false, true},
+          AttentionCase{64, 90, 64, false, false, false, false, true}}) {
         scale = c.preScale ? float(std::sqrt(0.125)) : 0.125f;
         const std::string what = "Sq " + std::to_string(c.sq) + " Sk " + std::to_string(c.sk) + " D " +
                                  std::to_string(c.d) + (c.transK ? " K" : " Kt") + (c.mask ? " masked" : "") +

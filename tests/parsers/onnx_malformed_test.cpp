@@ -250,7 +250,8 @@ TEST_F(MalformedTest, ConstantOfShapeOfAnAbsurdShape) {
 TEST_F(MalformedTest, DeformConvWithAbsurdPadsNamesTheNode) {
     const std::vector<Input> in = {{"x", 1, {1, 1, 4, 4}}, {"w", 1, {1, 1, 2, 2}}, {"off", 1, {1, 8, 3, 3}}};
     const int64_t big = std::numeric_limits<int64_t>::max();
-    for (const auto& attr : {attrIs("pads", {big, 0, big, 0}), attrIs("dilations", {big, 1}), attrIs("strides", {1, big})}) {
+    for (const auto& attr :
+         {attrIs("pads", {big, 0, big, 0}), attrIs("dilations", {big, 1}), attrIs("strides", {1, big})}) {
         reset();
         std::string n = node({"x", "w", "off"}, {"y"}, "deform", "DeformConv");
         putBytes(n, 5, attr.bytes);

@@ -71,7 +71,8 @@ Status ContextStateImpl::place(int v, const ir::Shape& s) {
     if (count < 0) return Status::Error("tensor '" + val.name + "' has no concrete shape " + ir::shapeToString(s));
     size_t bytes = 0;  // a saturated count (volume() at int64's limit) must not wrap to a small buffer
     if (__builtin_mul_overflow(size_t(count), ir::dtypeSize(val.dtype), &bytes))
-        return Status::Error("tensor '" + val.name + "' of shape " + ir::shapeToString(s) + " overflows the address space");
+        return Status::Error("tensor '" + val.name + "' of shape " + ir::shapeToString(s) +
+                             " overflows the address space");
     const int o = outputOf[size_t(v)];
     const int64_t offset = plan->memory.offsets[size_t(v)];
     if (o >= 0 && allocated[size_t(o)]) {

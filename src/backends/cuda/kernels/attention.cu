@@ -103,8 +103,7 @@ __device__ __forceinline__ void cpAsyncWaitAllButOne() { asm volatile("cp.async.
 // memory, 16-byte aligned) into shared rows of stride ld; rows at or beyond
 // `valid` and columns at or beyond `validCols` (a multiple of 8) become zeros.
 template <class T>
-__device__ void stageAsync(T* dst, int ld, const T* src, int64_t stride, int rows, int cols, int valid,
-                           int validCols) {
+__device__ void stageAsync(T* dst, int ld, const T* src, int64_t stride, int rows, int cols, int valid, int validCols) {
     constexpr int kVec = 8;  // 16-bit elements per 16 bytes
     const int perRow = cols / kVec;
     for (int i = threadIdx.x; i < rows * perRow; i += kThreads) {
@@ -227,8 +226,10 @@ __global__ void __launch_bounds__(kThreads)
             }
         }
         __syncthreads();  // every warp is done with sK
-        if (key0 + kKeys < sk) loadK(key0 + kKeys);
-        else cpAsyncCommit();  // an empty group keeps the waits' count
+        if (key0 + kKeys < sk)
+            loadK(key0 + kKeys);
+        else
+            cpAsyncCommit();  // an empty group keeps the waits' count
         // Scale, mask, and this tile's maximum of each of the thread's rows.
         float tileMax[2] = {-INFINITY, -INFINITY};
 #pragma unroll
@@ -296,8 +297,10 @@ __global__ void __launch_bounds__(kThreads)
             }
         }
         __syncthreads();  // every warp is done with sV
-        if (key0 + kKeys < sk) loadV(key0 + kKeys);
-        else cpAsyncCommit();
+        if (key0 + kKeys < sk)
+            loadV(key0 + kKeys);
+        else
+            cpAsyncCommit();
     }
 
 #pragma unroll

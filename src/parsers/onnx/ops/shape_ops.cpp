@@ -234,7 +234,8 @@ KILN_ONNX_CONVERTER(convertUnsqueeze) {
     std::set<int64_t> ones;
     for (int64_t a : axes) {
         if (!normalizeAxis(a, outRank)) return ctx.fail(ErrorCode::kINVALID_VALUE, "axis out of range");
-        if (!ones.insert(a).second) return ctx.fail(ErrorCode::kINVALID_VALUE, "axis " + std::to_string(a) + " repeated");
+        if (!ones.insert(a).second)
+            return ctx.fail(ErrorCode::kINVALID_VALUE, "axis " + std::to_string(a) + " repeated");
     }
     std::vector<int64_t> picks;
     for (int i = 0, j = 0; i < outRank; ++i) picks.push_back(ones.count(i) ? -1 : j++);
