@@ -32,6 +32,25 @@ bool evaluable(const ir::Node& n, const std::vector<ir::TensorDesc>& in, const s
 
 }  // namespace
 
+bool runReference(const ir::Node& n, const Tactic& ref, const std::vector<ir::TensorDesc>& in,
+                  const std::vector<ir::TensorDesc>& out, ThreadPool& pool, std::vector<std::vector<uint8_t>>& bytes) {
+    std::unique_ptr<Kernel> kernel;
+    if (!ref.create(n, in, out, kernel).ok()) return false;
+    std::vector<HostTensor> hin, hout;
+    for (size_t k = 0; k < in.size(); ++k)
+        hin.push_back(k < n.inputs.size() && n.inputs[k] >= 0
+                          ? HostTensor{const_cast<void*>(in[k].data), in[k].dtype, in[k].shape}
+                          : HostTensor{});
+    bytes.assign(out.size(), {});
+    for (size_t k = 0; k < out.size(); ++k) {
+        bytes[k].assign(size_t(ir::volume(out[k].shape)) * ir::dtypeSize(out[k].dtype), 0);
+        hout.push_back({bytes[k].data(), out[k].dtype, out[k].shape});
+    }
+    std::vector<uint8_t> ws(ref.workspace ? ref.workspace(n, in, out) : 0);
+    KernelArgs args{n, hin, hout, pool, ws.data(), ws.size()};
+    return kernel->run(args).ok();
+}
+
 HostValues evaluateHostValues(const ir::Graph& g, const std::vector<ir::Shape>& inputs) {
     const size_t nv = g.values.size();
     HostValues hv;
@@ -49,20 +68,12 @@ HostValues evaluateHostValues(const ir::Graph& g, const std::vector<ir::Shape>& 
     for (size_t i = 0; i < g.inputs.size() && i < inputs.size(); ++i) shapes[size_t(g.inputs[i])] = inputs[i];
     std::unique_ptr<ThreadPool> pool;  // made only when something is evaluated
     std::vector<ir::TensorDesc> in, out;
-    std::vector<HostTensor> hin, hout;
+    std::vector<std::vector<uint8_t>> bytes;
     for (const auto& n : g.nodes) {
         in.clear();
-        hin.clear();
-        for (int v : n.inputs) {
-            if (v < 0) {
-                in.push_back({});
-                hin.push_back({});
-                continue;
-            }
-            const ir::DType t = g.values[size_t(v)].dtype;
-            in.push_back({t, shapes[size_t(v)], data[size_t(v)]});
-            hin.push_back({const_cast<void*>(data[size_t(v)]), t, shapes[size_t(v)]});
-        }
+        for (int v : n.inputs)
+            in.push_back(v < 0 ? ir::TensorDesc{}
+                               : ir::TensorDesc{g.values[size_t(v)].dtype, shapes[size_t(v)], data[size_t(v)]});
         if (!ir::inferNode(n, in, out).ok()) {
             // Shapes that depend on values computed from data are known only after a run.
             for (int v : n.outputs) shapes[size_t(v)] = g.values[size_t(v)].shape;
@@ -71,19 +82,15 @@ HostValues evaluateHostValues(const ir::Graph& g, const std::vector<ir::Shape>& 
         for (size_t i = 0; i < n.outputs.size(); ++i) shapes[size_t(n.outputs[i])] = out[i].shape;
         if (!evaluable(n, in, out)) continue;
         const Tactic* t = findCpuTactic(n.op, "ref");
-        if (!t || !t->supports(n, in, out) || (t->workspace && t->workspace(n, in, out) > 0)) continue;
-        std::unique_ptr<Kernel> k;
-        if (!t->create(n, in, out, k).ok()) continue;
-        hout.clear();
-        for (size_t i = 0; i < n.outputs.size(); ++i) {
-            auto& buf = computed[size_t(n.outputs[i])];
-            buf.assign(std::max<size_t>(size_t(ir::volume(out[i].shape)) * ir::dtypeSize(out[i].dtype), 1), 0);
-            hout.push_back({buf.data(), out[i].dtype, out[i].shape});
-        }
+        if (!t || !t->supports(n, in, out)) continue;
         if (!pool) pool = std::make_unique<ThreadPool>(1);
-        KernelArgs args{n, hin, hout, *pool};
-        if (!k->run(args).ok()) continue;
-        for (int v : n.outputs) data[size_t(v)] = computed[size_t(v)].data();
+        if (!runReference(n, *t, in, out, *pool, bytes)) continue;
+        for (size_t i = 0; i < n.outputs.size(); ++i) {
+            const int v = n.outputs[i];
+            computed[size_t(v)] = std::move(bytes[i]);
+            computed[size_t(v)].reserve(1);  // an empty tensor still gets a pointer: its values are known
+            data[size_t(v)] = computed[size_t(v)].data();
+        }
     }
     return hv;
 }

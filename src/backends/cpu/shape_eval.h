@@ -9,8 +9,18 @@
 #include <vector>
 
 #include "ir/graph.h"
+#include "ir/op_schema.h"
 
 namespace kiln::cpu {
+
+struct Tactic;
+class ThreadPool;
+
+// Runs node n's reference kernel `ref` on host tensors: `in` with their data
+// (where the kernel reads values), into fresh buffers, one per output at
+// out's shapes. False where the kernel cannot be made or fails.
+bool runReference(const ir::Node& n, const Tactic& ref, const std::vector<ir::TensorDesc>& in,
+                  const std::vector<ir::TensorDesc>& out, ThreadPool& pool, std::vector<std::vector<uint8_t>>& bytes);
 
 // Every value of g at these input shapes: its shape (a value whose shape
 // depends on data computed at run time keeps the shape the graph records,

@@ -1,9 +1,12 @@
 #include "host_plan.h"
 
+#include "backends/cpu/shape_eval.h"
+
 #include <algorithm>
 #include <initializer_list>
 
 #include "backends/cpu/kernel.h"
+#include "backends/cpu/shape_eval.h"
 #include "ir/control_flow.h"
 #include "ir/ops/data_dependent.h"
 
@@ -141,28 +144,10 @@ struct Planner {
     // The values of an eligible node at the bound shapes, when its inputs' are known.
     void evaluate(const ir::Node& n, const std::vector<ir::TensorDesc>& in, const std::vector<ir::TensorDesc>& out,
                   const cpu::Tactic& ref) {
-        std::vector<cpu::HostTensor> hin;
-        for (size_t k = 0; k < n.inputs.size(); ++k) {
-            const int v = n.inputs[k];
-            if (v < 0) {
-                hin.push_back({});
-                continue;
-            }
-            if (readsValues(n, k) && !in[k].data) return;
-            if (!ir::isStatic(in[k].shape)) return;
-            hin.push_back({const_cast<void*>(in[k].data), in[k].dtype, in[k].shape});
-        }
-        std::unique_ptr<cpu::Kernel> kernel;
-        if (!ref.create(n, in, out, kernel).ok()) return;
-        std::vector<std::vector<uint8_t>> bytes(out.size());
-        std::vector<cpu::HostTensor> hout;
-        for (size_t k = 0; k < out.size(); ++k) {
-            bytes[k].assign(size_t(ir::volume(out[k].shape)) * ir::dtypeSize(out[k].dtype), 0);
-            hout.push_back({bytes[k].data(), out[k].dtype, out[k].shape});
-        }
-        std::vector<uint8_t> ws(ref.workspace ? ref.workspace(n, in, out) : 0);
-        cpu::KernelArgs args{n, hin, hout, pool, ws.data(), ws.size()};
-        if (!kernel->run(args).ok()) return;
+        for (size_t k = 0; k < n.inputs.size(); ++k)
+            if (n.inputs[k] >= 0 && ((readsValues(n, k) && !in[k].data) || !ir::isStatic(in[k].shape))) return;
+        std::vector<std::vector<uint8_t>> bytes;
+        if (!cpu::runReference(n, ref, in, out, pool, bytes)) return;
         for (size_t k = 0; k < out.size(); ++k) {
             const int v = n.outputs[k];
             p.data[size_t(v)] = std::move(bytes[k]);
