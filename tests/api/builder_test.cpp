@@ -311,6 +311,44 @@ TEST(Builder, ConstantSubgraphIsFolded) {
         }
 }
 
+// x [-1, 4] -> y = x * float(shape(x)[pick]): picking the fixed dim 1 folds
+// Shape and Gather to a constant; picking the varying batch keeps them.
+std::unique_ptr<IEngine> buildShapePick(IBuilder& b, int64_t pick) {
+    auto net = explicitNetwork(b);
+    auto* x = net->addInput("x", DataType::kFLOAT, Dims2{-1, 4});
+    static const int64_t picks[2] = {0, 1};
+    auto* idx = net->addConstant(Dims{1, {1}}, {DataType::kINT64, &picks[pick], 1});
+    auto* g = net->addGather(*net->addShape(*x)->getOutput(0), *idx->getOutput(0), 0);
+    auto* f = net->addCast(*g->getOutput(0), DataType::kFLOAT);
+    auto* y = net->addElementWise(*x, *f->getOutput(0), ElementWiseOperation::kPROD);
+    y->getOutput(0)->setName("y");
+    net->markOutput(*y->getOutput(0));
+    auto config = b.createBuilderConfig();
+    auto* profile = b.createOptimizationProfile();
+    profile->setDimensions("x", OptProfileSelector::kMIN, Dims2{1, 4});
+    profile->setDimensions("x", OptProfileSelector::kOPT, Dims2{2, 4});
+    profile->setDimensions("x", OptProfileSelector::kMAX, Dims2{8, 4});
+    config->addOptimizationProfile(profile);
+    return b.buildEngineWithConfig(*net, *config);
+}
+
+TEST(Builder, APickOfFixedDimsOutOfADynamicShapeIsFolded) {
+    Logger log;
+    auto b = createInferBuilder(log);
+    for (int64_t pick : {0, 1}) {
+        auto e = buildShapePick(*b, pick);
+        ASSERT_TRUE(e) << log.all();
+        EXPECT_EQ(countOp(*e, "Gather"), pick == 1 ? 0 : 1) << info(*e, false);
+        EXPECT_EQ(countOp(*e, "Shape"), pick == 1 ? 0 : 1) << info(*e, false);
+        auto ctx = e->createExecutionContext();
+        std::vector<float> x = values(12, 40), y(12, std::nanf(""));
+        ASSERT_TRUE(ctx->setInputShape("x", Dims2{3, 4}));
+        ASSERT_TRUE(ctx->setTensorAddress("x", x.data()) && ctx->setTensorAddress("y", y.data()));
+        ASSERT_TRUE(ctx->enqueueV3(nullptr)) << log.all();
+        for (size_t i = 0; i < y.size(); ++i) EXPECT_FLOAT_EQ(y[i], x[i] * (pick == 1 ? 4.f : 3.f)) << i;
+    }
+}
+
 // ---- dead layers ----
 
 TEST(Builder, DeadLayersAreEliminated) {
