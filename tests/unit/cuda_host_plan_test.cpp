@@ -50,21 +50,25 @@ TEST(CudaHostPlan, ShapeTensorsOfAReshapeRunOnTheHost) {
     const int reshape = node(g, "Shuffle", "reshape", {x, out(g, concat)});
     const int relu = node(g, "Activation", "relu", {out(g, reshape)});
     g.nodes[size_t(relu)].attrs.set("type", std::string("relu"));
-    g.outputs = {out(g, relu)};
+    // The batch size, cast on the device: its values are read in device memory.
+    const int cast = node(g, "Cast", "batch_f32", {out(g, gather)});
+    g.nodes[size_t(cast)].attrs.set("to", int64_t(DType::kF32));
+    g.outputs = {out(g, relu), out(g, cast)};
     finish(g);
     cuda::HostPlan p;
     const Status st = cuda::planHostWork(g, p);
     ASSERT_TRUE(st.ok()) << st.message();
+    EXPECT_EQ(p.kind[size_t(cast)], NodeKind::kDevice);
     EXPECT_EQ(p.kind[size_t(shape)], NodeKind::kHost);
     EXPECT_EQ(p.kind[size_t(gather)], NodeKind::kHost);
     EXPECT_EQ(p.kind[size_t(concat)], NodeKind::kHost);
     EXPECT_EQ(p.kind[size_t(reshape)], NodeKind::kDevice);
     EXPECT_EQ(p.kind[size_t(relu)], NodeKind::kDevice);
     EXPECT_FALSE(p.dynamic()) << p.dynamicReason;
-    // Only the target is read on the device (by the reshape's launch).
-    EXPECT_TRUE(p.upload[size_t(out(g, concat))]);
+    // Nothing is copied to the device: the reshape's launch reads its target's host copy.
+    EXPECT_FALSE(p.upload[size_t(out(g, concat))]);
     EXPECT_FALSE(p.upload[size_t(out(g, shape))]);
-    EXPECT_FALSE(p.upload[size_t(out(g, gather))]);
+    EXPECT_TRUE(p.upload[size_t(out(g, gather))]);
     // The reshape's tactic sees the target's values at the max shapes.
     const auto in = p.inputs(g, g.nodes[size_t(reshape)]);
     ASSERT_NE(in[1].data, nullptr);

@@ -20,6 +20,16 @@ namespace {
 // Shape reads only the shape of its input, never its values.
 bool readsValues(const ir::Node& n, size_t input) { return !(n.op == "Shape" && input == 0); }
 
+// Whether a device layer's kernel reads this input's values in device memory.
+// A Reshape's dims, a Slice's starts, ends, axes and steps and a Fill's
+// parameters are read from their host copies (DeviceTensor::hostData), so a
+// host value only such inputs read is not copied to the device (each copy
+// is a node of a replayed CUDA graph: dynamic BERT has about a hundred).
+bool readsOnDevice(const ir::Node& n, size_t input) {
+    if (!readsValues(n, input) || n.op == "Fill") return false;
+    return !((n.op == "Shuffle" && input == 1) || (n.op == "Slice" && input >= 1));
+}
+
 int64_t checkedProduct(std::initializer_list<int64_t> v) {
     int64_t r = 1;
     for (int64_t x : v)
@@ -283,7 +293,12 @@ struct Planner {
             p.readback[v] = needed[v] && !p.hostValue[v];
             if (p.hostValue[v] && !val.isConstant()) {
                 bool device = g.isGraphOutput(int(v));
-                for (int c : consumers[v]) device = device || p.kind[size_t(c)] != NodeKind::kHost;
+                for (int c : consumers[v]) {
+                    const ir::Node& cn = g.nodes[size_t(c)];
+                    if (p.kind[size_t(c)] == NodeKind::kHost) continue;
+                    for (size_t k = 0; k < cn.inputs.size(); ++k)
+                        device = device || (cn.inputs[k] == int(v) && readsOnDevice(cn, k));
+                }
                 p.upload[v] = device;
             }
             // What supports() sees: host values at the bounds; read-back ones as zeros.
