@@ -190,7 +190,7 @@ Status buildPlan(ir::Graph g, const BuildOptions& opt, const LogFn& log, engine:
     size_t workspace = 0;
     KILN_RETURN_IF_ERROR(chooseProfileTactics(g, opt, profiles[0], log, workspace));  // leaves the max shapes
     plan.memory = {};
-    KILN_RETURN_IF_ERROR(planMemory(g, plan.memory));
+    KILN_RETURN_IF_ERROR(planMemory(g, engine::fixedShapes(profiles), plan.memory));
     plan.memory.workspaceBytes = workspace;
 
     plan.backend = opt.backend;

@@ -62,7 +62,7 @@ Status chooseTactics(ir::Graph& g, const BuildOptions& options, const LogFn& log
 Status checkTactics(const ir::Graph& g, const BuildOptions& options, size_t& workspaceBytes);
 
 // Lifetime-based arena planning: offsets for every intermediate value.
-Status planMemory(const ir::Graph& g, engine::MemoryPlan& plan);
+Status planMemory(const ir::Graph& g, bool fixedShapes, engine::MemoryPlan& plan);
 
 // A short description of this machine for the engine header.
 std::string cpuFingerprint();

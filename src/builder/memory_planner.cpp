@@ -26,7 +26,7 @@ struct Interval {
 };
 }  // namespace
 
-Status planMemory(const ir::Graph& g, engine::MemoryPlan& plan) {
+Status planMemory(const ir::Graph& g, bool fixedShapes, engine::MemoryPlan& plan) {
     const int nv = int(g.values.size());
     plan.offsets.assign(size_t(nv), -1);
     // Lifetimes are positions in the execution order (src/ir/control_flow.h).
@@ -41,20 +41,20 @@ Status planMemory(const ir::Graph& g, engine::MemoryPlan& plan) {
             const int until = sched.loopEnd[size_t(i)] >= 0 ? sched.loopEnd[size_t(i)] : sched.position[size_t(i)];
             lastUse[size_t(v)] = std::max(lastUse[size_t(v)], until);
         }
-    const std::vector<int> view = ir::arenaViews(g, sched);
+    const std::vector<ir::ArenaView> view = ir::arenaViews(g, sched, fixedShapes);
     for (int v = 0; v < nv; ++v)
-        if (view[size_t(v)] >= 0)
-            lastUse[size_t(view[size_t(v)])] =
-                std::max({lastUse[size_t(view[size_t(v)])], lastUse[size_t(v)],
-                          sched.position[size_t(g.values[size_t(v)].producer)]});
+        if (const int src = view[size_t(v)].source; src >= 0)
+            lastUse[size_t(src)] = std::max(
+                {lastUse[size_t(src)], lastUse[size_t(v)], sched.position[size_t(g.values[size_t(v)].producer)]});
     int64_t allBytes = 0;
     for (int i = 0; i < int(g.nodes.size()); ++i) {
         const int at = sched.position[size_t(i)];
         for (int v : g.nodes[size_t(i)].outputs) {
             const ir::Value& val = g.values[size_t(v)];
-            if (g.isGraphOutput(v) || view[size_t(v)] >= 0) continue;  // the caller's buffer; a view's source slot
+            if (g.isGraphOutput(v) || view[size_t(v)].source >= 0)
+                continue;  // the caller's buffer; a view's source slot
             const int64_t n = ir::volume(val.shape);
-            if (n < 0) continue;  // size known only at run time: the executor allocates it then
+            if (n < 0) continue;                    // size known only at run time: the executor allocates it then
             if (sched.inLoop[size_t(i)]) continue;  // per-iteration values: the executor's own buffers
             int64_t bytes = 0;
             if (__builtin_mul_overflow(std::max<int64_t>(n, 1), int64_t(ir::dtypeSize(val.dtype)), &bytes) ||
@@ -82,7 +82,8 @@ Status planMemory(const ir::Graph& g, engine::MemoryPlan& plan) {
         total = std::max(total, off + iv.bytes);
     }
     for (int v = 0; v < nv; ++v)
-        if (view[size_t(v)] >= 0) plan.offsets[size_t(v)] = plan.offsets[size_t(view[size_t(v)])];
+        if (view[size_t(v)].source >= 0)
+            plan.offsets[size_t(v)] = plan.offsets[size_t(view[size_t(v)].source)] + view[size_t(v)].offset;
     plan.arenaBytes = uint64_t(total);
     return Status::Ok();
 }

@@ -23,6 +23,14 @@ struct Profile {
     std::vector<ir::Shape> min, opt, max;  // indexed like Graph::inputs
 };
 
+// Whether every profile fixes every input extent (min == max): only then do
+// tensors keep the shapes the plan records in every run.
+inline bool fixedShapes(const std::vector<Profile>& profiles) {
+    for (const Profile& p : profiles)
+        if (p.min != p.max) return false;
+    return true;
+}
+
 struct MemoryPlan {
     // Arena offset of each value (indexed like Graph::values); -1 for values
     // not in the arena (network I/O, constants).

@@ -71,11 +71,11 @@ Status checkConsistency(const engine::Plan& plan, const ir::Schedule& sched) {
                     std::max(lastUse[size_t(v)], sched.loopEnd[i] >= 0 ? sched.loopEnd[i] : sched.position[i]);
     // A reshape that moves no data shares its source's slot (ir/views.h), which
     // then lives until the last reader of either.
-    const std::vector<int> view = ir::arenaViews(g, sched);
+    const std::vector<ir::ArenaView> view = ir::arenaViews(g, sched, engine::fixedShapes(plan.profiles));
     for (size_t v = 0; v < view.size(); ++v)
-        if (view[v] >= 0)
-            lastUse[size_t(view[v])] =
-                std::max({lastUse[size_t(view[v])], lastUse[v], sched.position[size_t(g.values[v].producer)]});
+        if (const int src = view[v].source; src >= 0)
+            lastUse[size_t(src)] =
+                std::max({lastUse[size_t(src)], lastUse[v], sched.position[size_t(g.values[v].producer)]});
     struct Slot {
         int value, first, last;
         uint64_t offset, bytes;
@@ -86,10 +86,10 @@ Status checkConsistency(const engine::Plan& plan, const ir::Schedule& sched) {
             const ir::Value& val = g.values[size_t(v)];
             if (g.isGraphOutput(v) || val.isConstant()) continue;
             const int64_t off = offsets[size_t(v)];
-            if (view[size_t(v)] >= 0) {
-                if (off != offsets[size_t(view[size_t(v)])])
+            if (const ir::ArenaView& w = view[size_t(v)]; w.source >= 0) {
+                if (off != offsets[size_t(w.source)] + w.offset)
                     return Status::Error("the memory plan gives tensor '" + val.name +
-                                         "', a reshape that moves no data, a slot apart from its source's");
+                                         "', a view that moves no data, a place apart from its source's");
                 continue;
             }
             if (!ir::isStatic(val.shape) || sched.inLoop[size_t(val.producer)]) {

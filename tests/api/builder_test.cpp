@@ -349,6 +349,30 @@ TEST(Builder, APickOfFixedDimsOutOfADynamicShapeIsFolded) {
     }
 }
 
+// abs(x) [3, 4, 16] -> Gather index 1 on axis 0 -> abs: the gathered slice
+// is a view into the first abs's arena slot (ir/views.h), so the arena holds
+// that one tensor, and the result is the slice.
+TEST(Builder, AGatheredSliceIsAViewOfItsSource) {
+    Logger log;
+    auto b = createInferBuilder(log);
+    auto net = explicitNetwork(*b);
+    auto* x = net->addInput("x", DataType::kFLOAT, Dims3{3, 4, 16});
+    auto* a = net->addUnary(*x, UnaryOperation::kABS);
+    static const int64_t one = 1;
+    auto* idx = net->addConstant(Dims{0, {}}, {DataType::kINT64, &one, 1});
+    auto* g = net->addGather(*a->getOutput(0), *idx->getOutput(0), 0);
+    auto* y = net->addUnary(*g->getOutput(0), UnaryOperation::kNEG);
+    y->getOutput(0)->setName("y");
+    net->markOutput(*y->getOutput(0));
+    auto e = build(*b, *net);
+    ASSERT_TRUE(e) << log.all();
+    EXPECT_EQ(e->getDeviceMemorySize(), 3u * 4 * 16 * sizeof(float)) << "the slice has no slot of its own";
+    const auto xv = values(3 * 4 * 16, 50);
+    const auto yv = runOne(*e, xv);
+    ASSERT_EQ(yv.size(), 64u) << log.all();
+    for (size_t i = 0; i < 64; ++i) EXPECT_EQ(yv[i], -std::fabs(xv[64 + i])) << i;
+}
+
 // ---- dead layers ----
 
 TEST(Builder, DeadLayersAreEliminated) {

@@ -56,13 +56,14 @@ TEST(ArenaViews, ReshapesShareTheirInputsSlot) {
     ASSERT_TRUE(inferGraph(g).ok());
     Schedule sched;
     ASSERT_TRUE(buildSchedule(g, sched).ok());
-    const auto view = arenaViews(g, sched);
-    EXPECT_EQ(view[size_t(r1)], a);
-    EXPECT_EQ(view[size_t(r2)], a);
-    EXPECT_EQ(view[size_t(tv)], -1) << "a transpose moves data";
-    EXPECT_EQ(view[size_t(out)], -1);
+    const auto view = arenaViews(g, sched, true);
+    EXPECT_EQ(view[size_t(r1)].source, a);
+    EXPECT_EQ(view[size_t(r2)].source, a);
+    EXPECT_EQ(view[size_t(r2)].offset, 0);
+    EXPECT_EQ(view[size_t(tv)].source, -1) << "a transpose moves data";
+    EXPECT_EQ(view[size_t(out)].source, -1);
     engine::MemoryPlan plan;
-    ASSERT_TRUE(builder::planMemory(g, plan).ok());
+    ASSERT_TRUE(builder::planMemory(g, true, plan).ok());
     EXPECT_EQ(plan.offsets[size_t(r1)], plan.offsets[size_t(a)]);
     EXPECT_EQ(plan.offsets[size_t(r2)], plan.offsets[size_t(a)]);
     // a (through r2) is read by b, so b cannot take its bytes: two 128-byte slots at most at once.
@@ -84,9 +85,51 @@ TEST(ArenaViews, ViewLifetimeKeepsTheSourceAlive) {
     g.outputs = {g.nodes[size_t(e)].outputs[0]};
     ASSERT_TRUE(inferGraph(g).ok());
     engine::MemoryPlan plan;
-    ASSERT_TRUE(builder::planMemory(g, plan).ok());
+    ASSERT_TRUE(builder::planMemory(g, true, plan).ok());
     EXPECT_EQ(plan.offsets[size_t(r)], plan.offsets[size_t(a)]);
     EXPECT_NE(plan.offsets[size_t(d)], plan.offsets[size_t(a)]);
+}
+
+TEST(ArenaViews, AGatherOfOneSliceIsAViewAtItsOffset) {
+    // a [3, 4, 8] -> gather index 1 (or -2) on axis 0 -> [4, 8], 128 bytes into
+    // a's slot; a Gather along another axis, or of two indices, moves data; and
+    // where shapes vary with the profile there is no offset view at all.
+    Graph g;
+    const int x = g.addValue("x", DType::kF32, {3, 4, 8});
+    g.inputs = {x};
+    const int a = unary(g, x, "a");
+    auto gather = [&](std::vector<int64_t> idx, Shape idxShape, int64_t axis, const std::string& name) {
+        const int i = g.addConstant(name + "_i", DType::kI64, std::move(idxShape), bytesOf(std::move(idx)));
+        const int n = g.addNode("Gather", name, {a, i}, 1);
+        g.nodes[size_t(n)].attrs.set("axis", axis);
+        return unary(g, g.nodes[size_t(n)].outputs[0], name + "_use");
+    };
+    gather({1}, {}, 0, "g1");
+    gather({-2}, {1}, 0, "g1_neg");
+    gather({1}, {}, 1, "axis1");
+    gather({0, 2}, {2}, 0, "two");
+    g.outputs = {unary(g, a, "keep")};
+    for (const auto& n : g.nodes)  // every gather's reader is an output
+        if (n.name.ends_with("_use")) g.outputs.push_back(n.outputs[0]);
+    ASSERT_TRUE(inferGraph(g).ok());
+    Schedule sched;
+    ASSERT_TRUE(buildSchedule(g, sched).ok());
+    auto outOf = [&](const std::string& name) {
+        for (const auto& n : g.nodes)
+            if (n.name == name) return n.outputs[0];
+        return -1;
+    };
+    const auto view = arenaViews(g, sched, true);
+    EXPECT_EQ(view[size_t(outOf("g1"))].source, a);
+    EXPECT_EQ(view[size_t(outOf("g1"))].offset, 128);
+    EXPECT_EQ(view[size_t(outOf("g1_neg"))].source, a);
+    EXPECT_EQ(view[size_t(outOf("g1_neg"))].offset, 128);
+    EXPECT_EQ(view[size_t(outOf("axis1"))].source, -1);
+    EXPECT_EQ(view[size_t(outOf("two"))].source, -1);
+    EXPECT_EQ(arenaViews(g, sched, false)[size_t(outOf("g1"))].source, -1);
+    engine::MemoryPlan plan;
+    ASSERT_TRUE(builder::planMemory(g, true, plan).ok());
+    EXPECT_EQ(plan.offsets[size_t(outOf("g1"))], plan.offsets[size_t(a)] + 128);
 }
 
 TEST(HostShapeValues, ExtentsComputedFromAnInputsShapeAreKnownBeforeARun) {

@@ -95,7 +95,7 @@ TEST(DataDependentInference, PlannerLeavesRunTimeSizedTensorsOutOfTheArena) {
     const int reduced = g.nodes[size_t(r)].outputs[0];
     EXPECT_EQ(g.values[size_t(reduced)].shape, (Shape{-1, -1, -1}));
     engine::MemoryPlan plan;
-    ASSERT_TRUE(builder::planMemory(g, plan).ok());
+    ASSERT_TRUE(builder::planMemory(g, true, plan).ok());
     EXPECT_EQ(plan.offsets[size_t(reduced)], -1);
     EXPECT_GE(plan.offsets[size_t(g.nodes[size_t(u)].outputs[0])], 0);
     EXPECT_EQ(plan.arenaBytes, 2u * 3 * 4 * 4 + 32) << "only the static intermediate (96 bytes, aligned to 128)";

@@ -121,8 +121,11 @@ TEST(ReducedPrecision, ShapeReadsTheSixteenBitTensor) {
     g.outputs.push_back(y);
     ASSERT_TRUE(lower(g).ok());
     EXPECT_EQ(countOp(g, "Cast"), 2);  // down after x, up before y
-    for (const auto& n : g.nodes)
-        if (n.op == "Shape") EXPECT_EQ(g.values[size_t(n.inputs[0])].dtype, DType::kF16);
+    for (const auto& n : g.nodes) {
+        if (n.op == "Shape") {
+            EXPECT_EQ(g.values[size_t(n.inputs[0])].dtype, DType::kF16);
+        }
+    }
 }
 
 TEST(ReducedPrecision, AReshapeToARuntimeShapeIsLowered) {
@@ -140,8 +143,11 @@ TEST(ReducedPrecision, AReshapeToARuntimeShapeIsLowered) {
     g.outputs.push_back(y);
     ASSERT_TRUE(lower(g).ok());
     EXPECT_EQ(countOp(g, "Cast"), 2);  // down after x, up before y
-    for (const auto& n : g.nodes)
-        if (n.op == "Shuffle") EXPECT_EQ(g.values[size_t(n.outputs[0])].dtype, DType::kF16);
+    for (const auto& n : g.nodes) {
+        if (n.op == "Shuffle") {
+            EXPECT_EQ(g.values[size_t(n.outputs[0])].dtype, DType::kF16);
+        }
+    }
 }
 
 TEST(ReducedPrecision, UnreadFloat32WeightsAreDropped) {

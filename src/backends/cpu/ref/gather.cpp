@@ -1,6 +1,7 @@
 // Gather reference kernel (default / elements / nd). Indices are read and
 // checked once, serially, so that an out-of-range index is reported before
 // anything is written; the copies then run in parallel.
+#include "ir/views.h"
 #include "movement_util.h"
 #include "ref_kernels.h"
 
@@ -13,8 +14,10 @@ using ir::movement::GatherParams;
 std::vector<int64_t> loadIndices(const HostTensor& t) {
     std::vector<int64_t> v(size_t(t.numel()));
     for (size_t i = 0; i < v.size(); ++i) {
-        if (t.dtype == ir::DType::kI64) std::memcpy(&v[i], t.as<uint8_t>() + i * 8, 8);
-        else v[i] = t.as<int32_t>()[i];
+        if (t.dtype == ir::DType::kI64)
+            std::memcpy(&v[i], t.as<uint8_t>() + i * 8, 8);
+        else
+            v[i] = t.as<int32_t>()[i];
     }
     return v;
 }
@@ -90,7 +93,7 @@ Status gatherND(KernelArgs& a, const GatherParams& p, std::vector<int64_t>& idx)
     int64_t batches = 1, slice = int64_t(ir::dtypeSize(data.dtype));
     for (size_t d = 0; d < b; ++d) batches *= is[d];
     for (size_t d = b + k; d < data.shape.size(); ++d) slice *= data.shape[d];  // bytes
-    const int64_t tuples = int64_t(idx.size() / k);  // over all batches
+    const int64_t tuples = int64_t(idx.size() / k);                             // over all batches
     const int64_t perBatch = batches > 0 ? tuples / batches : 0;
     const int64_t batchStride = b > 0 ? dstrides[b - 1] : 0;  // elements per batch of data
     // Source element offset of every index tuple.
@@ -123,11 +126,17 @@ Status gather(KernelArgs& a) {
     KILN_RETURN_IF_ERROR(movement::inferAndCheck(a, &ir::movement::inferGather));
     GatherParams p;
     KILN_RETURN_IF_ERROR(ir::movement::resolveGather(a.node, movement::descsOf(a.inputs), p));
+    const int64_t slice = ir::gatherSliceOffset(a.node, movement::descsOf(a.inputs));
+    if (slice >= 0 && a.outputs[0].data == static_cast<uint8_t*>(a.inputs[0].data) + slice)
+        return Status::Ok();  // a view (ir/views.h): the slice is already in place
     std::vector<int64_t> idx = loadIndices(a.inputs[1]);
     switch (p.mode) {
-        case ir::movement::GatherMode::kDefault: return gatherDefault(a, p, idx);
-        case ir::movement::GatherMode::kElements: return gatherElements(a, p, idx);
-        case ir::movement::GatherMode::kND: return gatherND(a, p, idx);
+        case ir::movement::GatherMode::kDefault:
+            return gatherDefault(a, p, idx);
+        case ir::movement::GatherMode::kElements:
+            return gatherElements(a, p, idx);
+        case ir::movement::GatherMode::kND:
+            return gatherND(a, p, idx);
     }
     return Status::Error("unknown gather mode");
 }

@@ -4,6 +4,7 @@
 // reference reports an error instead); nothing is read out of bounds.
 #include "device_common.cuh"
 #include "ir/ops/data_movement.h"
+#include "ir/views.h"
 #include "kernels.h"
 
 namespace kiln::cuda::kernels {
@@ -161,6 +162,9 @@ Status gather(LaunchArgs& a) {
     GatherParams p;
     KILN_RETURN_IF_ERROR(ir::movement::resolveGather(a.node, descsOf(a.inputs), p));
     if (p.outShape != a.outputs[0].shape) return Status::Error("Gather: output shape mismatch");
+    const int64_t slice = ir::gatherSliceOffset(a.node, descsOf(a.inputs));
+    if (slice >= 0 && a.outputs[0].data == static_cast<uint8_t*>(a.inputs[0].data) + slice)
+        return Status::Ok();  // a view (ir/views.h): the slice is already in place
     const bool i64 = a.inputs[1].dtype == ir::DType::kI64;
     auto go = [&](auto tag) -> Status {
         using W = typename decltype(tag)::type;
