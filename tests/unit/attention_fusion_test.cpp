@@ -75,4 +75,56 @@ TEST(AttentionFusion, HeadsReshapedToRuntimeDimsAreFused) {
 #endif
 }
 
+// Q [2, 2, 40, 64], K as a Transpose of [2, 2, 40, 64] (so Kᵀ), V; scores +
+// mask -> Softmax -> Where(IsNaN(P), 0, P) -> MatMul: one FusedAttention with
+// nan_to_zero and trans_k, the Transpose left as an identity (a view).
+TEST(AttentionFusion, NanGuardAndTransposedKFold) {
+#ifndef KILN_HAVE_CUDA
+    GTEST_SKIP() << "the CUDA backend is not built";
+#else
+    ir::Graph g;
+    std::vector<int> in;
+    for (const char* n : {"q", "k", "v"}) {
+        in.push_back(g.addValue(n, DType::kF16, {2, 2, 40, 64}));
+        g.inputs.push_back(in.back());
+    }
+    const int mask = g.addValue("mask", DType::kF16, {2, 1, 1, 40});
+    g.inputs.push_back(mask);
+    const int ktNode = g.addNode("Shuffle", "kt", {in[1]}, 1);
+    g.nodes[size_t(ktNode)].attrs.set("perm1", std::vector<int64_t>{0, 1, 3, 2});
+    const int s = g.addNode("MatMul", "scores", {in[0], out0(g, ktNode)}, 1);
+    const int m = g.addNode("ElementWise", "masked", {out0(g, s), mask}, 1);
+    g.nodes[size_t(m)].attrs.set("op", std::string("sum"));
+    const int p = g.addNode("Softmax", "softmax", {out0(g, m)}, 1);
+    g.nodes[size_t(p)].attrs.set("axis", int64_t(-1));
+    const int isnan = g.addNode("Unary", "isnan", {out0(g, p)}, 1);
+    g.nodes[size_t(isnan)].attrs.set("op", std::string("isnan"));
+    auto zeroBytes = std::make_shared<ir::Bytes>(2, uint8_t(0));
+    const int zero = g.addConstant("zero", DType::kF16, {}, zeroBytes);
+    const int where = g.addNode("Select", "guard", {out0(g, isnan), zero, out0(g, p)}, 1);
+    const int y = g.addNode("MatMul", "pv", {out0(g, where), in[2]}, 1);
+    g.values[size_t(out0(g, y))].name = "y";
+    g.outputs.push_back(out0(g, y));
+    ASSERT_TRUE(g.topoSort().ok());
+    ASSERT_TRUE(ir::inferGraph(g).ok());
+    ASSERT_TRUE(builder::fuseAttention(g, [](int, const std::string&) {}).ok());
+    int fused = 0;
+    for (const auto& n : g.nodes) {
+        EXPECT_TRUE(n.op != "Softmax" && n.op != "Select" && n.op != "Unary") << n.op;
+        if (n.op == "Shuffle") {  // now makes K: an identity
+            EXPECT_EQ(n.attrs.getInts("perm1"), (std::vector<int64_t>{0, 1, 2, 3}));
+            EXPECT_EQ(g.values[size_t(n.outputs[0])].shape, (ir::Shape{2, 2, 40, 64}));
+        }
+        if (n.op != "FusedAttention") continue;
+        ++fused;
+        EXPECT_EQ(n.attrs.getInt("trans_k", 0), 1);
+        EXPECT_EQ(n.attrs.getInt("nan_to_zero", 0), 1);
+        EXPECT_EQ(n.inputs.size(), 4u);  // the mask
+    }
+    EXPECT_EQ(fused, 1);
+    ASSERT_TRUE(g.topoSort().ok());
+    EXPECT_TRUE(ir::inferGraph(g).ok());
+#endif
+}
+
 }  // namespace
