@@ -201,8 +201,13 @@ Status ContextStateImpl::runHostNode(int ni, const std::vector<ir::TensorDesc>& 
         in.push_back({t, shapes[size_t(v)], data});
         hin.push_back({const_cast<void*>(data), t, shapes[size_t(v)]});
     }
-    // The previous run's copies may still read these pinned buffers; this run's too (loops).
-    KILN_RETURN_IF_ERROR(waitForUploads());
+    // The previous run's copies to the device may still read these pinned
+    // buffers; this run's too (loops). Only uploaded outputs are read that way:
+    // kernels read the others' host copies when they launch, so a run whose
+    // host layers upload nothing never waits for the one before it.
+    bool uploads = false;
+    for (int v : n.outputs) uploads = uploads || e.host.upload[size_t(v)];
+    if (uploads) KILN_RETURN_IF_ERROR(waitForUploads());
     for (size_t k = 0; k < n.outputs.size(); ++k) {
         const int v = n.outputs[k];
         if (size_t(v) < pendingUpload.size() && pendingUpload[size_t(v)]) KILN_RETURN_IF_ERROR(syncStream());
