@@ -1,7 +1,7 @@
 // The CUDA builder's attention fusion: MatMul(Q, K) -> [scale by a constant]
-// -> [+ mask] -> Softmax over the keys -> [NaN rows to zeros] -> MatMul(., V), how exporters write
-// scaled dot-product attention (Q and K possibly each scaled by a constant
-// first), becomes one FusedAttention whose kernel never
+// -> [+ mask] -> Softmax over the keys -> [NaN rows to zeros] -> MatMul(., V),
+// how exporters write scaled dot-product attention (Q and K possibly each
+// scaled by a constant first), becomes one FusedAttention whose kernel never
 // writes the [.., Sq, Sk] scores (for ViT-B/16 at batch 128, 57 MiB per layer
 // written and read three times). Runs on 16-bit graphs, after reduced precision,
 // where the kernel applies; each intermediate must have no other reader.
@@ -194,8 +194,8 @@ Status fuseAttention(ir::Graph& g, const LogFn& log) {
         // Only where the kernel takes it, with the outputs shape inference gives.
         std::vector<ir::TensorDesc> out(1);
         auto in = ir::describeInputs(g, fusedNode);
-        for (size_t k = 0; k < in.size(); ++k)
-            if (fusedNode.inputs[k] >= 0) in[k].shape = shapes[size_t(fusedNode.inputs[k])];
+        for (size_t j = 0; j < in.size(); ++j)
+            if (fusedNode.inputs[j] >= 0) in[j].shape = shapes[size_t(fusedNode.inputs[j])];
         if (flip >= 0) std::swap(in[1].shape[in[1].shape.size() - 1], in[1].shape[in[1].shape.size() - 2]);
         if (!ir::inferNode(fusedNode, in, out).ok() || out[0].shape != shapes[size_t(fusedNode.outputs[0])] ||
             out[0].dtype != g.values[size_t(fusedNode.outputs[0])].dtype || !anyCudaTactic(fusedNode, in, out))
