@@ -5,9 +5,16 @@
 // Decomposed into k shifted slices multiplied by their tap and summed (the
 // weight may be a runtime tensor), in float32 as the function body's
 // activation is, then cast back.
+#include <limits>
+#include <string>
+
 #include "layer_chain.h"
 
 namespace kiln::onnx {
+
+namespace {
+constexpr int64_t kMaxTaps = 1024;
+}  // namespace
 
 KILN_ONNX_CONVERTER(convertCausalConvWithState) {
     (void)node;
@@ -22,6 +29,10 @@ KILN_ONNX_CONVERTER(convertCausalConvWithState) {
     const int64_t b = xd[0], ch = xd[1], len = xd[2], k = wd[2];
     if (wd[0] != ch || wd[1] != 1 || k < 1)
         return ctx.fail(ErrorCode::kINVALID_NODE, "weight must be [channels, 1, kernel_size]");
+    // Each tap is a few layers, and len + k - 1 positions are indexed.
+    if (k > kMaxTaps) return ctx.fail(ErrorCode::kUNSUPPORTED_NODE, "kernel_size above 1024");
+    if (len > std::numeric_limits<int64_t>::max() - k)
+        return ctx.fail(ErrorCode::kINVALID_NODE, "input length " + std::to_string(len) + " is out of range");
     const std::string act = ctx.attrString("activation", "none");
     if (act != "none" && act != "silu" && act != "swish")
         return ctx.fail(ErrorCode::kINVALID_VALUE, "unknown activation '" + act + "'");
