@@ -19,6 +19,7 @@ namespace {
 using namespace kiln;
 using ir::DType;
 
+#ifdef KILN_HAVE_CUDA
 int out0(const ir::Graph& g, int node) { return g.nodes[size_t(node)].outputs[0]; }
 
 int i64Const(ir::Graph& g, const std::string& name, const std::vector<int64_t>& v) {
@@ -38,6 +39,7 @@ int heads(ir::Graph& g, const std::string& name, int x) {
     g.nodes[size_t(t)].attrs.set("perm1", std::vector<int64_t>{0, 2, 1, 3});
     return out0(g, t);
 }
+#endif
 
 TEST(AttentionFusion, HeadsReshapedToRuntimeDimsAreFused) {
 #ifndef KILN_HAVE_CUDA
