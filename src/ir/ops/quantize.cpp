@@ -59,7 +59,7 @@ Status checkScaleLayout(const Node& n, const TensorDesc& x, const TensorDesc& sc
             if (block[size_t(i)] < 1) return Status::Error("block_shape entries must be >= 1");
             const int64_t xd = x.shape[size_t(i)], sd = s[size_t(i)];
             if (xd < 0 || sd < 0) continue;
-            const int64_t want = (xd + block[size_t(i)] - 1) / block[size_t(i)];
+            const int64_t b = block[size_t(i)], want = xd / b + (xd % b != 0);  // ceil, without xd + b overflowing
             if (sd != want)
                 return Status::Error(std::string(what) + " " + shapeToString(s) + " does not match X " +
                                      shapeToString(x.shape) + " in blocks of " + shapeToString(block) + " (dim " +

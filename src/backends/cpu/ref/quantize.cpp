@@ -37,7 +37,8 @@ public:
             block_ = block;
             const auto st = ir::stridesOf(s);
             for (int64_t d = 0; d < rank; ++d) {
-                if (block_[size_t(d)] < 1 || (x[size_t(d)] + block_[size_t(d)] - 1) / block_[size_t(d)] != s[size_t(d)])
+                const int64_t b = block_[size_t(d)];
+                if (b < 1 || x[size_t(d)] / b + (x[size_t(d)] % b != 0) != s[size_t(d)])  // ceil, without overflow
                     return Status::Error("Scale " + ir::shapeToString(s) + " does not match X " + ir::shapeToString(x) +
                                          " in blocks of " + ir::shapeToString(block_));
             }
