@@ -1,7 +1,5 @@
 #include "host_plan.h"
 
-#include "backends/cpu/shape_eval.h"
-
 #include <algorithm>
 #include <initializer_list>
 
