@@ -139,7 +139,7 @@ template <class T, int D, bool TransK>
 __global__ void __launch_bounds__(kThreads)
     attentionKernel(const T* __restrict__ q, const T* __restrict__ k, const T* __restrict__ v,
                     const T* __restrict__ mask, T* __restrict__ y, int sq, int sk, float scale, bool nanToZero,
-                    MaskIndex mi) {
+                    bool ktAligned, MaskIndex mi) {
     using S = Smem<D, TransK>;
     extern __shared__ __align__(128) unsigned char smem[];
     T* sQ = reinterpret_cast<T*>(smem);
@@ -164,7 +164,6 @@ __global__ void __launch_bounds__(kThreads)
     // One K tile (into sK) and one V tile (into sV), each committed as its own
     // group: K of the next tile loads while this one's softmax and P V run, V
     // while the next scores are computed.
-    const bool ktAligned = sk % 8 == 0;
     auto loadK = [&](int key0) {
         const int keys = min(kKeys, sk - key0);
         if (TransK)
@@ -317,6 +316,8 @@ __global__ void __launch_bounds__(kThreads)
 
 template <class T, int D, bool TransK>
 Status launch(LaunchArgs& a, int64_t batches, int sq, int sk, float scale, bool nanToZero, const MaskIndex& mi) {
+    // Kᵀ's rows are copied 16 bytes at a time when every row starts 16-byte aligned.
+    const bool ktAligned = sk % 8 == 0 && reinterpret_cast<uintptr_t>(a.inputs[1].data) % 16 == 0;
     auto kernel = attentionKernel<T, D, TransK>;
     const size_t bytes = Smem<D, TransK>::bytes();
     static const cudaError_t opted =  // once per instantiation: more than the default 48 KiB
@@ -326,7 +327,7 @@ Status launch(LaunchArgs& a, int64_t batches, int sq, int sk, float scale, bool 
     const T* mask = a.inputs.size() > 3 ? static_cast<const T*>(a.inputs[3].data) : nullptr;
     kernel<<<grid, kWarps * 32, bytes, a.stream>>>(a.inputs[0].as<const T>(), a.inputs[1].as<const T>(),
                                                    a.inputs[2].as<const T>(), mask, a.outputs[0].as<T>(), sq, sk, scale,
-                                                   nanToZero, mi);
+                                                   nanToZero, ktAligned, mi);
     KILN_CUDA_CHECK_LAUNCH();
     return Status::Ok();
 }
