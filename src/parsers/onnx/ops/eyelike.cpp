@@ -20,8 +20,9 @@ KILN_ONNX_CONVERTER(convertEyeLike) {
                         "output dtype " + std::to_string(ctx.attrInt("dtype", 1)) + " is not supported");
     const int64_t k = ctx.attrInt("k", 0);
     std::vector<int64_t> eye(static_cast<size_t>(d[0] * d[1]), 0);
-    for (int64_t i = 0; i < d[0]; ++i)
-        if (i + k >= 0 && i + k < d[1]) eye[size_t(i * d[1] + i + k)] = 1;
+    if (k > -d[0] && k < d[1])  // else no diagonal element lies inside (and i + k could overflow)
+        for (int64_t i = 0; i < d[0]; ++i)
+            if (i + k >= 0 && i + k < d[1]) eye[size_t(i * d[1] + i + k)] = 1;
     ITensor* c = ctx.addConstantTensor(Constant::fromInt64s(d, eye));
     ITensor* y = c ? castTo(ctx, *c, type, "_cast") : nullptr;
     if (!y) return false;

@@ -13,7 +13,11 @@ std::vector<int64_t> dimsOf(const ITensor& t) {
 
 bool tableFits(ConverterContext& ctx, int64_t rows, int64_t cols) {
     constexpr int64_t kMaxTableElements = int64_t(1) << 25;
-    if (rows >= 0 && cols >= 0 && (rows == 0 || cols <= kMaxTableElements / rows)) return true;
+    // Each side bounded too: callers loop over rows and columns, and an empty
+    // 2^62 x 0 table would still take 2^62 steps.
+    if (rows >= 0 && cols >= 0 && rows <= kMaxTableElements && cols <= kMaxTableElements &&
+        (rows == 0 || cols <= kMaxTableElements / rows))
+        return true;
     ctx.fail(ErrorCode::kUNSUPPORTED_NODE, "a constant table of " + std::to_string(rows) + " x " +
                                                std::to_string(cols) + " elements (over 2^25) would be needed");
     return false;
@@ -21,10 +25,21 @@ bool tableFits(ConverterContext& ctx, int64_t rows, int64_t cols) {
 
 bool isIntegerType(DataType t) {
     switch (t) {
-        case DataType::kINT8: case DataType::kUINT8: case DataType::kINT16: case DataType::kUINT16:
-        case DataType::kINT32: case DataType::kUINT32: case DataType::kINT64: case DataType::kUINT64:
-        case DataType::kINT4: case DataType::kUINT4: case DataType::kINT2: case DataType::kUINT2: return true;
-        default: return false;
+        case DataType::kINT8:
+        case DataType::kUINT8:
+        case DataType::kINT16:
+        case DataType::kUINT16:
+        case DataType::kINT32:
+        case DataType::kUINT32:
+        case DataType::kINT64:
+        case DataType::kUINT64:
+        case DataType::kINT4:
+        case DataType::kUINT4:
+        case DataType::kINT2:
+        case DataType::kUINT2:
+            return true;
+        default:
+            return false;
     }
 }
 
