@@ -468,6 +468,8 @@ double loadAsDouble(const void* data, DType t, int64_t i) {
     return 0.0;
 }
 
+int64_t saturatingInt64(double v) { return saturateCast<int64_t>(v); }
+
 void storeFromDouble(void* data, DType t, int64_t i, double v) {
     auto* b = static_cast<uint8_t*>(data);
     switch (t) {

@@ -104,5 +104,7 @@ inline uint8_t zeroExtendLowBits(uint8_t byte, int bits) { return uint8_t(byte &
 // computed value landing in a narrower type. Cast has ONNX's own rules.
 double loadAsDouble(const void* data, DType t, int64_t i);
 void storeFromDouble(void* data, DType t, int64_t i, double v);
+// v as int64 by the same rule: truncated toward zero, saturating, NaN -> 0.
+int64_t saturatingInt64(double v);
 
 }  // namespace kiln::ir

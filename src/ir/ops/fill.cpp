@@ -3,7 +3,6 @@
 // values are known only at run time.
 #include "fill.h"
 
-#include <cmath>
 #include <cstring>
 
 #include "op_families.h"
@@ -14,15 +13,6 @@ namespace {
 
 bool present(const Node& node, const std::vector<TensorDesc>& in, size_t i) {
     return i < in.size() && i < node.inputs.size() && node.inputs[i] >= 0;
-}
-
-// The integer start / delta of a float value: truncated toward zero, saturating
-// at the int64 range, NaN 0 (a plain cast of those is undefined behaviour).
-int64_t toInt64(double d) {
-    return std::isnan(d)                ? 0
-           : d >= 9.2233720368547758e18 ? INT64_MAX
-           : d < -9.2233720368547758e18 ? INT64_MIN
-                                        : int64_t(d);
 }
 
 }  // namespace
@@ -80,7 +70,7 @@ Status resolveFill(const Node& node, const std::vector<TensorDesc>& in, FillPara
     const size_t rank = p.shape.size();
 
     p.alpha = node.attrs.getFloat("alpha", 0.0);
-    p.alphaInt = toInt64(p.alpha);
+    p.alphaInt = saturatingInt64(p.alpha);
     if (present(node, in, 1)) {
         const TensorDesc& a = in[1];
         if (isStatic(a.shape) && volume(a.shape) != 1)
@@ -92,7 +82,7 @@ Status resolveFill(const Node& node, const std::vector<TensorDesc>& in, FillPara
             if (a.dtype == DType::kI64)
                 std::memcpy(&p.alphaInt, a.data, 8);
             else
-                p.alphaInt = toInt64(p.alpha);
+                p.alphaInt = saturatingInt64(p.alpha);
         }
     }
     p.beta.assign(rank, 0.0);
@@ -112,7 +102,7 @@ Status resolveFill(const Node& node, const std::vector<TensorDesc>& in, FillPara
                 if (b.dtype == DType::kI64)
                     std::memcpy(&p.betaInt[d], static_cast<const uint8_t*>(b.data) + 8 * k, 8);
                 else
-                    p.betaInt[d] = toInt64(p.beta[d]);
+                    p.betaInt[d] = saturatingInt64(p.beta[d]);
             }
         }
     } else if (!node.attrs.getFloats("beta").empty()) {
@@ -123,7 +113,7 @@ Status resolveFill(const Node& node, const std::vector<TensorDesc>& in, FillPara
         if (!beta.empty()) p.betaFirst = beta[0];
         for (size_t d = 0; d < rank; ++d) {
             p.beta[d] = beta.size() == 1 ? beta[0] : beta[d];
-            p.betaInt[d] = toInt64(p.beta[d]);
+            p.betaInt[d] = saturatingInt64(p.beta[d]);
         }
     }
     return Status::Ok();

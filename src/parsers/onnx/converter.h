@@ -21,6 +21,10 @@ namespace kiln::onnx {
 
 namespace pb = kiln_onnx_pb;
 
+//! d truncated toward zero, saturating at the int64 range, NaN 0 (a plain
+//! cast of those is undefined behaviour): how float values become integers.
+int64_t saturatingInt64(double d);
+
 //! A value known at parse time (initializer, Constant node, folded Shape).
 struct Constant {
     DataType type = DataType::kFLOAT;

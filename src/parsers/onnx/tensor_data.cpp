@@ -8,6 +8,14 @@
 #include "importer.h"
 
 namespace kiln::onnx {
+
+int64_t saturatingInt64(double d) {
+    return std::isnan(d)                ? 0
+           : d >= 9.2233720368547758e18 ? INT64_MAX
+           : d < -9.2233720368547758e18 ? INT64_MIN
+                                        : static_cast<int64_t>(d);
+}
+
 namespace {
 
 // The value of one element of `type` (every kiln type) stored at `p`.
@@ -225,12 +233,7 @@ std::vector<int64_t> Constant::toInt64s() const {
         if (type == DataType::kINT64 || type == DataType::kUINT64) {  // exact beyond 2^53
             std::memcpy(&v[static_cast<size_t>(i)], p, 8);
         } else {
-            // Floats truncate toward zero, saturating at the int64 range (NaN: 0).
-            const double d = elementAsDouble(type, p);
-            v[static_cast<size_t>(i)] = std::isnan(d)                ? 0
-                                        : d >= 9.2233720368547758e18 ? INT64_MAX
-                                        : d < -9.2233720368547758e18 ? INT64_MIN
-                                                                     : static_cast<int64_t>(d);
+            v[static_cast<size_t>(i)] = saturatingInt64(elementAsDouble(type, p));
         }
     }
     return v;

@@ -1,6 +1,5 @@
 // Helpers for converters that decompose an op into several kiln layers.
 #include <algorithm>
-#include <cmath>
 
 #include "ops.h"
 
@@ -58,11 +57,8 @@ ITensor* scalarOfType(ConverterContext& ctx, double value, int32_t rank, DataTyp
     std::vector<int64_t> dims(static_cast<size_t>(std::max(rank, 0)), 1);
     // Integers go through int64 so that large values (ignore_index) stay exact.
     const bool integral = isIntegerType(type) || type == DataType::kBOOL;
-    // Saturating at the int64 range, NaN 0 (ignore_index = INT64_MAX arrives as 2^63).
-    const int64_t i = std::isnan(value)                ? 0
-                      : value >= 9.2233720368547758e18 ? INT64_MAX
-                      : value < -9.2233720368547758e18 ? INT64_MIN
-                                                       : static_cast<int64_t>(value);
+    // Saturating (ignore_index = INT64_MAX arrives as 2^63).
+    const int64_t i = saturatingInt64(value);
     ITensor* c = integral ? ctx.addConstantTensor(Constant::fromInt64s(dims, {i}))
                           : ctx.addConstantTensor(Constant::fromFloats(dims, {static_cast<float>(value)}));
     return c ? castTo(ctx, *c, type, "_const_cast") : nullptr;
