@@ -91,7 +91,7 @@ public:
     virtual void setBackend(BackendKind backend) noexcept = 0;
     virtual BackendKind getBackend() const noexcept = 0;
     //! kiln: turn one builder pass on or off by name (see `kiln build --list-passes`); every
-    //! pass is on by default except cuda-attention-fusion.
+    //! pass is on by default.
     virtual void setPassEnabled(const char* passName, bool enabled) noexcept = 0;
     virtual bool getPassEnabled(const char* passName) const noexcept = 0;
     //! kiln: 0 = no tactic timing (first supported tactic), 1+ = time every candidate (default 3).

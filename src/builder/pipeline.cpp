@@ -31,6 +31,7 @@ std::vector<std::string> allPassNames() {
     names.push_back("cuda-conv-fusion");
     names.push_back("cuda-matmul-bias");
     names.push_back("cuda-attention-fusion");
+    names.push_back("cuda-attention-layout");
     names.push_back("cuda-channels-last");
     return names;
 }

@@ -3,7 +3,8 @@
 // followed by a bias Add becomes one FullyConnected (bias in the cuBLASLt
 // epilogue), GELU written with Erf becomes one Activation; FP32 and FP16.
 // Scaled dot-product attention (MatMul, scale, mask, Softmax, MatMul) becomes
-// one FusedAttention in FP16.
+// one FusedAttention in FP16, which reads ViT's heads straight out of the
+// in-projection and writes its output in the out-projection's layout.
 #include <cuda_runtime.h>
 #include <gtest/gtest.h>
 
@@ -244,6 +245,85 @@ TEST(CudaFusion, AttentionMatchesTheCpu) {
         EXPECT_LT(worst, 1e-2) << what;  // V in [-1, 1]; FP16 probabilities
         EXPECT_LT(worstPlain, 1e-2) << what;
     }
+}
+
+// ViT's self-attention as torch exports it, on an in-projection P [S, B, 3·H·64]
+// (here an input): Reshape, Unsqueeze, Transpose, Squeeze, a Gather each for
+// Q, K and V, heads split by Reshape -> Transpose -> Reshape; the output
+// transposed back to [S, B, H, 64] and reshaped to rows.
+constexpr int32_t kVitS = 197, kVitB = 2, kVitH = 2, kVitD = 64;
+
+std::unique_ptr<IEngine> buildVitAttention(IBuilder& b, BackendKind backend, bool fp16, bool layout) {
+    auto net = b.createNetworkV2(0);
+    auto reshape = [&](ITensor* x, Dims d) {
+        IShuffleLayer* l = net->addShuffle(*x);
+        l->setReshapeDimensions(d);
+        return l->getOutput(0);
+    };
+    auto transpose = [&](ITensor* x, Permutation p) {
+        IShuffleLayer* l = net->addShuffle(*x);
+        l->setFirstTranspose(p);
+        return l->getOutput(0);
+    };
+    const int32_t hd = kVitH * kVitD;
+    ITensor* x = net->addInput("p", DataType::kFLOAT, Dims3{kVitS, kVitB, 3 * hd});
+    x = reshape(x, Dims4{kVitS, kVitB, 3, hd});
+    x = reshape(x, Dims{5, {1, kVitS, kVitB, 3, hd}});
+    x = transpose(x, Permutation{{3, 1, 2, 0, 4}});
+    x = reshape(x, Dims4{3, kVitS, kVitB, hd});
+    static const int32_t index[3] = {0, 1, 2};
+    ITensor* heads[3];
+    for (int i = 0; i < 3; ++i) {
+        ITensor* at = net->addConstant(Dims{0, {}}, {DataType::kINT32, &index[i], 1})->getOutput(0);
+        ITensor* h = net->addGather(*x, *at, 0)->getOutput(0);
+        h = reshape(h, Dims3{kVitS, kVitB * kVitH, kVitD});
+        h = transpose(h, Permutation{{1, 0, 2}});
+        heads[i] = reshape(h, Dims4{kVitB, kVitH, kVitS, kVitD});
+    }
+    static const float scale = 0.125f;
+    ITensor* s =
+        net->addMatrixMultiply(*heads[0], MatrixOperation::kNONE, *heads[1], MatrixOperation::kTRANSPOSE)->getOutput(0);
+    s = net->addElementWise(*s, *net->addConstant(Dims4{1, 1, 1, 1}, {DataType::kFLOAT, &scale, 1})->getOutput(0),
+                            ElementWiseOperation::kPROD)
+            ->getOutput(0);
+    auto* sm = net->addSoftMax(*s);
+    sm->setAxes(1u << 3);
+    ITensor* y = net->addMatrixMultiply(*sm->getOutput(0), MatrixOperation::kNONE, *heads[2], MatrixOperation::kNONE)
+                     ->getOutput(0);
+    y = transpose(y, Permutation{{2, 0, 1, 3}});
+    y = reshape(y, Dims2{kVitS * kVitB, hd});
+    y->setName("y");
+    net->markOutput(*y);
+    auto cfg = b.createBuilderConfig();
+    cfg->setBackend(backend);
+    if (fp16) cfg->setFlag(BuilderFlag::kFP16);
+    cfg->setPassEnabled("cuda-attention-layout", layout);
+    return b.buildEngineWithConfig(*net, *cfg);
+}
+
+TEST(CudaFusion, AttentionReadsViTHeadsInPlace) {
+    SKIP_WITHOUT_DEVICE();
+    Logger log;
+    auto b = createInferBuilder(log);
+    auto cpu = buildVitAttention(*b, BackendKind::kCPU, false, true);
+    auto inPlace = buildVitAttention(*b, BackendKind::kCUDA, true, true);
+    auto copies = buildVitAttention(*b, BackendKind::kCUDA, true, false);
+    ASSERT_TRUE(cpu && inPlace && copies) << log.errors;
+    EXPECT_EQ(count(info(*inPlace), "[FusedAttention,"), 1) << info(*inPlace);
+    EXPECT_EQ(count(info(*inPlace), "[Shuffle,"), 0) << info(*inPlace);  // every copy gone
+    EXPECT_EQ(count(info(*inPlace), "[Gather,"), 0) << info(*inPlace);
+    EXPECT_GT(count(info(*copies), "[Shuffle,"), 0) << info(*copies);
+    const std::vector<std::vector<float>> in = {randomFloats(size_t(kVitS * kVitB * 3 * kVitH * kVitD), 21)};
+    const size_t outCount = size_t(kVitS * kVitB * kVitH * kVitD);
+    const auto want = run(*cpu, in, outCount, false);
+    const auto got = run(*inPlace, in, outCount, true), before = run(*copies, in, outCount, true);
+    double worst = 0, worstBefore = 0;
+    for (size_t i = 0; i < want.size(); ++i) {
+        worst = std::max(worst, std::fabs(double(got[i]) - want[i]));
+        worstBefore = std::max(worstBefore, std::fabs(double(before[i]) - want[i]));
+    }
+    EXPECT_LT(worst, 1e-2);  // V in [-1, 1]; FP16
+    EXPECT_LT(worstBefore, 1e-2);
 }
 
 }  // namespace

@@ -6,6 +6,9 @@
 #pragma once
 #include <cublasLt.h>
 
+#include <mutex>
+#include <vector>
+
 #include "tactic.h"
 
 namespace kiln::cuda::lib::lt {
@@ -53,5 +56,33 @@ uint32_t alignmentOf(const void* p);
 
 // cuBLASLt's first choice for these descriptors, every operand aligned to `align` bytes.
 Status heuristic(cublasLtHandle_t h, LtDescs& L, uint32_t align, size_t workspace, cublasLtMatmulAlgo_t& algo);
+
+// The algorithm of one GEMM layer: cuBLASLt's choice at the built dims, fully
+// aligned operands and the whole workspace; for any other call (a dynamic
+// engine's other shapes, a misaligned binding, a smaller workspace) the
+// heuristic's choice for that call, remembered: the heuristic costs tens of
+// microseconds of host time, more than a small GEMM's launch. Contexts on
+// several threads share a layer, hence the lock.
+class AlgoChoice {
+public:
+    Status init(cublasLtHandle_t h, LtDescs& L, const GemmDims& built);
+    const GemmDims& built() const { return built_; }
+    Status pick(cublasLtHandle_t h, LtDescs& L, const GemmDims& d, uint32_t align, size_t workspace,
+                cublasLtMatmulAlgo_t& algo) const;
+
+private:
+    struct Entry {
+        GemmDims dims;
+        uint32_t align;
+        size_t workspace;
+        cublasLtMatmulAlgo_t algo;
+    };
+    static constexpr size_t kRemembered = 32;  // distinct run shapes per layer; the oldest goes first
+    GemmDims built_;
+    cublasLtMatmulAlgo_t algo_{};
+    mutable std::mutex mu_;
+    mutable std::vector<Entry> recent_;
+    mutable size_t next_ = 0;  // the slot replaced next once recent_ is full
+};
 
 }  // namespace kiln::cuda::lib::lt

@@ -54,12 +54,13 @@ public:
     explicit Conv1x1Kernel(cudaDataType_t dt) : dt_(dt) {}
 
     Status init(const ir::Node& n, const std::vector<ir::TensorDesc>& in) {
-        if (!conv1x1Dims(n, in[0].shape, in[1].shape, dims_)) return Status::Error("not a 1x1 channels-last GEMM");
+        GemmDims dims;
+        if (!conv1x1Dims(n, in[0].shape, in[1].shape, dims)) return Status::Error("not a 1x1 channels-last GEMM");
         Handles* h = nullptr;
         KILN_RETURN_IF_ERROR(buildHandles(h));
         LtDescs L;
-        KILN_RETURN_IF_ERROR(makeDescs(dims_, dt_, epilogueOf(n), L));
-        return heuristic(h->cublasLt, L, 16, kWorkspace, algo_);
+        KILN_RETURN_IF_ERROR(makeDescs(dims, dt_, epilogueOf(n), L));
+        return algo_.init(h->cublasLt, L, dims);
     }
 
     Status enqueue(LaunchArgs& a) const override {
@@ -78,10 +79,9 @@ public:
         const void* c = residual ? a.inputs[3].data : a.outputs[0].data;
         uint32_t align = std::min({alignmentOf(a.inputs[0].data), alignmentOf(a.inputs[1].data),
                                    alignmentOf(a.outputs[0].data), alignmentOf(c)});
-        cublasLtMatmulAlgo_t algo = algo_;
+        cublasLtMatmulAlgo_t algo;
         const size_t ws = std::min(a.workspaceBytes, kWorkspace);
-        if (!(d == dims_) || align < 16 || ws < kWorkspace)
-            KILN_RETURN_IF_ERROR(heuristic(a.handles.cublasLt, L, align, ws, algo));
+        KILN_RETURN_IF_ERROR(algo_.pick(a.handles.cublasLt, L, d, align, ws, algo));
         const float alpha = 1.0f, beta = residual ? 1.0f : 0.0f;
         KILN_CUBLAS_CHECK(cublasLtMatmul(a.handles.cublasLt, L.op, &alpha, a.inputs[1].data, L.a, a.inputs[0].data, L.b,
                                          &beta, c, L.c, a.outputs[0].data, L.c, &algo, a.workspace, ws, a.stream));
@@ -90,8 +90,7 @@ public:
 
 private:
     cudaDataType_t dt_;
-    GemmDims dims_;
-    cublasLtMatmulAlgo_t algo_{};
+    AlgoChoice algo_;
 };
 
 }  // namespace

@@ -94,6 +94,37 @@ Status heuristic(cublasLtHandle_t h, LtDescs& L, uint32_t align, size_t workspac
     return Status::Ok();
 }
 
+Status AlgoChoice::init(cublasLtHandle_t h, LtDescs& L, const GemmDims& built) {
+    built_ = built;
+    return heuristic(h, L, 16, kWorkspace, algo_);
+}
+
+Status AlgoChoice::pick(cublasLtHandle_t h, LtDescs& L, const GemmDims& d, uint32_t align, size_t workspace,
+                        cublasLtMatmulAlgo_t& algo) const {
+    if (d == built_ && align >= 16 && workspace >= kWorkspace) {
+        algo = algo_;
+        return Status::Ok();
+    }
+    {
+        std::lock_guard<std::mutex> lock(mu_);
+        for (const Entry& e : recent_)
+            if (e.dims == d && e.align == align && e.workspace == workspace) {
+                algo = e.algo;
+                return Status::Ok();
+            }
+    }
+    KILN_RETURN_IF_ERROR(heuristic(h, L, align, workspace, algo));
+    std::lock_guard<std::mutex> lock(mu_);
+    const Entry e{d, align, workspace, algo};
+    if (recent_.size() < kRemembered) {
+        recent_.push_back(e);
+    } else {
+        recent_[next_] = e;
+        next_ = (next_ + 1) % kRemembered;
+    }
+    return Status::Ok();
+}
+
 }  // namespace lt
 
 namespace {
@@ -171,14 +202,14 @@ public:
     GemmKernel(bool fc, cudaDataType_t dt) : fc_(fc), dt_(dt) {}
 
     Status init(const ir::Node& node, const std::vector<ir::TensorDesc>& in) {
-        if (!(fc_ ? fcDims(node, in[0].shape, in[1].shape, dims_) : matmulDims(node, in[0].shape, in[1].shape, dims_)))
+        GemmDims dims;
+        if (!(fc_ ? fcDims(node, in[0].shape, in[1].shape, dims) : matmulDims(node, in[0].shape, in[1].shape, dims)))
             return Status::Error("GEMM shapes not supported by cuBLASLt");
         Handles* h = nullptr;
         KILN_RETURN_IF_ERROR(buildHandles(h));
         LtDescs L;
-        KILN_RETURN_IF_ERROR(makeDescs(dims_, dt_, hasBias(node) ? Epilogue::kBias : Epilogue::kNone, L));
-        KILN_RETURN_IF_ERROR(heuristic(h->cublasLt, L, 16, kGemmWorkspace, algo_));
-        return Status::Ok();
+        KILN_RETURN_IF_ERROR(makeDescs(dims, dt_, hasBias(node) ? Epilogue::kBias : Epilogue::kNone, L));
+        return algo_.init(h->cublasLt, L, dims);
     }
 
     Status enqueue(LaunchArgs& a) const override {
@@ -200,10 +231,9 @@ public:
         }
         uint32_t align =
             std::min({alignmentOf(a.inputs[0].data), alignmentOf(a.inputs[1].data), alignmentOf(a.outputs[0].data)});
-        cublasLtMatmulAlgo_t algo = algo_;
+        cublasLtMatmulAlgo_t algo;
         const size_t ws = std::min(a.workspaceBytes, kGemmWorkspace);
-        if (!(d == dims_) || align < 16 || ws < kGemmWorkspace)
-            KILN_RETURN_IF_ERROR(heuristic(a.handles.cublasLt, L, align, ws, algo));
+        KILN_RETURN_IF_ERROR(algo_.pick(a.handles.cublasLt, L, d, align, ws, algo));
         const float alpha = 1.0f, beta = 0.0f;
         KILN_CUBLAS_CHECK(cublasLtMatmul(a.handles.cublasLt, L.op, &alpha, a.inputs[1].data, L.a, a.inputs[0].data, L.b,
                                          &beta, a.outputs[0].data, L.c, a.outputs[0].data, L.c, &algo, a.workspace, ws,
@@ -216,8 +246,7 @@ private:
 
     bool fc_;
     cudaDataType_t dt_;
-    GemmDims dims_;
-    cublasLtMatmulAlgo_t algo_{};
+    AlgoChoice algo_;
 };
 
 bool supportsCommon(const std::vector<ir::TensorDesc>& in, const std::vector<ir::TensorDesc>& out, cudaDataType_t& dt) {

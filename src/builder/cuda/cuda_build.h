@@ -22,6 +22,12 @@ Status fuseMatMulBias(ir::Graph& g, const LogFn& log);
 // MatMul -> [scale] -> [+ mask] -> Softmax -> MatMul on 16-bit tensors -> FusedAttention (attention_fusion.cpp).
 Status fuseAttention(ir::Graph& g, const LogFn& log);
 
+// FusedAttention operands cut out of a projection by Reshapes, Transposes and
+// Gathers (and an output transposed back) read and written in place through
+// the strided form; for engines whose one profile fixes every shape
+// (attention_layout.cpp).
+Status layOutAttention(ir::Graph& g, const LogFn& log);
+
 // BuilderFlag kFP16/kBF16 on CUDA: moves every float32 layer a CUDA tactic
 // supports in the 16-bit type to it, with Casts at the boundaries.
 Status applyReducedPrecision(ir::Graph& g, const BuildOptions& options, const LogFn& log);

@@ -5,7 +5,11 @@
 // Never produced by the network API or the parsers.
 //   inputs: Q [b.., Sq, D]; K [b.., Sk, D] (trans_k=1) or [b.., D, Sk]
 //   (trans_k=0, as a MatMul's second operand); V [b.., Sk, Dv]; optional M,
-//   broadcastable to [b.., Sq, Sk]. attrs: scale (float, default 1), trans_k.
+//   broadcastable to [b.., Sq, Sk]. attrs: scale (float, default 1), trans_k,
+//   nan_to_zero; the strided form's attrs are in fused_attention.h.
+#include "fused_attention.h"
+
+#include <algorithm>
 #include <string>
 
 #include "op_families.h"
@@ -14,7 +18,105 @@ namespace kiln::ir {
 
 namespace {
 
+// The strided form: the views' extents and strides checked against their tensors.
+Status stridedLayout(const Node& node, const std::vector<TensorDesc>& in, AttentionLayout& l) {
+    const std::vector<int64_t> dims = node.attrs.getInts("view_dims");
+    if (dims.size() != 5) return Status::Error("view_dims must hold [B, H, Sq, Sk, D]");
+    for (int64_t d : dims)
+        if (d < 1 || d > (int64_t(1) << 31)) return Status::Error("view_dims " + shapeToString(dims) + " out of range");
+    if (node.attrs.getInt("trans_k", 0) == 0)
+        return Status::Error("the strided form reads K as [.., Sk, D] (trans_k=1)");
+    l.B = dims[0], l.H = dims[1], l.Sq = dims[2], l.Sk = dims[3], l.D = l.Dv = dims[4];
+    l.batchDims = {l.B, l.H};
+    l.yShape = node.attrs.getInts("y_shape");
+    l.strided = true;
+    // Reads one view's attr; its last element must lie inside a tensor of `volume` elements.
+    auto view = [&](const char* name, int64_t rows, int64_t volume, AttentionOperand& o) -> Status {
+        const std::vector<int64_t> a = node.attrs.getInts(name);
+        if (a.size() != 4) return Status::Error(std::string(name) + " must hold [offset, batch, head, row]");
+        __int128 last = a[0];
+        const int64_t ext[3] = {l.B, l.H, rows};
+        for (int i = 0; i < 3; ++i) {
+            if (a[size_t(i) + 1] < 0 || a[size_t(i) + 1] > (int64_t(1) << 40))
+                return Status::Error(std::string(name) + " has a stride out of range");
+            last += __int128(ext[i] - 1) * a[size_t(i) + 1];
+        }
+        last += l.D - 1;
+        if (a[0] < 0 || volume < 0 || last >= volume)
+            return Status::Error(std::string(name) + " " + shapeToString(a) + " reaches beyond its tensor of " +
+                                 std::to_string(volume) + " elements");
+        o = {a[0], a[1], a[2], a[3], 1};
+        return Status::Ok();
+    };
+    KILN_RETURN_IF_ERROR(view("q_view", l.Sq, volume(in[0].shape), l.q));
+    KILN_RETURN_IF_ERROR(view("k_view", l.Sk, volume(in[1].shape), l.k));
+    KILN_RETURN_IF_ERROR(view("v_view", l.Sk, volume(in[2].shape), l.v));
+    if (!isStatic(l.yShape) || volume(l.yShape) != l.B * l.H * l.Sq * l.D)
+        return Status::Error("y_shape " + shapeToString(l.yShape) +
+                             " does not hold [B, H, Sq, D] = " + shapeToString(Shape{l.B, l.H, l.Sq, l.D}));
+    KILN_RETURN_IF_ERROR(view("y_view", l.Sq, volume(l.yShape), l.y));
+    // Y is written through its view: each element once (strides of the
+    // non-trivial axes, sorted, each at least the span of the ones below).
+    std::vector<std::pair<int64_t, int64_t>> axes = {{1, l.D}, {l.y.row, l.Sq}, {l.y.head, l.H}, {l.y.batch, l.B}};
+    std::sort(axes.begin(), axes.end());
+    int64_t span = 0;
+    for (const auto& [stride, ext] : axes) {
+        if (ext == 1) continue;
+        if (stride < std::max<int64_t>(span, 1)) return Status::Error("y_view writes some elements twice");
+        span = stride * ext;
+    }
+    return Status::Ok();
+}
+
+}  // namespace
+
+Status attentionLayout(const Node& node, const std::vector<TensorDesc>& in, AttentionLayout& l) {
+    l = {};
+    if (in.size() < 3) return Status::Error("FusedAttention needs Q, K and V");
+    if (node.attrs.has("view_dims")) return stridedLayout(node, in, l);
+    const Shape &qs = in[0].shape, &ks = in[1].shape, &vs = in[2].shape;
+    const size_t r = qs.size();
+    const bool transK = node.attrs.getInt("trans_k", 0) != 0;
+    l.batchDims.assign(qs.begin(), qs.end() - 2);
+    l.B = volume(l.batchDims);
+    l.Sq = qs[r - 2], l.D = qs[r - 1];
+    l.Sk = vs[r - 2], l.Dv = vs[r - 1];
+    l.q = {0, l.Sq * l.D, 0, l.D, 1};
+    l.k = transK ? AttentionOperand{0, l.Sk * l.D, 0, l.D, 1} : AttentionOperand{0, l.Sk * l.D, 0, 1, ks[r - 1]};
+    l.v = {0, l.Sk * l.Dv, 0, l.Dv, 1};
+    l.y = {0, l.Sq * l.Dv, 0, l.Dv, 1};
+    l.yShape = qs;
+    l.yShape[r - 1] = l.Dv;
+    return Status::Ok();
+}
+
+namespace {
+
+Status inferStridedAttention(const Node& node, const std::vector<TensorDesc>& in, std::vector<TensorDesc>& out) {
+    for (size_t i = 0; i < 3; ++i)
+        if (!isStatic(in[i].shape)) return Status::Error("the strided form needs static Q, K and V");
+    if (!dtypeIsArithmeticFloat(in[0].dtype) || in[1].dtype != in[0].dtype || in[2].dtype != in[0].dtype)
+        return Status::Error("Q, K and V must have one float dtype");
+    AttentionLayout l;
+    KILN_RETURN_IF_ERROR(attentionLayout(node, in, l));
+    if (in.size() > 3 && node.inputs.size() > 3 && node.inputs[3] >= 0) {
+        const TensorDesc& m = in[3];
+        const Shape s = {l.B, l.H, l.Sq, l.Sk};
+        bool ok = m.dtype == in[0].dtype && m.shape.size() <= 4;
+        for (size_t i = 0; ok && i < m.shape.size(); ++i) {
+            const int64_t md = m.shape[m.shape.size() - 1 - i];
+            ok = md == 1 || md == s[3 - i];
+        }
+        if (!ok)
+            return Status::Error("mask " + std::string(dtypeName(m.dtype)) + shapeToString(m.shape) +
+                                 " does not broadcast to the scores " + shapeToString(s));
+    }
+    out[0] = {in[0].dtype, l.yShape, nullptr};
+    return Status::Ok();
+}
+
 Status inferFusedAttention(const Node& node, const std::vector<TensorDesc>& in, std::vector<TensorDesc>& out) {
+    if (node.attrs.has("view_dims")) return inferStridedAttention(node, in, out);
     const TensorDesc &q = in[0], &k = in[1], &v = in[2];
     const size_t r = q.shape.size();
     if (r < 2 || k.shape.size() != r || v.shape.size() != r)

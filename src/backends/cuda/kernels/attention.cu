@@ -12,7 +12,10 @@
 // of one 16-key step. Q stays in registers for the whole pass.
 #include <cfloat>
 
+#include <vector>
+
 #include "device_common.cuh"
+#include "ir/ops/fused_attention.h"
 #include "kernels.h"
 
 namespace kiln::cuda::kernels {
@@ -32,6 +35,14 @@ struct MaskIndex {
     int64_t batchStrides[kMaxBatchDims];
     int nBatchDims;
     int64_t rowStride, keyStride;
+};
+
+// Element strides of the operands (ir/ops/fused_attention.h): per batch
+// entry and head, and between rows (K: between keys, or for Kᵀ between its
+// rows of D); blockIdx.x = batch * heads + head.
+struct Strides {
+    int64_t qB, qH, qS, kB, kH, kS, vB, vH, vS, yB, yH, yS;
+    int heads;
 };
 
 // Shared layout: Q [64][D], V [64 keys][D], K as [64 keys][D] (trans_k) or
@@ -116,7 +127,7 @@ __device__ void stageAsync(T* dst, int ld, const T* src, int64_t stride, int row
 // Kᵀ [D, Sk] whose rows are not 16-byte aligned (Sk not a multiple of 8):
 // element loads, issued a batch at a time before their stores.
 template <class T, int D>
-__device__ void stageKtUnaligned(T* dst, int ld, const T* src, int sk, int key0, int keys) {
+__device__ void stageKtUnaligned(T* dst, int ld, const T* src, int64_t stride, int key0, int keys) {
     constexpr int kPerThread = D * kKeys / kThreads, kBatch = 8;
     static_assert(kPerThread % kBatch == 0, "whole batches");
 #pragma unroll 1
@@ -125,7 +136,7 @@ __device__ void stageKtUnaligned(T* dst, int ld, const T* src, int sk, int key0,
 #pragma unroll
         for (int u = 0; u < kBatch; ++u) {
             const int i = (b * kBatch + u) * kThreads + int(threadIdx.x), d = i / kKeys, j = i % kKeys;
-            r[u] = j < keys ? src[int64_t(d) * sk + key0 + j] : T(0.f);
+            r[u] = j < keys ? src[int64_t(d) * stride + key0 + j] : T(0.f);
         }
 #pragma unroll
         for (int u = 0; u < kBatch; ++u) {
@@ -139,7 +150,7 @@ template <class T, int D, bool TransK>
 __global__ void __launch_bounds__(kThreads)
     attentionKernel(const T* __restrict__ q, const T* __restrict__ k, const T* __restrict__ v,
                     const T* __restrict__ mask, T* __restrict__ y, int sq, int sk, float scale, bool nanToZero,
-                    bool ktAligned, MaskIndex mi) {
+                    bool ktAligned, MaskIndex mi, Strides st) {
     using S = Smem<D, TransK>;
     extern __shared__ __align__(128) unsigned char smem[];
     T* sQ = reinterpret_cast<T*>(smem);
@@ -150,9 +161,10 @@ __global__ void __launch_bounds__(kThreads)
     const int row0 = blockIdx.y * kRows;
     const int warp = threadIdx.x / 32, t = threadIdx.x % 32;
     const int quadRow = t / 4, quadCol = 2 * (t % 4);
-    const T* qb = q + b * int64_t(sq) * D;
-    const T* kb = k + b * int64_t(sk) * D;
-    const T* vb = v + b * int64_t(sk) * D;
+    const int64_t bi = b / st.heads, hi = b % st.heads;
+    const T* qb = q + bi * st.qB + hi * st.qH;
+    const T* kb = k + bi * st.kB + hi * st.kH;
+    const T* vb = v + bi * st.vB + hi * st.vH;
     int64_t mbase = 0;
     if (mask) {
         int64_t rem = b;
@@ -167,18 +179,18 @@ __global__ void __launch_bounds__(kThreads)
     auto loadK = [&](int key0) {
         const int keys = min(kKeys, sk - key0);
         if (TransK)
-            stageAsync(sK, S::kKLd, kb + int64_t(key0) * D, D, kKeys, D, keys, D);
+            stageAsync(sK, S::kKLd, kb + int64_t(key0) * st.kS, st.kS, kKeys, D, keys, D);
         else if (ktAligned)
-            stageAsync(sK, S::kKLd, kb + key0, sk, D, kKeys, D, keys);
+            stageAsync(sK, S::kKLd, kb + key0, st.kS, D, kKeys, D, keys);
         else
-            stageKtUnaligned<T, D>(sK, S::kKLd, kb, sk, key0, keys);
+            stageKtUnaligned<T, D>(sK, S::kKLd, kb, st.kS, key0, keys);
         cpAsyncCommit();
     };
     auto loadV = [&](int key0) {
-        stageAsync(sV, S::kLd, vb + int64_t(key0) * D, D, kKeys, D, min(kKeys, sk - key0), D);
+        stageAsync(sV, S::kLd, vb + int64_t(key0) * st.vS, st.vS, kKeys, D, min(kKeys, sk - key0), D);
         cpAsyncCommit();
     };
-    stageAsync(sQ, S::kLd, qb + int64_t(row0) * D, D, kRows, D, sq - row0, D);
+    stageAsync(sQ, S::kLd, qb + int64_t(row0) * st.qS, st.qS, kRows, D, sq - row0, D);
     loadK(0);  // one group with Q
     loadV(0);
     cpAsyncWaitAllButOne();
@@ -307,43 +319,70 @@ __global__ void __launch_bounds__(kThreads)
         if (qrow[r] >= sq) continue;
         // 0/0 (NaN) for a row with every key masked, as the reference; zeros with nan_to_zero.
         const float inv = nanToZero && m[r] == -INFINITY ? 0.f : 1.f / l[r];
-        T* yr = y + (b * sq + qrow[r]) * int64_t(D) + quadCol;
+        T* yr = y + bi * st.yB + hi * st.yH + qrow[r] * st.yS + quadCol;
 #pragma unroll
         for (int n = 0; n < D / 8; ++n)
             *reinterpret_cast<uint32_t*>(yr + n * 8) = Mma<T>::pack(o[n][2 * r] * inv, o[n][2 * r + 1] * inv);
     }
 }
 
+// What one launch needs besides the node's tensors.
+struct Params {
+    int64_t batches;  // B * H blocks of rows
+    int sq, sk;
+    float scale;
+    bool nanToZero;
+    MaskIndex mi;
+    Strides st;
+    int64_t qOff, kOff, vOff, yOff;  // the views' element offsets
+};
+
 template <class T, int D, bool TransK>
-Status launch(LaunchArgs& a, int64_t batches, int sq, int sk, float scale, bool nanToZero, const MaskIndex& mi) {
+Status launch(LaunchArgs& a, const Params& p) {
+    const T* k = a.inputs[1].as<const T>() + p.kOff;
     // Kᵀ's rows are copied 16 bytes at a time when every row starts 16-byte aligned.
-    const bool ktAligned = sk % 8 == 0 && reinterpret_cast<uintptr_t>(a.inputs[1].data) % 16 == 0;
+    const bool ktAligned = p.st.kS % 8 == 0 && reinterpret_cast<uintptr_t>(k) % 16 == 0;
     auto kernel = attentionKernel<T, D, TransK>;
     const size_t bytes = Smem<D, TransK>::bytes();
     static const cudaError_t opted =  // once per instantiation: more than the default 48 KiB
         cudaFuncSetAttribute(kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, int(bytes));
     KILN_CUDA_CHECK(opted);
-    const dim3 grid(unsigned(batches), unsigned((sq + kRows - 1) / kRows));
+    const dim3 grid(unsigned(p.batches), unsigned((p.sq + kRows - 1) / kRows));
     const T* mask = a.inputs.size() > 3 ? static_cast<const T*>(a.inputs[3].data) : nullptr;
-    kernel<<<grid, kWarps * 32, bytes, a.stream>>>(a.inputs[0].as<const T>(), a.inputs[1].as<const T>(),
-                                                   a.inputs[2].as<const T>(), mask, a.outputs[0].as<T>(), sq, sk, scale,
-                                                   nanToZero, ktAligned, mi);
+    kernel<<<grid, kWarps * 32, bytes, a.stream>>>(
+        a.inputs[0].as<const T>() + p.qOff, k, a.inputs[2].as<const T>() + p.vOff, mask, a.outputs[0].as<T>() + p.yOff,
+        p.sq, p.sk, p.scale, p.nanToZero, ktAligned, p.mi, p.st);
     KILN_CUDA_CHECK_LAUNCH();
     return Status::Ok();
 }
 
 template <class T>
-Status dispatch(LaunchArgs& a, int d, bool transK, int64_t batches, int sq, int sk, float scale, bool nanToZero,
-                const MaskIndex& mi) {
-    if (d == 64)
-        return transK ? launch<T, 64, true>(a, batches, sq, sk, scale, nanToZero, mi)
-                      : launch<T, 64, false>(a, batches, sq, sk, scale, nanToZero, mi);
-    return transK ? launch<T, 128, true>(a, batches, sq, sk, scale, nanToZero, mi)
-                  : launch<T, 128, false>(a, batches, sq, sk, scale, nanToZero, mi);
+Status dispatch(LaunchArgs& a, int d, bool transK, const Params& p) {
+    if (d == 64) return transK ? launch<T, 64, true>(a, p) : launch<T, 64, false>(a, p);
+    return transK ? launch<T, 128, true>(a, p) : launch<T, 128, false>(a, p);
 }
 
 bool hasMask(const ir::Node& node, size_t nInputs) {
     return nInputs > 3 && node.inputs.size() > 3 && node.inputs[3] >= 0;
+}
+
+std::vector<ir::TensorDesc> describe(const std::vector<DeviceTensor>& ts) {
+    std::vector<ir::TensorDesc> d;
+    for (const auto& t : ts) d.push_back({t.dtype, t.shape, nullptr});
+    return d;
+}
+
+// Rows are staged with 16-byte copies and written 4 bytes at a time: every
+// stride and offset of Q, K and V a multiple of 8 elements, of Y of 2.
+bool stridesFit(const ir::AttentionLayout& l, bool transK) {
+    for (const auto* o : {&l.q, &l.v, transK ? &l.k : nullptr}) {
+        if (!o) continue;
+        for (int64_t x : {o->offset, o->batch, o->head, o->row})
+            if (x % 8 != 0) return false;
+    }
+    for (int64_t x : {l.y.offset, l.y.batch, l.y.head, l.y.row})
+        if (x % 2 != 0) return false;
+    return true;
 }
 
 }  // namespace
@@ -355,28 +394,34 @@ bool fusedAttentionSupports(const ir::Node& node, const std::vector<ir::TensorDe
     if (t != ir::DType::kF16 && t != ir::DType::kBF16) return false;
     for (const auto& d : in)
         if (d.dtype != t) return false;
+    ir::AttentionLayout l;
+    if (!ir::attentionLayout(node, in, l).ok()) return false;
     const size_t r = in[0].shape.size();
-    if (r < 2 || r - 2 > size_t(kMaxBatchDims) || in[2].shape.size() != r) return false;
-    const int64_t d = in[0].shape[r - 1];
-    // Y's rows are written as 16-byte vectors; Sq and Sk index with int.
-    // Blocks: one grid row per 64 query rows (at most 65535 rows of blocks).
-    return (d == 64 || d == 128) && in[2].shape[r - 1] == d && in[0].shape[r - 2] <= int64_t(65535) * kRows &&
-           in[2].shape[r - 2] < (int64_t(1) << 30);
+    if (!l.strided && (r < 2 || r - 2 > size_t(kMaxBatchDims) || in[2].shape.size() != r)) return false;
+    // Sq and Sk index with int. Blocks: one grid row per 64 query rows (at
+    // most 65535 rows of blocks), one grid column per batch entry and head.
+    return (l.D == 64 || l.D == 128) && l.Dv == l.D && l.Sq <= int64_t(65535) * kRows && l.Sk < (int64_t(1) << 30) &&
+           l.B * l.H <= int64_t(INT32_MAX) && stridesFit(l, node.attrs.getInt("trans_k", 0) != 0);
 }
 
 Status fusedAttention(LaunchArgs& a) {
-    const DeviceTensor &Q = a.inputs[0], &V = a.inputs[2];
-    const size_t r = Q.shape.size();
-    const int sq = int(Q.shape[r - 2]), d = int(Q.shape[r - 1]), sk = int(V.shape[r - 2]);
-    const int64_t batches = int64_t(sq) * d > 0 ? Q.numel() / (int64_t(sq) * d) : 0;
-    if (batches == 0 || sq == 0) return Status::Ok();
-    if (sk == 0) return Status::Error("FusedAttention: no keys (softmax over an empty axis)");
-    MaskIndex mi{};
-    mi.nBatchDims = int(r - 2);
-    for (size_t i = 0; i + 2 < r; ++i) mi.batchDims[i] = Q.shape[i];
+    ir::AttentionLayout l;
+    KILN_RETURN_IF_ERROR(ir::attentionLayout(a.node, describe(a.inputs), l).withContext("FusedAttention: "));
+    Params p{};
+    p.batches = l.B * l.H;
+    p.sq = int(l.Sq);
+    p.sk = int(l.Sk);
+    const int d = int(l.D);
+    if (p.batches == 0 || p.sq == 0) return Status::Ok();
+    if (p.sk == 0) return Status::Error("FusedAttention: no keys (softmax over an empty axis)");
+    const size_t nb = l.batchDims.size();
+    if (nb > size_t(kMaxBatchDims)) return Status::Error("FusedAttention: too many batch dims");
+    p.mi.nBatchDims = int(nb);
+    for (size_t i = 0; i < nb; ++i) p.mi.batchDims[i] = l.batchDims[i];
     if (hasMask(a.node, a.inputs.size())) {
         // Strides of the mask over [batch.., Sq, Sk], right-aligned, 0 where it broadcasts.
         const ir::Shape& ms = a.inputs[3].shape;
+        const size_t r = nb + 2;
         int64_t strides[kMaxBatchDims + 2] = {}, st = 1;
         for (size_t i = 0; i < ms.size(); ++i) {
             const size_t axis = r - 1 - i;
@@ -384,19 +429,25 @@ Status fusedAttention(LaunchArgs& a) {
             strides[axis] = ext == 1 ? 0 : st;
             st *= ext;
         }
-        for (size_t i = 0; i + 2 < r; ++i) mi.batchStrides[i] = strides[i];
-        mi.rowStride = strides[r - 2];
-        mi.keyStride = strides[r - 1];
+        for (size_t i = 0; i < nb; ++i) p.mi.batchStrides[i] = strides[i];
+        p.mi.rowStride = strides[r - 2];
+        p.mi.keyStride = strides[r - 1];
     }
     const bool transK = a.node.attrs.getInt("trans_k", 0) != 0;
-    for (const void* p : {a.inputs[0].data, transK ? a.inputs[1].data : nullptr, a.inputs[2].data, a.outputs[0].data})
-        if (reinterpret_cast<uintptr_t>(p) % 16 != 0)
-            return Status::Error("FusedAttention: a tensor is not 16-byte aligned");
-    const float scale = float(a.node.attrs.getFloat("scale", 1.0));
-    if (batches > int64_t(INT32_MAX)) return Status::Error("FusedAttention: too many batch entries");
-    const bool nanToZero = a.node.attrs.getInt("nan_to_zero", 0) != 0;
-    if (Q.dtype == ir::DType::kF16) return dispatch<__half>(a, d, transK, batches, sq, sk, scale, nanToZero, mi);
-    return dispatch<__nv_bfloat16>(a, d, transK, batches, sq, sk, scale, nanToZero, mi);
+    p.st = {l.q.batch, l.q.head,  l.q.row,  l.k.batch, l.k.head, transK ? l.k.row : l.k.col, l.v.batch, l.v.head,
+            l.v.row,   l.y.batch, l.y.head, l.y.row,   int(l.H)};
+    p.qOff = l.q.offset, p.kOff = l.k.offset, p.vOff = l.v.offset, p.yOff = l.y.offset;
+    auto aligned = [](const void* base, int64_t offset, size_t align) {
+        return (reinterpret_cast<uintptr_t>(base) + size_t(offset) * 2) % align == 0;  // 16-bit elements
+    };
+    if (!aligned(a.inputs[0].data, p.qOff, 16) || !aligned(a.inputs[1].data, p.kOff, transK ? 16 : 1) ||
+        !aligned(a.inputs[2].data, p.vOff, 16) || !aligned(a.outputs[0].data, p.yOff, 4))
+        return Status::Error("FusedAttention: a tensor is not aligned for the kernel's vector copies");
+    if (!stridesFit(l, transK)) return Status::Error("FusedAttention: strides the kernel cannot take");
+    p.scale = float(a.node.attrs.getFloat("scale", 1.0));
+    p.nanToZero = a.node.attrs.getInt("nan_to_zero", 0) != 0;
+    if (a.inputs[0].dtype == ir::DType::kF16) return dispatch<__half>(a, d, transK, p);
+    return dispatch<__nv_bfloat16>(a, d, transK, p);
 }
 
 }  // namespace kiln::cuda::kernels

@@ -1,0 +1,212 @@
+// FusedAttention's strided form (ir/ops/fused_attention.h) and the CUDA
+// builder's attention layout pass that makes it. The pass's graphs are run on
+// the CPU reference before and after the rewrite: the same bytes must come
+// out (no device needed: the pass only asks the CUDA tactics whether they
+// take the strided layer).
+#include <gtest/gtest.h>
+
+#include <cstring>
+#include <memory>
+#include <random>
+
+#include "backends/cpu/kernel.h"
+#include "backends/cpu/shape_eval.h"
+#include "backends/cpu/thread_pool.h"
+#include "ir/dtype.h"
+#include "ir/graph.h"
+#include "ir/op_schema.h"
+#ifdef KILN_HAVE_CUDA
+#include "builder/cuda/cuda_build.h"
+#endif
+
+namespace {
+
+using namespace kiln;
+using ir::DType;
+
+int out0(const ir::Graph& g, int node) { return g.nodes[size_t(node)].outputs[0]; }
+
+int i64Const(ir::Graph& g, const std::string& name, const std::vector<int64_t>& v, bool scalar = false) {
+    auto bytes = std::make_shared<ir::Bytes>(v.size() * 8);
+    std::memcpy(bytes->data(), v.data(), v.size() * 8);
+    return g.addConstant(name, DType::kI64, scalar ? ir::Shape{} : ir::Shape{int64_t(v.size())}, bytes);
+}
+
+int shuffle(ir::Graph& g, const std::string& name, int x, std::vector<int64_t> perm, std::vector<int64_t> reshape) {
+    const int n = g.addNode("Shuffle", name, {x}, 1);
+    if (!perm.empty()) g.nodes[size_t(n)].attrs.set("perm1", std::move(perm));
+    if (!reshape.empty()) g.nodes[size_t(n)].attrs.set("reshape", std::move(reshape));
+    return out0(g, n);
+}
+
+// Every value of g computed with the CPU reference kernels, in node order;
+// the inputs' bytes given. Returns the outputs' bytes.
+std::vector<std::vector<uint8_t>> runOnCpu(const ir::Graph& g, const std::vector<std::vector<uint8_t>>& inputs) {
+    std::vector<std::vector<uint8_t>> bytes(g.values.size());
+    std::vector<const void*> data(g.values.size(), nullptr);
+    for (size_t v = 0; v < g.values.size(); ++v)
+        if (g.values[v].isConstant()) data[v] = g.values[v].data->data();
+    for (size_t i = 0; i < g.inputs.size(); ++i) data[size_t(g.inputs[i])] = inputs[i].data();
+    cpu::ThreadPool pool(1);
+    for (const ir::Node& n : g.nodes) {
+        std::vector<ir::TensorDesc> in, out;
+        for (int v : n.inputs)
+            in.push_back(v < 0 ? ir::TensorDesc{}
+                               : ir::TensorDesc{g.values[size_t(v)].dtype, g.values[size_t(v)].shape, data[size_t(v)]});
+        for (int v : n.outputs) out.push_back({g.values[size_t(v)].dtype, g.values[size_t(v)].shape, nullptr});
+        const cpu::Tactic* t = cpu::findCpuTactic(n.op, "ref");
+        std::vector<std::vector<uint8_t>> produced;
+        EXPECT_TRUE(t && cpu::runReference(n, *t, in, out, pool, produced)) << n.name;
+        if (produced.size() != n.outputs.size()) return {};
+        for (size_t k = 0; k < n.outputs.size(); ++k) {
+            bytes[size_t(n.outputs[k])] = std::move(produced[k]);
+            data[size_t(n.outputs[k])] = bytes[size_t(n.outputs[k])].data();
+        }
+    }
+    std::vector<std::vector<uint8_t>> outs;
+    for (int v : g.outputs) outs.push_back(bytes[size_t(v)]);
+    return outs;
+}
+
+std::vector<uint8_t> randomHalves(int64_t n, uint32_t seed) {
+    std::mt19937 rng(seed);
+    std::uniform_real_distribution<float> u(-1.f, 1.f);
+    std::vector<uint8_t> b(size_t(n) * 2);
+    for (int64_t i = 0; i < n; ++i) {
+        const uint16_t h = ir::floatToHalf(u(rng));
+        std::memcpy(b.data() + i * 2, &h, 2);
+    }
+    return b;
+}
+
+constexpr int64_t kS = 20, kB = 3, kH = 2, kD = 64;
+
+// ViT's self-attention as torch exports it, on an in-projection P [S, B, 3·H·D]:
+// Reshape -> Unsqueeze -> Transpose -> Squeeze -> Gather q/k/v -> Reshape to
+// heads -> Transpose -> Reshape [B, H, S, D]; the attention's output
+// Transposed to [S, B, H, D] and Reshaped to rows [S·B, H·D].
+ir::Graph vitAttention() {
+    ir::Graph g;
+    const int p = g.addValue("p", DType::kF16, {kS, kB, 3 * kH * kD});
+    g.inputs.push_back(p);
+    int x = shuffle(g, "reshape", p, {}, {kS, kB, 3, kH * kD});
+    x = shuffle(g, "unsqueeze", x, {}, {1, kS, kB, 3, kH * kD});
+    x = shuffle(g, "transpose", x, {3, 1, 2, 0, 4}, {});
+    x = shuffle(g, "squeeze", x, {}, {3, kS, kB, kH * kD});
+    int qkv[3];
+    for (int64_t i = 0; i < 3; ++i) {
+        const std::string n = "qkv" + std::to_string(i);
+        const int gather = g.addNode("Gather", n, {x, i64Const(g, n + "_index", {i}, true)}, 1);
+        int h = shuffle(g, n + "_split", out0(g, gather), {}, {kS, kB * kH, kD});
+        h = shuffle(g, n + "_heads", h, {1, 0, 2}, {});
+        qkv[i] = shuffle(g, n + "_batch", h, {}, {kB, kH, kS, kD});
+    }
+    const int att = g.addNode("FusedAttention", "attention", {qkv[0], qkv[1], qkv[2]}, 1);
+    g.nodes[size_t(att)].attrs.set("trans_k", int64_t(1));
+    g.nodes[size_t(att)].attrs.set("scale", 0.125);
+    int y = shuffle(g, "back", out0(g, att), {2, 0, 1, 3}, {});
+    y = shuffle(g, "rows", y, {}, {kS * kB, kH * kD});
+    g.values[size_t(y)].name = "y";
+    g.outputs.push_back(y);
+    EXPECT_TRUE(g.topoSort().ok());
+    EXPECT_TRUE(ir::inferGraph(g).ok());
+    return g;
+}
+
+TEST(AttentionLayout, StridedViewsOutsideTheirTensorAreRefused) {
+    ir::Graph g;
+    const int p = g.addValue("p", DType::kF16, {kS, kB, 3 * kH * kD});
+    g.inputs.push_back(p);
+    const int att = g.addNode("FusedAttention", "attention", {p, p, p}, 1);
+    ir::Node& n = g.nodes[size_t(att)];
+    n.attrs.set("trans_k", int64_t(1));
+    n.attrs.set("view_dims", std::vector<int64_t>{kB, kH, kS, kS, kD});
+    const int64_t row = kB * 3 * kH * kD;
+    n.attrs.set("q_view", std::vector<int64_t>{0, 3 * kH * kD, kD, row});
+    n.attrs.set("k_view", std::vector<int64_t>{kH * kD, 3 * kH * kD, kD, row});
+    n.attrs.set("v_view", std::vector<int64_t>{2 * kH * kD, 3 * kH * kD, kD, row});
+    n.attrs.set("y_view", std::vector<int64_t>{0, kH * kD, kD, kB * kH * kD});
+    n.attrs.set("y_shape", std::vector<int64_t>{kS * kB, kH * kD});
+    std::vector<ir::TensorDesc> out(1);
+    ASSERT_TRUE(ir::inferNode(n, ir::describeInputs(g, n), out).ok());
+    EXPECT_EQ(out[0].shape, (ir::Shape{kS * kB, kH * kD}));
+    // V one head further along runs past the end of P.
+    n.attrs.set("v_view", std::vector<int64_t>{2 * kH * kD + kD, 3 * kH * kD, kD, row});
+    Status s = ir::inferNode(n, ir::describeInputs(g, n), out);
+    EXPECT_FALSE(s.ok());
+    EXPECT_NE(s.message().find("v_view"), std::string::npos) << s.message();
+    n.attrs.set("v_view", std::vector<int64_t>{2 * kH * kD, 3 * kH * kD, kD, row});
+    // Y's heads on top of each other: elements written twice.
+    n.attrs.set("y_view", std::vector<int64_t>{0, kH * kD, 0, kB * kH * kD});
+    s = ir::inferNode(n, ir::describeInputs(g, n), out);
+    EXPECT_FALSE(s.ok());
+    EXPECT_NE(s.message().find("twice"), std::string::npos) << s.message();
+    n.attrs.set("y_view", std::vector<int64_t>{0, kH * kD, kD, kB * kH * kD});
+    n.attrs.set("y_shape", std::vector<int64_t>{kS * kB, kH * kD + 1});
+    EXPECT_FALSE(ir::inferNode(n, ir::describeInputs(g, n), out).ok());
+}
+
+TEST(AttentionLayout, ViTHeadsAreReadAndWrittenInPlace) {
+#ifndef KILN_HAVE_CUDA
+    GTEST_SKIP() << "the CUDA backend is not built";
+#else
+    ir::Graph g = vitAttention();
+    const std::vector<std::vector<uint8_t>> in = {randomHalves(kS * kB * 3 * kH * kD, 7)};
+    const auto before = runOnCpu(g, in);
+    ASSERT_EQ(before.size(), 1u);
+    ASSERT_TRUE(builder::layOutAttention(g, [](int, const std::string&) {}).ok());
+    ASSERT_TRUE(g.topoSort().ok());
+    ASSERT_TRUE(ir::inferGraph(g).ok());
+    // Every copy is gone: the attention reads P and writes y.
+    ASSERT_EQ(g.nodes.size(), 1u);
+    const ir::Node& n = g.nodes[0];
+    EXPECT_EQ(n.op, "FusedAttention");
+    EXPECT_EQ(n.inputs[0], g.inputs[0]);
+    EXPECT_EQ(n.inputs[2], g.inputs[0]);
+    EXPECT_EQ(n.outputs[0], g.outputs[0]);
+    const int64_t row = kB * 3 * kH * kD;
+    EXPECT_EQ(n.attrs.getInts("k_view"), (std::vector<int64_t>{kH * kD, 3 * kH * kD, kD, row}));
+    EXPECT_EQ(n.attrs.getInts("y_view"), (std::vector<int64_t>{0, kH * kD, kD, kB * kH * kD}));
+    EXPECT_EQ(runOnCpu(g, in), before);
+#endif
+}
+
+TEST(AttentionLayout, ACopyOthersReadStaysAndDynamicShapesAreLeftAlone) {
+#ifndef KILN_HAVE_CUDA
+    GTEST_SKIP() << "the CUDA backend is not built";
+#else
+    // K's heads are also a network output: the copies making them stay (the
+    // attention reads P all the same); the rest go.
+    ir::Graph g = vitAttention();
+    int heads = -1;
+    for (const auto& n : g.nodes)
+        if (n.name == "qkv1_heads") heads = n.outputs[0];
+    ASSERT_GE(heads, 0);
+    g.outputs.push_back(heads);
+    const std::vector<std::vector<uint8_t>> in = {randomHalves(kS * kB * 3 * kH * kD, 9)};
+    const auto before = runOnCpu(g, in);
+    ASSERT_TRUE(builder::layOutAttention(g, [](int, const std::string&) {}).ok());
+    ASSERT_TRUE(g.topoSort().ok());
+    ASSERT_TRUE(ir::inferGraph(g).ok());
+    EXPECT_EQ(g.nodes.size(), 8u);  // reshape, unsqueeze, transpose, squeeze, K's gather, split, heads; attention
+    EXPECT_EQ(runOnCpu(g, in), before);
+
+    // A FusedAttention whose operands have no static shape is not touched.
+    ir::Graph d;
+    std::vector<int> qkv;
+    for (const char* name : {"q", "k", "v"}) {
+        qkv.push_back(d.addValue(name, DType::kF16, {-1, kH, kS, kD}));
+        d.inputs.push_back(qkv.back());
+    }
+    const int t = shuffle(d, "t", qkv[0], {0, 1, 2, 3}, {});
+    const int att = d.addNode("FusedAttention", "attention", {t, qkv[1], qkv[2]}, 1);
+    d.nodes[size_t(att)].attrs.set("trans_k", int64_t(1));
+    d.outputs.push_back(out0(d, att));
+    ASSERT_TRUE(d.topoSort().ok());
+    ASSERT_TRUE(ir::inferGraph(d).ok());
+    ASSERT_TRUE(builder::layOutAttention(d, [](int, const std::string&) {}).ok());
+    EXPECT_FALSE(d.nodes[size_t(att)].attrs.has("view_dims"));
+#endif
+}
+
+}  // namespace
