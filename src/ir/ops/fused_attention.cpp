@@ -51,7 +51,7 @@ Status stridedLayout(const Node& node, const std::vector<TensorDesc>& in, Attent
     KILN_RETURN_IF_ERROR(view("q_view", l.Sq, volume(in[0].shape), l.q));
     KILN_RETURN_IF_ERROR(view("k_view", l.Sk, volume(in[1].shape), l.k));
     KILN_RETURN_IF_ERROR(view("v_view", l.Sk, volume(in[2].shape), l.v));
-    if (!isStatic(l.yShape) || volume(l.yShape) != l.B * l.H * l.Sq * l.D)
+    if (!isStatic(l.yShape) || __int128(volume(l.yShape)) != __int128(l.B) * l.H * l.Sq * l.D)
         return Status::Error("y_shape " + shapeToString(l.yShape) +
                              " does not hold [B, H, Sq, D] = " + shapeToString(Shape{l.B, l.H, l.Sq, l.D}));
     KILN_RETURN_IF_ERROR(view("y_view", l.Sq, volume(l.yShape), l.y));
@@ -59,11 +59,11 @@ Status stridedLayout(const Node& node, const std::vector<TensorDesc>& in, Attent
     // non-trivial axes, sorted, each at least the span of the ones below).
     std::vector<std::pair<int64_t, int64_t>> axes = {{1, l.D}, {l.y.row, l.Sq}, {l.y.head, l.H}, {l.y.batch, l.B}};
     std::sort(axes.begin(), axes.end());
-    int64_t span = 0;
+    __int128 span = 0;
     for (const auto& [stride, ext] : axes) {
         if (ext == 1) continue;
-        if (stride < std::max<int64_t>(span, 1)) return Status::Error("y_view writes some elements twice");
-        span = stride * ext;
+        if (stride < std::max<__int128>(span, 1)) return Status::Error("y_view writes some elements twice");
+        span = __int128(stride) * ext;
     }
     return Status::Ok();
 }
