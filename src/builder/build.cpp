@@ -192,6 +192,11 @@ Status buildPlan(ir::Graph g, const BuildOptions& opt, const LogFn& log, engine:
             KILN_RETURN_IF_ERROR(ir::inferGraph(g).withContext("after cuda-channels-last: "));
         }
     }
+    if (opt.backend == engine::Backend::kCUDA && !opt.disabledPasses.count("cuda-fc-epilogue")) {
+        KILN_RETURN_IF_ERROR(fuseFcEpilogues(g, log));
+        KILN_RETURN_IF_ERROR(g.topoSort());
+        KILN_RETURN_IF_ERROR(ir::inferGraph(g).withContext("after cuda-fc-epilogue: "));
+    }
 #endif
     size_t workspace = 0;
     KILN_RETURN_IF_ERROR(chooseProfileTactics(g, opt, profiles[0], log, workspace));  // leaves the max shapes

@@ -1,7 +1,8 @@
 // The CUDA builder's fusions of transformer layers, checked end to end
 // through the public API against the CPU engine: MatMul by constant weights
 // followed by a bias Add becomes one FullyConnected (bias in the cuBLASLt
-// epilogue), GELU written with Erf becomes one Activation; FP32 and FP16.
+// epilogue), GELU written with Erf becomes one Activation, which in FP16 goes
+// into the GEMM's epilogue as a residual Add does in both; FP32 and FP16.
 // Scaled dot-product attention (MatMul, scale, mask, Softmax, MatMul) becomes
 // one FusedAttention in FP16, which reads ViT's heads straight out of the
 // in-projection and writes its output in the out-projection's layout.
@@ -42,6 +43,7 @@ struct Mlp {
     std::vector<float> w1 = randomFloats(kIn * kHidden, 1), b1 = randomFloats(kHidden, 2);
     std::vector<float> w2 = randomFloats(kOut * kHidden, 3), b2 = randomFloats(kOut, 4);
     float sqrt2 = float(std::sqrt(2.0)), one = 1.f, half = 0.5f;
+    bool residual = false;  // + an input r [B, S, 8] after the second layer
 
     std::unique_ptr<IEngine> build(IBuilder& b, BackendKind backend, bool fp16, const char* disabled = nullptr) {
         auto net = b.createNetworkV2(0);
@@ -67,6 +69,7 @@ struct Mlp {
                                             MatrixOperation::kTRANSPOSE)
                          ->getOutput(0);
         y = ew(constant(Dims3{1, 1, kOut}, b2), y, ElementWiseOperation::kSUM);
+        if (residual) y = ew(y, net->addInput("r", DataType::kFLOAT, Dims3{kB, kS, kOut}), ElementWiseOperation::kSUM);
         y->setName("y");
         net->markOutput(*y);
         auto cfg = b.createBuilderConfig();
@@ -116,28 +119,38 @@ TEST(CudaFusion, LinearLayersAndGeluMatchTheCpu) {
     SKIP_WITHOUT_DEVICE();
     Logger log;
     auto b = createInferBuilder(log);
-    Mlp mlp;
-    auto cpu = mlp.build(*b, BackendKind::kCPU, false);
-    ASSERT_TRUE(cpu) << log.errors;
-    const auto x = randomFloats(size_t(kB * kS * kIn), 9);
-    const auto want = run(*cpu, {x}, size_t(kB * kS * kOut), false);
-    for (bool fp16 : {false, true}) {
-        auto gpu = mlp.build(*b, BackendKind::kCUDA, fp16);
-        auto unfused = mlp.build(*b, BackendKind::kCUDA, fp16, "cuda-matmul-bias");
-        ASSERT_TRUE(gpu && unfused) << log.errors;
-        const std::string text = info(*gpu);
-        EXPECT_EQ(count(text, "[FullyConnected,"), 2) << text;
-        EXPECT_EQ(count(text, "[MatMul,"), 0) << text;
-        EXPECT_EQ(count(text, "[Activation,"), 1) << text;
-        EXPECT_EQ(count(text, "[Unary,"), 0) << text;
-        EXPECT_EQ(count(info(*unfused), "[FullyConnected,"), 0) << info(*unfused);
-        const double tol = fp16 ? 2e-2 : 1e-5;
-        double scale = 0;
-        for (float v : want) scale = std::max(scale, double(std::fabs(v)));
-        for (auto* e : {gpu.get(), unfused.get()}) {
-            const auto got = run(*e, {x}, size_t(kB * kS * kOut), true);
-            for (size_t i = 0; i < want.size(); ++i)
-                EXPECT_NEAR(got[i], want[i], tol * (1 + scale)) << (fp16 ? "fp16" : "fp32") << " at " << i;
+    for (bool residual : {false, true}) {
+        Mlp mlp;
+        mlp.residual = residual;
+        auto cpu = mlp.build(*b, BackendKind::kCPU, false);
+        ASSERT_TRUE(cpu) << log.errors;
+        std::vector<std::vector<float>> in = {randomFloats(size_t(kB * kS * kIn), 9)};
+        if (residual) in.push_back(randomFloats(size_t(kB * kS * kOut), 10));
+        const auto want = run(*cpu, in, size_t(kB * kS * kOut), false);
+        for (bool fp16 : {false, true}) {
+            const std::string what = std::string(fp16 ? "fp16" : "fp32") + (residual ? " + residual" : "");
+            auto gpu = mlp.build(*b, BackendKind::kCUDA, fp16);
+            auto unfused = mlp.build(*b, BackendKind::kCUDA, fp16, "cuda-matmul-bias");
+            auto noEpilogue = mlp.build(*b, BackendKind::kCUDA, fp16, "cuda-fc-epilogue");
+            ASSERT_TRUE(gpu && unfused && noEpilogue) << log.errors;
+            const std::string text = info(*gpu);
+            EXPECT_EQ(count(text, "[FullyConnected,"), 2) << what << text;
+            EXPECT_EQ(count(text, "[MatMul,"), 0) << what << text;
+            // The GELU goes into the first layer's epilogue in 16-bit only; the residual in both.
+            EXPECT_EQ(count(text, "[Activation,"), fp16 ? 0 : 1) << what << text;
+            EXPECT_EQ(count(text, "[ElementWise,"), 0) << what << text;
+            EXPECT_EQ(count(text, "[Unary,"), 0) << what << text;
+            EXPECT_EQ(count(info(*noEpilogue), "[Activation,"), 1) << what;
+            EXPECT_EQ(count(info(*noEpilogue), "[ElementWise,"), residual ? 1 : 0) << what;
+            EXPECT_EQ(count(info(*unfused), "[FullyConnected,"), 0) << what << info(*unfused);
+            const double tol = fp16 ? 2e-2 : 1e-5;
+            double scale = 0;
+            for (float v : want) scale = std::max(scale, double(std::fabs(v)));
+            for (auto* e : {gpu.get(), unfused.get(), noEpilogue.get()}) {
+                const auto got = run(*e, in, size_t(kB * kS * kOut), true);
+                for (size_t i = 0; i < want.size(); ++i)
+                    EXPECT_NEAR(got[i], want[i], tol * (1 + scale)) << what << " at " << i;
+            }
         }
     }
 }

@@ -7,11 +7,8 @@
 
 #include <cstring>
 #include <memory>
-#include <random>
 
-#include "backends/cpu/kernel.h"
-#include "backends/cpu/shape_eval.h"
-#include "backends/cpu/thread_pool.h"
+#include "cpu_graph_runner.h"
 #include "ir/dtype.h"
 #include "ir/graph.h"
 #include "ir/op_schema.h"
@@ -23,6 +20,8 @@ namespace {
 
 using namespace kiln;
 using ir::DType;
+using testutil::randomHalves;
+using testutil::runOnCpu;
 
 int out0(const ir::Graph& g, int node) { return g.nodes[size_t(node)].outputs[0]; }
 
@@ -37,46 +36,6 @@ int shuffle(ir::Graph& g, const std::string& name, int x, std::vector<int64_t> p
     if (!perm.empty()) g.nodes[size_t(n)].attrs.set("perm1", std::move(perm));
     if (!reshape.empty()) g.nodes[size_t(n)].attrs.set("reshape", std::move(reshape));
     return out0(g, n);
-}
-
-// Every value of g computed with the CPU reference kernels, in node order;
-// the inputs' bytes given. Returns the outputs' bytes.
-std::vector<std::vector<uint8_t>> runOnCpu(const ir::Graph& g, const std::vector<std::vector<uint8_t>>& inputs) {
-    std::vector<std::vector<uint8_t>> bytes(g.values.size());
-    std::vector<const void*> data(g.values.size(), nullptr);
-    for (size_t v = 0; v < g.values.size(); ++v)
-        if (g.values[v].isConstant()) data[v] = g.values[v].data->data();
-    for (size_t i = 0; i < g.inputs.size(); ++i) data[size_t(g.inputs[i])] = inputs[i].data();
-    cpu::ThreadPool pool(1);
-    for (const ir::Node& n : g.nodes) {
-        std::vector<ir::TensorDesc> in, out;
-        for (int v : n.inputs)
-            in.push_back(v < 0 ? ir::TensorDesc{}
-                               : ir::TensorDesc{g.values[size_t(v)].dtype, g.values[size_t(v)].shape, data[size_t(v)]});
-        for (int v : n.outputs) out.push_back({g.values[size_t(v)].dtype, g.values[size_t(v)].shape, nullptr});
-        const cpu::Tactic* t = cpu::findCpuTactic(n.op, "ref");
-        std::vector<std::vector<uint8_t>> produced;
-        EXPECT_TRUE(t && cpu::runReference(n, *t, in, out, pool, produced)) << n.name;
-        if (produced.size() != n.outputs.size()) return {};
-        for (size_t k = 0; k < n.outputs.size(); ++k) {
-            bytes[size_t(n.outputs[k])] = std::move(produced[k]);
-            data[size_t(n.outputs[k])] = bytes[size_t(n.outputs[k])].data();
-        }
-    }
-    std::vector<std::vector<uint8_t>> outs;
-    for (int v : g.outputs) outs.push_back(bytes[size_t(v)]);
-    return outs;
-}
-
-std::vector<uint8_t> randomHalves(int64_t n, uint32_t seed) {
-    std::mt19937 rng(seed);
-    std::uniform_real_distribution<float> u(-1.f, 1.f);
-    std::vector<uint8_t> b(size_t(n) * 2);
-    for (int64_t i = 0; i < n; ++i) {
-        const uint16_t h = ir::floatToHalf(u(rng));
-        std::memcpy(b.data() + i * 2, &h, 2);
-    }
-    return b;
 }
 
 constexpr int64_t kS = 20, kB = 3, kH = 2, kD = 64;
@@ -151,7 +110,7 @@ TEST(AttentionLayout, ViTHeadsAreReadAndWrittenInPlace) {
     GTEST_SKIP() << "the CUDA backend is not built";
 #else
     ir::Graph g = vitAttention();
-    const std::vector<std::vector<uint8_t>> in = {randomHalves(kS * kB * 3 * kH * kD, 7)};
+    const std::vector<std::vector<uint8_t> > in = {randomHalves(kS * kB * 3 * kH * kD, 7)};
     const auto before = runOnCpu(g, in);
     ASSERT_EQ(before.size(), 1u);
     ASSERT_TRUE(builder::layOutAttention(g, [](int, const std::string&) {}).ok());
@@ -183,7 +142,7 @@ TEST(AttentionLayout, ACopyOthersReadStaysAndDynamicShapesAreLeftAlone) {
         if (n.name == "qkv1_heads") heads = n.outputs[0];
     ASSERT_GE(heads, 0);
     g.outputs.push_back(heads);
-    const std::vector<std::vector<uint8_t>> in = {randomHalves(kS * kB * 3 * kH * kD, 9)};
+    const std::vector<std::vector<uint8_t> > in = {randomHalves(kS * kB * 3 * kH * kD, 9)};
     const auto before = runOnCpu(g, in);
     ASSERT_TRUE(builder::layOutAttention(g, [](int, const std::string&) {}).ok());
     ASSERT_TRUE(g.topoSort().ok());

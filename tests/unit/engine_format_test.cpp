@@ -291,7 +291,7 @@ TEST(EngineFormat, OtherByteOrderIsRefused) {
     fixChecksum(f);
     const std::string msg = readError(f);
     const char* expect = std::endian::native == std::endian::little ? "engine written on a big-endian machine"
-                                                                     : "engine written on a little-endian machine";
+                                                                    : "engine written on a little-endian machine";
     EXPECT_TRUE(has(msg, expect)) << msg;
     EngineHeaderInfo h;
     EXPECT_FALSE(readEngineHeader(f.data(), f.size(), h).ok());
@@ -348,16 +348,19 @@ TEST(EngineFormat, SemanticallyInvalidMetadataIsRefused) {
         {"x", 1, 0x80, "unknown flags"},
         {"x", 2, 9, "rank 9"},
         {"x", 2 + 4, uint32_t(-5), "dimension -5"},
-        {"w", 2 + 4, 5, "need 80"},  // [5,4] F32 no longer matches 64 bytes
+        {"w", 2 + 4, 5, "need 80"},                                           // [5,4] F32 no longer matches 64 bytes
         {"b", 2 + 4 + 8 + 4 + 4, 32, "outside the 72-byte weights section"},  // constant offset
         {"mm", 4 + 4 * 2 + 4 + 4 + 4 + 4 + 5, 9, "unknown attribute type tag 9"},  // first attr tag ("alpha")
     };
     for (const Case& c : cases) {
         auto g = f;
         const size_t at = after(f, c.after) + c.skip;
-        if (c.after == "x" && (c.skip == 0 || c.skip == 1)) g[at] = uint8_t(c.value);
-        else if (c.after == "mm" && c.skip > 20) g[at] = uint8_t(c.value);
-        else putU32(g, at, c.value);
+        if (c.after == "x" && (c.skip == 0 || c.skip == 1))
+            g[at] = uint8_t(c.value);
+        else if (c.after == "mm" && c.skip > 20)
+            g[at] = uint8_t(c.value);
+        else
+            putU32(g, at, c.value);
         fixChecksum(g);
         const std::string msg = readError(g);
         EXPECT_TRUE(has(msg, c.expect)) << c.expect << " <- " << msg;

@@ -47,7 +47,7 @@ struct LtDescs {
 };
 
 // What the GEMM's epilogue adds: Y = act(A·B + beta·C + bias).
-enum class Epilogue { kNone, kBias, kRelu, kReluBias };
+enum class Epilogue { kNone, kBias, kRelu, kReluBias, kGelu, kGeluBias };
 
 Status makeDescs(const GemmDims& d, cudaDataType_t dt, Epilogue epilogue, LtDescs& L);
 

@@ -8,6 +8,7 @@
 
 #include "cublaslt_common.h"
 #include "cuda_check.h"
+#include "ir/ops/fully_connected.h"
 #include "library_tactics.h"
 
 namespace kiln::cuda::lib {
@@ -50,12 +51,26 @@ Status makeDescs(const GemmDims& d, cudaDataType_t dt, Epilogue epilogue, LtDesc
     KILN_CUBLAS_CHECK(cublasLtMatmulDescSetAttribute(L.op, CUBLASLT_MATMUL_DESC_TRANSA, &opA, sizeof(opA)));
     KILN_CUBLAS_CHECK(cublasLtMatmulDescSetAttribute(L.op, CUBLASLT_MATMUL_DESC_TRANSB, &opB, sizeof(opB)));
     if (epilogue != Epilogue::kNone) {
-        const cublasLtEpilogue_t epi = epilogue == Epilogue::kBias   ? CUBLASLT_EPILOGUE_BIAS
-                                       : epilogue == Epilogue::kRelu ? CUBLASLT_EPILOGUE_RELU
-                                                                     : CUBLASLT_EPILOGUE_RELU_BIAS;
+        cublasLtEpilogue_t epi = CUBLASLT_EPILOGUE_BIAS;
+        switch (epilogue) {
+            case Epilogue::kRelu:
+                epi = CUBLASLT_EPILOGUE_RELU;
+                break;
+            case Epilogue::kReluBias:
+                epi = CUBLASLT_EPILOGUE_RELU_BIAS;
+                break;
+            case Epilogue::kGelu:
+                epi = CUBLASLT_EPILOGUE_GELU;
+                break;
+            case Epilogue::kGeluBias:
+                epi = CUBLASLT_EPILOGUE_GELU_BIAS;
+                break;
+            default:
+                break;
+        }
         KILN_CUBLAS_CHECK(cublasLtMatmulDescSetAttribute(L.op, CUBLASLT_MATMUL_DESC_EPILOGUE, &epi, sizeof(epi)));
     }
-    if (epilogue == Epilogue::kBias || epilogue == Epilogue::kReluBias) {
+    if (epilogue == Epilogue::kBias || epilogue == Epilogue::kReluBias || epilogue == Epilogue::kGeluBias) {
         const int32_t bt = int32_t(dt);
         KILN_CUBLAS_CHECK(cublasLtMatmulDescSetAttribute(L.op, CUBLASLT_MATMUL_DESC_BIAS_DATA_TYPE, &bt, sizeof(bt)));
     }
@@ -208,7 +223,7 @@ public:
         Handles* h = nullptr;
         KILN_RETURN_IF_ERROR(buildHandles(h));
         LtDescs L;
-        KILN_RETURN_IF_ERROR(makeDescs(dims, dt_, hasBias(node) ? Epilogue::kBias : Epilogue::kNone, L));
+        KILN_RETURN_IF_ERROR(makeDescs(dims, dt_, epilogue(node), L));
         return algo_.init(h->cublasLt, L, dims);
     }
 
@@ -220,29 +235,37 @@ public:
         if (a.outputs[0].numel() == 0) return Status::Ok();
         const bool bias = hasBias(a.node);
         LtDescs L;
-        KILN_RETURN_IF_ERROR(makeDescs(d, dt_, bias ? Epilogue::kBias : Epilogue::kNone, L));
+        KILN_RETURN_IF_ERROR(makeDescs(d, dt_, epilogue(a.node), L));
         if (bias) {
             const void* bp = a.inputs[2].data;
             KILN_CUBLAS_CHECK(cublasLtMatmulDescSetAttribute(L.op, CUBLASLT_MATMUL_DESC_BIAS_POINTER, &bp, sizeof(bp)));
         }
-        if (d.K == 0) {  // an empty sum: zeros (plus the bias, which the kernel path below adds)
+        // The residual of FullyConnected's epilogue is cuBLASLt's C, added with beta = 1.
+        const bool residual = fc_ && ir::fcHasResidual(a.node);
+        const void* c = residual ? a.inputs[3].data : a.outputs[0].data;
+        if (d.K == 0) {  // an empty sum: zeros (plus the epilogue, which the kernel path below adds)
             KILN_CUDA_CHECK(cudaMemsetAsync(a.outputs[0].data, 0, a.outputs[0].bytes(), a.stream));
-            if (!bias) return Status::Ok();
+            if (epilogue(a.node) == Epilogue::kNone && !residual) return Status::Ok();
         }
-        uint32_t align =
-            std::min({alignmentOf(a.inputs[0].data), alignmentOf(a.inputs[1].data), alignmentOf(a.outputs[0].data)});
+        uint32_t align = std::min({alignmentOf(a.inputs[0].data), alignmentOf(a.inputs[1].data),
+                                   alignmentOf(a.outputs[0].data), alignmentOf(c)});
         cublasLtMatmulAlgo_t algo;
         const size_t ws = std::min(a.workspaceBytes, kGemmWorkspace);
         KILN_RETURN_IF_ERROR(algo_.pick(a.handles.cublasLt, L, d, align, ws, algo));
-        const float alpha = 1.0f, beta = 0.0f;
+        const float alpha = 1.0f, beta = residual ? 1.0f : 0.0f;
         KILN_CUBLAS_CHECK(cublasLtMatmul(a.handles.cublasLt, L.op, &alpha, a.inputs[1].data, L.a, a.inputs[0].data, L.b,
-                                         &beta, a.outputs[0].data, L.c, a.outputs[0].data, L.c, &algo, a.workspace, ws,
-                                         a.stream));
+                                         &beta, c, L.c, a.outputs[0].data, L.c, &algo, a.workspace, ws, a.stream));
         return Status::Ok();
     }
 
 private:
     bool hasBias(const ir::Node& n) const { return fc_ && n.inputs.size() > 2 && n.inputs[2] >= 0; }
+    // FullyConnected's bias and activation (MatMul has neither).
+    Epilogue epilogue(const ir::Node& n) const {
+        const bool gelu = fc_ && n.attrs.getString("activation", "") == "gelu_erf";
+        if (gelu) return hasBias(n) ? Epilogue::kGeluBias : Epilogue::kGelu;
+        return hasBias(n) ? Epilogue::kBias : Epilogue::kNone;
+    }
 
     bool fc_;
     cudaDataType_t dt_;
@@ -269,7 +292,12 @@ bool gemmFcSupports(const ir::Node& n, const std::vector<ir::TensorDesc>& in, co
     cudaDataType_t dt;
     GemmDims d;
     if (!supportsCommon(in, out, dt) || !fcDims(n, in[0].shape, in[1].shape, d)) return false;
-    return !(n.inputs.size() > 2 && n.inputs[2] >= 0 && in[2].shape != ir::Shape{d.N});
+    if (n.inputs.size() > 2 && n.inputs[2] >= 0 && in[2].shape != ir::Shape{d.N}) return false;
+    if (ir::fcHasResidual(n) && (in.size() < 4 || in[3].shape != out[0].shape)) return false;
+    // cuBLASLt's GELU is its own approximation of the erf form: within a 16-bit
+    // result's rounding (docs/cuda.md), not float32's.
+    const std::string act = n.attrs.getString("activation", "");
+    return act.empty() || (act == "gelu_erf" && dt != CUDA_R_32F);
 }
 
 size_t gemmWorkspace(const ir::Node&, const std::vector<ir::TensorDesc>&, const std::vector<ir::TensorDesc>&) {

@@ -28,6 +28,10 @@ Status fuseAttention(ir::Graph& g, const LogFn& log);
 // (attention_layout.cpp).
 Status layOutAttention(ir::Graph& g, const LogFn& log);
 
+// FullyConnected -> residual Add of its shape / GELU (16-bit) -> one
+// FullyConnected with that epilogue (fc_epilogue.cpp).
+Status fuseFcEpilogues(ir::Graph& g, const LogFn& log);
+
 // BuilderFlag kFP16/kBF16 on CUDA: moves every float32 layer a CUDA tactic
 // supports in the 16-bit type to it, with Casts at the boundaries.
 Status applyReducedPrecision(ir::Graph& g, const BuildOptions& options, const LogFn& log);

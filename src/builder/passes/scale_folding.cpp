@@ -2,6 +2,7 @@
 // expressed) into the Convolution or FullyConnected layer before it:
 // W'[m] = W[m] * scale[m], b'[m] = b[m] * scale[m] + shift[m].
 #include "../pass.h"
+#include "ir/ops/fully_connected.h"
 
 namespace kiln::builder {
 namespace {
@@ -29,6 +30,7 @@ public:
             if (p < 0 || consumers[size_t(x)].size() != 1 || g.isGraphOutput(x)) continue;
             ir::Node& prod = g.nodes[size_t(p)];
             if (prod.op != "Convolution" && prod.op != "FullyConnected") continue;
+            if (ir::fcHasEpilogue(prod)) continue;  // a scale after the residual or activation
             if (mode == "elementwise") continue;
             if (mode == "channel" && s.attrs.getInt("channel_axis", 1) != 1) continue;
             const int shiftV = s.inputs.size() > 1 ? s.inputs[1] : -1;

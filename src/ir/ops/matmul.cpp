@@ -58,8 +58,8 @@ Status inferMatMul(const Node& node, const std::vector<TensorDesc>& in, std::vec
     }
     if (Ka >= 0 && Kb >= 0 && Ka != Kb)
         return Status::Error("inner dims differ: A " + shapeToString(a.shape) + (transA ? " (transposed)" : "") +
-                             " has K = " + str(Ka) + ", B " + shapeToString(b.shape) +
-                             (transB ? " (transposed)" : "") + " has K = " + str(Kb));
+                             " has K = " + str(Ka) + ", B " + shapeToString(b.shape) + (transB ? " (transposed)" : "") +
+                             " has K = " + str(Kb));
     const Shape batchA(a.shape.begin(), a.shape.end() - std::min<size_t>(ra, 2));
     const Shape batchB(b.shape.begin(), b.shape.end() - std::min<size_t>(rb, 2));
     Shape y;
@@ -106,6 +106,18 @@ Status inferFullyConnected(const Node& node, const std::vector<TensorDesc>& in, 
         y.push_back(1);
         y.push_back(1);
     }
+    // The epilogue: Y = act(X·Wᵀ + B + R).
+    if (present(node, in, 3)) {
+        const TensorDesc& r = in[3];
+        if (r.dtype != x.dtype || r.shape.size() != y.size())
+            return Status::Error("residual " + typeName(r.dtype) + shapeToString(r.shape) + " must be Y's " +
+                                 typeName(x.dtype) + shapeToString(y));
+        for (size_t i = 0; i < y.size(); ++i)
+            if (r.shape[i] >= 0 && y[i] >= 0 && r.shape[i] != y[i])
+                return Status::Error("residual " + shapeToString(r.shape) + " must have Y's shape " + shapeToString(y));
+    }
+    const std::string act = node.attrs.getString("activation", "");
+    if (!act.empty() && act != "gelu_erf") return Status::Error("unknown activation '" + act + "' (expected gelu_erf)");
     out[0] = TensorDesc{x.dtype, y, nullptr};
     return Status::Ok();
 }
@@ -114,7 +126,7 @@ Status inferFullyConnected(const Node& node, const std::vector<TensorDesc>& in, 
 
 void registerMatMulOps(std::vector<OpSchema>& t) {
     t.push_back({"MatMul", 2, 2, 1, 1, &inferMatMul});
-    t.push_back({"FullyConnected", 2, 3, 1, 1, &inferFullyConnected});
+    t.push_back({"FullyConnected", 2, 4, 1, 1, &inferFullyConnected});
 }
 
 }  // namespace kiln::ir

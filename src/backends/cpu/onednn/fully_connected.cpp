@@ -2,6 +2,7 @@
 // W [K, F] (a constant, reordered once into oneDNN's preferred layout), the
 // optional bias [K], Y [M, K] (the trailing 1x1 of TensorRT's FC shape does
 // not change the data layout).
+#include "ir/ops/fully_connected.h"
 #include "../ref/ref_kernels.h"
 #include "onednn_common.h"
 #include "onednn_tactics.h"
@@ -53,7 +54,9 @@ bool constantsOk(const ir::Node& node, const std::vector<ir::TensorDesc>& in) {
 
 bool fullyConnectedSupports(const ir::Node& node, const std::vector<ir::TensorDesc>& in,
                             const std::vector<ir::TensorDesc>& out) {
-    if (node.op != "FullyConnected" || out.size() != 1 || !hasInput(node, 0) || !allF32(node, in, out)) return false;
+    if (node.op != "FullyConnected" || out.size() != 1 || !hasInput(node, 0) || !allF32(node, in, out) ||
+        ir::fcHasEpilogue(node))
+        return false;
     if (!constantsOk(node, in)) return false;
     const ir::Shape& x = in[0].shape;
     if (x.empty() || !ir::isStatic(x) || ir::volume(x) == 0) return false;

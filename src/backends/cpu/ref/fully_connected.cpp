@@ -1,7 +1,9 @@
 // Reference FullyConnected, docs/ops.md: Y[m, k] = sum_f X[m, f] * W[k, f] + B[k]
 // with X flattened to [M, F] at `axis`. It is MatMul(X2d, W, transB = 1) plus
 // the bias, so it reuses ref::matmul's float path; float16/bfloat16 are
-// converted to float32 first so the bias is added before the single rounding.
+// converted to float32 first so the bias (and the CUDA builder's epilogue: a
+// residual R, a GELU) is applied before the single rounding.
+#include <cmath>
 #include <string>
 
 #include "ref_kernels.h"
@@ -17,7 +19,8 @@ bool isFloatType(DType t) { return t == DType::kF32 || t == DType::kF16 || t == 
 std::vector<float> toFloats(const HostTensor& t) {
     std::vector<float> r(size_t(t.numel()));
     const auto* src = t.as<const uint16_t>();
-    for (size_t i = 0; i < r.size(); ++i) r[i] = t.dtype == DType::kF16 ? ir::halfToFloat(src[i]) : ir::bf16ToFloat(src[i]);
+    for (size_t i = 0; i < r.size(); ++i)
+        r[i] = t.dtype == DType::kF16 ? ir::halfToFloat(src[i]) : ir::bf16ToFloat(src[i]);
     return r;
 }
 
@@ -34,7 +37,8 @@ Status fullyConnected(KernelArgs& args) {
     const int64_t rank = int64_t(x.shape.size());
     int64_t axis = args.node.attrs.getInt("axis", 1);
     if (!ir::normalizeAxis(axis, rank)) return Status::Error("fullyConnected: axis out of range for X");
-    if (w.shape.size() != 2) return Status::Error("fullyConnected: W must be [K, F], got " + ir::shapeToString(w.shape));
+    if (w.shape.size() != 2)
+        return Status::Error("fullyConnected: W must be [K, F], got " + ir::shapeToString(w.shape));
     int64_t M = 1, F = 1;
     for (int64_t i = 0; i < rank; ++i) (i < axis ? M : F) *= x.shape[size_t(i)];
     const int64_t K = w.shape[0];
@@ -69,6 +73,22 @@ Status fullyConnected(KernelArgs& args) {
             for (int64_t r = r0; r < r1; ++r)
                 for (int64_t k = 0; k < K; ++k) out[r * K + k] += b[k];
         });
+    }
+    // The epilogue the CUDA builder folds in: + R, then the activation.
+    const HostTensor* res = args.inputs.size() > 3 && args.inputs[3].data ? &args.inputs[3] : nullptr;
+    if (res) {
+        if (res->dtype != x.dtype || res->numel() != M * K)
+            return Status::Error("fullyConnected: residual " + ir::shapeToString(res->shape) + " is not Y's shape");
+        std::vector<float> rf;
+        if (!f32) rf = toFloats(*res);
+        const float* r = f32 ? res->as<const float>() : rf.data();
+        for (int64_t i = 0; i < M * K; ++i) out[i] += r[i];
+    }
+    const std::string act = args.node.attrs.getString("activation", "");
+    if (act == "gelu_erf") {
+        for (int64_t i = 0; i < M * K; ++i) out[i] = float(0.5 * out[i] * (1.0 + std::erf(out[i] / std::sqrt(2.0))));
+    } else if (!act.empty()) {
+        return Status::Error("fullyConnected: unknown activation '" + act + "'");
     }
     if (!f32) {
         auto* dst = y.as<uint16_t>();

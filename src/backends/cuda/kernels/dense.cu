@@ -4,6 +4,7 @@
 // broadcasting through per-batch strided offsets. cuBLASLt is the fast
 // tactic for float types; this one covers everything and checks it.
 #include "device_common.cuh"
+#include "ir/ops/fully_connected.h"
 #include "kernels.h"
 
 namespace kiln::cuda::kernels {
@@ -148,9 +149,9 @@ Status matmul(LaunchArgs& args) {
     });
 }
 
-bool fullyConnectedSupports(const ir::Node&, const std::vector<ir::TensorDesc>& in,
+bool fullyConnectedSupports(const ir::Node& node, const std::vector<ir::TensorDesc>& in,
                             const std::vector<ir::TensorDesc>& out) {
-    if (in.size() < 2 || out.empty() || !isDeviceFloat(in[0].dtype)) return false;
+    if (in.size() < 2 || out.empty() || !isDeviceFloat(in[0].dtype) || ir::fcHasEpilogue(node)) return false;
     for (const auto& t : in)
         if (!t.shape.empty() && t.dtype != in[0].dtype) return false;
     return in[1].dtype == in[0].dtype && out[0].dtype == in[0].dtype && in[1].shape.size() == 2;
