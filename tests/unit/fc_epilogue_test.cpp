@@ -5,6 +5,7 @@
 // the fused layer no longer makes between its steps.
 #include <gtest/gtest.h>
 
+#include <cstring>
 #include <memory>
 
 #include "cpu_graph_runner.h"
@@ -89,6 +90,42 @@ TEST(FcEpilogue, ResidualsAndGeluFoldIntoTheGemm) {
         ASSERT_EQ(after.size(), before.size());
         for (size_t o = 0; o < after.size(); ++o) EXPECT_LT(testutil::maxHalfDiff(after[o], before[o]), 1e-2) << o;
     }
+#endif
+}
+
+int i64Const(ir::Graph& g, const std::string& name, const std::vector<int64_t>& v) {
+    auto bytes = std::make_shared<ir::Bytes>(v.size() * 8);
+    std::memcpy(bytes->data(), v.data(), v.size() * 8);
+    return g.addConstant(name, DType::kI64, {int64_t(v.size())}, bytes);
+}
+
+// In a dynamic engine the FC's input comes out of a Reshape to dims computed
+// from Shape(x) at run time: inference alone gives the FC's output -1 extents,
+// the residual its own; the pass compares them with the shape tensors
+// evaluated at the graph's input shapes.
+TEST(FcEpilogue, AResidualBehindARuntimeReshapeIsFolded) {
+#ifndef KILN_HAVE_CUDA
+    GTEST_SKIP() << "the CUDA backend is not built";
+#else
+    ir::Graph g;
+    const int x = g.addValue("x", DType::kF16, {4, 10, kIn}), r = g.addValue("r", DType::kF16, {4, 10, kOut});
+    g.inputs = {x, r};
+    auto out0 = [&](int n) { return g.nodes[size_t(n)].outputs[0]; };
+    const int shape = out0(g.addNode("Shape", "shape", {x}, 1));
+    const int bs = out0(g.addNode("Gather", "bs", {shape, i64Const(g, "01", {0, 1})}, 1));
+    const int dims = g.addNode("Concat", "dims", {bs, i64Const(g, "features", {kIn})}, 1);
+    g.nodes[size_t(dims)].attrs.set("axis", int64_t(0));
+    const int h = out0(g.addNode("Shuffle", "reshape", {x, out0(dims)}, 1));
+    const int y = fc(g, "fc", h, kIn, kOut, 1);
+    g.nodes[size_t(g.nodes.size() - 1)].attrs.set("axis", int64_t(2));
+    const int sum = g.addNode("ElementWise", "residual", {y, r}, 1);
+    g.nodes[size_t(sum)].attrs.set("op", std::string("sum"));
+    g.outputs = {out0(sum)};
+    ASSERT_TRUE(g.topoSort().ok());
+    ASSERT_TRUE(ir::inferGraph(g).ok());
+    ASSERT_EQ(g.values[size_t(y)].shape, (ir::Shape{-1, -1, kOut}));  // what inference alone knows
+    ASSERT_TRUE(builder::fuseFcEpilogues(g, [](int, const std::string&) {}).ok());
+    EXPECT_EQ(countOp(g, "ElementWise"), 0);
 #endif
 }
 

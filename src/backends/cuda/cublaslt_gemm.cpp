@@ -242,6 +242,9 @@ public:
         }
         // The residual of FullyConnected's epilogue is cuBLASLt's C, added with beta = 1.
         const bool residual = fc_ && ir::fcHasResidual(a.node);
+        if (residual && a.inputs[3].shape != a.outputs[0].shape)
+            return Status::Error("FullyConnected: residual " + ir::shapeToString(a.inputs[3].shape) +
+                                 " differs from the output " + ir::shapeToString(a.outputs[0].shape));
         const void* c = residual ? a.inputs[3].data : a.outputs[0].data;
         if (d.K == 0) {  // an empty sum: zeros (plus the epilogue, which the kernel path below adds)
             KILN_CUDA_CHECK(cudaMemsetAsync(a.outputs[0].data, 0, a.outputs[0].bytes(), a.stream));
