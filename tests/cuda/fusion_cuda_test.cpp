@@ -99,7 +99,9 @@ std::vector<float> run(IEngine& e, const std::vector<std::vector<float>>& in, si
         bindings.push_back(p);
     }
     void* out = y.data();
-    if (device) EXPECT_EQ(cudaMalloc(&out, y.size() * 4), cudaSuccess);
+    if (device) {
+        EXPECT_EQ(cudaMalloc(&out, y.size() * 4), cudaSuccess);
+    }
     bindings.push_back(out);
     EXPECT_TRUE(ctx->executeV2(bindings.data()));
     if (device) {

@@ -23,6 +23,9 @@ using ir::DType;
 using testutil::randomHalves;
 using testutil::runOnCpu;
 
+constexpr int64_t kS = 20, kB = 3, kH = 2, kD = 64;
+
+#ifdef KILN_HAVE_CUDA
 int out0(const ir::Graph& g, int node) { return g.nodes[size_t(node)].outputs[0]; }
 
 int i64Const(ir::Graph& g, const std::string& name, const std::vector<int64_t>& v, bool scalar = false) {
@@ -37,8 +40,6 @@ int shuffle(ir::Graph& g, const std::string& name, int x, std::vector<int64_t> p
     if (!reshape.empty()) g.nodes[size_t(n)].attrs.set("reshape", std::move(reshape));
     return out0(g, n);
 }
-
-constexpr int64_t kS = 20, kB = 3, kH = 2, kD = 64;
 
 // ViT's self-attention as torch exports it, on an in-projection P [S, B, 3·H·D]:
 // Reshape -> Unsqueeze -> Transpose -> Squeeze -> Gather q/k/v -> Reshape to
@@ -71,6 +72,8 @@ ir::Graph vitAttention() {
     EXPECT_TRUE(ir::inferGraph(g).ok());
     return g;
 }
+
+#endif
 
 TEST(AttentionLayout, StridedViewsOutsideTheirTensorAreRefused) {
     ir::Graph g;
@@ -113,7 +116,7 @@ TEST(AttentionLayout, ViTHeadsAreReadAndWrittenInPlace) {
     const std::vector<std::vector<uint8_t> > in = {randomHalves(kS * kB * 3 * kH * kD, 7)};
     const auto before = runOnCpu(g, in);
     ASSERT_EQ(before.size(), 1u);
-    ASSERT_TRUE(builder::layOutAttention(g, [](int, const std::string&) {}).ok());
+    ASSERT_TRUE(builder::layOutAttention(g, {}, [](int, const std::string&) {}).ok());
     ASSERT_TRUE(g.topoSort().ok());
     ASSERT_TRUE(ir::inferGraph(g).ok());
     // Every copy is gone: the attention reads P and writes y.
@@ -144,7 +147,7 @@ TEST(AttentionLayout, ACopyOthersReadStaysAndDynamicShapesAreLeftAlone) {
     g.outputs.push_back(heads);
     const std::vector<std::vector<uint8_t> > in = {randomHalves(kS * kB * 3 * kH * kD, 9)};
     const auto before = runOnCpu(g, in);
-    ASSERT_TRUE(builder::layOutAttention(g, [](int, const std::string&) {}).ok());
+    ASSERT_TRUE(builder::layOutAttention(g, {}, [](int, const std::string&) {}).ok());
     ASSERT_TRUE(g.topoSort().ok());
     ASSERT_TRUE(ir::inferGraph(g).ok());
     EXPECT_EQ(g.nodes.size(), 8u);  // reshape, unsqueeze, transpose, squeeze, K's gather, split, heads; attention
@@ -163,8 +166,77 @@ TEST(AttentionLayout, ACopyOthersReadStaysAndDynamicShapesAreLeftAlone) {
     d.outputs.push_back(out0(d, att));
     ASSERT_TRUE(d.topoSort().ok());
     ASSERT_TRUE(ir::inferGraph(d).ok());
-    ASSERT_TRUE(builder::layOutAttention(d, [](int, const std::string&) {}).ok());
+    ASSERT_TRUE(builder::layOutAttention(d, {}, [](int, const std::string&) {}).ok());
     EXPECT_FALSE(d.nodes[size_t(att)].attrs.has("view_dims"));
+#endif
+}
+
+#ifdef KILN_HAVE_CUDA
+// BERT's self-attention in an engine with a dynamic batch and sequence: each
+// of Q, K, V [B, S, H·D] reshaped to [Shape(x)[0], Shape(x)[1], H, D] (dims
+// computed at run time) and transposed to heads; the output transposed back
+// and reshaped to [B, S, H·D] the same way.
+ir::Graph bertAttention() {
+    ir::Graph g;
+    std::vector<int> in;
+    for (const char* n : {"q", "k", "v"}) {
+        in.push_back(g.addValue(n, DType::kF16, {4, 20, kH * kD}));  // the profile's max
+        g.inputs.push_back(in.back());
+    }
+    const int shape = out0(g, g.addNode("Shape", "shape", {in[0]}, 1));
+    const int bs = out0(g, g.addNode("Gather", "bs", {shape, i64Const(g, "01", {0, 1})}, 1));
+    auto dims = [&](const std::string& name, const std::vector<int64_t>& tail) {
+        const int c = g.addNode("Concat", name, {bs, i64Const(g, name + "_tail", tail)}, 1);
+        g.nodes[size_t(c)].attrs.set("axis", int64_t(0));
+        return out0(g, c);
+    };
+    const int headDims = dims("head_dims", {kH, kD}), rowDims = dims("row_dims", {kH * kD});
+    int heads[3];
+    for (int i = 0; i < 3; ++i) {
+        const int r = out0(g, g.addNode("Shuffle", "split" + std::to_string(i), {in[size_t(i)], headDims}, 1));
+        heads[i] = shuffle(g, "heads" + std::to_string(i), r, {0, 2, 1, 3}, {});
+    }
+    const int att = g.addNode("FusedAttention", "attention", {heads[0], heads[1], heads[2]}, 1);
+    g.nodes[size_t(att)].attrs.set("trans_k", int64_t(1));
+    g.nodes[size_t(att)].attrs.set("scale", 0.125);
+    const int back = shuffle(g, "back", out0(g, att), {0, 2, 1, 3}, {});
+    const int y = out0(g, g.addNode("Shuffle", "rows", {back, rowDims}, 1));
+    g.outputs.push_back(y);
+    EXPECT_TRUE(g.topoSort().ok());
+    EXPECT_TRUE(ir::inferGraph(g).ok());
+    return g;
+}
+#endif
+
+TEST(AttentionLayout, DynamicHeadsFollowTheRunsShapes) {
+#ifndef KILN_HAVE_CUDA
+    GTEST_SKIP() << "the CUDA backend is not built";
+#else
+    ir::Graph g = bertAttention();
+    const ir::Graph before = g;
+    const std::vector<ir::Shape> minShapes(3, ir::Shape{1, 8, kH * kD});
+    ASSERT_TRUE(builder::layOutAttention(g, minShapes, [](int, const std::string&) {}).ok());
+    ASSERT_TRUE(g.topoSort().ok());
+    ASSERT_TRUE(ir::inferGraph(g).ok());
+    int att = -1, shuffles = 0;
+    for (size_t i = 0; i < g.nodes.size(); ++i) {
+        if (g.nodes[i].op == "FusedAttention") att = int(i);
+        shuffles += g.nodes[i].op == "Shuffle";
+    }
+    ASSERT_GE(att, 0);
+    EXPECT_TRUE(g.nodes[size_t(att)].attrs.has("view_terms"));
+    EXPECT_EQ(shuffles, 0);  // every copy gone
+    EXPECT_EQ(g.nodes[size_t(att)].outputs[0], g.outputs[0]);
+    // The same values as before the rewrite at the max shapes and at others inside the profile.
+    for (const ir::Shape& s : {ir::Shape{4, 20, kH * kD}, ir::Shape{2, 9, kH * kD}, ir::Shape{1, 8, kH * kD}}) {
+        std::vector<std::vector<uint8_t> > in;
+        for (uint32_t k = 0; k < 3; ++k) in.push_back(randomHalves(ir::volume(s), 30 + k));
+        const std::vector<ir::Shape> shapes(3, s);
+        const auto want = runOnCpu(before, in, shapes), got = runOnCpu(g, in, shapes);
+        ASSERT_EQ(got.size(), 1u);
+        EXPECT_EQ(got[0].size(), size_t(ir::volume(s)) * 2) << ir::shapeToString(s);
+        EXPECT_EQ(got, want) << ir::shapeToString(s);
+    }
 #endif
 }
 

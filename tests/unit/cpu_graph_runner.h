@@ -18,21 +18,31 @@
 
 namespace kiln::testutil {
 
-// Every value of g computed with the CPU reference kernels, in node order;
-// the inputs' bytes given. Returns the outputs' bytes.
-inline std::vector<std::vector<uint8_t>> runOnCpu(const ir::Graph& g, const std::vector<std::vector<uint8_t>>& inputs) {
+// Every value of g computed with the CPU reference kernels, in node order,
+// each node's output shapes inferred from its inputs' actual shapes and
+// values; the inputs' bytes given, at the shapes the graph records or at
+// inputShapes. Returns the outputs' bytes.
+inline std::vector<std::vector<uint8_t>> runOnCpu(const ir::Graph& g, const std::vector<std::vector<uint8_t>>& inputs,
+                                                  const std::vector<ir::Shape>& inputShapes = {}) {
     std::vector<std::vector<uint8_t>> bytes(g.values.size());
     std::vector<const void*> data(g.values.size(), nullptr);
+    std::vector<ir::Shape> shapes(g.values.size());
     for (size_t v = 0; v < g.values.size(); ++v)
-        if (g.values[v].isConstant()) data[v] = g.values[v].data->data();
-    for (size_t i = 0; i < g.inputs.size(); ++i) data[size_t(g.inputs[i])] = inputs[i].data();
+        if (g.values[v].isConstant()) {
+            data[v] = g.values[v].data->data();
+            shapes[v] = g.values[v].shape;
+        }
+    for (size_t i = 0; i < g.inputs.size(); ++i) {
+        data[size_t(g.inputs[i])] = inputs[i].data();
+        shapes[size_t(g.inputs[i])] = i < inputShapes.size() ? inputShapes[i] : g.values[size_t(g.inputs[i])].shape;
+    }
     cpu::ThreadPool pool(1);
     for (const ir::Node& n : g.nodes) {
         std::vector<ir::TensorDesc> in, out;
         for (int v : n.inputs)
             in.push_back(v < 0 ? ir::TensorDesc{}
-                               : ir::TensorDesc{g.values[size_t(v)].dtype, g.values[size_t(v)].shape, data[size_t(v)]});
-        for (int v : n.outputs) out.push_back({g.values[size_t(v)].dtype, g.values[size_t(v)].shape, nullptr});
+                               : ir::TensorDesc{g.values[size_t(v)].dtype, shapes[size_t(v)], data[size_t(v)]});
+        EXPECT_TRUE(ir::inferNode(n, in, out).ok()) << n.name;
         const cpu::Tactic* t = cpu::findCpuTactic(n.op, "ref");
         std::vector<std::vector<uint8_t>> produced;
         EXPECT_TRUE(t && cpu::runReference(n, *t, in, out, pool, produced)) << n.name;
@@ -40,6 +50,7 @@ inline std::vector<std::vector<uint8_t>> runOnCpu(const ir::Graph& g, const std:
         for (size_t k = 0; k < n.outputs.size(); ++k) {
             bytes[size_t(n.outputs[k])] = std::move(produced[k]);
             data[size_t(n.outputs[k])] = bytes[size_t(n.outputs[k])].data();
+            shapes[size_t(n.outputs[k])] = out[k].shape;
         }
     }
     std::vector<std::vector<uint8_t>> outs;

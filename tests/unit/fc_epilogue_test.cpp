@@ -37,6 +37,13 @@ int fc(ir::Graph& g, const std::string& name, int x, int64_t in, int64_t out, ui
     return g.nodes[size_t(n)].outputs[0];
 }
 
+#ifdef KILN_HAVE_CUDA
+int i64Const(ir::Graph& g, const std::string& name, const std::vector<int64_t>& v) {
+    auto bytes = std::make_shared<ir::Bytes>(v.size() * 8);
+    std::memcpy(bytes->data(), v.data(), v.size() * 8);
+    return g.addConstant(name, DType::kI64, {int64_t(v.size())}, bytes);
+}
+
 // x [6, 32] -> FC 32 -> + x -> GELU -> FC 16 -> + r [6, 16]; with sumIsOutput
 // the first sum is a network output too, so the GELU reading it stays apart.
 ir::Graph mlp(bool sumIsOutput) {
@@ -65,6 +72,8 @@ int countOp(const ir::Graph& g, const std::string& op) {
     return n;
 }
 
+#endif
+
 TEST(FcEpilogue, ResidualsAndGeluFoldIntoTheGemm) {
 #ifndef KILN_HAVE_CUDA
     GTEST_SKIP() << "the CUDA backend is not built";
@@ -91,12 +100,6 @@ TEST(FcEpilogue, ResidualsAndGeluFoldIntoTheGemm) {
         for (size_t o = 0; o < after.size(); ++o) EXPECT_LT(testutil::maxHalfDiff(after[o], before[o]), 1e-2) << o;
     }
 #endif
-}
-
-int i64Const(ir::Graph& g, const std::string& name, const std::vector<int64_t>& v) {
-    auto bytes = std::make_shared<ir::Bytes>(v.size() * 8);
-    std::memcpy(bytes->data(), v.data(), v.size() * 8);
-    return g.addConstant(name, DType::kI64, {int64_t(v.size())}, bytes);
 }
 
 // In a dynamic engine the FC's input comes out of a Reshape to dims computed

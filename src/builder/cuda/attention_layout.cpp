@@ -4,8 +4,11 @@
 // copies per layer), and whose output is transposed back before the next
 // projection, reads and writes those tensors in place instead, through the
 // strided form of FusedAttention (ir/ops/fused_attention.h). The copies
-// become dead. Only for engines whose one profile fixes every shape: the
-// strides are those of the built shapes.
+// become dead. Engines whose one profile fixes every shape get the built
+// shapes' strides; with dynamic extents, the rewrite is traced again at a
+// probe where each dynamic extent is a distinct prime, and each number is
+// written as a product of the new operands' extents (view_terms), checked at
+// both settings, so that the views follow the run's shapes.
 //
 // Each operand is traced as a view of an earlier tensor: a list of logical
 // dims, each a row-major group of (size, stride) runs of that tensor's
@@ -16,6 +19,7 @@
 #include <algorithm>
 #include <optional>
 
+#include "backends/cpu/shape_eval.h"
 #include "builder/pass.h"
 #include "cuda_build.h"
 #include "ir/op_schema.h"
@@ -35,12 +39,6 @@ struct View {
     int64_t offset = 0;
     std::vector<Dim> dims;
 };
-
-int64_t extent(const Dim& d) {
-    int64_t n = 1;
-    for (const Run& r : d) n *= r.size;
-    return n;
-}
 
 View contiguous(const ir::Shape& s) {
     View v;
@@ -128,20 +126,34 @@ std::vector<int64_t> inverse(const std::vector<int64_t>& perm) {
     return inv;
 }
 
+// The graph's shapes and shape-tensor values at one setting of its input
+// shapes (a dynamic engine's Reshapes take dims computed at run time).
+struct At {
+    const ir::Graph& g;
+    cpu::HostValues hv;
+    const ir::Shape& shape(int v) const { return hv.shapes[size_t(v)]; }
+    std::vector<ir::TensorDesc> inputs(const ir::Node& n) const {
+        std::vector<ir::TensorDesc> in;
+        for (int v : n.inputs)
+            in.push_back(v < 0 ? ir::TensorDesc{}
+                               : ir::TensorDesc{g.values[size_t(v)].dtype, shape(v), hv.data[size_t(v)]});
+        return in;
+    }
+};
+
 // A Shuffle with static shapes on both sides, as perm1 -> reshape -> perm2.
-bool shuffleParams(const ir::Graph& g, const ir::Node& n, ir::movement::ShuffleParams& p) {
+bool shuffleParams(const At& at, const ir::Node& n, ir::movement::ShuffleParams& p) {
     if (n.op != "Shuffle" || n.outputs.size() != 1 || n.inputs.empty() || n.inputs[0] < 0) return false;
-    if (!ir::isStatic(g.values[size_t(n.inputs[0])].shape) || !ir::isStatic(g.values[size_t(n.outputs[0])].shape))
-        return false;
-    return ir::movement::resolveShuffle(n, ir::describeInputs(g, n), p).ok() && ir::isStatic(p.reshaped);
+    if (!ir::isStatic(at.shape(n.inputs[0])) || !ir::isStatic(at.shape(n.outputs[0]))) return false;
+    return ir::movement::resolveShuffle(n, at.inputs(n), p).ok() && ir::isStatic(p.reshaped);
 }
 
 // Applies view node n (Shuffle, or a Gather of one constant index) to v.
-bool applyForward(const ir::Graph& g, const ir::Node& n, View& v) {
+bool applyForward(const At& at, const ir::Node& n, View& v) {
     ir::movement::ShuffleParams p;
-    if (shuffleParams(g, n, p)) return permute(v, p.perm1) && reshape(v, p.reshaped) && permute(v, p.perm2);
+    if (shuffleParams(at, n, p)) return permute(v, p.perm1) && reshape(v, p.reshaped) && permute(v, p.perm2);
     if (n.op != "Gather" || n.inputs.size() != 2 || n.outputs.size() != 1) return false;
-    const auto in = ir::describeInputs(g, n);
+    const auto in = at.inputs(n);
     ir::movement::GatherParams gp;
     if (!ir::movement::resolveGather(n, in, gp).ok() || gp.mode != ir::movement::GatherMode::kDefault) return false;
     const ir::TensorDesc& idx = in[1];
@@ -155,9 +167,9 @@ bool applyForward(const ir::Graph& g, const ir::Node& n, View& v) {
 }
 
 // The view node n's input as a view of its output (Shuffles only).
-bool applyBackward(const ir::Graph& g, const ir::Node& n, View& v) {
+bool applyBackward(const At& at, const ir::Node& n, View& v) {
     ir::movement::ShuffleParams p;
-    return shuffleParams(g, n, p) && permute(v, inverse(p.perm2)) && reshape(v, p.transposed) &&
+    return shuffleParams(at, n, p) && permute(v, inverse(p.perm2)) && reshape(v, p.transposed) &&
            permute(v, inverse(p.perm1));
 }
 
@@ -174,8 +186,9 @@ std::optional<std::vector<int64_t>> headStrides(const View& v, size_t rank) {
 
 // Operand x of the attention as a view of the earliest tensor it can be
 // traced to: that tensor and the view's [offset, batch, head, row].
-std::pair<int, std::vector<int64_t>> traceInput(const ir::Graph& g, int x) {
-    const size_t rank = g.values[size_t(x)].shape.size();
+std::pair<int, std::vector<int64_t>> traceInput(const At& at, int x) {
+    const ir::Graph& g = at.g;
+    const size_t rank = at.shape(x).size();
     std::vector<int> chain;  // view nodes, nearest first
     for (int v = x;;) {
         const int p = g.values[size_t(v)].producer;
@@ -185,15 +198,14 @@ std::pair<int, std::vector<int64_t>> traceInput(const ir::Graph& g, int x) {
     }
     for (size_t start = chain.size(); start > 0; --start) {  // the farthest base first
         const int base = g.nodes[size_t(chain[start - 1])].inputs[0];
-        if (g.values[size_t(base)].dtype != g.values[size_t(x)].dtype || !ir::isStatic(g.values[size_t(base)].shape))
-            continue;
-        View v = contiguous(g.values[size_t(base)].shape);
+        if (g.values[size_t(base)].dtype != g.values[size_t(x)].dtype || !ir::isStatic(at.shape(base))) continue;
+        View v = contiguous(at.shape(base));
         bool ok = true;
-        for (size_t k = start; ok && k-- > 0;) ok = applyForward(g, g.nodes[size_t(chain[k])], v);
+        for (size_t k = start; ok && k-- > 0;) ok = applyForward(at, g.nodes[size_t(chain[k])], v);
         if (!ok) continue;
         if (auto s = headStrides(v, rank)) return {base, *s};
     }
-    return {-1, {}};
+    return {x, *headStrides(contiguous(at.shape(x)), rank)};  // read as it is
 }
 
 // The attention's output y written straight into the last tensor of the chain
@@ -204,8 +216,9 @@ struct OutputTrace {
     std::vector<int> nodes;
 };
 
-OutputTrace traceOutput(const ir::Graph& g, const std::vector<std::vector<int>>& consumers, int y) {
-    const size_t rank = g.values[size_t(y)].shape.size();
+OutputTrace traceOutput(const At& at, const std::vector<std::vector<int>>& consumers, int y) {
+    const ir::Graph& g = at.g;
+    const size_t rank = at.shape(y).size();
     std::vector<int> chain;  // nearest first
     for (int v = y;;) {
         const int c = soleConsumer(g, consumers, v);
@@ -215,63 +228,153 @@ OutputTrace traceOutput(const ir::Graph& g, const std::vector<std::vector<int>>&
     }
     for (size_t end = chain.size(); end > 0; --end) {  // the farthest tensor first
         const int z = g.nodes[size_t(chain[end - 1])].outputs[0];
-        View v = contiguous(g.values[size_t(z)].shape);
+        View v = contiguous(at.shape(z));
         bool ok = true;
-        for (size_t k = end; ok && k-- > 0;) ok = applyBackward(g, g.nodes[size_t(chain[k])], v);
+        for (size_t k = end; ok && k-- > 0;) ok = applyBackward(at, g.nodes[size_t(chain[k])], v);
         if (!ok) continue;
         if (auto s = headStrides(v, rank))
             return {z, *s, std::vector<int>(chain.begin(), chain.begin() + std::ptrdiff_t(end))};
     }
-    return {};
+    return {y, *headStrides(contiguous(at.shape(y)), rank), {}};  // written as it is
+}
+
+// One attention's rewrite at one setting of the input shapes: its new
+// inputs and output, the nodes it replaces, and its numbers in the order of
+// the strided form (fused_attention.cpp): view_dims, the four views, y_shape.
+struct Rewrite {
+    int bases[3] = {-1, -1, -1};
+    OutputTrace out;
+    std::vector<int64_t> numbers;
+};
+
+bool plan(const At& at, const std::vector<std::vector<int>>& consumers, const ir::Node& n, Rewrite& r) {
+    const auto in = at.inputs(n);
+    const size_t rank = in[0].shape.size();
+    if ((rank != 3 && rank != 4) || in[1].shape.size() != rank || in[2].shape.size() != rank) return false;
+    for (const auto& d : in)
+        if (!ir::isStatic(d.shape)) return false;
+    ir::AttentionLayout l;
+    if (!ir::attentionLayout(n, in, l).ok() || l.Dv != l.D) return false;
+    std::vector<int64_t> views;
+    for (size_t k = 0; k < 3; ++k) {
+        auto [base, view] = traceInput(at, n.inputs[k]);
+        r.bases[k] = base;
+        views.insert(views.end(), view.begin(), view.end());
+    }
+    r.out = traceOutput(at, consumers, n.outputs[0]);
+    const int64_t b = rank == 4 ? in[0].shape[0] : 1, h = in[0].shape[rank == 4 ? 1 : 0];
+    r.numbers = {b, h, l.Sq, l.Sk, l.D};
+    r.numbers.insert(r.numbers.end(), views.begin(), views.end());
+    r.numbers.insert(r.numbers.end(), r.out.view.begin(), r.out.view.end());
+    const ir::Shape& zs = at.shape(r.out.z);
+    r.numbers.insert(r.numbers.end(), zs.begin(), zs.end());
+    // Nothing to save when every operand is read, and the output written, as it is.
+    return !(r.bases[0] == n.inputs[0] && r.bases[1] == n.inputs[1] && r.bases[2] == n.inputs[2] &&
+             r.out.nodes.empty());
+}
+
+// A dynamic extent of the inputs: its value at the profile's max and the
+// prime it takes in the probe. Extents with one range (min, max) take one
+// prime: BERT's input_ids and attention_mask share their batch and sequence.
+struct Probe {
+    int64_t max, prime;
+};
+
+// view_terms for numbers seen at the max shapes and at the probe. A number
+// describes one operand (view_dims' B, H, Sq, D and Y: Q; Sk: K; each view:
+// its own), so its factors are that operand's extents: c times those whose
+// primes divide its probe value, checked against its value at the max
+// shapes. False where a prime is no extent of that operand, or two.
+bool terms(const At& atMax, const At& atProbe, const Rewrite& r, const Rewrite& rp, const std::vector<Probe>& probes,
+           size_t yRank, std::vector<int64_t>& out) {
+    if (r.numbers.size() != rp.numbers.size()) return false;
+    out = {int64_t(yRank)};
+    for (size_t i = 0; i < r.numbers.size(); ++i) {
+        const int t = i == 3 ? 1 : (i >= 5 && i < 17) ? int(i - 5) / 4 : 0;  // the operand the number describes
+        const ir::Shape &baseMax = atMax.shape(r.bases[t]), &baseProbe = atProbe.shape(r.bases[t]);
+        int64_t c = rp.numbers[i];
+        __int128 expect = 1;
+        std::vector<int64_t> factors;
+        for (const Probe& p : probes)
+            while (c != 0 && c % p.prime == 0) {
+                int axis = -1, seen = 0;
+                for (size_t a = 0; a < baseProbe.size() && a < baseMax.size(); ++a)
+                    if (baseProbe[a] == p.prime && baseMax[a] == p.max) axis = int(a), ++seen;
+                if (seen != 1) return false;
+                c /= p.prime;
+                expect *= p.max;
+                factors.insert(factors.end(), {int64_t(t), int64_t(axis)});
+            }
+        if (c < 0 || expect * c != r.numbers[i]) return false;
+        out.insert(out.end(), {c, int64_t(factors.size() / 2)});
+        out.insert(out.end(), factors.begin(), factors.end());
+    }
+    return true;
 }
 
 }  // namespace
 
-Status layOutAttention(ir::Graph& g, const LogFn& log) {
+Status layOutAttention(ir::Graph& g, const std::vector<ir::Shape>& minShapes, const LogFn& log) {
+    std::vector<ir::Shape> maxShapes, probeShapes;
+    for (int v : g.inputs) maxShapes.push_back(g.values[size_t(v)].shape);
+    // Dynamic extents take distinct primes in the probe (far from any model's
+    // own extents), so that each number's factors say which extents it grows with.
+    static constexpr int64_t kPrimes[] = {1009, 1013, 1019, 1021, 1031, 1033, 1039, 1049, 1051, 1061, 1063, 1069};
+    std::vector<Probe> probes;
+    std::vector<std::pair<int64_t, int64_t>> ranges;  // (min, max) of each probe
+    probeShapes = maxShapes;
+    for (size_t i = 0; i < minShapes.size() && i < maxShapes.size(); ++i)
+        for (size_t d = 0; d < maxShapes[i].size() && d < minShapes[i].size(); ++d) {
+            if (minShapes[i][d] == maxShapes[i][d]) continue;
+            const std::pair<int64_t, int64_t> range{minShapes[i][d], maxShapes[i][d]};
+            size_t k = std::find(ranges.begin(), ranges.end(), range) - ranges.begin();
+            if (k == ranges.size()) {
+                if (k == std::size(kPrimes)) return Status::Ok();  // too many to tell apart: left as it is
+                ranges.push_back(range);
+                probes.push_back({range.second, kPrimes[k]});
+            }
+            probeShapes[i][d] = probes[k].prime;
+        }
+    const At atMax{g, cpu::evaluateHostValues(g, maxShapes)};
+    std::optional<At> atProbe;
+    if (!probes.empty()) atProbe.emplace(At{g, cpu::evaluateHostValues(g, probeShapes)});
     int rewritten = 0, copies = 0;
+    const auto consumers = g.consumers();
     for (size_t i = 0; i < g.nodes.size(); ++i) {
         const ir::Node& n = g.nodes[i];
-        if (n.dead || n.op != "FusedAttention" || n.attrs.has("view_dims") || n.attrs.getInt("trans_k", 0) == 0)
+        if (n.dead || n.op != "FusedAttention" || ir::isStridedAttention(n) || n.attrs.getInt("trans_k", 0) == 0)
             continue;
-        const auto in = ir::describeInputs(g, n);
-        const size_t rank = in[0].shape.size();
-        if ((rank != 3 && rank != 4) || in[1].shape.size() != rank || in[2].shape.size() != rank) continue;
-        ir::AttentionLayout l;
-        if (!ir::attentionLayout(n, in, l).ok() || l.Dv != l.D) continue;
-        bool fixed = true;
-        for (const auto& d : in) fixed = fixed && ir::isStatic(d.shape);
-        if (!fixed) continue;
-        const auto consumers = g.consumers();
+        Rewrite r;
+        if (!plan(atMax, consumers, n, r)) continue;
         ir::Node s = n;
-        std::vector<int64_t> views[3];
-        for (size_t k = 0; k < 3; ++k) {
-            auto [base, view] = traceInput(g, n.inputs[k]);
-            if (base < 0) {
-                base = n.inputs[k];
-                view = *headStrides(contiguous(in[k].shape), rank);
-            }
-            s.inputs[k] = base;
-            views[k] = view;
+        for (size_t k = 0; k < 3; ++k) s.inputs[k] = r.bases[k];
+        s.outputs = {r.out.z};
+        const size_t yRank = atMax.shape(r.out.z).size();
+        if (!atProbe) {
+            const auto& x = r.numbers;
+            s.attrs.set("view_dims", std::vector<int64_t>(x.begin(), x.begin() + 5));
+            const char* views[] = {"q_view", "k_view", "v_view", "y_view"};
+            for (size_t k = 0; k < 4; ++k)
+                s.attrs.set(views[k], std::vector<int64_t>(x.begin() + std::ptrdiff_t(5 + 4 * k),
+                                                           x.begin() + std::ptrdiff_t(9 + 4 * k)));
+            s.attrs.set("y_shape", std::vector<int64_t>(x.begin() + 21, x.end()));
+        } else {
+            // The same rewrite at the probe, its numbers as products of the new operands' extents.
+            Rewrite rp;
+            if (!plan(*atProbe, consumers, n, rp) || rp.out.z != r.out.z || rp.out.nodes != r.out.nodes ||
+                !std::equal(std::begin(r.bases), std::end(r.bases), std::begin(rp.bases)))
+                continue;
+            std::vector<int64_t> t;
+            if (!terms(atMax, *atProbe, r, rp, probes, yRank, t)) continue;
+            s.attrs.set("view_terms", t);
         }
-        OutputTrace out = traceOutput(g, consumers, n.outputs[0]);
-        if (out.z < 0) out = {n.outputs[0], *headStrides(contiguous(g.values[size_t(n.outputs[0])].shape), rank), {}};
-        if (s.inputs[0] == n.inputs[0] && s.inputs[1] == n.inputs[1] && s.inputs[2] == n.inputs[2] && out.nodes.empty())
-            continue;  // nothing to save
-        const int64_t b = rank == 4 ? in[0].shape[0] : 1, h = in[0].shape[rank == 4 ? 1 : 0];
-        s.attrs.set("view_dims", std::vector<int64_t>{b, h, l.Sq, l.Sk, l.D});
-        s.attrs.set("q_view", views[0]);
-        s.attrs.set("k_view", views[1]);
-        s.attrs.set("v_view", views[2]);
-        s.attrs.set("y_view", out.view);
-        s.attrs.set("y_shape", g.values[size_t(out.z)].shape);
-        s.outputs = {out.z};
-        // Kept only where shape inference and the kernel take it as it is.
-        std::vector<ir::TensorDesc> sin = ir::describeInputs(g, s), sout(1);
-        if (!ir::inferNode(s, sin, sout).ok() || sout[0].shape != g.values[size_t(out.z)].shape ||
-            sout[0].dtype != g.values[size_t(out.z)].dtype || !anyCudaTactic(s, sin, sout))
+        // Kept only where shape inference and the kernel take it as it is, at the max shapes.
+        std::vector<ir::TensorDesc> sin = atMax.inputs(s), sout(1);
+        if (!ir::inferNode(s, sin, sout).ok() || sout[0].shape != atMax.shape(r.out.z) ||
+            sout[0].dtype != g.values[size_t(r.out.z)].dtype || !anyCudaTactic(s, sin, sout))
             continue;
-        for (int c : out.nodes) g.nodes[size_t(c)].dead = true;
-        copies += int(out.nodes.size());
+        for (int c : r.out.nodes) g.nodes[size_t(c)].dead = true;
+        copies += int(r.out.nodes.size());
         g.nodes[i] = std::move(s);  // producers are set again by compact() below
         ++rewritten;
     }

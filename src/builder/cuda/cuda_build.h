@@ -24,9 +24,9 @@ Status fuseAttention(ir::Graph& g, const LogFn& log);
 
 // FusedAttention operands cut out of a projection by Reshapes, Transposes and
 // Gathers (and an output transposed back) read and written in place through
-// the strided form; for engines whose one profile fixes every shape
-// (attention_layout.cpp).
-Status layOutAttention(ir::Graph& g, const LogFn& log);
+// the strided form (attention_layout.cpp). minShapes: the one profile's min
+// shapes (the graph holds its max), which say which extents are dynamic.
+Status layOutAttention(ir::Graph& g, const std::vector<ir::Shape>& minShapes, const LogFn& log);
 
 // FullyConnected -> residual Add of its shape / GELU (16-bit) -> one
 // FullyConnected with that epilogue (fc_epilogue.cpp).

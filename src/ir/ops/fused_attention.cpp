@@ -18,22 +18,73 @@ namespace kiln::ir {
 
 namespace {
 
+// The strided form's numbers, in order: view_dims (5), q_view, k_view, v_view,
+// y_view (4 each), then y_shape. Literal attrs, or view_terms (engines with
+// dynamic shapes): y_shape's rank, then per number c, k and k pairs (t, a)
+// meaning c · ∏ in[t].shape[a], so that the views follow the run's shapes.
+// -1 for a number with an unknown factor (a -1 extent at build time).
+Status stridedNumbers(const Node& node, const std::vector<TensorDesc>& in, std::vector<int64_t>& nums, size_t& yRank) {
+    nums.clear();
+    if (!node.attrs.has("view_terms")) {
+        static const std::pair<const char*, const char*> attrs[] = {{"view_dims", "[B, H, Sq, Sk, D]"},
+                                                                    {"q_view", "[offset, batch, head, row]"},
+                                                                    {"k_view", "[offset, batch, head, row]"},
+                                                                    {"v_view", "[offset, batch, head, row]"},
+                                                                    {"y_view", "[offset, batch, head, row]"}};
+        for (const auto& [name, holds] : attrs) {
+            const std::vector<int64_t> v = node.attrs.getInts(name);
+            if (v.size() != (nums.empty() ? 5u : 4u)) return Status::Error(std::string(name) + " must hold " + holds);
+            nums.insert(nums.end(), v.begin(), v.end());
+        }
+        const std::vector<int64_t> y = node.attrs.getInts("y_shape");
+        yRank = y.size();
+        nums.insert(nums.end(), y.begin(), y.end());
+        return Status::Ok();
+    }
+    const std::vector<int64_t> t = node.attrs.getInts("view_terms");
+    if (t.empty() || t[0] < 0 || t[0] > kMaxRank) return Status::Error("view_terms: bad rank of y_shape");
+    yRank = size_t(t[0]);
+    size_t at = 1;
+    while (nums.size() < 21 + yRank) {
+        if (at + 2 > t.size()) return Status::Error("view_terms ends early");
+        const int64_t c = t[at], k = t[at + 1];
+        at += 2;
+        if (c < 0 || k < 0 || k > 8 || at + size_t(2 * k) > t.size()) return Status::Error("view_terms: a bad term");
+        __int128 v = c;
+        bool known = true;
+        for (int64_t f = 0; f < k; ++f, at += 2) {
+            const int64_t ti = t[at], a = t[at + 1];
+            if (ti < 0 || ti > 2 || a < 0 || size_t(a) >= in[size_t(ti)].shape.size())
+                return Status::Error("view_terms: a factor names no input extent");
+            const int64_t e = in[size_t(ti)].shape[size_t(a)];
+            known = known && e >= 0;
+            if (known) v *= e;
+            if (v > (__int128(1) << 62)) return Status::Error("view_terms: a number overflows");
+        }
+        nums.push_back(known ? int64_t(v) : -1);
+    }
+    if (at != t.size()) return Status::Error("view_terms has extra entries");
+    return Status::Ok();
+}
+
 // The strided form: the views' extents and strides checked against their tensors.
 Status stridedLayout(const Node& node, const std::vector<TensorDesc>& in, AttentionLayout& l) {
-    const std::vector<int64_t> dims = node.attrs.getInts("view_dims");
-    if (dims.size() != 5) return Status::Error("view_dims must hold [B, H, Sq, Sk, D]");
+    std::vector<int64_t> n;
+    size_t yRank = 0;
+    KILN_RETURN_IF_ERROR(stridedNumbers(node, in, n, yRank));
+    const std::vector<int64_t> dims(n.begin(), n.begin() + 5);
     for (int64_t d : dims)
         if (d < 1 || d > (int64_t(1) << 31)) return Status::Error("view_dims " + shapeToString(dims) + " out of range");
     if (node.attrs.getInt("trans_k", 0) == 0)
         return Status::Error("the strided form reads K as [.., Sk, D] (trans_k=1)");
     l.B = dims[0], l.H = dims[1], l.Sq = dims[2], l.Sk = dims[3], l.D = l.Dv = dims[4];
     l.batchDims = {l.B, l.H};
-    l.yShape = node.attrs.getInts("y_shape");
+    l.yShape.assign(n.begin() + 21, n.end());
     l.strided = true;
     // Reads one view's attr; its last element must lie inside a tensor of `volume` elements.
     auto view = [&](const char* name, int64_t rows, int64_t volume, AttentionOperand& o) -> Status {
-        const std::vector<int64_t> a = node.attrs.getInts(name);
-        if (a.size() != 4) return Status::Error(std::string(name) + " must hold [offset, batch, head, row]");
+        const size_t first = name[0] == 'q' ? 5 : name[0] == 'k' ? 9 : name[0] == 'v' ? 13 : 17;
+        const std::vector<int64_t> a(n.begin() + std::ptrdiff_t(first), n.begin() + std::ptrdiff_t(first + 4));
         __int128 last = a[0];
         const int64_t ext[3] = {l.B, l.H, rows};
         for (int i = 0; i < 3; ++i) {
@@ -73,7 +124,7 @@ Status stridedLayout(const Node& node, const std::vector<TensorDesc>& in, Attent
 Status attentionLayout(const Node& node, const std::vector<TensorDesc>& in, AttentionLayout& l) {
     l = {};
     if (in.size() < 3) return Status::Error("FusedAttention needs Q, K and V");
-    if (node.attrs.has("view_dims")) return stridedLayout(node, in, l);
+    if (isStridedAttention(node)) return stridedLayout(node, in, l);
     const Shape &qs = in[0].shape, &ks = in[1].shape, &vs = in[2].shape;
     const size_t r = qs.size();
     const bool transK = node.attrs.getInt("trans_k", 0) != 0;
@@ -93,10 +144,17 @@ Status attentionLayout(const Node& node, const std::vector<TensorDesc>& in, Atte
 namespace {
 
 Status inferStridedAttention(const Node& node, const std::vector<TensorDesc>& in, std::vector<TensorDesc>& out) {
-    for (size_t i = 0; i < 3; ++i)
-        if (!isStatic(in[i].shape)) return Status::Error("the strided form needs static Q, K and V");
     if (!dtypeIsArithmeticFloat(in[0].dtype) || in[1].dtype != in[0].dtype || in[2].dtype != in[0].dtype)
         return Status::Error("Q, K and V must have one float dtype");
+    if (!isStatic(in[0].shape) || !isStatic(in[1].shape) || !isStatic(in[2].shape)) {
+        // Extents known only at run time: the output's shape as far as the terms give it.
+        if (!node.attrs.has("view_terms")) return Status::Error("the literal strided form needs static Q, K and V");
+        std::vector<int64_t> n;
+        size_t yRank = 0;
+        KILN_RETURN_IF_ERROR(stridedNumbers(node, in, n, yRank));
+        out[0] = {in[0].dtype, Shape(n.begin() + 21, n.end()), nullptr};
+        return Status::Ok();
+    }
     AttentionLayout l;
     KILN_RETURN_IF_ERROR(attentionLayout(node, in, l));
     if (in.size() > 3 && node.inputs.size() > 3 && node.inputs[3] >= 0) {
@@ -116,7 +174,7 @@ Status inferStridedAttention(const Node& node, const std::vector<TensorDesc>& in
 }
 
 Status inferFusedAttention(const Node& node, const std::vector<TensorDesc>& in, std::vector<TensorDesc>& out) {
-    if (node.attrs.has("view_dims")) return inferStridedAttention(node, in, out);
+    if (isStridedAttention(node)) return inferStridedAttention(node, in, out);
     const TensorDesc &q = in[0], &k = in[1], &v = in[2];
     const size_t r = q.shape.size();
     if (r < 2 || k.shape.size() != r || v.shape.size() != r)

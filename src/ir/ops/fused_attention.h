@@ -8,7 +8,9 @@
 //    each operand is the 4-D view [B, H, S, D] of its input, D contiguous,
 //    as the CUDA builder's attention layout pass makes it so that the heads
 //    are read straight out of a projection's output (and written into the
-//    next one's input) instead of through transposes. Static shapes only.
+//    next one's input) instead of through transposes. For engines with
+//    dynamic shapes the numbers are view_terms instead, products of the
+//    inputs' extents (fused_attention.cpp), so that they follow each run.
 #pragma once
 #include <vector>
 
@@ -28,6 +30,8 @@ struct AttentionLayout {
     Shape yShape;     // the output's shape
     bool strided = false;
 };
+
+inline bool isStridedAttention(const Node& n) { return n.attrs.has("view_dims") || n.attrs.has("view_terms"); }
 
 // Reads the node's layout for these inputs, checking that every view stays
 // inside its tensor and that Y's view writes each element once.
