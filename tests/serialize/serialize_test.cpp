@@ -227,7 +227,9 @@ void defineExplicit(INetworkDefinition& net, WeightPool& w) {
 }
 
 // Builds one of the networks; `level` < 0 keeps the default optimization level.
-std::unique_ptr<IEngine> buildNet(NetKind kind, ILogger& log, int level = -1, BackendKind backend = BackendKind::kCPU) {
+std::unique_ptr<IEngine> buildNet(NetKind kind, ILogger& log, int level = -1, BackendKind backend = BackendKind::kCPU,
+                                  const std::vector<uint8_t>* timingCache = nullptr,
+                                  std::vector<uint8_t>* cacheOut = nullptr) {
     auto builder = createInferBuilder(log);
     WeightPool w;
     std::unique_ptr<INetworkDefinition> net;
@@ -242,6 +244,11 @@ std::unique_ptr<IEngine> buildNet(NetKind kind, ILogger& log, int level = -1, Ba
     auto config = builder->createBuilderConfig();
     if (level >= 0) config->setBuilderOptimizationLevel(level);
     config->setBackend(backend);
+    std::unique_ptr<ITimingCache> cache;
+    if (timingCache) {
+        cache = config->createTimingCache(timingCache->data(), timingCache->size());
+        EXPECT_TRUE(cache && config->setTimingCache(*cache, false)) << "the timing cache was refused";
+    }
     if (kind == NetKind::kExplicit) {
         auto* profile = builder->createOptimizationProfile();
         profile->setDimensions("in", OptProfileSelector::kMIN, Dims4{1, 4, 6, 6});
@@ -249,7 +256,13 @@ std::unique_ptr<IEngine> buildNet(NetKind kind, ILogger& log, int level = -1, Ba
         profile->setDimensions("in", OptProfileSelector::kMAX, Dims4{4, 4, 6, 6});
         config->addOptimizationProfile(profile);
     }
-    return builder->buildEngineWithConfig(*net, *config);
+    auto engine = builder->buildEngineWithConfig(*net, *config);
+    if (cache && cacheOut) {
+        auto m = cache->serialize();
+        const auto* p = static_cast<const uint8_t*>(m->data());
+        cacheOut->assign(p, p + m->size());
+    }
+    return engine;
 }
 
 std::vector<uint8_t> bytesOf(const IHostMemory& m) {
@@ -345,25 +358,27 @@ TEST_P(RoundTrip, FixedTacticsGiveByteIdenticalBuilds) {
     EXPECT_EQ(ba, bb) << "two builds of the same network with optimization level 0 differ";
 }
 
-// Determinism (issue 7): ten builds of the same network, each from a fresh
-// builder and network definition, give byte-identical engine files. Level 0
-// fixes the tactic choice (the first supported tactic), which is what a shared
-// timing cache would give timed builds; kiln has no timing cache yet, so timed
-// builds may legitimately pick another of two equally fast tactics.
+// Determinism (issue 7): ten timed builds of the same network, each from a
+// fresh builder, network definition and timing cache loaded from the same
+// bytes, give byte-identical engine files. The first build times every tactic
+// into an empty cache; the other nine read their choices from it and must
+// neither time anything new nor choose differently.
 void expectTenIdenticalBuilds(NetKind kind, BackendKind backend) {
     constexpr int kBuilds = 10;
     Logger log;
-    std::vector<uint8_t> first;
+    std::vector<uint8_t> first, cache, cacheAfter;
     for (int i = 0; i < kBuilds; ++i) {
-        auto e = buildNet(kind, log, /*level=*/0, backend);
+        auto e = buildNet(kind, log, /*level=*/-1, backend, &cache, i == 0 ? &cache : &cacheAfter);
         ASSERT_NE(e, nullptr) << "build " << i << ": " << log.all();
         ASSERT_EQ(e->getBackend(), backend);
         const auto bytes = serialize(*e);
         ASSERT_FALSE(bytes.empty()) << log.all();
         if (i == 0) {
             first = bytes;
+            ASSERT_FALSE(cache.empty()) << "the timing cache did not serialize";
             continue;
         }
+        EXPECT_EQ(cacheAfter, cache) << "build " << i << " timed something the cache already held";
         ASSERT_EQ(bytes.size(), first.size()) << "build " << i << " differs in size from build 0";
         size_t at = 0;
         while (at < bytes.size() && bytes[at] == first[at]) ++at;
