@@ -175,8 +175,10 @@ TEST(AttentionLayout, ACopyOthersReadStaysAndDynamicShapesAreLeftAlone) {
 // BERT's self-attention in an engine with a dynamic batch and sequence: each
 // of Q, K, V [B, S, H·D] reshaped to [Shape(x)[0], Shape(x)[1], H, D] (dims
 // computed at run time) and transposed to heads; the output transposed back
-// and reshaped to [B, S, H·D] the same way.
-ir::Graph bertAttention() {
+// and reshaped to [B, S, H·D] the same way. With `positions`, Q first adds
+// rows of a 20-row table cut to min(S, 20) rows, as BERT's position
+// embeddings are: the graph is only valid for S <= 20, the profile's max.
+ir::Graph bertAttention(bool positions = false) {
     ir::Graph g;
     std::vector<int> in;
     for (const char* n : {"q", "k", "v"}) {
@@ -184,6 +186,21 @@ ir::Graph bertAttention() {
         g.inputs.push_back(in.back());
     }
     const int shape = out0(g, g.addNode("Shape", "shape", {in[0]}, 1));
+    if (positions) {
+        const int seq = out0(g, g.addNode("Gather", "seq", {shape, i64Const(g, "1", {1})}, 1));
+        const int rows = g.addNode("ElementWise", "rows_capped", {seq, i64Const(g, "table_rows", {20})}, 1);
+        g.nodes[size_t(rows)].attrs.set("op", std::string("min"));
+        const int size = g.addNode("Concat", "slice_size",
+                                   {i64Const(g, "one", {1}), out0(g, rows), i64Const(g, "width", {kH * kD})}, 1);
+        g.nodes[size_t(size)].attrs.set("axis", int64_t(0));
+        auto table = std::make_shared<ir::Bytes>(randomHalves(20 * kH * kD, 77));
+        const int t = g.addConstant("positions", DType::kF16, {1, 20, kH * kD}, table);
+        const int slice = g.addNode("Slice", "positions_cut", {t, -1, out0(g, size)}, 1);
+        g.nodes[size_t(slice)].attrs.set("start", std::vector<int64_t>{0, 0, 0});
+        const int add = g.addNode("ElementWise", "add_positions", {in[0], out0(g, slice)}, 1);
+        g.nodes[size_t(add)].attrs.set("op", std::string("sum"));
+        in[0] = out0(g, add);
+    }
     const int bs = out0(g, g.addNode("Gather", "bs", {shape, i64Const(g, "01", {0, 1})}, 1));
     auto dims = [&](const std::string& name, const std::vector<int64_t>& tail) {
         const int c = g.addNode("Concat", name, {bs, i64Const(g, name + "_tail", tail)}, 1);
@@ -208,11 +225,13 @@ ir::Graph bertAttention() {
 }
 #endif
 
-TEST(AttentionLayout, DynamicHeadsFollowTheRunsShapes) {
+class DynamicAttentionLayout : public ::testing::TestWithParam<bool> {};
+
+TEST_P(DynamicAttentionLayout, HeadsFollowTheRunsShapes) {
 #ifndef KILN_HAVE_CUDA
     GTEST_SKIP() << "the CUDA backend is not built";
 #else
-    ir::Graph g = bertAttention();
+    ir::Graph g = bertAttention(GetParam());
     const ir::Graph before = g;
     const std::vector<ir::Shape> minShapes(3, ir::Shape{1, 8, kH * kD});
     ASSERT_TRUE(builder::layOutAttention(g, minShapes, [](int, const std::string&) {}).ok());
@@ -239,5 +258,10 @@ TEST(AttentionLayout, DynamicHeadsFollowTheRunsShapes) {
     }
 #endif
 }
+
+INSTANTIATE_TEST_SUITE_P(Bert, DynamicAttentionLayout, ::testing::Bool(),
+                         [](const ::testing::TestParamInfo<bool>& i) {
+                             return std::string(i.param ? "WithAPositionTable" : "Plain");
+                         });
 
 }  // namespace

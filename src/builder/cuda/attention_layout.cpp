@@ -6,9 +6,10 @@
 // strided form of FusedAttention (ir/ops/fused_attention.h). The copies
 // become dead. Engines whose one profile fixes every shape get the built
 // shapes' strides; with dynamic extents, the rewrite is traced again at a
-// probe where each dynamic extent is a distinct prime, and each number is
-// written as a product of the new operands' extents (view_terms), checked at
-// both settings, so that the views follow the run's shapes.
+// probe where each dynamic range takes a distinct prime inside it, and each
+// number is written as a product of the new operands' extents (view_terms),
+// checked at the max shapes, the probe and the min shapes, so that the views
+// follow the run's shapes.
 //
 // Each operand is traced as a view of an earlier tensor: a list of logical
 // dims, each a row-major group of (size, stride) runs of that tensor's
@@ -312,14 +313,50 @@ bool terms(const At& atMax, const At& atProbe, const Rewrite& r, const Rewrite& 
     return true;
 }
 
+// The numbers view_terms `t` gives at one setting: c times the extents named.
+std::vector<int64_t> evaluate(const At& at, const Rewrite& r, const std::vector<int64_t>& t) {
+    std::vector<int64_t> x;
+    for (size_t i = 1; i + 1 < t.size();) {
+        int64_t v = t[i];
+        const int64_t k = t[i + 1];
+        i += 2;
+        for (int64_t j = 0; j < k; ++j, i += 2) v *= at.shape(r.bases[size_t(t[i])])[size_t(t[i + 1])];
+        x.push_back(v);
+    }
+    return x;
+}
+
+// Whether numbers `a` traced at some shapes equal `b` where they matter: a
+// view's stride along an axis of extent 1 (batch 1, say) is never used.
+bool sameNumbers(const std::vector<int64_t>& a, const std::vector<int64_t>& b) {
+    if (a.size() != b.size() || a.size() < 21) return false;
+    for (size_t i = 0; i < a.size(); ++i) {
+        if (i >= 5 && i < 21 && (i - 5) % 4 != 0) {  // a stride: batch, head or row of view (i - 5) / 4
+            const size_t view = (i - 5) / 4, which = (i - 5) % 4;
+            const int64_t extent = which == 1 ? a[0] : which == 2 ? a[1] : (view == 1 || view == 2) ? a[3] : a[2];
+            if (extent == 1) continue;
+        }
+        if (a[i] != b[i]) return false;
+    }
+    return true;
+}
+
+bool isPrime(int64_t n) {
+    if (n < 2) return false;
+    for (int64_t d = 2; d * d <= n; ++d)
+        if (n % d == 0) return false;
+    return true;
+}
+
 }  // namespace
 
 Status layOutAttention(ir::Graph& g, const std::vector<ir::Shape>& minShapes, const LogFn& log) {
     std::vector<ir::Shape> maxShapes, probeShapes;
     for (int v : g.inputs) maxShapes.push_back(g.values[size_t(v)].shape);
-    // Dynamic extents take distinct primes in the probe (far from any model's
-    // own extents), so that each number's factors say which extents it grows with.
-    static constexpr int64_t kPrimes[] = {1009, 1013, 1019, 1021, 1031, 1033, 1039, 1049, 1051, 1061, 1063, 1069};
+    // Each dynamic range takes a distinct prime inside it in the probe (the
+    // largest below its max: a model may refuse extents past the max, as
+    // BERT's position table does), so that each number's factors say which
+    // extents it grows with. A range with no free prime leaves the graph as it is.
     std::vector<Probe> probes;
     std::vector<std::pair<int64_t, int64_t>> ranges;  // (min, max) of each probe
     probeShapes = maxShapes;
@@ -329,15 +366,23 @@ Status layOutAttention(ir::Graph& g, const std::vector<ir::Shape>& minShapes, co
             const std::pair<int64_t, int64_t> range{minShapes[i][d], maxShapes[i][d]};
             size_t k = std::find(ranges.begin(), ranges.end(), range) - ranges.begin();
             if (k == ranges.size()) {
-                if (k == std::size(kPrimes)) return Status::Ok();  // too many to tell apart: left as it is
+                int64_t p = range.second - 1;
+                auto taken = [&](int64_t q) {
+                    return std::any_of(probes.begin(), probes.end(), [&](const Probe& o) { return o.prime == q; });
+                };
+                while (p >= std::max<int64_t>(range.first, 3) && (!isPrime(p) || taken(p))) --p;
+                if (p < std::max<int64_t>(range.first, 3)) return Status::Ok();
                 ranges.push_back(range);
-                probes.push_back({range.second, kPrimes[k]});
+                probes.push_back({range.second, p});
             }
             probeShapes[i][d] = probes[k].prime;
         }
     const At atMax{g, cpu::evaluateHostValues(g, maxShapes)};
-    std::optional<At> atProbe;
-    if (!probes.empty()) atProbe.emplace(At{g, cpu::evaluateHostValues(g, probeShapes)});
+    std::optional<At> atProbe, atMin;
+    if (!probes.empty()) {
+        atProbe.emplace(At{g, cpu::evaluateHostValues(g, probeShapes)});
+        atMin.emplace(At{g, cpu::evaluateHostValues(g, minShapes)});
+    }
     int rewritten = 0, copies = 0;
     const auto consumers = g.consumers();
     for (size_t i = 0; i < g.nodes.size(); ++i) {
@@ -366,6 +411,12 @@ Status layOutAttention(ir::Graph& g, const std::vector<ir::Shape>& minShapes, co
                 continue;
             std::vector<int64_t> t;
             if (!terms(atMax, *atProbe, r, rp, probes, yRank, t)) continue;
+            // Checked at a third setting: the terms must give the numbers traced at the min shapes.
+            Rewrite rm;
+            if (!plan(*atMin, consumers, n, rm) || rm.out.z != r.out.z || rm.out.nodes != r.out.nodes ||
+                !std::equal(std::begin(r.bases), std::end(r.bases), std::begin(rm.bases)) ||
+                !sameNumbers(rm.numbers, evaluate(*atMin, rm, t)))
+                continue;
             s.attrs.set("view_terms", t);
         }
         // Kept only where shape inference and the kernel take it as it is, at the max shapes.
