@@ -157,6 +157,19 @@ Status buildPlan(ir::Graph g, const BuildOptions& opt, const LogFn& log, engine:
                 std::string("pass ") + pass->name() + ": " + std::to_string(g.nodes.size()) + " layers left");
         }
     }
+    // 16-bit CUDA engines run patch convolutions as GEMMs (passes/patch_embedding.cpp):
+    // on the graph's own shapes still, so that a dynamic batch stays a placeholder.
+    if (opt.backend == engine::Backend::kCUDA && (opt.fp16 || opt.bf16) && !opt.int8 &&
+        opt.optimizationLevel > 0 && !opt.disabledPasses.count("patch-embedding")) {
+        bool changed = false;
+        auto pass = makePatchEmbedding();
+        KILN_RETURN_IF_ERROR(pass->run(g, changed).withContext("pass patch-embedding: "));
+        if (changed) {
+            KILN_RETURN_IF_ERROR(g.topoSort());
+            KILN_RETURN_IF_ERROR(ir::inferGraph(g).withContext("after pass patch-embedding: "));
+            log(kLogVerbose, "pass patch-embedding: convolutions with kernel = stride made Shuffle + FullyConnected");
+        }
+    }
     KILN_RETURN_IF_ERROR(g.validate());
     KILN_RETURN_IF_ERROR(useShapes(g, profiles[0].max));
 

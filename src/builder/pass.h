@@ -23,6 +23,9 @@ std::unique_ptr<Pass> makeConstantFolding();
 std::unique_ptr<Pass> makeIdentityRemoval();
 std::unique_ptr<Pass> makeScaleFolding();  // batch-norm (Scale) into Convolution / FullyConnected
 std::unique_ptr<Pass> makeGeluFusion();    // x·(1+erf(x/√2))·0.5 into Activation gelu_erf
+// Convolutions whose kernel is their stride (ViT patches) as Shuffle + FullyConnected;
+// not in the pipeline: the CUDA builder runs it for 16-bit engines (build.cpp).
+std::unique_ptr<Pass> makePatchEmbedding();
 
 // The one live node reading intermediate value `v` (not a network output),
 // or -1; `consumers` is g.consumers(). Fusion passes absorb only such chains.

@@ -28,6 +28,7 @@ std::vector<std::string> allPassNames() {
         if (!seen) names.push_back(p->name());
     }
     // The CUDA builder's own steps (build.cpp), switchable by the same names.
+    names.push_back("patch-embedding");
     names.push_back("cuda-conv-fusion");
     names.push_back("cuda-matmul-bias");
     names.push_back("cuda-attention-fusion");

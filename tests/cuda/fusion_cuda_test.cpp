@@ -5,7 +5,8 @@
 // into the GEMM's epilogue as a residual Add does in both; FP32 and FP16.
 // Scaled dot-product attention (MatMul, scale, mask, Softmax, MatMul) becomes
 // one FusedAttention in FP16, which reads ViT's heads straight out of the
-// in-projection and writes its output in the out-projection's layout.
+// in-projection and writes its output in the out-projection's layout. A
+// ViT's patch convolution runs as a patch cut and a GEMM in FP16.
 #include <cuda_runtime.h>
 #include <gtest/gtest.h>
 
@@ -339,6 +340,60 @@ TEST(CudaFusion, AttentionReadsViTHeadsInPlace) {
     }
     EXPECT_LT(worst, 1e-2);  // V in [-1, 1]; FP16
     EXPECT_LT(worstBefore, 1e-2);
+}
+
+// x [2, 3, 64, 64] -> 16x16 convolution, stride 16, 64 maps -> [2, 64, 16]
+// -> [2, 16, 64]: ViT's patch embedding and token sequence.
+constexpr int64_t kPatchOut = 64, kTokens = 16;
+std::unique_ptr<IEngine> buildPatchEmbedding(IBuilder& b, BackendKind backend, bool fp16, bool pass,
+                                             std::vector<float>& w, std::vector<float>& bias) {
+    auto net = b.createNetworkV2(0);
+    ITensor* x = net->addInput("x", DataType::kFLOAT, Dims4{2, 3, 64, 64});
+    auto* conv = net->addConvolutionNd(*x, kPatchOut, Dims2{16, 16}, {DataType::kFLOAT, w.data(), int64_t(w.size())},
+                                       {DataType::kFLOAT, bias.data(), int64_t(bias.size())});
+    conv->setStrideNd(Dims2{16, 16});
+    auto* flat = net->addShuffle(*conv->getOutput(0));
+    flat->setReshapeDimensions(Dims3{2, kPatchOut, kTokens});
+    auto* tokens = net->addShuffle(*flat->getOutput(0));
+    Permutation swap;
+    swap.order[1] = 2;
+    swap.order[2] = 1;
+    tokens->setFirstTranspose(swap);
+    tokens->getOutput(0)->setName("y");
+    net->markOutput(*tokens->getOutput(0));
+    auto cfg = b.createBuilderConfig();
+    cfg->setBackend(backend);
+    if (fp16) cfg->setFlag(BuilderFlag::kFP16);
+    if (!pass) cfg->setPassEnabled("patch-embedding", false);
+    return b.buildEngineWithConfig(*net, *cfg);
+}
+
+TEST(CudaFusion, PatchConvolutionRunsAsAGemm) {
+    SKIP_WITHOUT_DEVICE();
+    Logger log;
+    auto b = createInferBuilder(log);
+    std::vector<float> w = randomFloats(size_t(kPatchOut * 3 * 16 * 16), 31), bias = randomFloats(kPatchOut, 32);
+    for (float& v : w) v *= 0.05f;  // sums of 768 products stay near 1
+    auto cpu = buildPatchEmbedding(*b, BackendKind::kCPU, false, false, w, bias);
+    auto gemm = buildPatchEmbedding(*b, BackendKind::kCUDA, true, true, w, bias);
+    auto conv = buildPatchEmbedding(*b, BackendKind::kCUDA, true, false, w, bias);
+    ASSERT_TRUE(cpu && gemm && conv) << log.errors;
+    EXPECT_EQ(count(info(*gemm), "[Convolution,"), 0) << info(*gemm);
+    EXPECT_EQ(count(info(*gemm), "[FullyConnected,"), 1) << info(*gemm);
+    EXPECT_EQ(count(info(*conv), "[Convolution,"), 1) << info(*conv);
+    const std::vector<std::vector<float>> in = {randomFloats(2 * 3 * 64 * 64, 33)};
+    const size_t outCount = size_t(2 * kTokens * kPatchOut);
+    const auto want = run(*cpu, in, outCount, false);
+    const auto got = run(*gemm, in, outCount, true), before = run(*conv, in, outCount, true);
+    double worst = 0, worstBefore = 0, scale = 0;
+    for (size_t i = 0; i < want.size(); ++i) {
+        worst = std::max(worst, std::fabs(double(got[i]) - want[i]));
+        worstBefore = std::max(worstBefore, std::fabs(double(before[i]) - want[i]));
+        scale = std::max(scale, std::fabs(double(want[i])));
+    }
+    EXPECT_GT(scale, 0.1);
+    EXPECT_LT(worst, 1e-2 * scale);
+    EXPECT_LT(worstBefore, 1e-2 * scale);
 }
 
 }  // namespace
