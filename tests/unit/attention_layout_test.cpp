@@ -246,6 +246,18 @@ TEST_P(DynamicAttentionLayout, HeadsFollowTheRunsShapes) {
     EXPECT_TRUE(g.nodes[size_t(att)].attrs.has("view_terms"));
     EXPECT_EQ(shuffles, 0);  // every copy gone
     EXPECT_EQ(g.nodes[size_t(att)].outputs[0], g.outputs[0]);
+    {
+        // A mask whose extents are known only at run time (BERT's, made from Shape and Where) is
+        // checked then; known extents that do not broadcast are refused now.
+        ir::Node masked = g.nodes[size_t(att)];
+        std::vector<ir::TensorDesc> in, out(1);
+        for (int v : masked.inputs) in.push_back({DType::kF16, g.values[size_t(v)].shape, nullptr});
+        masked.inputs.push_back(int(g.values.size()));  // any id: inference reads the descriptors
+        in.push_back({DType::kF16, {-1, -1, -1, -1}, nullptr});
+        EXPECT_TRUE(ir::inferNode(masked, in, out).ok());
+        in.back().shape = {4, 1, 1, 7};
+        EXPECT_FALSE(ir::inferNode(masked, in, out).ok());
+    }
     // The same values as before the rewrite at the max shapes and at others inside the profile.
     for (const ir::Shape& s : {ir::Shape{4, 20, kH * kD}, ir::Shape{2, 9, kH * kD}, ir::Shape{1, 8, kH * kD}}) {
         std::vector<std::vector<uint8_t> > in;

@@ -163,7 +163,7 @@ Status inferStridedAttention(const Node& node, const std::vector<TensorDesc>& in
         bool ok = m.dtype == in[0].dtype && m.shape.size() <= 4;
         for (size_t i = 0; ok && i < m.shape.size(); ++i) {
             const int64_t md = m.shape[m.shape.size() - 1 - i];
-            ok = md == 1 || md == s[3 - i];
+            ok = md < 0 || md == 1 || md == s[3 - i];  // < 0: known at run time, checked then
         }
         if (!ok)
             return Status::Error("mask " + std::string(dtypeName(m.dtype)) + shapeToString(m.shape) +
