@@ -114,7 +114,7 @@ for t in "${targets[@]}"; do
     [ -n "$(ls -A "$seeds")" ] && replay+=("$seeds")
     t0=$(date +%s)
     if [ ${#replay[@]} -gt 0 ]; then
-        if ! "$exe" "${common[@]}" -runs=0 "${replay[@]}" >"$bdir/$t.replay.log" 2>&1; then
+        if ! "$exe" "${common[@]}" -runs=0 -artifact_prefix="$crashes/" "${replay[@]}" >"$bdir/$t.replay.log" 2>&1; then
             echo "FAIL: $t: a regression or seed input crashed"
             tail -40 "$bdir/$t.replay.log"
             status=1
