@@ -187,7 +187,23 @@ struct Options {
     bool cpu = false;  // --backend cpu: host buffers and a host clock (to try the pipeline without a GPU)
     std::map<std::string, std::array<Dims, 3>> profileShapes;  // --profile-shapes: min, opt, max per input
     std::vector<std::string> enabledPasses;                    // --enable-pass: builder passes off by default
+    // --fp32-layers: layers pinned to float32 in an fp16 engine: names containing a
+    // given text, or "@A-B" for the network's layers A..B (by index, inclusive).
+    std::vector<std::string> fp32Layers;
 };
+
+// Whether layer `index` named `name` matches one of --fp32-layers' entries.
+bool pinnedToFp32(const Options& o, int32_t index, const std::string& name) {
+    for (const auto& e : o.fp32Layers) {
+        long a = 0, b = 0;
+        if (e.size() > 1 && e[0] == '@' && std::sscanf(e.c_str() + 1, "%ld-%ld", &a, &b) == 2) {
+            if (index >= a && index <= b) return true;
+        } else if (!e.empty() && name.find(e) != std::string::npos) {
+            return true;
+        }
+    }
+    return false;
+}
 
 // "1x3x224x224" -> Dims; false when malformed.
 bool parseDims(const std::string& text, Dims& d) {
@@ -234,6 +250,11 @@ std::unique_ptr<ICudaEngine> build(IBuilder& builder, const std::vector<char>& m
     auto cfg = builder.createBuilderConfig();
     cfg->setBackend(o.cpu ? BackendKind::kCPU : BackendKind::kCUDA);
     if (fp16) cfg->setFlag(BuilderFlag::kFP16);
+    if (fp16 && !o.fp32Layers.empty()) {
+        cfg->setFlag(BuilderFlag::kOBEY_PRECISION_CONSTRAINTS);
+        for (int32_t i = 0; i < net->getNbLayers(); ++i)
+            if (pinnedToFp32(o, i, net->getLayer(i)->getName())) net->getLayer(i)->setPrecision(DataType::kFLOAT);
+    }
     for (const auto& p : o.enabledPasses) cfg->setPassEnabled(p.c_str(), true);
     if (cache) cfg->setTimingCache(*cache, false);
     // Inputs with dynamic extents get a profile fixed to the given arrays' shapes.
@@ -557,7 +578,7 @@ int usage() {
                  "usage: kiln_model_bench --model m.onnx --in NAME=file.npy [...] [--precision fp32,fp16]\n"
                  "       [--out-dir DIR] [--timing-cache FILE] [--warmup N] [--iters N] [--no-graph]\n"
                  "       [--backend cuda|cpu] [--verbose] [--profile N] [--profile-shapes NAME=MIN:OPT:MAX ...]\n"
-                 "       [--enable-pass NAME ...]\n");
+                 "       [--enable-pass NAME ...] [--fp32-layers TEXT|@A-B,...]\n");
     return 2;
 }
 
@@ -599,6 +620,10 @@ int main(int argc, char** argv) {
             o.verbose = true;
         else if (a == "--enable-pass")
             o.enabledPasses.push_back(next());
+        else if (a == "--fp32-layers") {
+            std::stringstream ss(next());
+            for (std::string e; std::getline(ss, e, ',');) o.fp32Layers.push_back(e);
+        }
         else if (a == "--profile-shapes") {
             if (!parseProfileShapes(next(), o)) return usage();
         } else

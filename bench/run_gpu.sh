@@ -10,6 +10,7 @@
 #   KILN_BENCH_MODELS=resnet50 bash bench/run_gpu.sh --batches 1
 #   bash bench/run_gpu.sh --jobs vit_b_16:1,bert_base:32 --iters 50 --deadline 200
 #   KILN_BENCH_DYNAMIC=1 bash bench/run_gpu.sh [--models resnet50]   # dynamic vs static engines (issue 5)
+#   KILN_BENCH_PRECISION=1 bash bench/run_gpu.sh [--model mobilenet_v2 --batch 128]   # FP16 error per float32 layer set
 # Merge the tables of several runs (later files win per model/batch/precision):
 #   python3 bench/run_models.py --kiln - --out bench/results --stem DATE-gpu --merge a.json b.json
 set -uo pipefail
@@ -44,6 +45,8 @@ fi
 export PYTHONUNBUFFERED=1
 if [ -n "${KILN_BENCH_DYNAMIC:-}" ]; then  # issue 5: dynamic-shape engines against static ones
   python3 bench/run_dynamic.py --kiln build-gpu/bench/kiln_model_bench --out "$out" "$@" 2>&1 | tee -a "$log"
+elif [ -n "${KILN_BENCH_PRECISION:-}" ]; then  # which layers cost FP16 accuracy (bench/precision_sweep.py)
+  python3 bench/precision_sweep.py --kiln build-gpu/bench/kiln_model_bench --out "$out" "$@" 2>&1 | tee -a "$log"
 else
   python3 bench/run_models.py --kiln build-gpu/bench/kiln_model_bench --out "$out" \
     --models "${KILN_BENCH_MODELS:-resnet50,mobilenet_v2,vit_b_16,bert_base}" "$@" 2>&1 | tee -a "$log"

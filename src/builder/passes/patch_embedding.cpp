@@ -123,6 +123,7 @@ public:
                 b.attrs.set("perm1", std::vector<int64_t>{0, 3, 1, 2});
                 b.outputs = {y};
             }
+            for (int k : {cut, fc, back}) g.nodes[size_t(k)].precision = conv.precision;  // a user's pin holds
             g.nodes[i].dead = true;  // compact() below sets the producers again
             changed = true;
         }
