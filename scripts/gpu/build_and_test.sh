@@ -64,7 +64,7 @@ if [ -n "$data" ] && [ -d "$data" ] && [ -x build-gpu/tests/kiln_conformance ]; 
     t=$(date +%s)
     echo "=== --backend $be" >>"$conf"
     limit=${KILN_CONFORMANCE_TIMEOUT:-400}  # the runner's own budget ends 20 s before: its table is written
-    timeout $limit ./build-gpu/tests/kiln_conformance --data "$data" --backend $be --jobs 16 --suite-timeout $((limit - 20)) --table /tmp/conf-$be.md \
+    timeout $limit ./build-gpu/tests/kiln_conformance --data "$data" --backend $be --jobs 16 --per-process 32 --suite-timeout $((limit - 20)) --table /tmp/conf-$be.md \
       >>"$conf" 2>&1
     log "- onnx conformance --backend $be ($(( $(date +%s) - t )) s): $(grep -a '^onnx-conformance:' "$conf" | tail -1)"
   done

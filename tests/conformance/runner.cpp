@@ -1,12 +1,14 @@
 // kiln_conformance: runs the ONNX backend conformance suite on the CPU backend.
 //
 //   kiln_conformance [--data DIR] [--expectations FILE] [--table FILE]
-//                    [--filter SUBSTRING] [--backend cpu] [--jobs N]
+//                    [--filter SUBSTRING] [--backend cpu] [--jobs N] [--per-process N]
 //                    [--timeout SECONDS] [--suite-timeout SECONDS] [--verbose] [--no-fork]
 //                    [--write-expectations FILE] [--dynamic-range]
 //
-// Every test runs in a forked child: a crash (the parser is young) or a hang
-// becomes that test's FAIL instead of ending the run, and the per-test time
+// Every test runs in a forked child (--per-process N: N tests one after
+// another in each, which saves process and CUDA context starts): a crash (the
+// parser is young) or a hang becomes that test's FAIL instead of ending the
+// run, the child's other tests go to a new child, and the per-test time
 // budget is enforced by killing the child. The parent never touches kiln, so
 // forking is safe (no kiln/oneDNN threads exist in it).
 //
@@ -34,6 +36,8 @@
 #include <chrono>
 #include <cstdio>
 #include <cstring>
+#include <deque>
+#include <optional>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
@@ -61,6 +65,7 @@ struct Options {
     std::string expectations = std::string(KILN_SOURCE_DIR) + "/tests/conformance/expectations.txt";
     std::string table, filter, writeExpectations;
     int jobs = 2;
+    int perProcess = 1;  // tests per forked child (--per-process; more saves process and CUDA starts)
     double timeout = 10;  // seconds per test; a hang must not eat the 5-minute CI budget
     int suiteBudget = 240;  // seconds for all tests together
     bool verbose = false, fork = true;
@@ -78,29 +83,46 @@ struct Test {
 int usage(const char* msg) {
     std::cerr << "kiln_conformance: " << msg
               << "\nusage: kiln_conformance [--data DIR] [--expectations FILE] [--table FILE] [--filter SUBSTRING]\n"
-                 "       [--backend cpu] [--jobs N] [--timeout SECONDS] [--suite-timeout SECONDS]\n"
+                 "       [--backend cpu] [--jobs N] [--per-process N] [--timeout SECONDS] [--suite-timeout SECONDS]\n"
                  "       [--verbose] [--no-fork] [--dynamic-range]\n"
                  "       [--write-expectations FILE]\n";
     return 2;
 }
 
-// Child side: runs the test and sends "P|F<tab>detail" through the pipe.
-void childMain(int fd, const Test& t, const RunOptions& ro) {
-    TestResult r;
-    try {
-        r = runTest(t.dir, t.info, ro);
-    } catch (const std::exception& e) {
-        r = {Status::kFail, std::string("exception: ") + e.what()};
-    } catch (...) {
-        r = {Status::kFail, "unknown exception"};
-    }
-    std::string msg = std::string(r.status == Status::kPass ? "P" : "F") + "\t" + r.detail;
-    const char* p = msg.data();
-    size_t left = msg.size();
-    while (left > 0) {
-        const ssize_t n = write(fd, p, left);
-        if (n <= 0) break;
-        p += n, left -= static_cast<size_t>(n);
+constexpr int kStoppedAfterAFailure = 3;  // a child's exit status: its other tests need another child
+
+// Child side: runs its tests in order and sends one "P|F<tab>detail\n" line
+// per test through the pipe (a detail's newlines become spaces), re-arming
+// the alarm for each: the parent attributes a crash or hang to the first test
+// without a line.
+[[noreturn]] void childMain(int fd, const std::vector<Test>& tests, const std::vector<size_t>& mine,
+                            const RunOptions& ro, double timeout) {
+    for (size_t i : mine) {
+        alarm(static_cast<unsigned>(timeout) + 5);
+        TestResult r;
+        try {
+            r = runTest(tests[i].dir, tests[i].info, ro);
+        } catch (const std::exception& e) {
+            r = {Status::kFail, std::string("exception: ") + e.what()};
+        } catch (...) {
+            r = {Status::kFail, "unknown exception"};
+        }
+        std::string msg = std::string(r.status == Status::kPass ? "P" : "F") + "\t" + r.detail;
+        std::replace(msg.begin(), msg.end(), '\n', ' ');
+        msg += '\n';
+        const char* p = msg.data();
+        size_t left = msg.size();
+        while (left > 0) {
+            const ssize_t n = write(fd, p, left);
+            if (n <= 0) _exit(1);
+            p += n, left -= static_cast<size_t>(n);
+        }
+        // A failed CUDA test may leave the context broken (a sticky error):
+        // the tests after it get a fresh process.
+        if (ro.cuda && r.status != Status::kPass && i != mine.back()) {
+            close(fd);
+            _exit(kStoppedAfterAFailure);
+        }
     }
     close(fd);
     _exit(0);  // skip atexit/static destructors of the half-used libraries
@@ -109,24 +131,33 @@ void childMain(int fd, const Test& t, const RunOptions& ro) {
 struct Child {
     pid_t pid = -1;
     int fd = -1;
-    size_t test = 0;
-    std::string out;
-    std::chrono::steady_clock::time_point deadline;
+    std::vector<size_t> tests;  // run in this order
+    size_t done = 0;            // results received
+    std::string out;            // text not yet split into lines
+    std::chrono::steady_clock::time_point deadline;  // for tests[done]
     bool timedOut = false;
 };
 
-TestResult finish(Child& c, double timeout) {
+// The result a child's line gives.
+TestResult parseLine(const std::string& line) {
+    if (line.size() < 2 || (line[0] != 'P' && line[0] != 'F')) return {Status::kFail, "malformed result from child"};
+    return {line[0] == 'P' ? Status::kPass : Status::kFail, line.substr(2)};
+}
+
+// After the child's pipe closed: reaps it and says what ended its current
+// test (tests[done]), if it did not finish them all; nothing when the child
+// stopped on purpose before that test.
+std::optional<TestResult> finish(Child& c, double timeout) {
     int st = 0;
     while (waitpid(c.pid, &st, 0) < 0 && errno == EINTR) {
     }
     close(c.fd);
-    if (c.timedOut) return {Status::kFail, "timed out after " + std::to_string(static_cast<int>(timeout)) + " s"};
+    if (c.timedOut) return TestResult{Status::kFail, "timed out after " + std::to_string(static_cast<int>(timeout)) + " s"};
+    if (WIFEXITED(st) && WEXITSTATUS(st) == kStoppedAfterAFailure) return std::nullopt;
     if (WIFSIGNALED(st))
-        return {Status::kFail, std::string("crashed: signal ") + std::to_string(WTERMSIG(st)) + " (" +
-                                   strsignal(WTERMSIG(st)) + ")"};
-    if (c.out.size() < 2 || (c.out[0] != 'P' && c.out[0] != 'F'))
-        return {Status::kFail, "child exited (status " + std::to_string(WEXITSTATUS(st)) + ") without a result"};
-    return {c.out[0] == 'P' ? Status::kPass : Status::kFail, c.out.substr(2)};
+        return TestResult{Status::kFail, std::string("crashed: signal ") + std::to_string(WTERMSIG(st)) + " (" +
+                                             strsignal(WTERMSIG(st)) + ")"};
+    return TestResult{Status::kFail, "child exited (status " + std::to_string(WEXITSTATUS(st)) + ") without a result"};
 }
 
 // Runs tests[i] for every i in `todo`, up to opt.jobs at once.
@@ -145,22 +176,38 @@ void runAll(std::vector<Test>& tests, const std::vector<size_t>& todo, const Opt
         }
         return;
     }
+    // Tests go to children in chunks of opt.perProcess (one process start,
+    // and on CUDA one context, per chunk); what a crashed or hung child left
+    // goes back to the front of the queue, less the test that ended it.
+    std::deque<std::vector<size_t>> queue;
+    for (size_t k = 0; k < todo.size(); k += size_t(opt.perProcess))
+        queue.emplace_back(todo.begin() + std::ptrdiff_t(k),
+                           todo.begin() + std::ptrdiff_t(std::min(todo.size(), k + size_t(opt.perProcess))));
+    auto report = [&](size_t i) {
+        if (opt.verbose)
+            std::cout << statusName(tests[i].result.status) << " " << tests[i].key() << " " << tests[i].result.detail
+                      << std::endl;
+    };
+    const auto perTest = std::chrono::milliseconds(static_cast<int64_t>(opt.timeout * 1000));
     std::vector<Child> running;
     const pid_t parent = getpid();
-    size_t next = 0;
     // The whole suite must stay well inside CI's 5 minutes even if many tests
     // hang: past the suite budget, the tests not started fail (never silently).
     const auto suiteEnd = std::chrono::steady_clock::now() + std::chrono::seconds(opt.suiteBudget);
-    while (next < todo.size() || !running.empty()) {
-        if (std::chrono::steady_clock::now() > suiteEnd)
-            for (; next < todo.size(); ++next)
-                tests[todo[next]].result = {Status::kFail, "not run: suite time budget exhausted"};
-        while (next < todo.size() && static_cast<int>(running.size()) < opt.jobs) {
+    while (!queue.empty() || !running.empty()) {
+        if (std::chrono::steady_clock::now() > suiteEnd) {
+            for (const auto& chunk : queue)
+                for (size_t i : chunk) tests[i].result = {Status::kFail, "not run: suite time budget exhausted"};
+            queue.clear();
+        }
+        while (!queue.empty() && static_cast<int>(running.size()) < opt.jobs) {
+            std::vector<size_t> chunk = std::move(queue.front());
+            queue.pop_front();
             int fds[2];
             std::cout.flush();
             std::cerr.flush();
             if (pipe(fds) != 0) {
-                tests[todo[next++]].result = {Status::kFail, "pipe() failed"};
+                for (size_t i : chunk) tests[i].result = {Status::kFail, "pipe() failed"};
                 continue;
             }
             const pid_t pid = fork();
@@ -170,24 +217,22 @@ void runAll(std::vector<Test>& tests, const std::vector<size_t>& todo, const Opt
                 // `| head`), and end on our own shortly after the budget.
                 prctl(PR_SET_PDEATHSIG, SIGKILL);
                 if (getppid() != parent) _exit(1);
-                alarm(static_cast<unsigned>(opt.timeout) + 5);
-                childMain(fds[1], tests[todo[next]], ro);
+                childMain(fds[1], tests, chunk, ro, opt.timeout);
             }
             close(fds[1]);
             if (pid < 0) {
                 close(fds[0]);
-                tests[todo[next++]].result = {Status::kFail, "fork() failed"};
+                for (size_t i : chunk) tests[i].result = {Status::kFail, "fork() failed"};
                 continue;
             }
             Child c;
-            c.pid = pid, c.fd = fds[0], c.test = todo[next++];
-            c.deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(static_cast<int64_t>(opt.timeout * 1000));
+            c.pid = pid, c.fd = fds[0], c.tests = std::move(chunk);
+            c.deadline = std::chrono::steady_clock::now() + perTest;
             running.push_back(std::move(c));
         }
         std::vector<pollfd> pfds;
         for (auto& c : running) pfds.push_back({c.fd, POLLIN, 0});
         poll(pfds.data(), pfds.size(), 100);
-        const auto now = std::chrono::steady_clock::now();
         for (size_t k = 0; k < running.size();) {
             Child& c = running[k];
             bool eof = false;
@@ -197,15 +242,24 @@ void runAll(std::vector<Test>& tests, const std::vector<size_t>& todo, const Opt
                 if (n > 0) c.out.append(buf, static_cast<size_t>(n));
                 else eof = true;
             }
-            if (!eof && now > c.deadline) {
+            for (size_t nl; c.done < c.tests.size() && (nl = c.out.find('\n')) != std::string::npos;) {
+                tests[c.tests[c.done]].result = parseLine(c.out.substr(0, nl));
+                report(c.tests[c.done++]);
+                c.out.erase(0, nl + 1);
+                c.deadline = std::chrono::steady_clock::now() + perTest;
+            }
+            if (!eof && std::chrono::steady_clock::now() > c.deadline) {
                 kill(c.pid, SIGKILL);  // our own child, by its pid
                 c.timedOut = eof = true;
             }
             if (eof) {
-                tests[c.test].result = finish(c, opt.timeout);
-                if (opt.verbose)
-                    std::cout << statusName(tests[c.test].result.status) << " " << tests[c.test].key() << " "
-                              << tests[c.test].result.detail << std::endl;
+                const std::optional<TestResult> ended = finish(c, opt.timeout);
+                if (c.done < c.tests.size() && ended) {
+                    tests[c.tests[c.done]].result = *ended;
+                    report(c.tests[c.done++]);
+                }
+                if (c.done < c.tests.size())
+                    queue.emplace_front(c.tests.begin() + std::ptrdiff_t(c.done), c.tests.end());
                 running.erase(running.begin() + static_cast<long>(k));
                 pfds.erase(pfds.begin() + static_cast<long>(k));
             } else {
@@ -238,6 +292,7 @@ int main(int argc, char** argv) {
         else if (a == "--filter" && (v = value())) opt.filter = v;
         else if (a == "--write-expectations" && (v = value())) opt.writeExpectations = v;
         else if (a == "--jobs" && (v = value())) opt.jobs = std::max(1, std::atoi(v));
+        else if (a == "--per-process" && (v = value())) opt.perProcess = std::max(1, std::atoi(v));
         else if (a == "--timeout" && (v = value())) opt.timeout = std::max(1.0, std::atof(v));
         else if (a == "--suite-timeout" && (v = value())) opt.suiteBudget = std::max(1, std::atoi(v));
         else if (a == "--backend" && (v = value())) {
