@@ -89,9 +89,9 @@ ir::Attrs normAttrs(const std::string& kind, double eps = 1e-5) {
 TestTensor rnd(ir::Shape s, uint32_t seed, DType t = DType::kF32) { return TestTensor::random(t, std::move(s), seed, -2, 2); }
 
 void checkLayer(const ir::Shape& xs, std::vector<int64_t> axes, const ir::Shape& ss, const ir::Shape& bs,
-                double eps = 1e-5, DType t = DType::kF32, double tol = 1e-5) {
+                double eps = 1e-5, DType t = DType::kF32, double tol = 1e-5, DType paramType = DType::kF32) {
     SCOPED_TRACE("layer " + ir::shapeToString(xs) + " scale " + ir::shapeToString(ss));
-    const TestTensor x = rnd(xs, 1, t), scale = rnd(ss, 2), bias = rnd(bs, 3);
+    const TestTensor x = rnd(xs, 1, t), scale = rnd(ss, 2, paramType), bias = rnd(bs, 3, paramType);
     ir::Attrs a = normAttrs("layer", eps);
     std::vector<bool> reduced(xs.size(), false);
     if (axes.empty()) reduced.back() = true;  // default: the last axis
@@ -122,6 +122,19 @@ TEST(NormalizationTest, LayerEpsilonAndManyRows) {
 TEST(NormalizationTest, LayerHalfAndBFloat16) {
     checkLayer({4, 8}, {-1}, {8}, {8}, 1e-5, DType::kF16, 5e-3);
     checkLayer({4, 8}, {-1}, {8}, {8}, 1e-5, DType::kBF16, 3e-2);
+}
+
+// Transformer widths (the CUDA backend moves 16-bit rows whose length is a
+// multiple of 8 sixteen bytes at a time, 256 elements per warp pass): whole
+// and partial passes, parameters in float32 and in the input's type, and a
+// width that is no multiple of 8.
+TEST(NormalizationTest, LayerHalfTransformerWidths) {
+    checkLayer({3, 5, 768}, {-1}, {768}, {768}, 1e-5, DType::kF16, 5e-3);
+    checkLayer({3, 5, 768}, {-1}, {768}, {768}, 1e-6, DType::kF16, 5e-3, DType::kF16);
+    checkLayer({7, 520}, {-1}, {520}, {520}, 1e-5, DType::kBF16, 3e-2);
+    checkLayer({9, 64}, {-1}, {64}, {64}, 1e-5, DType::kF16, 5e-3, DType::kF16);
+    checkLayer({2, 1024}, {-1}, {1024}, {1024}, 1e-5, DType::kF16, 5e-3);
+    checkLayer({5, 12}, {-1}, {12}, {12}, 1e-5, DType::kF16, 5e-3);
 }
 
 TEST(NormalizationTest, ConstantRowGivesBias) {

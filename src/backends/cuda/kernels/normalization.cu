@@ -134,6 +134,69 @@ void launchNormRowsWarp(const S* x, const P* scale, const P* bias, S* y, int64_t
     normRowsWarp<S, P, K><<<unsigned(blocks), kBlock, 0, stream>>>(x, scale, bias, y, rows, n, eps);
 }
 
+// As normRowsWarp for 16-bit rows whose length n is a multiple of 8: each
+// lane moves 8 elements (16 bytes) per load and store, so a warp's pass
+// covers 256 elements and a row takes C <= 4 passes (ViT's and BERT's 768: 3),
+// instead of 2-byte accesses (0.043 ms a LayerNorm of [128, 197, 768] on the
+// H200, 42% of its copy bandwidth).
+template <class S, class P, int C>
+__global__ void normRowsVec(const S* __restrict__ x, const P* __restrict__ scale, const P* __restrict__ bias,
+                            S* __restrict__ y, int64_t rows, int n, double eps) {
+    static_assert(sizeof(S) == 2, "16-bit rows");
+    const int lane = threadIdx.x & 31, vecs = n >> 3;
+    const int64_t warps = (int64_t(gridDim.x) * blockDim.x) >> 5;
+    for (int64_t r = (int64_t(blockIdx.x) * blockDim.x + threadIdx.x) >> 5; r < rows; r += warps) {
+        const uint4* xr = reinterpret_cast<const uint4*>(x + r * n);
+        float v[C][8];
+        float sum = 0;
+#pragma unroll
+        for (int c = 0; c < C; ++c) {
+            const int q = c * 32 + lane;
+            uint4 u = make_uint4(0, 0, 0, 0);
+            if (q < vecs) u = xr[q];
+            S h[8];
+            memcpy(h, &u, sizeof u);
+#pragma unroll
+            for (int e = 0; e < 8; ++e) {
+                v[c][e] = q < vecs ? float(Elem<S>::load(h[e])) : 0.f;
+                sum += v[c][e];
+            }
+        }
+#pragma unroll
+        for (int o = 16; o > 0; o >>= 1) sum += __shfl_xor_sync(0xffffffffu, sum, o);
+        const float mean = sum / float(n);
+        float sq = 0;
+#pragma unroll
+        for (int c = 0; c < C; ++c)
+            if (c * 32 + lane < vecs) {
+#pragma unroll
+                for (int e = 0; e < 8; ++e) {
+                    v[c][e] -= mean;
+                    sq += v[c][e] * v[c][e];
+                }
+            }
+#pragma unroll
+        for (int o = 16; o > 0; o >>= 1) sq += __shfl_xor_sync(0xffffffffu, sq, o);
+        const float invStd = 1.f / sqrtf(sq / float(n) + float(eps));
+        uint4* yr = reinterpret_cast<uint4*>(y + r * n);
+#pragma unroll
+        for (int c = 0; c < C; ++c) {
+            const int q = c * 32 + lane;
+            if (q >= vecs) continue;
+            S h[8];
+#pragma unroll
+            for (int e = 0; e < 8; ++e) {
+                const int j = q * 8 + e;
+                h[e] = Elem<S>::store(ComputeT<S>(v[c][e] * invStd * float(Elem<P>::load(scale[j])) +
+                                                  float(Elem<P>::load(bias[j]))));
+            }
+            uint4 u;
+            memcpy(&u, h, sizeof u);
+            yr[q] = u;
+        }
+    }
+}
+
 // Contiguous rows of X, one contiguous Scale/Bias row shared by all rows.
 bool plainRows(const NormLayout& L, int64_t rows) {
     auto unit = [](const StridedIndex<1>& e) { return e.rank == 1 && e.strides[0][0] == 1; };
@@ -146,6 +209,24 @@ bool plainRows(const NormLayout& L, int64_t rows) {
 template <class S, class P>
 void launchNormRows(const S* x, const P* scale, const P* bias, S* y, int64_t rows, int n, double eps,
                     cudaStream_t stream) {
+    if constexpr (sizeof(S) == 2) {
+        const bool aligned = ((reinterpret_cast<uintptr_t>(x) | reinterpret_cast<uintptr_t>(y)) & 15) == 0;
+        if (aligned && n % 8 == 0 && n <= 1024) {
+            const int64_t blocks = std::min<int64_t>((rows + 7) / 8, 65535 * 8);  // 8 warps per block, a row each
+            auto launch = [&](auto kernel) {
+                kernel<<<unsigned(blocks), kBlock, 0, stream>>>(x, scale, bias, y, rows, n, eps);
+            };
+            if (n <= 256)
+                launch(normRowsVec<S, P, 1>);
+            else if (n <= 512)
+                launch(normRowsVec<S, P, 2>);
+            else if (n <= 768)
+                launch(normRowsVec<S, P, 3>);
+            else
+                launch(normRowsVec<S, P, 4>);
+            return;
+        }
+    }
     if (n <= 128)
         launchNormRowsWarp<S, P, 4>(x, scale, bias, y, rows, n, eps, stream);
     else if (n <= 256)
