@@ -194,7 +194,9 @@ Status buildPlan(ir::Graph g, const BuildOptions& opt, const LogFn& log, engine:
             KILN_RETURN_IF_ERROR(ir::inferGraph(g).withContext("after cuda-attention-fusion: "));
         }
         if (!opt.disabledPasses.count("cuda-attention-layout") && profiles.size() == 1) {
-            KILN_RETURN_IF_ERROR(layOutAttention(g, profiles[0].min, log));
+            KILN_RETURN_IF_ERROR(opt.disabledPasses.count("cuda-row-shuffle-motion")
+                                     ? layOutAttention(g, profiles[0].min, log)
+                                     : layOutAttentionMovingRows(g, profiles[0].min, log));
             KILN_RETURN_IF_ERROR(g.topoSort());
             KILN_RETURN_IF_ERROR(ir::inferGraph(g).withContext("after cuda-attention-layout: "));
         }

@@ -33,6 +33,7 @@ std::vector<std::string> allPassNames() {
     names.push_back("cuda-matmul-bias");
     names.push_back("cuda-attention-fusion");
     names.push_back("cuda-attention-layout");
+    names.push_back("cuda-row-shuffle-motion");
     names.push_back("cuda-fc-epilogue");
     names.push_back("cuda-channels-last");
     return names;

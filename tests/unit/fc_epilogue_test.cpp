@@ -92,7 +92,9 @@ TEST(FcEpilogue, ResidualsAndGeluFoldIntoTheGemm) {
         for (const auto& n : g.nodes)
             if (n.op == "FullyConnected") {
                 EXPECT_EQ(n.inputs.size(), 4u) << n.name;
-                if (n.name == "fc1") EXPECT_EQ(n.attrs.getString("activation", ""), sumIsOutput ? "" : "gelu_erf");
+                if (n.name == "fc1") {
+                    EXPECT_EQ(n.attrs.getString("activation", ""), sumIsOutput ? "" : "gelu_erf");
+                }
             }
         // One rounding to float16 instead of one per step: close, not equal.
         const auto after = runOnCpu(g, in);

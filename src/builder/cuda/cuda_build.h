@@ -28,6 +28,11 @@ Status fuseAttention(ir::Graph& g, const LogFn& log);
 // shapes (the graph holds its max), which say which extents are dynamic.
 Status layOutAttention(ir::Graph& g, const std::vector<ir::Shape>& minShapes, const LogFn& log);
 
+// layOutAttention after moving row Shuffles (ViT's [B, S, E] <-> [S, B, E]
+// transposes) across the projections next to the attentions, kept only when
+// the layout then absorbs them (row_shuffle_motion.cpp).
+Status layOutAttentionMovingRows(ir::Graph& g, const std::vector<ir::Shape>& minShapes, const LogFn& log);
+
 // FullyConnected -> residual Add of its shape / GELU (16-bit) -> one
 // FullyConnected with that epilogue (fc_epilogue.cpp).
 Status fuseFcEpilogues(ir::Graph& g, const LogFn& log);
