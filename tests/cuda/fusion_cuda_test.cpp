@@ -269,7 +269,23 @@ TEST(CudaFusion, AttentionMatchesTheCpu) {
 // transposed back to [S, B, H, 64] and reshaped to rows.
 constexpr int32_t kVitS = 197, kVitB = 2, kVitH = 2, kVitD = 64;
 
-std::unique_ptr<IEngine> buildVitAttention(IBuilder& b, BackendKind backend, bool fp16, bool layout) {
+// With batchFirst, the whole block of nn.MultiheadAttention(batch_first=True):
+// x [B, S, H·64] transposed to [S, B, H·64], the in-projection making P, and
+// after the rows the out-projection, a reshape to [S, B, H·64], the transpose
+// back and the residual + x.
+struct VitProjections {
+    std::vector<float> w1 = randomFloats(size_t(kVitH * kVitD * 3 * kVitH * kVitD), 41);
+    std::vector<float> b1 = randomFloats(size_t(3 * kVitH * kVitD), 42);
+    std::vector<float> w2 = randomFloats(size_t(kVitH * kVitD * kVitH * kVitD), 43);
+    std::vector<float> b2 = randomFloats(size_t(kVitH * kVitD), 44);
+    VitProjections() {
+        for (auto* w : {&w1, &w2})
+            for (float& v : *w) v *= 0.08f;  // about 1/sqrt(128): activations stay near 1
+    }
+};
+
+std::unique_ptr<IEngine> buildVitAttention(IBuilder& b, BackendKind backend, bool fp16, bool layout,
+                                           VitProjections* batchFirst = nullptr, bool motion = true) {
     auto net = b.createNetworkV2(0);
     auto reshape = [&](ITensor* x, Dims d) {
         IShuffleLayer* l = net->addShuffle(*x);
@@ -282,7 +298,24 @@ std::unique_ptr<IEngine> buildVitAttention(IBuilder& b, BackendKind backend, boo
         return l->getOutput(0);
     };
     const int32_t hd = kVitH * kVitD;
-    ITensor* x = net->addInput("p", DataType::kFLOAT, Dims3{kVitS, kVitB, 3 * hd});
+    auto linear = [&](ITensor* x, std::vector<float>& w, std::vector<float>& bias, int32_t in, int32_t out) {
+        ITensor* wt = net->addConstant(Dims2{in, out}, {DataType::kFLOAT, w.data(), int64_t(w.size())})->getOutput(0);
+        Dims bd;
+        bd.nbDims = x->getDimensions().nbDims;
+        for (int32_t k = 0; k < bd.nbDims; ++k) bd.d[k] = 1;
+        bd.d[bd.nbDims - 1] = out;
+        ITensor* bt = net->addConstant(bd, {DataType::kFLOAT, bias.data(), int64_t(bias.size())})->getOutput(0);
+        ITensor* y = net->addMatrixMultiply(*x, MatrixOperation::kNONE, *wt, MatrixOperation::kNONE)->getOutput(0);
+        return net->addElementWise(*y, *bt, ElementWiseOperation::kSUM)->getOutput(0);
+    };
+    ITensor* block = nullptr;
+    ITensor* x;
+    if (batchFirst) {
+        block = net->addInput("x", DataType::kFLOAT, Dims3{kVitB, kVitS, hd});
+        x = linear(transpose(block, Permutation{{1, 0, 2}}), batchFirst->w1, batchFirst->b1, hd, 3 * hd);
+    } else {
+        x = net->addInput("p", DataType::kFLOAT, Dims3{kVitS, kVitB, 3 * hd});
+    }
     x = reshape(x, Dims4{kVitS, kVitB, 3, hd});
     x = reshape(x, Dims{5, {1, kVitS, kVitB, 3, hd}});
     x = transpose(x, Permutation{{3, 1, 2, 0, 4}});
@@ -308,12 +341,18 @@ std::unique_ptr<IEngine> buildVitAttention(IBuilder& b, BackendKind backend, boo
                      ->getOutput(0);
     y = transpose(y, Permutation{{2, 0, 1, 3}});
     y = reshape(y, Dims2{kVitS * kVitB, hd});
+    if (batchFirst) {
+        y = reshape(linear(y, batchFirst->w2, batchFirst->b2, hd, hd), Dims3{kVitS, kVitB, hd});
+        y = net->addElementWise(*transpose(y, Permutation{{1, 0, 2}}), *block, ElementWiseOperation::kSUM)
+                ->getOutput(0);
+    }
     y->setName("y");
     net->markOutput(*y);
     auto cfg = b.createBuilderConfig();
     cfg->setBackend(backend);
     if (fp16) cfg->setFlag(BuilderFlag::kFP16);
     cfg->setPassEnabled("cuda-attention-layout", layout);
+    cfg->setPassEnabled("cuda-row-shuffle-motion", motion);
     return b.buildEngineWithConfig(*net, *cfg);
 }
 
@@ -340,6 +379,33 @@ TEST(CudaFusion, AttentionReadsViTHeadsInPlace) {
     }
     EXPECT_LT(worst, 1e-2);  // V in [-1, 1]; FP16
     EXPECT_LT(worstBefore, 1e-2);
+}
+
+TEST(CudaFusion, BatchFirstTransposesBecomeAttentionViews) {
+    SKIP_WITHOUT_DEVICE();
+    Logger log;
+    auto b = createInferBuilder(log);
+    VitProjections proj;
+    auto cpu = buildVitAttention(*b, BackendKind::kCPU, false, true, &proj);
+    auto moved = buildVitAttention(*b, BackendKind::kCUDA, true, true, &proj);
+    auto kept = buildVitAttention(*b, BackendKind::kCUDA, true, true, &proj, false);
+    ASSERT_TRUE(cpu && moved && kept) << log.errors;
+    EXPECT_EQ(count(info(*moved), "[Shuffle,"), 0) << info(*moved);  // both transposes absorbed
+    EXPECT_EQ(count(info(*moved), "[ElementWise,"), 0) << info(*moved);  // the residual in the epilogue
+    EXPECT_GE(count(info(*kept), "[Shuffle,"), 2) << info(*kept);  // the transposes (and a reshape)
+    const std::vector<std::vector<float>> in = {randomFloats(size_t(kVitB * kVitS * kVitH * kVitD), 45)};
+    const size_t outCount = size_t(kVitS * kVitB * kVitH * kVitD);
+    const auto want = run(*cpu, in, outCount, false);
+    const auto got = run(*moved, in, outCount, true), before = run(*kept, in, outCount, true);
+    double worst = 0, worstBefore = 0, scale = 0;
+    for (size_t i = 0; i < want.size(); ++i) {
+        worst = std::max(worst, std::fabs(double(got[i]) - want[i]));
+        worstBefore = std::max(worstBefore, std::fabs(double(before[i]) - want[i]));
+        scale = std::max(scale, std::fabs(double(want[i])));
+    }
+    EXPECT_GT(scale, 0.5);
+    EXPECT_LT(worst, 1e-2 * scale);
+    EXPECT_LT(worstBefore, 1e-2 * scale);
 }
 
 // x [2, 3, 64, 64] -> 16x16 convolution, stride 16, 64 maps -> [2, 64, 16]
