@@ -8,6 +8,7 @@
 #include <cstring>
 #include <memory>
 
+#include "graph_builders.h"
 #include "ir/graph.h"
 #include "ir/op_schema.h"
 #ifdef KILN_HAVE_CUDA
@@ -18,16 +19,10 @@ namespace {
 
 using namespace kiln;
 using ir::DType;
+using testutil::i64Const;
+using testutil::out0;
 
 #ifdef KILN_HAVE_CUDA
-int out0(const ir::Graph& g, int node) { return g.nodes[size_t(node)].outputs[0]; }
-
-int i64Const(ir::Graph& g, const std::string& name, const std::vector<int64_t>& v) {
-    auto bytes = std::make_shared<ir::Bytes>(v.size() * 8);
-    std::memcpy(bytes->data(), v.data(), v.size() * 8);
-    return g.addConstant(name, DType::kI64, {int64_t(v.size())}, bytes);
-}
-
 // x [B, S, 128] -> Reshape to [Shape(x)[0], Shape(x)[1], 2, 64] -> [B, 2, S, 64].
 int heads(ir::Graph& g, const std::string& name, int x) {
     const int shape = out0(g, g.addNode("Shape", name + "_shape", {x}, 1));

@@ -9,6 +9,7 @@
 #include <memory>
 
 #include "cpu_graph_runner.h"
+#include "graph_builders.h"
 #include "ir/dtype.h"
 #include "ir/graph.h"
 #include "ir/op_schema.h"
@@ -20,27 +21,15 @@ namespace {
 
 using namespace kiln;
 using ir::DType;
+using testutil::i64Const;
+using testutil::out0;
 using testutil::randomHalves;
 using testutil::runOnCpu;
+using testutil::shuffle;
 
 constexpr int64_t kS = 20, kB = 3, kH = 2, kD = 64;
 
 #ifdef KILN_HAVE_CUDA
-int out0(const ir::Graph& g, int node) { return g.nodes[size_t(node)].outputs[0]; }
-
-int i64Const(ir::Graph& g, const std::string& name, const std::vector<int64_t>& v, bool scalar = false) {
-    auto bytes = std::make_shared<ir::Bytes>(v.size() * 8);
-    std::memcpy(bytes->data(), v.data(), v.size() * 8);
-    return g.addConstant(name, DType::kI64, scalar ? ir::Shape{} : ir::Shape{int64_t(v.size())}, bytes);
-}
-
-int shuffle(ir::Graph& g, const std::string& name, int x, std::vector<int64_t> perm, std::vector<int64_t> reshape) {
-    const int n = g.addNode("Shuffle", name, {x}, 1);
-    if (!perm.empty()) g.nodes[size_t(n)].attrs.set("perm1", std::move(perm));
-    if (!reshape.empty()) g.nodes[size_t(n)].attrs.set("reshape", std::move(reshape));
-    return out0(g, n);
-}
-
 // ViT's self-attention as torch exports it, on an in-projection P [S, B, 3·H·D]:
 // Reshape -> Unsqueeze -> Transpose -> Squeeze -> Gather q/k/v -> Reshape to
 // heads -> Transpose -> Reshape [B, H, S, D]; the attention's output
@@ -271,9 +260,8 @@ TEST_P(DynamicAttentionLayout, HeadsFollowTheRunsShapes) {
 #endif
 }
 
-INSTANTIATE_TEST_SUITE_P(Bert, DynamicAttentionLayout, ::testing::Bool(),
-                         [](const ::testing::TestParamInfo<bool>& i) {
-                             return std::string(i.param ? "WithAPositionTable" : "Plain");
-                         });
+INSTANTIATE_TEST_SUITE_P(Bert, DynamicAttentionLayout, ::testing::Bool(), [](const ::testing::TestParamInfo<bool>& i) {
+    return std::string(i.param ? "WithAPositionTable" : "Plain");
+});
 
 }  // namespace

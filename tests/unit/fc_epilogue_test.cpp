@@ -9,6 +9,7 @@
 #include <memory>
 
 #include "cpu_graph_runner.h"
+#include "graph_builders.h"
 #include "ir/graph.h"
 #include "ir/op_schema.h"
 #ifdef KILN_HAVE_CUDA
@@ -19,6 +20,8 @@ namespace {
 
 using namespace kiln;
 using ir::DType;
+using testutil::countOp;
+using testutil::i64Const;
 using testutil::randomHalves;
 using testutil::runOnCpu;
 
@@ -38,12 +41,6 @@ int fc(ir::Graph& g, const std::string& name, int x, int64_t in, int64_t out, ui
 }
 
 #ifdef KILN_HAVE_CUDA
-int i64Const(ir::Graph& g, const std::string& name, const std::vector<int64_t>& v) {
-    auto bytes = std::make_shared<ir::Bytes>(v.size() * 8);
-    std::memcpy(bytes->data(), v.data(), v.size() * 8);
-    return g.addConstant(name, DType::kI64, {int64_t(v.size())}, bytes);
-}
-
 // x [6, 32] -> FC 32 -> + x -> GELU -> FC 16 -> + r [6, 16]; with sumIsOutput
 // the first sum is a network output too, so the GELU reading it stays apart.
 ir::Graph mlp(bool sumIsOutput) {
@@ -64,12 +61,6 @@ ir::Graph mlp(bool sumIsOutput) {
     EXPECT_TRUE(g.topoSort().ok());
     EXPECT_TRUE(ir::inferGraph(g).ok());
     return g;
-}
-
-int countOp(const ir::Graph& g, const std::string& op) {
-    int n = 0;
-    for (const auto& node : g.nodes) n += node.op == op;
-    return n;
 }
 
 #endif

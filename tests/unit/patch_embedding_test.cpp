@@ -11,6 +11,7 @@
 
 #include "builder/pass.h"
 #include "cpu_graph_runner.h"
+#include "graph_builders.h"
 #include "ir/graph.h"
 #include "ir/op_schema.h"
 
@@ -18,6 +19,8 @@ namespace {
 
 using namespace kiln;
 using ir::DType;
+using testutil::countOp;
+using testutil::out0;
 using testutil::runOnCpu;
 
 std::vector<uint8_t> randomFloats(int64_t n, uint32_t seed) {
@@ -34,8 +37,6 @@ std::vector<uint8_t> randomFloats(int64_t n, uint32_t seed) {
 int floatConst(ir::Graph& g, const std::string& name, ir::Shape shape, uint32_t seed) {
     return g.addConstant(name, DType::kF32, shape, std::make_shared<ir::Bytes>(randomFloats(ir::volume(shape), seed)));
 }
-
-int out0(const ir::Graph& g, int node) { return g.nodes[size_t(node)].outputs[0]; }
 
 struct Conv {
     int64_t outChannels = 8, inChannels = 3, kernel = 8, stride = 8, group = 1, pad = 0;
@@ -77,12 +78,6 @@ bool runPass(ir::Graph& g) {
     EXPECT_TRUE(g.topoSort().ok());
     EXPECT_TRUE(ir::inferGraph(g).ok());
     return changed;
-}
-
-int countOp(const ir::Graph& g, const std::string& op) {
-    int n = 0;
-    for (const auto& node : g.nodes) n += node.op == op;
-    return n;
 }
 
 void expectClose(const std::vector<uint8_t>& got, const std::vector<uint8_t>& want) {

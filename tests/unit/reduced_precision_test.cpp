@@ -6,6 +6,7 @@
 
 #include <algorithm>
 
+#include "graph_builders.h"
 #include "ir/graph.h"
 #include "ir/op_schema.h"
 #ifdef KILN_HAVE_CUDA
@@ -16,10 +17,7 @@ namespace {
 
 using namespace kiln;
 using ir::DType;
-
-int countOp(const ir::Graph& g, const std::string& op) {
-    return int(std::count_if(g.nodes.begin(), g.nodes.end(), [&](const ir::Node& n) { return n.op == op; }));
-}
+using testutil::countOp;
 
 int relu(ir::Graph& g, const std::string& name, int in) {
     const int n = g.addNode("Activation", name, {in}, 1);

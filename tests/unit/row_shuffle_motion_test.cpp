@@ -9,6 +9,7 @@
 #include <memory>
 
 #include "cpu_graph_runner.h"
+#include "graph_builders.h"
 #include "ir/graph.h"
 #include "ir/op_schema.h"
 #ifdef KILN_HAVE_CUDA
@@ -19,29 +20,23 @@ namespace {
 
 using namespace kiln;
 using ir::DType;
+using testutil::countOp;
+using testutil::out0;
 using testutil::randomHalves;
 using testutil::runOnCpu;
+using testutil::shuffle;
 
 #ifdef KILN_HAVE_CUDA
 constexpr int64_t kB = 2, kS = 5, kH = 2, kD = 64, kE = kH * kD;
-
-int out0(const ir::Graph& g, int node) { return g.nodes[size_t(node)].outputs[0]; }
-
-int shuffle(ir::Graph& g, const std::string& name, int x, std::vector<int64_t> perm, std::vector<int64_t> reshape) {
-    const int n = g.addNode("Shuffle", name, {x}, 1);
-    if (!perm.empty()) g.nodes[size_t(n)].attrs.set("perm1", std::move(perm));
-    if (!reshape.empty()) g.nodes[size_t(n)].attrs.set("reshape", std::move(reshape));
-    return out0(g, n);
-}
 
 int fc(ir::Graph& g, const std::string& name, int x, int64_t in, int64_t out, int64_t axis, uint32_t seed) {
     auto w = std::make_shared<ir::Bytes>(randomHalves(out * in, seed));
     auto b = std::make_shared<ir::Bytes>(randomHalves(out, seed + 1));
     for (size_t k = 0; k + 1 < w->size(); k += 2) (*w)[k + 1] &= 0xdf;  // weights /2..: sums of 128 stay small
-    const int n = g.addNode("FullyConnected", name,
-                            {x, g.addConstant(name + "_w", DType::kF16, {out, in}, w),
-                             g.addConstant(name + "_b", DType::kF16, {out}, b)},
-                            1);
+    const int n = g.addNode(
+        "FullyConnected", name,
+        {x, g.addConstant(name + "_w", DType::kF16, {out, in}, w), g.addConstant(name + "_b", DType::kF16, {out}, b)},
+        1);
     g.nodes[size_t(n)].attrs.set("axis", axis);
     g.nodes[size_t(n)].attrs.set("keep_dims_1x1", int64_t(0));
     return out0(g, n);
@@ -94,11 +89,6 @@ ir::Graph vitBlock(bool layoutCanTakeIt) {
     return g;
 }
 
-int countOp(const ir::Graph& g, const std::string& op) {
-    int n = 0;
-    for (const auto& node : g.nodes) n += node.op == op;
-    return n;
-}
 #endif
 
 TEST(RowShuffleMotion, ViTTransposesMoveIntoTheAttentionViews) {
@@ -106,7 +96,7 @@ TEST(RowShuffleMotion, ViTTransposesMoveIntoTheAttentionViews) {
     GTEST_SKIP() << "the CUDA backend is not built";
 #else
     ir::Graph g = vitBlock(true);
-    const std::vector<std::vector<uint8_t>> in = {randomHalves(kB * kS * kE, 5)};
+    const std::vector<std::vector<uint8_t> > in = {randomHalves(kB * kS * kE, 5)};
     const auto before = runOnCpu(g, in);
     ASSERT_TRUE(builder::layOutAttentionMovingRows(g, {}, [](int, const std::string&) {}).ok());
     ASSERT_TRUE(g.topoSort().ok());
@@ -131,7 +121,7 @@ TEST(RowShuffleMotion, TransposesStayWhereTheLayoutCannotTakeThem) {
     // moved transpose after the in-projection: the motion is undone (the
     // transpose would copy 3·E columns there instead of E).
     ir::Graph g = vitBlock(false);
-    const std::vector<std::vector<uint8_t>> in = {randomHalves(kB * kS * kE, 6)};
+    const std::vector<std::vector<uint8_t> > in = {randomHalves(kB * kS * kE, 6)};
     const auto before = runOnCpu(g, in);
     ASSERT_TRUE(builder::layOutAttentionMovingRows(g, {}, [](int, const std::string&) {}).ok());
     ASSERT_TRUE(g.topoSort().ok());
