@@ -6,12 +6,6 @@
 namespace kiln::ir {
 namespace {
 
-bool isIdentity(const std::vector<int64_t>& perm) {
-    for (size_t i = 0; i < perm.size(); ++i)
-        if (perm[i] != int64_t(i)) return false;
-    return true;
-}
-
 // An intermediate with an arena slot: made by a layer outside any loop, static.
 bool inArena(const Graph& g, const Schedule& sched, int v) {
     const Value& val = g.values[size_t(v)];
@@ -51,7 +45,8 @@ std::vector<ArenaView> arenaViews(const Graph& g, const Schedule& sched, bool fi
         }
         if (volume(xv.shape) != volume(yv.shape)) continue;
         movement::ShuffleParams p;
-        if (!movement::resolveShuffle(n, describeInputs(g, n), p).ok() || !isIdentity(p.perm1) || !isIdentity(p.perm2))
+        if (!movement::resolveShuffle(n, describeInputs(g, n), p).ok() || !movement::isIdentityPerm(p.perm1) ||
+            !movement::isIdentityPerm(p.perm2))
             continue;
         direct[size_t(y)] = {x, 0};
     }

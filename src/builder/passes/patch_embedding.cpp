@@ -20,26 +20,12 @@
 namespace kiln::builder {
 namespace {
 
-std::vector<ir::TensorDesc> inputDescs(const ir::Graph& g, const ir::Node& n) {
-    std::vector<ir::TensorDesc> in;
-    for (int v : n.inputs)
-        in.push_back(v < 0 ? ir::TensorDesc{}
-                           : ir::TensorDesc{g.values[size_t(v)].dtype, g.values[size_t(v)].shape,
-                                            g.values[size_t(v)].isConstant() ? g.values[size_t(v)].data->data()
-                                                                             : nullptr});
-    return in;
-}
+using ir::movement::isIdentityPerm;
 
 // Shuffle node n as perm1 -> reshape -> perm2, when it resolves.
 bool shuffleOf(const ir::Graph& g, int n, ir::movement::ShuffleParams& p) {
     if (n < 0 || g.nodes[size_t(n)].op != "Shuffle" || g.nodes[size_t(n)].outputs.size() != 1) return false;
-    return ir::movement::resolveShuffle(g.nodes[size_t(n)], inputDescs(g, g.nodes[size_t(n)]), p).ok();
-}
-
-bool isIdentity(const std::vector<int64_t>& perm) {
-    for (size_t i = 0; i < perm.size(); ++i)
-        if (perm[i] != int64_t(i)) return false;
-    return true;
+    return ir::movement::resolveShuffle(g.nodes[size_t(n)], ir::describeInputs(g, g.nodes[size_t(n)]), p).ok();
 }
 
 // The geometry of a patch convolution: [C, kh, kw, K, Ho, Wo], or false.
@@ -68,17 +54,17 @@ bool patchGeometry(const ir::Graph& g, const ir::Node& n, std::vector<int64_t>& 
 // The token sequence a ViT makes of the output y [N, K, Ho, Wo]: y's only
 // reader flattens it to [N, K, Ho·Wo] and that one's only reader transposes
 // it to [N, Ho·Wo, K]. Returns the two Shuffles, or false.
-bool tokenSequence(const ir::Graph& g, const std::vector<std::vector<int>>& consumers, int y, int64_t K,
-                   int64_t tokens, int& flatten, int& transpose) {
+bool tokenSequence(const ir::Graph& g, const std::vector<std::vector<int>>& consumers, int y, int64_t K, int64_t tokens,
+                   int& flatten, int& transpose) {
     ir::movement::ShuffleParams p;
     flatten = soleConsumer(g, consumers, y);
-    if (!shuffleOf(g, flatten, p) || !isIdentity(p.perm1) || !isIdentity(p.perm2) ||
+    if (!shuffleOf(g, flatten, p) || !isIdentityPerm(p.perm1) || !isIdentityPerm(p.perm2) ||
         p.reshaped != ir::Shape{p.reshaped.empty() ? 0 : p.reshaped[0], K, tokens})
         return false;
     transpose = soleConsumer(g, consumers, g.nodes[size_t(flatten)].outputs[0]);
     if (!shuffleOf(g, transpose, p) || p.reshaped != p.transposed) return false;
     const std::vector<int64_t> swap{0, 2, 1};
-    return (p.perm1 == swap && isIdentity(p.perm2)) || (isIdentity(p.perm1) && p.perm2 == swap);
+    return (p.perm1 == swap && isIdentityPerm(p.perm2)) || (isIdentityPerm(p.perm1) && p.perm2 == swap);
 }
 
 class PatchEmbedding final : public Pass {

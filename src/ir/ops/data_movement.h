@@ -42,6 +42,8 @@ struct ShuffleParams {
     Shape reshaped;                     // after the reshape (== transposed without one)
 };
 Status resolveShuffle(const Node& node, const std::vector<TensorDesc>& in, ShuffleParams& p);
+// Whether perm leaves every axis where it is.
+bool isIdentityPerm(const std::vector<int64_t>& perm);
 Status inferShuffle(const Node& node, const std::vector<TensorDesc>& in, std::vector<TensorDesc>& out);
 
 // Gather (gather.cpp).

@@ -78,6 +78,12 @@ Status resolveReshape(const Shape& from, const std::vector<int64_t>& spec, bool 
 
 }  // namespace
 
+bool isIdentityPerm(const std::vector<int64_t>& perm) {
+    for (size_t i = 0; i < perm.size(); ++i)
+        if (perm[i] != int64_t(i)) return false;
+    return true;
+}
+
 Status resolveShuffle(const Node& node, const std::vector<TensorDesc>& in, ShuffleParams& p) {
     KILN_RETURN_IF_ERROR(requireInput(node, in, 0, "X"));
     const Shape& xs = in[0].shape;
