@@ -118,6 +118,21 @@ int count(const std::string& text, const std::string& what) {
     return n;
 }
 
+// The largest |got - want| over two outputs, and the largest |want|.
+double maxDiff(const std::vector<float>& got, const std::vector<float>& want) {
+    EXPECT_EQ(got.size(), want.size());
+    double worst = 0;
+    for (size_t i = 0; i < std::min(got.size(), want.size()); ++i)
+        worst = std::max(worst, std::fabs(double(got[i]) - want[i]));
+    return worst;
+}
+
+double maxAbs(const std::vector<float>& v) {
+    double m = 0;
+    for (float x : v) m = std::max(m, double(std::fabs(x)));
+    return m;
+}
+
 TEST(CudaFusion, LinearLayersAndGeluMatchTheCpu) {
     SKIP_WITHOUT_DEVICE();
     Logger log;
@@ -147,8 +162,7 @@ TEST(CudaFusion, LinearLayersAndGeluMatchTheCpu) {
             EXPECT_EQ(count(info(*noEpilogue), "[ElementWise,"), residual ? 1 : 0) << what;
             EXPECT_EQ(count(info(*unfused), "[FullyConnected,"), 0) << what << info(*unfused);
             const double tol = fp16 ? 2e-2 : 1e-5;
-            double scale = 0;
-            for (float v : want) scale = std::max(scale, double(std::fabs(v)));
+            const double scale = maxAbs(want);
             for (auto* e : {gpu.get(), unfused.get(), noEpilogue.get()}) {
                 const auto got = run(*e, in, size_t(kB * kS * kOut), true);
                 for (size_t i = 0; i < want.size(); ++i)
@@ -253,13 +267,8 @@ TEST(CudaFusion, AttentionMatchesTheCpu) {
         EXPECT_EQ(count(info(*plain), "[FusedAttention,"), 0) << what;
         const auto want = run(*cpu, in, outCount, false);
         const auto got = run(*fused, in, outCount, true), unfused = run(*plain, in, outCount, true);
-        double worst = 0, worstPlain = 0;
-        for (size_t i = 0; i < want.size(); ++i) {
-            worst = std::max(worst, std::fabs(double(got[i]) - want[i]));
-            worstPlain = std::max(worstPlain, std::fabs(double(unfused[i]) - want[i]));
-        }
-        EXPECT_LT(worst, 1e-2) << what;  // V in [-1, 1]; FP16 probabilities
-        EXPECT_LT(worstPlain, 1e-2) << what;
+        EXPECT_LT(maxDiff(got, want), 1e-2) << what;  // V in [-1, 1]; FP16 probabilities
+        EXPECT_LT(maxDiff(unfused, want), 1e-2) << what;
     }
 }
 
@@ -372,13 +381,8 @@ TEST(CudaFusion, AttentionReadsViTHeadsInPlace) {
     const size_t outCount = size_t(kVitS * kVitB * kVitH * kVitD);
     const auto want = run(*cpu, in, outCount, false);
     const auto got = run(*inPlace, in, outCount, true), before = run(*copies, in, outCount, true);
-    double worst = 0, worstBefore = 0;
-    for (size_t i = 0; i < want.size(); ++i) {
-        worst = std::max(worst, std::fabs(double(got[i]) - want[i]));
-        worstBefore = std::max(worstBefore, std::fabs(double(before[i]) - want[i]));
-    }
-    EXPECT_LT(worst, 1e-2);  // V in [-1, 1]; FP16
-    EXPECT_LT(worstBefore, 1e-2);
+    EXPECT_LT(maxDiff(got, want), 1e-2);  // V in [-1, 1]; FP16
+    EXPECT_LT(maxDiff(before, want), 1e-2);
 }
 
 TEST(CudaFusion, BatchFirstTransposesBecomeAttentionViews) {
@@ -397,15 +401,10 @@ TEST(CudaFusion, BatchFirstTransposesBecomeAttentionViews) {
     const size_t outCount = size_t(kVitS * kVitB * kVitH * kVitD);
     const auto want = run(*cpu, in, outCount, false);
     const auto got = run(*moved, in, outCount, true), before = run(*kept, in, outCount, true);
-    double worst = 0, worstBefore = 0, scale = 0;
-    for (size_t i = 0; i < want.size(); ++i) {
-        worst = std::max(worst, std::fabs(double(got[i]) - want[i]));
-        worstBefore = std::max(worstBefore, std::fabs(double(before[i]) - want[i]));
-        scale = std::max(scale, std::fabs(double(want[i])));
-    }
+    const double scale = maxAbs(want);
     EXPECT_GT(scale, 0.5);
-    EXPECT_LT(worst, 1e-2 * scale);
-    EXPECT_LT(worstBefore, 1e-2 * scale);
+    EXPECT_LT(maxDiff(got, want), 1e-2 * scale);
+    EXPECT_LT(maxDiff(before, want), 1e-2 * scale);
 }
 
 // x [2, 3, 64, 64] -> 16x16 convolution, stride 16, 64 maps -> [2, 64, 16]
@@ -451,15 +450,10 @@ TEST(CudaFusion, PatchConvolutionRunsAsAGemm) {
     const size_t outCount = size_t(2 * kTokens * kPatchOut);
     const auto want = run(*cpu, in, outCount, false);
     const auto got = run(*gemm, in, outCount, true), before = run(*conv, in, outCount, true);
-    double worst = 0, worstBefore = 0, scale = 0;
-    for (size_t i = 0; i < want.size(); ++i) {
-        worst = std::max(worst, std::fabs(double(got[i]) - want[i]));
-        worstBefore = std::max(worstBefore, std::fabs(double(before[i]) - want[i]));
-        scale = std::max(scale, std::fabs(double(want[i])));
-    }
+    const double scale = maxAbs(want);
     EXPECT_GT(scale, 0.1);
-    EXPECT_LT(worst, 1e-2 * scale);
-    EXPECT_LT(worstBefore, 1e-2 * scale);
+    EXPECT_LT(maxDiff(got, want), 1e-2 * scale);
+    EXPECT_LT(maxDiff(before, want), 1e-2 * scale);
 }
 
 }  // namespace
