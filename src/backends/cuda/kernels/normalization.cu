@@ -127,11 +127,13 @@ __global__ void normRowsWarp(const S* __restrict__ x, const P* __restrict__ scal
     }
 }
 
+// Blocks for the warp-per-row kernels: 8 warps (rows) per block.
+unsigned warpRowBlocks(int64_t rows) { return unsigned(std::min<int64_t>((rows + 7) / 8, 65535 * 8)); }
+
 template <class S, class P, int K>
 void launchNormRowsWarp(const S* x, const P* scale, const P* bias, S* y, int64_t rows, int n, double eps,
                         cudaStream_t stream) {
-    const int64_t blocks = std::min<int64_t>((rows + 7) / 8, 65535 * 8);  // 8 warps per block
-    normRowsWarp<S, P, K><<<unsigned(blocks), kBlock, 0, stream>>>(x, scale, bias, y, rows, n, eps);
+    normRowsWarp<S, P, K><<<warpRowBlocks(rows), kBlock, 0, stream>>>(x, scale, bias, y, rows, n, eps);
 }
 
 // As normRowsWarp for 16-bit rows whose length n is a multiple of 8: each
@@ -212,9 +214,8 @@ void launchNormRows(const S* x, const P* scale, const P* bias, S* y, int64_t row
     if constexpr (sizeof(S) == 2) {
         const bool aligned = ((reinterpret_cast<uintptr_t>(x) | reinterpret_cast<uintptr_t>(y)) & 15) == 0;
         if (aligned && n % 8 == 0 && n <= 1024) {
-            const int64_t blocks = std::min<int64_t>((rows + 7) / 8, 65535 * 8);  // 8 warps per block, a row each
             auto launch = [&](auto kernel) {
-                kernel<<<unsigned(blocks), kBlock, 0, stream>>>(x, scale, bias, y, rows, n, eps);
+                kernel<<<warpRowBlocks(rows), kBlock, 0, stream>>>(x, scale, bias, y, rows, n, eps);
             };
             if (n <= 256)
                 launch(normRowsVec<S, P, 1>);
