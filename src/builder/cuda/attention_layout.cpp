@@ -313,19 +313,6 @@ bool terms(const At& atMax, const At& atProbe, const Rewrite& r, const Rewrite& 
     return true;
 }
 
-// The numbers view_terms `t` gives at one setting: c times the extents named.
-std::vector<int64_t> evaluate(const At& at, const Rewrite& r, const std::vector<int64_t>& t) {
-    std::vector<int64_t> x;
-    for (size_t i = 1; i + 1 < t.size();) {
-        int64_t v = t[i];
-        const int64_t k = t[i + 1];
-        i += 2;
-        for (int64_t j = 0; j < k; ++j, i += 2) v *= at.shape(r.bases[size_t(t[i])])[size_t(t[i + 1])];
-        x.push_back(v);
-    }
-    return x;
-}
-
 // Whether numbers `a` traced at some shapes equal `b` where they matter: a
 // view's stride along an axis of extent 1 (batch 1, say) is never used.
 bool sameNumbers(const std::vector<int64_t>& a, const std::vector<int64_t>& b) {
@@ -411,13 +398,16 @@ Status layOutAttention(ir::Graph& g, const std::vector<ir::Shape>& minShapes, co
                 continue;
             std::vector<int64_t> t;
             if (!terms(atMax, *atProbe, r, rp, probes, yRank, t)) continue;
+            s.attrs.set("view_terms", t);
             // Checked at a third setting: the terms must give the numbers traced at the min shapes.
             Rewrite rm;
+            std::vector<int64_t> atMinNumbers;
+            size_t minRank = 0;
             if (!plan(*atMin, consumers, n, rm) || rm.out.z != r.out.z || rm.out.nodes != r.out.nodes ||
                 !std::equal(std::begin(r.bases), std::end(r.bases), std::begin(rm.bases)) ||
-                !sameNumbers(rm.numbers, evaluate(*atMin, rm, t)))
+                !ir::stridedAttentionNumbers(s, atMin->inputs(s), atMinNumbers, minRank).ok() ||
+                !sameNumbers(rm.numbers, atMinNumbers))
                 continue;
-            s.attrs.set("view_terms", t);
         }
         // Kept only where shape inference and the kernel take it as it is, at the max shapes.
         std::vector<ir::TensorDesc> sin = atMax.inputs(s), sout(1);

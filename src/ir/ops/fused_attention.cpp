@@ -16,14 +16,13 @@
 
 namespace kiln::ir {
 
-namespace {
-
 // The strided form's numbers, in order: view_dims (5), q_view, k_view, v_view,
 // y_view (4 each), then y_shape. Literal attrs, or view_terms (engines with
 // dynamic shapes): y_shape's rank, then per number c, k and k pairs (t, a)
 // meaning c · ∏ in[t].shape[a], so that the views follow the run's shapes.
 // -1 for a number with an unknown factor (a -1 extent at build time).
-Status stridedNumbers(const Node& node, const std::vector<TensorDesc>& in, std::vector<int64_t>& nums, size_t& yRank) {
+Status stridedAttentionNumbers(const Node& node, const std::vector<TensorDesc>& in, std::vector<int64_t>& nums,
+                               size_t& yRank) {
     nums.clear();
     if (!node.attrs.has("view_terms")) {
         static const std::pair<const char*, const char*> attrs[] = {{"view_dims", "[B, H, Sq, Sk, D]"},
@@ -67,11 +66,13 @@ Status stridedNumbers(const Node& node, const std::vector<TensorDesc>& in, std::
     return Status::Ok();
 }
 
+namespace {
+
 // The strided form: the views' extents and strides checked against their tensors.
 Status stridedLayout(const Node& node, const std::vector<TensorDesc>& in, AttentionLayout& l) {
     std::vector<int64_t> n;
     size_t yRank = 0;
-    KILN_RETURN_IF_ERROR(stridedNumbers(node, in, n, yRank));
+    KILN_RETURN_IF_ERROR(stridedAttentionNumbers(node, in, n, yRank));
     const std::vector<int64_t> dims(n.begin(), n.begin() + 5);
     for (int64_t d : dims)
         if (d < 1 || d > (int64_t(1) << 31)) return Status::Error("view_dims " + shapeToString(dims) + " out of range");
@@ -151,7 +152,7 @@ Status inferStridedAttention(const Node& node, const std::vector<TensorDesc>& in
         if (!node.attrs.has("view_terms")) return Status::Error("the literal strided form needs static Q, K and V");
         std::vector<int64_t> n;
         size_t yRank = 0;
-        KILN_RETURN_IF_ERROR(stridedNumbers(node, in, n, yRank));
+        KILN_RETURN_IF_ERROR(stridedAttentionNumbers(node, in, n, yRank));
         out[0] = {in[0].dtype, Shape(n.begin() + 21, n.end()), nullptr};
         return Status::Ok();
     }

@@ -33,6 +33,12 @@ struct AttentionLayout {
 
 inline bool isStridedAttention(const Node& n) { return n.attrs.has("view_dims") || n.attrs.has("view_terms"); }
 
+// The strided form's numbers at these inputs: view_dims, the four views and
+// y_shape, from the literal attrs or evaluated from view_terms (-1 for a
+// number with an extent not known yet); yRank: y_shape's length.
+Status stridedAttentionNumbers(const Node& node, const std::vector<TensorDesc>& in, std::vector<int64_t>& nums,
+                               size_t& yRank);
+
 // Reads the node's layout for these inputs, checking that every view stays
 // inside its tensor and that Y's view writes each element once.
 Status attentionLayout(const Node& node, const std::vector<TensorDesc>& in, AttentionLayout& l);
