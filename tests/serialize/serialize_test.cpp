@@ -227,6 +227,11 @@ void defineExplicit(INetworkDefinition& net, WeightPool& w) {
 }
 
 // Builds one of the networks; `level` < 0 keeps the default optimization level.
+std::vector<uint8_t> bytesOf(const IHostMemory& m) {
+    const auto* p = static_cast<const uint8_t*>(m.data());
+    return std::vector<uint8_t>(p, p + m.size());
+}
+
 std::unique_ptr<IEngine> buildNet(NetKind kind, ILogger& log, int level = -1, BackendKind backend = BackendKind::kCPU,
                                   const std::vector<uint8_t>* timingCache = nullptr,
                                   std::vector<uint8_t>* cacheOut = nullptr) {
@@ -258,16 +263,9 @@ std::unique_ptr<IEngine> buildNet(NetKind kind, ILogger& log, int level = -1, Ba
     }
     auto engine = builder->buildEngineWithConfig(*net, *config);
     if (cache && cacheOut) {
-        auto m = cache->serialize();
-        const auto* p = static_cast<const uint8_t*>(m->data());
-        cacheOut->assign(p, p + m->size());
+        if (auto m = cache->serialize()) *cacheOut = bytesOf(*m);
     }
     return engine;
-}
-
-std::vector<uint8_t> bytesOf(const IHostMemory& m) {
-    const auto* p = static_cast<const uint8_t*>(m.data());
-    return std::vector<uint8_t>(p, p + m.size());
 }
 
 std::vector<uint8_t> serialize(const IEngine& e) {
