@@ -17,10 +17,10 @@ import datetime
 import json
 import os
 import secrets
-import subprocess
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from run_dynamic import run_bench  # noqa: E402
 from run_models import build_model, make_inputs, rel_l2  # noqa: E402
 
 # torchvision MobileNetV2's ONNX node names: features.0 the stem conv,
@@ -54,6 +54,7 @@ def main():
     ap.add_argument("--model", default="mobilenet_v2")
     ap.add_argument("--batch", type=int, default=128)
     ap.add_argument("--iters", type=int, default=30)
+    ap.add_argument("--kiln-timeout", type=int, default=300)
     ap.add_argument("--sets", default="", help="NAME=TEXT+TEXT;... instead of the model's built-in sets")
     args = ap.parse_args()
     import copy
@@ -99,8 +100,7 @@ def main():
                "--iters", str(args.iters), "--warmup", "5"] + in_args
         if texts:
             cmd += ["--fp32-layers", ",".join(texts)]
-        p = subprocess.run(cmd, capture_output=True, text=True, timeout=300)
-        r = next((json.loads(line) for line in p.stdout.splitlines() if line.startswith("{")), {})
+        r = run_bench(args, cmd)
         row = {"set": name, "fp32_layers": texts, "ms": r.get("ms"), "ms_graph": r.get("ms_graph"),
                "error": r.get("error")}
         outs = r.get("outputs", [])
