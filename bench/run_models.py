@@ -310,7 +310,7 @@ def run_one(args, name, batch, meta):
         with open(os.path.join(args.out, "kiln_stderr.log"), "a") as f:
             f.write(f"=== {name} b{batch}\n{err_text}\n")
 
-    for prec in ("fp32", "fp16"):
+    for prec in [p for p in ("fp32", "fp16") if p in args.precision.split(",")]:  # only what kiln was asked to build
         row = dict(base, precision=prec, eager_ms=eager[prec], torch_err=torch_err if prec == "fp32" else torch16_err,
                    export_s=export_s)
         if prec == "fp16":
