@@ -150,6 +150,12 @@ public:
                                                                IBuilderConfig& config) noexcept = 0;
     virtual std::unique_ptr<IHostMemory> buildSerializedNetwork(INetworkDefinition& network,
                                                                 IBuilderConfig& config) noexcept = 0;
+    //! Whether buildEngineWithConfig() can find a tactic for every layer of the
+    //! network with this config: the build's passes run and each layer is
+    //! matched to the kernels that support it, with nothing timed and no
+    //! device used (a CUDA config can be checked on a machine without a GPU).
+    //! The first reason it cannot goes to the logger as an error.
+    virtual bool isNetworkSupported(const INetworkDefinition& network, const IBuilderConfig& config) const noexcept = 0;
     virtual ILogger* getLogger() const noexcept = 0;
     //! Device memory of the engines this builder makes (nullptr: cudaMalloc);
     //! tactic timing during the build uses cudaMalloc.

@@ -257,6 +257,12 @@ public:
         }
         return std::make_unique<runtime::HostMemory>(std::move(bytes));
     }
+    bool isNetworkSupported(const INetworkDefinition& network, const IBuilderConfig& config) const noexcept override {
+        engine::Plans plans;
+        // buildPlans only fills the network's shape cache (inferShapes()), as any build does.
+        return const_cast<BuilderImpl*>(this)->buildPlans(const_cast<INetworkDefinition&>(network),
+                                                          const_cast<IBuilderConfig&>(config), plans, true);
+    }
     ILogger* getLogger() const noexcept override { return log_; }
     void setGpuAllocator(IGpuAllocator* allocator) noexcept override { allocator_ = allocator; }
 
@@ -268,7 +274,8 @@ private:
             classic_.clearFlag(f);
     }
 
-    bool buildPlans(INetworkDefinition& network, IBuilderConfig& config, engine::Plans& plans) {
+    bool buildPlans(INetworkDefinition& network, IBuilderConfig& config, engine::Plans& plans,
+                    bool supportOnly = false) {
         auto& net = static_cast<NetworkImpl&>(network);
         auto& cfg = static_cast<BuilderConfigImpl&>(config);
         Status st = net.inferShapes();
@@ -292,7 +299,8 @@ private:
         opt.optimizationLevel = cfg.getBuilderOptimizationLevel();
         opt.timingIterations = cfg.getAvgTimingIterations();
         opt.disabledPasses = cfg.disabledPasses();
-        if (!cfg.getFlag(BuilderFlag::kDISABLE_TIMING_CACHE)) {
+        opt.supportOnly = supportOnly;
+        if (!cfg.getFlag(BuilderFlag::kDISABLE_TIMING_CACHE) && !supportOnly) {
             opt.timingCache = cfg.timingCacheData();
             opt.timingCacheIgnoreMismatch = cfg.timingCacheIgnoreMismatch();
         }

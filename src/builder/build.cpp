@@ -101,7 +101,7 @@ Status useShapes(ir::Graph& g, const std::vector<ir::Shape>& inputs) {
 Status chooseProfileTactics(ir::Graph& g, const BuildOptions& opt, const engine::Profile& p, const LogFn& log,
                             size_t& workspace) {
     workspace = 0;
-    if (p.opt == p.max) {
+    if (p.opt == p.max || opt.supportOnly) {  // a support check needs the tactics at one set of shapes
         KILN_RETURN_IF_ERROR(useShapes(g, p.max));
         return chooseTactics(g, opt, log, workspace);
     }
@@ -221,7 +221,7 @@ Status buildPlan(ir::Graph g, const BuildOptions& opt, const LogFn& log, engine:
     plan.backend = opt.backend;
     plan.deviceFingerprint = cpuFingerprint();
 #ifdef KILN_HAVE_CUDA
-    if (opt.backend == engine::Backend::kCUDA) plan.deviceFingerprint = cudaFingerprint();
+    if (opt.backend == engine::Backend::kCUDA && !opt.supportOnly) plan.deviceFingerprint = cudaFingerprint();
 #endif
     plan.producer = "kiln " + std::to_string(KILN_VERSION_MAJOR) + "." + std::to_string(KILN_VERSION_MINOR) + "." +
                     std::to_string(KILN_VERSION_PATCH);

@@ -35,6 +35,11 @@ struct BuildOptions {
     // device are accepted (kept, not used) instead of failing the build.
     TimingCacheData* timingCache = nullptr;
     bool timingCacheIgnoreMismatch = false;
+    // IBuilder::isNetworkSupported(): the passes run and every layer gets the
+    // first tactic that supports it, with nothing timed and no device touched
+    // (a CUDA network is checked on machines without a GPU). The plan is for
+    // that check only: it is never serialized or run.
+    bool supportOnly = false;
 };
 
 // Builds a plan from a network graph (explicit-batch form; dynamic dims -1 are

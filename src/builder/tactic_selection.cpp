@@ -109,7 +109,7 @@ Status chooseTactics(ir::Graph& g, const BuildOptions& opt, const LogFn& log, si
                                  types + ") within the workspace limit");
         }
         const cpu::Tactic* best = candidates.front();
-        if (candidates.size() > 1 && opt.optimizationLevel > 0) {
+        if (candidates.size() > 1 && opt.optimizationLevel > 0 && !opt.supportOnly) {
             const std::string key = problemKey(g, n);
             auto hit = cache.find(key);
             if (hit != cache.end()) {

@@ -39,7 +39,8 @@ extern const char* const kSkipReasonString;
 
 bool readExpectations(const std::string& path, Expectations& out, std::string& error);
 // Writes min-passed, the statically found skips and every failure as a `fail` line.
-bool writeExpectations(const std::string& path, int minPassed,
+// `regenerate`: the command that wrote it, for the file's header.
+bool writeExpectations(const std::string& path, const std::string& regenerate, int minPassed,
                        const std::vector<std::pair<std::string, TestResult>>& results, std::string& error);
 
 // What the model itself says about a test, read from model.onnx without protobuf.
@@ -71,6 +72,8 @@ struct RunOptions {
     // --dynamic-range: each dynamic dim's profile spans [1, 2 x its largest test extent]
     // (opt: the first data set's) instead of exactly the test's extents.
     bool dynamicRange = false;
+    // --support-only: pass when the builder finds a kernel for every layer; nothing runs.
+    bool supportOnly = false;
 };
 // Runs one test directory; never throws.
 TestResult runTest(const std::string& dir, const ModelInfo& info, const RunOptions& opts);

@@ -211,7 +211,7 @@ bool readExpectations(const std::string& path, Expectations& out, std::string& e
     return true;
 }
 
-bool writeExpectations(const std::string& path, int minPassed,
+bool writeExpectations(const std::string& path, const std::string& regenerate, int minPassed,
                        const std::vector<std::pair<std::string, TestResult>>& results, std::string& error) {
     std::ofstream out(path);
     if (!out) {
@@ -219,8 +219,8 @@ bool writeExpectations(const std::string& path, int minPassed,
         return false;
     }
     out << "# ONNX backend conformance expectations (tests/conformance/runner.cpp).\n"
-           "# Regenerate: kiln_conformance --write-expectations tests/conformance/expectations.txt\n"
-           "#\n"
+        << "# Regenerate: " << regenerate << "\n"
+        << "#\n"
            "#   min-passed: K             the run fails (exit 1) when fewer than K tests pass\n"
            "#   skip SUITE/TEST REASON    not run; REASON is exactly one of: training op,\n"
            "#                             Sequence/Optional type, string type (found by scanning\n"

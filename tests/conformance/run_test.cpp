@@ -247,6 +247,10 @@ TestResult runTest(const std::string& dir, const ModelInfo& info, const RunOptio
         profile->setDimensions(t->getName(), OptProfileSelector::kMAX, hi);
     }
     if (profile && config->addOptimizationProfile(profile) < 0) return fail("optimization profile rejected");
+    if (opts.supportOnly) {
+        if (builder->isNetworkSupported(*network, *config)) return {Status::kPass, ""};
+        return fail("support: " + (logger.first.empty() ? std::string("not supported") : logger.first));
+    }
     auto engine = builder->buildEngineWithConfig(*network, *config);
     if (!engine) return fail("build: " + (logger.first.empty() ? std::string("failed") : logger.first));
     auto context = engine->createExecutionContext();

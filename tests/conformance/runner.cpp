@@ -3,7 +3,7 @@
 //   kiln_conformance [--data DIR] [--expectations FILE] [--table FILE]
 //                    [--filter SUBSTRING] [--backend cpu] [--jobs N] [--per-process N]
 //                    [--timeout SECONDS] [--suite-timeout SECONDS] [--verbose] [--no-fork]
-//                    [--write-expectations FILE] [--dynamic-range]
+//                    [--write-expectations FILE] [--dynamic-range] [--support-only]
 //
 // Every test runs in a forked child (--per-process N: N tests one after
 // another in each, which saves process and CUDA context starts): a crash (the
@@ -18,6 +18,10 @@
 // failures (`fail` lines) count as failed but do not fail the run.
 // --dynamic-range: inputs the model declares dynamic get profiles spanning
 // [1, 2x] their test extents, so the engines really serve a range of shapes.
+// --support-only: each test passes when its network parses and the builder
+// finds a kernel for every layer (IBuilder::isNetworkSupported), nothing is
+// run; with --backend cuda this checks CUDA coverage on a machine without a
+// GPU (ctest onnx_cuda_support, expectations_cuda_support.txt).
 // --table FILE: per-test results, markdown (TSV when FILE ends in .tsv).
 // --write-expectations FILE: regenerates the expectations file: skips from the
 // model scan, every current failure as a `fail` line, min-passed = passes now.
@@ -71,6 +75,7 @@ struct Options {
     bool verbose = false, fork = true;
     bool cuda = false;
     bool dynamicRange = false;
+    bool supportOnly = false;
 };
 
 struct Test {
@@ -84,7 +89,7 @@ int usage(const char* msg) {
     std::cerr << "kiln_conformance: " << msg
               << "\nusage: kiln_conformance [--data DIR] [--expectations FILE] [--table FILE] [--filter SUBSTRING]\n"
                  "       [--backend cpu] [--jobs N] [--per-process N] [--timeout SECONDS] [--suite-timeout SECONDS]\n"
-                 "       [--verbose] [--no-fork] [--dynamic-range]\n"
+                 "       [--verbose] [--no-fork] [--dynamic-range] [--support-only]\n"
                  "       [--write-expectations FILE]\n";
     return 2;
 }
@@ -119,7 +124,7 @@ constexpr int kStoppedAfterAFailure = 3;  // a child's exit status: its other te
         }
         // A failed CUDA test may leave the context broken (a sticky error):
         // the tests after it get a fresh process.
-        if (ro.cuda && r.status != Status::kPass && i != mine.back()) {
+        if (ro.cuda && !ro.supportOnly && r.status != Status::kPass && i != mine.back()) {
             close(fd);
             _exit(kStoppedAfterAFailure);
         }
@@ -162,7 +167,7 @@ std::optional<TestResult> finish(Child& c, double timeout) {
 
 // Runs tests[i] for every i in `todo`, up to opt.jobs at once.
 void runAll(std::vector<Test>& tests, const std::vector<size_t>& todo, const Options& opt) {
-    const RunOptions ro{opt.verbose, opt.cuda, opt.dynamicRange};
+    const RunOptions ro{opt.verbose, opt.cuda, opt.dynamicRange, opt.supportOnly};
     if (!opt.fork) {
         for (size_t i : todo) {
             try {
@@ -286,6 +291,7 @@ int main(int argc, char** argv) {
         if (a == "--verbose" || a == "-v") opt.verbose = true;
         else if (a == "--no-fork") opt.fork = false;
         else if (a == "--dynamic-range") opt.dynamicRange = true;
+        else if (a == "--support-only") opt.supportOnly = true;
         else if (a == "--data" && (v = value())) opt.data = v;
         else if (a == "--expectations" && (v = value())) opt.expectations = v;
         else if (a == "--table" && (v = value())) opt.table = v;
@@ -379,7 +385,10 @@ int main(int argc, char** argv) {
     if (!opt.writeExpectations.empty()) {
         std::vector<std::pair<std::string, TestResult>> results;
         for (const Test& t : tests) results.emplace_back(t.key(), t.result);
-        if (!writeExpectations(opt.writeExpectations, passed, results, error)) std::cerr << "kiln_conformance: " << error << "\n";
+        const std::string regenerate = std::string("kiln_conformance ") + (opt.cuda ? "--backend cuda " : "") +
+                                       (opt.supportOnly ? "--support-only " : "") + "--write-expectations " +
+                                       opt.writeExpectations;
+        if (!writeExpectations(opt.writeExpectations, regenerate, passed, results, error)) std::cerr << "kiln_conformance: " << error << "\n";
     }
 
     // Notes first: the summary is the last line, for CI logs and scripts.

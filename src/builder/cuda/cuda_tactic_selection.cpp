@@ -125,10 +125,64 @@ Status timeTactic(const cuda::Tactic& t, const ir::Node& n, const std::vector<ir
     return Status::Ok();
 }
 
+// Nodes the host plan gives to the host (the CPU reference) or to the runtime
+// (control flow) get those tactics and `done`; device nodes are left to the caller.
+Status assignHostWork(const ir::Graph& g, const cuda::HostPlan& hp, size_t ni, ir::Node& n, bool& done) {
+    done = hp.kind[ni] != cuda::NodeKind::kDevice;
+    if (!done) return Status::Ok();
+    const bool host = hp.kind[ni] == cuda::NodeKind::kHost;
+    const cpu::Tactic* ref = host ? cpu::findCpuTactic(n.op, "ref") : nullptr;
+    if (host && (!ref || !ref->supports(n, hp.inputs(g, n), hp.outputs(g, n))))
+        return Status::Error("layer '" + n.name + "' (" + n.op +
+                             "): its values are needed on the host, but the CPU reference kernel does not support it");
+    n.tactic = std::string(host ? cuda::kHostTactic : cuda::kControlTactic);
+    return Status::Ok();
+}
+
+// The tactics that support a device node within the workspace limit (sized
+// only when `sized`: sizing may ask cuDNN, which needs a device).
+Status supportingTactics(const ir::Node& n, const std::vector<ir::TensorDesc>& in,
+                         const std::vector<ir::TensorDesc>& out, bool sized, const BuildOptions& opt,
+                         const LogFn& log, std::vector<const cuda::Tactic*>& candidates) {
+    candidates.clear();
+    for (const auto& t : cuda::cudaTactics()) {
+        if (t.op != n.op || !t.supports(n, in, out)) continue;
+        const size_t ws = t.workspace && sized ? t.workspace(n, in, out) : 0;
+        if (ws > opt.workspaceLimit) {
+            log(kLogVerbose, "layer '" + n.name + "': CUDA tactic '" + std::string(t.name) + "' needs " +
+                                 std::to_string(ws) + " bytes of workspace, over the limit");
+            continue;
+        }
+        candidates.push_back(&t);
+    }
+    if (!candidates.empty()) return Status::Ok();
+    std::string types;
+    for (const auto& d : in) types += std::string(types.empty() ? "" : ", ") + std::string(ir::dtypeName(d.dtype));
+    return Status::Error("layer '" + n.name + "' (" + n.op + "): no CUDA kernel supports it with inputs (" + types +
+                         ") within the workspace limit");
+}
+
+// BuildOptions::supportOnly: the first supporting tactic of every layer, on no device.
+Status chooseSupportedTactics(ir::Graph& g, const BuildOptions& opt, const LogFn& log) {
+    cuda::HostPlan hp;
+    KILN_RETURN_IF_ERROR(cuda::planHostWork(g, hp));
+    for (size_t ni = 0; ni < g.nodes.size(); ++ni) {
+        ir::Node& n = g.nodes[ni];
+        bool done = false;
+        KILN_RETURN_IF_ERROR(assignHostWork(g, hp, ni, n, done));
+        if (done) continue;
+        std::vector<const cuda::Tactic*> candidates;
+        KILN_RETURN_IF_ERROR(supportingTactics(n, hp.inputs(g, n), hp.outputs(g, n), false, opt, log, candidates));
+        n.tactic = std::string(candidates.front()->name);
+    }
+    return Status::Ok();
+}
+
 }  // namespace
 
 Status chooseCudaTactics(ir::Graph& g, const BuildOptions& opt, const LogFn& log, size_t& workspaceBytes) {
     workspaceBytes = 0;
+    if (opt.supportOnly) return chooseSupportedTactics(g, opt, log);
     if (cuda::deviceCount() == 0)
         return Status::Error("building for the CUDA backend needs a CUDA device; none was found");
     cuda::Handles handles;
@@ -148,38 +202,14 @@ Status chooseCudaTactics(ir::Graph& g, const BuildOptions& opt, const LogFn& log
     if (hp.dynamic()) log(kLogInfo, "CUDA: enqueue will wait for the device where needed: " + hp.dynamicReason);
     for (size_t ni = 0; ni < g.nodes.size(); ++ni) {
         ir::Node& n = g.nodes[ni];
-        if (hp.kind[ni] != cuda::NodeKind::kDevice) {
-            // Shape tensors on the host (the CPU reference), control flow in the runtime.
-            const bool host = hp.kind[ni] == cuda::NodeKind::kHost;
-            const cpu::Tactic* ref = host ? cpu::findCpuTactic(n.op, "ref") : nullptr;
-            if (host && (!ref || !ref->supports(n, hp.inputs(g, n), hp.outputs(g, n))))
-                return Status::Error("layer '" + n.name + "' (" + n.op +
-                                     "): its values are needed on the host, but the CPU reference kernel does not "
-                                     "support it");
-            n.tactic = std::string(host ? cuda::kHostTactic : cuda::kControlTactic);
-            continue;
-        }
+        bool done = false;  // shape tensors on the host (the CPU reference), control flow in the runtime
+        KILN_RETURN_IF_ERROR(assignHostWork(g, hp, ni, n, done));
+        if (done) continue;
         const std::vector<ir::TensorDesc> in = hp.inputs(g, n), out = hp.outputs(g, n);
         // Shapes or parameters known only during the run: no timing, the workspace is sized then.
         const bool known = hp.bounded(g, n) && !hp.readsBack(n);
         std::vector<const cuda::Tactic*> candidates;
-        for (const auto& t : cuda::cudaTactics()) {
-            if (t.op != n.op || !t.supports(n, in, out)) continue;
-            const size_t ws = t.workspace && known ? t.workspace(n, in, out) : 0;
-            if (ws > opt.workspaceLimit) {
-                log(kLogVerbose, "layer '" + n.name + "': CUDA tactic '" + std::string(t.name) + "' needs " +
-                                     std::to_string(ws) + " bytes of workspace, over the limit");
-                continue;
-            }
-            candidates.push_back(&t);
-        }
-        if (candidates.empty()) {
-            std::string types;
-            for (const auto& d : in)
-                types += std::string(types.empty() ? "" : ", ") + std::string(ir::dtypeName(d.dtype));
-            return Status::Error("layer '" + n.name + "' (" + n.op + "): no CUDA kernel supports it with inputs (" +
-                                 types + ") within the workspace limit");
-        }
+        KILN_RETURN_IF_ERROR(supportingTactics(n, in, out, known, opt, log, candidates));
         const cuda::Tactic* best = candidates.front();
         if (candidates.size() > 1 && opt.optimizationLevel > 0 && known) {
             const std::string key = problemKey(g, n);
@@ -258,3 +288,4 @@ Status checkCudaTactics(const ir::Graph& g, const BuildOptions& opt, size_t& wor
 std::string cudaFingerprint() { return cuda::deviceFingerprint(); }
 
 }  // namespace kiln::builder
+
