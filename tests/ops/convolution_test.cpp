@@ -232,6 +232,40 @@ TEST(Convolution, MixedPrecisionWeights) {
     expectConv({}, X, W, nullptr, {1}, {1}, {0}, 1, {1, 2, 4}, 2e-3);
 }
 
+TEST(Convolution, Float64WithFloat32Bias) {
+    // ConvInteger/QLinearConv lower to a float64 Convolution; its bias may be float32.
+    auto X = TestTensor::random(DType::kF64, {2, 4, 7, 6}, 37);
+    auto W = TestTensor::random(DType::kF64, {6, 2, 3, 2}, 38);
+    auto B = TestTensor::random(DType::kF32, {6}, 39);
+    auto a = attrs2d({2, 1}, {1, 0}, {2, 1});
+    a.set("dilations", Ints{1, 2});
+    a.set("group", int64_t(2));
+    // H: (7+1+2-3)/2+1 = 4, W: (6+0+1-3)/1+1 = 5.
+    expectConv(a, X, W, &B, {2, 1}, {1, 2}, {1, 0}, 2, {2, 6, 4, 5}, 1e-12);
+    auto X1 = TestTensor::random(DType::kF64, {1, 3, 9}, 40);
+    auto W1 = TestTensor::random(DType::kF64, {2, 3, 4}, 41);
+    auto B1 = TestTensor::random(DType::kF64, {2}, 42);
+    ir::Attrs a1;
+    a1.set("strides", Ints{2});
+    a1.set("pads_begin", Ints{2});
+    a1.set("pads_end", Ints{1});
+    // (9+3-4)/2+1 = 5.
+    expectConv(a1, X1, W1, &B1, {2}, {1}, {2}, 1, {1, 2, 5}, 1e-12);
+    auto X3 = TestTensor::random(DType::kF64, {1, 2, 4, 3, 5}, 43);
+    auto W3 = TestTensor::random(DType::kF64, {3, 2, 2, 2, 3}, 44);
+    ir::Attrs a3;
+    a3.set("pads_begin", Ints{0, 1, 1});
+    a3.set("pads_end", Ints{1, 0, 1});
+    // D: 4+1-2+1 = 4, H: 3+1-2+1 = 3, W: 5+2-3+1 = 5.
+    expectConv(a3, X3, W3, nullptr, {1, 1, 1}, {1, 1, 1}, {0, 1, 1}, 1, {1, 3, 4, 3, 5}, 1e-12);
+    // Exact integer sums past float32's 24 bits (what ConvInteger needs).
+    auto r = test::runOp("Convolution", {},
+                         {TestTensor::fromDoubles(DType::kF64, {1, 2, 1}, {16777217, 3}),
+                          TestTensor::fromDoubles(DType::kF64, {1, 2, 1}, {16777217, 1})});
+    ASSERT_TRUE(r.status.ok()) << r.status.message();
+    EXPECT_CLOSE(r.outputs[0].toDoubles(), (std::vector<double>{16777217.0 * 16777217.0 + 3}), 0, 0);
+}
+
 TEST(Convolution, LargerMultithreaded) {
     auto X = TestTensor::random(DType::kF32, {3, 8, 12, 11}, 33);
     auto W = TestTensor::random(DType::kF32, {10, 4, 3, 3}, 34);

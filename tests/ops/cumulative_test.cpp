@@ -74,6 +74,28 @@ TEST(CumulativeOp, IntegersAreExactAndHalfRounds) {
     EXPECT_CLOSE(r.outputs[0].toDoubles(), (std::vector<double>{0.5, 0.75, 1.75, 3.75, 2.75}), 0, 0);
 }
 
+TEST(CumulativeOp, Float64AndInt32WithInt32Axis) {
+    const TestTensor xd = TestTensor::random(DType::kF64, {3, 4}, 9, 0.5, 1.5);
+    const TestTensor xi = TestTensor::random(DType::kI32, {3, 4}, 10, -5, 5);
+    for (const TestTensor* x : {&xd, &xi})
+        for (const char* op : {"sum", "prod"})
+            for (int axis : {0, 1, -1})
+                for (bool excl : {false, true})
+                    for (bool rev : {false, true}) {
+                        SCOPED_TRACE(std::string(ir::dtypeName(x->dtype)) + " " + op + " axis " + std::to_string(axis) +
+                                     (excl ? " excl" : "") + (rev ? " rev" : ""));
+                        const OpResult r =
+                            runOp("Cumulative", cumAttrs(op, excl, rev), {*x, TestTensor::i32({}, {axis})});
+                        ASSERT_TRUE(r.status.ok()) << r.status.message();
+                        EXPECT_EQ(r.outputs[0].dtype, x->dtype);
+                        const int a = axis < 0 ? axis + 2 : axis;
+                        // Products of 4 int32 terms in [-5, 5) stay exact in double.
+                        EXPECT_CLOSE(r.outputs[0].toDoubles(),
+                                     scanRef(x->toDoubles(), x->shape, a, std::string(op) == "prod", excl, rev),
+                                     x->dtype == DType::kF64 ? 1e-12 : 0, 0);
+                    }
+}
+
 TEST(CumulativeOp, BadAxisAndTypes) {
     const TestTensor x = TestTensor::random(DType::kF32, {2, 3}, 8);
     OpResult r = runOp("Cumulative", cumAttrs("sum", false, false), {x, TestTensor::i64({}, {2})});

@@ -222,6 +222,17 @@ TEST(Deconvolution, Float16AndBFloat16) {
     }
 }
 
+TEST(Deconvolution, Float64WithFloat32Bias) {
+    auto X = TestTensor::random(DType::kF64, {2, 4, 3, 4}, 30);
+    auto W = TestTensor::random(DType::kF64, {4, 3, 2, 3}, 31);  // group 2: M = 6
+    auto B = TestTensor::random(DType::kF32, {6}, 32);
+    auto a = attrs({1, 2}, {1, 0}, {0, 2});
+    a.set("dilations", Ints{2, 2});
+    a.set("group", int64_t(2));
+    // H: 2 + (2*1+1) - 1 = 4, W: 2*3 + (2*2+1) - 2 = 9.
+    expectDeconv(a, X, W, &B, {1, 2}, {2, 2}, {1, 0}, 2, {2, 6, 4, 9}, 1e-12);
+}
+
 TEST(Deconvolution, LargerMultithreaded) {
     auto X = TestTensor::random(DType::kF32, {2, 6, 7, 9}, 27);
     auto W = TestTensor::random(DType::kF32, {6, 5, 4, 3}, 28);

@@ -173,6 +173,21 @@ TEST(MatMulTest, HalfAndBFloat16) {
     checkRandom({4, 16}, {5, 16}, false, true, {4, 5}, 71, DType::kBF16, 1e-2, 1e-2);
 }
 
+TEST(MatMulTest, Float64) {
+    // FlexAttention's double Q·Kᵀ, a broadcast batch and a vector operand.
+    checkRandom({2, 4, 8, 16}, {2, 4, 6, 16}, false, true, {2, 4, 8, 6}, 72, DType::kF64, 1e-12, 1e-12);
+    checkRandom({3, 1, 5, 7}, {4, 7, 2}, false, false, {3, 4, 5, 2}, 73, DType::kF64, 1e-12, 1e-12);
+    checkRandom({7, 5}, {2, 7}, true, true, {5, 2}, 74, DType::kF64, 1e-12, 1e-12);
+    checkRandom({2, 3, 40}, {40}, false, false, {2, 3}, 75, DType::kF64, 1e-12, 1e-12);
+    // Integer sums beyond float32's 24 bits stay exact (ConvInteger lowers to float64).
+    const TestTensor a = TestTensor::fromDoubles(DType::kF64, {1, 2}, {16777217, 3});
+    const TestTensor b = TestTensor::fromDoubles(DType::kF64, {2, 1}, {16777217, 1});
+    const auto r = runOp("MatMul", {}, {a, b});
+    ASSERT_TRUE(r.status.ok()) << r.status.message();
+    EXPECT_EQ(r.outputs[0].dtype, DType::kF64);
+    EXPECT_CLOSE(r.outputs[0].toDoubles(), (std::vector<double>{16777217.0 * 16777217.0 + 3}), 0, 0);
+}
+
 TEST(MatMulTest, EmptyTensors) {
     // K = 0: the sum is empty, so the output is zeros.
     auto r = runOp("MatMul", {}, {TestTensor::f32({2, 0}, {}), TestTensor::f32({0, 3}, {})});

@@ -118,6 +118,89 @@ TEST(ReduceTest, EveryOpOverVariousAxesF32) {
     }
 }
 
+TEST(ReduceTest, EveryOpInFloat64) {
+    for (const char* op : kAllOps) {
+        const std::string o = op;
+        const double lo = o == "log_sum" ? 0.1 : o == "prod" ? 0.5 : -2.0;
+        const double hi = o == "prod" ? 1.5 : 2.0;
+        checkReduce(o, DType::kF64, {2, 3, 4}, {1}, 1, 1e-12, lo, hi);
+        checkReduce(o, DType::kF64, {2, 3, 4}, {0, 2}, 0, 1e-12, lo, hi);
+        checkReduce(o, DType::kF64, {2, 3, 4}, {}, 0, 1e-12, lo, hi);
+    }
+}
+
+// Opset-18 reductions: the axes come as input 1 (int64 or int32), not the attribute.
+TEST(ReduceTest, AxesFromInput) {
+    const ir::Shape s = {2, 3, 4};
+    for (const char* op : {"sum", "max", "log_sum_exp", "l2"})
+        for (DType t : {DType::kF32, DType::kF64})
+            for (int64_t keep : {0, 1}) {
+                SCOPED_TRACE(std::string(op) + " " + std::string(ir::dtypeName(t)) + " keepdims " +
+                             std::to_string(keep));
+                const TestTensor x = TestTensor::random(t, s, 12, 0.1, 2.0);
+                ir::Attrs a;
+                a.set("op", std::string(op));
+                a.set("keepdims", keep);
+                const TestTensor axes64 = TestTensor::i64({2}, {2, -3});
+                const TestTensor axes32 = TestTensor::i32({2}, {0, -1});
+                for (const TestTensor* axes : {&axes64, &axes32}) {
+                    const OpResult r = runOp("Reduce", a, {x, *axes});
+                    ASSERT_TRUE(r.status.ok()) << r.status.message();
+                    EXPECT_EQ(r.outputs[0].shape, keep ? (ir::Shape{1, 3, 1}) : (ir::Shape{3}));
+                    std::vector<double> expected;
+                    for (const auto& b : buckets(x.toDoubles(), s, {true, false, true}))
+                        expected.push_back(reduceValues(op, b));
+                    EXPECT_CLOSE(r.outputs[0].toDoubles(), expected, 1e-5, 1e-5);
+                }
+            }
+}
+
+TEST(ReduceTest, IntegerMaxMinWithAxesInput) {
+    const std::vector<int32_t> v = {-7, 3, 0, 5, -2, 9};  // shape [2, 3]
+    ir::Attrs a;
+    a.set("keepdims", int64_t(1));
+    for (const TestTensor& x : {TestTensor::i32({2, 3}, v), TestTensor::i64({2, 3}, {v.begin(), v.end()})}) {
+        a.set("op", std::string("max"));
+        OpResult r = runOp("Reduce", a, {x, TestTensor::i64({1}, {0})});
+        ASSERT_TRUE(r.status.ok()) << r.status.message();
+        EXPECT_EQ(r.outputs[0].shape, (ir::Shape{1, 3}));
+        EXPECT_EQ(r.outputs[0].toInts(), (std::vector<int64_t>{5, 3, 9}));
+        a.set("op", std::string("min"));
+        r = runOp("Reduce", a, {x, TestTensor::i64({1}, {1})});
+        ASSERT_TRUE(r.status.ok()) << r.status.message();
+        EXPECT_EQ(r.outputs[0].shape, (ir::Shape{2, 1}));
+        EXPECT_EQ(r.outputs[0].toInts(), (std::vector<int64_t>{-7, -2}));
+    }
+}
+
+// Empty axes reduce every axis, or none with noop_with_empty_axes = 1: then
+// each output element is its input element's one-term reduction.
+TEST(ReduceTest, EmptyAxesAndNoop) {
+    const ir::Shape s = {2, 3};
+    for (const char* op : kAllOps)
+        for (DType t : {DType::kF32, DType::kF64}) {
+            SCOPED_TRACE(std::string(op) + " " + std::string(ir::dtypeName(t)));
+            const TestTensor x = TestTensor::random(t, s, 13, 0.1, 2.0);
+            ir::Attrs a;
+            a.set("op", std::string(op));
+            a.set("keepdims", int64_t(0));
+            const TestTensor none = TestTensor::i64({0}, {});
+            OpResult r = runOp("Reduce", a, {x, none});  // every axis
+            ASSERT_TRUE(r.status.ok()) << r.status.message();
+            EXPECT_EQ(r.outputs[0].shape, ir::Shape{});
+            EXPECT_CLOSE(r.outputs[0].toDoubles(), std::vector<double>{reduceValues(op, x.toDoubles())}, 1e-5, 1e-5);
+            a.set("noop_with_empty_axes", int64_t(1));
+            std::vector<double> expected;
+            for (double v : x.toDoubles()) expected.push_back(reduceValues(op, {v}));
+            for (bool fromInput : {true, false}) {
+                r = fromInput ? runOp("Reduce", a, {x, none}) : runOp("Reduce", a, {x});
+                ASSERT_TRUE(r.status.ok()) << r.status.message();
+                EXPECT_EQ(r.outputs[0].shape, s);
+                EXPECT_CLOSE(r.outputs[0].toDoubles(), expected, 1e-5, 1e-5);
+            }
+        }
+}
+
 TEST(ReduceTest, ManyRowsUseThePool) {
     checkReduce("sum", DType::kF32, {50, 7, 3}, {1}, 1, 1e-5);
     checkReduce("max", DType::kF32, {50, 7, 3}, {0, 2}, 0, 1e-6);

@@ -74,6 +74,15 @@ TEST(SoftmaxTest, HalfAndBFloat16) {
     checkSoftmax(DType::kBF16, {4, 6}, -1, false, 1e-2);
 }
 
+// Double models (ONNX's FlexAttention tests): every kernel shape, warp rows up
+// to 1024, block rows past it, and a strided axis.
+TEST(SoftmaxTest, Float64) {
+    checkSoftmax(DType::kF64, {3, 17}, -1, false, 1e-12);
+    checkSoftmax(DType::kF64, {2, 300}, -1, true, 1e-12, 2);
+    checkSoftmax(DType::kF64, {2, 1500}, -1, false, 1e-12, 3);
+    checkSoftmax(DType::kF64, {2, 5, 3}, 1, true, 1e-12, 4);
+}
+
 TEST(SoftmaxTest, LargeValuesAreStable) {
     const TestTensor x = TestTensor::f32({1, 3}, {1000.f, 1001.f, 1002.f});
     const double e0 = std::exp(-2.0), e1 = std::exp(-1.0), sum = e0 + e1 + 1.0;

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <cstring>
 #include <limits>
 
 #include "ops/op_test_util.h"
@@ -159,6 +160,38 @@ TEST(TopKTest, Int32IndicesAndIntegerInputs) {
     ASSERT_TRUE(r64.status.ok());
     EXPECT_EQ(r64.outputs[0].toInts(), (std::vector<int64_t>{big + 1, big}));
     EXPECT_EQ(r64.outputs[1].toInts(), (std::vector<int64_t>{1, 0}));
+}
+
+TEST(TopKTest, OtherIntegerAndFloat64Inputs) {
+    checkTopK(TestTensor::random(DType::kU64, {3, 8}, 30, 0, 20), "max", 3, -1);  // many ties
+    checkTopK(TestTensor::random(DType::kU8, {3, 8}, 31, 0, 200), "min", 2, 0);
+    checkTopK(TestTensor::random(DType::kI16, {4, 6}, 32, -50, 50), "max", 4, 1);
+    checkTopK(TestTensor::random(DType::kF64, {5, 7}, 33), "min", 3, -1);
+}
+
+TEST(TopKTest, Uint64BeyondInt64KeepsItsOrder) {
+    // Above 2^63 (negative as int64) and 1 apart (tied as doubles).
+    const uint64_t big = (uint64_t(1) << 63) + 1;
+    const std::vector<uint64_t> v = {big, 5, big + 1, 0};
+    TestTensor x;
+    x.dtype = DType::kU64;
+    x.shape = {4};
+    x.bytes.resize(v.size() * 8);
+    std::memcpy(x.bytes.data(), v.data(), x.bytes.size());
+    auto valuesOf = [](const TestTensor& t) {
+        std::vector<uint64_t> r(size_t(t.numel()));
+        std::memcpy(r.data(), t.bytes.data(), r.size() * 8);
+        return r;
+    };
+    OpResult r = runOp("TopK", topkAttrs("max", 3, 0), {x}, 2);
+    ASSERT_TRUE(r.status.ok()) << r.status.message();
+    EXPECT_EQ(r.outputs[0].dtype, DType::kU64);
+    EXPECT_EQ(r.outputs[1].toInts(), (std::vector<int64_t>{2, 0, 1}));
+    EXPECT_EQ(valuesOf(r.outputs[0]), (std::vector<uint64_t>{big + 1, big, 5}));
+    r = runOp("TopK", topkAttrs("min", 2, 0), {x}, 2);
+    ASSERT_TRUE(r.status.ok()) << r.status.message();
+    EXPECT_EQ(r.outputs[1].toInts(), (std::vector<int64_t>{3, 1}));
+    EXPECT_EQ(valuesOf(r.outputs[0]), (std::vector<uint64_t>{0, 5}));
 }
 
 TEST(TopKTest, HalfValuesAreBitExact) {

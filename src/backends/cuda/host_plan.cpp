@@ -218,13 +218,17 @@ struct Planner {
             std::vector<ir::TensorDesc> in = describe(n), out;
             const Status st = ir::inferNode(n, in, out);
             if (!st.ok() || !allStatic(out)) {
-                // Missing values: the small inputs not known at build time are read at run time.
+                // Missing values: the small inputs not known at build time are read at run time;
+                // the inputs known at build time that it reads are parameters its kernel reads too.
                 bool any = false;
                 for (size_t k = 0; k < n.inputs.size(); ++k) {
                     const int v = n.inputs[k];
-                    if (v < 0 || !readsValues(n, k) || g.values[size_t(v)].isConstant() || known[size_t(v)]) continue;
+                    if (v < 0 || !readsValues(n, k) || g.values[size_t(v)].isConstant()) continue;
                     const ir::Shape& b = p.bound[size_t(v)];
-                    if (eligibleValue[size_t(v)] || (ir::isStatic(b) && ir::volume(b) <= kHostTensorMaxElements)) {
+                    if (known[size_t(v)]) {
+                        need(v);
+                    } else if (eligibleValue[size_t(v)] ||
+                               (ir::isStatic(b) && ir::volume(b) <= kHostTensorMaxElements)) {
                         need(v);
                         any = true;
                     }

@@ -3,8 +3,8 @@
 // pos, pos_i = block_i * stride_i - pad_i + offset_i * dilation_i. One thread
 // per output element gathers its taps in kernel-offset order and sums in
 // double, the CPU's terms in the CPU's order, so the result is the CPU's bit
-// for bit. Image and block shapes given as inputs must be build-time
-// constants.
+// for bit. Image and block shapes given as inputs are read on the host at
+// enqueue (DeviceTensor::hostData: constants, or values the runtime has there).
 #include "device_common.cuh"
 #include "dtype_convert.cuh"
 #include "ir/ops/col2im.h"
@@ -62,11 +62,22 @@ bool present(const ir::Node& node, size_t i) { return i < node.inputs.size() && 
 
 bool col2imSupports(const ir::Node& node, const std::vector<ir::TensorDesc>& in,
                     const std::vector<ir::TensorDesc>& out) {
-    if (in.empty() || out.size() != 1 || out[0].dtype != in[0].dtype) return false;
-    for (size_t i = 1; i < 3; ++i)
-        if (present(node, i) && (i >= in.size() || !in[i].data)) return false;
-    ir::Col2ImParams p;
-    return ir::resolveCol2Im(node, in, p).ok() && p.image.size() <= size_t(kMaxDims);
+    if (in.empty() || out.size() != 1 || out[0].dtype != in[0].dtype || in[0].shape.size() != 3) return false;
+    // image_shape / block_shape: 1-D int32/int64 values the host has at run time. Their
+    // values are not checked here (read-back ones are stand-in zeros at build time).
+    int64_t k = -1;
+    for (size_t i = 1; i < 3; ++i) {
+        int64_t len = int64_t(node.attrs.getInts(i == 1 ? "image_shape" : "block_shape").size());
+        if (present(node, i)) {
+            if (i >= in.size()) return false;
+            const ir::TensorDesc& t = in[i];
+            if (!t.data || (t.dtype != DType::kI64 && t.dtype != DType::kI32) || t.shape.size() != 1) return false;
+            len = t.shape[0];
+        }
+        if (len < 1 || len > ir::kMaxRank - 2 || (k >= 0 && len != k)) return false;
+        k = len;
+    }
+    return true;
 }
 
 Status col2im(LaunchArgs& args) {

@@ -1,8 +1,9 @@
 // The own Convolution, Deconvolution and Pooling kernels: one thread per
 // output element over a geometry widened to 3 spatial dims, float32
-// accumulation (pooling averages in double, as the reference). They cover
-// every case docs/ops.md allows (asymmetric pads, dilation, ceil_mode,
-// Indices, lp pooling); cuDNN is the fast tactic where it applies.
+// accumulation (float64 convolutions and pooling averages in double, as the
+// reference). They cover every case docs/ops.md allows (asymmetric pads,
+// dilation, ceil_mode, Indices, lp pooling); cuDNN is the fast tactic where
+// it applies.
 #include <cmath>
 #include <limits>
 
@@ -42,12 +43,28 @@ Geom3 widen(const ir::ConvGeometry& g, const ir::Shape& x) {
     return q;
 }
 
+// float64 X computes in double (ConvInteger/QLinearConv lower to exact integer
+// sums in float64); every other X in float32.
 template <class S>
-__device__ __forceinline__ float ld(const S* p, int64_t i) {
-    return float(Elem<S>::load(p[i]));
+using ConvAcc = std::conditional_t<std::is_same_v<S, double>, double, float>;
+
+template <class S>
+__device__ __forceinline__ ConvAcc<S> ld(const S* p, int64_t i) {
+    return ConvAcc<S>(Elem<S>::load(p[i]));
 }
 
-// W and B may have their own float types (wt, bt), read through loadFloatAny.
+// W or B of run-time dtype t as S's accumulator; float64 only beside a float64 X.
+template <class S>
+__device__ __forceinline__ ConvAcc<S> ldAny(const void* p, ir::DType t, int64_t i) {
+    if constexpr (std::is_same_v<S, double>) {
+        if (t == ir::DType::kF64) return static_cast<const double*>(p)[i];
+        return double(loadFloatAny(p, t, i));
+    } else {
+        return loadFloatAny(p, t, i);
+    }
+}
+
+// W and B may have their own float types (wt, bt), read through ldAny.
 // FusedConvolution adds z (the output's shape and dtype) and applies relu.
 template <class S>
 __global__ void convDirect(const S* __restrict__ x, const void* __restrict__ w, const void* __restrict__ b,
@@ -63,7 +80,7 @@ __global__ void convDirect(const S* __restrict__ x, const void* __restrict__ w, 
         const int64_t ow = p % q.out[2];
         p /= q.out[2];
         const int64_t oh = p % q.out[1], od = p / q.out[1];
-        float acc = b ? loadFloatAny(b, bt, m) : 0.f;
+        ConvAcc<S> acc = b ? ldAny<S>(b, bt, m) : ConvAcc<S>(0);
         for (int64_t c = 0; c < Cg; ++c) {
             const S* xc = x + (n * q.C + grp * Cg + c) * inPlane;
             const int64_t wc = (m * Cg + c) * kVol;
@@ -76,7 +93,7 @@ __global__ void convDirect(const S* __restrict__ x, const void* __restrict__ w, 
                     for (int64_t kw = 0; kw < q.kernel[2]; ++kw) {
                         const int64_t iw = ow * q.stride[2] + kw * q.dil[2] - q.pad[2];
                         if (iw < 0 || iw >= q.in[2]) continue;
-                        acc += loadFloatAny(w, wt, wc + (kd * q.kernel[1] + kh) * q.kernel[2] + kw) *
+                        acc += ldAny<S>(w, wt, wc + (kd * q.kernel[1] + kh) * q.kernel[2] + kw) *
                                ld(xc, (id * q.in[1] + ih) * q.in[2] + iw);
                     }
                 }
@@ -100,7 +117,7 @@ __global__ void deconvDirect(const S* __restrict__ x, const void* __restrict__ w
         int64_t p = t % outPlane;
         const int64_t nm = t / outPlane, m = nm % q.M, n = nm / q.M, grp = m / Mg, mg = m % Mg;
         const int64_t o[3] = {p / (q.out[1] * q.out[2]), (p / q.out[2]) % q.out[1], p % q.out[2]};
-        float acc = b ? loadFloatAny(b, bt, m) : 0.f;
+        ConvAcc<S> acc = b ? ldAny<S>(b, bt, m) : ConvAcc<S>(0);
         for (int64_t c = 0; c < Cg; ++c) {
             const int64_t ci = grp * Cg + c;
             const S* xc = x + (n * q.C + ci) * inPlane;
@@ -114,7 +131,7 @@ __global__ void deconvDirect(const S* __restrict__ x, const void* __restrict__ w
                     for (int64_t kw = 0; kw < q.kernel[2]; ++kw) {
                         const int64_t nw = o[2] + q.pad[2] - kw * q.dil[2];
                         if (nw < 0 || nw % q.stride[2] != 0 || nw / q.stride[2] >= q.in[2]) continue;
-                        acc += loadFloatAny(w, wt, wc + (kd * q.kernel[1] + kh) * q.kernel[2] + kw) *
+                        acc += ldAny<S>(w, wt, wc + (kd * q.kernel[1] + kh) * q.kernel[2] + kw) *
                                ld(xc, ((nd / q.stride[0]) * q.in[1] + nh / q.stride[1]) * q.in[2] + nw / q.stride[2]);
                     }
                 }
@@ -126,11 +143,22 @@ __global__ void deconvDirect(const S* __restrict__ x, const void* __restrict__ w
 
 bool hasInput(const ir::Node& n, size_t i) { return i < n.inputs.size() && n.inputs[i] >= 0; }
 
+// W and B may be any float type; float64 ones only beside a float64 X (which computes in double).
+bool convParamType(ir::DType x, ir::DType t) { return isDeviceFloat(t) || (x == ir::DType::kF64 && t == x); }
+
 bool convTypesOk(const ir::Node& n, const std::vector<ir::TensorDesc>& in, const std::vector<ir::TensorDesc>& out) {
     if (in.size() < 2 || out.size() != 1 || !hasInput(n, 0) || !hasInput(n, 1)) return false;
-    if (!isDeviceFloat(in[0].dtype) || !isDeviceFloat(in[1].dtype) || out[0].dtype != in[0].dtype) return false;
-    if (hasInput(n, 2) && in.size() > 2 && !isDeviceFloat(in[2].dtype)) return false;
+    const ir::DType x = in[0].dtype;
+    if (!(isDeviceFloat(x) || x == ir::DType::kF64) || !convParamType(x, in[1].dtype) || out[0].dtype != x)
+        return false;
+    if (hasInput(n, 2) && in.size() > 2 && !convParamType(x, in[2].dtype)) return false;
     return in[0].shape.size() >= 3 && in[0].shape.size() <= 5;
+}
+
+template <class Fn>
+Status visitConvType(ir::DType t, Fn&& fn) {
+    if (t == ir::DType::kF64) return fn(Tag<double>{});
+    return visitFloatType(t, fn);
 }
 
 template <bool Transposed>
@@ -150,11 +178,12 @@ Status runConv(LaunchArgs& a, bool fused = false) {
     const Geom3 q = widen(g, X.shape);
     const int64_t total = Y.numel();
     if (total <= 0) return Status::Ok();
-    return visitFloatType(X.dtype, [&](auto tag) -> Status {
+    return visitConvType(X.dtype, [&](auto tag) -> Status {
         using S = typename decltype(tag)::type;
         const void* b = bias ? a.inputs[2].data : nullptr;
         const ir::DType bt = bias ? a.inputs[2].dtype : ir::DType::kF32;
-        if (!isDeviceFloat(W.dtype) || !isDeviceFloat(bt)) return Status::Error("W and B must be float types");
+        if (!convParamType(X.dtype, W.dtype) || !convParamType(X.dtype, bt))
+            return Status::Error("W and B must be float types (float64 only with a float64 X)");
         if (Transposed)
             deconvDirect<S>
                 <<<gridFor(total), kBlock, 0, a.stream>>>(X.as<const S>(), W.data, b, Y.as<S>(), q, total, W.dtype, bt);

@@ -1,8 +1,8 @@
 // The own MatMul and FullyConnected kernels: a 16x16 shared-memory tiled
 // GEMM for every dtype the reference takes (floats accumulate in float32 as
-// the reference does, integers in wrapping 64-bit), with numpy batch
-// broadcasting through per-batch strided offsets. cuBLASLt is the fast
-// tactic for float types; this one covers everything and checks it.
+// the reference does, float64 in double, integers in wrapping 64-bit), with
+// numpy batch broadcasting through per-batch strided offsets. cuBLASLt is the
+// fast tactic for 32/16-bit floats; this one covers everything and checks it.
 #include "device_common.cuh"
 #include "ir/ops/fully_connected.h"
 #include "kernels.h"
@@ -15,13 +15,14 @@ using namespace dev;
 
 constexpr int kTile = 16;
 
+// float64 keeps double: its MatMuls stand for exact integer sums (ConvInteger, FlexAttention double).
 template <class S>
-using GemmAcc = std::conditional_t<kIsFloat<S>, float, uint64_t>;
+using GemmAcc = std::conditional_t<std::is_same_v<S, double>, double, std::conditional_t<kIsFloat<S>, float, uint64_t>>;
 
 template <class S>
 __device__ __forceinline__ GemmAcc<S> toAcc(S v) {
     if constexpr (kIsFloat<S>)
-        return float(Elem<S>::load(v));
+        return GemmAcc<S>(Elem<S>::load(v));
     else
         return uint64_t(int64_t(v));
 }
@@ -52,7 +53,7 @@ __global__ void gemmTiled(const S* __restrict__ a, const S* __restrict__ b, S* _
         }
         if (row < M && col < N) {
             if constexpr (kIsFloat<S>) {
-                if (bias) acc += float(Elem<S>::load(bias[col]));
+                if (bias) acc += A(Elem<S>::load(bias[col]));
                 y[z * M * N + row * N + col] = Elem<S>::store(ComputeT<S>(acc));
             } else {
                 y[z * M * N + row * N + col] = S(int64_t(acc));
@@ -76,8 +77,8 @@ Status launchGemm(const void* a, const void* b, void* y, const void* bias, int64
 }
 
 bool matmulType(ir::DType t) {
-    return t == ir::DType::kF32 || t == ir::DType::kF16 || t == ir::DType::kBF16 || t == ir::DType::kI8 ||
-           t == ir::DType::kU8 || t == ir::DType::kI32 || t == ir::DType::kI64;
+    return t == ir::DType::kF32 || t == ir::DType::kF16 || t == ir::DType::kBF16 || t == ir::DType::kF64 ||
+           t == ir::DType::kI8 || t == ir::DType::kU8 || t == ir::DType::kI32 || t == ir::DType::kI64;
 }
 
 template <class Fn>
@@ -89,6 +90,8 @@ Status visitGemmType(ir::DType t, Fn&& fn) {
             return fn(Tag<__half>{});
         case ir::DType::kBF16:
             return fn(Tag<__nv_bfloat16>{});
+        case ir::DType::kF64:
+            return fn(Tag<double>{});
         case ir::DType::kI8:
             return fn(Tag<int8_t>{});
         case ir::DType::kU8:

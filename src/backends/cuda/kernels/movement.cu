@@ -451,53 +451,69 @@ Status concat(LaunchArgs& a) {
 }
 
 // ---------------------------------------------------------------- Slice / Pad
+namespace {
+
+// A fill value input (Slice's FillValue, Pad's Value) must hold one element;
+// known on the host it may have any type, computed on the device it must have X's.
+bool fillInputSupported(const ir::Node& node, const std::vector<ir::TensorDesc>& in, size_t k) {
+    return k >= node.inputs.size() || node.inputs[k] < 0 || k >= in.size() || in[k].data || in[k].dtype == in[0].dtype;
+}
+
+// The fill element of sampling mode kFill: input k when given, else `value`.
+Status fillFromInput(const LaunchArgs& a, size_t k, double value, std::vector<uint8_t>& fill, const void*& fillDevice) {
+    const ir::DType dt = a.inputs[0].dtype;
+    fill.assign(8, 0);
+    ir::storeFromDouble(fill.data(), dt, 0, value);
+    fillDevice = nullptr;
+    if (k >= a.inputs.size() || k >= a.node.inputs.size() || a.node.inputs[k] < 0) return Status::Ok();
+    const DeviceTensor& v = a.inputs[k];
+    if (v.numel() != 1)
+        return Status::Error("input " + std::to_string(k) + " (fill value) must hold one element, got shape " +
+                             ir::shapeToString(v.shape));
+    if (v.hostData) {
+        if (v.dtype == dt)
+            std::memcpy(fill.data(), v.hostData, ir::dtypeSize(dt));
+        else
+            ir::storeFromDouble(fill.data(), dt, 0, ir::loadAsDouble(v.hostData, v.dtype, 0));
+    } else if (v.dtype == dt) {
+        fillDevice = v.data;
+    } else {
+        return Status::Error("a computed fill value input must have X's dtype on CUDA");
+    }
+    return Status::Ok();
+}
+
+}  // namespace
+
 bool sliceSupports(const ir::Node& node, const std::vector<ir::TensorDesc>& in,
                    const std::vector<ir::TensorDesc>& out) {
     if (in.empty() || out.empty() || in[0].dtype != out[0].dtype || in[0].shape.size() > size_t(kMaxDims)) return false;
-    for (size_t i = 1; i < in.size() && i < node.inputs.size(); ++i)
+    for (size_t i = 1; i < in.size() && i < node.inputs.size() && i < 4; ++i)
         if (node.inputs[i] >= 0 && !in[i].data) return false;  // Start/Size/Stride must be known on the host
-    return ir::dtypeSize(in[0].dtype) <= 8;
+    return fillInputSupported(node, in, 4) && ir::dtypeSize(in[0].dtype) <= 8;
 }
 
 Status slice(LaunchArgs& a) {
     ir::movement::SliceParams p;
     KILN_RETURN_IF_ERROR(ir::movement::resolveSlice(a.node, descsOf(a.inputs), p));
-    std::vector<uint8_t> fill(8, 0);
-    ir::storeFromDouble(fill.data(), a.inputs[0].dtype, 0, p.fillValue);
-    return sample(a, p, fill.data(), nullptr);
+    std::vector<uint8_t> fill;
+    const void* fillDevice = nullptr;
+    KILN_RETURN_IF_ERROR(fillFromInput(a, 4, p.fillValue, fill, fillDevice));
+    return sample(a, p, fill.data(), fillDevice);
 }
 
 bool padSupports(const ir::Node& node, const std::vector<ir::TensorDesc>& in, const std::vector<ir::TensorDesc>& out) {
     if (in.empty() || out.empty() || in[0].dtype != out[0].dtype || in[0].shape.size() > size_t(kMaxDims)) return false;
     if (node.inputs.size() > 1 && node.inputs[1] >= 0 && in.size() > 1 && !in[1].data) return false;  // Pads
-    // A Value computed on the device must already have X's dtype.
-    if (node.inputs.size() > 2 && node.inputs[2] >= 0 && in.size() > 2 && !in[2].data && in[2].dtype != in[0].dtype)
-        return false;
-    return ir::dtypeSize(in[0].dtype) <= 8;
+    return fillInputSupported(node, in, 2) && ir::dtypeSize(in[0].dtype) <= 8;
 }
 
 Status pad(LaunchArgs& a) {
     ir::movement::SliceParams p;
     KILN_RETURN_IF_ERROR(ir::movement::resolvePad(a.node, descsOf(a.inputs), p));
-    const ir::DType dt = a.inputs[0].dtype;
-    std::vector<uint8_t> fill(8, 0);
-    ir::storeFromDouble(fill.data(), dt, 0, p.fillValue);
+    std::vector<uint8_t> fill;
     const void* fillDevice = nullptr;
-    if (a.inputs.size() > 2 && a.node.inputs.size() > 2 && a.node.inputs[2] >= 0) {
-        const DeviceTensor& v = a.inputs[2];
-        if (v.numel() != 1)
-            return Status::Error("input 2 (Value) must hold one element, got shape " + ir::shapeToString(v.shape));
-        if (v.hostData) {
-            if (v.dtype == dt)
-                std::memcpy(fill.data(), v.hostData, ir::dtypeSize(dt));
-            else
-                ir::storeFromDouble(fill.data(), dt, 0, ir::loadAsDouble(v.hostData, v.dtype, 0));
-        } else if (v.dtype == dt) {
-            fillDevice = v.data;
-        } else {
-            return Status::Error("a computed Value input must have X's dtype on CUDA");
-        }
-    }
+    KILN_RETURN_IF_ERROR(fillFromInput(a, 2, p.fillValue, fill, fillDevice));
     return sample(a, p, fill.data(), fillDevice);
 }
 

@@ -3,14 +3,16 @@
 // innermost input dim is reduced, a block reduces each row (threads read
 // consecutive elements); otherwise each thread reduces one row (neighbouring
 // threads read neighbouring elements). Float32 accumulates in double, 16-bit
-// floats in float32 (as the reference does, up to its own double), integers
-// in wrapping 64-bit arithmetic.
+// floats in float32 (as the reference does, up to its own double), float64 in
+// double, integers in wrapping 64-bit arithmetic. The axes come from input 1
+// (read on the host) or the attribute, as ir::resolveReduceAxes reads them.
 #include <algorithm>
 #include <cfloat>
 #include <cmath>
 #include <limits>
 
 #include "device_common.cuh"
+#include "ir/ops/reduction.h"
 #include "kernels.h"
 
 namespace kiln::cuda::kernels {
@@ -255,13 +257,27 @@ __global__ void reduceRowsThread(const S* __restrict__ x, S* __restrict__ y, int
     }
 }
 
-Status reducedMask(const std::vector<int64_t>& axes, size_t rank, bool emptyMeansAll, std::vector<bool>& mask) {
-    mask.assign(rank, emptyMeansAll && axes.empty());
-    for (int64_t a : axes) {
-        if (!ir::normalizeAxis(a, int64_t(rank)) || mask[size_t(a)])
-            return Status::Error("invalid or repeated axis " + std::to_string(a) + " for rank " + std::to_string(rank));
-        mask[size_t(a)] = true;
-    }
+// Input 1 (Axes), when present: int32/int64, 1-D of known length, and its
+// values on the host at run time. At build time read-back values are stand-in
+// zeros, so only their presence is tested; an empty list needs no values.
+bool axesInputUsable(const ir::Node& node, const std::vector<ir::TensorDesc>& in) {
+    if (node.inputs.size() < 2 || node.inputs[1] < 0) return true;  // absent: the `axes` attribute
+    if (in.size() < 2) return false;
+    const ir::TensorDesc& a = in[1];
+    if ((a.dtype != ir::DType::kI32 && a.dtype != ir::DType::kI64) || a.shape.size() != 1 || a.shape[0] < 0 ||
+        a.shape[0] > int64_t(in[0].shape.size()))
+        return false;
+    return a.data != nullptr || a.shape[0] == 0;
+}
+
+// The reduced dims of this run (noop_with_empty_axes included: no dim).
+Status reducedMask(const LaunchArgs& args, std::vector<bool>& mask) {
+    std::vector<ir::TensorDesc> descs;
+    for (const auto& t : args.inputs) descs.push_back({t.dtype, t.shape, t.hostData});
+    ir::ReduceAxes axes;
+    KILN_RETURN_IF_ERROR(ir::resolveReduceAxes(args.node, descs, axes).withContext("Reduce: "));
+    if (!axes.known) return Status::Error("Reduce: the values of input 1 (Axes) are not on the host");
+    mask = std::move(axes.mask);
     return Status::Ok();
 }
 
@@ -271,6 +287,12 @@ Status launchReduce(const DeviceTensor& X, DeviceTensor& Y, const std::vector<bo
     RowGeometry g;
     KILN_RETURN_IF_ERROR(makeRowGeometry(X.shape, mask, g));
     const int64_t rows = Y.numel();
+    int64_t kept = 1;  // one output element per row: guards the writes below
+    for (size_t d = 0; d < X.shape.size(); ++d)
+        if (!mask[d]) kept *= X.shape[d];
+    if (kept != rows)
+        return Status::Error("Reduce: output shape " + ir::shapeToString(Y.shape) + " does not match input " +
+                             ir::shapeToString(X.shape));
     if (rows <= 0) return Status::Ok();
     const bool innerReduced = !X.shape.empty() && mask.back() && X.shape.back() > 1;
     if (innerReduced || rows < 1024) {
@@ -372,12 +394,15 @@ __global__ void softmaxColumns(const S* __restrict__ x, S* __restrict__ y, int64
 
 bool reduceSupports(const ir::Node& node, const std::vector<ir::TensorDesc>& in,
                     const std::vector<ir::TensorDesc>& out) {
-    if (in.size() != 1 || out.size() != 1 || out[0].dtype != in[0].dtype || in[0].shape.size() > size_t(kMaxDims))
+    if (in.empty() || in.size() > 2 || out.size() != 1 || out[0].dtype != in[0].dtype ||
+        in[0].shape.size() > size_t(kMaxDims))
         return false;
     const int op = parseROp(node.attrs.getString("op", "sum"));
     if (op < 0) return false;
     const ir::DType t = in[0].dtype;
-    return isDeviceFloat(t) || ((t == ir::DType::kI32 || t == ir::DType::kI64) && intCapable(op));
+    const bool typeOk =
+        isDeviceFloat(t) || t == ir::DType::kF64 || ((t == ir::DType::kI32 || t == ir::DType::kI64) && intCapable(op));
+    return typeOk && axesInputUsable(node, in);
 }
 
 Status reduce(LaunchArgs& args) {
@@ -387,10 +412,12 @@ Status reduce(LaunchArgs& args) {
     const int op = parseROp(name);
     if (op < 0) return Status::Error("Reduce: unknown op '" + name + "'");
     std::vector<bool> mask;
-    KILN_RETURN_IF_ERROR(reducedMask(args.node.attrs.getInts("axes"), X.shape.size(), true, mask));
+    KILN_RETURN_IF_ERROR(reducedMask(args, mask));
     switch (X.dtype) {
         case ir::DType::kF32:
             return launchReduce<float>(X, Y, mask, op, args.stream);
+        case ir::DType::kF64:
+            return launchReduce<double>(X, Y, mask, op, args.stream);
         case ir::DType::kF16:
             return launchReduce<__half>(X, Y, mask, op, args.stream);
         case ir::DType::kBF16:
@@ -408,7 +435,8 @@ Status reduce(LaunchArgs& args) {
 }
 
 bool softmaxSupports(const ir::Node&, const std::vector<ir::TensorDesc>& in, const std::vector<ir::TensorDesc>& out) {
-    return in.size() == 1 && isDeviceFloat(in[0].dtype) && out.size() == 1 && out[0].dtype == in[0].dtype;
+    const ir::DType t = in.empty() ? ir::DType::kF32 : in[0].dtype;
+    return in.size() == 1 && (isDeviceFloat(t) || t == ir::DType::kF64) && out.size() == 1 && out[0].dtype == t;
 }
 
 Status softmax(LaunchArgs& args) {
@@ -424,7 +452,7 @@ Status softmax(LaunchArgs& args) {
     const int64_t n = X.shape[size_t(axis)];
     const int64_t rows = outer * inner;
     if (rows <= 0 || n <= 0) return Status::Ok();
-    return visitFloatType(X.dtype, [&](auto tag) -> Status {
+    auto run = [&](auto tag) -> Status {
         using S = typename decltype(tag)::type;
         using A = AccT<S>;
         if (inner == 1 && n <= 1024) {
@@ -451,7 +479,9 @@ Status softmax(LaunchArgs& args) {
                 <<<gridFor(rows), kBlock, 0, args.stream>>>(X.as<const S>(), Y.as<S>(), rows, n, inner, logMode);
         KILN_CUDA_CHECK_LAUNCH();
         return Status::Ok();
-    });
+    };
+    if (X.dtype == ir::DType::kF64) return run(Tag<double>{});  // ONNX models in double (FlexAttention's tests)
+    return visitFloatType(X.dtype, run);
 }
 
 }  // namespace kiln::cuda::kernels

@@ -3,16 +3,23 @@
 // DFT / STFT: one thread per output bin sums its line directly (O(n) per bin)
 // in float64, with a float64 twiddle table exp(-2 pi i m / n) built in the
 // workspace (computed inline when the workspace is too small); the one-sided
-// inverse rebuilds the Hermitian spectrum as the reference does.
-// Window: one thread per element in float64. MelWeightMatrix depends on
-// build-time constants only: its matrix is computed on the host when the
-// kernel is created (the reference's own arithmetic) and copied per run.
+// inverse rebuilds the Hermitian spectrum as the reference does. Parameters
+// come from the host (DeviceTensor::hostData), except a DFT axis no shape
+// depends on, which the host may lack: the kernel then reads it on the device.
+// Window: one thread per element in float64. MelWeightMatrix: from
+// build-time constants its matrix is computed on the host when the kernel is
+// created (the reference's own arithmetic) and copied per run; from values the
+// host has at run time the host computes the filter edges (the reference's
+// pow/log10) at enqueue and the device the weights (exact divisions), the
+// edges travelling in the launch parameters (no copy, capturable).
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <string>
 
 #include "../device_memory.h"
 #include "device_common.cuh"
+#include "dtype_convert.cuh"
 #include "ir/ops/signal.h"
 #include "kernels.h"
 #include "value_io.cuh"
@@ -31,6 +38,12 @@ std::vector<ir::TensorDesc> descsOf(const std::vector<DeviceTensor>& ts) {
 
 bool present(const ir::Node& node, const std::vector<ir::TensorDesc>& in, size_t i) {
     return i < in.size() && i < node.inputs.size() && node.inputs[i] >= 0;
+}
+
+// One int32/int64 value (a scalar or [1]), as ir::signal::readIntScalar takes.
+bool isIntScalar(const ir::TensorDesc& t) {
+    return (t.dtype == ir::DType::kI32 || t.dtype == ir::DType::kI64) && t.shape.size() <= 1 &&
+           ir::volume(t.shape) == 1;
 }
 
 // ---- twiddles ----
@@ -72,13 +85,43 @@ Status twiddles(LaunchArgs& a, int64_t n, const double2*& tw) {
 
 struct DftParams {
     int64_t outer, inner, L, c, Lout, cOut, N;
+    int64_t total;  // outer * Lout * inner: the output's elements over cOut
     bool inverse, irfft;
     ir::DType dtype;
+    // An axis the host does not have (no shape depends on it): read on the
+    // device, which derives the geometry above from X's dims (not one-sided,
+    // no dft_length: every extent stays, N = L).
+    const void* axis;
+    bool axisI64;
+    int rank;
+    int64_t dims[kMaxDims];
 };
+
+// Fills p's geometry from the axis on the device; false when it is out of range.
+__device__ bool dftDeviceGeometry(DftParams& p) {
+    int64_t axis = p.axisI64 ? *static_cast<const int64_t*>(p.axis) : int64_t(*static_cast<const int32_t*>(p.axis));
+    if (axis < 0) axis += p.rank;
+    if (axis < 0 || axis > p.rank - 2) return false;  // the last dim holds the complex parts
+    p.outer = p.inner = 1;
+    for (int d = 0; d + 1 < p.rank; ++d) {
+        if (d < axis) p.outer *= p.dims[d];
+        if (d > axis) p.inner *= p.dims[d];
+    }
+    p.L = p.Lout = p.N = p.dims[axis];
+    p.c = p.dims[p.rank - 1];
+    p.cOut = 2;
+    return true;
+}
 
 template <class S>
 __global__ void dftKernel(const S* __restrict__ x, S* __restrict__ y, const double2* __restrict__ tw, DftParams p) {
-    const int64_t total = p.outer * p.Lout * p.inner, stride = int64_t(gridDim.x) * blockDim.x;
+    const int64_t total = p.total, stride = int64_t(gridDim.x) * blockDim.x;
+    if (p.axis && !dftDeviceGeometry(p)) {
+        // An out-of-range axis writes zeros, as Cumulative does (the CPU reports an error).
+        for (int64_t e = int64_t(blockIdx.x) * blockDim.x + threadIdx.x; e < total * 2; e += stride)
+            y[e] = storeFromDoubleAs<S>(0.0);
+        return;
+    }
     for (int64_t e = int64_t(blockIdx.x) * blockDim.x + threadIdx.x; e < total; e += stride) {
         const int64_t i = e % p.inner, k = (e / p.inner) % p.Lout, o = e / (p.inner * p.Lout);
         auto in = [&](int64_t l, int64_t part) {
@@ -111,6 +154,41 @@ __global__ void dftKernel(const S* __restrict__ x, S* __restrict__ y, const doub
         y[at] = storeFromDoubleAs<S>(re * scale);
         if (p.cOut == 2) y[at + 1] = storeFromDoubleAs<S>(im * scale);
     }
+}
+
+Status launchDft(LaunchArgs& a, const DftParams& p, const double2* tw) {
+    const DeviceTensor& X = a.inputs[0];
+    return visitFloatType(X.dtype, [&](auto tag) -> Status {
+        using S = typename decltype(tag)::type;
+        dftKernel<S><<<gridFor(p.total), kBlock, 0, a.stream>>>(X.as<const S>(), a.outputs[0].as<S>(), tw, p);
+        KILN_CUDA_CHECK_LAUNCH();
+        return Status::Ok();
+    });
+}
+
+// The axis read on the device (dftSupports: then the output has X's extents).
+Status dftDeviceAxis(LaunchArgs& a, bool inverse) {
+    const DeviceTensor& X = a.inputs[0];
+    const DeviceTensor& axisT = a.inputs[2];
+    if (!isIntScalar({axisT.dtype, axisT.shape, nullptr}))
+        return Status::Error("DFT: the axis must be one int32 or int64 value");
+    if (X.shape.size() < 2 || X.shape.size() > size_t(kMaxDims))
+        return Status::Error("DFT: an axis known only on the device needs X of rank 2 to 8");
+    DftParams p{};
+    p.inverse = inverse;
+    p.irfft = false;
+    p.dtype = X.dtype;
+    p.axis = axisT.data;
+    p.axisI64 = axisT.dtype == ir::DType::kI64;
+    p.rank = int(X.shape.size());
+    p.total = 1;  // outer * L * inner for any axis: every dim but the last
+    for (size_t d = 0; d < X.shape.size(); ++d) {
+        p.dims[d] = X.shape[d];
+        if (d + 1 < X.shape.size()) p.total *= X.shape[d];
+    }
+    if (p.total <= 0) return Status::Ok();
+    // The transform length is known on the device only: twiddles inline (the table's values).
+    return launchDft(a, p, nullptr);
 }
 
 // ---- STFT ----
@@ -162,13 +240,17 @@ __global__ void windowKernel(void* __restrict__ y, WindowParams p) {
     }
 }
 
-// ---- MelWeightMatrix: a table made on the host at create ----
+// ---- MelWeightMatrix: a table made on the host at create, or edges from the host per run ----
+
+Status melAtRunTime(LaunchArgs& a);
 
 class MelKernel final : public Kernel {
 public:
     DeviceBuffer table;
     size_t bytes = 0;
+    bool runtime = false;  // parameters from hostData at each enqueue, not a table
     Status enqueue(LaunchArgs& a) const override {
+        if (runtime) return melAtRunTime(a);
         if (a.outputs.size() != 1 || a.outputs[0].bytes() != bytes)
             return Status::Error("MelWeightMatrix: the output differs from the one the kernel was made for");
         if (bytes == 0) return Status::Ok();
@@ -177,12 +259,13 @@ public:
     }
 };
 
-// The reference's matrix (backends/cpu/ref/mel_weight_matrix.cpp) in `dtype`.
-Status melMatrix(const ir::signal::MelParams& p, std::vector<uint8_t>& out) {
+// The filters' spectrum bins, M + 2 of them, as the reference computes them
+// (backends/cpu/ref/mel_weight_matrix.cpp); each in [0, dft_length / 2].
+Status melBinEdges(const ir::signal::MelParams& p, std::vector<int64_t>& bin) {
     const int64_t specBins = p.dftLength / 2 + 1, M = p.melBins;
     auto toMel = [](double hz) { return 2595.0 * std::log10(1.0 + hz / 700.0); };
     const double lowMel = toMel(p.lowerHz), step = (toMel(p.upperHz) - lowMel) / double(M + 2);
-    std::vector<int64_t> bin(size_t(M + 2));
+    bin.assign(size_t(M + 2), 0);
     for (int64_t i = 0; i < M + 2; ++i) {
         const double hz = 700.0 * (std::pow(10.0, (double(i) * step + lowMel) / 2595.0) - 1.0);
         bin[size_t(i)] = int64_t(std::floor(double(p.dftLength + 1) * hz / double(p.sampleRate)));
@@ -190,6 +273,14 @@ Status melMatrix(const ir::signal::MelParams& p, std::vector<uint8_t>& out) {
             return Status::Error("MelWeightMatrix: upper_edge_hertz " + std::to_string(p.upperHz) +
                                  " maps past the last spectrum bin (" + std::to_string(specBins - 1) + ")");
     }
+    return Status::Ok();
+}
+
+// The reference's matrix (backends/cpu/ref/mel_weight_matrix.cpp) in `dtype`.
+Status melMatrix(const ir::signal::MelParams& p, std::vector<uint8_t>& out) {
+    const int64_t specBins = p.dftLength / 2 + 1, M = p.melBins;
+    std::vector<int64_t> bin;
+    KILN_RETURN_IF_ERROR(melBinEdges(p, bin));
     std::vector<double> w(size_t(specBins * M), 0.0);
     for (int64_t i = 0; i < M; ++i) {
         const int64_t lo = bin[size_t(i)], center = bin[size_t(i + 1)], hi = bin[size_t(i + 2)];
@@ -205,6 +296,59 @@ Status melMatrix(const ir::signal::MelParams& p, std::vector<uint8_t>& out) {
     return Status::Ok();
 }
 
+// Filters i0 .. i0 + count - 1 of the matrix [specBins, M], with their edges:
+// small enough for the launch parameters (4 KiB).
+constexpr int64_t kMelChunk = 896;
+struct MelChunk {
+    void* y;
+    ir::DType dtype;
+    int64_t M, specBins, i0, count;
+    int32_t bin[kMelChunk + 2];  // edges i0 .. i0 + count + 1 (< specBins <= 2^23 + 1)
+};
+static_assert(sizeof(MelChunk) <= 4000, "MelChunk must fit the kernel parameters");
+
+// One thread per element of the chunk's columns: the reference's weight (its
+// rising edge, then its falling edge over it), zero elsewhere.
+__global__ void melKernel(const MelChunk c) {
+    const int64_t total = c.specBins * c.count, stride = int64_t(gridDim.x) * blockDim.x;
+    for (int64_t e = int64_t(blockIdx.x) * blockDim.x + threadIdx.x; e < total; e += stride) {
+        const int64_t j = e / c.count, r = e % c.count;
+        const int64_t lo = c.bin[r], center = c.bin[r + 1], hi = c.bin[r + 2];
+        double v = 0.0;
+        if (center == lo) {
+            if (j == center) v = 1.0;
+        } else if (j >= lo && j <= center) {
+            v = double(j - lo) / double(center - lo);
+        }
+        if (j >= center && j < hi) v = double(hi - j) / double(hi - center);
+        conv::storeFromDouble(c.y, c.dtype, j * c.M + c.i0 + r, v);
+    }
+}
+
+// The matrix from the inputs' host values (constants, host results or read back).
+Status melAtRunTime(LaunchArgs& a) {
+    ir::signal::MelParams p;
+    KILN_RETURN_IF_ERROR(ir::signal::resolveMel(a.node, descsOf(a.inputs), p).withContext("MelWeightMatrix: "));
+    std::vector<int64_t> bin;
+    KILN_RETURN_IF_ERROR(melBinEdges(p, bin));
+    const int64_t specBins = p.dftLength / 2 + 1, M = p.melBins;
+    if (a.outputs.size() != 1 || a.outputs[0].shape != ir::Shape{specBins, M} || a.outputs[0].dtype != p.dtype)
+        return Status::Error("MelWeightMatrix: the output's shape or dtype does not match the inputs");
+    MelChunk c{};
+    c.y = a.outputs[0].data;
+    c.dtype = p.dtype;
+    c.M = M;
+    c.specBins = specBins;
+    for (int64_t i0 = 0; i0 < M; i0 += kMelChunk) {
+        c.i0 = i0;
+        c.count = std::min(kMelChunk, M - i0);
+        for (int64_t r = 0; r < c.count + 2; ++r) c.bin[r] = int32_t(bin[size_t(i0 + r)]);
+        melKernel<<<gridFor(specBins * c.count), kBlock, 0, a.stream>>>(c);
+        KILN_CUDA_CHECK_LAUNCH();
+    }
+    return Status::Ok();
+}
+
 }  // namespace
 
 // ---- DFT ----
@@ -212,11 +356,22 @@ Status melMatrix(const ir::signal::MelParams& p, std::vector<uint8_t>& out) {
 bool dftSupports(const ir::Node& node, const std::vector<ir::TensorDesc>& in, const std::vector<ir::TensorDesc>& out) {
     if (in.empty() || in.size() > 3 || out.size() != 1 || !isDeviceFloat(in[0].dtype) || out[0].dtype != in[0].dtype)
         return false;
-    // dft_length and axis are read on the host: they must be build-time constants.
-    for (size_t i : {size_t(1), size_t(2)})
-        if (present(node, in, i) && !in[i].data) return false;
+    // dft_length and axis: one int32/int64 value each. Their host values are not
+    // checked (read-back ones are stand-in zeros at build time): resolve without them.
+    std::vector<ir::TensorDesc> shapesOnly = in;
+    for (size_t i : {size_t(1), size_t(2)}) {
+        if (!present(node, in, i)) continue;
+        if (!isIntScalar(in[i])) return false;
+        shapesOnly[i].data = nullptr;
+    }
     ir::signal::DFTParams p;
-    return ir::signal::resolveDFT(node, in, p).ok();
+    if (!ir::signal::resolveDFT(node, shapesOnly, p).ok()) return false;
+    // dft_length sets an output extent, so the host has it at run time.
+    if (present(node, in, 1) && !in[1].data) return false;
+    // Without the axis on the host no extent may depend on it: the kernel reads it on the device.
+    if (present(node, in, 2) && !in[2].data)
+        return !p.onesided && !node.attrs.has("dft_length") && in[0].shape.size() <= size_t(kMaxDims);
+    return true;
 }
 
 size_t dftWorkspace(const ir::Node& node, const std::vector<ir::TensorDesc>& in, const std::vector<ir::TensorDesc>&) {
@@ -233,6 +388,7 @@ Status dft(LaunchArgs& a) {
     if (Y.shape != rp.outShape)
         return Status::Error("DFT: output shape " + ir::shapeToString(Y.shape) +
                              " != " + ir::shapeToString(rp.outShape));
+    if (a.inputs.size() > 2 && a.inputs[2].data && !a.inputs[2].hostData) return dftDeviceAxis(a, rp.inverse);
     const size_t axis = size_t(rp.axis);
     DftParams p{};
     p.outer = 1, p.inner = 1;
@@ -247,13 +403,8 @@ Status dft(LaunchArgs& a) {
     if (p.N < 1) return Status::Error("DFT: dft_length must be positive");
     const double2* tw = nullptr;
     KILN_RETURN_IF_ERROR(twiddles(a, p.N, tw));
-    const int64_t total = p.outer * p.Lout * p.inner;
-    return visitFloatType(X.dtype, [&](auto tag) -> Status {
-        using S = typename decltype(tag)::type;
-        dftKernel<S><<<gridFor(total), kBlock, 0, a.stream>>>(X.as<const S>(), Y.as<S>(), tw, p);
-        KILN_CUDA_CHECK_LAUNCH();
-        return Status::Ok();
-    });
+    p.total = p.outer * p.Lout * p.inner;
+    return launchDft(a, p, tw);
 }
 
 // ---- STFT ----
@@ -261,11 +412,19 @@ Status dft(LaunchArgs& a) {
 bool stftSupports(const ir::Node& node, const std::vector<ir::TensorDesc>& in, const std::vector<ir::TensorDesc>& out) {
     if (in.size() < 2 || in.size() > 4 || out.size() != 1 || !isDeviceFloat(in[0].dtype) || out[0].dtype != in[0].dtype)
         return false;
-    for (size_t i : {size_t(1), size_t(3)})  // frame_step and frame_length are read on the host
-        if (present(node, in, i) && !in[i].data) return false;
-    if (present(node, in, 2) && !isDeviceFloat(in[2].dtype)) return false;
-    ir::signal::STFTParams p;
-    return ir::signal::resolveSTFT(node, in, p).ok();
+    const ir::Shape& xs = in[0].shape;  // [batch, length, 1 or 2]; one-sided needs a real signal
+    if (xs.size() != 3 || (xs[2] != 1 && xs[2] != 2 && xs[2] >= 0) ||
+        (node.attrs.getInt("onesided", 1) != 0 && xs[2] == 2))
+        return false;
+    // frame_step and frame_length set output extents: one int32/int64 value each, which
+    // the host has at run time. Their values are not checked here (read-back ones are
+    // stand-in zeros at build time).
+    if (!present(node, in, 1)) return false;
+    for (size_t i : {size_t(1), size_t(3)})
+        if (present(node, in, i) && (!in[i].data || !isIntScalar(in[i]))) return false;
+    // The window (read on the device) has the signal's dtype; it or frame_length is required.
+    if (present(node, in, 2)) return in[2].dtype == in[0].dtype && in[2].shape.size() == 1;
+    return present(node, in, 3);
 }
 
 size_t stftWorkspace(const ir::Node& node, const std::vector<ir::TensorDesc>& in, const std::vector<ir::TensorDesc>&) {
@@ -337,14 +496,31 @@ Status window(LaunchArgs& a) {
 bool melWeightMatrixSupports(const ir::Node& node, const std::vector<ir::TensorDesc>& in,
                              const std::vector<ir::TensorDesc>& out) {
     if (in.size() != 5 || out.size() != 1) return false;
-    for (size_t i = 0; i < 5; ++i)
-        if (!present(node, in, i) || !in[i].data) return false;  // every value is a build-time constant
-    ir::signal::MelParams p;
-    return ir::signal::resolveMel(node, in, p).ok() && p.dtype == out[0].dtype;
+    // Five scalars the host has (constants, or values it has at run time): three
+    // int32/int64, two floats. Their values are not checked here (read-back ones
+    // are stand-in zeros at build time).
+    for (size_t i = 0; i < 5; ++i) {
+        if (!present(node, in, i) || !in[i].data) return false;
+        const ir::TensorDesc& t = in[i];
+        const bool isFloat = ir::dtypeIsFloat(t.dtype) && t.dtype != ir::DType::kFP8;
+        if (i < 3 ? !isIntScalar(t) : (!isFloat || t.shape.size() > 1 || ir::volume(t.shape) != 1)) return false;
+    }
+    // The output dtype is the attribute's (as ir::signal::resolveMel takes it).
+    const int64_t raw = node.attrs.getInt("dtype", int64_t(ir::DType::kF32));
+    return ir::dtypeValid(int(raw)) && ir::DType(raw) != ir::DType::kBool && ir::DType(raw) != ir::DType::kFP8 &&
+           out[0].dtype == ir::DType(raw);
 }
 
 Status createMelWeightMatrix(const ir::Node& node, const std::vector<ir::TensorDesc>& in,
                              const std::vector<ir::TensorDesc>& out, std::unique_ptr<Kernel>& kernel) {
+    bool constant = in.size() == 5;
+    for (size_t i = 0; i < in.size() && constant; ++i) constant = in[i].data != nullptr;
+    if (!constant) {  // values known only at run time: read at each enqueue
+        auto k = std::make_unique<MelKernel>();
+        k->runtime = true;
+        kernel = std::move(k);
+        return Status::Ok();
+    }
     ir::signal::MelParams p;
     KILN_RETURN_IF_ERROR(ir::signal::resolveMel(node, in, p).withContext("MelWeightMatrix: "));
     std::vector<uint8_t> host;

@@ -7,6 +7,7 @@
 
 #include "device_common.cuh"
 #include "kernels.h"
+#include "visit_types.cuh"
 
 namespace kiln::cuda::kernels {
 
@@ -25,9 +26,11 @@ __device__ __forceinline__ bool ranksAbove(K a, K b) {
     return a > b;
 }
 
+// 64-bit integers compare natively (a double would tie values beyond 2^53);
+// every other type is exact in double.
 template <class S>
 __device__ __forceinline__ auto keyOf(S v) {
-    if constexpr (std::is_same_v<S, int64_t>)
+    if constexpr (std::is_same_v<S, int64_t> || std::is_same_v<S, uint64_t>)
         return v;
     else
         return double(Elem<S>::load(v));
@@ -75,7 +78,8 @@ __global__ void lrnKernel(const S* __restrict__ x, S* __restrict__ y, int64_t to
     }
 }
 
-bool topkType(ir::DType t) { return isDeviceFloat(t) || t == ir::DType::kI32 || t == ir::DType::kI64; }
+// The CPU reference's types: floats, float64 and the 8..64-bit integers.
+bool topkType(ir::DType t) { return ir::dtypeIsArithmetic(t); }
 
 }  // namespace
 
@@ -112,20 +116,16 @@ Status topk(LaunchArgs& a) {
     const int64_t rows = outer * inner;
     if (rows * n <= 0 || k == 0) return Status::Ok();
     const bool largest = a.node.attrs.getString("op", "max") != "min";
-    return visitType(X.dtype, [&](auto tag) -> Status {
+    return visitArithmeticType(X.dtype, false, [&](auto tag) -> Status {
         using S = typename decltype(tag)::type;
-        if constexpr (kIsFloat<S> || std::is_same_v<S, int32_t> || std::is_same_v<S, int64_t>) {
-            if (I.dtype == ir::DType::kI64)
-                topkKernel<S, int64_t><<<gridFor(rows * n), kBlock, 0, a.stream>>>(
-                    X.as<const S>(), V.as<S>(), I.as<int64_t>(), rows, n, inner, k, largest);
-            else
-                topkKernel<S, int32_t><<<gridFor(rows * n), kBlock, 0, a.stream>>>(
-                    X.as<const S>(), V.as<S>(), I.as<int32_t>(), rows, n, inner, k, largest);
-            KILN_CUDA_CHECK_LAUNCH();
-            return Status::Ok();
-        } else {
-            return Status::Error("TopK: unsupported dtype");
-        }
+        if (I.dtype == ir::DType::kI64)
+            topkKernel<S, int64_t><<<gridFor(rows * n), kBlock, 0, a.stream>>>(
+                X.as<const S>(), V.as<S>(), I.as<int64_t>(), rows, n, inner, k, largest);
+        else
+            topkKernel<S, int32_t><<<gridFor(rows * n), kBlock, 0, a.stream>>>(
+                X.as<const S>(), V.as<S>(), I.as<int32_t>(), rows, n, inner, k, largest);
+        KILN_CUDA_CHECK_LAUNCH();
+        return Status::Ok();
     });
 }
 
