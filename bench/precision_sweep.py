@@ -52,7 +52,10 @@ SETS = {
         "b0-3": BLOCKS[:4],
         "b4-6": BLOCKS[4:7],
         "b1-6": BLOCKS[1:7],
+        "b0-2": BLOCKS[:3],
     },
+    # What the float32 islands cost, layer by layer (--group islands --profile 20).
+    "mobilenet_v2:islands": {"none": [], "b0-1": BLOCKS[:2], "b0-2": BLOCKS[:3], "b0-3": BLOCKS[:4]},
 }
 
 
@@ -65,6 +68,8 @@ def main():
     ap.add_argument("--batch", type=int, default=128)
     ap.add_argument("--iters", type=int, default=30)
     ap.add_argument("--kiln-timeout", type=int, default=300)
+    ap.add_argument("--profile", type=int, default=0,
+                    help="N: also time each layer over N runs; OUT/<stem>-profile-<set>.txt per set")
     ap.add_argument("--group", default="", help="a named group of sets for the model, e.g. early")
     ap.add_argument("--sets", default="", help="NAME=TEXT+TEXT;... instead of the model's built-in sets")
     args = ap.parse_args()
@@ -111,7 +116,12 @@ def main():
                "--iters", str(args.iters), "--warmup", "5"] + in_args
         if texts:
             cmd += ["--fp32-layers", ",".join(texts)]
+        if args.profile:
+            cmd += ["--profile", str(args.profile)]
         r = run_bench(args, cmd)
+        prof = os.path.join(args.work, "profile_fp16.txt")
+        if args.profile and os.path.exists(prof):
+            os.replace(prof, f"{stem}-profile-{''.join(c if c.isalnum() else '_' for c in name)}.txt")
         row = {"set": name, "fp32_layers": texts, "ms": r.get("ms"), "ms_graph": r.get("ms_graph"),
                "error": r.get("error")}
         outs = r.get("outputs", [])
