@@ -2,6 +2,7 @@
 // plainly in the test.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 
 #include "ops/op_test_util.h"
@@ -39,12 +40,19 @@ std::vector<double> conv2d(const TestTensor& x, const TestTensor& w, const TestT
     return y;
 }
 
+// clip: [-0.5, 0.75], inside the outputs' range so that both bounds act.
+constexpr double kClipLo = -0.5, kClipHi = 0.75;
+
 ir::Attrs attrs(int64_t pad, int64_t stride, const char* act) {
     ir::Attrs a;
     a.set("pads_begin", std::vector<int64_t>{pad, pad});
     a.set("pads_end", std::vector<int64_t>{pad, pad});
     a.set("strides", std::vector<int64_t>{stride, stride});
     a.set("activation", act);
+    if (std::string(act) == "clip") {
+        a.set("clip_min", kClipLo);
+        a.set("clip_max", kClipHi);
+    }
     return a;
 }
 
@@ -62,6 +70,8 @@ void check(DType t, bool bias, bool z, const char* act, int64_t pad, int64_t str
     }
     if (std::string(act) == "relu")
         for (double& v : want) v = v < 0 ? 0 : v;
+    if (std::string(act) == "clip")
+        for (double& v : want) v = std::min(std::max(v, kClipLo), kClipHi);
     std::vector<TestTensor> in = {x, w, bias ? b : TestTensor::none()};
     if (z) in.push_back(zt);
     const OpResult r = runOp("FusedConvolution", attrs(pad, stride, act), in);
@@ -74,19 +84,24 @@ TEST(FusedConvolution, EveryCombinationF32) {
     uint32_t seed = 1;
     for (bool bias : {false, true})
         for (bool z : {false, true})
-            for (const char* act : {"none", "relu"}) check(DType::kF32, bias, z, act, 1, 1, 1e-5, seed += 4);
+            for (const char* act : {"none", "relu", "clip"}) check(DType::kF32, bias, z, act, 1, 1, 1e-5, seed += 4);
     check(DType::kF32, true, true, "relu", 0, 2, 1e-5, 99);
 }
 
 TEST(FusedConvolution, HalfPrecision) {
     check(DType::kF16, true, true, "relu", 1, 1, 2e-2, 7);
     check(DType::kBF16, true, false, "relu", 1, 1, 6e-2, 8);
+    check(DType::kF16, true, false, "clip", 1, 2, 2e-2, 9);
 }
 
 TEST(FusedConvolution, Errors) {
     const TestTensor x = TestTensor::random(DType::kF32, {1, 2, 5, 5}, 1),
                      w = TestTensor::random(DType::kF32, {3, 2, 3, 3}, 2);
     EXPECT_FALSE(runOp("FusedConvolution", attrs(0, 1, "tanh"), {x, w}).status.ok());  // unknown activation
+    ir::Attrs inverted = attrs(0, 1, "clip");
+    inverted.set("clip_min", 1.0);
+    inverted.set("clip_max", 0.0);
+    EXPECT_FALSE(runOp("FusedConvolution", inverted, {x, w}).status.ok());
     const TestTensor badZ = TestTensor::random(DType::kF32, {1, 3, 5, 5}, 3);          // output is [1,3,3,3]
     EXPECT_FALSE(runOp("FusedConvolution", attrs(0, 1, "relu"), {x, w, TestTensor::none(), badZ}).status.ok());
     const TestTensor halfZ = TestTensor::random(DType::kF16, {1, 3, 3, 3}, 4);

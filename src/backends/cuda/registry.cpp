@@ -30,6 +30,12 @@ Status createFunction(const ir::Node&, const std::vector<ir::TensorDesc>&, const
     Tactic { "kiln", op, &kernels::fn##Supports, nullptr, &createFunction<&kernels::fn> }
 #define OWN_WS(op, fn, ws) \
     Tactic { "kiln", op, &kernels::fn##Supports, &kernels::ws, &createFunction<&kernels::fn> }
+// Depthwise 2-D convolutions (kernels/depthwise.cu), listed before the generic own kernel.
+#define DEPTHWISE(op)                                                          \
+    Tactic {                                                                   \
+        "kiln_depthwise", op, &kernels::depthwiseConvolutionSupports, nullptr, \
+            &createFunction<&kernels::depthwiseConvolution>                    \
+    }
 #define CUDNN_CONV(name, algo) \
     Tactic { name, "Convolution", &lib::convSupports<algo>, &lib::convWorkspace<algo>, &lib::createConv<algo> }
 #define CUDNN_FUSED(name, algo)                                                                  \
@@ -64,6 +70,8 @@ const std::vector<Tactic>& cudaTactics() {
         OWN("Pad", pad),
         OWN("MatMul", matmul),
         OWN("FullyConnected", fullyConnected),
+        DEPTHWISE("Convolution"),
+        DEPTHWISE("FusedConvolution"),
         OWN("Convolution", convolution),
         OWN("Deconvolution", deconvolution),
         OWN("Pooling", pooling),

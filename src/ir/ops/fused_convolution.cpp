@@ -1,4 +1,5 @@
-// FusedConvolution (docs/ops.md): Y = act(conv(X, W) + B + Z), the node the
+// FusedConvolution (docs/ops.md): Y = act(conv(X, W) + B + Z) (act: none, relu,
+// or clip to [clip_min, clip_max], MobileNet's ReLU6), the node the
 // CUDA builder's fusion pass makes of Convolution -> ElementWise sum ->
 // Activation chains so that one kernel (cuDNN's fused convolution) does it all.
 // Never produced by the network API or the parsers.
@@ -10,15 +11,19 @@ namespace kiln::ir {
 
 namespace {
 
-bool knownActivation(const std::string& a) { return a == "none" || a == "relu"; }
+bool knownActivation(const std::string& a) { return a == "none" || a == "relu" || a == "clip"; }
 
 Status inferFusedConvolution(const Node& node, const std::vector<TensorDesc>& in, std::vector<TensorDesc>& out) {
     const std::string act = node.attrs.getString("activation", "none");
-    if (!knownActivation(act)) return Status::Error("unknown activation '" + act + "' (expected none or relu)");
+    if (!knownActivation(act)) return Status::Error("unknown activation '" + act + "' (expected none, relu or clip)");
+    if (act == "clip" && !(node.attrs.getFloat("clip_min", 0.0) <= node.attrs.getFloat("clip_max", 0.0)))
+        return Status::Error("clip_min must not exceed clip_max");
     // The convolution part is a Convolution on X, W and B.
     Node conv = node;
     conv.op = "Convolution";
     conv.attrs.erase("activation");
+    conv.attrs.erase("clip_min");
+    conv.attrs.erase("clip_max");
     const size_t n = std::min<size_t>(in.size(), 3);
     conv.inputs.assign(node.inputs.begin(), node.inputs.begin() + std::min(node.inputs.size(), n));
     while (conv.inputs.size() > 2 && conv.inputs.back() < 0) conv.inputs.pop_back();

@@ -1,5 +1,6 @@
 // Reference FusedConvolution (docs/ops.md): the Convolution reference into the
-// output, then + Z and the activation, element by element in float32.
+// output, then + Z and the activation (relu, or clip as Activation clip),
+// element by element in float32.
 #include <cmath>
 #include <vector>
 
@@ -16,7 +17,7 @@ bool fusedConvolutionSupports(const ir::Node& node, const std::vector<ir::Tensor
     const std::vector<ir::TensorDesc> convIn(in.begin(), in.begin() + std::min<size_t>(in.size(), 3));
     if (!cc::supports(node, convIn, out)) return false;
     const std::string act = node.attrs.getString("activation", "none");
-    return (act == "none" || act == "relu") && !(cc::hasInput(node, 3) && in[3].dtype != out[0].dtype);
+    return (act == "none" || act == "relu" || act == "clip") && !(cc::hasInput(node, 3) && in[3].dtype != out[0].dtype);
 }
 
 Status fusedConvolution(KernelArgs& args) {
@@ -28,10 +29,12 @@ Status fusedConvolution(KernelArgs& args) {
     KILN_RETURN_IF_ERROR(convolution(convArgs));
     HostTensor& y = args.outputs[0];
     const bool hasZ = cc::hasInput(args.node, 3) && args.inputs.size() > 3;
-    const bool relu = args.node.attrs.getString("activation", "none") == "relu";
+    const std::string act = args.node.attrs.getString("activation", "none");
+    const bool relu = act == "relu", clip = act == "clip";
+    const float lo = float(args.node.attrs.getFloat("clip_min", 0.0)), hi = float(args.node.attrs.getFloat("clip_max", 0.0));
     if (hasZ && (args.inputs[3].shape != y.shape || args.inputs[3].dtype != y.dtype))
         return Status::Error("FusedConvolution: Z must have the output's shape and dtype");
-    if (!hasZ && !relu) return Status::Ok();
+    if (!hasZ && !relu && !clip) return Status::Ok();
     std::vector<float> ys, zs;
     const float* yv = cc::asFloats(y, ys);
     const float* zv = hasZ ? cc::asFloats(args.inputs[3], zs) : nullptr;
@@ -39,6 +42,10 @@ Status fusedConvolution(KernelArgs& args) {
     for (size_t i = 0; i < r.size(); ++i) {
         float v = r[i] + (zv ? zv[i] : 0.f);
         if (relu && v < 0) v = 0;  // NaN passes through, as Activation relu
+        if (clip) {  // NaN propagates, as Activation clip
+            v = v < lo ? lo : v;
+            v = hi < v ? hi : v;
+        }
         r[i] = v;
     }
     cc::storeFloats(r.data(), int64_t(r.size()), y.data, y.dtype, 0);

@@ -64,12 +64,28 @@ __device__ __forceinline__ ConvAcc<S> ldAny(const void* p, ir::DType t, int64_t 
     }
 }
 
+// FusedConvolution's activation: none, relu (NaN passes), or a clip to [lo, hi] (NaN propagates).
+struct ConvAct {
+    enum Kind : int { kNone, kRelu, kClip } kind = kNone;
+    float lo = 0.f, hi = 0.f;
+};
+
+template <class A>
+__device__ __forceinline__ A applyAct(A v, const ConvAct& act) {
+    if (act.kind == ConvAct::kRelu && v < A(0)) return A(0);
+    if (act.kind == ConvAct::kClip) {
+        v = v < A(act.lo) ? A(act.lo) : v;
+        return A(act.hi) < v ? A(act.hi) : v;
+    }
+    return v;
+}
+
 // W and B may have their own float types (wt, bt), read through ldAny.
-// FusedConvolution adds z (the output's shape and dtype) and applies relu.
+// FusedConvolution adds z (the output's shape and dtype) and applies its activation.
 template <class S>
 __global__ void convDirect(const S* __restrict__ x, const void* __restrict__ w, const void* __restrict__ b,
                            S* __restrict__ y, Geom3 q, int64_t total, ir::DType wt, ir::DType bt,
-                           const S* __restrict__ z, bool relu) {
+                           const S* __restrict__ z, ConvAct act) {
     const int64_t outPlane = q.out[0] * q.out[1] * q.out[2], inPlane = q.in[0] * q.in[1] * q.in[2];
     const int64_t kVol = q.kernel[0] * q.kernel[1] * q.kernel[2];
     const int64_t Cg = q.C / q.group, Mg = q.M / q.group;
@@ -100,8 +116,7 @@ __global__ void convDirect(const S* __restrict__ x, const void* __restrict__ w, 
             }
         }
         if (z) acc += ld(z, t);
-        if (relu && acc < 0) acc = 0;
-        y[t] = Elem<S>::store(ComputeT<S>(acc));
+        y[t] = Elem<S>::store(ComputeT<S>(applyAct(acc, act)));
     }
 }
 
@@ -155,6 +170,18 @@ bool convTypesOk(const ir::Node& n, const std::vector<ir::TensorDesc>& in, const
     return in[0].shape.size() >= 3 && in[0].shape.size() <= 5;
 }
 
+ConvAct convActOf(const ir::Node& n) {
+    const std::string act = n.attrs.getString("activation", "none");
+    ConvAct a;
+    if (act == "relu") a.kind = ConvAct::kRelu;
+    if (act == "clip") {
+        a.kind = ConvAct::kClip;
+        a.lo = float(n.attrs.getFloat("clip_min", 0.0));
+        a.hi = float(n.attrs.getFloat("clip_max", 0.0));
+    }
+    return a;
+}
+
 template <class Fn>
 Status visitConvType(ir::DType t, Fn&& fn) {
     if (t == ir::DType::kF64) return fn(Tag<double>{});
@@ -191,10 +218,9 @@ Status runConv(LaunchArgs& a, bool fused = false) {
             const bool hasZ = fused && hasInput(a.node, 3) && a.inputs.size() > 3;
             if (hasZ && (a.inputs[3].shape != Y.shape || a.inputs[3].dtype != Y.dtype))
                 return Status::Error("Z must have the output's shape and dtype");
-            const bool relu = fused && a.node.attrs.getString("activation", "none") == "relu";
-            convDirect<S><<<gridFor(total), kBlock, 0, a.stream>>>(X.as<const S>(), W.data, b, Y.as<S>(), q, total,
-                                                                   W.dtype, bt,
-                                                                   hasZ ? a.inputs[3].as<const S>() : nullptr, relu);
+            convDirect<S><<<gridFor(total), kBlock, 0, a.stream>>>(
+                X.as<const S>(), W.data, b, Y.as<S>(), q, total, W.dtype, bt,
+                hasZ ? a.inputs[3].as<const S>() : nullptr, fused ? convActOf(a.node) : ConvAct{});
         }
         KILN_CUDA_CHECK_LAUNCH();
         return Status::Ok();
@@ -347,7 +373,7 @@ bool fusedConvolutionSupports(const ir::Node& n, const std::vector<ir::TensorDes
     if (n.op != "FusedConvolution" || in.size() < 2 || ir::isChannelsLast(n)) return false;
     const std::string act = n.attrs.getString("activation", "none");
     const std::vector<ir::TensorDesc> convIn(in.begin(), in.begin() + std::min<size_t>(in.size(), 3));
-    return convTypesOk(n, convIn, out) && (act == "none" || act == "relu") &&
+    return convTypesOk(n, convIn, out) && (act == "none" || act == "relu" || act == "clip") &&
            !(hasInput(n, 3) && in.size() > 3 && in[3].dtype != out[0].dtype);
 }
 Status fusedConvolution(LaunchArgs& a) { return runConv<false>(a, true); }

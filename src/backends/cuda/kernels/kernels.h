@@ -35,6 +35,7 @@ KILN_CUDA_KERNEL(lrn);
 KILN_CUDA_KERNEL(convolution);
 KILN_CUDA_KERNEL(deconvolution);
 KILN_CUDA_KERNEL(fusedConvolution);
+KILN_CUDA_KERNEL(depthwiseConvolution);  // tactic kiln_depthwise: Convolution and FusedConvolution
 KILN_CUDA_KERNEL(fusedAttention);
 KILN_CUDA_KERNEL(gridSample);
 KILN_CUDA_KERNEL(affineGrid);
