@@ -164,22 +164,24 @@ TEST(PadOp, Errors) {
 }
 
 // Only the innermost axis padded (how channels are padded to 8 for tensor
-// cores): on CUDA, the row-per-thread kernel; values written out by loops.
+// cores): on CUDA, the row-per-thread kernels (16-byte stores for rows of 8
+// float16 or float32 values, element stores for the 6-wide rows); values
+// written out by loops.
 TEST(PadOp, InnermostAxisOnly) {
-    for (ir::DType t : {ir::DType::kF32, ir::DType::kF16}) {
-        for (int64_t begin : {0, 2}) {
-            const int64_t rows = 2 * 7 * 9, cin = 3, cout = 8;
-            std::vector<double> x(size_t(rows * cin));
-            for (size_t i = 0; i < x.size(); ++i) x[i] = double(i % 1000) - 400;
-            auto r = runOp("Pad", padAttrs({0, 0, 0, begin}, {0, 0, 0, cout - cin - begin}, "constant", 5),
-                           {TestTensor::fromDoubles(t, {2, 7, 9, cin}, x)});
-            ASSERT_TRUE(r.status.ok()) << r.status.message();
-            ASSERT_EQ(r.outputs[0].shape, (ir::Shape{2, 7, 9, cout}));
-            std::vector<double> want;
-            for (int64_t row = 0; row < rows; ++row)
-                for (int64_t c = 0; c < cout; ++c)
-                    want.push_back(c >= begin && c < begin + cin ? x[size_t(row * cin + c - begin)] : 5.0);
-            EXPECT_CLOSE(r.outputs[0].toDoubles(), want, 0, 0);
-        }
-    }
+    for (ir::DType t : {ir::DType::kF32, ir::DType::kF16})
+        for (int64_t cout : {8, 6})
+            for (int64_t begin : {0, 2}) {
+                const int64_t rows = 2 * 7 * 9, cin = 3;
+                std::vector<double> x(size_t(rows * cin));
+                for (size_t i = 0; i < x.size(); ++i) x[i] = double(i % 1000) - 400;
+                auto r = runOp("Pad", padAttrs({0, 0, 0, begin}, {0, 0, 0, cout - cin - begin}, "constant", 5),
+                               {TestTensor::fromDoubles(t, {2, 7, 9, cin}, x)});
+                ASSERT_TRUE(r.status.ok()) << r.status.message();
+                ASSERT_EQ(r.outputs[0].shape, (ir::Shape{2, 7, 9, cout}));
+                std::vector<double> want;
+                for (int64_t row = 0; row < rows; ++row)
+                    for (int64_t c = 0; c < cout; ++c)
+                        want.push_back(c >= begin && c < begin + cin ? x[size_t(row * cin + c - begin)] : 5.0);
+                EXPECT_CLOSE(r.outputs[0].toDoubles(), want, 0, 0);
+            }
 }
