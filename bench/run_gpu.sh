@@ -11,7 +11,6 @@
 #   bash bench/run_gpu.sh --jobs vit_b_16:1,bert_base:32 --iters 50 --deadline 200
 #   KILN_BENCH_DYNAMIC=1 bash bench/run_gpu.sh [--models resnet50]   # dynamic vs static engines (issue 5)
 #   KILN_BENCH_PRECISION=1 bash bench/run_gpu.sh [--model mobilenet_v2 --batch 128]   # FP16 error per float32 layer set
-#   KILN_BUILD_BESIDE=1 bash bench/run_gpu.sh --jobs resnet50:128 --compile resnet50:128   # build while torch compiles
 # Merge the tables of several runs (later files win per model/batch/precision):
 #   python3 bench/run_models.py --kiln - --out bench/results --stem DATE-gpu --merge a.json b.json
 set -uo pipefail
@@ -39,16 +38,7 @@ build() {
   rm -f "$out/build.log"  # kept only when the build fails (few files come back)
 }
 kiln=build-gpu/bench/kiln_model_bench
-if [ -n "${KILN_BUILD_BESIDE:-}" ]; then
-  # The build runs beside PyTorch's eager timing and torch.compile (minutes of
-  # CPU work that needs no kiln); kiln's first run waits for it. Compile times
-  # measured this way include the competition for the CPU (the notes say so).
-  rm -f /tmp/kiln-build.status
-  (build; echo $? >/tmp/kiln-build.status) &
-  kiln=$PWD/bench/kiln_when_built.sh
-else
-  build || exit 1
-fi
+build || exit 1
 
 # Anything given in KILN_BENCH_PRE runs first (e.g. a test binary); its output goes to the log.
 if [ -n "${KILN_BENCH_PRE:-}" ]; then
@@ -65,5 +55,4 @@ else
   python3 bench/run_models.py --kiln "$kiln" --out "$out" \
     --models "${KILN_BENCH_MODELS:-resnet50,mobilenet_v2,vit_b_16,bert_base}" "$@" 2>&1 | tee -a "$log"
 fi
-wait  # a build beside PyTorch that no kiln run waited for
 say "done in $(( $(date +%s) - t0 )) s"

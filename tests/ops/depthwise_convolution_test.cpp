@@ -250,8 +250,7 @@ TEST(DepthwiseConvolution, MixedParameterTypes) {
     }
 }
 
-// A batch of zero images: an empty output, no error. (Channels-first only:
-// the CPU reference's channels-last wrapper rejects an empty output buffer.)
+// A batch of zero images: an empty output, no error, in both layouts.
 TEST(DepthwiseConvolution, EmptyBatch) {
     Case k;
     k.N = 0;
@@ -260,6 +259,11 @@ TEST(DepthwiseConvolution, EmptyBatch) {
     const OpResult r = runOp("Convolution", attrsOf(k, false), {x, w});
     ASSERT_TRUE(r.status.ok()) << r.status.message();
     EXPECT_EQ(r.outputs[0].shape, (ir::Shape{0, 8, 9, 7}));
+    const TestTensor xl = TestTensor::random(DType::kF32, {0, 9, 7, 8}, 702);
+    const TestTensor wl = TestTensor::random(DType::kF32, {8, 3, 3, 1}, 703);
+    const OpResult rl = runOp("Convolution", attrsOf(k, true), {xl, wl});
+    ASSERT_TRUE(rl.status.ok()) << rl.status.message();
+    EXPECT_EQ(rl.outputs[0].shape, (ir::Shape{0, 9, 7, 8}));
 }
 
 }  // namespace

@@ -42,7 +42,9 @@ Status runChannelsFirst(KernelArgs& args, std::initializer_list<size_t> permuted
         in[i] = {storage.back().data(), in[i].dtype, first};
     }
     for (auto& o : out) {
-        if (!o.data || o.shape.size() < 3) return Status::Error("channels_last: outputs must have rank >= 3");
+        if (o.shape.size() < 3) return Status::Error("channels_last: outputs must have rank >= 3");
+        if (o.numel() == 0) return Status::Ok();  // an empty batch: nothing to write (and no buffer to write to)
+        if (!o.data) return Status::Error("channels_last: an output has no buffer");
         storage.emplace_back(o.bytes());
         o = {storage.back().data(), o.dtype, ir::channelsFirstShape(o.shape)};
     }
