@@ -117,6 +117,34 @@ TEST(CudaHostPlan, ATargetOnTheDeviceIsReadBack) {
     EXPECT_FALSE(p.bounded(g, g.nodes[size_t(reshape)])) << "its output extents are known only at run time";
 }
 
+// A Slice whose size comes from a network input (known only at run time)
+// and whose stride a layer computes from constants (ONNX's Slice with
+// run-time starts/ends): the stride is made on the host, so the kernel finds
+// its values there, as it does the read-back start and size.
+TEST(CudaHostPlan, KnownParametersOfARunTimeShapedLayerStayOnTheHost) {
+    Graph g;
+    const int x = g.addValue("x", DType::kF32, {20, 10});
+    const int start = g.addValue("start", DType::kI64, {2});
+    const int size = g.addValue("size", DType::kI64, {2});
+    g.inputs = {x, start, size};
+    const int ones = constantI64(g, "ones", {1, 1});
+    const int stride = node(g, "Identity", "stride", {ones});
+    const int slice = node(g, "Slice", "slice", {x, start, size, out(g, stride)});
+    g.outputs = {out(g, slice)};
+    finish(g);
+    cuda::HostPlan p;
+    ASSERT_TRUE(cuda::planHostWork(g, p).ok());
+    EXPECT_EQ(p.kind[size_t(stride)], NodeKind::kHost);
+    EXPECT_TRUE(p.readback[size_t(start)]);
+    EXPECT_TRUE(p.readback[size_t(size)]);
+    const auto in = p.inputs(g, g.nodes[size_t(slice)]);
+    ASSERT_EQ(in.size(), 4u);
+    EXPECT_NE(in[1].data, nullptr);
+    EXPECT_NE(in[2].data, nullptr);
+    ASSERT_NE(in[3].data, nullptr) << "the stride's values, made on the host";
+    EXPECT_EQ(static_cast<const int64_t*>(in[3].data)[1], 1);
+}
+
 // NonZero: counted on the device, bounded by [rank, numel]; later layers bounded from it.
 TEST(CudaHostPlan, NonZeroIsCountedWithAnUpperBound) {
     Graph g;
