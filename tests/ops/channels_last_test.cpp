@@ -18,20 +18,6 @@ using Ints = std::vector<int64_t>;
 
 namespace {
 
-// [A, B, S1, S2] <-> [A, S1, S2, B] element by element.
-TestTensor toLast(const TestTensor& t) {
-    const Shape& s = t.shape;
-    const auto v = t.toDoubles();
-    std::vector<double> r(v.size());
-    for (int64_t a = 0; a < s[0]; ++a)
-        for (int64_t b = 0; b < s[1]; ++b)
-            for (int64_t h = 0; h < s[2]; ++h)
-                for (int64_t w = 0; w < s[3]; ++w)
-                    r[size_t(((a * s[2] + h) * s[3] + w) * s[1] + b)] =
-                        v[size_t(((a * s[1] + b) * s[2] + h) * s[3] + w)];
-    return TestTensor::fromDoubles(t.dtype, {s[0], s[2], s[3], s[1]}, r);
-}
-
 ir::Attrs convAttrs(int64_t pad, int64_t stride, int64_t group) {
     ir::Attrs a;
     a.set("strides", Ints{stride, stride});
@@ -44,7 +30,7 @@ ir::Attrs convAttrs(int64_t pad, int64_t stride, int64_t group) {
 void expectSame(const OpResult& last, const OpResult& first, double tol) {
     ASSERT_TRUE(first.status.ok()) << first.status.message();
     ASSERT_TRUE(last.status.ok()) << last.status.message();
-    const TestTensor want = toLast(first.outputs[0]);
+    const TestTensor want = toChannelsLast(first.outputs[0]);
     ASSERT_EQ(last.outputs[0].shape, want.shape);
     EXPECT_EQ(last.outputs[0].dtype, want.dtype);
     EXPECT_CLOSE(last.outputs[0].toDoubles(), want.toDoubles(), tol, tol);
@@ -56,7 +42,7 @@ void checkConv(DType t, int64_t C, int64_t M, int64_t group, int64_t pad, int64_
                      b = TestTensor::random(t, {M}, seed + 2);
     ir::Attrs last = convAttrs(pad, stride, group);
     last.set("channels_last", int64_t(1));
-    expectSame(runOp("Convolution", last, {toLast(x), toLast(w), b}),
+    expectSame(runOp("Convolution", last, {toChannelsLast(x), toChannelsLast(w), b}),
                runOp("Convolution", convAttrs(pad, stride, group), {x, w, b}), tol);
 }
 
@@ -77,7 +63,7 @@ TEST(ChannelsLast, FusedConvolutionWithResidualAndRelu) {
         first.set("activation", std::string("relu"));
         ir::Attrs last = first;
         last.set("channels_last", int64_t(1));
-        expectSame(runOp("FusedConvolution", last, {toLast(x), toLast(w), b, toLast(z)}),
+        expectSame(runOp("FusedConvolution", last, {toChannelsLast(x), toChannelsLast(w), b, toChannelsLast(z)}),
                    runOp("FusedConvolution", first, {x, w, b, z}), tol);
     }
 }
@@ -104,7 +90,7 @@ TEST(ChannelsLast, PointwiseConvolutionMatchesChannelsFirst) {
         ir::Attrs first = convAttrs(0, c.stride, 1);
         ir::Attrs last = first;
         last.set("channels_last", int64_t(1));
-        std::vector<TestTensor> inFirst = {x, w}, inLast = {toLast(x), toLast(w)};
+        std::vector<TestTensor> inFirst = {x, w}, inLast = {toChannelsLast(x), toChannelsLast(w)};
         if (c.bias) {
             inFirst.push_back(b);
             inLast.push_back(b);
@@ -124,11 +110,12 @@ TEST(ChannelsLast, PointwiseFusedConvolutionEpilogues) {
             ir::Attrs last = first;
             last.set("channels_last", int64_t(1));
             // Residual and bias; residual without bias; bias alone.
-            expectSame(runOp("FusedConvolution", last, {toLast(x), toLast(w), b, toLast(z)}),
+            expectSame(runOp("FusedConvolution", last, {toChannelsLast(x), toChannelsLast(w), b, toChannelsLast(z)}),
                        runOp("FusedConvolution", first, {x, w, b, z}), tol);
-            expectSame(runOp("FusedConvolution", last, {toLast(x), toLast(w), TestTensor::none(), toLast(z)}),
+            expectSame(runOp("FusedConvolution", last,
+                             {toChannelsLast(x), toChannelsLast(w), TestTensor::none(), toChannelsLast(z)}),
                        runOp("FusedConvolution", first, {x, w, TestTensor::none(), z}), tol);
-            expectSame(runOp("FusedConvolution", last, {toLast(x), toLast(w), b}),
+            expectSame(runOp("FusedConvolution", last, {toChannelsLast(x), toChannelsLast(w), b}),
                        runOp("FusedConvolution", first, {x, w, b}), tol);
         }
     }
@@ -147,14 +134,14 @@ TEST(ChannelsLast, PoolingMatchesChannelsFirst) {
             first.set("pads_end", Ints{1, 1});
             ir::Attrs last = first;
             last.set("channels_last", int64_t(1));
-            expectSame(runOp("Pooling", last, {toLast(x)}), runOp("Pooling", first, {x}), tol);
+            expectSame(runOp("Pooling", last, {toChannelsLast(x)}), runOp("Pooling", first, {x}), tol);
         }
         ir::Attrs global;
         global.set("mode", std::string("avg"));
         global.set("global", int64_t(1));
         ir::Attrs globalLast = global;
         globalLast.set("channels_last", int64_t(1));
-        expectSame(runOp("Pooling", globalLast, {toLast(x)}), runOp("Pooling", global, {x}), tol);
+        expectSame(runOp("Pooling", globalLast, {toChannelsLast(x)}), runOp("Pooling", global, {x}), tol);
     }
 }
 

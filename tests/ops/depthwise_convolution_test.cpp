@@ -30,20 +30,6 @@ struct Case {
 
 double tolOf(DType t) { return t == DType::kF32 ? 1e-5 : t == DType::kF16 ? 2e-2 : 6e-2; }
 
-// [A, B, S1, S2] -> [A, S1, S2, B] element by element.
-TestTensor toLast(const TestTensor& t) {
-    const ir::Shape& s = t.shape;
-    const auto v = t.toDoubles();
-    std::vector<double> r(v.size());
-    for (int64_t a = 0; a < s[0]; ++a)
-        for (int64_t b = 0; b < s[1]; ++b)
-            for (int64_t h = 0; h < s[2]; ++h)
-                for (int64_t w = 0; w < s[3]; ++w)
-                    r[size_t(((a * s[2] + h) * s[3] + w) * s[1] + b)] =
-                        v[size_t(((a * s[1] + b) * s[2] + h) * s[3] + w)];
-    return TestTensor::fromDoubles(t.dtype, {s[0], s[2], s[3], s[1]}, r);
-}
-
 // y[n, c] = b[c] + sum over taps of x[n, c, oh*s - pb + kh*d, ow*s - pb + kw*d] * w[c, 0, kh, kw], then act.
 std::vector<double> depthwise(const Case& k, const TestTensor& x, const TestTensor& w, const TestTensor* b,
                               ir::Shape& outShape) {
@@ -110,9 +96,9 @@ void check(const Case& k, uint32_t seed) {
     EXPECT_EQ(first.outputs[0].shape, ys);
     EXPECT_CLOSE(first.outputs[0].toDoubles(), want, tol, tol);
 
-    const OpResult last = runOp(k.op, attrsOf(k, true), {toLast(x), toLast(w), bIn});
+    const OpResult last = runOp(k.op, attrsOf(k, true), {toChannelsLast(x), toChannelsLast(w), bIn});
     ASSERT_TRUE(last.status.ok()) << last.status.message();
-    const TestTensor wantLast = toLast(TestTensor::fromDoubles(DType::kF64, ys, want));
+    const TestTensor wantLast = toChannelsLast(TestTensor::fromDoubles(DType::kF64, ys, want));
     EXPECT_EQ(last.outputs[0].shape, wantLast.shape);
     EXPECT_CLOSE(last.outputs[0].toDoubles(), wantLast.toDoubles(), tol, tol);
 }
@@ -241,11 +227,12 @@ TEST(DepthwiseConvolution, MixedParameterTypes) {
     ir::Shape ys;
     const std::vector<double> want = depthwise(k, x, w, &b, ys);
     for (bool last : {false, true}) {
-        const OpResult r = runOp("Convolution", attrsOf(k, last), {last ? toLast(x) : x, last ? toLast(w) : w, b});
+        const OpResult r =
+            runOp("Convolution", attrsOf(k, last), {last ? toChannelsLast(x) : x, last ? toChannelsLast(w) : w, b});
         ASSERT_TRUE(r.status.ok()) << r.status.message();
         const TestTensor got = r.outputs[0];
         const std::vector<double> wantHere =
-            last ? toLast(TestTensor::fromDoubles(DType::kF64, ys, want)).toDoubles() : want;
+            last ? toChannelsLast(TestTensor::fromDoubles(DType::kF64, ys, want)).toDoubles() : want;
         EXPECT_CLOSE(got.toDoubles(), wantHere, 2e-2, 2e-2);
     }
 }

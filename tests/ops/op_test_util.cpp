@@ -41,6 +41,19 @@ TestTensor TestTensor::boolean(ir::Shape s, const std::vector<bool>& v) {
     return fromDoubles(ir::DType::kBool, std::move(s), d);
 }
 
+TestTensor toChannelsLast(const TestTensor& t) {
+    const ir::Shape& s = t.shape;
+    const auto v = t.toDoubles();
+    std::vector<double> r(v.size());
+    for (int64_t a = 0; a < s[0]; ++a)
+        for (int64_t b = 0; b < s[1]; ++b)
+            for (int64_t h = 0; h < s[2]; ++h)
+                for (int64_t w = 0; w < s[3]; ++w)
+                    r[size_t(((a * s[2] + h) * s[3] + w) * s[1] + b)] =
+                        v[size_t(((a * s[1] + b) * s[2] + h) * s[3] + w)];
+    return TestTensor::fromDoubles(t.dtype, {s[0], s[2], s[3], s[1]}, r);
+}
+
 TestTensor TestTensor::random(ir::DType type, ir::Shape s, uint32_t seed, double lo, double hi) {
     std::mt19937 rng(seed ^ testSeedSalt());
     std::uniform_real_distribution<double> dist(lo, hi);

@@ -34,6 +34,10 @@ struct TestTensor {
     std::vector<int64_t> toInts() const;
 };
 
+// [A, B, S1, S2] -> [A, S1, S2, B] element by element: a tensor (or a
+// convolution's W) in the channels_last layout (ir/ops/channels_last.h).
+TestTensor toChannelsLast(const TestTensor& t);
+
 struct OpResult {
     Status status;
     std::vector<TestTensor> outputs;
