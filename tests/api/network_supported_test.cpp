@@ -3,27 +3,16 @@
 // without a GPU (CI's). The CUDA cases run in CUDA builds with or without a GPU.
 #include <gtest/gtest.h>
 
-#include <mutex>
 #include <string>
 #include <vector>
 
 #include "kiln/kiln.h"
+#include "layer_test_util.h"
 
 using namespace kiln;
+using Logger = layertest::CapturingLogger;
 
 namespace {
-
-class Logger : public ILogger {
-public:
-    void log(Severity s, const char* msg) noexcept override {
-        std::lock_guard<std::mutex> lock(mu_);
-        if (s <= Severity::kERROR) errors.push_back(msg);
-    }
-    std::vector<std::string> errors;
-
-private:
-    std::mutex mu_;
-};
 
 // x [2, 3, 8, 8] -> 3x3 convolution -> ReLU -> LRN over the channels.
 void makeNetwork(INetworkDefinition& net, const std::vector<float>& w) {
@@ -45,6 +34,19 @@ bool supported(BackendKind backend, Logger& logger) {
     return builder->isNetworkSupported(*net, *config);
 }
 
+// A network with an input and no outputs: refused, and the error says so.
+void expectRefusedForNoOutputs(BackendKind backend) {
+    Logger logger;
+    auto builder = createInferBuilder(logger);
+    auto net = builder->createNetworkV2(0);
+    net->addInput("x", DataType::kFLOAT, Dims2{2, 3});
+    auto config = builder->createBuilderConfig();
+    config->setBackend(backend);
+    EXPECT_FALSE(builder->isNetworkSupported(*net, *config));
+    ASSERT_FALSE(logger.errors.empty());
+    EXPECT_NE(logger.errors.front().find("no outputs"), std::string::npos) << logger.errors.front();
+}
+
 }  // namespace
 
 TEST(NetworkSupported, CpuNetworkIsSupported) {
@@ -53,16 +55,7 @@ TEST(NetworkSupported, CpuNetworkIsSupported) {
     EXPECT_TRUE(logger.errors.empty()) << logger.errors.front();
 }
 
-TEST(NetworkSupported, NetworkWithoutOutputsIsNotAndSaysWhy) {
-    Logger logger;
-    auto builder = createInferBuilder(logger);
-    auto net = builder->createNetworkV2(0);
-    net->addInput("x", DataType::kFLOAT, Dims2{2, 3});
-    auto config = builder->createBuilderConfig();
-    EXPECT_FALSE(builder->isNetworkSupported(*net, *config));
-    ASSERT_FALSE(logger.errors.empty());
-    EXPECT_NE(logger.errors.front().find("no outputs"), std::string::npos) << logger.errors.front();
-}
+TEST(NetworkSupported, NetworkWithoutOutputsIsNotAndSaysWhy) { expectRefusedForNoOutputs(BackendKind::kCPU); }
 
 TEST(NetworkSupported, TheCheckLeavesTheNetworkBuildable) {
     Logger logger;
@@ -87,14 +80,6 @@ TEST(NetworkSupported, CudaNetworkIsCheckedWithoutADevice) {
 
 // A refusal is about the network, not about the missing device.
 TEST(NetworkSupported, CudaRefusalNamesTheNetworksProblemWithoutADevice) {
-    Logger logger;
-    auto builder = createInferBuilder(logger);
-    auto net = builder->createNetworkV2(0);
-    net->addInput("x", DataType::kFLOAT, Dims2{2, 3});
-    auto config = builder->createBuilderConfig();
-    config->setBackend(BackendKind::kCUDA);
-    EXPECT_FALSE(builder->isNetworkSupported(*net, *config));
-    ASSERT_FALSE(logger.errors.empty());
-    EXPECT_NE(logger.errors.front().find("no outputs"), std::string::npos) << logger.errors.front();
+    expectRefusedForNoOutputs(BackendKind::kCUDA);
 }
 #endif
