@@ -34,6 +34,15 @@ struct DeviceTensor {
     }
 };
 
+// The IR's view of run-time tensors (for its parameter resolution): their
+// shapes, with the host copies of their values where the host has them.
+inline std::vector<ir::TensorDesc> hostDescs(const std::vector<DeviceTensor>& ts) {
+    std::vector<ir::TensorDesc> d;
+    d.reserve(ts.size());
+    for (const auto& t : ts) d.push_back({t.dtype, t.shape, t.hostData});
+    return d;
+}
+
 // Library handles of one execution context (each context runs on its own
 // streams, and cuDNN/cuBLASLt handles must not be shared across threads).
 struct Handles {

@@ -81,10 +81,8 @@ bool col2imSupports(const ir::Node& node, const std::vector<ir::TensorDesc>& in,
 }
 
 Status col2im(LaunchArgs& args) {
-    std::vector<ir::TensorDesc> in;
-    for (const DeviceTensor& t : args.inputs) in.push_back({t.dtype, t.shape, t.hostData});
     ir::Col2ImParams p;
-    KILN_RETURN_IF_ERROR(ir::resolveCol2Im(args.node, in, p).withContext("Col2Im: "));
+    KILN_RETURN_IF_ERROR(ir::resolveCol2Im(args.node, hostDescs(args.inputs), p).withContext("Col2Im: "));
     const DeviceTensor& x = args.inputs[0];
     DeviceTensor& y = args.outputs[0];
     if (y.shape != p.outShape) return Status::Error("Col2Im: output shape does not match");

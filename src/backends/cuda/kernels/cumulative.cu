@@ -128,8 +128,7 @@ bool cumulativeSupports(const ir::Node& node, const std::vector<ir::TensorDesc>&
 
 Status cumulative(LaunchArgs& a) {
     if (a.inputs.size() != 2 || a.outputs.size() != 1) return Status::Error("Cumulative: expects X and Axis");
-    std::vector<ir::TensorDesc> descs;
-    for (const auto& t : a.inputs) descs.push_back({t.dtype, t.shape, t.hostData});
+    const std::vector<ir::TensorDesc> descs = hostDescs(a.inputs);
     ir::nn::CumulativeParams p;
     KILN_RETURN_IF_ERROR(ir::nn::resolveCumulative(a.node, descs, p).withContext("Cumulative: "));
     const DeviceTensor& x = a.inputs[0];

@@ -217,10 +217,8 @@ bool fillSupports(const ir::Node& node, const std::vector<ir::TensorDesc>& in, c
 
 Status fill(LaunchArgs& args) {
     if (args.outputs.size() != 1) return Status::Error("Fill: expects 1 output");
-    std::vector<ir::TensorDesc> in;
-    for (const DeviceTensor& t : args.inputs) in.push_back({t.dtype, t.shape, t.hostData});
     ir::FillParams p;
-    KILN_RETURN_IF_ERROR(ir::resolveFill(args.node, in, p).withContext("Fill: "));
+    KILN_RETURN_IF_ERROR(ir::resolveFill(args.node, hostDescs(args.inputs), p).withContext("Fill: "));
     DeviceTensor& y = args.outputs[0];
     if (y.dtype != p.dtype || y.shape.size() != p.shape.size())
         return Status::Error("Fill: output must be " + std::string(ir::dtypeName(p.dtype)) + " of rank " +

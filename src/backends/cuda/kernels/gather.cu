@@ -77,11 +77,6 @@ __global__ void gatherNdKernel(const W* __restrict__ src, const I* __restrict__ 
     }
 }
 
-std::vector<ir::TensorDesc> descsOf(const std::vector<DeviceTensor>& ts) {
-    std::vector<ir::TensorDesc> d;
-    for (const auto& t : ts) d.push_back({t.dtype, t.shape, t.hostData});
-    return d;
-}
 
 template <class W, class I>
 Status launchGather(LaunchArgs& a, const GatherParams& p) {
@@ -160,9 +155,9 @@ bool gatherSupports(const ir::Node&, const std::vector<ir::TensorDesc>& in, cons
 
 Status gather(LaunchArgs& a) {
     GatherParams p;
-    KILN_RETURN_IF_ERROR(ir::movement::resolveGather(a.node, descsOf(a.inputs), p));
+    KILN_RETURN_IF_ERROR(ir::movement::resolveGather(a.node, hostDescs(a.inputs), p));
     if (p.outShape != a.outputs[0].shape) return Status::Error("Gather: output shape mismatch");
-    const int64_t slice = ir::gatherSliceOffset(a.node, descsOf(a.inputs));
+    const int64_t slice = ir::gatherSliceOffset(a.node, hostDescs(a.inputs));
     if (slice >= 0 && a.outputs[0].data == static_cast<uint8_t*>(a.inputs[0].data) + slice)
         return Status::Ok();  // a view (ir/views.h): the slice is already in place
     const bool i64 = a.inputs[1].dtype == ir::DType::kI64;

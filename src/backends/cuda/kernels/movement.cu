@@ -16,11 +16,6 @@ namespace {
 
 using namespace dev;
 
-std::vector<ir::TensorDesc> descsOf(const std::vector<DeviceTensor>& ts) {
-    std::vector<ir::TensorDesc> d;
-    for (const auto& t : ts) d.push_back({t.dtype, t.shape, t.hostData});
-    return d;
-}
 
 // Same-size unsigned type for copying elements of `bytes` bytes.
 template <class Fn>
@@ -399,7 +394,7 @@ size_t shuffleWorkspace(const ir::Node& node, const std::vector<ir::TensorDesc>&
 
 Status shuffle(LaunchArgs& a) {
     ir::movement::ShuffleParams p;
-    KILN_RETURN_IF_ERROR(ir::movement::resolveShuffle(a.node, descsOf(a.inputs), p));
+    KILN_RETURN_IF_ERROR(ir::movement::resolveShuffle(a.node, hostDescs(a.inputs), p));
     const DeviceTensor& X = a.inputs[0];
     DeviceTensor& Y = a.outputs[0];
     const size_t es = ir::dtypeSize(X.dtype);
@@ -522,7 +517,7 @@ bool sliceSupports(const ir::Node& node, const std::vector<ir::TensorDesc>& in,
 
 Status slice(LaunchArgs& a) {
     ir::movement::SliceParams p;
-    KILN_RETURN_IF_ERROR(ir::movement::resolveSlice(a.node, descsOf(a.inputs), p));
+    KILN_RETURN_IF_ERROR(ir::movement::resolveSlice(a.node, hostDescs(a.inputs), p));
     std::vector<uint8_t> fill;
     const void* fillDevice = nullptr;
     KILN_RETURN_IF_ERROR(fillFromInput(a, 4, p.fillValue, fill, fillDevice));
@@ -537,7 +532,7 @@ bool padSupports(const ir::Node& node, const std::vector<ir::TensorDesc>& in, co
 
 Status pad(LaunchArgs& a) {
     ir::movement::SliceParams p;
-    KILN_RETURN_IF_ERROR(ir::movement::resolvePad(a.node, descsOf(a.inputs), p));
+    KILN_RETURN_IF_ERROR(ir::movement::resolvePad(a.node, hostDescs(a.inputs), p));
     std::vector<uint8_t> fill;
     const void* fillDevice = nullptr;
     KILN_RETURN_IF_ERROR(fillFromInput(a, 2, p.fillValue, fill, fillDevice));

@@ -219,8 +219,7 @@ size_t nmsWorkspace(const ir::Node&, const std::vector<ir::TensorDesc>& in, cons
 
 Status nms(LaunchArgs& a) {
     if (!a.outputExtent) return Status::Error("NMS: the count of boxes has nowhere to go (no extent buffer)");
-    std::vector<ir::TensorDesc> in;
-    for (const auto& t : a.inputs) in.push_back({t.dtype, t.shape, t.hostData});
+    const std::vector<ir::TensorDesc> in = hostDescs(a.inputs);
     int64_t batches, classes, n;
     if (!dims(in, batches, classes, n) || a.inputs[0].shape[0] != batches || a.inputs[0].shape[1] != n ||
         a.inputs[0].shape[2] != 4)

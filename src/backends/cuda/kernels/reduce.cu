@@ -272,10 +272,8 @@ bool axesInputUsable(const ir::Node& node, const std::vector<ir::TensorDesc>& in
 
 // The reduced dims of this run (noop_with_empty_axes included: no dim).
 Status reducedMask(const LaunchArgs& args, std::vector<bool>& mask) {
-    std::vector<ir::TensorDesc> descs;
-    for (const auto& t : args.inputs) descs.push_back({t.dtype, t.shape, t.hostData});
     ir::ReduceAxes axes;
-    KILN_RETURN_IF_ERROR(ir::resolveReduceAxes(args.node, descs, axes).withContext("Reduce: "));
+    KILN_RETURN_IF_ERROR(ir::resolveReduceAxes(args.node, hostDescs(args.inputs), axes).withContext("Reduce: "));
     if (!axes.known) return Status::Error("Reduce: the values of input 1 (Axes) are not on the host");
     mask = std::move(axes.mask);
     return Status::Ok();

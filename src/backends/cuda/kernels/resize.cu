@@ -315,11 +315,6 @@ __global__ void resizeAntialiasKernel(const S* __restrict__ x, S* __restrict__ y
     }
 }
 
-std::vector<ir::TensorDesc> descsOf(const std::vector<DeviceTensor>& ts) {
-    std::vector<ir::TensorDesc> d;
-    for (const auto& t : ts) d.push_back({t.dtype, t.shape, t.hostData});
-    return d;
-}
 
 }  // namespace
 
@@ -334,7 +329,7 @@ bool resizeSupports(const ir::Node& node, const std::vector<ir::TensorDesc>& in,
 
 Status resize(LaunchArgs& a) {
     ResizeParams p;
-    KILN_RETURN_IF_ERROR(resolveResize(a.node, descsOf(a.inputs), p));
+    KILN_RETURN_IF_ERROR(resolveResize(a.node, hostDescs(a.inputs), p));
     const DeviceTensor& X = a.inputs[0];
     DeviceTensor& Y = a.outputs[0];
     if (p.outShape != Y.shape) return Status::Error("Resize: output shape mismatch");

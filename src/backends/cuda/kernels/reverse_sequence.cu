@@ -28,11 +28,6 @@ __global__ void reverseSequenceKernel(const void* __restrict__ x, void* __restri
     }
 }
 
-std::vector<ir::TensorDesc> descsOf(const std::vector<DeviceTensor>& ts) {
-    std::vector<ir::TensorDesc> d;
-    for (const auto& t : ts) d.push_back({t.dtype, t.shape, t.hostData});
-    return d;
-}
 
 }  // namespace
 
@@ -44,7 +39,7 @@ bool reverseSequenceSupports(const ir::Node& node, const std::vector<ir::TensorD
 
 Status reverseSequence(LaunchArgs& a) {
     ir::nn::ReverseSequenceParams p;
-    KILN_RETURN_IF_ERROR(ir::nn::resolveReverseSequence(a.node, descsOf(a.inputs), p).withContext("ReverseSequence: "));
+    KILN_RETURN_IF_ERROR(ir::nn::resolveReverseSequence(a.node, hostDescs(a.inputs), p).withContext("ReverseSequence: "));
     const DeviceTensor& x = a.inputs[0];
     const DeviceTensor& lens = a.inputs[1];
     DeviceTensor& y = a.outputs[0];

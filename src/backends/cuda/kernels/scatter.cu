@@ -157,11 +157,6 @@ __global__ void scatterNdKernel(NdArgs a) {
     }
 }
 
-std::vector<ir::TensorDesc> descsOf(const std::vector<DeviceTensor>& ts) {
-    std::vector<ir::TensorDesc> d;
-    for (const auto& t : ts) d.push_back({t.dtype, t.shape, t.hostData});
-    return d;
-}
 
 int64_t ndTuples(const ir::Shape& is) {
     if (is.empty() || is.back() <= 0) return 0;
@@ -186,7 +181,7 @@ size_t scatterWorkspace(const ir::Node& node, const std::vector<ir::TensorDesc>&
 
 Status scatter(LaunchArgs& a) {
     ScatterParams p;
-    KILN_RETURN_IF_ERROR(ir::nn::resolveScatter(a.node, descsOf(a.inputs), p).withContext("Scatter: "));
+    KILN_RETURN_IF_ERROR(ir::nn::resolveScatter(a.node, hostDescs(a.inputs), p).withContext("Scatter: "));
     const DeviceTensor& data = a.inputs[0];
     const DeviceTensor& idx = a.inputs[1];
     const DeviceTensor& upd = a.inputs[2];

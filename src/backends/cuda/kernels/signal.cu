@@ -30,11 +30,6 @@ namespace {
 
 using namespace dev;
 
-std::vector<ir::TensorDesc> descsOf(const std::vector<DeviceTensor>& ts) {
-    std::vector<ir::TensorDesc> d;
-    for (const auto& t : ts) d.push_back({t.dtype, t.shape, t.hostData});
-    return d;
-}
 
 bool present(const ir::Node& node, const std::vector<ir::TensorDesc>& in, size_t i) {
     return i < in.size() && i < node.inputs.size() && node.inputs[i] >= 0;
@@ -328,7 +323,7 @@ __global__ void melKernel(const MelChunk c) {
 // The matrix from the inputs' host values (constants, host results or read back).
 Status melAtRunTime(LaunchArgs& a) {
     ir::signal::MelParams p;
-    KILN_RETURN_IF_ERROR(ir::signal::resolveMel(a.node, descsOf(a.inputs), p).withContext("MelWeightMatrix: "));
+    KILN_RETURN_IF_ERROR(ir::signal::resolveMel(a.node, hostDescs(a.inputs), p).withContext("MelWeightMatrix: "));
     std::vector<int64_t> bin;
     KILN_RETURN_IF_ERROR(melBinEdges(p, bin));
     const int64_t specBins = p.dftLength / 2 + 1, M = p.melBins;
@@ -382,7 +377,7 @@ size_t dftWorkspace(const ir::Node& node, const std::vector<ir::TensorDesc>& in,
 
 Status dft(LaunchArgs& a) {
     ir::signal::DFTParams rp;
-    KILN_RETURN_IF_ERROR(ir::signal::resolveDFT(a.node, descsOf(a.inputs), rp).withContext("DFT: "));
+    KILN_RETURN_IF_ERROR(ir::signal::resolveDFT(a.node, hostDescs(a.inputs), rp).withContext("DFT: "));
     const DeviceTensor& X = a.inputs[0];
     DeviceTensor& Y = a.outputs[0];
     if (Y.shape != rp.outShape)
@@ -435,7 +430,7 @@ size_t stftWorkspace(const ir::Node& node, const std::vector<ir::TensorDesc>& in
 
 Status stft(LaunchArgs& a) {
     ir::signal::STFTParams rp;
-    KILN_RETURN_IF_ERROR(ir::signal::resolveSTFT(a.node, descsOf(a.inputs), rp).withContext("STFT: "));
+    KILN_RETURN_IF_ERROR(ir::signal::resolveSTFT(a.node, hostDescs(a.inputs), rp).withContext("STFT: "));
     const DeviceTensor& X = a.inputs[0];
     DeviceTensor& Y = a.outputs[0];
     if (Y.shape != rp.outShape)
