@@ -8,6 +8,7 @@
 #include <limits>
 
 #include "ir/ops/channels_last.h"
+#include "conv_act.cuh"
 #include "device_common.cuh"
 #include "ir/ops/convolution.h"
 #include "kernels.h"
@@ -64,22 +65,6 @@ __device__ __forceinline__ ConvAcc<S> ldAny(const void* p, ir::DType t, int64_t 
     }
 }
 
-// FusedConvolution's activation: none, relu (NaN passes), or a clip to [lo, hi] (NaN propagates).
-struct ConvAct {
-    enum Kind : int { kNone, kRelu, kClip } kind = kNone;
-    float lo = 0.f, hi = 0.f;
-};
-
-template <class A>
-__device__ __forceinline__ A applyAct(A v, const ConvAct& act) {
-    if (act.kind == ConvAct::kRelu && v < A(0)) return A(0);
-    if (act.kind == ConvAct::kClip) {
-        v = v < A(act.lo) ? A(act.lo) : v;
-        return A(act.hi) < v ? A(act.hi) : v;
-    }
-    return v;
-}
-
 // W and B may have their own float types (wt, bt), read through ldAny.
 // FusedConvolution adds z (the output's shape and dtype) and applies its activation.
 template <class S>
@@ -116,7 +101,7 @@ __global__ void convDirect(const S* __restrict__ x, const void* __restrict__ w, 
             }
         }
         if (z) acc += ld(z, t);
-        y[t] = Elem<S>::store(ComputeT<S>(applyAct(acc, act)));
+        y[t] = Elem<S>::store(ComputeT<S>(applyConvAct(acc, act)));
     }
 }
 
@@ -170,18 +155,6 @@ bool convTypesOk(const ir::Node& n, const std::vector<ir::TensorDesc>& in, const
     return in[0].shape.size() >= 3 && in[0].shape.size() <= 5;
 }
 
-ConvAct convActOf(const ir::Node& n) {
-    const std::string act = n.attrs.getString("activation", "none");
-    ConvAct a;
-    if (act == "relu") a.kind = ConvAct::kRelu;
-    if (act == "clip") {
-        a.kind = ConvAct::kClip;
-        a.lo = float(n.attrs.getFloat("clip_min", 0.0));
-        a.hi = float(n.attrs.getFloat("clip_max", 0.0));
-    }
-    return a;
-}
-
 template <class Fn>
 Status visitConvType(ir::DType t, Fn&& fn) {
     if (t == ir::DType::kF64) return fn(Tag<double>{});
@@ -220,7 +193,7 @@ Status runConv(LaunchArgs& a, bool fused = false) {
                 return Status::Error("Z must have the output's shape and dtype");
             convDirect<S><<<gridFor(total), kBlock, 0, a.stream>>>(
                 X.as<const S>(), W.data, b, Y.as<S>(), q, total, W.dtype, bt,
-                hasZ ? a.inputs[3].as<const S>() : nullptr, fused ? convActOf(a.node) : ConvAct{});
+                hasZ ? a.inputs[3].as<const S>() : nullptr, convActOf(a.node));
         }
         KILN_CUDA_CHECK_LAUNCH();
         return Status::Ok();
@@ -371,9 +344,8 @@ Status convolution(LaunchArgs& a) { return runConv<false>(a); }
 bool fusedConvolutionSupports(const ir::Node& n, const std::vector<ir::TensorDesc>& in,
                               const std::vector<ir::TensorDesc>& out) {
     if (n.op != "FusedConvolution" || in.size() < 2 || ir::isChannelsLast(n)) return false;
-    const std::string act = n.attrs.getString("activation", "none");
     const std::vector<ir::TensorDesc> convIn(in.begin(), in.begin() + std::min<size_t>(in.size(), 3));
-    return convTypesOk(n, convIn, out) && (act == "none" || act == "relu" || act == "clip") &&
+    return convTypesOk(n, convIn, out) && convActKnown(n) &&
            !(hasInput(n, 3) && in.size() > 3 && in[3].dtype != out[0].dtype);
 }
 Status fusedConvolution(LaunchArgs& a) { return runConv<false>(a, true); }

@@ -15,6 +15,7 @@
 #include <climits>
 #include <type_traits>
 
+#include "conv_act.cuh"
 #include "device_common.cuh"
 #include "ir/ops/channels_last.h"
 #include "ir/ops/convolution.h"
@@ -31,21 +32,6 @@ struct DwGeom {
     int C, H, W, OH, OW;
     int kh, kw, sh, sw, dh, dw, ph, pw;
 };
-
-// FusedConvolution's activation: none, relu (NaN passes), or a clip to [lo, hi] (NaN propagates).
-struct DwAct {
-    enum Kind : int { kNone, kRelu, kClip } kind = kNone;
-    float lo = 0.f, hi = 0.f;
-};
-
-__device__ __forceinline__ float applyAct(float v, const DwAct& act) {
-    if (act.kind == DwAct::kRelu && v < 0.f) return 0.f;
-    if (act.kind == DwAct::kClip) {
-        v = v < act.lo ? act.lo : v;
-        return act.hi < v ? act.hi : v;
-    }
-    return v;
-}
 
 // W and B keep their own float types (chosen at run time, uniform per launch).
 struct DwTypes {
@@ -104,19 +90,19 @@ __device__ __forceinline__ void loadV(const S* p, float (&out)[V]) {
 }
 
 template <class S, int V>
-__device__ __forceinline__ void storeV(S* p, const float (&in)[V], const DwAct& act) {
+__device__ __forceinline__ void storeV(S* p, const float (&in)[V], const ConvAct& act) {
     if constexpr (V > 1) {
         uint32_t word[4];
 #pragma unroll
         for (int j = 0; j < 4; ++j) {
             if constexpr (std::is_same_v<S, float>)
-                word[j] = __float_as_uint(applyAct(in[j], act));
+                word[j] = __float_as_uint(applyConvAct(in[j], act));
             else
-                word[j] = pack16<S>(applyAct(in[2 * j], act), applyAct(in[2 * j + 1], act));
+                word[j] = pack16<S>(applyConvAct(in[2 * j], act), applyConvAct(in[2 * j + 1], act));
         }
         *reinterpret_cast<uint4*>(p) = make_uint4(word[0], word[1], word[2], word[3]);
     } else {
-        *p = Elem<S>::store(applyAct(in[0], act));
+        *p = Elem<S>::store(applyConvAct(in[0], act));
     }
 }
 
@@ -144,7 +130,7 @@ __device__ __forceinline__ void loadShared(const float* p, float (&out)[V]) {
 template <class S, int K>
 __global__ void __launch_bounds__(kBlock)
     dwChannelsFirst(const S* __restrict__ x, const void* __restrict__ w, const void* __restrict__ b, S* __restrict__ y,
-                    DwGeom q, DwTypes t, DwAct act) {
+                    DwGeom q, DwTypes t, ConvAct act) {
     const int kh = K > 0 ? K : q.kh, kw = K > 0 ? K : q.kw, plane = q.OH * q.OW;
     const int64_t planes = q.N * q.C, inPlane = int64_t(q.H) * q.W;
     for (int64_t nc = blockIdx.y; nc < planes; nc += gridDim.y) {
@@ -179,7 +165,7 @@ __global__ void __launch_bounds__(kBlock)
                     acc += wv * float(Elem<S>::load(row[iw]));
                 }
             }
-            yc[p] = Elem<S>::store(applyAct(acc, act));
+            yc[p] = Elem<S>::store(applyConvAct(acc, act));
         }
     }
 }
@@ -190,7 +176,7 @@ __global__ void __launch_bounds__(kBlock)
 template <class S, int V, int K>
 __global__ void __launch_bounds__(kBlock)
     dwChannelsLast(const S* __restrict__ x, const void* __restrict__ w, const void* __restrict__ b, S* __restrict__ y,
-                   DwGeom q, DwTypes t, DwAct act, bool staged) {
+                   DwGeom q, DwTypes t, ConvAct act, bool staged) {
     extern __shared__ float4 smem4[];  // float4: 16-byte aligned rows
     float* sm = reinterpret_cast<float*>(smem4);
     const int C = q.C, kh = K > 0 ? K : q.kh, kw = K > 0 ? K : q.kw, kVol = kh * kw;
@@ -263,25 +249,6 @@ Status depthwiseGeometry(const ir::Node& n, const ir::Shape& xStored, const ir::
     return Status::Ok();
 }
 
-bool actOk(const ir::Node& n) {
-    if (n.op == "Convolution") return true;
-    const std::string act = n.attrs.getString("activation", "none");
-    return act == "none" || act == "relu" || act == "clip";
-}
-
-DwAct actOf(const ir::Node& n) {
-    DwAct a;
-    if (n.op != "FusedConvolution") return a;
-    const std::string act = n.attrs.getString("activation", "none");
-    if (act == "relu") a.kind = DwAct::kRelu;
-    if (act == "clip") {
-        a.kind = DwAct::kClip;
-        a.lo = float(n.attrs.getFloat("clip_min", 0.0));
-        a.hi = float(n.attrs.getFloat("clip_max", 0.0));
-    }
-    return a;
-}
-
 // Every coordinate inside one image fits int32: element offsets of an image
 // (H*W*C, OH*OW*C) and the furthest tap o*s + k*d (below H + pads + s + d*k).
 bool fitsInt32(const ir::ConvGeometry& g, const ir::Shape& x) {
@@ -331,7 +298,7 @@ void withKernelSize(const DwGeom& q, Fn&& fn) {
 int planeBlock(int plane) { return std::min(kBlock, std::max(32, (plane + 31) / 32 * 32)); }
 
 template <class S>
-void launchChannelsFirst(const DwGeom& q, const void* x, const void* w, const void* b, void* y, DwTypes t, DwAct act,
+void launchChannelsFirst(const DwGeom& q, const void* x, const void* w, const void* b, void* y, DwTypes t, ConvAct act,
                          cudaStream_t stream) {
     const int plane = q.OH * q.OW, block = planeBlock(plane);
     const dim3 grid(unsigned((plane + block - 1) / block), unsigned(std::min<int64_t>(q.N * q.C, 65535)));
@@ -344,7 +311,7 @@ void launchChannelsFirst(const DwGeom& q, const void* x, const void* w, const vo
 constexpr size_t kStageLimit = 48 * 1024;  // static shared-memory limit without opt-in
 
 template <class S>
-void launchChannelsLast(const DwGeom& q, const void* x, const void* w, const void* b, void* y, DwTypes t, DwAct act,
+void launchChannelsLast(const DwGeom& q, const void* x, const void* w, const void* b, void* y, DwTypes t, ConvAct act,
                         int smCount, cudaStream_t stream) {
     constexpr int kV = Vec16<S>::kN;
     const bool vec = q.C % kV == 0 && aligned16(x) && aligned16(y);
@@ -371,7 +338,7 @@ void launchChannelsLast(const DwGeom& q, const void* x, const void* w, const voi
 bool depthwiseConvolutionSupports(const ir::Node& n, const std::vector<ir::TensorDesc>& in,
                                   const std::vector<ir::TensorDesc>& out) {
     if (n.op != "Convolution" && n.op != "FusedConvolution") return false;
-    if (in.size() < 2 || out.size() != 1 || !hasInput(n, 0) || !hasInput(n, 1) || hasInput(n, 3) || !actOk(n))
+    if (in.size() < 2 || out.size() != 1 || !hasInput(n, 0) || !hasInput(n, 1) || hasInput(n, 3) || !convActKnown(n))
         return false;
     const ir::DType xt = in[0].dtype;
     if (!isDeviceFloat(xt) || out[0].dtype != xt || !isDeviceFloat(in[1].dtype)) return false;
@@ -408,7 +375,7 @@ Status depthwiseConvolution(LaunchArgs& a) {
     const ir::Shape x = firstView(a.node, X.shape);
     if (!fitsInt32(g, x)) return Status::Error("depthwise convolution: one image exceeds int32 indexing");
     const DwGeom q = geomOf(g, x);
-    const DwAct act = actOf(a.node);
+    const ConvAct act = convActOf(a.node);
     const void* b = bias ? a.inputs[2].data : nullptr;
     const bool last = ir::isChannelsLast(a.node);
     return visitFloatType(X.dtype, [&](auto tag) -> Status {
