@@ -52,11 +52,14 @@ cat "$out/cuda_op_tests_fresh_seed.log" >>"$out/cuda_op_tests.log" && rm -f "$ou
 log "  (fresh seed: KILN_TEST_SEED=$seed; both runs in cuda_op_tests.log)"
 
 # ONNX conformance on CUDA next to the CPU, when the data travels with the
-# tree (scripts/gpu/onnx-backend.tgz, made from ../shared/data; not committed).
+# tree (scripts/gpu/onnx-backend.tgz or the ignored, carried .carry/onnx-backend.tgz,
+# made from ../shared/data; not committed).
 data=${KILN_ONNX_DATA:-}
-if [ -z "$data" ] && [ -f scripts/gpu/onnx-backend.tgz ]; then
-  mkdir -p /tmp/kiln-onnx && tar xzf scripts/gpu/onnx-backend.tgz -C /tmp/kiln-onnx && data=/tmp/kiln-onnx/onnx-backend
-fi
+for tgz in scripts/gpu/onnx-backend.tgz .carry/onnx-backend.tgz; do
+  if [ -z "$data" ] && [ -f $tgz ]; then
+    mkdir -p /tmp/kiln-onnx && tar xzf $tgz -C /tmp/kiln-onnx && data=/tmp/kiln-onnx/onnx-backend
+  fi
+done
 if [ -n "$data" ] && [ -d "$data" ] && [ -x build-gpu/tests/kiln_conformance ]; then
   conf=$out/conformance.log
   : >"$conf"
