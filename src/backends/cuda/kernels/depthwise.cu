@@ -3,16 +3,16 @@
 // activation (relu, or clip: MobileNet's ReLU6) in the epilogue, float32
 // accumulation. cuDNN runs these layers as implicit GEMMs at several times
 // their bandwidth time, and the ReLU6 after each as a kernel of its own.
-//  * channels-first: a block walks (n, c) planes, one thread per output with
-//    neighbours along the output row (coalesced); the channel's weights are
-//    uniform across the block.
+//  * channels-first: blocks walk (n, c) planes with the channel's weights in
+//    registers; a thread computes kUnrollFirst outputs of a plane, neighbouring
+//    threads neighbouring outputs (coalesced).
 //  * channels-last: a thread takes V consecutive channels of one output pixel
-//    with 16-byte loads; the weights (float [KH*KW][C]) and the bias are staged
-//    in shared memory per block, amortized by a bounded grid-stride grid.
+//    with 16-byte loads (kUnrollLast such items at once); the weights (float
+//    [KH*KW][C]) and the bias are staged in shared memory per block, amortized
+//    by a grid of one wave of resident blocks striding over the items.
 // Coordinates inside one image are int32 (checked on the host); image and
 // plane offsets int64.
 #include <algorithm>
-#include <climits>
 #include <type_traits>
 
 #include "conv_act.cuh"
@@ -67,6 +67,80 @@ __device__ __forceinline__ uint32_t pack16(float lo, float hi) {
     else
         return uint32_t(__bfloat16_as_ushort(__float2bfloat16_rn(lo))) |
                uint32_t(__bfloat16_as_ushort(__float2bfloat16_rn(hi))) << 16;
+}
+
+// Calls fn(Tag<T>{}) with T the storage type of a float W or B (dtype
+// uniform per launch): one branch, then loads of one type that can all be in
+// flight together (a switch per element serializes them).
+template <class Fn>
+__device__ __forceinline__ void withFloatType(ir::DType t, Fn&& fn) {
+    switch (t) {
+        case ir::DType::kF16:
+            fn(Tag<__half>{});
+            break;
+        case ir::DType::kBF16:
+            fn(Tag<__nv_bfloat16>{});
+            break;
+        default:
+            fn(Tag<float>{});
+    }
+}
+
+// out[i] = p[at + i] as float, N loads at once.
+template <int N>
+__device__ __forceinline__ void ldgFloats(const void* p, ir::DType t, int64_t at, float (&out)[N]) {
+    withFloatType(t, [&](auto tag) {
+        using T = typename decltype(tag)::type;
+        const T* q = static_cast<const T*>(p) + at;
+#pragma unroll
+        for (int i = 0; i < N; ++i) out[i] = float(Elem<T>::load(__ldg(q + i)));
+    });
+}
+
+// Copies n elements of src into shared memory as float, element i to
+// sm[dst(i)], with kStageBatch loads of a thread in flight at once: all
+// unconditional (indices past the end load the last element and store to
+// the unused slot sm[scratch]), as a conditional use would sink the load
+// under a branch and serialize the batch.
+constexpr int kStageBatch = 4;
+
+template <class T, class Dst>
+__device__ __forceinline__ void stageBatched(const T* __restrict__ src, int n, float* sm, int scratch, Dst dst) {
+    const int stride = int(blockDim.x);
+    for (int base = threadIdx.x; base < n; base += kStageBatch * stride) {
+        float v[kStageBatch];
+#pragma unroll
+        for (int k = 0; k < kStageBatch; ++k) v[k] = float(Elem<T>::load(__ldg(src + min(base + k * stride, n - 1))));
+#pragma unroll
+        for (int k = 0; k < kStageBatch; ++k) {
+            const int i = base + k * stride;
+            sm[i < n ? dst(i) : scratch] = v[k];
+        }
+    }
+}
+
+// Shared floats of the staged weights: W as [kVol][C], B (or zeros), a scratch slot.
+inline size_t stagedFloats(int kVol, int C) { return size_t(kVol + 1) * size_t(C) + 1; }
+
+// The block copies W ([C][kVol]) into sm as [kVol][C] and B (or zeros) after it.
+__device__ __forceinline__ void stageWeights(const void* __restrict__ w, const void* __restrict__ b, DwTypes t,
+                                             int kVol, int C, float* sm) {
+    const int scratch = (kVol + 1) * C;
+    withFloatType(t.w, [&](auto tag) {
+        using T = typename decltype(tag)::type;
+        stageBatched(static_cast<const T*>(w), kVol * C, sm, scratch, [=](int i) {
+            const int c = i / kVol;
+            return (i - c * kVol) * C + c;
+        });
+    });
+    if (!b) {
+        for (int c = threadIdx.x; c < C; c += blockDim.x) sm[kVol * C + c] = 0.f;
+        return;
+    }
+    withFloatType(t.b, [&](auto tag) {
+        using T = typename decltype(tag)::type;
+        stageBatched(static_cast<const T*>(b), C, sm, scratch, [=](int c) { return kVol * C + c; });
+    });
 }
 
 // V consecutive elements as float: one 16-byte load (as uint4, which keeps
@@ -124,109 +198,188 @@ __device__ __forceinline__ void loadShared(const float* p, float (&out)[V]) {
     }
 }
 
-// Channels-first. K > 0: a KxK kernel, unrolled (`#pragma unroll` unrolls
-// constant trip counts only) with its weights in registers; K == 0: any
-// q.kh x q.kw. Blocks walk planes along y, the outputs of a plane along x.
+// Taps are branch-free so that the loads of all taps (and of the outputs a
+// thread takes at once) are independent and in flight together: a tap outside
+// the image loads zeros from gDwZeros instead (the select is of the address;
+// selecting the value or the sum lets the compiler sink the load under a
+// branch). So padding adds w * 0: exact for finite weights (an infinite or
+// NaN weight makes the border NaN, as in cuDNN). A first version, branching
+// per tap row with one output per thread, was latency-bound at 0.6-1 TB/s on
+// an H200.
+__device__ uint4 gDwZeros = {0u, 0u, 0u, 0u};  // never written
+
+template <class S>
+__device__ __forceinline__ const S* tapSource(bool inside, const S* p) {
+    return inside ? p : reinterpret_cast<const S*>(&gDwZeros);
+}
+
+// Outputs per thread at once and resident blocks asked of ptxas (which bounds
+// registers): picked from ptxas -v for no spills at 3x3 and 5x5.
+constexpr int kUnrollFirst = 4, kMinBlocksFirst = 6;
+// Channels-last items per thread: a 16-bit item already holds 8 channels.
+template <class S>
+constexpr int kUnrollLast = sizeof(S) == 4 ? 2 : 1;
+template <class S>
+constexpr int kMinBlocksLast = sizeof(S) == 4 ? 3 : 4;
+
+// U outputs of one channels-first plane at positions pos[] (all inside it).
+// K > 0: a KxK kernel, unrolled (`#pragma unroll` unrolls constant trip
+// counts only), weights in wr; K == 0: any q.kh x q.kw, weights read from w.
+template <class S, int K, int U>
+__device__ __forceinline__ void planeOutputs(const S* __restrict__ xc, S* __restrict__ yc, const int (&pos)[U],
+                                             const DwGeom& q, const float (&wr)[K > 0 ? K* K : 1],
+                                             const void* __restrict__ w, ir::DType wt, int64_t wc, float bias,
+                                             const ConvAct& act) {
+    const int kh = K > 0 ? K : q.kh, kw = K > 0 ? K : q.kw;
+    int ih0[U], iw0[U];
+    float acc[U];
+#pragma unroll
+    for (int u = 0; u < U; ++u) {
+        const int oh = pos[u] / q.OW, ow = pos[u] - oh * q.OW;
+        ih0[u] = oh * q.sh - q.ph;
+        iw0[u] = ow * q.sw - q.pw;
+        acc[u] = bias;
+    }
+#pragma unroll
+    for (int i = 0; i < kh; ++i) {
+#pragma unroll
+        for (int j = 0; j < kw; ++j) {
+            float wv;
+            if constexpr (K > 0)
+                wv = wr[i * K + j];
+            else
+                wv = ldgFloatAny(w, wt, wc + i * kw + j);
+#pragma unroll
+            for (int u = 0; u < U; ++u) {
+                const int ih = ih0[u] + i * q.dh, iw = iw0[u] + j * q.dw;
+                const bool inside = (unsigned(ih) < unsigned(q.H)) & (unsigned(iw) < unsigned(q.W));
+                acc[u] = fmaf(wv, float(Elem<S>::load(*tapSource(inside, xc + (ih * q.W + iw)))), acc[u]);
+            }
+        }
+    }
+#pragma unroll
+    for (int u = 0; u < U; ++u) yc[pos[u]] = Elem<S>::store(applyConvAct(acc[u], act));
+}
+
+// Channels-first. Blocks walk (n, c) planes along y; a plane is cut into
+// kUnrollFirst chunks of `chunk` outputs and a thread takes position p of
+// every chunk (neighbouring threads, neighbouring outputs: coalesced).
+// Small planes come with chunk == plane: one output per thread.
 template <class S, int K>
-__global__ void __launch_bounds__(kBlock)
+__global__ void __launch_bounds__(kBlock, kMinBlocksFirst)
     dwChannelsFirst(const S* __restrict__ x, const void* __restrict__ w, const void* __restrict__ b, S* __restrict__ y,
-                    DwGeom q, DwTypes t, ConvAct act) {
-    const int kh = K > 0 ? K : q.kh, kw = K > 0 ? K : q.kw, plane = q.OH * q.OW;
+                    DwGeom q, DwTypes t, ConvAct act, int chunk) {
+    constexpr int U = kUnrollFirst;
+    const int plane = q.OH * q.OW;
     const int64_t planes = q.N * q.C, inPlane = int64_t(q.H) * q.W;
     for (int64_t nc = blockIdx.y; nc < planes; nc += gridDim.y) {
         const int c = int(nc % q.C);
-        const int64_t wc = int64_t(c) * kh * kw;
+        const int64_t wc = int64_t(c) * q.kh * q.kw;
         const S* xc = x + nc * inPlane;
         S* yc = y + nc * plane;
         const float bias = b ? ldgFloatAny(b, t.b, c) : 0.f;
-        float wr[K > 0 ? K * K : 1];
-        if constexpr (K > 0) {
+        float wr[K > 0 ? K * K : 1] = {};
+        if constexpr (K > 0) ldgFloats(w, t.w, wc, wr);
+        for (int p = blockIdx.x * blockDim.x + threadIdx.x; p < chunk; p += gridDim.x * blockDim.x) {
+            if (p + (U - 1) * chunk < plane) {
+                int pos[U];
 #pragma unroll
-            for (int i = 0; i < K * K; ++i) wr[i] = ldgFloatAny(w, t.w, wc + i);
-        }
-        for (int p = blockIdx.x * blockDim.x + threadIdx.x; p < plane; p += gridDim.x * blockDim.x) {
-            const int oh = p / q.OW, ow = p - oh * q.OW;
-            const int ih0 = oh * q.sh - q.ph, iw0 = ow * q.sw - q.pw;
-            float acc = bias;
-#pragma unroll
-            for (int i = 0; i < kh; ++i) {
-                const int ih = ih0 + i * q.dh;
-                if (unsigned(ih) >= unsigned(q.H)) continue;
-                const S* row = xc + ih * q.W;
-#pragma unroll
-                for (int j = 0; j < kw; ++j) {
-                    const int iw = iw0 + j * q.dw;
-                    if (unsigned(iw) >= unsigned(q.W)) continue;
-                    float wv;
-                    if constexpr (K > 0)
-                        wv = wr[i * K + j];
-                    else
-                        wv = ldgFloatAny(w, t.w, wc + i * kw + j);
-                    acc += wv * float(Elem<S>::load(row[iw]));
+                for (int u = 0; u < U; ++u) pos[u] = p + u * chunk;
+                planeOutputs<S, K, U>(xc, yc, pos, q, wr, w, t.w, wc, bias, act);
+            } else {
+                for (int at = p; at < plane; at += chunk) {
+                    const int pos[1] = {at};
+                    planeOutputs<S, K, 1>(xc, yc, pos, q, wr, w, t.w, wc, bias, act);
                 }
             }
-            yc[p] = Elem<S>::store(applyConvAct(acc, act));
         }
     }
 }
 
-// Channels-last. Item r of an image is (pixel, channel group of V), the
-// groups of a pixel on consecutive threads. `staged`: the block first copies
-// W (stored [C][KH*KW]) into shared memory as [KH*KW][C] and the bias after it.
-template <class S, int V, int K>
-__global__ void __launch_bounds__(kBlock)
-    dwChannelsLast(const S* __restrict__ x, const void* __restrict__ w, const void* __restrict__ b, S* __restrict__ y,
-                   DwGeom q, DwTypes t, ConvAct act, bool staged) {
-    extern __shared__ float4 smem4[];  // float4: 16-byte aligned rows
-    float* sm = reinterpret_cast<float*>(smem4);
+// U channels-last items (pixel, group of V channels) of indices item[]: the
+// staged weights sm ([KH*KW][C], then the bias) or, unstaged, W and B.
+template <class S, int V, int K, bool Staged, int U>
+__device__ __forceinline__ void pixelGroups(const S* __restrict__ x, const void* __restrict__ w,
+                                            const void* __restrict__ b, S* __restrict__ y, const DwGeom& q,
+                                            const DwTypes& t, const ConvAct& act, const float* sm,
+                                            const int64_t (&item)[U]) {
     const int C = q.C, kh = K > 0 ? K : q.kh, kw = K > 0 ? K : q.kw, kVol = kh * kw;
-    if (staged) {
-        for (int i = threadIdx.x; i < kVol * C; i += blockDim.x) {
-            const int c = i / kVol;
-            sm[(i - c * kVol) * C + c] = loadFloatAny(w, t.w, i);
-        }
-        for (int c = threadIdx.x; c < C; c += blockDim.x) sm[kVol * C + c] = b ? loadFloatAny(b, t.b, c) : 0.f;
-        __syncthreads();
-    }
     const int groups = C / V, perImage = q.OH * q.OW * groups;
-    const int64_t total = q.N * perImage, imageIn = int64_t(q.H) * q.W * C, imageOut = int64_t(q.OH) * q.OW * C;
-    const int64_t step = int64_t(gridDim.x) * blockDim.x;
-    for (int64_t item = int64_t(blockIdx.x) * blockDim.x + threadIdx.x; item < total; item += step) {
-        const int64_t n = item / perImage;
-        const int r = int(item - n * perImage);
-        const int pix = r / groups, c0 = (r - pix * groups) * V;
-        const int oh = pix / q.OW, ow = pix - oh * q.OW;
-        const int ih0 = oh * q.sh - q.ph, iw0 = ow * q.sw - q.pw;
-        const S* xn = x + n * imageIn + c0;
-        float acc[V];
-        if (staged) {
-            loadShared<V>(sm + kVol * C + c0, acc);
+    const S* xn[U];
+    S* yp[U];
+    int c0[U], ih0[U], iw0[U];
+    float acc[U][V];
+#pragma unroll
+    for (int u = 0; u < U; ++u) {
+        const int64_t n = item[u] / perImage;
+        const int r = int(item[u] - n * perImage);
+        const int pix = r / groups, oh = pix / q.OW, ow = pix - oh * q.OW;
+        c0[u] = (r - pix * groups) * V;
+        ih0[u] = oh * q.sh - q.ph;
+        iw0[u] = ow * q.sw - q.pw;
+        xn[u] = x + n * (int64_t(q.H) * q.W * C) + c0[u];
+        yp[u] = y + n * (int64_t(q.OH) * q.OW * C) + int64_t(pix) * C + c0[u];
+        if constexpr (Staged) {
+            loadShared<V>(sm + kVol * C + c0[u], acc[u]);
         } else {
 #pragma unroll
-            for (int j = 0; j < V; ++j) acc[j] = b ? ldgFloatAny(b, t.b, c0 + j) : 0.f;
+            for (int k = 0; k < V; ++k) acc[u][k] = b ? ldgFloatAny(b, t.b, c0[u] + k) : 0.f;
         }
+    }
 #pragma unroll
-        for (int i = 0; i < kh; ++i) {
-            const int ih = ih0 + i * q.dh;
-            if (unsigned(ih) >= unsigned(q.H)) continue;
+    for (int i = 0; i < kh; ++i) {
 #pragma unroll
-            for (int j = 0; j < kw; ++j) {
-                const int iw = iw0 + j * q.dw;
-                if (unsigned(iw) >= unsigned(q.W)) continue;
-                const int tap = i * kw + j;
+        for (int j = 0; j < kw; ++j) {
+            const int tap = i * kw + j;
+#pragma unroll
+            for (int u = 0; u < U; ++u) {
+                const int ih = ih0[u] + i * q.dh, iw = iw0[u] + j * q.dw;
+                const bool inside = (unsigned(ih) < unsigned(q.H)) & (unsigned(iw) < unsigned(q.W));
                 float xv[V], wv[V];
-                loadV<S, V>(xn + (ih * q.W + iw) * C, xv);
-                if (staged) {
-                    loadShared<V>(sm + tap * C + c0, wv);
+                loadV<S, V>(tapSource(inside, xn[u] + (ih * q.W + iw) * C), xv);
+                if constexpr (Staged) {
+                    loadShared<V>(sm + tap * C + c0[u], wv);
                 } else {
 #pragma unroll
-                    for (int k = 0; k < V; ++k) wv[k] = ldgFloatAny(w, t.w, int64_t(c0 + k) * kVol + tap);
+                    for (int k = 0; k < V; ++k) wv[k] = ldgFloatAny(w, t.w, int64_t(c0[u] + k) * kVol + tap);
                 }
 #pragma unroll
-                for (int k = 0; k < V; ++k) acc[k] += wv[k] * xv[k];
+                for (int k = 0; k < V; ++k) acc[u][k] = fmaf(wv[k], xv[k], acc[u][k]);
             }
         }
-        storeV<S, V>(y + n * imageOut + int64_t(pix) * C + c0, acc, act);
+    }
+#pragma unroll
+    for (int u = 0; u < U; ++u) storeV<S, V>(yp[u], acc[u], act);
+}
+
+// Channels-last. Item r of an image is (pixel, channel group of V), the
+// groups of a pixel on consecutive threads; a thread takes kUnrollLast items
+// a grid stride apart at once. Staged: the block first copies W (stored
+// [C][KH*KW]) into shared memory as [KH*KW][C] and the bias after it; else
+// (weights over kStageLimit, any kernel size: K == 0) they are read from W and B.
+template <class S, int V, int K, bool Staged>
+__global__ void __launch_bounds__(kBlock, kMinBlocksLast<S>)
+    dwChannelsLast(const S* __restrict__ x, const void* __restrict__ w, const void* __restrict__ b, S* __restrict__ y,
+                   DwGeom q, DwTypes t, ConvAct act) {
+    constexpr int U = kUnrollLast<S>;
+    extern __shared__ float4 smem4[];  // float4: 16-byte aligned rows
+    float* sm = reinterpret_cast<float*>(smem4);
+    const int C = q.C, kVol = q.kh * q.kw;
+    if constexpr (Staged) {
+        stageWeights(w, b, t, kVol, C, sm);
+        __syncthreads();
+    }
+    const int64_t total = q.N * q.OH * q.OW * (C / V), step = int64_t(gridDim.x) * blockDim.x;
+    int64_t at = int64_t(blockIdx.x) * blockDim.x + threadIdx.x;
+    for (; at + (U - 1) * step < total; at += U * step) {
+        int64_t item[U];
+#pragma unroll
+        for (int u = 0; u < U; ++u) item[u] = at + u * step;
+        pixelGroups<S, V, K, Staged, U>(x, w, b, y, q, t, act, sm, item);
+    }
+    for (; at < total; at += step) {
+        const int64_t item[1] = {at};
+        pixelGroups<S, V, K, Staged, 1>(x, w, b, y, q, t, act, sm, item);
     }
 }
 
@@ -249,19 +402,20 @@ Status depthwiseGeometry(const ir::Node& n, const ir::Shape& xStored, const ir::
     return Status::Ok();
 }
 
-// Every coordinate inside one image fits int32: element offsets of an image
-// (H*W*C, OH*OW*C) and the furthest tap o*s + k*d (below H + pads + s + d*k).
+// Every coordinate and element offset inside one image fits int32 with room
+// to spare (below 2^30, so that a position plus a chunk cannot overflow
+// either), the addresses formed for taps outside the image included.
 bool fitsInt32(const ir::ConvGeometry& g, const ir::Shape& x) {
-    constexpr int64_t kMax = INT_MAX;
-    const int64_t C = x[1];
-    for (int i = 0; i < 2; ++i) {
-        const size_t a = size_t(i);
-        const int64_t S = x[a + 2], O = g.outShape[a + 2], K = g.kernel[a];
-        if (S > kMax || O > kMax || g.strides[a] > kMax || g.dilations[a] > kMax || g.padsBegin[a] > kMax) return false;
-        if (double(O) * double(g.strides[a]) + double(K) * double(g.dilations[a]) >= double(kMax)) return false;
+    constexpr double kLimit = double(1 << 30);
+    double reach[2];  // bound on |coordinate| of any tap, per axis
+    for (size_t a = 0; a < 2; ++a) {
+        reach[a] = double(x[a + 2]) + double(g.padsBegin[a]) + double(g.outShape[a + 2]) * double(g.strides[a]) +
+                   double(g.kernel[a]) * double(g.dilations[a]);
+        if (reach[a] >= kLimit) return false;
     }
-    return double(x[2]) * double(x[3]) * double(C) < double(kMax) &&
-           double(g.outShape[2]) * double(g.outShape[3]) * double(C) < double(kMax);
+    const double C = double(x[1]);
+    return (reach[0] * double(x[3]) + reach[1]) * C < kLimit && double(x[2]) * double(x[3]) * C < kLimit &&
+           double(g.outShape[2]) * double(g.outShape[3]) * C < kLimit;
 }
 
 DwGeom geomOf(const ir::ConvGeometry& g, const ir::Shape& x) {
@@ -294,43 +448,67 @@ void withKernelSize(const DwGeom& q, Fn&& fn) {
         fn(std::integral_constant<int, 0>{});
 }
 
-// Smallest warp multiple covering a plane, up to kBlock: small planes (7x7) waste fewer threads.
-int planeBlock(int plane) { return std::min(kBlock, std::max(32, (plane + 31) / 32 * 32)); }
+// Smallest warp multiple covering n, up to kBlock: small planes (7x7) waste fewer threads.
+int blockFor(int n) { return std::min(kBlock, std::max(32, (n + 31) / 32 * 32)); }
 
 template <class S>
 void launchChannelsFirst(const DwGeom& q, const void* x, const void* w, const void* b, void* y, DwTypes t, ConvAct act,
                          cudaStream_t stream) {
-    const int plane = q.OH * q.OW, block = planeBlock(plane);
-    const dim3 grid(unsigned((plane + block - 1) / block), unsigned(std::min<int64_t>(q.N * q.C, 65535)));
+    const int plane = q.OH * q.OW;
+    // kUnrollFirst chunks when each fills a warp; else one output per thread.
+    const int chunk = plane >= kUnrollFirst * 32 ? (plane + kUnrollFirst - 1) / kUnrollFirst : plane;
+    const int block = blockFor(chunk);
+    const dim3 grid(unsigned((chunk + block - 1) / block), unsigned(std::min<int64_t>(q.N * q.C, 65535)));
     withKernelSize(q, [&](auto k) {
         dwChannelsFirst<S, decltype(k)::value>
-            <<<grid, block, 0, stream>>>(static_cast<const S*>(x), w, b, static_cast<S*>(y), q, t, act);
+            <<<grid, block, 0, stream>>>(static_cast<const S*>(x), w, b, static_cast<S*>(y), q, t, act, chunk);
     });
 }
 
-constexpr size_t kStageLimit = 48 * 1024;  // static shared-memory limit without opt-in
+constexpr size_t kStageLimit = 48 * 1024;  // dynamic shared memory without opt-in
+
+// At most one wave of resident blocks: every block stages the weights once
+// and all run to the end together (no partial last wave).
+template <class Kernel>
+unsigned waveGrid(Kernel kernel, size_t smem, int smCount, int64_t blocksNeeded) {
+    int perSm = 0;
+    if (cudaOccupancyMaxActiveBlocksPerMultiprocessor(&perSm, kernel, kBlock, smem) != cudaSuccess) {
+        (void)cudaGetLastError();  // the query only sizes the grid
+        perSm = 0;
+    }
+    const int64_t wave = int64_t(smCount > 0 ? smCount : 132) * std::max(perSm, 1);
+    return unsigned(std::max<int64_t>(1, std::min(blocksNeeded, wave)));
+}
+
+template <class S, int V, int K, bool Staged>
+void launchChannelsLastV(const DwGeom& q, const void* x, const void* w, const void* b, void* y, DwTypes t, ConvAct act,
+                         int smCount, cudaStream_t stream) {
+    const size_t smem = Staged ? stagedFloats(q.kh * q.kw, q.C) * sizeof(float) : 0;
+    const int64_t items = q.N * q.OH * q.OW * (q.C / V);
+    const int64_t perBlock = int64_t(kBlock) * kUnrollLast<S>;
+    const unsigned grid = waveGrid(dwChannelsLast<S, V, K, Staged>, smem, smCount, (items + perBlock - 1) / perBlock);
+    dwChannelsLast<S, V, K, Staged>
+        <<<grid, kBlock, smem, stream>>>(static_cast<const S*>(x), w, b, static_cast<S*>(y), q, t, act);
+}
+
+template <class S, int V>
+void launchChannelsLastOf(const DwGeom& q, const void* x, const void* w, const void* b, void* y, DwTypes t, ConvAct act,
+                          int smCount, cudaStream_t stream) {
+    if (stagedFloats(q.kh * q.kw, q.C) * sizeof(float) > kStageLimit)
+        return launchChannelsLastV<S, V, 0, false>(q, x, w, b, y, t, act, smCount, stream);
+    withKernelSize(q, [&](auto k) {
+        launchChannelsLastV<S, V, decltype(k)::value, true>(q, x, w, b, y, t, act, smCount, stream);
+    });
+}
 
 template <class S>
 void launchChannelsLast(const DwGeom& q, const void* x, const void* w, const void* b, void* y, DwTypes t, ConvAct act,
                         int smCount, cudaStream_t stream) {
     constexpr int kV = Vec16<S>::kN;
-    const bool vec = q.C % kV == 0 && aligned16(x) && aligned16(y);
-    const size_t stageBytes = size_t(q.kh * q.kw + 1) * size_t(q.C) * sizeof(float);
-    const bool staged = stageBytes <= kStageLimit;
-    const int64_t items = q.N * q.OH * q.OW * (vec ? q.C / kV : q.C);
-    // A bounded grid so each block's staging serves many items.
-    const int64_t maxBlocks = int64_t(8) * (smCount > 0 ? smCount : 132);
-    const unsigned grid = unsigned(std::max<int64_t>(1, std::min((items + kBlock - 1) / kBlock, maxBlocks)));
-    const size_t smem = staged ? stageBytes : 0;
-    withKernelSize(q, [&](auto k) {
-        constexpr int K = decltype(k)::value;
-        if (vec)
-            dwChannelsLast<S, kV, K>
-                <<<grid, kBlock, smem, stream>>>(static_cast<const S*>(x), w, b, static_cast<S*>(y), q, t, act, staged);
-        else
-            dwChannelsLast<S, 1, K>
-                <<<grid, kBlock, smem, stream>>>(static_cast<const S*>(x), w, b, static_cast<S*>(y), q, t, act, staged);
-    });
+    if (q.C % kV == 0 && aligned16(x) && aligned16(y))
+        launchChannelsLastOf<S, kV>(q, x, w, b, y, t, act, smCount, stream);
+    else
+        launchChannelsLastOf<S, 1>(q, x, w, b, y, t, act, smCount, stream);
 }
 
 }  // namespace
