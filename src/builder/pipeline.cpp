@@ -36,6 +36,7 @@ std::vector<std::string> allPassNames() {
     names.push_back("cuda-row-shuffle-motion");
     names.push_back("cuda-fc-epilogue");
     names.push_back("cuda-channels-last");
+    names.push_back("cuda-conv-clip-fusion");
     return names;
 }
 

@@ -36,6 +36,9 @@ Status createFunction(const ir::Node&, const std::vector<ir::TensorDesc>&, const
         "kiln_depthwise", op, &kernels::depthwiseConvolutionSupports, nullptr, \
             &createFunction<&kernels::depthwiseConvolution>                    \
     }
+// Channels-first 1x1 convolutions of few input channels (kernels/conv1x1.cu), also before it.
+#define CONV1X1(op) \
+    Tactic { "kiln_conv1x1", op, &kernels::conv1x1Supports, nullptr, &createFunction<&kernels::conv1x1> }
 #define CUDNN_CONV(name, algo) \
     Tactic { name, "Convolution", &lib::convSupports<algo>, &lib::convWorkspace<algo>, &lib::createConv<algo> }
 #define CUDNN_FUSED(name, algo)                                                                  \
@@ -72,6 +75,8 @@ const std::vector<Tactic>& cudaTactics() {
         OWN("FullyConnected", fullyConnected),
         DEPTHWISE("Convolution"),
         DEPTHWISE("FusedConvolution"),
+        CONV1X1("Convolution"),
+        CONV1X1("FusedConvolution"),
         OWN("Convolution", convolution),
         OWN("Deconvolution", deconvolution),
         OWN("Pooling", pooling),

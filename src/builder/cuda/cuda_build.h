@@ -16,6 +16,11 @@ Status checkCudaTactics(const ir::Graph& g, const BuildOptions& options, size_t&
 // Convolution (+ ElementWise sum) (+ relu) -> FusedConvolution (conv_fusion.cpp).
 Status fuseConvolutions(ir::Graph& g, const LogFn& log);
 
+// Convolution / FusedConvolution + Activation clip -> FusedConvolution "clip",
+// where kiln_depthwise or kiln_conv1x1 runs it (conv_clip_fusion.cpp); after
+// reduced precision and cuda-channels-last.
+Status fuseConvClips(ir::Graph& g, const LogFn& log);
+
 // MatMul (constant 2-D weights) + ElementWise sum of a bias vector -> FullyConnected (matmul_bias.cpp).
 Status fuseMatMulBias(ir::Graph& g, const LogFn& log);
 

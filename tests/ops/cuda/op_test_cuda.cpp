@@ -48,9 +48,11 @@ cuda::Handles& handles() {
 // How many products or terms feed one output element (for tolerances).
 double reductionLength(const std::string& op, const ir::Attrs& attrs, const std::vector<TestTensor>& in,
                        const std::vector<TestTensor>& out) {
-    if ((op == "Convolution" || op == "Deconvolution") && in.size() >= 2 && in[1].shape.size() >= 2) {
-        // Convolution: W is [M, C/g, K..]; Deconvolution: [C, M/g, K..], where C bounds the terms.
-        double k = double(op == "Convolution" ? in[1].shape[1] : in[1].shape[0]);
+    const bool conv = op == "Convolution" || op == "FusedConvolution";
+    if ((conv || op == "Deconvolution") && in.size() >= 2 && in[1].shape.size() >= 2) {
+        // Convolution: W is [M, C/g, K..] (channels-last [M, K.., C/g]: the same product);
+        // Deconvolution: [C, M/g, K..], where C bounds the terms.
+        double k = double(conv ? in[1].shape[1] : in[1].shape[0]);
         for (size_t i = 2; i < in[1].shape.size(); ++i) k *= double(in[1].shape[i]);
         return k;
     }

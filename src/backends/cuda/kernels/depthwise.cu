@@ -20,6 +20,7 @@
 #include "ir/ops/channels_last.h"
 #include "ir/ops/convolution.h"
 #include "kernels.h"
+#include "packed_io.cuh"
 
 namespace kiln::cuda::kernels {
 
@@ -48,25 +49,6 @@ __device__ __forceinline__ float ldgFloatAny(const void* p, ir::DType t, int64_t
         default:
             return __ldg(static_cast<const float*>(p) + i);
     }
-}
-
-// Element k (0 or 1) of a pair of 16-bit floats packed in a 32-bit word, as float.
-template <class S>
-__device__ __forceinline__ float unpack16(uint32_t word, int k) {
-    const auto bits = uint16_t(k ? word >> 16 : word & 0xffffu);
-    if constexpr (std::is_same_v<S, __half>)
-        return __half2float(__ushort_as_half(bits));
-    else
-        return __bfloat162float(__ushort_as_bfloat16(bits));
-}
-
-template <class S>
-__device__ __forceinline__ uint32_t pack16(float lo, float hi) {
-    if constexpr (std::is_same_v<S, __half>)
-        return uint32_t(__half_as_ushort(__float2half_rn(lo))) | uint32_t(__half_as_ushort(__float2half_rn(hi))) << 16;
-    else
-        return uint32_t(__bfloat16_as_ushort(__float2bfloat16_rn(lo))) |
-               uint32_t(__bfloat16_as_ushort(__float2bfloat16_rn(hi))) << 16;
 }
 
 // Calls fn(Tag<T>{}) with T the storage type of a float W or B (dtype
@@ -143,41 +125,13 @@ __device__ __forceinline__ void stageWeights(const void* __restrict__ w, const v
     });
 }
 
-// V consecutive elements as float: one 16-byte load (as uint4, which keeps
-// 16-bit element structs out of local memory) when V fills 16 bytes.
-template <class S, int V>
-__device__ __forceinline__ void loadV(const S* p, float (&out)[V]) {
-    if constexpr (V > 1) {
-        static_assert(V * sizeof(S) == 16, "a vector is 16 bytes");
-        const uint4 u = *reinterpret_cast<const uint4*>(p);
-        const uint32_t word[4] = {u.x, u.y, u.z, u.w};
-#pragma unroll
-        for (int j = 0; j < V; ++j) {
-            if constexpr (std::is_same_v<S, float>)
-                out[j] = __uint_as_float(word[j]);
-            else
-                out[j] = unpack16<S>(word[j / 2], j % 2);
-        }
-    } else {
-        out[0] = float(Elem<S>::load(*p));
-    }
-}
-
+// V consecutive channels (16 bytes when V > 1), activated, back to storage.
 template <class S, int V>
 __device__ __forceinline__ void storeV(S* p, const float (&in)[V], const ConvAct& act) {
-    if constexpr (V > 1) {
-        uint32_t word[4];
+    float out[V];
 #pragma unroll
-        for (int j = 0; j < 4; ++j) {
-            if constexpr (std::is_same_v<S, float>)
-                word[j] = __float_as_uint(applyConvAct(in[j], act));
-            else
-                word[j] = pack16<S>(applyConvAct(in[2 * j], act), applyConvAct(in[2 * j + 1], act));
-        }
-        *reinterpret_cast<uint4*>(p) = make_uint4(word[0], word[1], word[2], word[3]);
-    } else {
-        *p = Elem<S>::store(applyConvAct(in[0], act));
-    }
+    for (int j = 0; j < V; ++j) out[j] = applyConvAct(in[j], act);
+    storePacked<S, V>(p, out);
 }
 
 // V floats of shared memory; 16-byte reads when V is a multiple of 4 (p is then 16-byte aligned).
@@ -336,7 +290,7 @@ __device__ __forceinline__ void pixelGroups(const S* __restrict__ x, const void*
                 const int ih = ih0[u] + i * q.dh, iw = iw0[u] + j * q.dw;
                 const bool inside = (unsigned(ih) < unsigned(q.H)) & (unsigned(iw) < unsigned(q.W));
                 float xv[V], wv[V];
-                loadV<S, V>(tapSource(inside, xn[u] + (ih * q.W + iw) * C), xv);
+                loadPacked<S, V>(tapSource(inside, xn[u] + (ih * q.W + iw) * C), xv);
                 if constexpr (Staged) {
                     loadShared<V>(sm + tap * C + c0[u], wv);
                 } else {

@@ -1,0 +1,69 @@
+// The CUDA builder's clip fusion: an Activation clip (MobileNet's ReLU6) fed
+// only by a Convolution or FusedConvolution without activation joins it as
+// FusedConvolution's "clip" activation, when one of kiln's own fast kernels
+// runs the fused layer (kiln_depthwise: depthwise 2-D; kiln_conv1x1:
+// channels-first 1x1 of few channels). cuDNN's and cuBLASLt's fused epilogues
+// have no clip, and trading them for the generic own kernel would be slower
+// than the separate clip. It runs after reduced precision and cuda-channels-last,
+// which settle the types and layouts those kernels' support depends on.
+#include "backends/cuda/tactic.h"
+#include "builder/pass.h"
+#include "cuda_build.h"
+#include "ir/op_schema.h"
+
+namespace kiln::builder {
+
+namespace {
+
+bool ownFastKernelRuns(const ir::Graph& g, const ir::Node& fused) {
+    const auto in = ir::describeInputs(g, fused);
+    const auto out = ir::describeOutputs(g, fused);
+    for (const char* name : {"kiln_depthwise", "kiln_conv1x1"}) {
+        const cuda::Tactic* t = cuda::findCudaTactic(fused.op, name);
+        if (t && t->supports(fused, in, out)) return true;
+    }
+    return false;
+}
+
+}  // namespace
+
+Status fuseConvClips(ir::Graph& g, const LogFn& log) {
+    const auto consumers = g.consumers();
+    int fused = 0;
+    for (ir::Node& a : g.nodes) {
+        if (a.dead || a.op != "Activation" || a.attrs.getString("type") != "clip" || a.inputs.size() != 1 ||
+            a.outputs.size() != 1)
+            continue;
+        const int v = a.inputs[0];
+        const int p = v >= 0 ? g.values[size_t(v)].producer : -1;
+        if (p < 0 || soleConsumer(g, consumers, v) < 0) continue;
+        const ir::Node& conv = g.nodes[size_t(p)];
+        if (conv.dead || (conv.op != "Convolution" && conv.op != "FusedConvolution") || conv.outputs.size() != 1 ||
+            conv.attrs.getString("activation", "none") != "none")
+            continue;
+        const int out = a.outputs[0];
+        if (g.values[size_t(out)].dtype != g.values[size_t(v)].dtype) continue;
+        const double lo = a.attrs.getFloat("alpha", 0.0), hi = a.attrs.getFloat("beta", 0.0);
+        if (lo > hi) continue;
+        ir::Node candidate = conv;
+        if (candidate.op == "Convolution") candidate.inputs.resize(3, -1);  // X, W, B (or absent)
+        candidate.op = "FusedConvolution";
+        candidate.attrs.set("activation", std::string("clip"));
+        candidate.attrs.set("clip_min", lo);
+        candidate.attrs.set("clip_max", hi);
+        candidate.outputs = {out};
+        if (!ownFastKernelRuns(g, candidate)) continue;
+        g.nodes[size_t(p)] = std::move(candidate);
+        g.values[size_t(out)].producer = p;
+        a.dead = true;
+        ++fused;
+    }
+    if (fused) {
+        g.compact();
+        log(kLogVerbose, "CUDA clip fusion: " + std::to_string(fused) +
+                             " clip(s) joined their depthwise or 1x1 convolution's own kernel");
+    }
+    return Status::Ok();
+}
+
+}  // namespace kiln::builder
