@@ -4,12 +4,12 @@
 // spatial sizes that 4 divides and that it does not (1-D, 2-D and 3-D), every
 // float type, the bias, the activations, the residual Z, and W and B of other
 // float types than X. In kiln_op_tests_cuda these specs also run the
-// kiln_conv1x1 tactic (several consecutive positions per thread with vector
-// loads when S and the pointers allow, fewer as C grows, else one; weights
-// staged in shared memory in chunks of at most 8192/(C+1) output channels, so
-// C = 64 with M = 200 takes two) and cuDNN's and cuBLASLt's against the CPU;
-// the last test's shapes (C = 65, strides, pads) are ones kiln_conv1x1
-// refuses, left to the other tactics.
+// kiln_conv_small_k tactic (several consecutive positions per thread with
+// vector loads when S and the pointers allow, fewer as C grows, else one;
+// weights staged in shared memory in chunks of at most 8192/(C+1) output
+// channels, so C = 64 with M = 200 takes two) and cuDNN's and cuBLASLt's
+// against the CPU; the last test's strided and padded 1x1 layers take its
+// patch path, and C = 65 is left to the other tactics.
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -368,9 +368,9 @@ TEST(PointwiseConvolution, EmptyBatch) {
     }
 }
 
-// 1x1 shapes kiln_conv1x1 refuses (C = 65, strides 2, pads 1), still checked:
-// other tactics take them.
-TEST(PointwiseConvolution, ShapesOtherTacticsTake) {
+// 1x1 shapes outside the vectorized path: C = 65 (kiln_conv_small_k refuses
+// it: other tactics take it), strides 2 and pads 1 (its patch path).
+TEST(PointwiseConvolution, WideStridedAndPaddedLayers) {
     uint32_t seed = 900;
     for (DType t : {DType::kF32, DType::kF16}) {
         Case wide;  // more than 64 input channels

@@ -1,9 +1,10 @@
 // The CUDA builder's clip fusion on IR graphs (no device needed): a clip
-// (ReLU6) joins a depthwise convolution, or a channels-first 1x1 convolution of
-// few channels (with or without a residual sum), as FusedConvolution's "clip"
+// (ReLU6) joins a depthwise convolution, or a channels-first convolution of at
+// most 64 terms per output (a 1x1 of few channels, with or without a residual
+// sum; a 3x3 over 3 channels), as FusedConvolution's "clip"
 // activation, and the fused graph gives the unfused one's values on the CPU
 // reference; other convolutions keep their clip apart (only kiln_depthwise and
-// kiln_conv1x1 apply it; cuDNN's and cuBLASLt's epilogues have none).
+// kiln_conv_small_k apply it; cuDNN's and cuBLASLt's epilogues have none).
 #include <gtest/gtest.h>
 
 #include <cstring>
@@ -42,7 +43,7 @@ int floatConst(ir::Graph& g, const std::string& name, ir::Shape shape, uint32_t 
     return g.addConstant(name, DType::kF32, shape, bytes);
 }
 
-enum class Conv { kDepthwise3x3, kFull3x3, kPointwise, kPointwiseWide };
+enum class Conv { kDepthwise3x3, kFull3x3, kSmall3x3, kPointwise, kPointwiseWide };
 
 void addClip(ir::Graph& g, int from) {
     const int clip = g.addNode("Activation", "relu6", {from}, 1);
@@ -53,15 +54,16 @@ void addClip(ir::Graph& g, int from) {
 }
 
 // x [2, C, 9, 9] -> convolution with a bias (depthwise 3x3: C = 8, group 8,
-// W [8, 1, 3, 3]; full 3x3: W [8, 8, 3, 3]; pointwise: W [8, C, 1, 1] with
-// C = 16, or 65 for the wide one) [-> + x2 (residual)] -> clip [0, 6].
+// W [8, 1, 3, 3]; full 3x3: W [8, 8, 3, 3], 72 terms per output; small 3x3:
+// C = 3, 27 terms; pointwise: W [8, C, 1, 1] with C = 16, or 65 for the wide
+// one) [-> + x2 (residual)] -> clip [0, 6].
 ir::Graph convClip(Conv kind, bool residual = false) {
     ir::Graph g;
     const bool pointwise = kind == Conv::kPointwise || kind == Conv::kPointwiseWide;
-    const int64_t C = kind == Conv::kPointwise ? 16 : kind == Conv::kPointwiseWide ? 65 : 8;
+    const int64_t C = kind == Conv::kPointwise ? 16 : kind == Conv::kPointwiseWide ? 65 : kind == Conv::kSmall3x3 ? 3 : 8;
     const int x = g.addValue("x", DType::kF32, {2, C, 9, 9});
     g.inputs = {x};
-    const ir::Shape wShape = pointwise ? ir::Shape{8, C, 1, 1} : ir::Shape{8, kind == Conv::kDepthwise3x3 ? 1 : 8, 3, 3};
+    const ir::Shape wShape = pointwise ? ir::Shape{8, C, 1, 1} : ir::Shape{8, kind == Conv::kDepthwise3x3 ? 1 : C, 3, 3};
     const int w = floatConst(g, "w", wShape, 1), b = floatConst(g, "b", {8}, 2);
     const int conv = g.addNode("Convolution", "conv", {x, w, b}, 1);
     auto& a = g.nodes[size_t(conv)].attrs;
@@ -129,6 +131,8 @@ void expectClipJoins(ir::Graph g, size_t inputs) {
 TEST(ConvFusion, ClipJoinsADepthwiseConvolution) { expectClipJoins(convClip(Conv::kDepthwise3x3), 1); }
 
 TEST(ConvFusion, ClipJoinsAPointwiseConvolutionOfFewChannels) { expectClipJoins(convClip(Conv::kPointwise), 1); }
+
+TEST(ConvFusion, ClipJoinsAFirstLayerOverFewChannels) { expectClipJoins(convClip(Conv::kSmall3x3), 1); }
 
 TEST(ConvFusion, ClipJoinsAPointwiseConvolutionAfterItsResidualSum) {
     expectClipJoins(convClip(Conv::kPointwise, true), 2);

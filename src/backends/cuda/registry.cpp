@@ -36,9 +36,12 @@ Status createFunction(const ir::Node&, const std::vector<ir::TensorDesc>&, const
         "kiln_depthwise", op, &kernels::depthwiseConvolutionSupports, nullptr, \
             &createFunction<&kernels::depthwiseConvolution>                    \
     }
-// Channels-first 1x1 convolutions of few input channels (kernels/conv1x1.cu), also before it.
-#define CONV1X1(op) \
-    Tactic { "kiln_conv1x1", op, &kernels::conv1x1Supports, nullptr, &createFunction<&kernels::conv1x1> }
+// Channels-first convolutions of at most 64 terms per output (kernels/conv_small_k.cu), also before it.
+#define SMALL_K_CONV(op)                                                         \
+    Tactic {                                                                     \
+        "kiln_conv_small_k", op, &kernels::smallKConvolutionSupports, nullptr,   \
+            &createFunction<&kernels::smallKConvolution>                         \
+    }
 #define CUDNN_CONV(name, algo) \
     Tactic { name, "Convolution", &lib::convSupports<algo>, &lib::convWorkspace<algo>, &lib::createConv<algo> }
 #define CUDNN_FUSED(name, algo)                                                                  \
@@ -75,8 +78,8 @@ const std::vector<Tactic>& cudaTactics() {
         OWN("FullyConnected", fullyConnected),
         DEPTHWISE("Convolution"),
         DEPTHWISE("FusedConvolution"),
-        CONV1X1("Convolution"),
-        CONV1X1("FusedConvolution"),
+        SMALL_K_CONV("Convolution"),
+        SMALL_K_CONV("FusedConvolution"),
         OWN("Convolution", convolution),
         OWN("Deconvolution", deconvolution),
         OWN("Pooling", pooling),

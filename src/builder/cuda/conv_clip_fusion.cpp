@@ -1,8 +1,8 @@
 // The CUDA builder's clip fusion: an Activation clip (MobileNet's ReLU6) fed
 // only by a Convolution or FusedConvolution without activation joins it as
 // FusedConvolution's "clip" activation, when one of kiln's own fast kernels
-// runs the fused layer (kiln_depthwise: depthwise 2-D; kiln_conv1x1:
-// channels-first 1x1 of few channels). cuDNN's and cuBLASLt's fused epilogues
+// runs the fused layer (kiln_depthwise: depthwise 2-D; kiln_conv_small_k:
+// channels-first, at most 64 terms per output, e.g. a 1x1 of few channels). cuDNN's and cuBLASLt's fused epilogues
 // have no clip, and trading them for the generic own kernel would be slower
 // than the separate clip. It runs after reduced precision and cuda-channels-last,
 // which settle the types and layouts those kernels' support depends on.
@@ -18,7 +18,7 @@ namespace {
 bool ownFastKernelRuns(const ir::Graph& g, const ir::Node& fused) {
     const auto in = ir::describeInputs(g, fused);
     const auto out = ir::describeOutputs(g, fused);
-    for (const char* name : {"kiln_depthwise", "kiln_conv1x1"}) {
+    for (const char* name : {"kiln_depthwise", "kiln_conv_small_k"}) {
         const cuda::Tactic* t = cuda::findCudaTactic(fused.op, name);
         if (t && t->supports(fused, in, out)) return true;
     }
@@ -61,7 +61,7 @@ Status fuseConvClips(ir::Graph& g, const LogFn& log) {
     if (fused) {
         g.compact();
         log(kLogVerbose, "CUDA clip fusion: " + std::to_string(fused) +
-                             " clip(s) joined their depthwise or 1x1 convolution's own kernel");
+                             " clip(s) joined their convolution's own kernel");
     }
     return Status::Ok();
 }

@@ -17,7 +17,7 @@ Status checkCudaTactics(const ir::Graph& g, const BuildOptions& options, size_t&
 Status fuseConvolutions(ir::Graph& g, const LogFn& log);
 
 // Convolution / FusedConvolution + Activation clip -> FusedConvolution "clip",
-// where kiln_depthwise or kiln_conv1x1 runs it (conv_clip_fusion.cpp); after
+// where kiln_depthwise or kiln_conv_small_k runs it (conv_clip_fusion.cpp); after
 // reduced precision and cuda-channels-last.
 Status fuseConvClips(ir::Graph& g, const LogFn& log);
 

@@ -36,7 +36,7 @@ KILN_CUDA_KERNEL(convolution);
 KILN_CUDA_KERNEL(deconvolution);
 KILN_CUDA_KERNEL(fusedConvolution);
 KILN_CUDA_KERNEL(depthwiseConvolution);  // tactic kiln_depthwise: Convolution and FusedConvolution
-KILN_CUDA_KERNEL(conv1x1);               // tactic kiln_conv1x1: Convolution and FusedConvolution
+KILN_CUDA_KERNEL(smallKConvolution);     // tactic kiln_conv_small_k: Convolution and FusedConvolution
 KILN_CUDA_KERNEL(fusedAttention);
 KILN_CUDA_KERNEL(gridSample);
 KILN_CUDA_KERNEL(affineGrid);
