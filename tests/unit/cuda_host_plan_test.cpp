@@ -145,6 +145,33 @@ TEST(CudaHostPlan, KnownParametersOfARunTimeShapedLayerStayOnTheHost) {
     EXPECT_EQ(static_cast<const int64_t*>(in[3].data)[1], 1);
 }
 
+// A target the host makes at run time from a run-time shape (ONNX's expanded
+// Unsqueeze: concat(shape(y), [1])) has no build-time values: supports() sees
+// zeros in its place, as for a read-back value, and the kernel the run's values.
+TEST(CudaHostPlan, ARunTimeHostValueHasAStandInForSupports) {
+    Graph g;
+    const int x = g.addValue("x", DType::kF32, {20, 10});
+    const int target = g.addValue("target", DType::kI64, {2});
+    g.inputs = {x, target};
+    const int y = node(g, "Shuffle", "reshape", {x, target});
+    const int shape = node(g, "Shape", "shape", {out(g, y)});
+    const int concat = node(g, "Concat", "concat", {out(g, shape), constantI64(g, "one", {1})});
+    g.nodes[size_t(concat)].attrs.set("axis", int64_t(0));
+    const int unsqueeze = node(g, "Shuffle", "unsqueeze", {out(g, y), out(g, concat)});
+    g.outputs = {out(g, unsqueeze)};
+    finish(g);
+    cuda::HostPlan p;
+    ASSERT_TRUE(cuda::planHostWork(g, p).ok());
+    EXPECT_EQ(p.kind[size_t(concat)], NodeKind::kHost);
+    EXPECT_TRUE(p.hostValue[size_t(out(g, concat))]);
+    EXPECT_FALSE(p.readback[size_t(out(g, concat))]);
+    const auto in = p.inputs(g, g.nodes[size_t(unsqueeze)]);
+    ASSERT_EQ(in.size(), 2u);
+    ASSERT_NE(in[1].data, nullptr) << "a stand-in for the target made at run time";
+    EXPECT_EQ(in[1].shape, (Shape{3}));
+    for (int k = 0; k < 3; ++k) EXPECT_EQ(static_cast<const int64_t*>(in[1].data)[k], 0);
+}
+
 // NonZero: counted on the device, bounded by [rank, numel]; later layers bounded from it.
 TEST(CudaHostPlan, NonZeroIsCountedWithAnUpperBound) {
     Graph g;

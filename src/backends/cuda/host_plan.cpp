@@ -303,9 +303,11 @@ struct Planner {
                 }
                 p.upload[v] = device;
             }
-            // What supports() sees: host values at the bounds; read-back ones as zeros.
+            // What supports() sees: host values at the bounds; values known only at run
+            // time (read back, or made on the host from run-time shapes) as zeros.
             p.hasData[v] = !val.isConstant() && p.hostValue[v] && known[v];
-            if (p.readback[v] && ir::isStatic(p.bound[v])) {
+            const bool runTimeValue = p.readback[v] || (p.hostValue[v] && !val.isConstant() && !known[v]);
+            if (runTimeValue && ir::isStatic(p.bound[v])) {
                 p.data[v].assign(size_t(ir::volume(p.bound[v])) * ir::dtypeSize(val.dtype), 0);
                 p.hasData[v] = 1;
             } else if (!p.hasData[v]) {
