@@ -75,6 +75,7 @@ inline const float* asFloats(const HostTensor& t, std::vector<float>& storage) {
 // to nearest even for the narrower types.
 template <class T>
 void storeValues(const T* src, int64_t n, void* dst, ir::DType t, int64_t offset) {
+    if (n <= 0) return;  // an empty output may have no buffer at all
     if ((std::is_same_v<T, float> && t == ir::DType::kF32) || (std::is_same_v<T, double> && t == ir::DType::kF64)) {
         std::memcpy(static_cast<T*>(dst) + offset, src, size_t(n) * sizeof(T));
         return;
