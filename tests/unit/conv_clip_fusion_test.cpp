@@ -9,7 +9,6 @@
 
 #include <cstring>
 #include <memory>
-#include <random>
 
 #include "cpu_graph_runner.h"
 #include "graph_builders.h"
@@ -24,24 +23,10 @@ namespace {
 using namespace kiln;
 using ir::DType;
 using testutil::countOp;
+using testutil::floatConst;
 using testutil::out0;
+using testutil::randomFloats;
 using testutil::runOnCpu;
-
-std::vector<uint8_t> randomFloats(int64_t n, uint32_t seed, float scale) {
-    std::mt19937 rng(seed);
-    std::uniform_real_distribution<float> u(-scale, scale);
-    std::vector<uint8_t> b(size_t(n) * 4);
-    for (int64_t i = 0; i < n; ++i) {
-        const float v = u(rng);
-        std::memcpy(b.data() + i * 4, &v, 4);
-    }
-    return b;
-}
-
-int floatConst(ir::Graph& g, const std::string& name, ir::Shape shape, uint32_t seed) {
-    auto bytes = std::make_shared<ir::Bytes>(randomFloats(ir::volume(shape), seed, 1.f));
-    return g.addConstant(name, DType::kF32, shape, bytes);
-}
 
 enum class Conv { kDepthwise3x3, kFull3x3, kSmall3x3, kPointwise, kPointwiseWide };
 

@@ -6,7 +6,9 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <memory>
 #include <random>
+#include <string>
 #include <vector>
 
 #include "backends/cpu/kernel.h"
@@ -56,6 +58,24 @@ inline std::vector<std::vector<uint8_t>> runOnCpu(const ir::Graph& g, const std:
     std::vector<std::vector<uint8_t>> outs;
     for (int v : g.outputs) outs.push_back(bytes[size_t(v)]);
     return outs;
+}
+
+// n float32 values uniform in [-scale, scale), as bytes.
+inline std::vector<uint8_t> randomFloats(int64_t n, uint32_t seed, float scale = 1.f) {
+    std::mt19937 rng(seed);
+    std::uniform_real_distribution<float> u(-scale, scale);
+    std::vector<uint8_t> b(size_t(n) * 4);
+    for (int64_t i = 0; i < n; ++i) {
+        const float v = u(rng);
+        std::memcpy(b.data() + i * 4, &v, 4);
+    }
+    return b;
+}
+
+// A float32 constant of random values in [-1, 1) (a layer's weights).
+inline int floatConst(ir::Graph& g, const std::string& name, ir::Shape shape, uint32_t seed) {
+    return g.addConstant(name, ir::DType::kF32, shape,
+                         std::make_shared<ir::Bytes>(randomFloats(ir::volume(shape), seed)));
 }
 
 inline std::vector<uint8_t> randomHalves(int64_t n, uint32_t seed) {

@@ -7,7 +7,6 @@
 
 #include <cstring>
 #include <memory>
-#include <random>
 
 #include "builder/pass.h"
 #include "cpu_graph_runner.h"
@@ -20,23 +19,10 @@ namespace {
 using namespace kiln;
 using ir::DType;
 using testutil::countOp;
+using testutil::floatConst;
 using testutil::out0;
+using testutil::randomFloats;
 using testutil::runOnCpu;
-
-std::vector<uint8_t> randomFloats(int64_t n, uint32_t seed) {
-    std::mt19937 rng(seed);
-    std::uniform_real_distribution<float> d(-1.f, 1.f);
-    std::vector<uint8_t> out(size_t(n) * 4);
-    for (int64_t i = 0; i < n; ++i) {
-        const float f = d(rng);
-        std::memcpy(out.data() + size_t(i) * 4, &f, 4);
-    }
-    return out;
-}
-
-int floatConst(ir::Graph& g, const std::string& name, ir::Shape shape, uint32_t seed) {
-    return g.addConstant(name, DType::kF32, shape, std::make_shared<ir::Bytes>(randomFloats(ir::volume(shape), seed)));
-}
 
 struct Conv {
     int64_t outChannels = 8, inChannels = 3, kernel = 8, stride = 8, group = 1, pad = 0;
