@@ -26,11 +26,11 @@ using ir::DType;
 using Ints = std::vector<int64_t>;
 
 struct Case {
-    DType t = DType::kF32;            // X, Y and Z
-    std::optional<DType> wt, bt;      // W's and B's, when not X's
+    DType t = DType::kF32;        // X, Y and Z
+    std::optional<DType> wt, bt;  // W's and B's, when not X's
     int64_t N = 2, C = 16, M = 8;
-    Ints spatial{7, 9};               // X is [N, C, spatial...]
-    int64_t stride = 1, pad = 0;      // on every spatial dim
+    Ints spatial{7, 9};           // X is [N, C, spatial...]
+    int64_t stride = 1, pad = 0;  // on every spatial dim
     bool bias = true, z = false;
     const char* op = "Convolution";
     const char* act = "none";
@@ -136,8 +136,8 @@ std::vector<double> check(const Case& k, uint32_t seed) {
     const ir::Shape ys = outShapeOf(k);
     SCOPED_TRACE(std::string(k.op) + " X " + std::string(ir::dtypeName(k.t)) + ir::shapeToString(xs) + " W " +
                  std::string(ir::dtypeName(wt)) + ir::shapeToString(ws) + " stride=" + std::to_string(k.stride) +
-                 " pad=" + std::to_string(k.pad) + " act=" + k.act + (k.bias ? " B " + std::string(ir::dtypeName(bt)) : "") +
-                 (k.z ? " Z" : ""));
+                 " pad=" + std::to_string(k.pad) + " act=" + k.act +
+                 (k.bias ? " B " + std::string(ir::dtypeName(bt)) : "") + (k.z ? " Z" : ""));
     const TestTensor x = TestTensor::random(k.t, xs, seed, -k.xRange, k.xRange);
     const TestTensor w = TestTensor::random(wt, ws, seed + 1);
     const TestTensor b = TestTensor::random(bt, {k.M}, seed + 2);

@@ -70,8 +70,8 @@ std::vector<double> reference(const Case& k, const TestTensor& x, const TestTens
 
 void check(const Case& k, uint32_t seed) {
     const ir::Shape xs{k.N, k.C, k.H, k.W}, ws{k.M, k.C, k.KH, k.KW};
-    SCOPED_TRACE(std::string(k.op) + " " + std::string(ir::dtypeName(k.t)) + " X " + ir::shapeToString(xs) +
-                 " W " + ir::shapeToString(ws) + " act=" + k.act + (k.z ? " Z" : "") + (k.bias ? "" : " no B"));
+    SCOPED_TRACE(std::string(k.op) + " " + std::string(ir::dtypeName(k.t)) + " X " + ir::shapeToString(xs) + " W " +
+                 ir::shapeToString(ws) + " act=" + k.act + (k.z ? " Z" : "") + (k.bias ? "" : " no B"));
     const TestTensor x = TestTensor::random(k.t, xs, seed, -4.0, 4.0);  // wide: both clip bounds act
     const TestTensor w = TestTensor::random(k.t, ws, seed + 1);
     const TestTensor b = TestTensor::random(k.t, {k.M}, seed + 2);

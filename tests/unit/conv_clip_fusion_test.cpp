@@ -45,10 +45,14 @@ void addClip(ir::Graph& g, int from) {
 ir::Graph convClip(Conv kind, bool residual = false) {
     ir::Graph g;
     const bool pointwise = kind == Conv::kPointwise || kind == Conv::kPointwiseWide;
-    const int64_t C = kind == Conv::kPointwise ? 16 : kind == Conv::kPointwiseWide ? 65 : kind == Conv::kSmall3x3 ? 3 : 8;
+    const int64_t C = kind == Conv::kPointwise       ? 16
+                      : kind == Conv::kPointwiseWide ? 65
+                      : kind == Conv::kSmall3x3      ? 3
+                                                     : 8;
     const int x = g.addValue("x", DType::kF32, {2, C, 9, 9});
     g.inputs = {x};
-    const ir::Shape wShape = pointwise ? ir::Shape{8, C, 1, 1} : ir::Shape{8, kind == Conv::kDepthwise3x3 ? 1 : C, 3, 3};
+    const ir::Shape wShape =
+        pointwise ? ir::Shape{8, C, 1, 1} : ir::Shape{8, kind == Conv::kDepthwise3x3 ? 1 : C, 3, 3};
     const int w = floatConst(g, "w", wShape, 1), b = floatConst(g, "b", {8}, 2);
     const int conv = g.addNode("Convolution", "conv", {x, w, b}, 1);
     auto& a = g.nodes[size_t(conv)].attrs;

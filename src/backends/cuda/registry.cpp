@@ -37,10 +37,10 @@ Status createFunction(const ir::Node&, const std::vector<ir::TensorDesc>&, const
             &createFunction<&kernels::depthwiseConvolution>                    \
     }
 // Channels-first convolutions of at most 64 terms per output (kernels/conv_small_k.cu), also before it.
-#define SMALL_K_CONV(op)                                                         \
-    Tactic {                                                                     \
-        "kiln_conv_small_k", op, &kernels::smallKConvolutionSupports, nullptr,   \
-            &createFunction<&kernels::smallKConvolution>                         \
+#define SMALL_K_CONV(op)                                                       \
+    Tactic {                                                                   \
+        "kiln_conv_small_k", op, &kernels::smallKConvolutionSupports, nullptr, \
+            &createFunction<&kernels::smallKConvolution>                       \
     }
 #define CUDNN_CONV(name, algo) \
     Tactic { name, "Convolution", &lib::convSupports<algo>, &lib::convWorkspace<algo>, &lib::createConv<algo> }

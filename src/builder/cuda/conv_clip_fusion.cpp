@@ -60,8 +60,8 @@ Status fuseConvClips(ir::Graph& g, const LogFn& log) {
     }
     if (fused) {
         g.compact();
-        log(kLogVerbose, "CUDA clip fusion: " + std::to_string(fused) +
-                             " clip(s) joined their convolution's own kernel");
+        log(kLogVerbose,
+            "CUDA clip fusion: " + std::to_string(fused) + " clip(s) joined their convolution's own kernel");
     }
     return Status::Ok();
 }

@@ -52,7 +52,9 @@ struct SkTypes {
 
 // Positions per thread for vectorized 1x1 layers: 4, 2 or 1 for K up to 16, 32, 64.
 template <int KMax>
-constexpr int kVecPositions = KMax <= 16 ? 4 : KMax <= 32 ? 2 : 1;
+constexpr int kVecPositions = KMax <= 16   ? 4
+                              : KMax <= 32 ? 2
+                                           : 1;
 
 // acc[p] += sum over k < K of wr[k] * xv[k][p]. The weights are a broadcast
 // from shared memory, 16 bytes at a time when K is a multiple of 4 (wr is
@@ -96,10 +98,10 @@ inline size_t sharedBytes(const SkGeom& q, bool patch) {
 // true: P == 1, 2-D, any strides, pads, dilations.
 template <class S, int KMax, int P, bool Patch>
 __global__ void __launch_bounds__(kBlock, 2)
-    convSmallK(const S* __restrict__ x, const void* __restrict__ w, const void* __restrict__ b,
-               const S* __restrict__ z, S* __restrict__ y, SkGeom q, SkTypes t, ConvAct act) {
+    convSmallK(const S* __restrict__ x, const void* __restrict__ w, const void* __restrict__ b, const S* __restrict__ z,
+               S* __restrict__ y, SkGeom q, SkTypes t, ConvAct act) {
     static_assert(!Patch || P == 1, "patch layers take one position per thread");
-    extern __shared__ float4 smem4[];  // float4: 16-byte aligned rows
+    extern __shared__ float4 smem4[];             // float4: 16-byte aligned rows
     float* sw = reinterpret_cast<float*>(smem4);  // [mc][K]
     float* sb = sw + q.Mc * q.K;                  // [mc]
     int* tapDy = reinterpret_cast<int*>(sb + q.Mc);
