@@ -38,6 +38,9 @@ struct Node {
     int precision = -1;  // DType the user pinned for the computation, -1 if free
     std::string tactic;  // chosen by the builder
     bool dead = false;   // set by passes; removed by Graph::compact()
+
+    // True when input i is listed and not an omitted optional input.
+    bool hasInput(size_t i) const { return i < inputs.size() && inputs[i] >= 0; }
 };
 
 class Graph {

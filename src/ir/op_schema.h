@@ -20,6 +20,11 @@ struct TensorDesc {
     const void* data = nullptr;
 };
 
+// True when optional input i is given: listed, not omitted, and described.
+inline bool hasInput(const Node& node, const std::vector<TensorDesc>& in, size_t i) {
+    return i < in.size() && node.hasInput(i);
+}
+
 using InferFn = Status (*)(const Node& node, const std::vector<TensorDesc>& in, std::vector<TensorDesc>& out);
 
 struct OpSchema {

@@ -19,8 +19,6 @@ namespace {
 
 using namespace lt;
 
-bool present(const ir::Node& n, size_t i) { return i < n.inputs.size() && n.inputs[i] >= 0; }
-
 bool relu(const ir::Node& n) { return n.op == "FusedConvolution" && n.attrs.getString("activation", "none") == "relu"; }
 
 // The GEMM of a 1x1 channels-last convolution on these stored shapes; false when it is not one.
@@ -44,7 +42,7 @@ bool conv1x1Dims(const ir::Node& n, const ir::Shape& x, const ir::Shape& w, Gemm
 }
 
 Epilogue epilogueOf(const ir::Node& n) {
-    const bool bias = present(n, 2);
+    const bool bias = n.hasInput(2);
     if (relu(n)) return bias ? Epilogue::kReluBias : Epilogue::kRelu;
     return bias ? Epilogue::kBias : Epilogue::kNone;
 }
@@ -70,12 +68,12 @@ public:
         if (a.outputs[0].numel() == 0) return Status::Ok();
         LtDescs L;
         KILN_RETURN_IF_ERROR(makeDescs(d, dt_, epilogueOf(a.node), L));
-        if (present(a.node, 2)) {
+        if (a.node.hasInput(2)) {
             const void* bias = a.inputs[2].data;
             KILN_CUBLAS_CHECK(
                 cublasLtMatmulDescSetAttribute(L.op, CUBLASLT_MATMUL_DESC_BIAS_POINTER, &bias, sizeof(bias)));
         }
-        const bool residual = a.node.op == "FusedConvolution" && present(a.node, 3);
+        const bool residual = a.node.op == "FusedConvolution" && a.node.hasInput(3);
         const void* c = residual ? a.inputs[3].data : a.outputs[0].data;
         uint32_t align = std::min({alignmentOf(a.inputs[0].data), alignmentOf(a.inputs[1].data),
                                    alignmentOf(a.outputs[0].data), alignmentOf(c)});
@@ -98,7 +96,7 @@ private:
 bool conv1x1Supports(const ir::Node& n, const std::vector<ir::TensorDesc>& in, const std::vector<ir::TensorDesc>& out) {
     cudaDataType_t dt;
     GemmDims d;
-    if (in.size() < 2 || out.size() != 1 || !present(n, 0) || !present(n, 1) || !gemmType(in[0].dtype, dt))
+    if (in.size() < 2 || out.size() != 1 || !n.hasInput(0) || !n.hasInput(1) || !gemmType(in[0].dtype, dt))
         return false;
     if (n.op == "FusedConvolution") {
         const std::string act = n.attrs.getString("activation", "none");
@@ -107,8 +105,8 @@ bool conv1x1Supports(const ir::Node& n, const std::vector<ir::TensorDesc>& in, c
     for (size_t i = 0; i < in.size() && i < n.inputs.size(); ++i)
         if (n.inputs[i] >= 0 && in[i].dtype != in[0].dtype) return false;
     if (out[0].dtype != in[0].dtype || !conv1x1Dims(n, in[0].shape, in[1].shape, d)) return false;
-    if (present(n, 2) && (in.size() < 3 || in[2].shape != ir::Shape{d.N})) return false;
-    return !(n.op == "FusedConvolution" && present(n, 3) && (in.size() < 4 || in[3].shape != out[0].shape));
+    if (n.hasInput(2) && (in.size() < 3 || in[2].shape != ir::Shape{d.N})) return false;
+    return !(n.op == "FusedConvolution" && n.hasInput(3) && (in.size() < 4 || in[3].shape != out[0].shape));
 }
 
 size_t conv1x1Workspace(const ir::Node&, const std::vector<ir::TensorDesc>&, const std::vector<ir::TensorDesc>&) {

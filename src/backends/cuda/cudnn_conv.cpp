@@ -14,8 +14,6 @@ namespace kiln::cuda::lib {
 
 namespace {
 
-bool hasInput(const ir::Node& n, size_t i) { return i < n.inputs.size() && n.inputs[i] >= 0; }
-
 // The channels-first view of a stored shape (channels_last nodes store [N, S.., C]).
 ir::Shape firstView(const ir::Node& n, const ir::Shape& s) {
     return ir::isChannelsLast(n) ? ir::channelsFirstShape(s) : s;
@@ -37,10 +35,10 @@ bool geometryFor(const ir::Node& n, const ir::Shape& xStored, const ir::Shape& w
 
 bool typesOk(const ir::Node& n, const std::vector<ir::TensorDesc>& in, const std::vector<ir::TensorDesc>& out,
              cudnnDataType_t& dt) {
-    if (in.size() < 2 || out.size() != 1 || !hasInput(n, 0) || !hasInput(n, 1) || !cudnnType(in[0].dtype, dt))
+    if (in.size() < 2 || out.size() != 1 || !n.hasInput(0) || !n.hasInput(1) || !cudnnType(in[0].dtype, dt))
         return false;
     if (in[1].dtype != in[0].dtype || out[0].dtype != in[0].dtype) return false;
-    return !(hasInput(n, 2) && in.size() > 2 && in[2].dtype != in[0].dtype);
+    return !(n.hasInput(2) && in.size() > 2 && in[2].dtype != in[0].dtype);
 }
 
 struct ConvSetup {
@@ -109,10 +107,10 @@ using ActDesc = CudnnHandle<cudnnActivationDescriptor_t, cudnnDestroyActivationD
 // bias; identity activation only with the implicit precomputed GEMM.
 bool fusedOk(const ir::Node& n, const std::vector<ir::TensorDesc>& in, const std::vector<ir::TensorDesc>& out,
              int algo) {
-    if (n.op != "FusedConvolution" || !hasInput(n, 2) || in.size() < 3) return false;
+    if (n.op != "FusedConvolution" || !n.hasInput(2) || in.size() < 3) return false;
     const std::string act = n.attrs.getString("activation", "none");
     if (act != "relu" && !(act == "none" && algo == CUDNN_CONVOLUTION_FWD_ALGO_IMPLICIT_PRECOMP_GEMM)) return false;
-    if (hasInput(n, 3) && (in.size() < 4 || in[3].dtype != out[0].dtype || in[3].shape != out[0].shape)) return false;
+    if (n.hasInput(3) && (in.size() < 4 || in[3].dtype != out[0].dtype || in[3].shape != out[0].shape)) return false;
     return in[2].dtype == in[0].dtype;
 }
 
@@ -137,7 +135,7 @@ public:
             return Status::Error("output buffer shape " + ir::shapeToString(Y.shape) +
                                  " does not hold the output " + ir::shapeToString(g.outShape));
         if (Y.numel() == 0) return Status::Ok();
-        const bool bias = hasInput(n, 2) && a.inputs.size() > 2;
+        const bool bias = n.hasInput(2) && a.inputs.size() > 2;
         ConvSetup s;
         KILN_RETURN_IF_ERROR(Transposed ? makeSetup(n, g, Y.shape, W.shape, X.shape, dt, bias, s)
                                         : makeSetup(n, g, X.shape, W.shape, Y.shape, dt, bias, s));
@@ -150,7 +148,7 @@ public:
             const bool relu = n.attrs.getString("activation", "none") == "relu";
             KILN_CUDNN_CHECK(cudnnSetActivationDescriptor(
                 act.h, relu ? CUDNN_ACTIVATION_RELU : CUDNN_ACTIVATION_IDENTITY, CUDNN_PROPAGATE_NAN, 0.0));
-            const bool hasZ = hasInput(n, 3) && a.inputs.size() > 3;
+            const bool hasZ = n.hasInput(3) && a.inputs.size() > 3;
             if (hasZ && (a.inputs[3].shape != Y.shape || a.inputs[3].dtype != Y.dtype))
                 return Status::Error("Z must have the output's shape and dtype");
             const float alpha2 = hasZ ? 1.0f : 0.0f;

@@ -10,10 +10,6 @@ namespace kiln::ir {
 
 namespace {
 
-bool present(const Node& node, const std::vector<TensorDesc>& in, size_t i) {
-    return i < in.size() && i < node.inputs.size() && node.inputs[i] >= 0;
-}
-
 Status readShapeInput(const TensorDesc& t, const char* what, std::vector<int64_t>& v) {
     if (t.dtype != DType::kI64 && t.dtype != DType::kI32)
         return Status::Error(std::string(what) + " must be int64 or int32");
@@ -36,11 +32,11 @@ Status resolveCol2Im(const Node& node, const std::vector<TensorDesc>& in, Col2Im
     const TensorDesc& x = in[0];
     if (x.shape.size() != 3)
         return Status::Error("input must be [N, C * prod(block_shape), L], got " + shapeToString(x.shape));
-    if (present(node, in, 1))
+    if (hasInput(node, in, 1))
         KILN_RETURN_IF_ERROR(readShapeInput(in[1], "input 1 (image_shape)", p.image));
     else
         p.image = a.getInts("image_shape");
-    if (present(node, in, 2))
+    if (hasInput(node, in, 2))
         KILN_RETURN_IF_ERROR(readShapeInput(in[2], "input 2 (block_shape)", p.block));
     else
         p.block = a.getInts("block_shape");
@@ -93,12 +89,12 @@ Status inferCol2Im(const Node& node, const std::vector<TensorDesc>& in, std::vec
     const DType t = in[0].dtype;
     if (t != DType::kF32 && t != DType::kF16 && t != DType::kBF16 && t != DType::kI32)
         return Status::Error("unsupported dtype " + std::string(dtypeName(t)));
-    if ((present(node, in, 1) && !in[1].data) || (present(node, in, 2) && !in[2].data)) {
+    if ((hasInput(node, in, 1) && !in[1].data) || (hasInput(node, in, 2) && !in[2].data)) {
         // The image extents (and the channels) follow from values known at run time only.
-        const TensorDesc& img = present(node, in, 1) ? in[1] : in[2];
+        const TensorDesc& img = hasInput(node, in, 1) ? in[1] : in[2];
         if (in[0].shape.size() != 3 || img.shape.size() != 1 || img.shape[0] < 1)
             return Status::Error("input must be [N, C * prod(block_shape), L] with 1-D image_shape/block_shape");
-        const int64_t k = present(node, in, 1) ? in[1].shape[0] : int64_t(node.attrs.getInts("image_shape").size());
+        const int64_t k = hasInput(node, in, 1) ? in[1].shape[0] : int64_t(node.attrs.getInts("image_shape").size());
         // k comes from a declared shape (a mutated one may say 2^62): check it before sizing the shape.
         if (k > kMaxRank - 2) return Status::Error("output rank exceeds the maximum rank");
         Shape s = {in[0].shape[0], -1};

@@ -7,10 +7,6 @@ namespace kiln::ir {
 
 namespace {
 
-bool present(const Node& node, const std::vector<TensorDesc>& in, size_t i) {
-    return i < in.size() && i < node.inputs.size() && node.inputs[i] >= 0;
-}
-
 bool isScalar(const TensorDesc& t) { return t.shape.empty() || (t.shape.size() == 1 && t.shape[0] == 1); }
 
 // Where two shapes of one rank differ, the extent is known only at run time.
@@ -23,12 +19,12 @@ Shape merge(const Shape& a, const Shape& b) {
 
 Status inferRecurrence(const Node& node, const std::vector<TensorDesc>& in, std::vector<TensorDesc>& out) {
     out[0] = {in[0].dtype, in[0].shape, nullptr};
-    if (present(node, in, 1) && !in[1].shape.empty() && in[1].shape.size() == in[0].shape.size()) {
+    if (hasInput(node, in, 1) && !in[1].shape.empty() && in[1].shape.size() == in[0].shape.size()) {
         if (in[1].dtype != in[0].dtype)
             return Status::Error("the next value is " + std::string(dtypeName(in[1].dtype)) + ", the initial value " +
                                  std::string(dtypeName(in[0].dtype)));
         out[0].shape = merge(in[0].shape, in[1].shape);  // the state may change shape between iterations
-    } else if (present(node, in, 1) && in[1].shape.size() != in[0].shape.size() && !in[1].shape.empty()) {
+    } else if (hasInput(node, in, 1) && in[1].shape.size() != in[0].shape.size() && !in[1].shape.empty()) {
         return Status::Error("the next value has rank " + std::to_string(in[1].shape.size()) + ", the initial value " +
                              std::to_string(in[0].shape.size()));
     }
@@ -69,7 +65,7 @@ Status inferLoopOutput(const Node& node, const std::vector<TensorDesc>& in, std:
     if (!normalizeAxis(axis, int64_t(in[0].shape.size()) + 1))
         return Status::Error("axis " + std::to_string(node.attrs.getInt("axis", 0)) + " is out of range");
     int64_t length = -1;
-    if (present(node, in, 1)) {
+    if (hasInput(node, in, 1)) {
         if (!isScalar(in[1]) || (in[1].dtype != DType::kI32 && in[1].dtype != DType::kI64))
             return Status::Error("the length (input 1) must be an int32/int64 scalar");
         if (in[1].data) length = int64_t(loadAsDouble(in[1].data, in[1].dtype, 0));

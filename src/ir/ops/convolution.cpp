@@ -238,17 +238,16 @@ namespace {
 
 Status inferConvLike(const Node& node, const std::vector<TensorDesc>& in, std::vector<TensorDesc>& out,
                      bool transposed) {
-    auto present = [&](size_t i) { return i < in.size() && i < node.inputs.size() && node.inputs[i] >= 0; };
-    if (!present(0) || !present(1)) return Status::Error("inputs X and W are required");
+    if (!hasInput(node, in, 0) || !hasInput(node, in, 1)) return Status::Error("inputs X and W are required");
     const char* names[] = {"X", "W", "B"};
     for (size_t i = 0; i < in.size() && i < 3; ++i)
-        if (present(i) && !isReferenceFloat(in[i].dtype))
+        if (hasInput(node, in, i) && !isReferenceFloat(in[i].dtype))
             return Status::Error(std::string(names[i]) + " has dtype " + std::string(dtypeName(in[i].dtype)) +
                                  "; expected float32, float16, bfloat16 or float64");
 
     ConvGeometry g;
     KILN_RETURN_IF_ERROR(resolveConvGeometry(node, in[0].shape, in[1].shape, transposed, g));
-    if (present(2)) {
+    if (hasInput(node, in, 2)) {
         const Shape& b = in[2].shape;
         if (b.size() != 1 || (b[0] >= 0 && g.outChannels >= 0 && b[0] != g.outChannels))
             return Status::Error("B must be [M] = [" + str(g.outChannels) + "], got shape " + shapeToString(b));

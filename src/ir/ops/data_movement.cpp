@@ -9,13 +9,8 @@
 namespace kiln::ir {
 namespace movement {
 
-bool hasInput(const Node& node, const std::vector<TensorDesc>& in, size_t i) {
-    return i < in.size() && i < node.inputs.size() && node.inputs[i] >= 0;
-}
-
 Status requireInput(const Node& node, const std::vector<TensorDesc>& in, size_t i, const char* what) {
-    if (!hasInput(node, in, i))
-        return Status::Error("input " + std::to_string(i) + " (" + what + ") is required");
+    if (!hasInput(node, in, i)) return Status::Error("input " + std::to_string(i) + " (" + what + ") is required");
     return Status::Ok();
 }
 

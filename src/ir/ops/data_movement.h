@@ -11,8 +11,6 @@
 
 namespace kiln::ir::movement {
 
-// True when optional input i is given (node.inputs[i] >= 0).
-bool hasInput(const Node& node, const std::vector<TensorDesc>& in, size_t i);
 // Errors unless input i is given.
 Status requireInput(const Node& node, const std::vector<TensorDesc>& in, size_t i, const char* what);
 // Reads an int32/int64 tensor of static shape. Errors name input i; a null

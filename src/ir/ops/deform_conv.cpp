@@ -38,7 +38,7 @@ Status inferDeformConv(const Node& node, const std::vector<TensorDesc>& in, std:
     if (w.shape.size() != 4) return Status::Error("W must be [M, C/group, kH, kW], got " + shapeToString(w.shape));
     if (!isFloatType(x.dtype)) return Status::Error("unsupported dtype " + std::string(dtypeName(x.dtype)));
     for (size_t i = 1; i < in.size(); ++i)
-        if (i < node.inputs.size() && node.inputs[i] >= 0 && in[i].dtype != x.dtype)
+        if (node.hasInput(i) && in[i].dtype != x.dtype)
             return Status::Error("input " + std::to_string(i) + " must have X's dtype");
     const int64_t group = a.getInt("group", 1), og = a.getInt("offset_group", 1);
     const auto strides = a.getInts("strides", {1, 1}), dil = a.getInts("dilations", {1, 1});

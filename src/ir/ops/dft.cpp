@@ -7,10 +7,6 @@
 
 namespace kiln::ir::signal {
 
-bool hasInput(const Node& node, const std::vector<TensorDesc>& in, size_t i) {
-    return i < in.size() && i < node.inputs.size() && node.inputs[i] >= 0;
-}
-
 Status readIntScalar(const TensorDesc& t, const char* what, int64_t& v) {
     if (t.dtype != DType::kI32 && t.dtype != DType::kI64)
         return Status::Error(std::string(what) + " must be int32 or int64, got " + std::string(dtypeName(t.dtype)));
@@ -101,7 +97,7 @@ namespace kiln::ir {
 namespace {
 
 Status inferDFT(const Node& node, const std::vector<TensorDesc>& in, std::vector<TensorDesc>& out) {
-    if (!signal::hasInput(node, in, 0)) return Status::Error("input 0 (X) is required");
+    if (!hasInput(node, in, 0)) return Status::Error("input 0 (X) is required");
     signal::DFTParams p;
     KILN_RETURN_IF_ERROR(signal::resolveDFT(node, in, p));
     out[0] = {in[0].dtype, p.outShape, nullptr};

@@ -9,13 +9,7 @@
 
 namespace kiln::ir {
 
-namespace {
-
-bool present(const Node& node, const std::vector<TensorDesc>& in, size_t i) {
-    return i < in.size() && i < node.inputs.size() && node.inputs[i] >= 0;
-}
-
-}  // namespace
+namespace {}  // namespace
 
 Status resolveFill(const Node& node, const std::vector<TensorDesc>& in, FillParams& p) {
     p = {};
@@ -33,7 +27,7 @@ Status resolveFill(const Node& node, const std::vector<TensorDesc>& in, FillPara
     if (!dtypeValid(int(dt))) return Status::Error("invalid dtype " + std::to_string(dt));
     p.dtype = DType(dt);
 
-    if (present(node, in, 0)) {
+    if (hasInput(node, in, 0)) {
         const TensorDesc& s = in[0];
         if (s.dtype != DType::kI32 && s.dtype != DType::kI64)
             return Status::Error("input 0 (Shape) must be int32 or int64, got " + std::string(dtypeName(s.dtype)));
@@ -71,7 +65,7 @@ Status resolveFill(const Node& node, const std::vector<TensorDesc>& in, FillPara
 
     p.alpha = node.attrs.getFloat("alpha", 0.0);
     p.alphaInt = saturatingInt64(p.alpha);
-    if (present(node, in, 1)) {
+    if (hasInput(node, in, 1)) {
         const TensorDesc& a = in[1];
         if (isStatic(a.shape) && volume(a.shape) != 1)
             return Status::Error("input 1 (Alpha) must hold one element, got shape " + shapeToString(a.shape));
@@ -87,7 +81,7 @@ Status resolveFill(const Node& node, const std::vector<TensorDesc>& in, FillPara
     }
     p.beta.assign(rank, 0.0);
     p.betaInt.assign(rank, 0);
-    if (present(node, in, 2)) {
+    if (hasInput(node, in, 2)) {
         const TensorDesc& b = in[2];
         const int64_t n = isStatic(b.shape) ? volume(b.shape) : -1;
         if (n != 1 && n != int64_t(rank))

@@ -12,14 +12,10 @@ namespace kiln::ir {
 
 namespace {
 
-bool present(const Node& node, const std::vector<TensorDesc>& in, size_t i) {
-    return i < in.size() && i < node.inputs.size() && node.inputs[i] >= 0;
-}
-
 // One scalar input (shape [] or [1]); `known` is cleared when its value is not.
 Status readScalar(const Node& node, const std::vector<TensorDesc>& in, size_t i, const char* what, double& v,
                   bool& known, bool& given) {
-    given = present(node, in, i);
+    given = hasInput(node, in, i);
     if (!given) return Status::Ok();
     const TensorDesc& t = in[i];
     if (isStatic(t.shape) && volume(t.shape) != 1)

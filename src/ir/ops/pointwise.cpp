@@ -11,11 +11,10 @@ namespace kiln::ir {
 namespace {
 
 std::string dt(DType t) { return std::string(dtypeName(t)); }
-bool present(const Node& n, size_t i) { return i < n.inputs.size() && n.inputs[i] >= 0; }
 
 Status requireInputs(const Node& n, size_t count) {
     for (size_t i = 0; i < count; ++i)
-        if (!present(n, i)) return Status::Error("input " + std::to_string(i) + " is required");
+        if (!n.hasInput(i)) return Status::Error("input " + std::to_string(i) + " is required");
     return Status::Ok();
 }
 
@@ -171,7 +170,7 @@ Status inferScale(const Node& n, const std::vector<TensorDesc>& in, std::vector<
     }
     static const char* const kNames[] = {"", "shift", "scale", "power"};
     for (size_t i = 1; i < in.size(); ++i) {
-        if (!present(n, i)) continue;
+        if (!n.hasInput(i)) continue;
         if (!isFloatCompute(in[i].dtype))
             return Status::Error(std::string(kNames[i]) + " has unsupported dtype " + dt(in[i].dtype));
         const int64_t c = volume(in[i].shape);

@@ -8,7 +8,6 @@ namespace kiln::ir {
 namespace {
 
 std::string dt(DType t) { return std::string(dtypeName(t)); }
-bool present(const Node& n, size_t i) { return i < n.inputs.size() && n.inputs[i] >= 0; }
 
 // The types a Quantize produces and a Dequantize reads (besides int32).
 bool isQuantizedType(DType t) {
@@ -84,7 +83,7 @@ Status checkScaleLayout(const Node& n, const TensorDesc& x, const TensorDesc& sc
 }
 
 Status checkZeroPoint(const Node& n, const std::vector<TensorDesc>& in, DType want) {
-    if (!present(n, 2)) return Status::Ok();
+    if (!n.hasInput(2)) return Status::Ok();
     const TensorDesc& zp = in[2];
     if (zp.dtype != want) return Status::Error("zero point dtype " + dt(zp.dtype) + " must be " + dt(want));
     if (zp.shape != in[1].shape && !(volume(zp.shape) == 1 && volume(in[1].shape) == 1))
@@ -94,7 +93,7 @@ Status checkZeroPoint(const Node& n, const std::vector<TensorDesc>& in, DType wa
 }
 
 Status checkCommon(const Node& n, const std::vector<TensorDesc>& in) {
-    if (!present(n, 0) || !present(n, 1)) return Status::Error("inputs X and Scale are required");
+    if (!n.hasInput(0) || !n.hasInput(1)) return Status::Error("inputs X and Scale are required");
     if (!dtypeIsFloat(in[1].dtype)) return Status::Error("Scale must be a float type, got " + dt(in[1].dtype));
     KILN_RETURN_IF_ERROR(checkScaleLayout(n, in[0], in[1], "Scale"));
     return Status::Ok();
@@ -135,7 +134,7 @@ Status inferDequantize(const Node& n, const std::vector<TensorDesc>& in, std::ve
 // ---- BitCast ----
 
 Status inferBitCast(const Node& n, const std::vector<TensorDesc>& in, std::vector<TensorDesc>& out) {
-    if (!present(n, 0)) return Status::Error("input X is required");
+    if (!n.hasInput(0)) return Status::Error("input X is required");
     DType to;
     KILN_RETURN_IF_ERROR(readTo(n, to));
     const DType x = in[0].dtype;

@@ -41,8 +41,6 @@ Status normalizeAxes(std::vector<int64_t>& axes, int64_t rank) {
     return Status::Ok();
 }
 
-bool isOptionalPresent(const Node& node, size_t i) { return i < node.inputs.size() && node.inputs[i] >= 0; }
-
 // ---------------------------------------------------------------- Softmax
 
 Status inferSoftmax(const Node& node, const std::vector<TensorDesc>& in, std::vector<TensorDesc>& out) {
@@ -176,7 +174,7 @@ Status inferTopK(const Node& node, const std::vector<TensorDesc>& in, std::vecto
 
     int64_t k = 0;
     bool kKnown = true;
-    if (isOptionalPresent(node, 1)) {
+    if (node.hasInput(1)) {
         const TensorDesc& kd = in[1];
         if (kd.dtype != DType::kI64) return Status::Error("K must be int64, got " + std::string(dtypeName(kd.dtype)));
         if (!(kd.shape.empty() || (kd.shape.size() == 1 && kd.shape[0] == 1)))
@@ -205,7 +203,7 @@ Status resolveReduceAxes(const Node& node, const std::vector<TensorDesc>& in, Re
     const int64_t rank = int64_t(in[0].shape.size());
     std::vector<int64_t> axes;
     out = {};
-    if (isOptionalPresent(node, 1) && in.size() > 1) {
+    if (node.hasInput(1) && in.size() > 1) {
         const TensorDesc& a = in[1];
         if (a.dtype != DType::kI32 && a.dtype != DType::kI64)
             return Status::Error("input 1 (Axes) must be int32 or int64, got " + std::string(dtypeName(a.dtype)));

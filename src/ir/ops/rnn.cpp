@@ -12,10 +12,6 @@ namespace {
 
 bool isFloatType(DType t) { return t == DType::kF32 || t == DType::kF16 || t == DType::kBF16; }
 
-bool present(const Node& node, const std::vector<TensorDesc>& in, size_t i) {
-    return i < in.size() && i < node.inputs.size() && node.inputs[i] >= 0;
-}
-
 // Checks that input i has `want` (entries of -1 in either shape are not compared).
 Status checkShape(const std::vector<TensorDesc>& in, size_t i, const char* name, const Shape& want) {
     const Shape& s = in[i].shape;
@@ -33,7 +29,7 @@ Status inferRNN(const Node& node, const std::vector<TensorDesc>& in, std::vector
     RNNParams p;
     KILN_RETURN_IF_ERROR(resolveRNN(node, p));
     for (size_t i : {size_t(0), size_t(1), size_t(2)})
-        if (!present(node, in, i)) return Status::Error("inputs X, W and R are required");
+        if (!hasInput(node, in, i)) return Status::Error("inputs X, W and R are required");
     const TensorDesc& x = in[0];
     if (x.shape.size() != 3)
         return Status::Error("X must be rank 3 (" +
@@ -46,8 +42,8 @@ Status inferRNN(const Node& node, const std::vector<TensorDesc>& in, std::vector
     const int64_t I = x.shape[2], H = p.hiddenSize, D = p.numDirections, G = p.numGates;
     KILN_RETURN_IF_ERROR(checkShape(in, 1, "W", {D, G * H, I}));
     KILN_RETURN_IF_ERROR(checkShape(in, 2, "R", {D, G * H, H}));
-    if (present(node, in, 3)) KILN_RETURN_IF_ERROR(checkShape(in, 3, "B", {D, 2 * G * H}));
-    if (present(node, in, 4)) {
+    if (hasInput(node, in, 3)) KILN_RETURN_IF_ERROR(checkShape(in, 3, "B", {D, 2 * G * H}));
+    if (hasInput(node, in, 4)) {
         if (in[4].dtype != DType::kI32 && in[4].dtype != DType::kI64)
             return Status::Error("input 4 (sequence_lens) must be int32 or int64, got " +
                                  std::string(dtypeName(in[4].dtype)));
@@ -55,17 +51,17 @@ Status inferRNN(const Node& node, const std::vector<TensorDesc>& in, std::vector
         if (in[4].shape.size() == 1) B = known(B, in[4].shape[0]);
     }
     const Shape stateShape = p.batchFirst ? Shape{B, D, H} : Shape{D, B, H};
-    if (present(node, in, 5)) KILN_RETURN_IF_ERROR(checkShape(in, 5, "initial_h", stateShape));
-    if (present(node, in, 6)) {
+    if (hasInput(node, in, 5)) KILN_RETURN_IF_ERROR(checkShape(in, 5, "initial_h", stateShape));
+    if (hasInput(node, in, 6)) {
         if (p.cell != RNNCell::kLSTM) return Status::Error("initial_c exists only for lstm");
         KILN_RETURN_IF_ERROR(checkShape(in, 6, "initial_c", stateShape));
     }
-    if (present(node, in, 7)) {
+    if (hasInput(node, in, 7)) {
         if (p.cell != RNNCell::kLSTM) return Status::Error("peepholes exist only for lstm");
         KILN_RETURN_IF_ERROR(checkShape(in, 7, "P", {D, 3 * H}));
     }
     for (size_t i = 1; i < in.size() && i < 8; ++i)
-        if (i != 4 && present(node, in, i) && in[i].dtype != x.dtype)
+        if (i != 4 && hasInput(node, in, i) && in[i].dtype != x.dtype)
             return Status::Error("input " + std::to_string(i) + " has dtype " + std::string(dtypeName(in[i].dtype)) +
                                  ", X has " + std::string(dtypeName(x.dtype)));
     if (out.size() > 2 && p.cell != RNNCell::kLSTM) return Status::Error("only lstm has a third output (Y_c)");

@@ -15,9 +15,8 @@ Status readIntScalar(const TensorDesc& t, const char* what, int64_t& v);
 // Input i is given but its values are not known yet (build time): the output
 // extents that depend on it are -1.
 inline bool valueUnknown(const Node& node, const std::vector<TensorDesc>& in, size_t i) {
-    return i < in.size() && i < node.inputs.size() && node.inputs[i] >= 0 && !in[i].data;
+    return hasInput(node, in, i) && !in[i].data;
 }
-bool hasInput(const Node& node, const std::vector<TensorDesc>& in, size_t i);
 
 // DFT: inputs X [..., 1|2], DftLength?, Axis?.
 struct DFTParams {

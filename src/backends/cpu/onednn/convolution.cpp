@@ -91,14 +91,14 @@ SetupFn makeSetup(const ir::Node& node, const ir::Shape& w, bool hasBias, bool t
     };
 }
 
-bool hasBias(const ir::Node& node) { return hasInput(node, 2); }
+bool hasBias(const ir::Node& node) { return node.hasInput(2); }
 
 }  // namespace
 
 bool convFamilySupports(const ir::Node& node, const std::vector<ir::TensorDesc>& in,
                         const std::vector<ir::TensorDesc>& out, bool transposed) {
     if (ir::isChannelsLast(node)) return false;  // the reference handles that layout
-    if (in.size() < 2 || out.size() != 1 || !hasInput(node, 0) || !allF32(node, in, out)) return false;
+    if (in.size() < 2 || out.size() != 1 || !node.hasInput(0) || !allF32(node, in, out)) return false;
     // Weights and bias are prepared once, so they must be build-time constants.
     if (!isConstant(node, in, 1) || (hasBias(node) && !isConstant(node, in, 2))) return false;
     const ir::Shape& x = in[0].shape;

@@ -39,7 +39,7 @@ Status fcSetup(const ir::Node& node, const ir::Shape& x, const ir::Shape& w, boo
 
 SetupFn makeSetup(const ir::Node& node, const ir::Shape& w) {
     ir::Node copy = node;
-    const bool hasBias = hasInput(node, 2);
+    const bool hasBias = node.hasInput(2);
     return [copy, w, hasBias](const std::vector<ir::Shape>& shapes, Setup& s) {
         return fcSetup(copy, shapes.at(0), w, hasBias, s);
     };
@@ -47,14 +47,14 @@ SetupFn makeSetup(const ir::Node& node, const ir::Shape& w) {
 
 bool constantsOk(const ir::Node& node, const std::vector<ir::TensorDesc>& in) {
     if (in.size() < 2 || !isConstant(node, in, 1) || in[1].shape.size() != 2) return false;
-    return !hasInput(node, 2) || (isConstant(node, in, 2) && ir::volume(in[2].shape) == in[1].shape[0]);
+    return !node.hasInput(2) || (isConstant(node, in, 2) && ir::volume(in[2].shape) == in[1].shape[0]);
 }
 
 }  // namespace
 
 bool fullyConnectedSupports(const ir::Node& node, const std::vector<ir::TensorDesc>& in,
                             const std::vector<ir::TensorDesc>& out) {
-    if (node.op != "FullyConnected" || out.size() != 1 || !hasInput(node, 0) || !allF32(node, in, out) ||
+    if (node.op != "FullyConnected" || out.size() != 1 || !node.hasInput(0) || !allF32(node, in, out) ||
         ir::fcHasEpilogue(node))
         return false;
     if (!constantsOk(node, in)) return false;
@@ -78,7 +78,7 @@ Status fullyConnectedCreate(const ir::Node& node, const std::vector<ir::TensorDe
         spec.setup = makeSetup(node, w);
         spec.shapeInputs = {0};
         spec.constWeights = memory(plainDesc({w[0], w[1]}), cpuEngine(), const_cast<void*>(in[1].data));
-        if (hasInput(node, 2)) spec.bias = ownedCopy(plainDesc({w[0]}), in[2].data);
+        if (node.hasInput(2)) spec.bias = ownedCopy(plainDesc({w[0]}), in[2].data);
         spec.fallback = &ref::fullyConnected;
         return createKernel(std::move(spec), {in[0].shape}, kernel);
     });

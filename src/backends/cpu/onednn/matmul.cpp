@@ -69,7 +69,7 @@ SetupFn makeSetup(const ir::Node& node) {
 
 bool matmulSupports(const ir::Node& node, const std::vector<ir::TensorDesc>& in,
                     const std::vector<ir::TensorDesc>& out) {
-    if (node.op != "MatMul" || in.size() != 2 || out.size() != 1 || !hasInput(node, 0) || !hasInput(node, 1) ||
+    if (node.op != "MatMul" || in.size() != 2 || out.size() != 1 || !node.hasInput(0) || !node.hasInput(1) ||
         !allF32(node, in, out))
         return false;
     for (const auto& t : in)

@@ -204,18 +204,16 @@ memory::desc stridedDesc(const dims& d, const dims& strides) {
     return memory::desc(d, memory::data_type::f32, strides);
 }
 
-bool hasInput(const ir::Node& node, size_t i) { return i < node.inputs.size() && node.inputs[i] >= 0; }
-
 bool allF32(const ir::Node& node, const std::vector<ir::TensorDesc>& in, const std::vector<ir::TensorDesc>& out) {
     for (size_t i = 0; i < in.size(); ++i)
-        if (hasInput(node, i) && in[i].dtype != ir::DType::kF32) return false;
+        if (node.hasInput(i) && in[i].dtype != ir::DType::kF32) return false;
     for (const auto& o : out)
         if (o.dtype != ir::DType::kF32) return false;
     return !out.empty();
 }
 
 bool isConstant(const ir::Node& node, const std::vector<ir::TensorDesc>& in, size_t i) {
-    return hasInput(node, i) && i < in.size() && in[i].data && ir::isStatic(in[i].shape);
+    return node.hasInput(i) && i < in.size() && in[i].data && ir::isStatic(in[i].shape);
 }
 
 dnnl::primitive_attr userScratchpadAttr() {

@@ -37,7 +37,6 @@ memory::desc stridedDesc(const dims& d, const dims& strides);
 // Row-major strides of `d`.
 dims rowMajorStrides(const dims& d);
 
-bool hasInput(const ir::Node& node, size_t i);
 // True when every present input and every output is float32.
 bool allF32(const ir::Node& node, const std::vector<ir::TensorDesc>& in, const std::vector<ir::TensorDesc>& out);
 // True when input i is present, known at build time (a constant) and static.

@@ -101,7 +101,7 @@ SetupFn makeSetup(const ir::Node& node) {
 bool poolingSupports(const ir::Node& node, const std::vector<ir::TensorDesc>& in,
                      const std::vector<ir::TensorDesc>& out) {
     if (ir::isChannelsLast(node)) return false;  // the reference handles that layout
-    if (node.op != "Pooling" || in.size() != 1 || out.empty() || !hasInput(node, 0)) return false;
+    if (node.op != "Pooling" || in.size() != 1 || out.empty() || !node.hasInput(0)) return false;
     if (in[0].dtype != ir::DType::kF32 || out[0].dtype != ir::DType::kF32) return false;
     if (node.outputs.size() > 1 && node.outputs[1] >= 0) return false;  // Indices requested
     const ir::Shape& x = in[0].shape;

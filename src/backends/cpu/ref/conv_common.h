@@ -16,14 +16,12 @@ namespace kiln::cpu::ref::convcommon {
 
 inline bool isKernelFloat(ir::DType t) { return ir::dtypeIsArithmeticFloat(t); }
 
-inline bool hasInput(const ir::Node& node, size_t i) { return i < node.inputs.size() && node.inputs[i] >= 0; }
-
 // What both Supports functions accept: float X/W/B and a float output of X's dtype.
 inline bool supports(const ir::Node& node, const std::vector<ir::TensorDesc>& in,
                      const std::vector<ir::TensorDesc>& out) {
-    if (in.size() < 2 || out.size() != 1 || !hasInput(node, 0) || !hasInput(node, 1)) return false;
+    if (in.size() < 2 || out.size() != 1 || !node.hasInput(0) || !node.hasInput(1)) return false;
     for (size_t i = 0; i < in.size() && i < 3; ++i)
-        if (hasInput(node, i) && !isKernelFloat(in[i].dtype)) return false;
+        if (node.hasInput(i) && !isKernelFloat(in[i].dtype)) return false;
     const size_t rank = in[0].shape.size();
     return rank >= 3 && rank <= 5 && out[0].dtype == in[0].dtype;
 }
@@ -32,13 +30,13 @@ inline bool supports(const ir::Node& node, const std::vector<ir::TensorDesc>& in
 // the caller's output buffer and the bias agree with it.
 inline Status prepare(const KernelArgs& args, bool transposed, ir::ConvGeometry& g) {
     const ir::Node& node = args.node;
-    if (args.inputs.size() < 2 || !hasInput(node, 0) || !hasInput(node, 1))
+    if (args.inputs.size() < 2 || !node.hasInput(0) || !node.hasInput(1))
         return Status::Error(node.op + ": inputs X and W are required");
     if (args.outputs.size() != 1) return Status::Error(node.op + ": expects exactly one output");
     const HostTensor& x = args.inputs[0];
     const HostTensor& w = args.inputs[1];
     const HostTensor& y = args.outputs[0];
-    const bool hasBias = hasInput(node, 2) && args.inputs.size() > 2;
+    const bool hasBias = node.hasInput(2) && args.inputs.size() > 2;
     for (const HostTensor* t : {&x, &w, &y})
         if (!isKernelFloat(t->dtype))
             return Status::Error(node.op + ": unsupported dtype " + std::string(ir::dtypeName(t->dtype)));

@@ -25,7 +25,7 @@ Status run(KernelArgs& args) {
     const HostTensor& X = args.inputs[0];
     const HostTensor& W = args.inputs[1];
     HostTensor& Y = args.outputs[0];
-    const bool hasBias = cc::hasInput(args.node, 2) && args.inputs.size() > 2;
+    const bool hasBias = args.node.hasInput(2) && args.inputs.size() > 2;
 
     const int64_t N = X.shape[0], C = X.shape[1], M = g.outChannels;
     const int64_t Cg = C / g.group, Mg = M / g.group;  // W is [C, Mg, K..]

@@ -23,7 +23,7 @@ bool fusedAttentionSupports(const ir::Node& node, const std::vector<ir::TensorDe
 Status fusedAttention(KernelArgs& args) {
     const HostTensor &q = args.inputs[0], &k = args.inputs[1], &v = args.inputs[2];
     HostTensor& y = args.outputs[0];
-    const bool hasMask = cc::hasInput(args.node, 3) && args.inputs.size() > 3;
+    const bool hasMask = args.node.hasInput(3) && args.inputs.size() > 3;
     const double scale = args.node.attrs.getFloat("scale", 1.0f);
     const bool nanToZero = args.node.attrs.getInt("nan_to_zero", 0) != 0;
     std::vector<ir::TensorDesc> desc;

@@ -17,7 +17,7 @@ bool fusedConvolutionSupports(const ir::Node& node, const std::vector<ir::Tensor
     const std::vector<ir::TensorDesc> convIn(in.begin(), in.begin() + std::min<size_t>(in.size(), 3));
     if (!cc::supports(node, convIn, out)) return false;
     const std::string act = node.attrs.getString("activation", "none");
-    return (act == "none" || act == "relu" || act == "clip") && !(cc::hasInput(node, 3) && in[3].dtype != out[0].dtype);
+    return (act == "none" || act == "relu" || act == "clip") && !(node.hasInput(3) && in[3].dtype != out[0].dtype);
 }
 
 Status fusedConvolution(KernelArgs& args) {
@@ -28,7 +28,7 @@ Status fusedConvolution(KernelArgs& args) {
     KernelArgs convArgs{conv, convIn, args.outputs, args.pool, args.workspace, args.workspaceBytes};
     KILN_RETURN_IF_ERROR(convolution(convArgs));
     HostTensor& y = args.outputs[0];
-    const bool hasZ = cc::hasInput(args.node, 3) && args.inputs.size() > 3;
+    const bool hasZ = args.node.hasInput(3) && args.inputs.size() > 3;
     const std::string act = args.node.attrs.getString("activation", "none");
     const bool relu = act == "relu", clip = act == "clip";
     const float lo = float(args.node.attrs.getFloat("clip_min", 0.0)), hi = float(args.node.attrs.getFloat("clip_max", 0.0));

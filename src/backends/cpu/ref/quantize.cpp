@@ -14,8 +14,6 @@ namespace kiln::cpu::ref {
 
 namespace {
 
-bool present(const ir::Node& n, size_t i) { return i < n.inputs.size() && n.inputs[i] >= 0; }
-
 bool isNarrowFloat(ir::DType t) { return ir::dtypeIsFloat(t) && !ir::dtypeIsArithmeticFloat(t); }
 
 double roundHalfEven(double v) {  // independent of the floating-point environment
@@ -136,7 +134,7 @@ Status checkInputs(KernelArgs& args, const char* op, ScaleIndex& index) {
     const HostTensor& x = args.inputs[0];
     const HostTensor& s = args.inputs[1];
     KILN_RETURN_IF_ERROR(index.init(args.node, x.shape, s.shape).withContext(std::string(op) + ": "));
-    if (present(args.node, 2) && args.inputs.size() > 2 && args.inputs[2].numel() != s.numel())
+    if (args.node.hasInput(2) && args.inputs.size() > 2 && args.inputs[2].numel() != s.numel())
         return Status::Error(std::string(op) + ": zero point " + ir::shapeToString(args.inputs[2].shape) +
                              " differs from the scale " + ir::shapeToString(s.shape));
     if (args.outputs[0].numel() != x.numel()) return Status::Error(std::string(op) + ": output size differs from X");
@@ -159,7 +157,7 @@ Status quantize(KernelArgs& args) {
     KILN_RETURN_IF_ERROR(checkInputs(args, "Quantize", index));
     const HostTensor& x = args.inputs[0];
     const HostTensor& s = args.inputs[1];
-    const HostTensor* zp = present(args.node, 2) && args.inputs.size() > 2 ? &args.inputs[2] : nullptr;
+    const HostTensor* zp = args.node.hasInput(2) && args.inputs.size() > 2 ? &args.inputs[2] : nullptr;
     HostTensor& y = args.outputs[0];
     const ir::DType to = y.dtype;
     const ir::DType ct = computeType(args.node, x.dtype, s.dtype);
@@ -212,7 +210,7 @@ Status dequantize(KernelArgs& args) {
     KILN_RETURN_IF_ERROR(checkInputs(args, "Dequantize", index));
     const HostTensor& x = args.inputs[0];
     const HostTensor& s = args.inputs[1];
-    const HostTensor* zp = present(args.node, 2) && args.inputs.size() > 2 ? &args.inputs[2] : nullptr;
+    const HostTensor* zp = args.node.hasInput(2) && args.inputs.size() > 2 ? &args.inputs[2] : nullptr;
     HostTensor& y = args.outputs[0];
     if (zp && zp->dtype != x.dtype) return Status::Error("Dequantize: zero point dtype differs from X's");
     if (isNarrowFloat(x.dtype) && zp && !zeroPointIsZero(*zp))

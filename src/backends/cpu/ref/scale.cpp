@@ -15,8 +15,6 @@ bool isFloatCompute(ir::DType t) {
     return t == ir::DType::kF32 || t == ir::DType::kF16 || t == ir::DType::kBF16 || t == ir::DType::kF64;
 }
 
-bool present(const ir::Node& node, size_t i) { return i < node.inputs.size() && node.inputs[i] >= 0; }
-
 // Element i of X uses coefficient (i / inner) % period of each input.
 // uniform: one block, period 1; channel: inner = the dims after the axis,
 // period C; elementwise: inner 1, period = X's non-batch volume or all of X.
@@ -58,7 +56,7 @@ struct Coeffs {
 // Loads coefficient input i as compute type C; an absent one is its default.
 template <class C>
 Status loadCoeffs(const KernelArgs& args, size_t i, const char* name, double dflt, const Layout& lay, Coeffs<C>& c) {
-    if (!present(args.node, i)) {
+    if (!args.node.hasInput(i)) {
         c.vals.assign(1, C(dflt));
         c.period = 1;
         return Status::Ok();
@@ -87,7 +85,7 @@ Status runTyped(KernelArgs& args) {
     KILN_RETURN_IF_ERROR(loadCoeffs(args, 3, "power", 1.0, lay, power));
     const int64_t n = args.inputs[0].numel();
     if (n == 0) return Status::Ok();
-    const bool hasPower = present(args.node, 3);
+    const bool hasPower = args.node.hasInput(3);
     const S* x = args.inputs[0].as<const S>();
     S* y = args.outputs[0].as<S>();
     const int64_t inner = lay.inner;
@@ -115,7 +113,7 @@ Status runTyped(KernelArgs& args) {
 bool scaleSupports(const ir::Node& node, const std::vector<ir::TensorDesc>& in, const std::vector<ir::TensorDesc>&) {
     if (in.empty() || in.size() > 4 || !isFloatCompute(in[0].dtype)) return false;
     for (size_t i = 1; i < in.size(); ++i)
-        if (present(node, i) && !isFloatCompute(in[i].dtype)) return false;
+        if (node.hasInput(i) && !isFloatCompute(in[i].dtype)) return false;
     const std::string mode = node.attrs.getString("mode", "uniform");
     return mode == "uniform" || mode == "channel" || mode == "elementwise";
 }

@@ -56,8 +56,6 @@ __global__ void col2imKernel(Col2ImArgs a) {
     }
 }
 
-bool present(const ir::Node& node, size_t i) { return i < node.inputs.size() && node.inputs[i] >= 0; }
-
 }  // namespace
 
 bool col2imSupports(const ir::Node& node, const std::vector<ir::TensorDesc>& in,
@@ -68,7 +66,7 @@ bool col2imSupports(const ir::Node& node, const std::vector<ir::TensorDesc>& in,
     int64_t k = -1;
     for (size_t i = 1; i < 3; ++i) {
         int64_t len = int64_t(node.attrs.getInts(i == 1 ? "image_shape" : "block_shape").size());
-        if (present(node, i)) {
+        if (node.hasInput(i)) {
             if (i >= in.size()) return false;
             const ir::TensorDesc& t = in[i];
             if (!t.data || (t.dtype != DType::kI64 && t.dtype != DType::kI32) || t.shape.size() != 1) return false;

@@ -141,17 +141,15 @@ __global__ void deconvDirect(const S* __restrict__ x, const void* __restrict__ w
     }
 }
 
-bool hasInput(const ir::Node& n, size_t i) { return i < n.inputs.size() && n.inputs[i] >= 0; }
-
 // W and B may be any float type; float64 ones only beside a float64 X (which computes in double).
 bool convParamType(ir::DType x, ir::DType t) { return isDeviceFloat(t) || (x == ir::DType::kF64 && t == x); }
 
 bool convTypesOk(const ir::Node& n, const std::vector<ir::TensorDesc>& in, const std::vector<ir::TensorDesc>& out) {
-    if (in.size() < 2 || out.size() != 1 || !hasInput(n, 0) || !hasInput(n, 1)) return false;
+    if (in.size() < 2 || out.size() != 1 || !n.hasInput(0) || !n.hasInput(1)) return false;
     const ir::DType x = in[0].dtype;
     if (!(isDeviceFloat(x) || x == ir::DType::kF64) || !convParamType(x, in[1].dtype) || out[0].dtype != x)
         return false;
-    if (hasInput(n, 2) && in.size() > 2 && !convParamType(x, in[2].dtype)) return false;
+    if (n.hasInput(2) && in.size() > 2 && !convParamType(x, in[2].dtype)) return false;
     return in[0].shape.size() >= 3 && in[0].shape.size() <= 5;
 }
 
@@ -173,7 +171,7 @@ Status runConv(LaunchArgs& a, bool fused = false) {
     if (g.outShape != Y.shape)
         return Status::Error("output buffer shape " + ir::shapeToString(Y.shape) + " != expected " +
                              ir::shapeToString(g.outShape));
-    const bool bias = hasInput(a.node, 2) && a.inputs.size() > 2;
+    const bool bias = a.node.hasInput(2) && a.inputs.size() > 2;
     if (bias && a.inputs[2].shape != ir::Shape{g.outChannels}) return Status::Error("bias shape must be [M]");
     const Geom3 q = widen(g, X.shape);
     const int64_t total = Y.numel();
@@ -188,7 +186,7 @@ Status runConv(LaunchArgs& a, bool fused = false) {
             deconvDirect<S>
                 <<<gridFor(total), kBlock, 0, a.stream>>>(X.as<const S>(), W.data, b, Y.as<S>(), q, total, W.dtype, bt);
         else {
-            const bool hasZ = fused && hasInput(a.node, 3) && a.inputs.size() > 3;
+            const bool hasZ = fused && a.node.hasInput(3) && a.inputs.size() > 3;
             if (hasZ && (a.inputs[3].shape != Y.shape || a.inputs[3].dtype != Y.dtype))
                 return Status::Error("Z must have the output's shape and dtype");
             convDirect<S><<<gridFor(total), kBlock, 0, a.stream>>>(
@@ -346,7 +344,7 @@ bool fusedConvolutionSupports(const ir::Node& n, const std::vector<ir::TensorDes
     if (n.op != "FusedConvolution" || in.size() < 2 || ir::isChannelsLast(n)) return false;
     const std::vector<ir::TensorDesc> convIn(in.begin(), in.begin() + std::min<size_t>(in.size(), 3));
     return convTypesOk(n, convIn, out) && convActKnown(n) &&
-           !(hasInput(n, 3) && in.size() > 3 && in[3].dtype != out[0].dtype);
+           !(n.hasInput(3) && in.size() > 3 && in[3].dtype != out[0].dtype);
 }
 Status fusedConvolution(LaunchArgs& a) { return runConv<false>(a, true); }
 

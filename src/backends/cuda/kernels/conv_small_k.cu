@@ -166,10 +166,8 @@ __global__ void __launch_bounds__(kBlock, 2)
     }
 }
 
-bool hasInput(const ir::Node& n, size_t i) { return i < n.inputs.size() && n.inputs[i] >= 0; }
-
 // Z: a FusedConvolution's residual input.
-bool hasResidual(const ir::Node& n) { return n.op == "FusedConvolution" && hasInput(n, 3); }
+bool hasResidual(const ir::Node& n) { return n.op == "FusedConvolution" && n.hasInput(3); }
 
 // 1x1 with unit strides and no pads: the positions map one to one.
 bool pointwise(const ir::ConvGeometry& g) {
@@ -229,10 +227,10 @@ void launchWithK(const SkGeom& q, bool patch, const void* x, const void* w, cons
 bool smallKConvolutionSupports(const ir::Node& n, const std::vector<ir::TensorDesc>& in,
                                const std::vector<ir::TensorDesc>& out) {
     if (n.op != "Convolution" && n.op != "FusedConvolution") return false;
-    if (in.size() < 2 || out.size() != 1 || !hasInput(n, 0) || !hasInput(n, 1) || !convActKnown(n)) return false;
+    if (in.size() < 2 || out.size() != 1 || !n.hasInput(0) || !n.hasInput(1) || !convActKnown(n)) return false;
     const ir::DType xt = in[0].dtype;
     if (!isDeviceFloat(xt) || out[0].dtype != xt || !isDeviceFloat(in[1].dtype)) return false;
-    if (hasInput(n, 2) && (in.size() < 3 || !isDeviceFloat(in[2].dtype))) return false;
+    if (n.hasInput(2) && (in.size() < 3 || !isDeviceFloat(in[2].dtype))) return false;
     if (hasResidual(n) && (in.size() < 4 || in[3].dtype != xt)) return false;
     ir::ConvGeometry g;
     return smallKGeometry(n, in[0].shape, in[1].shape, g);
@@ -255,7 +253,7 @@ Status smallKConvolution(LaunchArgs& a) {
                              ir::shapeToString(g.outShape));
     SkTypes t;
     t.w = W.dtype;
-    const bool bias = hasInput(a.node, 2) && a.inputs.size() > 2 && a.inputs[2].data;
+    const bool bias = a.node.hasInput(2) && a.inputs.size() > 2 && a.inputs[2].data;
     if (bias) {
         if (a.inputs[2].shape != ir::Shape{g.outChannels}) return Status::Error("bias shape must be [M]");
         if (!isDeviceFloat(a.inputs[2].dtype)) return Status::Error("bias must be a float type");

@@ -337,8 +337,6 @@ __global__ void __launch_bounds__(kBlock, kMinBlocksLast<S>)
     }
 }
 
-bool hasInput(const ir::Node& n, size_t i) { return i < n.inputs.size() && n.inputs[i] >= 0; }
-
 ir::Shape firstView(const ir::Node& n, const ir::Shape& s) {
     return ir::isChannelsLast(n) ? ir::channelsFirstShape(s) : s;
 }
@@ -470,11 +468,11 @@ void launchChannelsLast(const DwGeom& q, const void* x, const void* w, const voi
 bool depthwiseConvolutionSupports(const ir::Node& n, const std::vector<ir::TensorDesc>& in,
                                   const std::vector<ir::TensorDesc>& out) {
     if (n.op != "Convolution" && n.op != "FusedConvolution") return false;
-    if (in.size() < 2 || out.size() != 1 || !hasInput(n, 0) || !hasInput(n, 1) || hasInput(n, 3) || !convActKnown(n))
+    if (in.size() < 2 || out.size() != 1 || !n.hasInput(0) || !n.hasInput(1) || n.hasInput(3) || !convActKnown(n))
         return false;
     const ir::DType xt = in[0].dtype;
     if (!isDeviceFloat(xt) || out[0].dtype != xt || !isDeviceFloat(in[1].dtype)) return false;
-    if (hasInput(n, 2) && (in.size() < 3 || !isDeviceFloat(in[2].dtype))) return false;
+    if (n.hasInput(2) && (in.size() < 3 || !isDeviceFloat(in[2].dtype))) return false;
     if (!ir::isStatic(in[1].shape)) return false;
     ir::ConvGeometry g;
     if (!depthwiseGeometry(n, in[0].shape, in[1].shape, g).ok()) return false;
@@ -489,13 +487,13 @@ Status depthwiseConvolution(LaunchArgs& a) {
     DeviceTensor& Y = a.outputs[0];
     if (!isDeviceFloat(X.dtype) || Y.dtype != X.dtype || !isDeviceFloat(W.dtype))
         return Status::Error("depthwise convolution: X, Y must share a float type and W be a float type");
-    if (hasInput(a.node, 3) && a.inputs.size() > 3) return Status::Error("depthwise convolution: Z is not supported");
+    if (a.node.hasInput(3) && a.inputs.size() > 3) return Status::Error("depthwise convolution: Z is not supported");
     ir::ConvGeometry g;
     KILN_RETURN_IF_ERROR(depthwiseGeometry(a.node, X.shape, W.shape, g));
     if (g.outShape != firstView(a.node, Y.shape))
         return Status::Error("output buffer shape " + ir::shapeToString(Y.shape) + " does not hold the output " +
                              ir::shapeToString(g.outShape));
-    const bool bias = hasInput(a.node, 2) && a.inputs.size() > 2 && a.inputs[2].data;
+    const bool bias = a.node.hasInput(2) && a.inputs.size() > 2 && a.inputs[2].data;
     DwTypes t;
     t.w = W.dtype;
     if (bias) {

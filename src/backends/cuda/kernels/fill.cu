@@ -239,9 +239,7 @@ Status fill(LaunchArgs& args) {
         a.beta[d] = p.beta[d];
         a.betaInt[d] = p.betaInt[d];
     }
-    auto present = [&](size_t i) {
-        return i < args.inputs.size() && i < args.node.inputs.size() && args.node.inputs[i] >= 0;
-    };
+    auto present = [&](size_t i) { return i < args.inputs.size() && args.node.hasInput(i); };
     if (!p.alphaKnown && present(1)) {
         a.alphaPtr = args.inputs[1].data;
         a.alphaType = args.inputs[1].dtype;

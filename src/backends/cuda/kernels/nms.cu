@@ -145,10 +145,6 @@ __global__ void writeTriples(NmsArgs a, const int* keep, const int64_t* offsets,
     }
 }
 
-bool present(const ir::Node& node, const std::vector<ir::TensorDesc>& in, size_t i) {
-    return i < in.size() && i < node.inputs.size() && node.inputs[i] >= 0;
-}
-
 bool boxType(ir::DType t) {
     return t == ir::DType::kF32 || t == ir::DType::kF16 || t == ir::DType::kBF16 || t == ir::DType::kF64;
 }
@@ -202,7 +198,7 @@ bool nmsSupports(const ir::Node& node, const std::vector<ir::TensorDesc>& in, co
     if (out[0].dtype != ir::DType::kI64 && out[0].dtype != ir::DType::kI32) return false;
     if (out.size() > 1 && out[1].dtype != ir::DType::kI32) return false;
     for (size_t i = 2; i < in.size(); ++i)
-        if (present(node, in, i) && !loadsAsDouble(in[i].dtype)) return false;
+        if (ir::hasInput(node, in, i) && !loadsAsDouble(in[i].dtype)) return false;
     if (in[0].shape.size() != 3 || in[1].shape.size() != 3) return false;
     // CUB's segmented sort counts items in int.
     const int64_t m = ir::volume(in[1].shape);
@@ -228,7 +224,7 @@ Status nms(LaunchArgs& a) {
     const int64_t segments = batches * classes, m = segments * n;
     if (m > int64_t(INT_MAX) / 2) return Status::Error("NMS: too many boxes");
     // Parameters known on the host are checked as the CPU checks them.
-    if (present(a.node, in, 3) && in[3].data) {
+    if (ir::hasInput(a.node, in, 3) && in[3].data) {
         const double iou = ir::loadAsDouble(in[3].data, in[3].dtype, 0);
         if (iou < 0 || iou > 1)
             return Status::Error("NMS: iou_threshold " + std::to_string(iou) + " is outside [0, 1]");
@@ -244,9 +240,9 @@ Status nms(LaunchArgs& a) {
     int64_t per = n;
     const int64_t topk = a.node.attrs.getInt("topk_limit", 0);
     if (topk > 0) per = std::min(per, topk);
-    if (present(a.node, in, 2) && in[2].data)
+    if (ir::hasInput(a.node, in, 2) && in[2].data)
         per = std::min(per, std::max<int64_t>(int64_t(ir::loadAsDouble(in[2].data, in[2].dtype, 0)), 0));
-    if (!present(a.node, in, 2)) per = 0;
+    if (!ir::hasInput(a.node, in, 2)) per = 0;
     if (Y.numel() < segments * per * 3)
         return Status::Error("NMS: output " + ir::shapeToString(Y.shape) + " is too small");
     Layout l;
@@ -258,9 +254,9 @@ Status nms(LaunchArgs& a) {
     na.boxType = a.inputs[0].dtype;
     na.scores = a.inputs[1].data;
     na.scoreType = a.inputs[1].dtype;
-    if (present(a.node, in, 2)) na.maxPerClass = {a.inputs[2].data, a.inputs[2].dtype};
-    if (present(a.node, in, 3)) na.iou = {a.inputs[3].data, a.inputs[3].dtype};
-    if (present(a.node, in, 4)) na.scoreThreshold = {a.inputs[4].data, a.inputs[4].dtype};
+    if (ir::hasInput(a.node, in, 2)) na.maxPerClass = {a.inputs[2].data, a.inputs[2].dtype};
+    if (ir::hasInput(a.node, in, 3)) na.iou = {a.inputs[3].data, a.inputs[3].dtype};
+    if (ir::hasInput(a.node, in, 4)) na.scoreThreshold = {a.inputs[4].data, a.inputs[4].dtype};
     na.batches = batches;
     na.classes = classes;
     na.n = n;

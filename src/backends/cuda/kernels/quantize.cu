@@ -20,8 +20,6 @@ namespace {
 using namespace dev;
 using ir::DType;
 
-bool present(const ir::Node& n, size_t i) { return i < n.inputs.size() && n.inputs[i] >= 0; }
-
 bool isNarrowFloat(DType t) { return ir::dtypeIsFloat(t) && !ir::dtypeIsArithmeticFloat(t); }
 
 // Maps a flat index of X to the index of its scale / zero point (the CPU's ScaleIndex).
@@ -224,7 +222,7 @@ Status checkInputs(LaunchArgs& a, const char* op, ScaleMap& map, const DeviceTen
     const DeviceTensor& x = a.inputs[0];
     const DeviceTensor& s = a.inputs[1];
     KILN_RETURN_IF_ERROR(makeScaleMap(a.node, x.shape, s.shape, map).withContext(std::string(op) + ": "));
-    zp = present(a.node, 2) && a.inputs.size() > 2 && a.inputs[2].data ? &a.inputs[2] : nullptr;
+    zp = a.node.hasInput(2) && a.inputs.size() > 2 && a.inputs[2].data ? &a.inputs[2] : nullptr;
     if (zp && zp->numel() != s.numel())
         return Status::Error(std::string(op) + ": zero point " + ir::shapeToString(zp->shape) +
                              " differs from the scale " + ir::shapeToString(s.shape));

@@ -160,10 +160,6 @@ __global__ void deformConvKernel(const S* __restrict__ x, const S* __restrict__ 
     }
 }
 
-bool given(const ir::Node& node, const std::vector<ir::TensorDesc>& in, size_t i) {
-    return i < in.size() && i < node.inputs.size() && node.inputs[i] >= 0;
-}
-
 }  // namespace
 
 bool roiAlignSupports(const ir::Node& node, const std::vector<ir::TensorDesc>& in,
@@ -209,7 +205,7 @@ bool deformConvSupports(const ir::Node& node, const std::vector<ir::TensorDesc>&
     if (in.size() < 3 || in.size() > 5 || out.size() != 1 || !isDeviceFloat(in[0].dtype) || out[0].dtype != in[0].dtype)
         return false;
     for (size_t i = 1; i < in.size(); ++i)
-        if (given(node, in, i) && in[i].dtype != in[0].dtype) return false;
+        if (ir::hasInput(node, in, i) && in[i].dtype != in[0].dtype) return false;
     const ir::Attrs& at = node.attrs;
     return in[0].shape.size() == 4 && in[1].shape.size() == 4 && at.getInts("strides", {1, 1}).size() == 2 &&
            at.getInts("dilations", {1, 1}).size() == 2 && at.getInts("pads_begin", {0, 0}).size() == 2;

@@ -14,8 +14,6 @@ namespace {
 
 using namespace dev;
 
-bool present(const ir::Node& node, size_t i) { return i < node.inputs.size() && node.inputs[i] >= 0; }
-
 struct Coef {
     const void* p;
     int64_t period;
@@ -55,7 +53,7 @@ bool floatCompute(ir::DType t) {
 bool scaleSupports(const ir::Node& node, const std::vector<ir::TensorDesc>& in, const std::vector<ir::TensorDesc>&) {
     if (in.empty() || in.size() > 4 || !floatCompute(in[0].dtype)) return false;
     for (size_t i = 1; i < in.size(); ++i)
-        if (present(node, i) &&
+        if (node.hasInput(i) &&
             (in[0].dtype == ir::DType::kF64 ? in[i].dtype != ir::DType::kF64 : !isDeviceFloat(in[i].dtype)))
             return false;
     const std::string mode = node.attrs.getString("mode", "uniform");
@@ -87,7 +85,7 @@ Status scale(LaunchArgs& a) {
     const double defaults[3] = {0.0, 1.0, 1.0};
     for (size_t i = 1; i <= 3; ++i) {
         c[i - 1] = {nullptr, 1, defaults[i - 1], ir::DType::kF32};
-        if (!present(a.node, i) || i >= a.inputs.size()) continue;
+        if (!a.node.hasInput(i) || i >= a.inputs.size()) continue;
         const DeviceTensor& t = a.inputs[i];
         if (X.dtype == ir::DType::kF64 ? t.dtype != ir::DType::kF64 : !isDeviceFloat(t.dtype))
             return Status::Error("Scale: unsupported coefficient dtype on CUDA");
@@ -99,7 +97,7 @@ Status scale(LaunchArgs& a) {
     }
     const int64_t n = X.numel();
     if (n <= 0) return Status::Ok();
-    const bool hasPower = present(a.node, 3);
+    const bool hasPower = a.node.hasInput(3);
     return visitType(X.dtype, [&](auto tag) -> Status {
         using S = typename decltype(tag)::type;
         if constexpr (kIsFloat<S>) {

@@ -30,11 +30,6 @@ namespace {
 
 using namespace dev;
 
-
-bool present(const ir::Node& node, const std::vector<ir::TensorDesc>& in, size_t i) {
-    return i < in.size() && i < node.inputs.size() && node.inputs[i] >= 0;
-}
-
 // One int32/int64 value (a scalar or [1]), as ir::signal::readIntScalar takes.
 bool isIntScalar(const ir::TensorDesc& t) {
     return (t.dtype == ir::DType::kI32 || t.dtype == ir::DType::kI64) && t.shape.size() <= 1 &&
@@ -355,16 +350,16 @@ bool dftSupports(const ir::Node& node, const std::vector<ir::TensorDesc>& in, co
     // checked (read-back ones are stand-in zeros at build time): resolve without them.
     std::vector<ir::TensorDesc> shapesOnly = in;
     for (size_t i : {size_t(1), size_t(2)}) {
-        if (!present(node, in, i)) continue;
+        if (!ir::hasInput(node, in, i)) continue;
         if (!isIntScalar(in[i])) return false;
         shapesOnly[i].data = nullptr;
     }
     ir::signal::DFTParams p;
     if (!ir::signal::resolveDFT(node, shapesOnly, p).ok()) return false;
     // dft_length sets an output extent, so the host has it at run time.
-    if (present(node, in, 1) && !in[1].data) return false;
+    if (ir::hasInput(node, in, 1) && !in[1].data) return false;
     // Without the axis on the host no extent may depend on it: the kernel reads it on the device.
-    if (present(node, in, 2) && !in[2].data)
+    if (ir::hasInput(node, in, 2) && !in[2].data)
         return !p.onesided && !node.attrs.has("dft_length") && in[0].shape.size() <= size_t(kMaxDims);
     return true;
 }
@@ -414,12 +409,12 @@ bool stftSupports(const ir::Node& node, const std::vector<ir::TensorDesc>& in, c
     // frame_step and frame_length set output extents: one int32/int64 value each, which
     // the host has at run time. Their values are not checked here (read-back ones are
     // stand-in zeros at build time).
-    if (!present(node, in, 1)) return false;
+    if (!ir::hasInput(node, in, 1)) return false;
     for (size_t i : {size_t(1), size_t(3)})
-        if (present(node, in, i) && (!in[i].data || !isIntScalar(in[i]))) return false;
+        if (ir::hasInput(node, in, i) && (!in[i].data || !isIntScalar(in[i]))) return false;
     // The window (read on the device) has the signal's dtype; it or frame_length is required.
-    if (present(node, in, 2)) return in[2].dtype == in[0].dtype && in[2].shape.size() == 1;
-    return present(node, in, 3);
+    if (ir::hasInput(node, in, 2)) return in[2].dtype == in[0].dtype && in[2].shape.size() == 1;
+    return ir::hasInput(node, in, 3);
 }
 
 size_t stftWorkspace(const ir::Node& node, const std::vector<ir::TensorDesc>& in, const std::vector<ir::TensorDesc>&) {
@@ -495,7 +490,7 @@ bool melWeightMatrixSupports(const ir::Node& node, const std::vector<ir::TensorD
     // int32/int64, two floats. Their values are not checked here (read-back ones
     // are stand-in zeros at build time).
     for (size_t i = 0; i < 5; ++i) {
-        if (!present(node, in, i) || !in[i].data) return false;
+        if (!ir::hasInput(node, in, i) || !in[i].data) return false;
         const ir::TensorDesc& t = in[i];
         const bool isFloat = ir::dtypeIsFloat(t.dtype) && t.dtype != ir::DType::kFP8;
         if (i < 3 ? !isIntScalar(t) : (!isFloat || t.shape.size() > 1 || ir::volume(t.shape) != 1)) return false;
