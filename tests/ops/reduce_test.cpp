@@ -80,8 +80,7 @@ ir::Attrs reduceAttrs(const std::string& op, std::vector<int64_t> axes, int64_t 
     return a;
 }
 
-const char* const kAllOps[] = {"sum", "prod", "max", "min", "mean", "l1", "l2", "sum_square", "log_sum",
-                               "log_sum_exp"};
+const char* const kAllOps[] = {"sum", "prod", "max", "min", "mean", "l1", "l2", "sum_square", "log_sum", "log_sum_exp"};
 
 void checkReduce(const std::string& op, DType t, const ir::Shape& s, std::vector<int64_t> axes, int64_t keepdims,
                  double tol, double lo = -2.0, double hi = 2.0) {
@@ -93,8 +92,10 @@ void checkReduce(const std::string& op, DType t, const ir::Shape& s, std::vector
     for (int64_t a : axes) red[size_t(a < 0 ? a + int64_t(s.size()) : a)] = true;
     ir::Shape want;
     for (size_t i = 0; i < s.size(); ++i)
-        if (!red[i]) want.push_back(s[i]);
-        else if (keepdims) want.push_back(1);
+        if (!red[i])
+            want.push_back(s[i]);
+        else if (keepdims)
+            want.push_back(1);
     EXPECT_EQ(r.outputs[0].shape, want);
     EXPECT_EQ(r.outputs[0].dtype, t);
     std::vector<double> expected;
@@ -112,7 +113,7 @@ TEST(ReduceTest, EveryOpOverVariousAxesF32) {
             checkReduce(o, DType::kF32, {2, 3, 4}, {1}, keep, 1e-5, lo, hi);
             checkReduce(o, DType::kF32, {2, 3, 4}, {-1}, keep, 1e-5, lo, hi);
             checkReduce(o, DType::kF32, {2, 3, 4}, {2, 0}, keep, 1e-5, lo, hi);
-            checkReduce(o, DType::kF32, {2, 3, 4}, {}, keep, 1e-5, lo, hi);           // all axes
+            checkReduce(o, DType::kF32, {2, 3, 4}, {}, keep, 1e-5, lo, hi);          // all axes
             checkReduce(o, DType::kF32, {2, 3, 4}, {0, -2, 2}, keep, 1e-5, lo, hi);  // all, listed
         }
     }
@@ -206,6 +207,26 @@ TEST(ReduceTest, ManyRowsUseThePool) {
     checkReduce("max", DType::kF32, {50, 7, 3}, {0, 2}, 0, 1e-6);
 }
 
+// The CUDA backend picks its kernel by shape: a warp per row for rows of at most
+// 1024 elements ending in the innermost dim (global pooling's [N, C, 7, 7]), a
+// block per longer row, a thread per row when the innermost dim is kept and
+// there are many rows. Each is checked here for every op.
+TEST(ReduceTest, EveryOpOnEachKernelShape) {
+    for (const char* op : kAllOps) {
+        const std::string o = op;
+        const double lo = o == "log_sum" ? 0.1 : o == "prod" ? 0.9 : -2.0;
+        const double hi = o == "prod" ? 1.1 : 2.0;
+        checkReduce(o, DType::kF32, {2, 1100, 7, 7}, {2, 3}, 1, 1e-5, lo, hi);  // warp: 2200 rows of 49
+        checkReduce(o, DType::kF32, {6, 5, 40}, {0, 2}, 0, 1e-5, lo, hi);       // warp: strided rows of 240
+        checkReduce(o, DType::kF16, {300, 33}, {1}, 0, 1e-2, lo, hi);           // warp, 16-bit
+        checkReduce(o, DType::kF32, {3, 3000}, {1}, 1, 1e-5, lo, hi);           // block: rows of 3000
+        checkReduce(o, DType::kF32, {5, 1200}, {0}, 0, 1e-5, lo, hi);           // thread: 1200 rows of 5
+    }
+    for (DType t : {DType::kI32, DType::kI64})
+        for (const char* op : {"sum", "prod", "max", "min"})  // (the mean truncates: IntegerTypes)
+            checkReduce(op, t, {1500, 9}, {1}, 0, 0, -3, 3);  // rows of 9: warp; max/min: block
+}
+
 TEST(ReduceTest, HalfAndBFloat16) {
     checkReduce("sum", DType::kF16, {3, 8}, {1}, 1, 5e-3);
     checkReduce("mean", DType::kBF16, {3, 8}, {0}, 0, 2e-2);
@@ -221,8 +242,8 @@ TEST(ReduceTest, ScalarInput) {
 
 TEST(ReduceTest, EmptyExtentGivesIdentity) {
     const std::vector<std::pair<std::string, double>> cases = {
-        {"sum", 0},     {"prod", 1}, {"max", -kInf},       {"min", kInf},         {"mean", NAN},
-        {"l1", 0},      {"l2", 0},   {"sum_square", 0},    {"log_sum", -kInf},    {"log_sum_exp", -kInf}};
+        {"sum", 0}, {"prod", 1}, {"max", -kInf},    {"min", kInf},      {"mean", NAN},
+        {"l1", 0},  {"l2", 0},   {"sum_square", 0}, {"log_sum", -kInf}, {"log_sum_exp", -kInf}};
     for (const auto& [op, id] : cases) {
         SCOPED_TRACE(op);
         const OpResult r = runOp("Reduce", reduceAttrs(op, {1}, 1), {TestTensor::f32({2, 0, 3}, {})});

@@ -1,11 +1,12 @@
 // Reduce and Softmax on CUDA. A reduction is split into rows (one per output
 // element, over the kept dims) whose elements are the reduced dims. When the
-// innermost input dim is reduced, a block reduces each row (threads read
-// consecutive elements); otherwise each thread reduces one row (neighbouring
-// threads read neighbouring elements). Float32 accumulates in double, 16-bit
-// floats in float32 (as the reference does, up to its own double), float64 in
-// double, integers in wrapping 64-bit arithmetic. The axes come from input 1
-// (read on the host) or the attribute, as ir::resolveReduceAxes reads them.
+// innermost input dim is reduced, a warp (rows of at most kWarpRowMax elements)
+// or a block reduces each row (lanes read consecutive elements); otherwise each
+// thread reduces one row (neighbouring threads read neighbouring elements).
+// Float32 accumulates in double, 16-bit floats in float32 (as the reference
+// does, up to its own double), float64 in double, integers in wrapping 64-bit
+// arithmetic. The axes come from input 1 (read on the host) or the attribute,
+// as ir::resolveReduceAxes reads them.
 #include <algorithm>
 #include <cfloat>
 #include <cmath>
@@ -257,6 +258,31 @@ __global__ void reduceRowsThread(const S* __restrict__ x, S* __restrict__ y, int
     }
 }
 
+// One warp per row: for short contiguous-ended rows (global pooling's 49 or 64
+// elements over a hundred thousand rows), where a block per row would leave
+// most of its threads idle and pay three barriers per row. Integer max/min,
+// which have no identity in the unsigned accumulator, keep the block kernel.
+template <class S, class A>
+__global__ void reduceRowsWarp(const S* __restrict__ x, S* __restrict__ y, int64_t rows, RowGeometry g, int op) {
+    const int lane = threadIdx.x & 31;
+    const int64_t perBlock = blockDim.x >> 5;
+    const int64_t step = int64_t(gridDim.x) * perBlock;
+    for (int64_t r = int64_t(blockIdx.x) * perBlock + (threadIdx.x >> 5); r < rows; r += step) {
+        const S* row = x + offsetOf(g.rows, r);
+        if constexpr (std::is_floating_point_v<A>) {
+            if (op == kLogSumExp) {
+                const A mx = warpCombine<A>(kMax, partialRow<S, A>(kMax, row, g, lane, 32, A(0)));
+                const bool special = isnan(mx) || isinf(mx);
+                const A sum = special ? A(0) : warpCombine<A>(kSum, partialRow<S, A>(kLogSumExp, row, g, lane, 32, mx));
+                if (lane == 0) y[r] = Elem<S>::store(ComputeT<S>(special ? mx : mx + log(sum)));
+                continue;
+            }
+        }
+        const A acc = warpCombine<A>(op, partialRow<S, A>(op, row, g, lane, 32, A(0)));
+        if (lane == 0) y[r] = finishReduce<S, A>(op, acc, g.rowLen);
+    }
+}
+
 // Input 1 (Axes), when present: int32/int64, 1-D of known length, and its
 // values on the host at run time. At build time read-back values are stand-in
 // zeros, so only their presence is tested; an empty list needs no values.
@@ -279,6 +305,9 @@ Status reducedMask(const LaunchArgs& args, std::vector<bool>& mask) {
     return Status::Ok();
 }
 
+// Rows up to this length go one per warp (reduceRowsWarp), longer ones one per block.
+constexpr int64_t kWarpRowMax = 1024;
+
 template <class S>
 Status launchReduce(const DeviceTensor& X, DeviceTensor& Y, const std::vector<bool>& mask, int op, cudaStream_t s) {
     using A = AccT<S>;
@@ -293,7 +322,13 @@ Status launchReduce(const DeviceTensor& X, DeviceTensor& Y, const std::vector<bo
                              ir::shapeToString(X.shape));
     if (rows <= 0) return Status::Ok();
     const bool innerReduced = !X.shape.empty() && mask.back() && X.shape.back() > 1;
-    if (innerReduced || rows < 1024) {
+    const bool intMaxMin = !std::is_floating_point_v<A> && (op == kMax || op == kMin);
+    if (innerReduced && g.rowLen <= kWarpRowMax && !intMaxMin) {
+        constexpr int64_t kRowsPerBlock = kBlock / 32;
+        reduceRowsWarp<S, A>
+            <<<unsigned(std::min<int64_t>((rows + kRowsPerBlock - 1) / kRowsPerBlock, 65535 * 8)), kBlock, 0, s>>>(
+                X.as<const S>(), Y.as<S>(), rows, g, op);
+    } else if (innerReduced || rows < 1024) {
         reduceRowsBlock<S, A>
             <<<unsigned(std::min<int64_t>(rows, 65535 * 8)), kBlock, 0, s>>>(X.as<const S>(), Y.as<S>(), rows, g, op);
     } else {
