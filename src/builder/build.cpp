@@ -211,6 +211,11 @@ Status buildPlan(ir::Graph g, const BuildOptions& opt, const LogFn& log, engine:
         KILN_RETURN_IF_ERROR(g.topoSort());
         KILN_RETURN_IF_ERROR(ir::inferGraph(g).withContext("after cuda-conv-clip-fusion: "));
     }
+    if (opt.backend == engine::Backend::kCUDA && !opt.disabledPasses.count("cuda-conv-input-clip-fusion")) {
+        KILN_RETURN_IF_ERROR(fuseConvInputClips(g, log));
+        KILN_RETURN_IF_ERROR(g.topoSort());
+        KILN_RETURN_IF_ERROR(ir::inferGraph(g).withContext("after cuda-conv-input-clip-fusion: "));
+    }
     if (opt.backend == engine::Backend::kCUDA && !opt.disabledPasses.count("cuda-fc-epilogue")) {
         KILN_RETURN_IF_ERROR(fuseFcEpilogues(g, log));
         KILN_RETURN_IF_ERROR(g.topoSort());

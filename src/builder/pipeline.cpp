@@ -37,6 +37,7 @@ std::vector<std::string> allPassNames() {
     names.push_back("cuda-fc-epilogue");
     names.push_back("cuda-channels-last");
     names.push_back("cuda-conv-clip-fusion");
+    names.push_back("cuda-conv-input-clip-fusion");
     return names;
 }
 

@@ -26,6 +26,8 @@ struct Case {
     const char* op = "Convolution";
     const char* act = "none";
     double xRange = 1.0;  // X uniform in [-xRange, xRange)
+    bool xClip = false;   // FusedConvolution's input clip: X clamped to [xLo, xHi] first
+    double xLo = 0.0, xHi = 6.0;
 };
 
 double tolOf(DType t) { return t == DType::kF32 ? 1e-5 : t == DType::kF16 ? 2e-2 : 6e-2; }
@@ -50,8 +52,9 @@ std::vector<double> depthwise(const Case& k, const TestTensor& x, const TestTens
                             const int64_t ih = oh * k.stride - k.pb[0] + kh * k.dil;
                             const int64_t iw = ow * k.stride - k.pb[1] + kw * k.dil;
                             if (ih < 0 || ih >= k.H || iw < 0 || iw >= k.W) continue;
-                            acc += xv[size_t(((n * k.C + c) * k.H + ih) * k.W + iw)] *
-                                   wv[size_t((c * k.KH + kh) * k.KW + kw)];
+                            double v = xv[size_t(((n * k.C + c) * k.H + ih) * k.W + iw)];
+                            if (k.xClip) v = std::min(std::max(v, k.xLo), k.xHi);
+                            acc += v * wv[size_t((c * k.KH + kh) * k.KW + kw)];
                         }
                     if (act == "relu" && acc < 0) acc = 0;
                     if (act == "clip") acc = std::min(std::max(acc, 0.0), 6.0);
@@ -73,6 +76,10 @@ ir::Attrs attrsOf(const Case& k, bool last) {
             a.set("clip_min", 0.0);
             a.set("clip_max", 6.0);
         }
+        if (k.xClip) {
+            a.set("x_clip_min", k.xLo);
+            a.set("x_clip_max", k.xHi);
+        }
     }
     if (last) a.set("channels_last", int64_t(1));
     return a;
@@ -82,7 +89,8 @@ ir::Attrs attrsOf(const Case& k, bool last) {
 void check(const Case& k, uint32_t seed) {
     SCOPED_TRACE(std::string(k.op) + " " + std::string(ir::dtypeName(k.t)) + " C=" + std::to_string(k.C) +
                  " K=" + std::to_string(k.KH) + "x" + std::to_string(k.KW) + " stride=" + std::to_string(k.stride) +
-                 " dil=" + std::to_string(k.dil) + " act=" + k.act + (k.bias ? " bias" : ""));
+                 " dil=" + std::to_string(k.dil) + " act=" + k.act + (k.bias ? " bias" : "") +
+                 (k.xClip ? " x clip [" + std::to_string(k.xLo) + ", " + std::to_string(k.xHi) + "]" : ""));
     const TestTensor x = TestTensor::random(k.t, {k.N, k.C, k.H, k.W}, seed, -k.xRange, k.xRange);
     const TestTensor w = TestTensor::random(k.t, {k.C, 1, k.KH, k.KW}, seed + 1);
     const TestTensor b = TestTensor::random(k.t, {k.C}, seed + 2);
@@ -214,6 +222,30 @@ TEST(DepthwiseConvolution, FusedClip) {
     odd.act = "clip";
     odd.xRange = 4.0;
     check(odd, 550);
+}
+
+// The input clip (the ReLU6 before MobileNetV2's depthwise layers, fused into
+// them): X wide enough that many values are clamped, with and without the
+// output's own clip, vectorized (C = 32) and not (C = 12), both strides, and a
+// range below 0 too; the zero padding must stay zero.
+TEST(DepthwiseConvolution, InputClip) {
+    uint32_t seed = 700;
+    for (DType t : {DType::kF32, DType::kF16, DType::kBF16})
+        for (const char* act : {"none", "clip"})
+            for (int64_t C : {32, 12}) {
+                Case k;
+                k.t = t;
+                k.C = C;
+                k.stride = C == 32 ? 1 : 2;
+                k.op = "FusedConvolution";
+                k.act = act;
+                k.xClip = true;
+                k.xRange = 8.0;
+                check(k, seed += 3);
+                k.xLo = -1.0;
+                k.xHi = 3.0;
+                check(k, seed += 3);
+            }
 }
 
 // W and B of other float types than X (the tactic reads them as float).

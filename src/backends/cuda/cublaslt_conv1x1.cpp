@@ -11,6 +11,7 @@
 #include "cuda_check.h"
 #include "ir/ops/channels_last.h"
 #include "ir/ops/convolution.h"
+#include "ir/ops/fused_convolution.h"
 #include "library_tactics.h"
 
 namespace kiln::cuda::lib {
@@ -96,7 +97,8 @@ private:
 bool conv1x1Supports(const ir::Node& n, const std::vector<ir::TensorDesc>& in, const std::vector<ir::TensorDesc>& out) {
     cudaDataType_t dt;
     GemmDims d;
-    if (in.size() < 2 || out.size() != 1 || !n.hasInput(0) || !n.hasInput(1) || !gemmType(in[0].dtype, dt))
+    if (in.size() < 2 || out.size() != 1 || !n.hasInput(0) || !n.hasInput(1) || !gemmType(in[0].dtype, dt) ||
+        ir::xClipOf(n).on)
         return false;
     if (n.op == "FusedConvolution") {
         const std::string act = n.attrs.getString("activation", "none");

@@ -8,6 +8,7 @@
 #include "cudnn_common.h"
 #include "ir/ops/channels_last.h"
 #include "ir/ops/convolution.h"
+#include "ir/ops/fused_convolution.h"
 #include "library_tactics.h"
 
 namespace kiln::cuda::lib {
@@ -208,7 +209,7 @@ Status createConv(const ir::Node&, const Descs&, const Descs&, std::unique_ptr<K
 }
 template <int Algo>
 bool fusedConvSupports(const ir::Node& n, const Descs& in, const Descs& out) {
-    if (!fusedOk(n, in, out, Algo) || !algoAllowed<Algo>(n, in)) return false;
+    if (ir::xClipOf(n).on || !fusedOk(n, in, out, Algo) || !algoAllowed<Algo>(n, in)) return false;
     ir::Node conv = n;
     conv.op = "Convolution";
     const Descs convIn(in.begin(), in.begin() + 3);

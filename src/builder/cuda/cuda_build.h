@@ -21,6 +21,11 @@ Status fuseConvolutions(ir::Graph& g, const LogFn& log);
 // reduced precision and cuda-channels-last.
 Status fuseConvClips(ir::Graph& g, const LogFn& log);
 
+// Activation clip (a range holding 0) read only as a depthwise convolution's X
+// -> that convolution's input clip, where kiln_depthwise runs it
+// (conv_input_clip_fusion.cpp); after fuseConvClips.
+Status fuseConvInputClips(ir::Graph& g, const LogFn& log);
+
 // MatMul (constant 2-D weights) + ElementWise sum of a bias vector -> FullyConnected (matmul_bias.cpp).
 Status fuseMatMulBias(ir::Graph& g, const LogFn& log);
 

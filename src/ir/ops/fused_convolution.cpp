@@ -1,10 +1,12 @@
 // FusedConvolution (docs/ops.md): Y = act(conv(X, W) + B + Z) (act: none, relu,
-// or clip to [clip_min, clip_max], MobileNet's ReLU6), the node the
+// or clip to [clip_min, clip_max], MobileNet's ReLU6; X optionally clipped
+// first, fused_convolution.h), the node the
 // CUDA builder's fusion pass makes of Convolution -> ElementWise sum ->
 // Activation chains so that one kernel (cuDNN's fused convolution) does it all.
 // Never produced by the network API or the parsers.
 #include <string>
 
+#include "fused_convolution.h"
 #include "op_families.h"
 
 namespace kiln::ir {
@@ -18,12 +20,17 @@ Status inferFusedConvolution(const Node& node, const std::vector<TensorDesc>& in
     if (!knownActivation(act)) return Status::Error("unknown activation '" + act + "' (expected none, relu or clip)");
     if (act == "clip" && !(node.attrs.getFloat("clip_min", 0.0) <= node.attrs.getFloat("clip_max", 0.0)))
         return Status::Error("clip_min must not exceed clip_max");
+    const XClip xc = xClipOf(node);
+    if (xc.on && !(node.attrs.has("x_clip_min") && node.attrs.has("x_clip_max") && xc.lo <= 0.0 && 0.0 <= xc.hi))
+        return Status::Error("x_clip_min and x_clip_max must both be given, with x_clip_min <= 0 <= x_clip_max");
     // The convolution part is a Convolution on X, W and B.
     Node conv = node;
     conv.op = "Convolution";
     conv.attrs.erase("activation");
     conv.attrs.erase("clip_min");
     conv.attrs.erase("clip_max");
+    conv.attrs.erase("x_clip_min");
+    conv.attrs.erase("x_clip_max");
     const size_t n = std::min<size_t>(in.size(), 3);
     conv.inputs.assign(node.inputs.begin(), node.inputs.begin() + std::min(node.inputs.size(), n));
     while (conv.inputs.size() > 2 && conv.inputs.back() < 0) conv.inputs.pop_back();

@@ -1,10 +1,12 @@
-// Reference FusedConvolution (docs/ops.md): the Convolution reference into the
-// output, then + Z and the activation (relu, or clip as Activation clip),
-// element by element in float32.
+// Reference FusedConvolution (docs/ops.md): X clipped when the node says so
+// (ir/ops/fused_convolution.h), the Convolution reference into the output,
+// then + Z and the activation (relu, or clip as Activation clip), element by
+// element in float32.
 #include <cmath>
 #include <vector>
 
 #include "conv_common.h"
+#include "ir/ops/fused_convolution.h"
 #include "ref_kernels.h"
 
 namespace kiln::cpu::ref {
@@ -20,11 +22,31 @@ bool fusedConvolutionSupports(const ir::Node& node, const std::vector<ir::Tensor
     return (act == "none" || act == "relu" || act == "clip") && !(node.hasInput(3) && in[3].dtype != out[0].dtype);
 }
 
+namespace {
+
+// x clamped to [lo, hi] (NaN propagating) in its own type, in `storage`.
+HostTensor clipped(const HostTensor& x, double lo, double hi, std::vector<uint8_t>& storage) {
+    HostTensor c = x;
+    storage.resize(x.bytes());
+    c.data = storage.data();
+    for (int64_t i = 0; i < x.numel(); ++i) {
+        double v = ir::loadAsDouble(x.data, x.dtype, i);
+        v = v < lo ? lo : v;
+        ir::storeFromDouble(c.data, c.dtype, i, hi < v ? hi : v);
+    }
+    return c;
+}
+
+}  // namespace
+
 Status fusedConvolution(KernelArgs& args) {
     ir::Node conv = args.node;
     conv.op = "Convolution";
     conv.inputs.resize(std::min<size_t>(conv.inputs.size(), 3));
     std::vector<HostTensor> convIn(args.inputs.begin(), args.inputs.begin() + std::min<size_t>(args.inputs.size(), 3));
+    std::vector<uint8_t> xStorage;
+    const ir::XClip xc = ir::xClipOf(args.node);
+    if (xc.on && !convIn.empty() && convIn[0].data) convIn[0] = clipped(convIn[0], xc.lo, xc.hi, xStorage);
     KernelArgs convArgs{conv, convIn, args.outputs, args.pool, args.workspace, args.workspaceBytes};
     KILN_RETURN_IF_ERROR(convolution(convArgs));
     HostTensor& y = args.outputs[0];

@@ -341,7 +341,7 @@ Status convolution(LaunchArgs& a) { return runConv<false>(a); }
 
 bool fusedConvolutionSupports(const ir::Node& n, const std::vector<ir::TensorDesc>& in,
                               const std::vector<ir::TensorDesc>& out) {
-    if (n.op != "FusedConvolution" || in.size() < 2 || ir::isChannelsLast(n)) return false;
+    if (n.op != "FusedConvolution" || in.size() < 2 || ir::isChannelsLast(n) || ir::xClipOf(n).on) return false;
     const std::vector<ir::TensorDesc> convIn(in.begin(), in.begin() + std::min<size_t>(in.size(), 3));
     return convTypesOk(n, convIn, out) && convActKnown(n) &&
            !(n.hasInput(3) && in.size() > 3 && in[3].dtype != out[0].dtype);

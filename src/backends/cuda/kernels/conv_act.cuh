@@ -5,6 +5,7 @@
 #include <string>
 
 #include "ir/op_schema.h"
+#include "ir/ops/fused_convolution.h"
 
 namespace kiln::cuda::kernels {
 

@@ -227,7 +227,8 @@ void launchWithK(const SkGeom& q, bool patch, const void* x, const void* w, cons
 bool smallKConvolutionSupports(const ir::Node& n, const std::vector<ir::TensorDesc>& in,
                                const std::vector<ir::TensorDesc>& out) {
     if (n.op != "Convolution" && n.op != "FusedConvolution") return false;
-    if (in.size() < 2 || out.size() != 1 || !n.hasInput(0) || !n.hasInput(1) || !convActKnown(n)) return false;
+    if (in.size() < 2 || out.size() != 1 || !n.hasInput(0) || !n.hasInput(1) || !convActKnown(n) || ir::xClipOf(n).on)
+        return false;
     const ir::DType xt = in[0].dtype;
     if (!isDeviceFloat(xt) || out[0].dtype != xt || !isDeviceFloat(in[1].dtype)) return false;
     if (n.hasInput(2) && (in.size() < 3 || !isDeviceFloat(in[2].dtype))) return false;

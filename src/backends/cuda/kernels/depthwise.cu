@@ -1,7 +1,7 @@
 // Tactic "kiln_depthwise": 2-D depthwise Convolution / FusedConvolution
 // (group == C == M, no Z) as memory-bound direct kernels with the bias and the
-// activation (relu, or clip: MobileNet's ReLU6) in the epilogue, float32
-// accumulation. cuDNN runs these layers as implicit GEMMs at several times
+// activation (relu, or clip: MobileNet's ReLU6) in the epilogue, the input
+// clip (the ReLU6 before the layer) on each load, float32 accumulation. cuDNN runs these layers as implicit GEMMs at several times
 // their bandwidth time, and the ReLU6 after each as a kernel of its own.
 //  * channels-first: blocks walk (n, c) planes with the channel's weights in
 //    registers; a thread computes kUnrollFirst outputs of a plane, neighbouring
@@ -38,6 +38,18 @@ struct DwGeom {
 struct DwTypes {
     ir::DType w = ir::DType::kF32, b = ir::DType::kF32;
 };
+
+// FusedConvolution's input clip (ir/ops/fused_convolution.h) on each loaded X
+// element: the MobileNetV2 ReLU6 between a 1x1 expansion and its depthwise
+// layer, so the clipped tensor is never written. Without one the range is
+// (-inf, inf): the same two selects, no branch. Padding's zeros stay zeros.
+struct XClamp {
+    float lo = -INFINITY, hi = INFINITY;
+};
+__device__ __forceinline__ float clampX(float v, const XClamp& c) {
+    v = v < c.lo ? c.lo : v;  // NaN propagates, as Activation clip
+    return c.hi < v ? c.hi : v;
+}
 
 // loadFloatAny through the read-only cache.
 __device__ __forceinline__ float ldgFloatAny(const void* p, ir::DType t, int64_t i) {
@@ -180,10 +192,10 @@ constexpr int kMinBlocksLast = sizeof(S) == 4 ? 3 : 4;
 // K > 0: a KxK kernel, unrolled (`#pragma unroll` unrolls constant trip
 // counts only), weights in wr; K == 0: any q.kh x q.kw, weights read from w.
 template <class S, int K, int U>
-__device__ __forceinline__ void planeOutputs(const S* __restrict__ xc, S* __restrict__ yc, const int (&pos)[U],
+__device__ __forceinline__ void planeOutputs(const S* __restrict__ xp, S* __restrict__ yc, const int (&pos)[U],
                                              const DwGeom& q, const float (&wr)[K > 0 ? K* K : 1],
                                              const void* __restrict__ w, ir::DType wt, int64_t wc, float bias,
-                                             const ConvAct& act) {
+                                             const XClamp& xc, const ConvAct& act) {
     const int kh = K > 0 ? K : q.kh, kw = K > 0 ? K : q.kw;
     int ih0[U], iw0[U];
     float acc[U];
@@ -207,7 +219,8 @@ __device__ __forceinline__ void planeOutputs(const S* __restrict__ xc, S* __rest
             for (int u = 0; u < U; ++u) {
                 const int ih = ih0[u] + i * q.dh, iw = iw0[u] + j * q.dw;
                 const bool inside = (unsigned(ih) < unsigned(q.H)) & (unsigned(iw) < unsigned(q.W));
-                acc[u] = fmaf(wv, float(Elem<S>::load(*tapSource(inside, xc + (ih * q.W + iw)))), acc[u]);
+                const float xv = float(Elem<S>::load(*tapSource(inside, xp + (ih * q.W + iw))));
+                acc[u] = fmaf(wv, clampX(xv, xc), acc[u]);
             }
         }
     }
@@ -222,14 +235,14 @@ __device__ __forceinline__ void planeOutputs(const S* __restrict__ xc, S* __rest
 template <class S, int K>
 __global__ void __launch_bounds__(kBlock, kMinBlocksFirst)
     dwChannelsFirst(const S* __restrict__ x, const void* __restrict__ w, const void* __restrict__ b, S* __restrict__ y,
-                    DwGeom q, DwTypes t, ConvAct act, int chunk) {
+                    DwGeom q, DwTypes t, XClamp xc, ConvAct act, int chunk) {
     constexpr int U = kUnrollFirst;
     const int plane = q.OH * q.OW;
     const int64_t planes = q.N * q.C, inPlane = int64_t(q.H) * q.W;
     for (int64_t nc = blockIdx.y; nc < planes; nc += gridDim.y) {
         const int c = int(nc % q.C);
         const int64_t wc = int64_t(c) * q.kh * q.kw;
-        const S* xc = x + nc * inPlane;
+        const S* xp = x + nc * inPlane;
         S* yc = y + nc * plane;
         const float bias = b ? ldgFloatAny(b, t.b, c) : 0.f;
         float wr[K > 0 ? K * K : 1] = {};
@@ -239,11 +252,11 @@ __global__ void __launch_bounds__(kBlock, kMinBlocksFirst)
                 int pos[U];
 #pragma unroll
                 for (int u = 0; u < U; ++u) pos[u] = p + u * chunk;
-                planeOutputs<S, K, U>(xc, yc, pos, q, wr, w, t.w, wc, bias, act);
+                planeOutputs<S, K, U>(xp, yc, pos, q, wr, w, t.w, wc, bias, xc, act);
             } else {
                 for (int at = p; at < plane; at += chunk) {
                     const int pos[1] = {at};
-                    planeOutputs<S, K, 1>(xc, yc, pos, q, wr, w, t.w, wc, bias, act);
+                    planeOutputs<S, K, 1>(xp, yc, pos, q, wr, w, t.w, wc, bias, xc, act);
                 }
             }
         }
@@ -255,7 +268,7 @@ __global__ void __launch_bounds__(kBlock, kMinBlocksFirst)
 template <class S, int V, int K, bool Staged, int U>
 __device__ __forceinline__ void pixelGroups(const S* __restrict__ x, const void* __restrict__ w,
                                             const void* __restrict__ b, S* __restrict__ y, const DwGeom& q,
-                                            const DwTypes& t, const ConvAct& act, const float* sm,
+                                            const DwTypes& t, const XClamp& xc, const ConvAct& act, const float* sm,
                                             const int64_t (&item)[U]) {
     const int C = q.C, kh = K > 0 ? K : q.kh, kw = K > 0 ? K : q.kw, kVol = kh * kw;
     const int groups = C / V, perImage = q.OH * q.OW * groups;
@@ -291,6 +304,8 @@ __device__ __forceinline__ void pixelGroups(const S* __restrict__ x, const void*
                 const bool inside = (unsigned(ih) < unsigned(q.H)) & (unsigned(iw) < unsigned(q.W));
                 float xv[V], wv[V];
                 loadPacked<S, V>(tapSource(inside, xn[u] + (ih * q.W + iw) * C), xv);
+#pragma unroll
+                for (int k = 0; k < V; ++k) xv[k] = clampX(xv[k], xc);
                 if constexpr (Staged) {
                     loadShared<V>(sm + tap * C + c0[u], wv);
                 } else {
@@ -314,7 +329,7 @@ __device__ __forceinline__ void pixelGroups(const S* __restrict__ x, const void*
 template <class S, int V, int K, bool Staged>
 __global__ void __launch_bounds__(kBlock, kMinBlocksLast<S>)
     dwChannelsLast(const S* __restrict__ x, const void* __restrict__ w, const void* __restrict__ b, S* __restrict__ y,
-                   DwGeom q, DwTypes t, ConvAct act) {
+                   DwGeom q, DwTypes t, XClamp xc, ConvAct act) {
     constexpr int U = kUnrollLast<S>;
     extern __shared__ float4 smem4[];  // float4: 16-byte aligned rows
     float* sm = reinterpret_cast<float*>(smem4);
@@ -329,11 +344,11 @@ __global__ void __launch_bounds__(kBlock, kMinBlocksLast<S>)
         int64_t item[U];
 #pragma unroll
         for (int u = 0; u < U; ++u) item[u] = at + u * step;
-        pixelGroups<S, V, K, Staged, U>(x, w, b, y, q, t, act, sm, item);
+        pixelGroups<S, V, K, Staged, U>(x, w, b, y, q, t, xc, act, sm, item);
     }
     for (; at < total; at += step) {
         const int64_t item[1] = {at};
-        pixelGroups<S, V, K, Staged, 1>(x, w, b, y, q, t, act, sm, item);
+        pixelGroups<S, V, K, Staged, 1>(x, w, b, y, q, t, xc, act, sm, item);
     }
 }
 
@@ -404,8 +419,8 @@ void withKernelSize(const DwGeom& q, Fn&& fn) {
 int blockFor(int n) { return std::min(kBlock, std::max(32, (n + 31) / 32 * 32)); }
 
 template <class S>
-void launchChannelsFirst(const DwGeom& q, const void* x, const void* w, const void* b, void* y, DwTypes t, ConvAct act,
-                         cudaStream_t stream) {
+void launchChannelsFirst(const DwGeom& q, const void* x, const void* w, const void* b, void* y, DwTypes t, XClamp xc,
+                         ConvAct act, cudaStream_t stream) {
     const int plane = q.OH * q.OW;
     // kUnrollFirst chunks when each fills a warp; else one output per thread.
     const int chunk = plane >= kUnrollFirst * 32 ? (plane + kUnrollFirst - 1) / kUnrollFirst : plane;
@@ -413,7 +428,7 @@ void launchChannelsFirst(const DwGeom& q, const void* x, const void* w, const vo
     const dim3 grid(unsigned((chunk + block - 1) / block), unsigned(std::min<int64_t>(q.N * q.C, 65535)));
     withKernelSize(q, [&](auto k) {
         dwChannelsFirst<S, decltype(k)::value>
-            <<<grid, block, 0, stream>>>(static_cast<const S*>(x), w, b, static_cast<S*>(y), q, t, act, chunk);
+            <<<grid, block, 0, stream>>>(static_cast<const S*>(x), w, b, static_cast<S*>(y), q, t, xc, act, chunk);
     });
 }
 
@@ -433,34 +448,34 @@ unsigned waveGrid(Kernel kernel, size_t smem, int smCount, int64_t blocksNeeded)
 }
 
 template <class S, int V, int K, bool Staged>
-void launchChannelsLastV(const DwGeom& q, const void* x, const void* w, const void* b, void* y, DwTypes t, ConvAct act,
-                         int smCount, cudaStream_t stream) {
+void launchChannelsLastV(const DwGeom& q, const void* x, const void* w, const void* b, void* y, DwTypes t, XClamp xc,
+                         ConvAct act, int smCount, cudaStream_t stream) {
     const size_t smem = Staged ? stagedFloats(q.kh * q.kw, q.C) * sizeof(float) : 0;
     const int64_t items = q.N * q.OH * q.OW * (q.C / V);
     const int64_t perBlock = int64_t(kBlock) * kUnrollLast<S>;
     const unsigned grid = waveGrid(dwChannelsLast<S, V, K, Staged>, smem, smCount, (items + perBlock - 1) / perBlock);
     dwChannelsLast<S, V, K, Staged>
-        <<<grid, kBlock, smem, stream>>>(static_cast<const S*>(x), w, b, static_cast<S*>(y), q, t, act);
+        <<<grid, kBlock, smem, stream>>>(static_cast<const S*>(x), w, b, static_cast<S*>(y), q, t, xc, act);
 }
 
 template <class S, int V>
-void launchChannelsLastOf(const DwGeom& q, const void* x, const void* w, const void* b, void* y, DwTypes t, ConvAct act,
-                          int smCount, cudaStream_t stream) {
+void launchChannelsLastOf(const DwGeom& q, const void* x, const void* w, const void* b, void* y, DwTypes t, XClamp xc,
+                          ConvAct act, int smCount, cudaStream_t stream) {
     if (stagedFloats(q.kh * q.kw, q.C) * sizeof(float) > kStageLimit)
-        return launchChannelsLastV<S, V, 0, false>(q, x, w, b, y, t, act, smCount, stream);
+        return launchChannelsLastV<S, V, 0, false>(q, x, w, b, y, t, xc, act, smCount, stream);
     withKernelSize(q, [&](auto k) {
-        launchChannelsLastV<S, V, decltype(k)::value, true>(q, x, w, b, y, t, act, smCount, stream);
+        launchChannelsLastV<S, V, decltype(k)::value, true>(q, x, w, b, y, t, xc, act, smCount, stream);
     });
 }
 
 template <class S>
-void launchChannelsLast(const DwGeom& q, const void* x, const void* w, const void* b, void* y, DwTypes t, ConvAct act,
-                        int smCount, cudaStream_t stream) {
+void launchChannelsLast(const DwGeom& q, const void* x, const void* w, const void* b, void* y, DwTypes t, XClamp xc,
+                        ConvAct act, int smCount, cudaStream_t stream) {
     constexpr int kV = Vec16<S>::kN;
     if (q.C % kV == 0 && aligned16(x) && aligned16(y))
-        launchChannelsLastOf<S, kV>(q, x, w, b, y, t, act, smCount, stream);
+        launchChannelsLastOf<S, kV>(q, x, w, b, y, t, xc, act, smCount, stream);
     else
-        launchChannelsLastOf<S, 1>(q, x, w, b, y, t, act, smCount, stream);
+        launchChannelsLastOf<S, 1>(q, x, w, b, y, t, xc, act, smCount, stream);
 }
 
 }  // namespace
@@ -506,14 +521,21 @@ Status depthwiseConvolution(LaunchArgs& a) {
     if (!fitsInt32(g, x)) return Status::Error("depthwise convolution: one image exceeds int32 indexing");
     const DwGeom q = geomOf(g, x);
     const ConvAct act = convActOf(a.node);
+    XClamp xc;
+    if (const ir::XClip clip = ir::xClipOf(a.node); clip.on) {
+        if (!(clip.lo <= 0.0 && 0.0 <= clip.hi))
+            return Status::Error("depthwise convolution: the input clip's range must hold 0");
+        xc.lo = float(clip.lo);
+        xc.hi = float(clip.hi);
+    }
     const void* b = bias ? a.inputs[2].data : nullptr;
     const bool last = ir::isChannelsLast(a.node);
     return visitFloatType(X.dtype, [&](auto tag) -> Status {
         using S = typename decltype(tag)::type;
         if (last)
-            launchChannelsLast<S>(q, X.data, W.data, b, Y.data, t, act, a.handles.smCount, a.stream);
+            launchChannelsLast<S>(q, X.data, W.data, b, Y.data, t, xc, act, a.handles.smCount, a.stream);
         else
-            launchChannelsFirst<S>(q, X.data, W.data, b, Y.data, t, act, a.stream);
+            launchChannelsFirst<S>(q, X.data, W.data, b, Y.data, t, xc, act, a.stream);
         KILN_CUDA_CHECK_LAUNCH();
         return Status::Ok();
     });
