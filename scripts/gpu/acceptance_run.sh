@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Issue 4's open checks, each part one device call within the 10-minute limit:
-#   bash scripts/gpu/acceptance_run.sh suites    # scripts/gpu/build_and_test.sh (build, the CUDA
-#        suites with two seeds, the ONNX suite on CUDA from KILN_ONNX_DATA or
-#        .carry/onnx-backend.tgz), then MobileNetV2 batch 128 and 1 (FP16 error, profiles)
+#   bash scripts/gpu/acceptance_run.sh suites [model:batch,...]   # scripts/gpu/build_and_test.sh
+#        (build, the CUDA suites with two seeds, the ONNX suite on CUDA from KILN_ONNX_DATA or
+#        .carry/onnx-backend.tgz), then the models (default MobileNetV2 batch 128 and 1) against
+#        eager, with per-layer profiles
 #   bash scripts/gpu/acceptance_run.sh compile resnet50:128[,vit_b_16:1,...]   # models and batches
 #        against eager and torch.compile(max-autotune) in one run, nothing else on the machine
 #        (on 2026-12-03 torch.compile took 250-400 s for ResNet-50 and MobileNetV2 at batch 128 or
@@ -58,14 +59,15 @@ if [ "$part" = racecheck ]; then
   exit 0
 fi
 
-mkdir -p "$out"/{tests,mnv2}
+mkdir -p "$out"/{tests,models}
 # The build and the CUDA suites (two seeds) and, with the data, the ONNX suite on CUDA.
 OUT=$out/tests KILN_GPU_QUICK=1 KILN_CONFORMANCE_BACKENDS=cuda KILN_CONFORMANCE_TIMEOUT=120 \
   timeout $(( $(left) - 150 )) bash scripts/gpu/build_and_test.sh >"$out/tests/console.txt" 2>&1
 grep -E "^- |^build|^result" "$out/tests/summary.md" | tee -a "$summary"
-OUT=$out/mnv2 timeout $(( $(left) - 5 )) bash bench/run_gpu.sh --jobs mobilenet_v2:128,mobilenet_v2:1 \
-  --iters 50 --profile 10 >"$out/mnv2/console.txt" 2>&1
-say "## MobileNetV2 ($(( $(date +%s) - t0 )) s)"
-rows "$out/mnv2"
-pack tests mnv2
+jobs=${2:-mobilenet_v2:128,mobilenet_v2:1}
+OUT=$out/models timeout $(( $(left) - 5 )) bash bench/run_gpu.sh --jobs "$jobs" \
+  --iters 50 --profile 10 >"$out/models/console.txt" 2>&1
+say "## $jobs ($(( $(date +%s) - t0 )) s)"
+rows "$out/models"
+pack tests models
 say "done in $(( $(date +%s) - t0 )) s"
