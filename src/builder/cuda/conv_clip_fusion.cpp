@@ -6,26 +6,11 @@
 // have no clip, and trading them for the generic own kernel would be slower
 // than the separate clip. It runs after reduced precision and cuda-channels-last,
 // which settle the types and layouts those kernels' support depends on.
-#include "backends/cuda/tactic.h"
 #include "builder/pass.h"
 #include "cuda_build.h"
 #include "ir/op_schema.h"
 
 namespace kiln::builder {
-
-namespace {
-
-bool ownFastKernelRuns(const ir::Graph& g, const ir::Node& fused) {
-    const auto in = ir::describeInputs(g, fused);
-    const auto out = ir::describeOutputs(g, fused);
-    for (const char* name : {"kiln_depthwise", "kiln_conv_small_k"}) {
-        const cuda::Tactic* t = cuda::findCudaTactic(fused.op, name);
-        if (t && t->supports(fused, in, out)) return true;
-    }
-    return false;
-}
-
-}  // namespace
 
 Status fuseConvClips(ir::Graph& g, const LogFn& log) {
     const auto consumers = g.consumers();
@@ -52,7 +37,7 @@ Status fuseConvClips(ir::Graph& g, const LogFn& log) {
         candidate.attrs.set("clip_min", lo);
         candidate.attrs.set("clip_max", hi);
         candidate.outputs = {out};
-        if (!ownFastKernelRuns(g, candidate)) continue;
+        if (!cudaTacticRuns(g, candidate, {"kiln_depthwise", "kiln_conv_small_k"})) continue;
         g.nodes[size_t(p)] = std::move(candidate);
         g.values[size_t(out)].producer = p;
         a.dead = true;

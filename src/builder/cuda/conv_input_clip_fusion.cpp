@@ -7,22 +7,12 @@
 // padding stays zero only for a range that holds 0; other clips stay apart.
 // Runs after cuda-conv-clip-fusion (a clip that joined its producer is gone),
 // and keeps a fusion only where kiln_depthwise runs the fused layer.
-#include "backends/cuda/tactic.h"
 #include "builder/pass.h"
 #include "cuda_build.h"
 #include "ir/op_schema.h"
 #include "ir/ops/fused_convolution.h"
 
 namespace kiln::builder {
-
-namespace {
-
-bool depthwiseRuns(const ir::Graph& g, const ir::Node& fused) {
-    const cuda::Tactic* t = cuda::findCudaTactic(fused.op, "kiln_depthwise");
-    return t && t->supports(fused, ir::describeInputs(g, fused), ir::describeOutputs(g, fused));
-}
-
-}  // namespace
 
 Status fuseConvInputClips(ir::Graph& g, const LogFn& log) {
     const auto consumers = g.consumers();
@@ -31,8 +21,8 @@ Status fuseConvInputClips(ir::Graph& g, const LogFn& log) {
         if (a.dead || a.op != "Activation" || a.attrs.getString("type") != "clip" || a.inputs.size() != 1 ||
             a.outputs.size() != 1 || a.inputs[0] < 0)
             continue;
-        const double lo = a.attrs.getFloat("alpha", 0.0), hi = a.attrs.getFloat("beta", 0.0);
-        if (!(lo <= 0.0 && 0.0 <= hi)) continue;
+        const ir::XClip clip{true, a.attrs.getFloat("alpha", 0.0), a.attrs.getFloat("beta", 0.0)};
+        if (!clip.holdsZero()) continue;
         const int v = a.outputs[0];
         const int c = soleConsumer(g, consumers, v);
         if (c < 0) continue;
@@ -50,9 +40,9 @@ Status fuseConvInputClips(ir::Graph& g, const LogFn& log) {
         }
         candidate.op = "FusedConvolution";
         candidate.inputs[0] = a.inputs[0];
-        candidate.attrs.set("x_clip_min", lo);
-        candidate.attrs.set("x_clip_max", hi);
-        if (!depthwiseRuns(g, candidate)) continue;
+        candidate.attrs.set("x_clip_min", clip.lo);
+        candidate.attrs.set("x_clip_max", clip.hi);
+        if (!cudaTacticRuns(g, candidate, {"kiln_depthwise"})) continue;
         g.nodes[size_t(c)] = std::move(candidate);
         a.dead = true;
         ++fused;

@@ -1,6 +1,8 @@
 // The builder's CUDA steps (compiled only with the CUDA backend).
 #pragma once
+#include <initializer_list>
 #include <string>
+#include <string_view>
 
 #include "builder/build.h"
 #include "ir/op_schema.h"
@@ -12,6 +14,11 @@ Status chooseCudaTactics(ir::Graph& g, const BuildOptions& options, const LogFn&
 
 // As checkTactics(), for CUDA tactics.
 Status checkCudaTactics(const ir::Graph& g, const BuildOptions& options, size_t& workspaceBytes);
+
+// Whether one of the named CUDA tactics supports node n at g's build-time
+// shapes: the fusion passes keep a rewrite only where a kernel that applies it
+// runs (cuda_tactic_selection.cpp).
+bool cudaTacticRuns(const ir::Graph& g, const ir::Node& n, std::initializer_list<std::string_view> tactics);
 
 // Convolution (+ ElementWise sum) (+ relu) -> FusedConvolution (conv_fusion.cpp).
 Status fuseConvolutions(ir::Graph& g, const LogFn& log);

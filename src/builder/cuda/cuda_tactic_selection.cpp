@@ -287,5 +287,14 @@ Status checkCudaTactics(const ir::Graph& g, const BuildOptions& opt, size_t& wor
 
 std::string cudaFingerprint() { return cuda::deviceFingerprint(); }
 
+bool cudaTacticRuns(const ir::Graph& g, const ir::Node& n, std::initializer_list<std::string_view> tactics) {
+    const std::vector<ir::TensorDesc> in = ir::describeInputs(g, n), out = ir::describeOutputs(g, n);
+    for (std::string_view name : tactics) {
+        const cuda::Tactic* t = cuda::findCudaTactic(n.op, name);
+        if (t && t->supports(n, in, out)) return true;
+    }
+    return false;
+}
+
 }  // namespace kiln::builder
 

@@ -21,7 +21,7 @@ Status inferFusedConvolution(const Node& node, const std::vector<TensorDesc>& in
     if (act == "clip" && !(node.attrs.getFloat("clip_min", 0.0) <= node.attrs.getFloat("clip_max", 0.0)))
         return Status::Error("clip_min must not exceed clip_max");
     const XClip xc = xClipOf(node);
-    if (xc.on && !(node.attrs.has("x_clip_min") && node.attrs.has("x_clip_max") && xc.lo <= 0.0 && 0.0 <= xc.hi))
+    if (xc.on && !(node.attrs.has("x_clip_min") && node.attrs.has("x_clip_max") && xc.holdsZero()))
         return Status::Error("x_clip_min and x_clip_max must both be given, with x_clip_min <= 0 <= x_clip_max");
     // The convolution part is a Convolution on X, W and B.
     Node conv = node;

@@ -11,6 +11,8 @@ namespace kiln::ir {
 struct XClip {
     bool on = false;
     double lo = 0.0, hi = 0.0;
+    // Zero padding stays zero under the clip.
+    bool holdsZero() const { return lo <= 0.0 && 0.0 <= hi; }
 };
 
 inline XClip xClipOf(const Node& n) {

@@ -1,8 +1,9 @@
 // Tactic "kiln_depthwise": 2-D depthwise Convolution / FusedConvolution
 // (group == C == M, no Z) as memory-bound direct kernels with the bias and the
 // activation (relu, or clip: MobileNet's ReLU6) in the epilogue, the input
-// clip (the ReLU6 before the layer) on each load, float32 accumulation. cuDNN runs these layers as implicit GEMMs at several times
-// their bandwidth time, and the ReLU6 after each as a kernel of its own.
+// clip (the ReLU6 before the layer) on each load, float32 accumulation. cuDNN
+// runs these layers as implicit GEMMs at several times their bandwidth time,
+// and the ReLU6 after each as a kernel of its own.
 //  * channels-first: blocks walk (n, c) planes with the channel's weights in
 //    registers; a thread computes kUnrollFirst outputs of a plane, neighbouring
 //    threads neighbouring outputs (coalesced).
@@ -523,8 +524,7 @@ Status depthwiseConvolution(LaunchArgs& a) {
     const ConvAct act = convActOf(a.node);
     XClamp xc;
     if (const ir::XClip clip = ir::xClipOf(a.node); clip.on) {
-        if (!(clip.lo <= 0.0 && 0.0 <= clip.hi))
-            return Status::Error("depthwise convolution: the input clip's range must hold 0");
+        if (!clip.holdsZero()) return Status::Error("depthwise convolution: the input clip's range must hold 0");
         xc.lo = float(clip.lo);
         xc.hi = float(clip.hi);
     }

@@ -182,6 +182,17 @@ __device__ A partialRow(int op, const S* x, const RowGeometry& g, int64_t first,
     return acc;
 }
 
+// log(sum(exp(v))) over one row, each thread reading its partialRow(first,
+// step) share and `across` combining the shares of the threads that reduce the
+// row together (a block, a warp, or a thread alone); each gets the result. A
+// NaN or infinite maximum is the result itself (no inf - inf).
+template <class S, class A, class Across>
+__device__ A logSumExpRow(const S* row, const RowGeometry& g, int64_t first, int64_t step, Across across) {
+    const A mx = across(kMax, partialRow<S, A>(kMax, row, g, first, step, A(0)));
+    if (isnan(mx) || isinf(mx)) return mx;
+    return mx + log(across(kSum, partialRow<S, A>(kLogSumExp, row, g, first, step, mx)));
+}
+
 template <class S, class A>
 __global__ void reduceRowsBlock(const S* __restrict__ x, S* __restrict__ y, int64_t rows, RowGeometry g, int op) {
     __shared__ A shared[32];
@@ -190,14 +201,8 @@ __global__ void reduceRowsBlock(const S* __restrict__ x, S* __restrict__ y, int6
         A result;
         if constexpr (std::is_floating_point_v<A>) {
             if (op == kLogSumExp) {
-                A mx = blockCombine<A>(kMax, partialRow<S, A>(kMax, row, g, threadIdx.x, blockDim.x, A(0)), shared);
-                if (isnan(mx) || isinf(mx)) {
-                    result = mx;
-                } else {
-                    const A s = blockCombine<A>(kSum, partialRow<S, A>(kLogSumExp, row, g, threadIdx.x, blockDim.x, mx),
-                                                shared);
-                    result = mx + log(s);
-                }
+                result = logSumExpRow<S, A>(row, g, threadIdx.x, blockDim.x,
+                                            [&](int o, A v) { return blockCombine<A>(o, v, shared); });
                 if (threadIdx.x == 0) y[r] = Elem<S>::store(ComputeT<S>(result));
                 continue;
             }
@@ -238,9 +243,7 @@ __global__ void reduceRowsThread(const S* __restrict__ x, S* __restrict__ y, int
         const S* row = x + offsetOf(g.rows, r);
         if constexpr (std::is_floating_point_v<A>) {
             if (op == kLogSumExp) {
-                const A mx = partialRow<S, A>(kMax, row, g, 0, 1, A(0));
-                y[r] = Elem<S>::store(ComputeT<S>(
-                    (isnan(mx) || isinf(mx)) ? mx : mx + log(partialRow<S, A>(kLogSumExp, row, g, 0, 1, mx))));
+                y[r] = Elem<S>::store(ComputeT<S>(logSumExpRow<S, A>(row, g, 0, 1, [](int, A v) { return v; })));
                 continue;
             }
         } else {
@@ -271,10 +274,8 @@ __global__ void reduceRowsWarp(const S* __restrict__ x, S* __restrict__ y, int64
         const S* row = x + offsetOf(g.rows, r);
         if constexpr (std::is_floating_point_v<A>) {
             if (op == kLogSumExp) {
-                const A mx = warpCombine<A>(kMax, partialRow<S, A>(kMax, row, g, lane, 32, A(0)));
-                const bool special = isnan(mx) || isinf(mx);
-                const A sum = special ? A(0) : warpCombine<A>(kSum, partialRow<S, A>(kLogSumExp, row, g, lane, 32, mx));
-                if (lane == 0) y[r] = Elem<S>::store(ComputeT<S>(special ? mx : mx + log(sum)));
+                const A lse = logSumExpRow<S, A>(row, g, lane, 32, [](int o, A v) { return warpCombine<A>(o, v); });
+                if (lane == 0) y[r] = Elem<S>::store(ComputeT<S>(lse));
                 continue;
             }
         }
