@@ -79,11 +79,12 @@ if [ -n "${KILN_GPU_SANITIZE:-}" ] && command -v compute-sanitizer >/dev/null; t
   t=$(date +%s)
   san=$out/sanitizer.log
   srcs=0
-  # KILN_SANITIZE_SPECS="tool:suite[:gtest filter] ..." picks a subset (e.g. "memcheck:kiln_cuda_tests"
-  # or "racecheck:kiln_cuda_tests:CudaFusion.*:Fixture.*"). KILN_RACECHECK_KERNELS=kiln instruments
-  # only kernels whose names hold "kiln" under racecheck (kiln's own: cuDNN's and cuBLAS's kernels,
-  # timed many times by every build, make the runtime suite take minutes). Every test's name is
-  # logged, so a time-out shows where it stopped. Each spec runs for at most KILN_SANITIZE_TIMEOUT
+  # KILN_SANITIZE_SPECS="tool[/kernels]:suite[:gtest filter] ..." picks a subset (e.g.
+  # "memcheck:kiln_cuda_tests" or "racecheck/kiln:kiln_cuda_tests:CudaFusion.*:Fixture.*"). A tool
+  # with /kernels instruments only kernels whose mangled names hold that substring ("kiln": kiln's
+  # own; cuDNN's and cuBLAS's kernels, timed many times by every build, make the runtime suite take
+  # minutes under racecheck); without it, every kernel. Every test's name is logged, so a time-out
+  # shows where it stopped. Each spec runs for at most KILN_SANITIZE_TIMEOUT
   # seconds, and none starts or runs past KILN_SANITIZE_DEADLINE (epoch seconds) when it is set.
   specs=${KILN_SANITIZE_SPECS:-memcheck:kiln_cuda_tests memcheck:kiln_plugin_tests_cuda memcheck:kiln_op_tests_cuda racecheck:kiln_op_tests_cuda racecheck:kiln_plugin_tests_cuda racecheck:kiln_cuda_tests}
   # The kernel filter's option name differs between compute-sanitizer versions. The help is read
@@ -97,10 +98,12 @@ if [ -n "${KILN_GPU_SANITIZE:-}" ] && command -v compute-sanitizer >/dev/null; t
   log "  (compute-sanitizer $(compute-sanitizer --version 2>&1 | grep -o '[0-9][0-9.]*' | head -1); kernel filter option: ${filter_opt:-none})"
   for spec in $specs; do
     IFS=: read -r tool suite filter <<<"$spec"
+    kernels=""
+    [[ $tool == */* ]] && kernels=${tool#*/} && tool=${tool%%/*}
     args=()
-    if [ "$tool" = racecheck ] && [ -n "${KILN_RACECHECK_KERNELS:-}" ]; then
+    if [ -n "$kernels" ]; then
       if [ -n "$filter_opt" ]; then
-        args=("$filter_opt" "kns=$KILN_RACECHECK_KERNELS")
+        args=("$filter_opt" "kns=$kernels")
       else
         log "  (no kernel filter option: every kernel instrumented)"
       fi

@@ -95,8 +95,9 @@ __device__ __forceinline__ void ldgFloats(const void* p, ir::DType t, int64_t at
 // Copies n elements of src into shared memory as float, element i to
 // sm[dst(i)], with kStageBatch loads of a thread in flight at once: all
 // unconditional (indices past the end load the last element and store to
-// the unused slot sm[scratch]), as a conditional use would sink the load
-// under a branch and serialize the batch.
+// the thread's own unused slot sm[scratch]), as a conditional use would sink
+// the load under a branch and serialize the batch. The slot is per thread:
+// one slot for the block is a write-write race (racecheck reports it).
 constexpr int kStageBatch = 4;
 
 template <class T, class Dst>
@@ -114,13 +115,13 @@ __device__ __forceinline__ void stageBatched(const T* __restrict__ src, int n, f
     }
 }
 
-// Shared floats of the staged weights: W as [kVol][C], B (or zeros), a scratch slot.
-inline size_t stagedFloats(int kVol, int C) { return size_t(kVol + 1) * size_t(C) + 1; }
+// Shared floats of the staged weights: W as [kVol][C], B (or zeros), a scratch slot per thread.
+inline size_t stagedFloats(int kVol, int C) { return size_t(kVol + 1) * size_t(C) + kBlock; }
 
 // The block copies W ([C][kVol]) into sm as [kVol][C] and B (or zeros) after it.
 __device__ __forceinline__ void stageWeights(const void* __restrict__ w, const void* __restrict__ b, DwTypes t,
                                              int kVol, int C, float* sm) {
-    const int scratch = (kVol + 1) * C;
+    const int scratch = (kVol + 1) * C + int(threadIdx.x);  // stageBatched's, per thread
     withFloatType(t.w, [&](auto tag) {
         using T = typename decltype(tag)::type;
         stageBatched(static_cast<const T*>(w), kVol * C, sm, scratch, [=](int i) {
