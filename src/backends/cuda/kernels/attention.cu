@@ -212,10 +212,6 @@ __global__ void __launch_bounds__(kThreads)
 #pragma unroll
     for (int n = 0; n < D / 8; ++n) o[n][0] = o[n][1] = o[n][2] = o[n][3] = 0.f;
     float m[2] = {-INFINITY, -INFINITY}, l[2] = {0.f, 0.f};
-    // Partial tiles (ViT's 197 = 3 * 64 + 5): a warp whose 16 rows are all past
-    // the queries, and 8-key blocks all past the keys, skip their products
-    // (warp-uniform tests; the skipped scores are masked and their weights 0).
-    const bool warpRows = row0 + warp * 16 < sq;
 
     for (int key0 = 0; key0 < sk; key0 += kKeys) {
         if (key0 > 0) {  // this tile's K has arrived (its V may still be in flight)
@@ -227,7 +223,6 @@ __global__ void __launch_bounds__(kThreads)
 #pragma unroll
         for (int j = 0; j < kKeys / 8; ++j) {
             s[j][0] = s[j][1] = s[j][2] = s[j][3] = 0.f;
-            if (!warpRows || key0 + j * 8 >= sk) continue;
 #pragma unroll
             for (int kk = 0; kk < D / 16; ++kk) {
                 uint32_t b0, b1;
@@ -302,7 +297,6 @@ __global__ void __launch_bounds__(kThreads)
         // P V: 4 steps of 16 keys; P's A fragment is two adjacent score blocks.
 #pragma unroll
         for (int kk = 0; kk < kKeys / 16; ++kk) {
-            if (!warpRows || key0 + kk * 16 >= sk) continue;
             const uint32_t pa[4] = {Mma<T>::pack(s[2 * kk][0], s[2 * kk][1]), Mma<T>::pack(s[2 * kk][2], s[2 * kk][3]),
                                     Mma<T>::pack(s[2 * kk + 1][0], s[2 * kk + 1][1]),
                                     Mma<T>::pack(s[2 * kk + 1][2], s[2 * kk + 1][3])};
