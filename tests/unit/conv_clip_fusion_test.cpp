@@ -22,6 +22,8 @@ namespace {
 
 using namespace kiln;
 using ir::DType;
+using testutil::clipOf;
+using testutil::conv2d;
 using testutil::countOp;
 using testutil::floatConst;
 using testutil::out0;
@@ -29,14 +31,6 @@ using testutil::randomFloats;
 using testutil::runOnCpu;
 
 enum class Conv { kDepthwise3x3, kFull3x3, kSmall3x3, kPointwise, kPointwiseWide };
-
-void addClip(ir::Graph& g, int from) {
-    const int clip = g.addNode("Activation", "relu6", {from}, 1);
-    g.nodes[size_t(clip)].attrs.set("type", std::string("clip"));
-    g.nodes[size_t(clip)].attrs.set("alpha", 0.f);
-    g.nodes[size_t(clip)].attrs.set("beta", 6.f);
-    g.outputs = {out0(g, clip)};
-}
 
 // x [2, C, 9, 9] -> convolution with a bias (depthwise 3x3: C = 8, group 8,
 // W [8, 1, 3, 3]; full 3x3: W [8, 8, 3, 3], 72 terms per output; small 3x3:
@@ -54,14 +48,7 @@ ir::Graph convClip(Conv kind, bool residual = false) {
     const ir::Shape wShape =
         pointwise ? ir::Shape{8, C, 1, 1} : ir::Shape{8, kind == Conv::kDepthwise3x3 ? 1 : C, 3, 3};
     const int w = floatConst(g, "w", wShape, 1), b = floatConst(g, "b", {8}, 2);
-    const int conv = g.addNode("Convolution", "conv", {x, w, b}, 1);
-    auto& a = g.nodes[size_t(conv)].attrs;
-    const int64_t k = pointwise ? 1 : 3, pad = pointwise ? 0 : 1;
-    a.set("kernel", std::vector<int64_t>{k, k});
-    a.set("pads_begin", std::vector<int64_t>{pad, pad});
-    a.set("pads_end", std::vector<int64_t>{pad, pad});
-    if (kind == Conv::kDepthwise3x3) a.set("group", int64_t(8));
-    int last = out0(g, conv);
+    int last = conv2d(g, "conv", x, w, b, pointwise ? 1 : 3, pointwise ? 0 : 1, kind == Conv::kDepthwise3x3 ? 8 : 1);
     if (residual) {
         const int x2 = g.addValue("x2", DType::kF32, {2, 8, 9, 9});
         g.inputs.push_back(x2);
@@ -69,7 +56,7 @@ ir::Graph convClip(Conv kind, bool residual = false) {
         g.nodes[size_t(sum)].attrs.set("op", std::string("sum"));
         last = out0(g, sum);
     }
-    addClip(g, last);
+    g.outputs = {clipOf(g, "relu6", last, 0.f, 6.f)};
     EXPECT_TRUE(g.topoSort().ok());
     EXPECT_TRUE(ir::inferGraph(g).ok());
     return g;

@@ -20,9 +20,10 @@ namespace {
 
 using namespace kiln;
 using ir::DType;
+using testutil::clipOf;
+using testutil::conv2d;
 using testutil::countOp;
 using testutil::floatConst;
-using testutil::out0;
 using testutil::randomFloats;
 using testutil::runOnCpu;
 
@@ -32,18 +33,8 @@ ir::Graph clipConv(bool depthwise, float lo = 0.f, float hi = 6.f) {
     ir::Graph g;
     const int x = g.addValue("x", DType::kF32, {2, 8, 9, 9});
     g.inputs = {x};
-    const int clip = g.addNode("Activation", "relu6", {x}, 1);
-    g.nodes[size_t(clip)].attrs.set("type", std::string("clip"));
-    g.nodes[size_t(clip)].attrs.set("alpha", lo);
-    g.nodes[size_t(clip)].attrs.set("beta", hi);
     const int w = floatConst(g, "w", {8, depthwise ? 1 : 8, 3, 3}, 1), b = floatConst(g, "b", {8}, 2);
-    const int conv = g.addNode("Convolution", "conv", {out0(g, clip), w, b}, 1);
-    auto& a = g.nodes[size_t(conv)].attrs;
-    a.set("kernel", std::vector<int64_t>{3, 3});
-    a.set("pads_begin", std::vector<int64_t>{1, 1});
-    a.set("pads_end", std::vector<int64_t>{1, 1});
-    if (depthwise) a.set("group", int64_t(8));
-    g.outputs = {out0(g, conv)};
+    g.outputs = {conv2d(g, "conv", clipOf(g, "relu6", x, lo, hi), w, b, 3, 1, depthwise ? 8 : 1)};
     EXPECT_TRUE(g.topoSort().ok());
     EXPECT_TRUE(ir::inferGraph(g).ok());
     return g;

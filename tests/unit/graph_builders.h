@@ -36,4 +36,27 @@ inline int shuffle(ir::Graph& g, const std::string& name, int x, std::vector<int
     return out0(g, n);
 }
 
+// An Activation clip of x to [lo, hi] (MobileNet's ReLU6: 0, 6); its output.
+inline int clipOf(ir::Graph& g, const std::string& name, int x, float lo, float hi) {
+    const int n = g.addNode("Activation", name, {x}, 1);
+    auto& a = g.nodes[size_t(n)].attrs;
+    a.set("type", std::string("clip"));
+    a.set("alpha", lo);
+    a.set("beta", hi);
+    return out0(g, n);
+}
+
+// A 2-D Convolution of x by w and b (-1: none), a k x k kernel, stride 1,
+// `pad` on every side, `group` groups; its output.
+inline int conv2d(ir::Graph& g, const std::string& name, int x, int w, int b, int64_t k, int64_t pad,
+                  int64_t group = 1) {
+    const int n = g.addNode("Convolution", name, b >= 0 ? std::vector<int>{x, w, b} : std::vector<int>{x, w}, 1);
+    auto& a = g.nodes[size_t(n)].attrs;
+    a.set("kernel", std::vector<int64_t>{k, k});
+    a.set("pads_begin", std::vector<int64_t>{pad, pad});
+    a.set("pads_end", std::vector<int64_t>{pad, pad});
+    if (group != 1) a.set("group", group);
+    return out0(g, n);
+}
+
 }  // namespace kiln::testutil

@@ -30,9 +30,7 @@ Status fuseConvClips(ir::Graph& g, const LogFn& log) {
         if (g.values[size_t(out)].dtype != g.values[size_t(v)].dtype) continue;
         const double lo = a.attrs.getFloat("alpha", 0.0), hi = a.attrs.getFloat("beta", 0.0);
         if (lo > hi) continue;
-        ir::Node candidate = conv;
-        if (candidate.op == "Convolution") candidate.inputs.resize(3, -1);  // X, W, B (or absent)
-        candidate.op = "FusedConvolution";
+        ir::Node candidate = asFusedConvolution(conv);
         candidate.attrs.set("activation", std::string("clip"));
         candidate.attrs.set("clip_min", lo);
         candidate.attrs.set("clip_max", hi);

@@ -10,6 +10,15 @@
 
 namespace kiln::builder {
 
+ir::Node asFusedConvolution(ir::Node conv) {
+    if (conv.op == "Convolution") {
+        conv.op = "FusedConvolution";
+        conv.inputs.resize(3, -1);  // X, W, B (or absent)
+        conv.attrs.set("activation", "none");
+    }
+    return conv;
+}
+
 Status fuseConvolutions(ir::Graph& g, const LogFn& log) {
     const auto consumers = g.consumers();
     auto onlyConsumer = [&](int v) { return soleConsumer(g, consumers, v); };
@@ -49,8 +58,7 @@ Status fuseConvolutions(ir::Graph& g, const LogFn& log) {
         }
         if (absorbed.empty()) continue;
         ir::Node& n = g.nodes[i];
-        n.op = "FusedConvolution";
-        n.inputs.resize(3, -1);  // X, W, B (or absent)
+        n = asFusedConvolution(std::move(n));
         if (z >= 0) n.inputs.push_back(z);
         n.attrs.set("activation", relu ? "relu" : "none");
         n.outputs = {out};

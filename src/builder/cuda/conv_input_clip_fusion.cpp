@@ -33,12 +33,7 @@ Status fuseConvInputClips(ir::Graph& g, const LogFn& log) {
         bool readOnce = true;
         for (size_t k = 1; k < conv.inputs.size(); ++k) readOnce = readOnce && conv.inputs[k] != v;
         if (!readOnce || g.values[size_t(a.inputs[0])].dtype != g.values[size_t(v)].dtype) continue;
-        ir::Node candidate = conv;
-        if (candidate.op == "Convolution") {
-            candidate.inputs.resize(3, -1);  // X, W, B (or absent)
-            candidate.attrs.set("activation", std::string("none"));
-        }
-        candidate.op = "FusedConvolution";
+        ir::Node candidate = asFusedConvolution(conv);
         candidate.inputs[0] = a.inputs[0];
         candidate.attrs.set("x_clip_min", clip.lo);
         candidate.attrs.set("x_clip_max", clip.hi);

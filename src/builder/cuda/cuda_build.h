@@ -23,6 +23,11 @@ bool cudaTacticRuns(const ir::Graph& g, const ir::Node& n, std::initializer_list
 // Convolution (+ ElementWise sum) (+ relu) -> FusedConvolution (conv_fusion.cpp).
 Status fuseConvolutions(ir::Graph& g, const LogFn& log);
 
+// conv as a FusedConvolution, for the fusion passes to add to: a Convolution
+// gets B's slot listed (-1 when absent, Z may follow) and activation "none";
+// a FusedConvolution is returned as it is (conv_fusion.cpp).
+ir::Node asFusedConvolution(ir::Node conv);
+
 // Convolution / FusedConvolution + Activation clip -> FusedConvolution "clip",
 // where kiln_depthwise or kiln_conv_small_k runs it (conv_clip_fusion.cpp); after
 // reduced precision and cuda-channels-last.
